@@ -1,0 +1,111 @@
+"""The plan the planner emits (DESIGN §4.3). People are named by `case_id`, seats as "<row><letter>"."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+PlanStatus = Literal["optimal", "feasible", "stopped", "greedy"]
+
+
+class PlanModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Passenger(PlanModel):
+    """A seated passenger (`seat` set once seating ran) or a lap infant (`lap_of` set, no seat)."""
+
+    person_id: str
+    seat: str | None = None
+    lap_of: str | None = None
+
+
+class EscortOnBoard(PlanModel):
+    escort_id: str
+    seat: str | None = None
+    serves: list[str] = Field(default_factory=list)
+
+
+class FlightPlan(PlanModel):
+    flight_id: str
+    passengers: list[Passenger] = Field(default_factory=list)
+    escorts: list[EscortOnBoard] = Field(default_factory=list)
+    provisional: list[str] = Field(default_factory=list)
+
+
+class TestBooking(PlanModel):
+    """A sample taken at `site_id` in the slot [start, end), for a person or an escort."""
+
+    __test__ = False
+
+    person_id: str | None = None
+    escort_id: str | None = None
+    site_id: str
+    start: AwareDatetime
+    end: AwareDatetime
+
+
+class Reason(PlanModel):
+    code: str
+    message: str
+    flight_id: str | None = None
+
+
+class Unassigned(PlanModel):
+    person_id: str
+    reasons: list[Reason] = Field(default_factory=list)
+
+
+class ScenarioRef(PlanModel):
+    name: str
+    sha256: str
+
+
+class Objective(PlanModel):
+    level1_value: int = 0
+    level1_bound: int = 0
+    gap: float = 0.0
+    level1b_value: int = 0
+
+
+class Stages(PlanModel):
+    allocation: str = "greedy"
+    tests: str = "greedy"
+    seating: dict[str, str] | None = None
+
+
+class Kpis(PlanModel):
+    people: int = 0
+    moved: int = 0
+    moved_by_vulnerability: dict[str, int] = Field(default_factory=dict)
+    moved_by_destination: dict[str, int] = Field(default_factory=dict)
+    households_deferred_by_reason: dict[str, int] = Field(default_factory=dict)
+    unassigned_by_reason: dict[str, int] = Field(default_factory=dict)
+    seats_used_by_flight: dict[str, int] = Field(default_factory=dict)
+    passengers_by_flight: dict[str, int] = Field(default_factory=dict)
+    tests_by_site_day: dict[str, dict[str, int]] = Field(default_factory=dict)
+    lab_peak_ratio: float = 0.0
+    escorts_used: int = 0
+    flights_used: int = 0
+    cleared_on: str | None = None
+
+
+class Plan(PlanModel):
+    format: Literal["charterplan.plan/1"] = "charterplan.plan/1"
+    scenario: ScenarioRef
+    status: PlanStatus = "greedy"
+    stages: Stages = Field(default_factory=Stages)
+    objective: Objective = Field(default_factory=Objective)
+    flights: list[FlightPlan] = Field(default_factory=list)
+    tests: list[TestBooking] = Field(default_factory=list)
+    unassigned: list[Unassigned] = Field(default_factory=list)
+    kpis: Kpis = Field(default_factory=Kpis)
+    timings: dict[str, float] | None = None
+
+    def to_json(self) -> str:
+        """Canonical JSON: sorted keys, so a deterministic solve gives byte-identical files."""
+        import json
+
+        data = self.model_dump(mode="json", exclude_none=False)
+        return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"

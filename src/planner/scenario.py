@@ -1,0 +1,268 @@
+"""Domain model of a scenario: people, flights, aircraft, testing sites, escorts and the protocol.
+
+These pydantic models are the planner's only input. Loading from files (with row-level error reports) lives in
+`planner.loading`; derived facts (ages, households, weights) live in the modules that need them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+Sex = Literal["F", "M", "X"]
+Consent = Literal["explicit", "proxy", "none"]
+DocumentType = Literal["passport", "etd", "none"]
+Fitness = Literal["fit", "fit_with_escort", "unfit", "pending"]
+Mobility = Literal["none", "WCHR", "WCHS", "WCHC", "WCHP", "STCR"]
+TestResult = Literal["negative", "positive", "pending"]
+EscortRole = Literal["operational", "medical", "uasc"]
+Distancing = Literal["side", "across-aisle", "front-back", "diagonal"]
+
+#: Vulnerability codes an officer may type in the people file (DESIGN §3.4).
+TYPED_VULNERABILITIES = ("medical", "disability", "trafficking", "torture", "border_exposure")
+#: Codes the planner derives from the data; typing them in is an input error.
+DERIVED_VULNERABILITIES = ("elderly", "pregnant", "uasc", "single_parent", "infant")
+VULNERABILITY_CODES = TYPED_VULNERABILITIES + DERIVED_VULNERABILITIES
+
+
+class Model(BaseModel):
+    """Strict base: unknown keys are errors, so a typo in a scenario file is reported, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class Person(Model):
+    """One returnee, as in a row of the people file (DESIGN §4.1)."""
+
+    case_id: str = Field(min_length=1, max_length=64)
+    household_id: str = Field(min_length=1, max_length=64)
+    given_name: str = ""
+    family_name: str = ""
+    name_native: str = ""
+    sex: Sex
+    date_of_birth: date
+    nationality: str = Field(pattern=r"^[A-Z]{3}$")
+    destination: str = Field(pattern=r"^[A-Z]{3}$")
+    location: str = Field(min_length=1)
+    consent: Consent
+    consent_date: date | None = None
+    consent_note: str = ""
+    document_type: DocumentType
+    document_number: str = ""
+    document_expiry: date | None = None
+    exit_cleared: bool = False
+    fitness: Fitness = "pending"
+    mobility: Mobility = "none"
+    pregnant: bool = False
+    evacuation_capable: bool = True
+    unaccompanied_minor: bool = False
+    best_interests_approved: bool = False
+    reception_contact: str = ""
+    vaccinated: bool = False
+    last_positive_test: date | None = None
+    last_test_sample: AwareDatetime | None = None
+    last_test_result: TestResult | None = None
+    registered_on: date | None = None
+    vulnerabilities: list[str] = Field(default_factory=list)
+    notes: str = ""
+
+    @field_validator("vulnerabilities")
+    @classmethod
+    def _typed_codes_only(cls, codes: list[str]) -> list[str]:
+        for code in codes:
+            if code in DERIVED_VULNERABILITIES:
+                raise ValueError(f"'{code}' is derived from the data and must not be typed in")
+            if code not in TYPED_VULNERABILITIES:
+                raise ValueError(f"unknown vulnerability code '{code}' (allowed: {', '.join(TYPED_VULNERABILITIES)})")
+        return sorted(set(codes))
+
+
+class DateRange(Model):
+    """An inclusive range of local dates."""
+
+    from_: date = Field(alias="from")
+    to: date
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    def contains(self, day: date) -> bool:
+        return self.from_ <= day <= self.to
+
+
+class DestinationRule(Model):
+    """The 2021 entry test rule of one destination airport (DESIGN §3.3)."""
+
+    test: Literal["PCR", "antigen", "none"] = "PCR"
+    window_hours: int = Field(default=72, ge=1, le=24 * 14)
+    anchor: Literal["departure", "arrival"] = "departure"
+    exempt_under_years: int = Field(default=0, ge=0, le=18)
+    vaccinated_exempt: bool = False
+
+
+class SeatingRules(Model):
+    distancing: list[Distancing] = Field(default_factory=list)
+    isolation_rows_rear: int = Field(default=1, ge=0, le=10)
+    exit_row_min_age: int = Field(default=15, ge=0, le=30)
+    child_seating_age: int = Field(default=12, ge=0, le=18)
+    lap_infant_max_months: int = Field(default=24, ge=0, le=36)
+    lap_carrier_min_age: int = Field(default=18, ge=12, le=30)
+    infants_per_mask_block: int = Field(default=1, ge=0, le=4)
+
+
+class EscortRules(Model):
+    operational_per_passengers: int = Field(default=50, ge=1)
+    medical_per_cases: int = Field(default=2, ge=1)
+    uasc_per_escort: int = Field(default=2, ge=1)
+    turnaround_hours: int = Field(default=24, ge=0)
+
+
+class Weights(Model):
+    base: int = Field(default=10, ge=0)
+    per_week: int = Field(default=1, ge=0)
+    elderly_age: int = Field(default=60, ge=40, le=100)
+    vulnerability: dict[str, int] = Field(
+        default_factory=lambda: {
+            "medical": 8,
+            "disability": 6,
+            "elderly": 5,
+            "pregnant": 5,
+            "single_parent": 4,
+            "uasc": 8,
+            "trafficking": 6,
+            "torture": 6,
+            "border_exposure": 4,
+            "infant": 3,
+        }
+    )
+
+    @field_validator("vulnerability")
+    @classmethod
+    def _known_codes(cls, points: dict[str, int]) -> dict[str, int]:
+        for code, value in points.items():
+            if code not in VULNERABILITY_CODES:
+                raise ValueError(f"unknown vulnerability code '{code}'")
+            if value < 0:
+                raise ValueError(f"points for '{code}' must be >= 0")
+        return points
+
+
+class Protocol(Model):
+    """The operation's COVID-19 and movement protocol; every number is a parameter."""
+
+    covid: bool = True
+    lab_turnaround_hours: int = Field(default=24, ge=0, le=240)
+    delay_margin_hours: int = Field(default=6, ge=0, le=72)
+    positive_isolation_days: int = Field(default=10, ge=0, le=60)
+    isolate_household: bool = True
+    require_exit_clearance: bool = True
+    destinations: dict[str, DestinationRule] = Field(default_factory=dict)
+    seating: SeatingRules = Field(default_factory=SeatingRules)
+    escorts: EscortRules = Field(default_factory=EscortRules)
+    weights: Weights = Field(default_factory=Weights)
+
+
+class Slot(Model):
+    """An explicitly listed sampling slot of a testing site."""
+
+    start: AwareDatetime
+    end: AwareDatetime
+    capacity: int | None = Field(default=None, ge=0)
+
+
+class TestingSite(Model):
+    """A place where samples are taken, for people staying at the locations it serves."""
+
+    __test__ = False  # not a pytest class
+
+    id: str = Field(min_length=1)
+    serves: list[str] = Field(min_length=1)
+    days: DateRange
+    open: time = time(8, 0)
+    close: time = time(18, 0)
+    slot_minutes: int = Field(default=60, ge=5, le=24 * 60)
+    capacity_per_slot: int = Field(default=20, ge=0)
+    daily_capacity: int | None = Field(default=None, ge=0)
+    timezone: str | None = None
+    slots: list[Slot] | None = None
+
+
+class Escort(Model):
+    id: str = Field(min_length=1)
+    role: EscortRole
+    available: DateRange | None = None
+    location: str | None = None
+    vaccinated: bool = False
+
+
+class RowRange(Model):
+    first: int = Field(ge=1, le=120)
+    last: int = Field(ge=1, le=120)
+    skip: list[int] = Field(default_factory=list)
+
+
+class AircraftType(Model):
+    """A seat map (DESIGN §4.2). Library types ship with the package; scenarios may add their own."""
+
+    type: str = Field(min_length=1)
+    description: str = ""
+    rows: RowRange
+    layout: str = Field(min_length=1)
+    row_layouts: dict[int, str] = Field(default_factory=dict)
+    exit_rows: list[int] = Field(default_factory=list)
+    blocked_seats: list[str] = Field(default_factory=list)
+    mask_blocks: list[list[str]] | None = None
+    movable_armrests: list[str] | None = None
+    stretcher_zone: list[str] | None = None
+    bassinet_rows: list[int] = Field(default_factory=list)
+    door_rows: list[int] | None = None
+
+
+class Stop(Model):
+    airport: str = Field(pattern=r"^[A-Z]{3}$")
+    arrival: AwareDatetime
+
+
+class OptionalFlight(Model):
+    cost: int = Field(default=0, ge=0)
+
+
+class Flight(Model):
+    id: str = Field(min_length=1)
+    aircraft: str = Field(min_length=1)
+    origin: str = Field(pattern=r"^[A-Z]{3}$")
+    departure: AwareDatetime
+    check_in_minutes: int = Field(default=180, ge=0, le=24 * 60)
+    stops: list[Stop] = Field(min_length=1)
+    blocked_seats: list[str] = Field(default_factory=list)
+    optional: OptionalFlight | None = None
+
+
+class Scenario(Model):
+    """A whole operation at one instant `as_of`: the planner's complete input."""
+
+    format: Literal["charterplan.scenario/1"] = "charterplan.scenario/1"
+    name: str = Field(min_length=1)
+    timezone: str = "UTC"
+    as_of: AwareDatetime
+    notes: str = ""
+    protocol: Protocol = Field(default_factory=Protocol)
+    testing_sites: list[TestingSite] = Field(default_factory=list)
+    escorts: list[Escort] = Field(default_factory=list)
+    aircraft: list[AircraftType] = Field(default_factory=list)
+    flights: list[Flight] = Field(default_factory=list)
+    people: list[Person] = Field(default_factory=list)
+
+
+class ScenarioFile(Scenario):
+    """The shape of `scenario.yaml`: like `Scenario`, but `people` names the people file."""
+
+    people: str = "people.csv"  # type: ignore[assignment]
+
+
+def local_date(moment: datetime, tz: str) -> date:
+    """The calendar date of `moment` in timezone `tz` (ages and document validity use it)."""
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(tz)).date()
