@@ -1,0 +1,182 @@
+"""The `charterplan` command: solve, validate, generate, schema, seatmap, serve, users."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from planner.loading import ScenarioInputError, load_scenario
+from planner.options import Progress, SolveOptions
+from planner.plan import Plan
+
+
+def _progress(p: Progress) -> None:
+    parts = [f"[{p.elapsed:6.1f}s] {p.stage:<14}"]
+    if p.objective is not None:
+        parts.append(f"objective {p.objective:,.0f}")
+    if p.bound is not None:
+        parts.append(f"bound {p.bound:,.0f}")
+    if p.gap is not None:
+        parts.append(f"gap {p.gap:.2%}")
+    if p.message:
+        parts.append(p.message)
+    print("  ".join(parts), file=sys.stderr, flush=True)
+
+
+def summary(plan: Plan) -> str:
+    """A readable summary of a plan: who moves, who waits and why, flights and lab load."""
+    k = plan.kpis
+    lines = [f"Plan for {plan.scenario.name!r}: status {plan.status}",
+             f"  moved {k.moved} of {k.people} people on {k.flights_used} flight(s); "
+             f"{len(plan.unassigned)} not this time",
+             f"  priority (level 1): {plan.objective.level1_value:,} of bound {plan.objective.level1_bound:,} "
+             f"(gap {plan.objective.gap:.2%})"]
+    if k.unassigned_by_reason:
+        lines.append("  not this time, by main reason:")
+        lines += [f"    {code:<28} {n:>6}" for code, n in sorted(k.unassigned_by_reason.items(), key=lambda x: -x[1])]
+    lines.append("  passengers per flight (seats used incl. escorts):")
+    for fp in plan.flights:
+        lines.append(f"    {fp.flight_id:<20} {len(fp.passengers):>4} passengers  {len(fp.escorts):>2} escorts  "
+                     f"{k.seats_used_by_flight.get(fp.flight_id, 0):>4} seats  {len(fp.provisional):>3} provisional")
+    if k.tests_by_site_day:
+        lines.append(f"  lab load per site and day (peak {k.lab_peak_ratio:.0%} of daily capacity):")
+        for site, days in k.tests_by_site_day.items():
+            lines.append(f"    {site:<20} " + "  ".join(f"{d[5:]}:{n}" for d, n in days.items()))
+    return "\n".join(lines)
+
+
+def _load(path: str):
+    try:
+        return load_scenario(path)
+    except ScenarioInputError as exc:
+        print(f"{path}: {len(exc.issues)} input error(s)", file=sys.stderr)
+        for issue in exc.issues:
+            print(f"  {issue}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    from planner.solve import solve
+    from planner.validate import validate
+
+    scenario = _load(args.scenario)
+    options = SolveOptions(time_limit=args.time_limit, deterministic=args.deterministic, workers=args.workers,
+                           seat=not args.no_seating, seating_time_limit=args.seating_time_limit,
+                           on_progress=None if args.quiet else _progress)
+    plan = solve(scenario, options=options)
+    violations = validate(scenario, plan)
+    if args.out:
+        Path(args.out).write_text(plan.to_json(), encoding="utf-8")
+    print(summary(plan))
+    if args.out:
+        print(f"  plan written to {args.out}")
+    if violations:
+        print(f"INVALID PLAN: {len(violations)} violation(s)", file=sys.stderr)
+        for v in violations[:50]:
+            print(f"  {v}", file=sys.stderr)
+        return 1
+    print("  validated: no hard rule violated")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from planner.validate import validate
+
+    scenario = _load(args.scenario)
+    try:
+        plan = Plan.model_validate_json(Path(args.plan).read_text(encoding="utf-8"))
+    except (OSError, ValidationError) as exc:
+        print(f"{args.plan}: not a readable plan: {exc}", file=sys.stderr)
+        return 2
+    violations = validate(scenario, plan)
+    for v in violations:
+        print(v)
+    print(f"{len(violations)} violation(s)")
+    return 1 if violations else 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from planner.generate import generate_scenario
+    from planner.writing import write_scenario
+
+    scenario = generate_scenario(people=args.people, seed=args.seed, flights=args.flights, days=args.days)
+    write_scenario(scenario, Path(args.out))
+    print(f"wrote {len(scenario.people)} people, {len(scenario.flights)} flights to {args.out}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from planner.scenario import Person, ScenarioFile
+
+    schemas = {"scenario": ScenarioFile.model_json_schema(by_alias=True), "person": Person.model_json_schema(),
+               "plan": Plan.model_json_schema()}
+    chosen = schemas if args.which == "all" else {args.which: schemas[args.which]}
+    print(json.dumps(chosen if args.which == "all" else chosen[args.which], indent=2, sort_keys=True))
+    return 0
+
+
+def cmd_seatmap(args: argparse.Namespace) -> int:
+    from planner.seatmap_render import render_svg, render_text
+
+    scenario = _load(args.scenario)
+    plan = Plan.model_validate_json(Path(args.plan).read_text(encoding="utf-8"))
+    if args.flight_id not in {f.flight_id for f in plan.flights}:
+        print(f"flight {args.flight_id!r} is not in the plan", file=sys.stderr)
+        return 2
+    print(render_svg(scenario, plan, args.flight_id) if args.svg else render_text(scenario, plan, args.flight_id))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="charterplan", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("solve", help="plan a scenario folder and print a summary")
+    p.add_argument("scenario", help="scenario folder (scenario.yaml + people file)")
+    p.add_argument("--out", help="write the plan JSON here")
+    p.add_argument("--time-limit", type=float, default=30.0, help="allocation time limit in seconds")
+    p.add_argument("--seating-time-limit", type=float, default=5.0, help="seconds per flight for seating")
+    p.add_argument("--workers", type=int, default=2, help="CP-SAT search workers")
+    p.add_argument("--deterministic", action="store_true", help="byte-identical plans for the same input")
+    p.add_argument("--no-seating", action="store_true", help="allocation and tests only")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=cmd_solve)
+
+    p = sub.add_parser("validate", help="check a plan against a scenario; exit 1 on violations")
+    p.add_argument("scenario")
+    p.add_argument("plan")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("generate", help="write a synthetic scenario folder")
+    p.add_argument("--people", type=int, required=True)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--flights", type=int, default=None)
+    p.add_argument("--days", type=int, default=14)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("schema", help="print the JSON Schemas of the file formats")
+    p.add_argument("which", nargs="?", default="all", choices=["all", "scenario", "person", "plan"])
+    p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("seatmap", help="print a flight's seat map from a plan")
+    p.add_argument("plan")
+    p.add_argument("flight_id")
+    p.add_argument("--scenario", required=True, help="the scenario folder the plan was made for")
+    p.add_argument("--svg", action="store_true", help="SVG instead of text")
+    p.set_defaults(func=cmd_seatmap)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

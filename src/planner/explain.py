@@ -1,0 +1,64 @@
+"""Reasons for everyone left out of a plan (DESIGN §3.6).
+
+For each flight serving the household's destination, in departure order, the first failing check in
+registry order, evaluated on the final allocation by the same exact checks for every household; so the
+same plan always gets the same explanations.
+"""
+
+from __future__ import annotations
+
+from planner.feasibility import PlanState
+from planner.greedy import Allocation
+from planner.plan import Reason, Unassigned
+from planner.problem import Problem, serves
+from planner.reasons import ORDER, reason
+
+
+def explain(problem: Problem, alloc: Allocation, unseated: dict[str, str] | None = None,
+            excluded: dict[str, str] | None = None) -> list[Unassigned]:
+    """Unassigned entries, with reasons, for every person whose household is not on a flight.
+
+    `unseated` maps household id to the flight seating could not place it on; `excluded` maps household id
+    to the variant filter that removed it from the caseload.
+    """
+    unseated = unseated or {}
+    excluded = excluded or {}
+    state = PlanState(problem, Allocation(flight_of=dict(alloc.flight_of),
+                                          escorts_on={k: list(v) for k, v in alloc.escorts_on.items()}))
+    out: list[Unassigned] = []
+    for info in problem.households:
+        hh = info.household
+        if hh.id in alloc.flight_of:
+            continue
+        per_member: dict[str, list[Reason]] = {p.case_id: [] for p in hh.members}
+        if hh.id in excluded:
+            for reasons in per_member.values():
+                reasons.append(reason("variant.excluded", detail=f" ({excluded[hh.id]})"))
+        elif hh.id in problem.no_destination:
+            for reasons in per_member.values():
+                reasons.append(problem.no_destination[hh.id])
+        else:
+            for f in problem.flights:
+                fid = f.flight.id
+                if not serves(f.flight, hh.destination):
+                    continue
+                if fid in info.blocked:
+                    for pid, r in info.blocked[fid].items():
+                        per_member[pid].append(r)
+                    continue
+                if unseated.get(hh.id) == fid:
+                    found = reason("seating.no_fit", fid)
+                else:
+                    found, _ = state.check(info, fid)
+                    if found is None:
+                        found = reason("capacity.seats", fid, detail=" (seats freed after seating; re-plan to fill them)")
+                for reasons in per_member.values():
+                    reasons.append(found)
+        for pid, reasons in per_member.items():
+            out.append(Unassigned(person_id=pid, reasons=reasons))
+    return sorted(out, key=lambda u: u.person_id)
+
+
+def primary_code(reasons: list[Reason]) -> str:
+    """The earliest code in registry order: the headline reason for summaries."""
+    return min((r.code for r in reasons), key=lambda c: ORDER[c]) if reasons else "unknown"

@@ -1,0 +1,169 @@
+"""Exact checks of whether one more household fits on a flight of a finished allocation.
+
+Used twice with the same code: to top up a solved allocation with households that still fit, and to
+explain, in registry order, why each household left out does not fit on each flight (DESIGN §3.6).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+from planner.greedy import Allocation
+from planner.plan import Reason
+from planner.problem import HouseholdInfo, Option, Problem
+from planner.reasons import ORDER, reason
+from planner.slot_booking import solve_flow, test_demand
+from planner.testing_windows import TestWindow
+
+ROLES = (("operational", "passengers", "operational_per_passengers"), ("medical", "medical", "medical_per_cases"),
+         ("uasc", "uasc", "uasc_per_escort"))
+TOTAL_FIELDS = ("passengers", "special", "able_bodied", "medical", "uasc")
+
+
+class PlanState:
+    """An allocation with its running totals, able to test and add one household at a time."""
+
+    def __init__(self, problem: Problem, alloc: Allocation):
+        self.p = problem
+        self.alloc = alloc
+        self.infos = {h.household.id: h for h in problem.households}
+        self.usage = {f.flight.id: [0] * len(f.limits) for f in problem.flights}
+        self.totals: dict[str, dict[str, int]] = {f.flight.id: defaultdict(int) for f in problem.flights}
+        for hid, fid in alloc.flight_of.items():
+            self._count(self.infos[hid].options[fid])
+        self.flights_of_escort: dict[str, list[str]] = defaultdict(list)
+        for fid, es in alloc.escorts_on.items():
+            for eid in es:
+                self.flights_of_escort[eid].append(fid)
+        self.role = {e.id: e.role for e in problem.escorts}
+        self.demand = test_demand(problem, alloc)
+        self._lab_fail: set[tuple] = set()
+
+    def _count(self, option: Option, sign: int = 1) -> None:
+        usage = self.usage[option.flight_id]
+        for j, u in enumerate(option.usage):
+            usage[j] += sign * u
+        for key in TOTAL_FIELDS:
+            self.totals[option.flight_id][key] += sign * getattr(option, key)
+
+    def _free_escorts(self, fid: str, role: str, count: int) -> list[str]:
+        out = []
+        on_board = set(self.alloc.escorts_on.get(fid, []))
+        for eid in self.p.flight(fid).escort_windows:
+            if len(out) == count:
+                break
+            if self.role[eid] != role or eid in on_board:
+                continue
+            if all(tuple(sorted((o, fid))) not in self.p.escort_conflicts and o != fid
+                   for o in self.flights_of_escort[eid]):
+                out.append(eid)
+        return out
+
+    def check(self, info: HouseholdInfo, fid: str) -> tuple[Reason | None, list[str]]:
+        """The first failing check (registry order) for adding the household to `fid`, and the escorts
+        that would have to join; (None, escorts) when it fits."""
+        option = info.options[fid]
+        fi = self.p.flight(fid)
+        totals = {k: self.totals[fid][k] + getattr(option, k) for k in TOTAL_FIELDS}
+        on_board = self.alloc.escorts_on.get(fid, [])
+        rules = self.p.scenario.protocol.escorts
+        new: list[str] = []
+        short = []
+        for role, field, ratio in ROLES:
+            need = math.ceil(totals[field] / getattr(rules, ratio)) - sum(self.role[e] == role for e in on_board)
+            if need > 0:
+                got = self._free_escorts(fid, role, need)
+                new += got
+                if len(got) < need:
+                    short.append(f"{need - len(got)} more {role} escort(s)")
+        n_esc = len(on_board) + len(new)
+        failures: list[Reason] = []
+        usage = self.usage[fid]
+        for j, limit in enumerate(fi.limits):
+            used = usage[j] + option.usage[j] + n_esc * limit.escort_usage
+            if used > limit.rhs:
+                failures.append(reason(limit.reason, fid, detail=f" ({limit.name}: {used} needed, {limit.rhs} available)"))
+        if short:
+            failures.append(reason("capacity.escorts", fid, detail=f" ({', '.join(short)})"))
+        if totals["special"] > totals["able_bodied"] + n_esc:
+            failures.append(reason("capacity.special_categories", fid))
+        first = min(failures, key=lambda r: ORDER[r.code]) if failures else None
+        if first is None or ORDER[first.code] > ORDER["capacity.lab"]:
+            extra = self._extra_demand(option, fid, new)
+            key = tuple(sorted(extra.items()))
+            if key in self._lab_fail or self._lab_full(extra):
+                self._lab_fail.add(key)
+                return reason("capacity.lab", fid), new
+        return first, new
+
+    def _extra_demand(self, option: Option, fid: str, new: list[str]) -> dict[TestWindow, int]:
+        extra: dict[TestWindow, int] = defaultdict(int)
+        for w, k in option.tests:
+            extra[w] += k
+        for eid in new:
+            w = self.p.flight(fid).escort_windows[eid]
+            if w is not None:
+                extra[w] += 1
+        return dict(extra)
+
+    def _lab_full(self, extra: dict[TestWindow, int]) -> bool:
+        if not extra:
+            return False
+        demand = dict(self.demand)
+        for w, k in extra.items():
+            demand[w] = demand.get(w, 0) + k
+        return solve_flow(self.p, demand) is None
+
+    def add(self, info: HouseholdInfo, fid: str, new: list[str]) -> None:
+        option = info.options[fid]
+        self.alloc.flight_of[info.household.id] = fid
+        self._count(option)
+        for w, k in self._extra_demand(option, fid, new).items():
+            self.demand[w] = self.demand.get(w, 0) + k
+        for eid in new:
+            self.alloc.escorts_on.setdefault(fid, []).append(eid)
+            self.flights_of_escort[eid].append(fid)
+        self._lab_fail.clear()
+
+    def remove(self, household_id: str) -> None:
+        fid = self.alloc.flight_of.pop(household_id)
+        option = self.infos[household_id].options[fid]
+        self._count(option, -1)
+        for w, k in option.tests:
+            self.demand[w] -= k
+        self._lab_fail.clear()
+
+
+def top_up(problem: Problem, alloc: Allocation) -> Allocation:
+    """Add, by priority, every left-out household that still fits somewhere (earliest flight first)."""
+    state = PlanState(problem, alloc)
+    order = sorted(problem.households, key=lambda h: (-h.weight, h.household.id))
+    flights = [f.flight.id for f in problem.flights]
+    for info in order:
+        if info.household.id in alloc.flight_of:
+            continue
+        for fid in flights:
+            if fid in info.options:
+                failure, new = state.check(info, fid)
+                if failure is None:
+                    state.add(info, fid, new)
+                    break
+    return alloc
+
+
+def trim_escorts(problem: Problem, alloc: Allocation) -> Allocation:
+    """Keep on each flight only the escorts its passengers require (lowest ids first per role)."""
+    state = PlanState(problem, Allocation(flight_of=dict(alloc.flight_of)))
+    rules = problem.scenario.protocol.escorts
+    role = {e.id: e.role for e in problem.escorts}
+    kept: dict[str, list[str]] = {}
+    for fid, escorts in sorted(alloc.escorts_on.items()):
+        totals = state.totals[fid]
+        keep = []
+        for r, field, ratio in ROLES:
+            need = math.ceil(totals[field] / getattr(rules, ratio))
+            keep += sorted(e for e in escorts if role[e] == r)[:need]
+        if keep:
+            kept[fid] = sorted(keep)
+    return Allocation(flight_of=dict(alloc.flight_of), escorts_on=kept, status=alloc.status, bound=alloc.bound)

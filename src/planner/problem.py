@@ -1,0 +1,197 @@
+"""The allocation problem, precomputed once: which household may take which flight, what it would use there,
+which escorts can fly when, and the test windows that compete for slots.
+
+Both allocation engines (the CP-SAT model and the priority-greedy baseline) read this, so they keep exactly
+the same rules; explanations and the validator recompute facts independently.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from planner.capacity import CapacityLimit, flight_limits, household_usage
+from planner.caseload import (
+    Household,
+    departure_date,
+    households,
+    household_weight,
+    is_able_bodied_adult,
+    is_medical_case,
+    is_special_category,
+    lap_pairs,
+)
+from planner.gates import household_failure
+from planner.plan import Reason
+from planner.reasons import reason
+from planner.scenario import Escort, Flight, Scenario, local_date
+from planner.testing_windows import (
+    SlotClass,
+    SlotInstance,
+    TestWindow,
+    all_slots,
+    daily_capacities,
+    escort_window,
+    person_window,
+    slot_classes,
+)
+
+
+@dataclass(frozen=True)
+class Option:
+    """What household h would use on flight f."""
+
+    flight_id: str
+    usage: tuple[int, ...]  # per capacity limit of the flight
+    passengers: int  # seated + lap infants (operational escort ratio)
+    special: int
+    able_bodied: int
+    medical: int
+    uasc: int
+    tests: tuple[tuple[TestWindow, int], ...]  # windows of its tested members, with counts
+    laps: tuple[tuple[str, str], ...]  # (infant, carrier)
+
+
+@dataclass
+class HouseholdInfo:
+    household: Household
+    weight: int
+    options: dict[str, Option]  # by flight id, only flights it may take
+    blocked: dict[str, dict[str, Reason]]  # flight id -> member reasons (gates, held back, no slot)
+
+
+@dataclass
+class FlightInfo:
+    flight: Flight
+    day: int  # days after as_of (local), for level 1b
+    limits: list[CapacityLimit]
+    escort_windows: dict[str, TestWindow | None]  # escort id -> window, for escorts who may fly it
+
+
+@dataclass
+class Problem:
+    scenario: Scenario
+    flights: list[FlightInfo]
+    households: list[HouseholdInfo]
+    escorts: list[Escort]
+    escort_conflicts: set[tuple[str, str]]  # flight pairs no single escort can both fly
+    classes: list[SlotClass]
+    daily: dict[tuple[str, date], int]
+    no_destination: dict[str, Reason] = field(default_factory=dict)  # household id -> reason
+
+    def flight(self, flight_id: str) -> FlightInfo:
+        return self._by_id[flight_id]
+
+    def __post_init__(self) -> None:
+        self._by_id = {f.flight.id: f for f in self.flights}
+
+
+def serves(flight: Flight, destination: str) -> bool:
+    return any(s.airport == destination for s in flight.stops)
+
+
+def escort_can_fly(escort: Escort, flight: Flight, scenario: Scenario) -> bool:
+    return escort.available is None or escort.available.contains(departure_date(flight, scenario))
+
+
+def escort_conflicts(flights: list[Flight], hours: int) -> set[tuple[str, str]]:
+    """Pairs of flights too close for one escort: the next departure must come `hours` after the last
+    arrival of the previous flight (DESIGN §3.2 escort turnaround)."""
+    out: set[tuple[str, str]] = set()
+    for a in flights:
+        for b in flights:
+            if a.id >= b.id:
+                continue
+            first, second = (a, b) if a.departure <= b.departure else (b, a)
+            if second.departure < first.stops[-1].arrival + timedelta(hours=hours):
+                out.add((a.id, b.id))
+    return out
+
+
+def active_flights(scenario: Scenario) -> list[Flight]:
+    """Flights not yet departed at `as_of`, in departure order (departed flights are locked)."""
+    return sorted((f for f in scenario.flights if f.departure >= scenario.as_of), key=lambda f: (f.departure, f.id))
+
+
+def build_problem(scenario: Scenario) -> Problem:
+    flights = active_flights(scenario)
+    slots: list[SlotInstance] = all_slots(scenario)
+    today = local_date(scenario.as_of, scenario.timezone)
+
+    def has_slot(window: TestWindow) -> bool:
+        return any(window.valid(s) for s in slots)
+
+    windows: set[TestWindow] = set()
+    flight_infos: list[FlightInfo] = []
+    for f in flights:
+        ew: dict[str, TestWindow | None] = {}
+        for e in sorted(scenario.escorts, key=lambda e: e.id):
+            if not escort_can_fly(e, f, scenario):
+                continue
+            w = escort_window(e, f, scenario)
+            if w is not None and not has_slot(w):
+                continue
+            ew[e.id] = w
+            if w is not None:
+                windows.add(w)
+        flight_infos.append(FlightInfo(f, (departure_date(f, scenario) - today).days,
+                                       flight_limits(scenario, f), ew))
+
+    infos: list[HouseholdInfo] = []
+    no_dest: dict[str, Reason] = {}
+    for hh in households(scenario):
+        info = HouseholdInfo(hh, household_weight(hh, scenario), {}, {})
+        serving = [f for f in flights if serves(f, hh.destination)]
+        if not serving:
+            no_dest[hh.id] = reason("flight.no_destination", destination=hh.destination)
+        for f in serving:
+            failed = household_failure(hh, f, scenario)
+            if failed:
+                info.blocked[f.id] = failed
+                continue
+            on = departure_date(f, scenario)
+            laps = lap_pairs(hh, on, scenario)
+            carriers = set(laps.values())
+            tests: Counter[TestWindow] = Counter()
+            missing: dict[str, Reason] = {}
+            for p in hh.members:
+                w = person_window(p, hh, f, scenario)
+                if w is None:
+                    continue
+                if not has_slot(w):
+                    missing[p.case_id] = reason("test.no_valid_slot", f.id,
+                                                detail=f" (needs a sample {w.earliest_start:%Y-%m-%d %H:%M}"
+                                                       f"..{w.latest_end:%Y-%m-%d %H:%M} at {', '.join(w.sites) or 'no site'})")
+                tests[w] += 1
+            if missing:
+                first = min(missing)
+                for p in hh.members:
+                    missing.setdefault(p.case_id, reason("household.held_back", f.id, member=first,
+                                                         member_code="test.no_valid_slot"))
+                info.blocked[f.id] = missing
+                continue
+            windows.update(tests)
+            info.options[f.id] = Option(
+                flight_id=f.id,
+                usage=household_usage(scenario, f, hh),
+                passengers=hh.size,
+                special=sum(is_special_category(p, hh, on, p.case_id in laps) for p in hh.members),
+                able_bodied=sum(is_able_bodied_adult(p, hh, on, p.case_id in carriers) for p in hh.members),
+                medical=sum(is_medical_case(p, hh, on) for p in hh.members),
+                uasc=sum(p.unaccompanied_minor for p in hh.members),
+                tests=tuple(sorted(tests.items())),
+                laps=tuple(sorted(laps.items())),
+            )
+        infos.append(info)
+
+    return Problem(
+        scenario=scenario,
+        flights=flight_infos,
+        households=infos,
+        escorts=sorted(scenario.escorts, key=lambda e: e.id),
+        escort_conflicts=escort_conflicts(flights, scenario.protocol.escorts.turnaround_hours),
+        classes=slot_classes(windows, slots),
+        daily=daily_capacities(scenario),
+        no_destination=no_dest,
+    )
