@@ -37,7 +37,8 @@ def household_classes(problem: Problem) -> list[list[HouseholdInfo]]:
         if h.options:
             key = (h.weight, tuple(_option_key(h.options[f]) for f in sorted(h.options)))
             groups[key].append(h)
-    return [sorted(g, key=lambda h: h.household.id) for _, g in sorted(groups.items(), key=lambda kv: kv[1][0].household.id)]
+    ordered = sorted(groups.values(), key=lambda g: min(h.household.id for h in g))
+    return [sorted(g, key=lambda h: h.household.id) for g in ordered]
 
 
 def level1(problem: Problem, alloc: Allocation) -> tuple[int, int]:

@@ -51,7 +51,8 @@ def explain(problem: Problem, alloc: Allocation, unseated: dict[str, str] | None
                 else:
                     found, _ = state.check(info, fid)
                     if found is None:
-                        found = reason("capacity.seats", fid, detail=" (seats freed after seating; re-plan to fill them)")
+                        found = reason("capacity.seats", fid,
+                                       detail=" (seats freed after seating; re-plan to fill them)")
                 for reasons in per_member.values():
                     reasons.append(found)
         for pid, reasons in per_member.items():

@@ -83,7 +83,8 @@ class PlanState:
         for j, limit in enumerate(fi.limits):
             used = usage[j] + option.usage[j] + n_esc * limit.escort_usage
             if used > limit.rhs:
-                failures.append(reason(limit.reason, fid, detail=f" ({limit.name}: {used} needed, {limit.rhs} available)"))
+                detail = f" ({limit.name}: {used} needed, {limit.rhs} available)"
+                failures.append(reason(limit.reason, fid, detail=detail))
         if short:
             failures.append(reason("capacity.escorts", fid, detail=f" ({', '.join(short)})"))
         if totals["special"] > totals["able_bodied"] + n_esc:

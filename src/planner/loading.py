@@ -79,8 +79,8 @@ def read_table(data: bytes, filename: str) -> tuple[list[str], list[dict[str, st
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ScenarioInputError([InputIssue(filename, None, "(file)",
-                                             f"not UTF-8 text (byte {exc.start}); save the file as UTF-8 CSV")]) from None
+        message = f"not UTF-8 text (byte {exc.start}); save the file as UTF-8 CSV"
+        raise ScenarioInputError([InputIssue(filename, None, "(file)", message)]) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         rows = list(reader)
@@ -93,10 +93,10 @@ def read_table(data: bytes, filename: str) -> tuple[list[str], list[dict[str, st
     for number, values in enumerate(rows[1:], start=2):
         if not any(v.strip() for v in values):
             continue
+        row = {"__row__": str(number), **dict(zip(header, values, strict=False))}
         if len(values) > len(header):
-            raise ScenarioInputError([InputIssue(filename, number, "(row)",
-                                                 f"{len(values)} values but the header has {len(header)} columns")])
-        out.append({"__row__": str(number), **dict(zip(header, values, strict=False))})
+            row["__error__"] = f"{len(values)} values but the header has {len(header)} columns"
+        out.append(row)
     return header, out
 
 
@@ -161,9 +161,12 @@ def parse_people(header: list[str], rows: Iterable[dict[str, str]], filename: st
                                      f"more than {MAX_PEOPLE_ROWS} people in one file"))
             break
         row_no = int(raw["__row__"])
+        if "__error__" in raw:
+            issues.append(InputIssue(filename, row_no, "(row)", raw["__error__"]))
+            continue
         values: dict[str, Any] = {}
         for key, text in raw.items():
-            if key == "__row__" or key not in known:
+            if key.startswith("__") or key not in known:
                 continue
             text = (text or "").strip()
             if text == "":
@@ -287,6 +290,8 @@ def check_scenario(scenario: Scenario, yname: str = "scenario.yaml", pname: str 
         if esc.id in escort_ids:
             add(InputIssue(yname, None, f"escorts[{i}].id", f"duplicate escort id {esc.id!r}"))
         escort_ids.add(esc.id)
+        if esc.testing_site is not None and esc.testing_site not in site_ids:
+            add(InputIssue(yname, None, f"escorts[{i}].testing_site", f"unknown testing site {esc.testing_site!r}"))
 
     aircraft_types: set[str] = set()
     for i, ac in enumerate(scenario.aircraft):
@@ -337,6 +342,8 @@ def check_scenario(scenario: Scenario, yname: str = "scenario.yaml", pname: str 
             add(InputIssue(pname, row, "destination",
                            f"household {p.household_id} has members flying to {first[0]} ({first[1]}) "
                            f"and {p.destination}; a household travels together"))
+        if p.testing_site is not None and p.testing_site not in site_ids:
+            add(InputIssue(pname, row, "testing_site", f"unknown testing site {p.testing_site!r}"))
         if p.consent == "proxy" and not p.consent_note.strip():
             add(InputIssue(pname, row, "consent_note", "proxy consent needs a justification in consent_note"))
     return issues

@@ -15,8 +15,8 @@ from planner.capacity import CapacityLimit, flight_limits, household_usage
 from planner.caseload import (
     Household,
     departure_date,
-    households,
     household_weight,
+    households,
     is_able_bodied_adult,
     is_medical_case,
     is_special_category,
@@ -160,9 +160,10 @@ def build_problem(scenario: Scenario) -> Problem:
                 if w is None:
                     continue
                 if not has_slot(w):
-                    missing[p.case_id] = reason("test.no_valid_slot", f.id,
-                                                detail=f" (needs a sample {w.earliest_start:%Y-%m-%d %H:%M}"
-                                                       f"..{w.latest_end:%Y-%m-%d %H:%M} at {', '.join(w.sites) or 'no site'})")
+                    where = ", ".join(w.sites) or "no site"
+                    span = f"{w.earliest_start:%Y-%m-%d %H:%M}..{w.latest_end:%Y-%m-%d %H:%M}"
+                    detail = f" (needs a sample {span} at {where})"
+                    missing[p.case_id] = reason("test.no_valid_slot", f.id, detail=detail)
                 tests[w] += 1
             if missing:
                 first = min(missing)

@@ -46,6 +46,7 @@ class Person(Model):
     nationality: str = Field(pattern=r"^[A-Z]{3}$")
     destination: str = Field(pattern=r"^[A-Z]{3}$")
     location: str = Field(min_length=1)
+    testing_site: str | None = None  # a site this person must be tested at, overriding the location's sites
     consent: Consent
     consent_date: date | None = None
     consent_note: str = ""
@@ -193,6 +194,7 @@ class Escort(Model):
     role: EscortRole
     available: DateRange | None = None
     location: str | None = None
+    testing_site: str | None = None
     vaccinated: bool = False
 
 

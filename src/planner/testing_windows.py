@@ -95,7 +95,10 @@ def is_exempt(person: Person, flight: Flight, scenario: Scenario) -> bool:
     return rule.vaccinated_exempt and person.vaccinated
 
 
-def _sites_for(location: str | None, scenario: Scenario) -> tuple[str, ...]:
+def _sites_for(location: str | None, site: str | None, scenario: Scenario) -> tuple[str, ...]:
+    """Sites a person or escort may be tested at: their assigned site, else those serving their location."""
+    if site is not None:
+        return (site,)
     return tuple(sorted(s.id for s in scenario.testing_sites if location is None or location in s.serves))
 
 
@@ -118,7 +121,8 @@ def person_window(person: Person, household: Household, flight: Flight, scenario
     start = anchor - timedelta(hours=rule.window_hours)
     iso = isolation_end(person, household, scenario)
     not_before = datetime.combine(iso, datetime.min.time(), ZoneInfo(scenario.timezone)) if iso else None
-    return _window(start, start + margin, flight, _sites_for(person.location, scenario), not_before, scenario)
+    sites = _sites_for(person.location, person.testing_site, scenario)
+    return _window(start, start + margin, flight, sites, not_before, scenario)
 
 
 def escort_window(escort: Escort, flight: Flight, scenario: Scenario) -> TestWindow | None:
@@ -130,7 +134,8 @@ def escort_window(escort: Escort, flight: Flight, scenario: Scenario) -> TestWin
         return None
     margin = timedelta(hours=scenario.protocol.delay_margin_hours)
     start = max(_anchor(r, flight, a) - timedelta(hours=r.window_hours) for r, a in rules)
-    return _window(start, start + margin, flight, _sites_for(escort.location, scenario), None, scenario)
+    sites = _sites_for(escort.location, escort.testing_site, scenario)
+    return _window(start, start + margin, flight, sites, None, scenario)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from planner.capacity import flight_limits, household_usage, seat_map_of, unusable_seats
@@ -181,8 +182,9 @@ def check_capacity(ctx: Context) -> Iterator[Violation]:
         zone = set(sm.stretcher_zone) - unusable if stcr else set()
         used = _seated(fp) + len(fp.escorts) + len(unusable) + len(zone)
         if used > sm.seat_count:
-            yield _v("seat_capacity", f"{_seated(fp)} seated + {len(fp.escorts)} escorts + "
-                                      f"{len(unusable) + len(zone)} blocked = {used} > {sm.seat_count} seats", fp.flight_id)
+            message = (f"{_seated(fp)} seated + {len(fp.escorts)} escorts + {len(unusable) + len(zone)} blocked"
+                       f" = {used} > {sm.seat_count} seats")
+            yield _v("seat_capacity", message, fp.flight_id)
 
 
 def check_cabin_limits(ctx: Context) -> Iterator[Violation]:
@@ -239,7 +241,7 @@ def check_escorts(ctx: Context) -> Iterator[Violation]:
     gap = timedelta(hours=rules.turnaround_hours)
     for eid, fls in sorted(flights_of.items()):
         fls.sort(key=lambda f: f.departure)
-        for a, b in zip(fls, fls[1:], strict=False):
+        for a, b in pairwise(fls):
             if b.departure < a.stops[-1].arrival + gap:
                 yield _v("escorts", f"escort {eid} flies {a.id} and {b.id} without {rules.turnaround_hours} h "
                                     "turnaround", b.id)
@@ -252,15 +254,22 @@ def _window(ctx: Context, flight: Flight, airport: str) -> tuple[datetime, datet
     anchor = flight.departure
     if rule.anchor == "arrival":
         anchor = next((s.arrival for s in flight.stops if s.airport == airport), flight.departure)
-    latest = flight.departure - timedelta(minutes=flight.check_in_minutes, hours=ctx.scenario.protocol.lab_turnaround_hours)
+    turnaround = ctx.scenario.protocol.lab_turnaround_hours
+    latest = flight.departure - timedelta(minutes=flight.check_in_minutes, hours=turnaround)
     return anchor - timedelta(hours=rule.window_hours), latest
+
+
+def _allowed(sites: dict, location: str | None, assigned: str | None) -> set[str]:
+    if assigned is not None:
+        return {assigned}
+    return {sid for sid, s in sites.items() if location is None or location in s.serves}
 
 
 def check_tests(ctx: Context) -> Iterator[Violation]:
     scenario = ctx.scenario
     sites = {s.id: s for s in scenario.testing_sites}
     schedule = {sid: {(s.start, s.end): s.capacity for s in site_slots(site, scenario)} for sid, site in sites.items()}
-    needed: dict[str, tuple[Flight, list[tuple[datetime, datetime]], str | None, datetime | None]] = {}
+    needed: dict[str, tuple[Flight, list[tuple[datetime, datetime]], set[str], datetime | None]] = {}
     for fp, flight in ctx.known_flights():
         for pa in fp.passengers:
             p = ctx.people.get(pa.person_id)
@@ -269,7 +278,8 @@ def check_tests(ctx: Context) -> Iterator[Violation]:
             window = _window(ctx, flight, p.destination)
             iso = isolation_end(p, ctx.household_of[p.case_id], scenario)
             not_before = datetime.combine(iso, datetime.min.time(), ZoneInfo(scenario.timezone)) if iso else None
-            needed[p.case_id] = (flight, [window] if window else [], p.location, not_before)
+            needed[p.case_id] = (flight, [window] if window else [], _allowed(sites, p.location, p.testing_site),
+                                 not_before)
         for e in fp.escorts:
             escort = ctx.escorts.get(e.escort_id)
             if escort is None:
@@ -278,8 +288,9 @@ def check_tests(ctx: Context) -> Iterator[Violation]:
                        if (w := _window(ctx, flight, s.airport)) is not None
                        and not (scenario.protocol.destinations[s.airport].vaccinated_exempt and escort.vaccinated)]
             if windows and scenario.protocol.covid:
-                needed[f"escort:{escort.id}"] = (flight, windows, escort.location, None)
-    for key, (flight, windows, location, not_before) in sorted(needed.items()):
+                needed[f"escort:{escort.id}"] = (flight, windows,
+                                                 _allowed(sites, escort.location, escort.testing_site), None)
+    for key, (flight, windows, allowed, not_before) in sorted(needed.items()):
         who = key.removeprefix("escort:")
         books = ctx.bookings.get(key, [])
         if len(books) != 1:
@@ -290,8 +301,8 @@ def check_tests(ctx: Context) -> Iterator[Violation]:
         if site is None:
             yield _v("test_slot", f"unknown testing site {b.site_id}", flight.id, who)
             continue
-        if location is not None and location not in site.serves:
-            yield _v("test_slot", f"site {site.id} does not serve {location}", flight.id, who)
+        if site.id not in allowed:
+            yield _v("test_slot", f"site {site.id} is not one this person may be tested at", flight.id, who)
         if (b.start, b.end) not in schedule[site.id]:
             yield _v("test_slot", f"{b.start:%Y-%m-%d %H:%M} is not a bookable slot of {site.id}", flight.id, who)
         for earliest, latest in windows:
@@ -300,9 +311,10 @@ def check_tests(ctx: Context) -> Iterator[Violation]:
                                       f"{earliest:%Y-%m-%d %H:%M}..{latest:%Y-%m-%d %H:%M}", flight.id, who)
         if not_before is not None and b.start < not_before:
             yield _v("test_slot", f"sample before the isolation end {not_before:%Y-%m-%d}", flight.id, who)
-    for key, books in sorted(ctx.bookings.items()):
+    for key in sorted(ctx.bookings):
         if key not in needed:
-            yield _v("test_required", "test booked for someone not flying or exempt", person_id=key.removeprefix("escort:"))
+            who = key.removeprefix("escort:")
+            yield _v("test_required", "test booked for someone not flying or exempt", person_id=who)
 
 
 def check_test_capacity(ctx: Context) -> Iterator[Violation]:
