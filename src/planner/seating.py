@@ -1,0 +1,720 @@
+"""Seating: a seat for every passenger and escort of every flight, keeping the rules of DESIGN §3.2.
+
+Per flight, a constructive greedy places *parties* (a household together with the escorts who serve its
+members) into windows of consecutive free seats, hardest parties first, and assigns members to the window's
+seats by a small backtracking search that keeps every per-person rule. CP-SAT then improves that plan (the
+greedy is its hint and its fallback) on a model restricted to rows near the greedy positions when the full
+model would be too large. Flights are independent, so they are seated in parallel worker processes, each with
+its own time limit, and merged by flight id.
+
+Objective (DESIGN §3.4), lowest first: people left unseated, then households together (level 2: extra row
+blocks and row spread), then comfort (level 4: windows for single travellers, reduced mobility near a door,
+first-stop passengers forward on multi-stop flights, lap infants in bassinet rows).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from planner.distancing import max_independent_seats
+from planner.plan import EscortOnBoard, FlightPlan, Passenger, Plan
+from planner.scenario import AircraftType, Scenario
+from planner.seating_rules import FlightFacts, Occupant, child_near, flight_facts, stretcher_adjacent
+from planner.seatmaps import Seat, SeatMap, aircraft_spec, build_seat_map, seat_neighbours
+
+W_UNPLACED = 1_000_000_000  # per person left without a seat
+W_LEVEL2 = 100_000  # per unit of household spread (extra row block = 2, each row of spread = 1)
+COST_NOT_WINDOW = 3  # a single traveller away from the window
+COST_NO_BASSINET = 2  # a lap infant outside a bassinet row (when the map has some)
+FULL_MODEL_PAIRS = 14_000  # above this many (occupant, seat) pairs, CP-SAT only sees rows near the greedy
+WINDOW_ROWS = 2
+
+
+@dataclass
+class SeatingOutcome:
+    """The plan with seats filled, and per flight the households that could not be seated (removed)."""
+
+    plan: Plan
+    unplaced: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class FlightJob:
+    """One flight's seating problem: small and picklable, so that worker processes get no whole scenario."""
+
+    flight_id: str
+    spec: AircraftType
+    occupants: list[Occupant]
+    unusable: frozenset[str]
+    relations: tuple[str, ...]
+    infants_per_block: int
+    multi_stop: bool
+    time_limit: float
+    deterministic: bool
+    cpsat: bool = True
+
+
+@dataclass
+class FlightResult:
+    flight_id: str
+    seats: dict[str, str]
+    unplaced: list[str]  # household ids
+    status: str
+    cost: int
+    greedy_cost: int
+
+
+# ---------------------------------------------------------------- the cabin as the solver sees it
+
+class Cabin:
+    """Seats usable on this flight and the relations between them (distancing, next-to, near, zone)."""
+
+    def __init__(self, job: FlightJob):
+        self.job = job
+        self.map: SeatMap = build_seat_map(job.spec)
+        self.carries_stretcher = any(o.stretcher for o in job.occupants)
+        self.zone = set(self.map.stretcher_zone)
+        self.usable: list[Seat] = sorted((s for s in self.map.seats if s.id not in job.unusable),
+                                         key=lambda s: (s.row_index, s.column))
+        self.ids = {s.id for s in self.usable}
+        self.by_id = {s.id: s for s in self.usable}
+        self.rows = sorted({s.row_index for s in self.usable})
+        nb = seat_neighbours(self.map, job.relations) if job.relations else {}
+        self.dist: dict[str, list[str]] = {s.id: sorted(nb.get(s.id, set()) & self.ids) for s in self.usable}
+        side = seat_neighbours(self.map, ("side",))
+        self.side = {s.id: sorted(side[s.id] & self.ids) for s in self.usable}
+        by_row: dict[int, list[Seat]] = {}
+        for s in self.usable:
+            by_row.setdefault(s.row_index, []).append(s)
+        self.by_row = by_row
+        self.zone_adjacent = sorted(s.id for s in self.usable if stretcher_adjacent(s, self.zone, self.map))
+        self.door = {s.id: self.map.door_distance(s) for s in self.usable}
+        self.has_bassinet = bool(self.map.bassinet_rows)
+
+    def near(self, sid: str) -> list[str]:
+        """Seats a child's household adult may take: same row, or same block of the next or previous row."""
+        s = self.by_id[sid]
+        out = [t.id for t in self.by_row.get(s.row_index, []) if t.id != sid]
+        for r in (s.row_index - 1, s.row_index + 1):
+            out += [t.id for t in self.by_row.get(r, []) if t.block == s.block]
+        return out
+
+    @cached_property
+    def mis(self) -> tuple[int, list[str]]:
+        return max_independent_seats(self.map, self.job.relations, self.ids)
+
+    def block_row(self, sid: str) -> tuple[int, int]:
+        s = self.by_id[sid]
+        return (s.row_index, s.block)
+
+
+@dataclass
+class Requirement:
+    unit: str
+    kind: str  # "near" (child), "side" (next to), "zone" (medical escort next to the stretcher zone)
+    partners: tuple[str, ...]
+
+
+class Problem:
+    """Occupants of one flight with their allowed seats, partner requirements and distancing classes."""
+
+    def __init__(self, job: FlightJob, cabin: Cabin):
+        self.job, self.cabin = job, cabin
+        self.units: dict[str, Occupant] = {o.id: o for o in sorted(job.occupants, key=lambda o: o.id)}
+        self.household: dict[str, str] = {u: o.household for u, o in self.units.items()}
+        members: dict[str, list[str]] = {}
+        for u, o in self.units.items():
+            members.setdefault(o.household, []).append(u)
+        self.members = members
+        self.allowed: dict[str, list[str]] = {u: self._allowed(o) for u, o in self.units.items()}
+        self.requirements = self._requirements()
+        # distancing: who each unit may sit beside (own household, and escort <-> served person)
+        friends: dict[str, set[str]] = {u: set(members[o.household]) for u, o in self.units.items()}
+        for u, o in self.units.items():
+            for p in o.serves:
+                if p in self.units:
+                    friends[u].add(p)
+                    friends[p].add(u)
+        self.friends = friends
+        self.single = {u for u, o in self.units.items() if not o.escort and len(members[o.household]) == 1}
+
+    def _allowed(self, o: Occupant) -> list[str]:
+        cab = self.cabin
+        out = []
+        for s in cab.usable:
+            if o.stretcher:
+                if s.id in cab.zone:
+                    out.append(s.id)
+                continue
+            if cab.carries_stretcher and s.id in cab.zone:
+                continue
+            if s.exit and o.exit_barred:
+                continue
+            if o.wheelchair and not (s.aisle and s.armrest):
+                continue
+            if o.infants > self.job.infants_per_block:
+                continue
+            out.append(s.id)
+        return out
+
+    def _requirements(self) -> list[Requirement]:
+        out = []
+        for u, o in self.units.items():
+            if o.escort:
+                continue
+            adults = tuple(v for v in self.members[o.household] if v != u and self.units[v].adult)
+            serving = tuple(e for e in o.escorts if e in self.units)
+            medics = tuple(e for e in serving if self.units[e].role == "medical")
+            if o.child and (adults or serving):
+                out.append(Requirement(u, "near", adults + serving))
+            if o.wheelchair and (adults or serving):
+                out.append(Requirement(u, "side", adults + serving))
+            if o.uasc and serving:
+                out.append(Requirement(u, "side", serving))
+            if o.medical and not o.stretcher and medics:
+                out.append(Requirement(u, "side", medics))
+            if o.stretcher and medics:
+                out.append(Requirement(u, "zone", medics))
+        return out
+
+    def seat_cost(self, u: str, sid: str) -> int:
+        """Level-4 comfort cost of unit u in seat sid."""
+        o, s, cab = self.units[u], self.cabin.by_id[sid], self.cabin
+        cost = 0
+        if u in self.single and not s.window:
+            cost += COST_NOT_WINDOW
+        if o.mobility != "none":
+            cost += cab.door[sid]
+        if self.job.multi_stop and not o.escort and o.stop == 0:
+            cost += s.row_index
+        if o.infants and cab.has_bassinet and not s.bassinet:
+            cost += COST_NO_BASSINET
+        return cost
+
+
+def household_spread(cabin: Cabin, seats: Iterable[str]) -> int:
+    """Level-2 cost of one household: 2 per row block beyond the first, plus the rows between its ends."""
+    seats = list(seats)
+    if len(seats) < 2:
+        return 0
+    blocks = {cabin.block_row(s) for s in seats}
+    rows = [cabin.by_id[s].row_index for s in seats]
+    return 2 * (len(blocks) - 1) + (max(rows) - min(rows))
+
+
+def evaluate(problem: Problem, seats: dict[str, str]) -> int:
+    """The seating objective of an assignment (lower is better); used by greedy, CP-SAT check and tests."""
+    cost = W_UNPLACED * sum(1 for u in problem.units if u not in seats)
+    for hid, ms in problem.members.items():
+        if hid.startswith("escort:"):
+            continue
+        cost += W_LEVEL2 * household_spread(problem.cabin, [seats[u] for u in ms if u in seats])
+    cost += sum(problem.seat_cost(u, s) for u, s in seats.items())
+    return cost
+
+
+def check(problem: Problem, seats: dict[str, str]) -> list[str]:
+    """Hard-rule problems of an assignment in the solver's own terms (a safety net before returning)."""
+    cab, out = problem.cabin, []
+    if len(set(seats.values())) != len(seats):
+        out.append("a seat is used twice")
+    for u, s in seats.items():
+        if s not in problem.allowed[u]:
+            out.append(f"{u} in {s} is not allowed")
+    blocks: dict[int, int] = {}
+    for u, s in seats.items():
+        if problem.units[u].infants:
+            b = cab.by_id[s].mask_block
+            blocks[b] = blocks.get(b, 0) + problem.units[u].infants
+    if any(n > problem.job.infants_per_block for n in blocks.values()):
+        out.append("too many lap infants in a mask block")
+    for req in problem.requirements:
+        if req.unit in seats and not _requirement_met(problem, req, seats):
+            out.append(f"{req.unit}: {req.kind} requirement not met")
+    owner = {s: u for u, s in seats.items()}
+    for u, s in seats.items():
+        for t in cab.dist[s]:
+            v = owner.get(t)
+            if v is not None and v not in problem.friends[u]:
+                out.append(f"{u} in {s} and {v} in {t} break distancing")
+    return out
+
+
+def _requirement_met(problem: Problem, req: Requirement, seats: dict[str, str]) -> bool:
+    cab = problem.cabin
+    here = seats[req.unit]
+    placed = [seats[p] for p in req.partners if p in seats]
+    if req.kind == "near":
+        return any(child_near(cab.by_id[here], cab.by_id[t]) for t in placed)
+    if req.kind == "side":
+        return any(t in cab.side[here] for t in placed)
+    return any(t in set(cab.zone_adjacent) for t in placed)
+
+
+# ---------------------------------------------------------------- constructive greedy
+
+class Greedy:
+    """Place parties one by one into windows of consecutive free seats, best-scoring window first."""
+
+    NODE_LIMIT = 3000
+
+    def __init__(self, problem: Problem):
+        self.p = problem
+        self.cab = problem.cabin
+        self.owner: dict[str, str] = {}
+        self.party_of_seat: dict[str, int] = {}
+        self.near_party: dict[str, set[int]] = {s: set() for s in self.cab.ids}
+        self.mask: dict[int, int] = {}
+        self.seats: dict[str, str] = {}
+        cab = self.cab
+        orders = []
+        for flip in (0, 1):
+            seq: list[str] = []
+            for r in cab.rows:
+                row = [s.id for s in cab.by_row[r]]
+                seq += row if (cab.rows.index(r) + flip) % 2 == 0 else row[::-1]
+            orders.append(seq)
+        self.orders = orders
+        self.pattern = set(cab.mis[1]) if problem.job.relations else set()
+        self.width = max(len(v) for v in cab.by_row.values()) if cab.by_row else 1
+        self.allowed_set = {u: set(a) for u, a in problem.allowed.items()}
+
+    def parties(self) -> list[list[str]]:
+        """Households joined with the escorts who serve their members (union-find), hardest first."""
+        parent: dict[str, str] = {u: u for u in self.p.units}
+
+        def find(a: str) -> str:
+            while parent[a] != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            return a
+
+        def union(a: str, b: str) -> None:
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+
+        for ms in self.p.members.values():
+            for u in ms[1:]:
+                union(ms[0], u)
+        for u, o in self.p.units.items():
+            for v in o.serves:
+                if v in self.p.units:
+                    union(u, v)
+        groups: dict[str, list[str]] = {}
+        for u in self.p.units:
+            groups.setdefault(find(u), []).append(u)
+
+        def key(g: list[str]) -> tuple:
+            os_ = [self.p.units[u] for u in g]
+            escorts_only = all(o.escort for o in os_)
+            stage = (0 if escorts_only else 1 if any(o.stretcher for o in os_) else
+                     2 if any(o.wheelchair for o in os_) else
+                     3 if any(o.infants or o.uasc or o.medical for o in os_) else 4)
+            stop = min((o.stop for o in os_ if not o.escort), default=0)
+            return (stage, stop if stage == 4 else 0, -len(g), sorted(g)[0])
+
+        return sorted((sorted(g) for g in groups.values()), key=key)
+
+    def available(self, sid: str, party: int) -> bool:
+        return sid not in self.owner and self.near_party[sid] <= {party}
+
+    def run(self) -> dict[str, str]:
+        for i, party in enumerate(self.parties()):
+            if not self.place(party, i):
+                escorts = [u for u in party if self.p.units[u].escort]
+                for j, e in enumerate(escorts):
+                    self.place([e], 10_000 + i * 100 + j)
+        return self.seats
+
+    def place(self, party: list[str], pid: int) -> bool:
+        n = len(party)
+        cab = self.cab
+        stretcher = [u for u in party if self.p.units[u].stretcher]
+        if len(stretcher) > 1:
+            return False
+        candidates: list[tuple[float, tuple[str, ...]]] = []
+        seen: set[tuple[str, ...]] = set()
+        stops = [self.p.units[u].stop for u in party if not self.p.units[u].escort]
+        forward = not self.p.job.multi_stop or (min(stops) == 0 if stops else True)
+        extra_sizes = [0, 2, self.width] if n > 1 else [0]
+        for extra in extra_sizes:
+            for order in self.orders:
+                avail = [s for s in order if self.available(s, pid) and (s not in cab.zone or
+                                                                        not cab.carries_stretcher)]
+                m = n - len(stretcher) + extra
+                if m <= 0:
+                    windows: list[tuple[str, ...]] = [()]
+                else:
+                    windows = [tuple(avail[i:i + m]) for i in range(0, max(0, len(avail) - m + 1))]
+                zone_choices: list[tuple[str, ...]] = [()]
+                if stretcher:
+                    zone_choices = [(z,) for z in sorted(cab.zone) if self.available(z, pid)]
+                for w in windows:
+                    if len(w) < m:
+                        continue
+                    for z in zone_choices:
+                        ws = tuple(sorted(w + z))
+                        if ws in seen:
+                            continue
+                        seen.add(ws)
+                        rows = [cab.by_id[s].row_index for s in ws]
+                        if max(rows) - min(rows) > (n + extra) // self.width + 2 + (4 if stretcher else 0):
+                            continue
+                        candidates.append((self.score(party, ws, pid, forward), ws))
+            candidates.sort()
+            for _, ws in candidates[:40]:
+                assignment = self.assign(party, ws)
+                if assignment is not None:
+                    self.commit(party, assignment, pid)
+                    return True
+            candidates = []
+        return False
+
+    def score(self, party: list[str], ws: tuple[str, ...], pid: int, forward: bool) -> float:
+        cab = self.cab
+        n = len(party)
+        rows = [cab.by_id[s].row_index for s in ws]
+        blocks = {cab.block_row(s) for s in ws}
+        score = 10.0 * (len(blocks) - 1) + 10.0 * (max(rows) - min(rows)) if n > 1 else 0.0
+        score += 0.5 * (len(ws) - n)
+        wset = set(ws)
+        if self.p.job.relations:
+            waste = 0
+            for s in ws:
+                for t in cab.dist[s]:
+                    if t not in wset and t not in self.owner and not self.near_party[t]:
+                        waste += 1
+            score += 3.0 * waste
+            if n == 1 and ws[0] in self.pattern:
+                score -= 2.5
+        else:
+            # best fit: prefer windows that leave no odd free seats in the row blocks they touch
+            left = sum(1 for (r, b) in blocks for s in cab.by_row[r]
+                       if s.block == b and s.id not in wset and s.id not in self.owner)
+            score += 1.0 * left
+        pos = sum(rows) / len(rows)
+        score += (0.3 if self.p.job.multi_stop else 0.02) * (pos if forward else -pos)
+        us = [self.p.units[u] for u in party]
+        if any(o.mobility != "none" for o in us):
+            score += min(cab.door[s] for s in ws)
+        if any(o.infants for o in us) and cab.has_bassinet and not any(cab.by_id[s].bassinet for s in ws):
+            score += COST_NO_BASSINET
+        if n == 1 and party[0] in self.p.single and not cab.by_id[ws[0]].window:
+            score += COST_NOT_WINDOW
+        if n == 1 and self.p.units[party[0]].escort:
+            score -= 0.5 * cab.by_id[ws[0]].aisle
+        return score
+
+    def assign(self, party: list[str], ws: tuple[str, ...]) -> dict[str, str] | None:
+        """Backtracking: members to window seats keeping unary rules, mask blocks, partners and distancing."""
+        p, cab = self.p, self.cab
+        reqs = {r.unit: r for r in p.requirements if r.unit in party}
+        dependents = [u for u in party if u in reqs]
+        order = sorted(party, key=lambda u: (u in reqs, len([s for s in ws if s in self.allowed_set[u]]), u))
+        # partners first so that dependents can be checked at once
+        order = [u for u in order if u not in reqs] + sorted(dependents, key=lambda u: (
+            len([s for s in ws if s in self.allowed_set[u]]), u))
+        domains = {u: [s for s in ws if s in self.allowed_set[u]] for u in party}
+        if any(not d for d in domains.values()):
+            return None
+        for u in party:
+            domains[u].sort(key=lambda s: p.seat_cost(u, s))
+        chosen: dict[str, str] = {}
+        used: set[str] = set()
+        mask = dict(self.mask)
+        nodes = [0]
+
+        def ok(u: str, s: str) -> bool:
+            o = p.units[u]
+            if o.infants:
+                b = cab.by_id[s].mask_block
+                if mask.get(b, 0) + o.infants > p.job.infants_per_block:
+                    return False
+            if p.job.relations:
+                fr = p.friends[u]
+                for t in cab.dist[s]:
+                    v = owner_local.get(t)
+                    if v is not None and v not in fr:
+                        return False
+            return True
+
+        owner_local: dict[str, str] = {}
+
+        def req_ok(u: str) -> bool:
+            r = reqs[u]
+            if not all(q in chosen for q in r.partners):
+                return True  # checked when the last partner is placed
+            return _requirement_met(p, r, chosen)
+
+        def rec(i: int) -> bool:
+            nodes[0] += 1
+            if nodes[0] > self.NODE_LIMIT:
+                return False
+            if i == len(order):
+                return all(_requirement_met(p, reqs[u], chosen) for u in reqs)
+            u = order[i]
+            for s in domains[u]:
+                if s in used or not ok(u, s):
+                    continue
+                chosen[u] = s
+                used.add(s)
+                owner_local[s] = u
+                o = p.units[u]
+                if o.infants:
+                    b = cab.by_id[s].mask_block
+                    mask[b] = mask.get(b, 0) + o.infants
+                good = (u not in reqs or req_ok(u)) and all(
+                    req_ok(d) for d in dependents if d in chosen and u in reqs[d].partners)
+                if good and rec(i + 1):
+                    return True
+                if o.infants:
+                    mask[cab.by_id[s].mask_block] -= o.infants
+                del chosen[u], owner_local[s]
+                used.discard(s)
+            return False
+
+        return dict(chosen) if rec(0) else None
+
+    def commit(self, party: list[str], assignment: dict[str, str], pid: int) -> None:
+        for u, s in assignment.items():
+            self.owner[s] = u
+            self.seats[u] = s
+            self.party_of_seat[s] = pid
+            for t in self.cab.dist[s]:
+                self.near_party[t].add(pid)
+            o = self.p.units[u]
+            if o.infants:
+                b = self.cab.by_id[s].mask_block
+                self.mask[b] = self.mask.get(b, 0) + o.infants
+
+
+# ---------------------------------------------------------------- CP-SAT improvement
+
+def improve(problem: Problem, hint: dict[str, str], time_limit: float, deterministic: bool
+            ) -> tuple[dict[str, str] | None, str]:
+    """CP-SAT on (occupant, seat) booleans, hinted with `hint`; returns (seats, status) or (None, reason)."""
+    from ortools.sat.python import cp_model
+
+    cab, units = problem.cabin, problem.units
+    pairs = sum(len(a) for a in problem.allowed.values())
+    windowed = pairs > FULL_MODEL_PAIRS
+    cand: dict[str, list[str]] = {}
+    if windowed:
+        rows_of: dict[str, list[int]] = {}
+        for u, s in hint.items():
+            rows_of.setdefault(units[u].household, []).append(cab.by_id[s].row_index)
+        for u in units:
+            rows = rows_of.get(units[u].household)
+            if rows is None:
+                cand[u] = problem.allowed[u]
+            else:
+                lo, hi = min(rows) - WINDOW_ROWS, max(rows) + WINDOW_ROWS
+                cand[u] = [s for s in problem.allowed[u] if lo <= cab.by_id[s].row_index <= hi]
+    else:
+        cand = problem.allowed
+    # escorts serving someone must reach them: keep their partners' windows too
+    m = cp_model.CpModel()
+    x: dict[tuple[str, str], cp_model.IntVar] = {}
+    at_seat: dict[str, list[tuple[str, cp_model.IntVar]]] = {}
+    for u in units:
+        for s in cand[u]:
+            v = m.NewBoolVar("")
+            x[u, s] = v
+            at_seat.setdefault(s, []).append((u, v))
+    placed: dict[str, cp_model.IntVar | int] = {}
+    for hid in problem.members:
+        placed[hid] = 1 if hid.startswith("escort:") else m.NewBoolVar("")
+    for u in units:
+        m.Add(sum(x[u, s] for s in cand[u]) == placed[units[u].household])
+    occ: dict[str, cp_model.IntVar] = {}
+    for s, lst in at_seat.items():
+        if cab.job.relations:
+            occ[s] = m.NewBoolVar("")
+            m.Add(sum(v for _, v in lst) == occ[s])
+        else:
+            m.AddAtMostOne(v for _, v in lst)
+    # mask blocks
+    per_block: dict[int, list] = {}
+    for (u, s), v in x.items():
+        if units[u].infants:
+            per_block.setdefault(cab.by_id[s].mask_block, []).append(units[u].infants * v)
+    for terms in per_block.values():
+        m.Add(sum(terms) <= problem.job.infants_per_block)
+    # partner requirements
+    zone_adj = set(cab.zone_adjacent)
+    for req in problem.requirements:
+        if req.kind == "zone":
+            lits = [x[p, t] for p in req.partners for t in zone_adj if (p, t) in x]
+            m.Add(sum(lits) >= placed[units[req.unit].household])
+            continue
+        for s in cand[req.unit]:
+            targets = cab.near(s) if req.kind == "near" else cab.side[s]
+            lits = [x[p, t] for p in req.partners for t in targets if (p, t) in x]
+            if lits:
+                m.AddBoolOr(lits).OnlyEnforceIf(x[req.unit, s])
+            else:
+                m.Add(x[req.unit, s] == 0)
+    # distancing: units of one class at s forbid any non-friend at a related seat t
+    if cab.job.relations:
+        classes: dict[frozenset[str], list[str]] = {}
+        for u in units:
+            classes.setdefault(frozenset(problem.friends[u]), []).append(u)
+        for friends, members in classes.items():
+            for s in {s for u in members for s in cand[u]}:
+                here = [x[u, s] for u in members if (u, s) in x]
+                for t in cab.dist[s]:
+                    if t not in occ:
+                        continue
+                    ok = [v for w, v in at_seat[t] if w in friends]
+                    m.Add(sum(here) + occ[t] - sum(ok) <= 1)
+        # one seat per placed household forms an independent set: the exact bound of DESIGN §6
+        m.Add(sum(v for h, v in placed.items() if not h.startswith("escort:")) <= cab.mis[0])
+    # objective
+    obj = []
+    for hid, ms in problem.members.items():
+        size = len(ms)
+        if not hid.startswith("escort:"):
+            obj.append(W_UNPLACED * size * (1 - placed[hid]))
+        if hid.startswith("escort:") or size < 2:
+            continue
+        brs: dict[tuple[int, int], list] = {}
+        rws: dict[int, list] = {}
+        for u in ms:
+            for s in cand[u]:
+                brs.setdefault(cab.block_row(s), []).append(x[u, s])
+                rws.setdefault(cab.by_id[s].row_index, []).append(x[u, s])
+        used = []
+        for lits in brs.values():
+            b = m.NewBoolVar("")
+            m.Add(sum(lits) <= size * b)
+            used.append(b)
+        hi_row = max(rws) if rws else 0
+        rmax = m.NewIntVar(0, hi_row, "")
+        rmin = m.NewIntVar(0, hi_row, "")
+        m.Add(rmax >= rmin)
+        for r, lits in rws.items():
+            ru = m.NewBoolVar("")
+            m.Add(sum(lits) <= size * ru)
+            m.Add(rmax >= r).OnlyEnforceIf(ru)
+            m.Add(rmin <= r).OnlyEnforceIf(ru)
+        obj.append(W_LEVEL2 * (2 * sum(used) - 2 * placed[hid] + rmax - rmin))
+    obj.append(sum(problem.seat_cost(u, s) * v for (u, s), v in x.items() if problem.seat_cost(u, s)))
+    m.Minimize(sum(obj))
+    for (u, s), v in x.items():
+        m.AddHint(v, 1 if hint.get(u) == s else 0)
+    for hid, v in placed.items():
+        if not isinstance(v, int):
+            m.AddHint(v, 1 if all(u in hint for u in problem.members[hid]) else 0)
+    solver = cp_model.CpSolver()
+    prm = solver.parameters
+    prm.num_workers = 1
+    prm.random_seed = 0
+    if deterministic:
+        prm.max_deterministic_time = max(0.05, time_limit)
+        prm.max_time_in_seconds = max(1.0, 10 * time_limit)
+    else:
+        prm.max_time_in_seconds = max(0.05, time_limit)
+    status = solver.Solve(m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, "greedy"
+    seats = {u: s for (u, s), v in x.items() if solver.BooleanValue(v)}
+    label = "optimal" if status == cp_model.OPTIMAL and not windowed else "feasible"
+    return seats, label
+
+
+# ---------------------------------------------------------------- one flight, and all flights in parallel
+
+def seat_flight(job: FlightJob) -> FlightResult:
+    """Seat one flight: greedy, then CP-SAT within the time limit; the better valid assignment wins."""
+    cabin = Cabin(job)
+    problem = Problem(job, cabin)
+    greedy = Greedy(problem).run()
+    best, status = greedy, "greedy"
+    best_cost = greedy_cost = evaluate(problem, greedy)
+    if job.cpsat and job.time_limit > 0 and problem.units:
+        seats, label = improve(problem, greedy, job.time_limit, job.deterministic)
+        if seats is not None and not check(problem, seats):
+            cost = evaluate(problem, seats)
+            if cost <= best_cost:
+                best, best_cost, status = seats, cost, label
+    if check(problem, best):  # never hand back a broken assignment: keep only what the greedy proved
+        best, status = greedy, "greedy"
+    unplaced = sorted({problem.units[u].household for u in problem.units if u not in best
+                       and not problem.units[u].escort})
+    # a household is seated whole or not at all
+    seats = {u: s for u, s in best.items() if problem.units[u].household not in set(unplaced)}
+    return FlightResult(job.flight_id, seats, unplaced, status, best_cost, greedy_cost)
+
+
+def flight_job(scenario: Scenario, facts: FlightFacts, *, time_limit: float, deterministic: bool,
+               cpsat: bool = True) -> FlightJob:
+    rules = scenario.protocol.seating
+    return FlightJob(
+        flight_id=facts.flight.id, spec=aircraft_spec(facts.flight.aircraft, scenario),
+        occupants=sorted(facts.occupants.values(), key=lambda o: o.id), unusable=frozenset(facts.unusable),
+        relations=tuple(sorted(set(rules.distancing))) if scenario.protocol.covid or rules.distancing else (),
+        infants_per_block=rules.infants_per_mask_block, multi_stop=len(facts.flight.stops) > 1,
+        time_limit=time_limit, deterministic=deterministic, cpsat=cpsat)
+
+
+def seat_plan(scenario: Scenario, plan: Plan, *, time_limit: float, processes: int, deterministic: bool,
+              cpsat: bool = True) -> SeatingOutcome:
+    """Seat every flight of `plan` in parallel processes; households that do not fit are removed and listed.
+
+    The plan arrives with people on flights (seats None), lap infants set via `lap_of` and escorts with
+    `serves`. Flights are merged by flight id, so the outcome does not depend on which process ran first.
+    """
+    known = {f.id for f in scenario.flights}
+    jobs = []
+    for fp in sorted(plan.flights, key=lambda f: f.flight_id):
+        if fp.flight_id in known and (fp.passengers or fp.escorts):
+            jobs.append(flight_job(scenario, flight_facts(scenario, fp), time_limit=time_limit,
+                                   deterministic=deterministic, cpsat=cpsat))
+    results: dict[str, FlightResult] = {}
+    workers = max(1, min(processes, len(jobs), os.cpu_count() or 1))
+    if workers <= 1:
+        for job in jobs:
+            results[job.flight_id] = seat_flight(job)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for res in pool.map(seat_flight, jobs):
+                results[res.flight_id] = res
+    return apply_results(scenario, plan, results)
+
+
+def apply_results(scenario: Scenario, plan: Plan, results: dict[str, FlightResult]) -> SeatingOutcome:
+    people = {p.case_id: p for p in scenario.people}
+    new_flights: list[FlightPlan] = []
+    unplaced: dict[str, list[str]] = {}
+    stages = dict(plan.stages.seating or {})
+    for fp in plan.flights:
+        res = results.get(fp.flight_id)
+        if res is None:
+            new_flights.append(fp.model_copy(deep=True))
+            if fp.passengers or fp.escorts:
+                continue
+            stages.setdefault(fp.flight_id, "optimal")
+            continue
+        gone = set(res.unplaced)
+        removed = {p.person_id for p in fp.passengers
+                   if p.person_id in people and people[p.person_id].household_id in gone}
+        passengers = [Passenger(person_id=p.person_id, lap_of=p.lap_of,
+                                seat=None if p.lap_of is not None else res.seats.get(p.person_id))
+                      for p in fp.passengers if p.person_id not in removed]
+        escorts = [EscortOnBoard(escort_id=e.escort_id, seat=res.seats.get(e.escort_id),
+                                 serves=[s for s in e.serves if s not in removed]) for e in fp.escorts]
+        new_flights.append(fp.model_copy(update={
+            "passengers": passengers, "escorts": escorts,
+            "provisional": [p for p in fp.provisional if p not in removed]}))
+        if res.unplaced:
+            unplaced[fp.flight_id] = list(res.unplaced)
+        stages[fp.flight_id] = res.status
+    stages = dict(sorted(stages.items()))
+    new_plan = plan.model_copy(update={"flights": new_flights,
+                                       "stages": plan.stages.model_copy(update={"seating": stages})})
+    return SeatingOutcome(plan=new_plan, unplaced=unplaced)
