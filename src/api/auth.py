@@ -1,0 +1,154 @@
+"""Authentication (OAuth2 password flow with signed tokens, hashed API tokens) and role checks.
+
+Every route under /api/v1 declares its minimum role with `Depends(require(...))`; the app refuses to start if
+a route lacks one, so a new endpoint can never be public by accident.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session, select
+
+from api.models import ApiToken, User
+from api.problems import Problem
+
+ROLES = ("viewer", "officer", "coordinator", "admin")
+RANK = {role: i for i, role in enumerate(ROLES)}
+API_TOKEN_PREFIX = "cp_"
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+_DUMMY_HASH = hash_password("not-a-real-password")
+
+
+def burn_time(password: str) -> None:
+    """Verify against a dummy hash so an unknown user takes as long as a wrong password."""
+    verify_password(_DUMMY_HASH, password)
+
+
+def new_api_token() -> tuple[str, str]:
+    """A random token shown once to its owner, and the hash that is stored (the token has 256 bits)."""
+    token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return token, hash_api_token(token)
+
+
+def hash_api_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(username: str, secret: str, minutes: int) -> str:
+    now = datetime.now(UTC)
+    claims = {"sub": username, "iat": now, "exp": now + timedelta(minutes=minutes), "typ": "access"}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: used for role checks and as the actor of audit entries."""
+
+    user_id: int
+    username: str
+    role: str
+
+    def at_least(self, role: str) -> bool:
+        return RANK[self.role] >= RANK[role]
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def _unauthorized(detail: str) -> Problem:
+    return Problem(401, detail, kind="unauthorized", headers={"WWW-Authenticate": "Bearer"})
+
+
+def authenticate(request: Request, session: Session, token: str | None) -> Principal:
+    """Resolve a bearer token (signed access token or API token) to an active user."""
+    if not token:
+        raise _unauthorized("log in first: send 'Authorization: Bearer <token>'")
+    user: User | None = None
+    if token.startswith(API_TOKEN_PREFIX):
+        row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_api_token(token))).first()
+        if row is None or row.revoked:
+            raise _unauthorized("unknown or revoked API token")
+        user = session.get(User, row.user_id)
+        now = datetime.now(UTC)
+        last = row.last_used_at
+        if last is None or (last.tzinfo and now - last > timedelta(hours=1)):
+            row.last_used_at = now  # at most hourly, so reads do not become writes
+            session.add(row)
+            session.commit()
+    else:
+        settings = request.app.state.settings
+        try:
+            claims: dict[str, Any] = jwt.decode(token, settings.secret_key, algorithms=["HS256"],
+                                                options={"require": ["exp", "sub"]})
+        except jwt.PyJWTError:
+            raise _unauthorized("invalid or expired token") from None
+        user = session.exec(select(User).where(User.username == claims["sub"])).first()
+    if user is None or not user.active or user.id is None:
+        raise _unauthorized("the account is unknown or disabled")
+    return Principal(user.id, user.username, user.role)
+
+
+def require(role: str) -> Any:
+    """A dependency that lets in users with at least `role` (viewer < officer < coordinator < admin)."""
+    if role not in RANK:
+        raise ValueError(role)
+
+    def dependency(request: Request, session: SessionDep,
+                   token: Annotated[str | None, Depends(oauth2)]) -> Principal:
+        principal = authenticate(request, session, token)
+        if not principal.at_least(role):
+            raise Problem(403, f"this action needs the role '{role}' or higher", kind="forbidden")
+        request.state.principal = principal
+        return principal
+
+    dependency.min_role = role  # type: ignore[attr-defined]
+    return dependency
+
+
+Viewer = Annotated[Principal, Depends(require("viewer"))]
+Officer = Annotated[Principal, Depends(require("officer"))]
+Coordinator = Annotated[Principal, Depends(require("coordinator"))]
+Admin = Annotated[Principal, Depends(require("admin"))]
+
+
+def route_min_role(route: Any) -> str | None:
+    """The role a route requires, found in its dependency tree; None for a public route."""
+    stack = [route.dependant]
+    while stack:
+        dep = stack.pop()
+        role = getattr(dep.call, "min_role", None)
+        if role is not None:
+            return role
+        stack.extend(dep.dependencies)
+    return None

@@ -1,0 +1,63 @@
+"""Functions behind `charterplan serve` and `charterplan users create` (called from planner.cli)."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import sys
+
+from api.settings import Settings, get_settings
+
+
+def configure_logging(level: str) -> None:
+    """Our own access log (route templates, no query strings); uvicorn's access log is off."""
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, demo: bool = False, settings: Settings | None = None) -> None:
+    """Start uvicorn with the app; `demo` loads the bundled scenarios into an empty store."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    app = create_app(settings)
+    app.state.demo = demo
+    uvicorn.run(app, host=host, port=port, access_log=False, log_config=None, proxy_headers=False)
+
+
+def create_user(username: str, role: str, password: str | None = None, settings: Settings | None = None) -> int:
+    """Create a user (e.g. the first admin); prompts for the password when none is given. Returns an exit code."""
+    from sqlmodel import Session
+
+    from api.audit import audit
+    from api.auth import ROLES
+    from api.db import make_engine, migrate
+    from api.problems import Problem
+    from api.routers.auth_users import create_user as add
+
+    if role not in ROLES:
+        print(f"unknown role {role!r}; choose one of {', '.join(ROLES)}", file=sys.stderr)
+        return 2
+    if password is None:
+        password = getpass.getpass(f"password for {username}: ")
+        if password != getpass.getpass("again: "):
+            print("the passwords differ", file=sys.stderr)
+            return 2
+    if len(password) < 10:
+        print("use a password of at least 10 characters", file=sys.stderr)
+        return 2
+    settings = settings or get_settings()
+    engine = make_engine(settings.database_url, settings.sqlite_busy_timeout_ms)
+    migrate(engine)
+    with Session(engine) as session:
+        try:
+            user = add(session, username, password, role)
+        except Problem as exc:
+            print(exc.detail, file=sys.stderr)
+            return 1
+        audit(session, "cli", "create", "user", user.id, role=role)
+        session.commit()
+    print(f"created user {username} with role {role}")
+    return 0

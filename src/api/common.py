@@ -1,0 +1,96 @@
+"""Pieces every router shares: pagination, versions and ETags, conditional updates, operation lookup."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Query, Request, Response
+from pydantic import BaseModel
+from sqlalchemy import update
+from sqlmodel import Session, SQLModel
+
+from api.models import Operation, Plan
+from api.problems import Problem, not_found
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class Paging(BaseModel):
+    limit: int
+    offset: int
+
+
+def paging(limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+           offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> Paging:
+    return Paging(limit=limit, offset=offset)
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def set_etag(response: Response, version: int) -> None:
+    response.headers["ETag"] = etag(version)
+
+
+_IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,12})"?\s*$')
+
+
+def expected_version(request: Request, body_version: int | None = None) -> int:
+    """The version the client last saw: `If-Match` header or a `version` field. Required, to stop lost updates."""
+    header = request.headers.get("if-match")
+    if header is not None:
+        match = _IF_MATCH.match(header)
+        if not match:
+            raise Problem(400, "If-Match must be the ETag from a previous read, e.g. \"3\"", kind="bad-if-match")
+        return int(match.group(1))
+    if body_version is not None:
+        return body_version
+    raise Problem(428, "send the resource's ETag in If-Match (or its version in the body) to update it",
+                  kind="precondition-required")
+
+
+def conditional_update(session: Session, table: type[SQLModel], row_id: int, expected: int,
+                       values: dict[str, Any]) -> None:
+    """UPDATE ... WHERE version = expected; zero rows means someone else changed it first: 409."""
+    result = session.execute(
+        update(table).where(table.id == row_id, table.version == expected)  # type: ignore[attr-defined]
+        .values(**values, version=expected + 1)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        current = session.get(table, row_id)
+        if current is None:
+            raise not_found(table.__name__, row_id)
+        raise Problem(409, f"the resource was changed by someone else (now version {current.version}, "  # type: ignore[attr-defined]
+                      f"you sent {expected}); read it again and reapply your change",
+                      kind="version-conflict", current_version=current.version)  # type: ignore[attr-defined]
+
+
+def check_version(current: int, expected: int) -> None:
+    if current != expected:
+        raise Problem(409, f"the resource is at version {current}, you sent {expected}; read it again",
+                      kind="version-conflict", current_version=current)
+
+
+def get_operation(session: Session, operation_id: int) -> Operation:
+    op = session.get(Operation, operation_id)
+    if op is None:
+        raise not_found("operation", operation_id)
+    return op
+
+
+def mark_stale(session: Session, operation_id: int) -> None:
+    """Edits to people or flights after publishing mark the published plans stale (DESIGN §5.4)."""
+    session.execute(
+        update(Plan).where(Plan.operation_id == operation_id, Plan.state == "published", Plan.stale == False)  # noqa: E712
+        .values(stale=True)
+    )

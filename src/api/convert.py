@@ -1,0 +1,145 @@
+"""Conversions between stored rows and the planner's models, and building a whole Scenario from the store."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, select
+
+from api import models as m
+from planner import scenario as sc
+
+PERSON_FIELDS = list(sc.Person.model_fields)
+#: Fields blanked by erasure: everything that identifies a person (DESIGN §5.5).
+PERSONAL_FIELDS = ("given_name", "family_name", "name_native", "date_of_birth", "document_number",
+                   "document_expiry", "consent_note", "reception_contact", "notes")
+ERASED = "[erased]"
+
+
+COLUMNS = [f for f in PERSON_FIELDS if f in m.Person.model_fields]
+EXTRA_FIELDS = [f for f in PERSON_FIELDS if f not in m.Person.model_fields]
+
+
+def person_values(person: sc.Person) -> dict[str, Any]:
+    """Column values of a planner Person (fields without a column go to `extra`)."""
+    data = person.model_dump()
+    data["vulnerabilities"] = ";" + ";".join(person.vulnerabilities) + ";" if person.vulnerabilities else ""
+    sample = data.get("last_test_sample")
+    data["last_test_sample"] = sample.isoformat() if sample is not None else None
+    data["extra"] = {k: person.model_dump(mode="json", include={k})[k] for k in EXTRA_FIELDS
+                     if data.get(k) is not None}
+    for k in EXTRA_FIELDS:
+        data.pop(k, None)
+    return data
+
+
+def row_to_person_dict(row: Any) -> dict[str, Any]:
+    """A stored row (ORM object or mapping) as the planner's Person fields."""
+    get = row.__getitem__ if isinstance(row, dict) or hasattr(row, "keys") else (lambda k: getattr(row, k))
+    out: dict[str, Any] = {name: get(name) for name in COLUMNS}
+    out.update(get("extra") or {})
+    out["vulnerabilities"] = [c for c in get("vulnerabilities").split(";") if c]
+    return out
+
+
+def row_to_person(row: m.Person) -> sc.Person:
+    return sc.Person.model_validate(row_to_person_dict(row))
+
+
+def comparable(values: dict[str, Any]) -> dict[str, Any]:
+    """Column values normalised for the created / updated / unchanged comparison of an import."""
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()
+            if k in COLUMNS or k == "extra"}
+
+
+def build_scenario(session: Session, operation_id: int) -> sc.Scenario:
+    """The planner's input for an operation, from the stored rows. Erased people are left out."""
+    op = session.get(m.Operation, operation_id)
+    if op is None:
+        raise LookupError(operation_id)
+    protocol = session.exec(select(m.Protocol).where(m.Protocol.operation_id == operation_id)).first()
+    sites = []
+    for site in session.exec(select(m.TestingSite).where(m.TestingSite.operation_id == operation_id)
+                             .order_by(m.TestingSite.code)).all():
+        slots = session.exec(select(m.TestingSlot).where(m.TestingSlot.site_id == site.id)
+                             .order_by(m.TestingSlot.start)).all()
+        data = dict(site.data)
+        if slots:
+            data["slots"] = [{"start": s.start, "end": s.end, "capacity": s.capacity} for s in slots]
+        sites.append(data)
+
+    def rows(table: type[Any]) -> list[dict[str, Any]]:
+        stmt = select(table).where(table.operation_id == operation_id).order_by(table.code)
+        return [r.data for r in session.exec(stmt).all()]
+
+    people = session.exec(select(m.Person).where(m.Person.operation_id == operation_id,
+                                                 m.Person.erased == False)  # noqa: E712
+                          .order_by(m.Person.case_id)).all()
+    scenario = sc.Scenario.model_validate({
+        "name": op.name,
+        "timezone": op.timezone,
+        "as_of": op.as_of,
+        "notes": op.notes,
+        "protocol": protocol.data if protocol else {},
+        "testing_sites": sites,
+        "escorts": rows(m.Escort),
+        "aircraft": rows(m.AircraftType),
+        "flights": rows(m.Flight),
+        "people": [],
+    })
+    scenario.people = [row_to_person(p) for p in people]
+    return scenario
+
+
+def store_scenario(session: Session, scenario: sc.Scenario) -> m.Operation:
+    """Add a whole scenario as a new operation (scenario zip import and --demo). The caller commits."""
+    op = m.Operation(name=scenario.name, timezone=scenario.timezone, as_of=scenario.as_of.isoformat(),
+                     notes=scenario.notes)
+    session.add(op)
+    session.flush()
+    assert op.id is not None
+    session.add(m.Protocol(operation_id=op.id, data=scenario.protocol.model_dump(mode="json", by_alias=True)))
+    for site in scenario.testing_sites:
+        data = site.model_dump(mode="json", by_alias=True, exclude={"slots"})
+        row = m.TestingSite(operation_id=op.id, code=site.id, data=data)
+        session.add(row)
+        session.flush()
+        for slot in site.slots or []:
+            session.add(m.TestingSlot(site_id=row.id, start=slot.start.isoformat(), end=slot.end.isoformat(),
+                                      capacity=slot.capacity))
+    for esc in scenario.escorts:
+        session.add(m.Escort(operation_id=op.id, code=esc.id, data=esc.model_dump(mode="json", by_alias=True)))
+    for ac in scenario.aircraft:
+        session.add(m.AircraftType(operation_id=op.id, code=ac.type,
+                                   data=ac.model_dump(mode="json", by_alias=True)))
+    for fl in scenario.flights:
+        session.add(m.Flight(operation_id=op.id, code=fl.id, departure=fl.departure.isoformat(),
+                             data=fl.model_dump(mode="json", by_alias=True)))
+    insert_people(session, op.id, scenario.people)
+    return op
+
+
+def insert_people(session: Session, operation_id: int, people: list[sc.Person]) -> None:
+    """Bulk insert through SQLAlchemy Core: the 7,000-person import must take seconds, not minutes."""
+    from sqlalchemy import insert
+
+    if not people:
+        return
+    now = m.utcnow()
+    rows = [{**person_values(p), "operation_id": operation_id, "erased": False, "updated_at": now, "version": 1}
+            for p in people]
+    session.execute(insert(m.Person), rows)
+    ensure_households(session, operation_id, {p.household_id for p in people})
+
+
+def ensure_households(session: Session, operation_id: int, codes: set[str]) -> None:
+    from sqlalchemy import insert
+
+    if not codes:
+        return
+    known = set(session.exec(select(m.Household.code).where(m.Household.operation_id == operation_id)).all())
+    new = sorted(codes - known)
+    if new:
+        session.execute(insert(m.Household), [{"operation_id": operation_id, "code": c, "notes": "", "version": 1}
+                                              for c in new])

@@ -1,0 +1,291 @@
+"""SQLModel tables. Keys are surrogate integers; domain ids (case_id, flight id, ...) are unique per operation.
+
+Every updatable row has a `version` that increases on each change: it is the ETag, and a conditional UPDATE on
+it turns two concurrent edits into one success and one 409 instead of a lost update.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=16)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    name: str = Field(max_length=100)
+    prefix: str = Field(max_length=16)
+    token_hash: str = Field(max_length=128, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    revoked: bool = False
+
+
+class Operation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    timezone: str = Field(default="UTC", max_length=64)
+    as_of: str = Field(max_length=40)  # ISO 8601 with offset, as in scenario.yaml
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class Protocol(SQLModel, table=True):
+    """The operation's protocol as the planner's `Protocol` model dumps it (one row per operation)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    operation_id: int = Field(foreign_key="operation.id", unique=True, index=True)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = 1
+
+
+class Household(SQLModel, table=True):
+    """Households seen in the caseload; members point at it by `household_id` code."""
+
+    __table_args__ = (UniqueConstraint("operation_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    operation_id: int = Field(foreign_key="operation.id", index=True)
+    code: str = Field(max_length=64)
+    notes: str = Field(default="", max_length=2000)
+    version: int = 1
+
+
+class Person(SQLModel, table=True):
+    """One returnee (DESIGN §4.1). Erasure blanks the personal fields and keeps the row as a tombstone."""
+
+    __table_args__ = (
+        UniqueConstraint("operation_id", "case_id"),
+        Index("ix_person_op_dest", "operation_id", "destination"),
+        Index("ix_person_op_loc", "operation_id", "location"),
+        Index("ix_person_op_household", "operation_id", "household_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    operation_id: int = Field(foreign_key="operation.id", index=True)
+    case_id: str = Field(max_length=64)
+    household_id: str = Field(max_length=64)
+    given_name: str = Field(default="", max_length=200)
+    family_name: str = Field(default="", max_length=200)
+    name_native: str = Field(default="", max_length=200)
+    sex: str = Field(max_length=1)
+    date_of_birth: date | None = None
+    nationality: str = Field(max_length=3)
+    destination: str = Field(max_length=3)
+    location: str = Field(max_length=100)
+    testing_site: str | None = Field(default=None, max_length=64)
+    consent: str = Field(max_length=16)
+    consent_date: date | None = None
+    consent_note: str = Field(default="", max_length=2000)
+    document_type: str = Field(max_length=16)
+    document_number: str = Field(default="", max_length=64)
+    document_expiry: date | None = None
+    exit_cleared: bool = False
+    fitness: str = Field(default="pending", max_length=20)
+    mobility: str = Field(default="none", max_length=8)
+    pregnant: bool = False
+    evacuation_capable: bool = True
+    unaccompanied_minor: bool = False
+    best_interests_approved: bool = False
+    reception_contact: str = Field(default="", max_length=500)
+    vaccinated: bool = False
+    last_positive_test: date | None = None
+    last_test_sample: str | None = Field(default=None, max_length=40)  # ISO 8601 with offset
+    last_test_result: str | None = Field(default=None, max_length=16)
+    registered_on: date | None = None
+    vulnerabilities: str = Field(default="", max_length=500)  # ";code;code;" so a LIKE filter is exact
+    notes: str = Field(default="", max_length=4000)
+    # Fields a newer planner adds before the table has a column for them; kept, never dropped.
+    extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    erased: bool = False
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class Flight(SQLModel, table=True):
+    """A charter flight; `data` is the planner's `Flight` model dump."""
+
+    __table_args__ = (UniqueConstraint("operation_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    operation_id: int = Field(foreign_key="operation.id", index=True)
+    code: str = Field(max_length=64)
+    departure: str = Field(max_length=40)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    locked: bool = False
+    version: int = 1
+
+
+class AircraftType(SQLModel, table=True):
+    """A seat map an operation adds to the bundled library types; `data` is the planner's `AircraftType`."""
+
+    __tablename__ = "aircraft_type"
+    __table_args__ = (UniqueConstraint("operation_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    operation_id: int = Field(foreign_key="operation.id", index=True)
+    code: str = Field(max_length=64)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = 1
+
+
+class TestingSite(SQLModel, table=True):
+    """A testing site; `data` is the planner's `TestingSite` without its explicit slots."""
+
+    __test__ = False
+    __tablename__ = "testing_site"
+    __table_args__ = (UniqueConstraint("operation_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    operation_id: int = Field(foreign_key="operation.id", index=True)
+    code: str = Field(max_length=64)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = 1
+
+
+class TestingSlot(SQLModel, table=True):
+    """An explicitly listed sampling slot; a site without any uses its opening hours and slot length."""
+
+    __test__ = False
+    __tablename__ = "testing_slot"
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="testing_site.id", index=True)
+    start: str = Field(max_length=40)
+    end: str = Field(max_length=40)
+    capacity: int | None = None
+
+
+class Escort(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("operation_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    operation_id: int = Field(foreign_key="operation.id", index=True)
+    code: str = Field(max_length=64)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = 1
+
+
+class Pin(SQLModel, table=True):
+    """Keeps a household on a flight (and a person on a seat) in the next solve (DESIGN §5.4)."""
+
+    __table_args__ = (UniqueConstraint("operation_id", "case_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    operation_id: int = Field(foreign_key="operation.id", index=True)
+    case_id: str = Field(max_length=64)
+    flight_id: str = Field(max_length=64)
+    seat: str | None = Field(default=None, max_length=8)
+    version: int = 1
+
+
+class Plan(SQLModel, table=True):
+    """A plan version; published versions never change (only their `stale` flag)."""
+
+    __table_args__ = (UniqueConstraint("operation_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    operation_id: int = Field(foreign_key="operation.id", index=True)
+    number: int
+    state: str = Field(default="draft", max_length=16)  # draft | published
+    solver_status: str = Field(max_length=16)  # optimal | feasible | stopped | greedy
+    scenario_sha256: str = Field(default="", max_length=64)
+    body: str = Field(sa_column=Column(Text, nullable=False))  # the plan JSON (case_ids only)
+    people: int = 0
+    assigned: int = 0
+    unassigned: int = 0
+    reason_counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    stale: bool = False
+    job_id: int | None = None
+    previous_plan_id: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(default="", max_length=64)
+    published_at: datetime | None = None
+    published_by: str | None = Field(default=None, max_length=64)
+    version: int = 1
+
+
+class Assignment(SQLModel, table=True):
+    """One person's line in a plan, for fast manifests, filters and explanations."""
+
+    __table_args__ = (
+        Index("ix_assignment_plan_flight", "plan_id", "flight_id"),
+        Index("ix_assignment_plan_case", "plan_id", "case_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id")
+    case_id: str = Field(max_length=64)
+    flight_id: str | None = Field(default=None, max_length=64)
+    seat: str | None = Field(default=None, max_length=8)
+    lap_of: str | None = Field(default=None, max_length=64)
+    provisional: bool = False
+    test_site: str | None = Field(default=None, max_length=64)
+    test_start: str | None = Field(default=None, max_length=40)
+    test_end: str | None = Field(default=None, max_length=40)
+    reasons: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class SolveJob(SQLModel, table=True):
+    __tablename__ = "solve_job"
+
+    id: int | None = Field(default=None, primary_key=True)
+    operation_id: int = Field(foreign_key="operation.id", index=True)
+    status: str = Field(default="queued", max_length=16, index=True)
+    time_limit: float
+    replan: bool = False
+    previous_plan_id: int | None = None
+    stop_requested: bool = False
+    runner: str = Field(default="", max_length=64)
+    stage: str | None = Field(default=None, max_length=64)
+    objective: float | None = None
+    bound: float | None = None
+    gap: float | None = None
+    elapsed: float | None = None
+    message: str | None = Field(default=None, max_length=500)
+    progress_at: datetime | None = None
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    violations: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    plan_id: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    created_by: str = Field(default="", max_length=64)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only: the API has no route that changes it, and database triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=64, index=True)
+    action: str = Field(max_length=64, index=True)
+    resource: str = Field(max_length=64)
+    resource_id: str | None = Field(default=None, max_length=128)
+    operation_id: int | None = Field(default=None, index=True)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,236 @@
+"""Log-in, API tokens, user administration and the (read-only) audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from pydantic import BaseModel, Field
+from sqlmodel import Session, col, func, select
+
+from api.audit import audit
+from api.auth import (
+    Admin,
+    Coordinator,
+    SessionDep,
+    Viewer,
+    burn_time,
+    hash_password,
+    issue_token,
+    new_api_token,
+    verify_password,
+)
+from api.common import Page, Paging, conditional_update, expected_version, paging, set_etag
+from api.models import ApiToken, AuditEntry, User
+from api.problems import Problem, not_found
+
+router = APIRouter()
+Role = Literal["viewer", "officer", "coordinator", "admin"]
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class Me(BaseModel):
+    username: str
+    role: str
+
+
+@router.post("/auth/token", response_model=TokenOut, tags=["auth"])
+def login(request: Request, session: SessionDep,
+          username: Annotated[str, Form(max_length=64)], password: Annotated[str, Form(max_length=256)]) -> TokenOut:
+    """OAuth2 password flow: a signed access token for a username and password. Failures are audited."""
+    settings = request.app.state.settings
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        burn_time(password)
+    if user is None or not user.active or not verify_password(user.password_hash, password):
+        audit(session, username[:64] or "(empty)", "login_failed", "user")
+        session.commit()
+        raise Problem(401, "wrong username or password", kind="unauthorized",
+                      headers={"WWW-Authenticate": "Bearer"})
+    audit(session, user.username, "login", "user", user.id)
+    session.commit()
+    return TokenOut(access_token=issue_token(user.username, settings.secret_key, settings.token_minutes),
+                    expires_in=settings.token_minutes * 60)
+
+
+@router.get("/auth/me", response_model=Me, tags=["auth"])
+def me(principal: Viewer) -> Me:
+    return Me(username=principal.username, role=principal.role)
+
+
+class ApiTokenCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class ApiTokenRead(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked: bool
+
+
+class ApiTokenCreated(ApiTokenRead):
+    token: str = Field(description="shown once; only its hash is stored")
+
+
+@router.post("/auth/api-tokens", status_code=201, response_model=ApiTokenCreated, tags=["auth"])
+def create_api_token(body: ApiTokenCreate, principal: Viewer, session: SessionDep) -> ApiTokenCreated:
+    """A long-lived token for scripts, with the caller's own role. Only its hash is kept."""
+    token, digest = new_api_token()
+    row = ApiToken(user_id=principal.user_id, name=body.name, prefix=token[:10], token_hash=digest)
+    session.add(row)
+    session.flush()
+    audit(session, principal, "create", "api_token", row.id)
+    session.commit()
+    session.refresh(row)
+    return ApiTokenCreated(**row.model_dump(include=set(ApiTokenRead.model_fields)), token=token)
+
+
+@router.get("/auth/api-tokens", response_model=list[ApiTokenRead], tags=["auth"])
+def list_api_tokens(principal: Viewer, session: SessionDep) -> list[Any]:
+    return list(session.exec(select(ApiToken).where(ApiToken.user_id == principal.user_id)
+                             .order_by(ApiToken.id)).all())
+
+
+@router.delete("/auth/api-tokens/{token_id}", status_code=204, tags=["auth"])
+def revoke_api_token(token_id: int, principal: Viewer, session: SessionDep) -> Response:
+    row = session.get(ApiToken, token_id)
+    if row is None or (row.user_id != principal.user_id and principal.role != "admin"):
+        raise not_found("API token", token_id)
+    row.revoked = True
+    session.add(row)
+    audit(session, principal, "revoke", "api_token", token_id)
+    session.commit()
+    return Response(status_code=204)
+
+
+class UserCreate(BaseModel):
+    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
+    password: str = Field(min_length=10, max_length=256)
+    role: Role
+
+
+class UserUpdate(BaseModel):
+    role: Role | None = None
+    active: bool | None = None
+    password: str | None = Field(default=None, min_length=10, max_length=256)
+    version: int | None = None
+
+
+class UserRead(BaseModel):
+    id: int
+    username: str
+    role: str
+    active: bool
+    created_at: datetime
+    version: int
+
+
+def create_user(session: Session, username: str, password: str, role: str) -> User:
+    """Add a user (used by the API and by `charterplan users create`). The caller commits."""
+    if session.exec(select(User).where(User.username == username)).first() is not None:
+        raise Problem(409, f"user {username!r} already exists", kind="duplicate")
+    user = User(username=username, password_hash=hash_password(password), role=role)
+    session.add(user)
+    session.flush()
+    return user
+
+
+@router.get("/users", response_model=Page[UserRead], tags=["users"])
+def list_users(_: Admin, session: SessionDep, page: Annotated[Paging, Depends(paging)]) -> Any:
+    total = session.exec(select(func.count()).select_from(User)).one()
+    items = session.exec(select(User).order_by(User.id).offset(page.offset).limit(page.limit)).all()
+    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+
+
+@router.post("/users", status_code=201, response_model=UserRead, tags=["users"])
+def add_user(body: UserCreate, principal: Admin, session: SessionDep, response: Response) -> Any:
+    user = create_user(session, body.username, body.password, body.role)
+    audit(session, principal, "create", "user", user.id, role=body.role)
+    session.commit()
+    session.refresh(user)
+    set_etag(response, user.version)
+    return user
+
+
+@router.get("/users/{user_id}", response_model=UserRead, tags=["users"])
+def get_user(user_id: int, _: Admin, session: SessionDep, response: Response) -> Any:
+    user = session.get(User, user_id)
+    if user is None:
+        raise not_found("user", user_id)
+    set_etag(response, user.version)
+    return user
+
+
+@router.patch("/users/{user_id}", response_model=UserRead, tags=["users"])
+def update_user(user_id: int, body: UserUpdate, request: Request, principal: Admin, session: SessionDep,
+                response: Response) -> Any:
+    user = session.get(User, user_id)
+    if user is None:
+        raise not_found("user", user_id)
+    expected = expected_version(request, body.version)
+    values: dict[str, Any] = body.model_dump(exclude_unset=True, exclude={"version", "password"})
+    if body.password is not None:
+        values["password_hash"] = hash_password(body.password)
+    conditional_update(session, User, user_id, expected, values)
+    audit(session, principal, "update", "user", user_id, fields=sorted(body.model_dump(exclude_unset=True)))
+    session.commit()
+    session.refresh(user)
+    set_etag(response, user.version)
+    return user
+
+
+@router.delete("/users/{user_id}", status_code=204, tags=["users"])
+def delete_user(user_id: int, principal: Admin, session: SessionDep) -> Response:
+    """Disable the account and revoke its tokens (audit entries keep naming it)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise not_found("user", user_id)
+    if user.id == principal.user_id:
+        raise Problem(409, "you cannot delete your own account", kind="self-delete")
+    user.active = False
+    user.version += 1
+    session.add(user)
+    for token in session.exec(select(ApiToken).where(ApiToken.user_id == user_id)).all():
+        token.revoked = True
+        session.add(token)
+    audit(session, principal, "delete", "user", user_id)
+    session.commit()
+    return Response(status_code=204)
+
+
+class AuditRead(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    resource: str
+    resource_id: str | None
+    operation_id: int | None
+    details: dict[str, Any]
+
+
+@router.get("/audit", response_model=Page[AuditRead], tags=["audit"])
+def read_audit(_: Coordinator, session: SessionDep, page: Annotated[Paging, Depends(paging)],
+               action: Annotated[str | None, Query(max_length=64)] = None,
+               actor: Annotated[str | None, Query(max_length=64)] = None,
+               operation_id: int | None = None) -> Any:
+    """The audit log, newest first. There is deliberately no route that changes or deletes it."""
+    stmt = select(AuditEntry)
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    if actor:
+        stmt = stmt.where(AuditEntry.actor == actor)
+    if operation_id is not None:
+        stmt = stmt.where(AuditEntry.operation_id == operation_id)
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    items = session.exec(stmt.order_by(col(AuditEntry.id).desc()).offset(page.offset).limit(page.limit)).all()
+    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}

@@ -1,0 +1,198 @@
+"""Exports of a plan: flight manifests (CSV, XLSX, printable HTML), testing schedules, the plan JSON.
+
+Every export that carries personal data is audited with who, what and how many rows, never the rows.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query, Response
+from sqlmodel import col, select
+
+from api import models as m
+from api.audit import audit
+from api.auth import Officer, SessionDep, Viewer
+from api.convert import ERASED
+from api.exports import to_csv, to_html, to_xlsx
+from api.problems import not_found
+from api.routers.plans import get_plan
+
+router = APIRouter(tags=["exports"])
+Format = Literal["csv", "xlsx", "html"]
+MEDIA = {"csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MANIFEST_HEADER = ["seat", "case_id", "family_name", "given_name", "name_native", "sex", "date_of_birth",
+                   "nationality", "document_type", "document_number", "document_expiry", "destination", "ssr",
+                   "lap_infant", "provisional", "test_site", "test_start"]
+SCHEDULE_HEADER = ["site_id", "day", "start", "end", "case_id", "family_name", "given_name", "date_of_birth",
+                   "location", "flight_id"]
+
+
+def _seat_key(seat: str | None) -> tuple[int, str]:
+    match = re.match(r"^(\d+)([A-Z]*)$", seat or "")
+    return (int(match.group(1)), match.group(2)) if match else (10_000, seat or "")
+
+
+def _local(iso: str | None, tz: ZoneInfo) -> str:
+    return datetime.fromisoformat(iso).astimezone(tz).strftime("%Y-%m-%d %H:%M") if iso else ""
+
+
+def _ssr(person: m.Person, carries_infant: bool, is_lap: bool) -> str:
+    """Special service request codes a check-in agent expects (IATA SSR)."""
+    codes = []
+    if person.mobility != "none":
+        codes.append(person.mobility)
+    if carries_infant:
+        codes.append("INFT")
+    if is_lap:
+        codes.append("INF")
+    if person.unaccompanied_minor:
+        codes.append("UMNR")
+    if person.fitness == "fit_with_escort":
+        codes.append("MEDA")
+    return " ".join(codes)
+
+
+def _download(data: bytes, fmt: str, name: str) -> Response:
+    headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"', "Cache-Control": "no-store"}
+    if fmt == "html":
+        headers["Content-Disposition"] = f'inline; filename="{name}.html"'
+    return Response(content=data, media_type=MEDIA[fmt], headers=headers)
+
+
+@router.get("/operations/{operation_id}/plans/{plan_id}/flights/{flight_id}/manifest",
+            response_class=Response, responses={200: {"content": {v: {} for v in MEDIA.values()}}})
+def flight_manifest(operation_id: int, plan_id: int, flight_id: str, principal: Officer, session: SessionDep,
+                    format: Annotated[Format, Query()] = "csv") -> Response:
+    """The passenger manifest of one flight: travel-document data, seat, SSR codes, lap infants with their adult."""
+    plan = get_plan(session, operation_id, plan_id)
+    op = session.get(m.Operation, operation_id)
+    assert op is not None
+    flight = session.exec(select(m.Flight).where(m.Flight.operation_id == operation_id,
+                                                 m.Flight.code == flight_id)).first()
+    lines = session.exec(select(m.Assignment).where(m.Assignment.plan_id == plan_id,
+                                                    m.Assignment.flight_id == flight_id)).all()
+    if flight is None and not lines:
+        raise not_found("flight", flight_id)
+    tz = ZoneInfo(op.timezone)
+    people = {p.case_id: p for p in session.exec(select(m.Person).where(
+        m.Person.operation_id == operation_id, col(m.Person.case_id).in_([a.case_id for a in lines]))).all()}
+    infant_of = {a.lap_of: a.case_id for a in lines if a.lap_of}
+    ordered = sorted((a for a in lines if not a.lap_of), key=lambda a: (_seat_key(a.seat), a.case_id))
+    rows: list[list[Any]] = []
+    for adult in ordered:
+        rows.append(_manifest_row(adult, people.get(adult.case_id), infant_of.get(adult.case_id), tz))
+        infant = infant_of.get(adult.case_id)
+        if infant:
+            lap = next(a for a in lines if a.case_id == infant)
+            rows.append(_manifest_row(lap, people.get(infant), None, tz))
+    body_escorts = _escorts(plan, flight_id)
+    for esc in body_escorts:
+        rows.append([esc.get("seat") or "", esc["escort_id"], "", "", "", "", "", "", "", "", "", "", "ESCORT",
+                     "", "", "", ""])
+    departure = _local(flight.departure, tz) if flight else ""
+    title = f"Manifest {flight_id}"
+    subtitle = f"{op.name} · plan {plan.number} ({plan.state}) · departure {departure} {op.timezone}" \
+               f" · {len(lines)} passengers, {len(body_escorts)} escorts"
+    audit(session, principal, "export", "manifest", flight_id, operation_id=operation_id, plan_id=plan_id,
+          format=format, rows=len(rows))
+    session.commit()
+    name = f"manifest-{flight_id}-plan{plan.number}"
+    if format == "csv":
+        return _download(to_csv(MANIFEST_HEADER, rows), "csv", name)
+    if format == "xlsx":
+        return _download(to_xlsx(MANIFEST_HEADER, rows, title), "xlsx", name)
+    return _download(to_html(title, subtitle, MANIFEST_HEADER, rows, _seatmap_svg(session, operation_id, plan,
+                                                                                flight_id)), "html", name)
+
+
+def _manifest_row(a: m.Assignment, p: m.Person | None, infant: str | None, tz: ZoneInfo) -> list[Any]:
+    if p is None or p.erased:
+        names = [ERASED, ERASED, ""]
+        dob, doc_no, doc_exp = ERASED, ERASED, ""
+    else:
+        names = [p.family_name, p.given_name, p.name_native]
+        dob, doc_no = p.date_of_birth.isoformat() if p.date_of_birth else "", p.document_number
+        doc_exp = p.document_expiry.isoformat() if p.document_expiry else ""
+    lap = f"on lap of {a.lap_of}" if a.lap_of else (f"carries {infant}" if infant else "")
+    ssr = _ssr(p, bool(infant), bool(a.lap_of)) if p is not None else ""
+    return [a.seat or ("lap" if a.lap_of else ""), a.case_id, *names, p.sex if p else "", dob,
+            p.nationality if p else "", p.document_type if p else "", doc_no, doc_exp,
+            p.destination if p else "", ssr, lap, "yes" if a.provisional else "", a.test_site or "",
+            _local(a.test_start, tz)]
+
+
+def _escorts(plan: m.Plan, flight_id: str) -> list[dict[str, Any]]:
+    import json
+
+    body = json.loads(plan.body)
+    for fp in body.get("flights", []):
+        if fp.get("flight_id") == flight_id:
+            return list(fp.get("escorts", []))
+    return []
+
+
+def _seatmap_svg(session: SessionDep, operation_id: int, plan: m.Plan, flight_id: str) -> str | None:
+    """The seat map picture when the planner provides a renderer; the manifest table stands on its own."""
+    try:
+        from api.convert import build_scenario
+        from planner.plan import Plan
+        from planner.seatmap_render import render_svg  # type: ignore[import-not-found]
+
+        return str(render_svg(build_scenario(session, operation_id), Plan.model_validate_json(plan.body),
+                              flight_id))
+    except Exception:
+        return None
+
+
+@router.get("/operations/{operation_id}/plans/{plan_id}/testing-schedule", response_class=Response,
+            responses={200: {"content": {MEDIA["csv"]: {}, MEDIA["xlsx"]: {}}}})
+def testing_schedule(operation_id: int, plan_id: int, principal: Officer, session: SessionDep,
+                     format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
+                     site: Annotated[str | None, Query(max_length=64)] = None,
+                     day: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None) -> Response:
+    """Who is sampled where and when, per site and local day, for the sites' staff."""
+    plan = get_plan(session, operation_id, plan_id)
+    op = session.get(m.Operation, operation_id)
+    assert op is not None
+    tz = ZoneInfo(op.timezone)
+    stmt = select(m.Assignment).where(m.Assignment.plan_id == plan_id, col(m.Assignment.test_site).is_not(None))
+    if site:
+        stmt = stmt.where(m.Assignment.test_site == site)
+    lines = session.exec(stmt).all()
+    people = {p.case_id: p for p in session.exec(select(m.Person).where(
+        m.Person.operation_id == operation_id, col(m.Person.case_id).in_([a.case_id for a in lines]))).all()}
+    rows = []
+    for a in lines:
+        start = _local(a.test_start, tz)
+        if day and not start.startswith(day):
+            continue
+        p = people.get(a.case_id)
+        erased = p is None or p.erased
+        rows.append([a.test_site, start[:10], start[11:], _local(a.test_end, tz)[11:], a.case_id,
+                     ERASED if erased else p.family_name, ERASED if erased else p.given_name,  # type: ignore[union-attr]
+                     ERASED if erased else (p.date_of_birth.isoformat() if p.date_of_birth else ""),  # type: ignore[union-attr]
+                     p.location if p else "", a.flight_id or ""])
+    rows.sort(key=lambda r: (r[0], r[1], r[2], r[4]))
+    audit(session, principal, "export", "testing_schedule", site or "(all)", operation_id=operation_id,
+          plan_id=plan_id, format=format, rows=len(rows), day=day)
+    session.commit()
+    name = f"testing-schedule-plan{plan.number}" + (f"-{site}" if site else "") + (f"-{day}" if day else "")
+    if format == "csv":
+        return _download(to_csv(SCHEDULE_HEADER, rows), "csv", name)
+    return _download(to_xlsx(SCHEDULE_HEADER, rows, "Testing schedule"), "xlsx", name)
+
+
+@router.get("/operations/{operation_id}/plans/{plan_id}/plan.json", response_class=Response,
+            responses={200: {"content": {"application/json": {}}}})
+def plan_json(operation_id: int, plan_id: int, principal: Viewer, session: SessionDep) -> Response:
+    """The plan file (DESIGN §4.3), the same the CLI writes; it names people by case_id only."""
+    plan = get_plan(session, operation_id, plan_id)
+    audit(session, principal, "export", "plan_json", plan_id, operation_id=operation_id)
+    session.commit()
+    return Response(content=plan.body, media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="plan-{plan.number}.json"'})

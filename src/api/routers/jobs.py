@@ -1,0 +1,126 @@
+"""Solve jobs (DESIGN §5.3): POST answers 202 at once; GET shows progress; DELETE stops and keeps the best plan."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, Field
+from sqlmodel import col, func, select
+
+from api import models as m
+from api.audit import audit
+from api.auth import Officer, SessionDep, Viewer
+from api.common import Page, Paging, get_operation, paging
+from api.problems import Problem, not_found
+
+router = APIRouter(tags=["solve jobs"])
+
+
+class SolveRequest(BaseModel):
+    time_limit: float | None = Field(default=None, gt=0, le=86_400,
+                                     description="seconds for allocation; capped by the service's maximum")
+    replan: bool = Field(default=False, description="re-plan from the last published plan (DESIGN §5.4)")
+    previous_plan_id: int | None = Field(default=None, description="re-plan from this plan instead")
+
+
+class JobRead(BaseModel):
+    id: int
+    operation_id: int
+    status: str
+    time_limit: float
+    replan: bool
+    previous_plan_id: int | None
+    stop_requested: bool
+    stage: str | None
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    elapsed: float | None
+    message: str | None
+    progress_at: datetime | None
+    error: str | None
+    violations: list[dict[str, Any]]
+    plan_id: int | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    created_by: str
+
+
+def _job(session: SessionDep, operation_id: int, job_id: int) -> m.SolveJob:
+    job = session.get(m.SolveJob, job_id)
+    if job is None or job.operation_id != operation_id:
+        get_operation(session, operation_id)
+        raise not_found("solve job", job_id)
+    return job
+
+
+@router.post("/operations/{operation_id}/solve-jobs", status_code=202, response_model=JobRead)
+def start_solve(operation_id: int, body: SolveRequest, request: Request, principal: Officer,
+                session: SessionDep, response: Response) -> Any:
+    """Queue a solve; a worker process picks it up. 429 when the queue is full."""
+    settings = request.app.state.settings
+    manager = request.app.state.jobs
+    get_operation(session, operation_id)
+    busy = session.exec(select(m.SolveJob.id).where(m.SolveJob.operation_id == operation_id,
+                                                    col(m.SolveJob.status).in_(("queued", "running")))).first()
+    if busy is not None:
+        raise Problem(409, f"solve job {busy} of this operation is still queued or running", kind="job-running",
+                      job_id=busy)
+    if manager.capacity_left(session) <= 0:
+        raise Problem(429, "the solve queue is full; try again when a job has finished", kind="queue-full",
+                      headers={"Retry-After": "30"})
+    previous = body.previous_plan_id
+    if previous is not None:
+        plan = session.get(m.Plan, previous)
+        if plan is None or plan.operation_id != operation_id:
+            raise not_found("plan", previous)
+    elif body.replan:
+        previous = session.exec(select(m.Plan.id).where(m.Plan.operation_id == operation_id,
+                                                        m.Plan.state == "published")
+                                .order_by(col(m.Plan.number).desc())).first()
+        if previous is None:
+            raise Problem(409, "there is no published plan to re-plan from", kind="no-published-plan")
+    limit = min(body.time_limit or settings.default_time_limit, settings.max_time_limit)
+    job = m.SolveJob(operation_id=operation_id, time_limit=limit, replan=previous is not None,
+                     previous_plan_id=previous, runner=manager.runner, created_by=principal.username)
+    session.add(job)
+    session.flush()
+    audit(session, principal, "solve", "solve_job", job.id, operation_id=operation_id, time_limit=limit,
+          previous_plan_id=previous)
+    session.commit()
+    session.refresh(job)
+    manager.submit(job.id)
+    response.headers["Location"] = f"/api/v1/operations/{operation_id}/solve-jobs/{job.id}"
+    return job
+
+
+@router.get("/operations/{operation_id}/solve-jobs", response_model=Page[JobRead])
+def list_jobs(operation_id: int, _: Viewer, session: SessionDep, page: Annotated[Paging, Depends(paging)],
+              status: str | None = None) -> Any:
+    get_operation(session, operation_id)
+    stmt = select(m.SolveJob).where(m.SolveJob.operation_id == operation_id)
+    if status:
+        stmt = stmt.where(m.SolveJob.status == status)
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    items = session.exec(stmt.order_by(col(m.SolveJob.id).desc()).offset(page.offset).limit(page.limit)).all()
+    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+
+
+@router.get("/operations/{operation_id}/solve-jobs/{job_id}", response_model=JobRead)
+def read_job(operation_id: int, job_id: int, _: Viewer, session: SessionDep) -> Any:
+    return _job(session, operation_id, job_id)
+
+
+@router.delete("/operations/{operation_id}/solve-jobs/{job_id}", status_code=202, response_model=JobRead)
+def stop_job(operation_id: int, job_id: int, request: Request, principal: Officer, session: SessionDep) -> Any:
+    """Stop: a queued job is cancelled; a running one ends its stage and stores its best complete plan."""
+    job = _job(session, operation_id, job_id)
+    if job.status in ("queued", "running"):
+        request.app.state.jobs.stop(session, job)
+        audit(session, principal, "stop", "solve_job", job_id, operation_id=operation_id)
+        session.commit()
+    session.refresh(job)
+    return job

@@ -1,0 +1,183 @@
+"""Operations (one caseload with its flights, sites, escorts and protocol) and their protocol."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
+from sqlalchemy import delete
+from sqlmodel import func, select
+
+from api import models as m
+from api.audit import audit
+from api.auth import Coordinator, SessionDep, Viewer
+from api.common import Page, Paging, conditional_update, expected_version, get_operation, paging, set_etag
+from planner.scenario import Protocol
+
+router = APIRouter(tags=["operations"])
+
+
+def _tz(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {name!r}") from None
+    return name
+
+
+class OperationCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    timezone: str = Field(default="UTC", max_length=64)
+    as_of: AwareDatetime
+    notes: str = Field(default="", max_length=10_000)
+    protocol: Protocol = Field(default_factory=Protocol)
+
+    _check_tz = field_validator("timezone")(_tz)
+
+
+class OperationUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    timezone: str | None = Field(default=None, max_length=64)
+    as_of: AwareDatetime | None = None
+    notes: str | None = Field(default=None, max_length=10_000)
+    version: int | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_tz(cls, v: str | None) -> str | None:
+        return None if v is None else _tz(v)
+
+
+class OperationRead(BaseModel):
+    id: int
+    name: str
+    timezone: str
+    as_of: str
+    notes: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class ProtocolRead(BaseModel):
+    protocol: Protocol
+    version: int
+
+
+class ProtocolUpdate(BaseModel):
+    protocol: Protocol
+    version: int | None = None
+
+
+@router.get("/operations", response_model=Page[OperationRead])
+def list_operations(_: Viewer, session: SessionDep, page: Annotated[Paging, Depends(paging)]) -> Any:
+    total = session.exec(select(func.count()).select_from(m.Operation)).one()
+    items = session.exec(select(m.Operation).order_by(m.Operation.id).offset(page.offset).limit(page.limit)).all()
+    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+
+
+@router.post("/operations", status_code=201, response_model=OperationRead)
+def create_operation(body: OperationCreate, principal: Coordinator, session: SessionDep,
+                     response: Response) -> Any:
+    op = m.Operation(name=body.name, timezone=body.timezone, as_of=body.as_of.isoformat(), notes=body.notes)
+    session.add(op)
+    session.flush()
+    assert op.id is not None
+    session.add(m.Protocol(operation_id=op.id, data=body.protocol.model_dump(mode="json", by_alias=True)))
+    audit(session, principal, "create", "operation", op.id, operation_id=op.id)
+    session.commit()
+    session.refresh(op)
+    set_etag(response, op.version)
+    return op
+
+
+@router.get("/operations/{operation_id}", response_model=OperationRead)
+def read_operation(operation_id: int, _: Viewer, session: SessionDep, response: Response) -> Any:
+    op = get_operation(session, operation_id)
+    set_etag(response, op.version)
+    return op
+
+
+@router.patch("/operations/{operation_id}", response_model=OperationRead)
+def update_operation(operation_id: int, body: OperationUpdate, request: Request, principal: Coordinator,
+                     session: SessionDep, response: Response) -> Any:
+    op = get_operation(session, operation_id)
+    expected = expected_version(request, body.version)
+    values = body.model_dump(exclude_unset=True, exclude={"version"})
+    if "as_of" in values and values["as_of"] is not None:
+        values["as_of"] = values["as_of"].isoformat()
+    values = {k: v for k, v in values.items() if v is not None}
+    conditional_update(session, m.Operation, operation_id, expected, {**values, "updated_at": m.utcnow()})
+    audit(session, principal, "update", "operation", operation_id, operation_id=operation_id,
+          fields=sorted(values))
+    session.commit()
+    session.refresh(op)
+    set_etag(response, op.version)
+    return op
+
+
+@router.delete("/operations/{operation_id}", status_code=204)
+def delete_operation(operation_id: int, request: Request, principal: Coordinator, session: SessionDep) -> Response:
+    """Delete an operation with everything it owns (people, flights, plans, jobs)."""
+    op = get_operation(session, operation_id)
+    expected = expected_version(request, None)
+    if op.version != expected:
+        from api.common import check_version
+
+        check_version(op.version, expected)
+    running = session.exec(select(func.count()).select_from(m.SolveJob).where(
+        m.SolveJob.operation_id == operation_id, m.SolveJob.status.in_(("queued", "running")))).one()  # type: ignore[attr-defined]
+    if running:
+        from api.problems import Problem
+
+        raise Problem(409, "a solve job of this operation is still queued or running; stop it first",
+                      kind="job-running")
+    plan_ids = select(m.Plan.id).where(m.Plan.operation_id == operation_id)
+    site_ids = select(m.TestingSite.id).where(m.TestingSite.operation_id == operation_id)
+    session.execute(delete(m.Assignment).where(m.Assignment.plan_id.in_(plan_ids)))  # type: ignore[attr-defined]
+    session.execute(delete(m.TestingSlot).where(m.TestingSlot.site_id.in_(site_ids)))  # type: ignore[attr-defined]
+    for table in (m.Plan, m.SolveJob, m.Pin, m.Person, m.Household, m.Flight, m.TestingSite, m.Escort,
+                  m.AircraftType, m.Protocol):
+        session.execute(delete(table).where(table.operation_id == operation_id))  # type: ignore[attr-defined]
+    session.delete(op)
+    audit(session, principal, "delete", "operation", operation_id, operation_id=operation_id)
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.get("/operations/{operation_id}/protocol", response_model=ProtocolRead)
+def read_protocol(operation_id: int, _: Viewer, session: SessionDep, response: Response) -> Any:
+    row = _protocol_row(session, operation_id)
+    set_etag(response, row.version)
+    return {"protocol": row.data, "version": row.version}
+
+
+@router.put("/operations/{operation_id}/protocol", response_model=ProtocolRead)
+def replace_protocol(operation_id: int, body: ProtocolUpdate, request: Request, principal: Coordinator,
+                     session: SessionDep, response: Response) -> Any:
+    row = _protocol_row(session, operation_id)
+    expected = expected_version(request, body.version)
+    conditional_update(session, m.Protocol, row.id or 0, expected,
+                       {"data": body.protocol.model_dump(mode="json", by_alias=True)})
+    from api.common import mark_stale
+
+    mark_stale(session, operation_id)
+    audit(session, principal, "update", "protocol", operation_id, operation_id=operation_id)
+    session.commit()
+    session.refresh(row)
+    set_etag(response, row.version)
+    return {"protocol": row.data, "version": row.version}
+
+
+def _protocol_row(session: SessionDep, operation_id: int) -> m.Protocol:
+    get_operation(session, operation_id)
+    row = session.exec(select(m.Protocol).where(m.Protocol.operation_id == operation_id)).first()
+    if row is None:
+        row = m.Protocol(operation_id=operation_id, data=Protocol().model_dump(mode="json", by_alias=True))
+        session.add(row)
+        session.commit()
+        session.refresh(row)
+    return row

@@ -1,0 +1,263 @@
+"""Plan versions: list, read, compare, publish (locks them), explanations per person and per rule."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel
+from sqlmodel import col, func, select
+
+from api import models as m
+from api.audit import audit
+from api.auth import Coordinator, SessionDep, Viewer
+from api.common import (
+    Page,
+    Paging,
+    check_version,
+    conditional_update,
+    expected_version,
+    get_operation,
+    paging,
+    set_etag,
+)
+from api.problems import Problem, not_found
+
+router = APIRouter(tags=["plans"])
+
+
+class PlanRead(BaseModel):
+    id: int
+    operation_id: int
+    number: int
+    state: str
+    solver_status: str
+    scenario_sha256: str
+    people: int
+    assigned: int
+    unassigned: int
+    reason_counts: dict[str, int]
+    stale: bool
+    job_id: int | None
+    previous_plan_id: int | None
+    created_at: datetime
+    created_by: str
+    published_at: datetime | None
+    published_by: str | None
+    version: int
+
+
+def get_plan(session: SessionDep, operation_id: int, plan_id: int) -> m.Plan:
+    plan = session.get(m.Plan, plan_id)
+    if plan is None or plan.operation_id != operation_id:
+        get_operation(session, operation_id)
+        raise not_found("plan", plan_id)
+    return plan
+
+
+@router.get("/operations/{operation_id}/plans", response_model=Page[PlanRead])
+def list_plans(operation_id: int, _: Viewer, session: SessionDep, page: Annotated[Paging, Depends(paging)],
+               state: str | None = None) -> Any:
+    get_operation(session, operation_id)
+    stmt = select(*[c for c in m.Plan.__table__.c if c.name != "body"]).where(  # type: ignore[attr-defined]
+        m.Plan.operation_id == operation_id)
+    if state:
+        stmt = stmt.where(m.Plan.state == state)
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    rows = session.execute(stmt.order_by(col(m.Plan.number).desc()).offset(page.offset).limit(page.limit))
+    return {"items": [dict(r) for r in rows.mappings()], "total": total, "limit": page.limit,
+            "offset": page.offset}
+
+
+@router.get("/operations/{operation_id}/plans/{plan_id}", response_model=PlanRead)
+def read_plan(operation_id: int, plan_id: int, _: Viewer, session: SessionDep, response: Response) -> Any:
+    plan = get_plan(session, operation_id, plan_id)
+    set_etag(response, plan.version)
+    return plan
+
+
+class BoardingWarning(BaseModel):
+    case_id: str
+    flight_id: str
+    issue: str
+
+
+class PublishResult(BaseModel):
+    plan: PlanRead
+    boarding_warnings: list[BoardingWarning]
+
+
+@router.post("/operations/{operation_id}/plans/{plan_id}/publish", response_model=PublishResult)
+def publish_plan(operation_id: int, plan_id: int, request: Request, principal: Coordinator, session: SessionDep,
+                 response: Response) -> Any:
+    """Lock a draft. It is validated against the current caseload first; boarding conditions are reported."""
+    from api.convert import build_scenario
+    from api.worker import load
+    from planner.plan import Plan
+
+    plan = get_plan(session, operation_id, plan_id)
+    expected = expected_version(request, None)
+    check_version(plan.version, expected)
+    if plan.state == "published":
+        raise Problem(409, f"plan {plan.number} is already published", kind="already-published")
+    settings = request.app.state.settings
+    scenario = build_scenario(session, operation_id)
+    body = Plan.model_validate_json(plan.body)
+    try:
+        violations = list(load(settings.validator)(scenario, body))
+    except Exception as exc:
+        raise Problem(409, f"the plan no longer matches the caseload ({type(exc).__name__}); solve again",
+                      kind="plan-outdated") from None
+    if violations:
+        raise Problem(409, f"the plan breaks {len(violations)} hard rule(s) against the current caseload; "
+                      "solve again", kind="plan-violations",
+                      violations=[v.model_dump() for v in violations][:200])
+    conditional_update(session, m.Plan, plan_id, expected,
+                       {"state": "published", "published_at": m.utcnow(), "published_by": principal.username,
+                        "stale": False})
+    warnings = _boarding_warnings(session, operation_id, plan_id)
+    audit(session, principal, "publish", "plan", plan_id, operation_id=operation_id, number=plan.number,
+          boarding_warnings=len(warnings))
+    session.commit()
+    session.refresh(plan)
+    set_etag(response, plan.version)
+    return {"plan": plan, "boarding_warnings": warnings}
+
+
+def _boarding_warnings(session: SessionDep, operation_id: int, plan_id: int) -> list[dict[str, str]]:
+    """Boarding conditions (DESIGN §3.1): fitness fit or fit_with_escort, and a negative test result."""
+    rows = session.execute(
+        select(m.Assignment.case_id, m.Assignment.flight_id, m.Person.fitness, m.Person.last_test_result)
+        .join(m.Person, (m.Person.case_id == m.Assignment.case_id) & (m.Person.operation_id == operation_id))
+        .where(m.Assignment.plan_id == plan_id, col(m.Assignment.flight_id).is_not(None))
+        .order_by(m.Assignment.flight_id, m.Assignment.case_id)).all()
+    out = []
+    for case_id, flight_id, fitness, result in rows:
+        if fitness not in ("fit", "fit_with_escort"):
+            out.append({"case_id": case_id, "flight_id": flight_id, "issue": f"fitness is {fitness}"})
+        if result == "positive":
+            out.append({"case_id": case_id, "flight_id": flight_id, "issue": "last test result is positive"})
+    return out
+
+
+@router.delete("/operations/{operation_id}/plans/{plan_id}", status_code=204)
+def delete_plan(operation_id: int, plan_id: int, request: Request, principal: Coordinator,
+                session: SessionDep) -> Response:
+    """Drafts can be deleted; a published plan is a record and never changes."""
+    plan = get_plan(session, operation_id, plan_id)
+    check_version(plan.version, expected_version(request, None))
+    if plan.state == "published":
+        raise Problem(409, "a published plan cannot be deleted", kind="published-is-immutable")
+    session.execute(m.Assignment.__table__.delete().where(m.Assignment.plan_id == plan_id))  # type: ignore[attr-defined]
+    session.delete(plan)
+    audit(session, principal, "delete", "plan", plan_id, operation_id=operation_id)
+    session.commit()
+    return Response(status_code=204)
+
+
+class Explanation(BaseModel):
+    case_id: str
+    assigned: bool
+    flight_id: str | None
+    seat: str | None
+    lap_of: str | None
+    provisional: bool
+    test_site: str | None
+    test_start: str | None
+    test_end: str | None
+    reasons: list[dict[str, Any]]
+    summary: str
+
+
+@router.get("/operations/{operation_id}/plans/{plan_id}/people/{case_id}", response_model=Explanation)
+def explain_person(operation_id: int, plan_id: int, case_id: str, _: Viewer, session: SessionDep) -> Any:
+    """Why is this person (not) on a flight? Every reason that applies, with the flight it concerns."""
+    get_plan(session, operation_id, plan_id)
+    row = session.exec(select(m.Assignment).where(m.Assignment.plan_id == plan_id,
+                                                  m.Assignment.case_id == case_id)).first()
+    if row is None:
+        raise not_found("person in this plan", case_id)
+    if row.flight_id:
+        where = f"seat {row.seat}" if row.seat else (f"on the lap of {row.lap_of}" if row.lap_of else "no seat yet")
+        summary = f"{case_id} flies on {row.flight_id} ({where})" + (" provisionally" if row.provisional else "")
+    else:
+        summary = f"{case_id} is not on a flight: " + ("; ".join(
+            (f"{r['flight_id']}: " if r.get("flight_id") else "") + r["message"] for r in row.reasons)
+            or "no reason recorded")
+    return {**row.model_dump(exclude={"id", "plan_id"}), "assigned": row.flight_id is not None, "summary": summary}
+
+
+class ReasonSummary(BaseModel):
+    people: int
+    assigned: int
+    unassigned: int
+    by_code: dict[str, int]
+    by_flight: dict[str, dict[str, int]]
+    passengers_by_flight: dict[str, int]
+
+
+@router.get("/operations/{operation_id}/plans/{plan_id}/reasons", response_model=ReasonSummary)
+def reason_summary(operation_id: int, plan_id: int, _: Viewer, session: SessionDep) -> Any:
+    """Counts of people per reason code (each person once per code), overall and per flight."""
+    plan = get_plan(session, operation_id, plan_id)
+    by_flight: dict[str, Counter[str]] = defaultdict(Counter)
+    rows = session.exec(select(m.Assignment.reasons).where(m.Assignment.plan_id == plan_id,
+                                                           col(m.Assignment.flight_id).is_(None))).all()
+    for reasons in rows:
+        for code, flight in {(r["code"], r.get("flight_id") or "(any)") for r in reasons}:
+            by_flight[flight][code] += 1
+    counts = session.execute(select(m.Assignment.flight_id, func.count()).where(
+        m.Assignment.plan_id == plan_id, col(m.Assignment.flight_id).is_not(None)).group_by(
+        m.Assignment.flight_id)).all()
+    return {"people": plan.people, "assigned": plan.assigned, "unassigned": plan.unassigned,
+            "by_code": plan.reason_counts,
+            "by_flight": {f: dict(sorted(c.items())) for f, c in sorted(by_flight.items())},
+            "passengers_by_flight": {f: n for f, n in sorted(counts)}}
+
+
+class Change(BaseModel):
+    case_id: str
+    before_flight: str | None
+    before_seat: str | None
+    after_flight: str | None
+    after_seat: str | None
+
+
+class Comparison(BaseModel):
+    base: int
+    other: int
+    added: int
+    removed: int
+    moved: int
+    seat_changed: int
+    unchanged: int
+    changes: list[Change]
+
+
+@router.get("/operations/{operation_id}/plans/{plan_id}/compare/{other_id}", response_model=Comparison)
+def compare_plans(operation_id: int, plan_id: int, other_id: int, _: Viewer, session: SessionDep) -> Any:
+    """What changes from plan `plan_id` to `other_id`: people added to or removed from flights, moved, reseated."""
+    get_plan(session, operation_id, plan_id)
+    get_plan(session, operation_id, other_id)
+
+    def lines(pid: int) -> dict[str, tuple[str | None, str | None]]:
+        return {c: (f, s) for c, f, s in session.execute(
+            select(m.Assignment.case_id, m.Assignment.flight_id, m.Assignment.seat)
+            .where(m.Assignment.plan_id == pid)).all()}
+
+    before, after = lines(plan_id), lines(other_id)
+    tally: Counter[str] = Counter()
+    changes = []
+    for case_id in sorted(set(before) | set(after)):
+        bf, bs = before.get(case_id, (None, None))
+        af, as_ = after.get(case_id, (None, None))
+        kind = ("unchanged" if (bf, bs) == (af, as_) else "added" if bf is None and af else
+                "removed" if af is None and bf else "moved" if bf != af else "seat_changed")
+        tally[kind] += 1
+        if kind != "unchanged":
+            changes.append({"case_id": case_id, "before_flight": bf, "before_seat": bs, "after_flight": af,
+                            "after_seat": as_})
+    return {"base": plan_id, "other": other_id, **{k: tally[k] for k in
+            ("added", "removed", "moved", "seat_changed", "unchanged")}, "changes": changes}

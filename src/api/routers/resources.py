@@ -1,0 +1,282 @@
+"""Flights, testing sites (and their slots), escorts, aircraft types and pins of an operation.
+
+Each stores the planner's own model, so the service accepts exactly what a scenario file accepts. One factory
+builds the five routers: create, read, list, partial update (If-Match) and delete, with separate models.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import AwareDatetime, BaseModel, Field, ValidationError, create_model
+from sqlalchemy import delete
+from sqlmodel import SQLModel, func, select
+
+from api import models as m
+from api.audit import audit
+from api.auth import SessionDep, Viewer, require
+from api.common import (
+    Page,
+    Paging,
+    check_version,
+    conditional_update,
+    expected_version,
+    get_operation,
+    mark_stale,
+    paging,
+    set_etag,
+)
+from api.problems import Problem, not_found
+from planner import scenario as sc
+
+router = APIRouter()
+
+
+def _optional_model(name: str, model: type[BaseModel], skip: str) -> type[BaseModel]:
+    fields: dict[str, Any] = {}
+    for key, info in model.model_fields.items():
+        if key == skip:
+            continue
+        fields[key] = (info.annotation | None, Field(default=None, alias=info.alias))
+    fields["version"] = (int | None, None)
+    updated = create_model(name, **fields)
+    updated.model_config.update(extra="forbid", populate_by_name=True)
+    updated.model_rebuild(force=True)
+    return updated
+
+
+def resource_router(*, path: str, noun: str, table: type[SQLModel], model: type[BaseModel], key: str,
+                    edit_role: str, tag: str, extra: dict[str, Any] | None = None) -> APIRouter:
+    """CRUD for one resource stored as `table.data = model.model_dump()` with `table.code = data[key]`."""
+    r = APIRouter(tags=[tag])
+    read_model = create_model(f"{model.__name__}Read", __base__=model, db_id=(int, ...), version=(int, ...))
+    update_model = _optional_model(f"{model.__name__}Update", model, key)
+    Editor = Annotated[Any, Depends(require(edit_role))]
+    base = f"/operations/{{operation_id}}/{path}"
+
+    def to_read(row: Any) -> dict[str, Any]:
+        return {**row.data, "db_id": row.id, "version": row.version}
+
+    def columns(obj: BaseModel) -> dict[str, Any]:
+        data = obj.model_dump(mode="json", by_alias=True, exclude=set(extra or {}))
+        values = {"code": data[_alias(model, key)], "data": data}
+        if table is m.Flight:
+            values["departure"] = data["departure"]
+        return values
+
+    def fetch(session: Any, operation_id: int, code: str) -> Any:
+        row = session.exec(select(table).where(table.operation_id == operation_id,  # type: ignore[attr-defined]
+                                               table.code == code)).first()  # type: ignore[attr-defined]
+        if row is None:
+            get_operation(session, operation_id)
+            raise not_found(noun, code)
+        return row
+
+    @r.get(base, response_model=Page[read_model], name=f"list_{path}")  # type: ignore[valid-type]
+    def list_items(operation_id: int, _: Viewer, session: SessionDep,
+                   page: Annotated[Paging, Depends(paging)]) -> Any:
+        get_operation(session, operation_id)
+        stmt = select(table).where(table.operation_id == operation_id)  # type: ignore[attr-defined]
+        total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+        rows = session.exec(stmt.order_by(table.code).offset(page.offset).limit(page.limit)).all()  # type: ignore[attr-defined]
+        return {"items": [to_read(x) for x in rows], "total": total, "limit": page.limit, "offset": page.offset}
+
+    @r.post(base, status_code=201, response_model=read_model, name=f"create_{path}")
+    def create_item(operation_id: int, body: model, principal: Editor, session: SessionDep,  # type: ignore[valid-type]
+                    response: Response) -> Any:
+        get_operation(session, operation_id)
+        values = columns(body)
+        if session.exec(select(table.id).where(table.operation_id == operation_id,  # type: ignore[attr-defined]
+                                               table.code == values["code"])).first() is not None:  # type: ignore[attr-defined]
+            raise Problem(409, f"{noun} {values['code']} already exists in this operation", kind="duplicate")
+        row = table(operation_id=operation_id, **values)
+        session.add(row)
+        mark_stale(session, operation_id)
+        audit(session, principal, "create", noun, values["code"], operation_id=operation_id)
+        session.commit()
+        session.refresh(row)
+        set_etag(response, row.version)  # type: ignore[attr-defined]
+        return to_read(row)
+
+    @r.get(base + "/{code}", response_model=read_model, name=f"read_{path}")
+    def read_item(operation_id: int, code: str, _: Viewer, session: SessionDep, response: Response) -> Any:
+        row = fetch(session, operation_id, code)
+        set_etag(response, row.version)
+        return to_read(row)
+
+    @r.patch(base + "/{code}", response_model=read_model, name=f"update_{path}")
+    def update_item(operation_id: int, code: str, body: update_model, request: Request,  # type: ignore[valid-type]
+                    principal: Editor, session: SessionDep, response: Response) -> Any:
+        row = fetch(session, operation_id, code)
+        expected = expected_version(request, body.version)  # type: ignore[attr-defined]
+        patch = body.model_dump(mode="json", by_alias=True, exclude_unset=True, exclude={"version"})  # type: ignore[attr-defined]
+        try:
+            merged = model.model_validate({**row.data, **patch})
+        except ValidationError as exc:
+            raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
+        conditional_update(session, table, row.id, expected, columns(merged))
+        mark_stale(session, operation_id)
+        audit(session, principal, "update", noun, code, operation_id=operation_id, fields=sorted(patch))
+        session.commit()
+        session.refresh(row)
+        set_etag(response, row.version)
+        return to_read(row)
+
+    @r.delete(base + "/{code}", status_code=204, name=f"delete_{path}")
+    def delete_item(operation_id: int, code: str, request: Request, principal: Editor,
+                    session: SessionDep) -> Response:
+        row = fetch(session, operation_id, code)
+        check_version(row.version, expected_version(request, None))
+        if table is m.TestingSite:
+            session.execute(delete(m.TestingSlot).where(m.TestingSlot.site_id == row.id))  # type: ignore[arg-type]
+        session.delete(row)
+        mark_stale(session, operation_id)
+        audit(session, principal, "delete", noun, code, operation_id=operation_id)
+        session.commit()
+        return Response(status_code=204)
+
+    return r
+
+
+def _alias(model: type[BaseModel], key: str) -> str:
+    return model.model_fields[key].alias or key
+
+
+router.include_router(resource_router(path="flights", noun="flight", table=m.Flight, model=sc.Flight, key="id",
+                                      edit_role="officer", tag="flights"))
+router.include_router(resource_router(path="testing-sites", noun="testing site", table=m.TestingSite,
+                                      model=sc.TestingSite, key="id", edit_role="officer", tag="testing sites",
+                                      extra={"slots": None}))
+router.include_router(resource_router(path="escorts", noun="escort", table=m.Escort, model=sc.Escort, key="id",
+                                      edit_role="officer", tag="escorts"))
+router.include_router(resource_router(path="aircraft", noun="aircraft type", table=m.AircraftType,
+                                      model=sc.AircraftType, key="type", edit_role="coordinator",
+                                      tag="aircraft"))
+
+
+# ------------------------------------------------------------------------------------------------ slots
+
+class SlotIn(BaseModel):
+    start: AwareDatetime
+    end: AwareDatetime
+    capacity: int | None = Field(default=None, ge=0, le=100_000)
+
+
+class SlotsRead(BaseModel):
+    site_id: str
+    slots: list[SlotIn]
+    version: int
+
+
+class SlotsReplace(BaseModel):
+    slots: list[SlotIn] = Field(max_length=20_000)
+    version: int | None = None
+
+
+def _site(session: Any, operation_id: int, code: str) -> m.TestingSite:
+    row = session.exec(select(m.TestingSite).where(m.TestingSite.operation_id == operation_id,
+                                                   m.TestingSite.code == code)).first()
+    if row is None:
+        get_operation(session, operation_id)
+        raise not_found("testing site", code)
+    return row
+
+
+def _slots(session: Any, site: m.TestingSite) -> dict[str, Any]:
+    rows = session.exec(select(m.TestingSlot).where(m.TestingSlot.site_id == site.id)
+                        .order_by(m.TestingSlot.start)).all()
+    return {"site_id": site.code, "version": site.version,
+            "slots": [{"start": s.start, "end": s.end, "capacity": s.capacity} for s in rows]}
+
+
+@router.get("/operations/{operation_id}/testing-sites/{code}/slots", response_model=SlotsRead,
+            tags=["testing sites"])
+def read_slots(operation_id: int, code: str, _: Viewer, session: SessionDep, response: Response) -> Any:
+    """Explicit slots of a site; a site without any uses its opening hours and slot length."""
+    site = _site(session, operation_id, code)
+    set_etag(response, site.version)
+    return _slots(session, site)
+
+
+@router.put("/operations/{operation_id}/testing-sites/{code}/slots", response_model=SlotsRead,
+            tags=["testing sites"])
+def replace_slots(operation_id: int, code: str, body: SlotsReplace, request: Request,
+                  principal: Annotated[Any, Depends(require("officer"))], session: SessionDep,
+                  response: Response) -> Any:
+    site = _site(session, operation_id, code)
+    expected = expected_version(request, body.version)
+    for i, slot in enumerate(body.slots):
+        if slot.end <= slot.start:
+            raise RequestValidationError([{"loc": ("body", "slots", i, "end"), "msg": "slot ends before it starts",
+                                           "type": "value_error"}])
+    conditional_update(session, m.TestingSite, site.id or 0, expected, {})
+    session.execute(delete(m.TestingSlot).where(m.TestingSlot.site_id == site.id))  # type: ignore[arg-type]
+    for slot in body.slots:
+        session.add(m.TestingSlot(site_id=site.id or 0, start=slot.start.isoformat(), end=slot.end.isoformat(),
+                                  capacity=slot.capacity))
+    mark_stale(session, operation_id)
+    audit(session, principal, "update", "testing slots", code, operation_id=operation_id, slots=len(body.slots))
+    session.commit()
+    session.refresh(site)
+    set_etag(response, site.version)
+    return _slots(session, site)
+
+
+# ------------------------------------------------------------------------------------------------ pins
+
+class PinIn(BaseModel):
+    case_id: str = Field(min_length=1, max_length=64)
+    flight_id: str = Field(min_length=1, max_length=64)
+    seat: str | None = Field(default=None, pattern=r"^[0-9]{1,3}[A-Z]$")
+
+
+class PinRead(PinIn):
+    version: int
+
+
+@router.get("/operations/{operation_id}/pins", response_model=list[PinRead], tags=["pins"])
+def list_pins(operation_id: int, _: Viewer, session: SessionDep) -> Any:
+    get_operation(session, operation_id)
+    return session.exec(select(m.Pin).where(m.Pin.operation_id == operation_id).order_by(m.Pin.case_id)).all()
+
+
+@router.put("/operations/{operation_id}/pins/{case_id}", response_model=PinRead, tags=["pins"])
+def set_pin(operation_id: int, case_id: str, body: PinIn, principal: Annotated[Any, Depends(require("officer"))],
+            session: SessionDep) -> Any:
+    """Pin a person (and so their household) to a flight, optionally a seat; the next solve keeps it."""
+    get_operation(session, operation_id)
+    if body.case_id != case_id:
+        raise RequestValidationError([{"loc": ("body", "case_id"), "msg": "must match the case_id in the path",
+                                       "type": "value_error"}])
+    if session.exec(select(m.Person.id).where(m.Person.operation_id == operation_id,
+                                              m.Person.case_id == case_id)).first() is None:
+        raise not_found("person", case_id)
+    if session.exec(select(m.Flight.id).where(m.Flight.operation_id == operation_id,
+                                              m.Flight.code == body.flight_id)).first() is None:
+        raise RequestValidationError([{"loc": ("body", "flight_id"), "msg": f"unknown flight {body.flight_id}",
+                                       "type": "value_error"}])
+    row = session.exec(select(m.Pin).where(m.Pin.operation_id == operation_id, m.Pin.case_id == case_id)).first()
+    if row is None:
+        row = m.Pin(operation_id=operation_id, case_id=case_id, flight_id=body.flight_id, seat=body.seat)
+    else:
+        row.flight_id, row.seat, row.version = body.flight_id, body.seat, row.version + 1
+    session.add(row)
+    audit(session, principal, "pin", "person", case_id, operation_id=operation_id, flight_id=body.flight_id)
+    session.commit()
+    session.refresh(row)
+    return row
+
+
+@router.delete("/operations/{operation_id}/pins/{case_id}", status_code=204, tags=["pins"])
+def delete_pin(operation_id: int, case_id: str, principal: Annotated[Any, Depends(require("officer"))],
+               session: SessionDep) -> Response:
+    row = session.exec(select(m.Pin).where(m.Pin.operation_id == operation_id, m.Pin.case_id == case_id)).first()
+    if row is None:
+        get_operation(session, operation_id)
+        raise not_found("pin", case_id)
+    session.delete(row)
+    audit(session, principal, "unpin", "person", case_id, operation_id=operation_id)
+    session.commit()
+    return Response(status_code=204)

@@ -1,0 +1,207 @@
+"""What runs inside a solve worker process: build the scenario, solve, validate, store the plan.
+
+The worker talks to the database itself, so progress and the final plan need no channel to the web process;
+every write is conditional on the job still being `running` under this service instance, so a worker that
+outlives a restart (its job now `interrupted`) can never overwrite anything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+import os
+import time
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import insert, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, func, select
+
+from api import models as m
+from api.db import make_engine
+
+log = logging.getLogger("api.worker")
+_ENGINES: dict[str, Engine] = {}
+
+
+def init_worker(nice: int) -> None:
+    """Pool initializer: lower the priority so solving never starves request handling."""
+    if nice and hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(nice)
+
+
+def load(path: str) -> Any:
+    """Resolve "module:attribute" (the solver and validator are settings, so tests can swap them)."""
+    module, _, attr = path.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def _engine(url: str, busy_ms: int) -> Engine:
+    if url not in _ENGINES:
+        _ENGINES[url] = make_engine(url, busy_ms, pool_size=2)
+    return _ENGINES[url]
+
+
+def _running(job_id: int, runner: str) -> Any:
+    return (m.SolveJob.id == job_id) & (m.SolveJob.status == "running") & (m.SolveJob.runner == runner)
+
+
+class DbStopSignal:
+    """`is_set()` for the planner: a stop requested through the API, a lost job, or the hard deadline."""
+
+    def __init__(self, engine: Engine, job_id: int, runner: str, deadline: float, poll: float = 0.5):
+        self.engine, self.job_id, self.runner, self.deadline, self.poll = engine, job_id, runner, deadline, poll
+        self._checked = 0.0
+        self._set = False
+
+    def is_set(self) -> bool:
+        now = time.monotonic()
+        if self._set or now >= self.deadline:
+            self._set = True
+            return True
+        if now - self._checked >= self.poll:
+            self._checked = now
+            with Session(self.engine) as s:
+                job = s.get(m.SolveJob, self.job_id)
+                self._set = job is None or job.stop_requested or job.status != "running" or job.runner != self.runner
+        return self._set
+
+
+class ProgressWriter:
+    """The planner's progress callback; writes to the job row at most once per `interval` seconds."""
+
+    def __init__(self, engine: Engine, job_id: int, runner: str, interval: float):
+        self.engine, self.job_id, self.runner, self.interval = engine, job_id, runner, interval
+        self._last = 0.0
+        self.latest: Any = None
+
+    def __call__(self, progress: Any) -> None:
+        self.latest = progress
+        now = time.monotonic()
+        if now - self._last >= self.interval:
+            self._last = now
+            self.flush()
+
+    def flush(self) -> None:
+        p = self.latest
+        if p is None:
+            return
+        with Session(self.engine) as s:
+            s.execute(update(m.SolveJob).where(_running(self.job_id, self.runner)).values(
+                stage=str(p.stage)[:64], objective=p.objective, bound=p.bound, gap=p.gap, elapsed=p.elapsed,
+                message=str(p.message)[:500] if p.message else None, progress_at=m.utcnow()))
+            s.commit()
+
+
+def run_job(job_id: int, runner: str, cfg: dict[str, Any]) -> str:
+    """Entry point in the worker process; returns the final status (the database holds the details)."""
+    from api.convert import build_scenario
+    from planner.options import SolveOptions
+    from planner.plan import Plan
+
+    engine = _engine(cfg["database_url"], cfg["busy_timeout_ms"])
+    with Session(engine) as s:
+        claimed = s.execute(update(m.SolveJob).where(
+            (m.SolveJob.id == job_id) & (m.SolveJob.status == "queued") & (m.SolveJob.runner == runner)
+        ).values(status="running", started_at=m.utcnow(), stage="loading"))
+        s.commit()
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            return "skipped"
+        job = s.get(m.SolveJob, job_id)
+        assert job is not None
+        operation_id, time_limit = job.operation_id, job.time_limit
+        scenario = build_scenario(s, operation_id)
+        previous = None
+        if job.previous_plan_id is not None:
+            prev = s.get(m.Plan, job.previous_plan_id)
+            previous = Plan.model_validate_json(prev.body) if prev is not None else None
+        pins = [{"case_id": p.case_id, "flight_id": p.flight_id, **({"seat": p.seat} if p.seat else {})}
+                for p in s.exec(select(m.Pin).where(m.Pin.operation_id == operation_id)
+                                .order_by(m.Pin.case_id)).all()]
+
+    started = time.monotonic()
+    stop = DbStopSignal(engine, job_id, runner, started + cfg["hard_limit_factor"] * time_limit + 60)
+    progress = ProgressWriter(engine, job_id, runner, cfg["progress_interval"])
+    options = SolveOptions(time_limit=time_limit, seating_time_limit=cfg["seating_time_limit"],
+                           workers=cfg["cpsat_workers"], seating_processes=1, on_progress=progress, stop=stop,
+                           extra={"pins": pins})
+    try:
+        plan = load(cfg["solver"])(scenario, previous, options)
+        violations = list(load(cfg["validator"])(scenario, plan))
+    except Exception as exc:
+        # Only the type goes to the log; the job row (readable by authorised users) gets the message.
+        log.error("solve job %s failed: %s", job_id, type(exc).__name__)
+        _finish(engine, job_id, runner, status="failed", error=f"{type(exc).__name__}: {exc}"[:4000])
+        return "failed"
+    progress.flush()
+    if violations:
+        _finish(engine, job_id, runner, status="failed",
+                error=f"the plan breaks {len(violations)} hard rule(s); it was not stored",
+                violations=[v.model_dump() if hasattr(v, "model_dump") else dict(v) for v in violations][:1000])
+        return "failed"
+    stopped = stop.is_set() or plan.status == "stopped"
+    return store_plan(engine, job_id, runner, operation_id, plan, "stopped" if stopped else "succeeded",
+                      previous_plan_id=job.previous_plan_id)
+
+
+def store_plan(engine: Engine, job_id: int | None, runner: str, operation_id: int, plan: Any, status: str,
+               previous_plan_id: int | None = None, created_by: str = "") -> str:
+    """Store the plan, its assignment rows and the job's end in one transaction (all or nothing)."""
+    assignments, reason_counts = plan_rows(plan)
+    with Session(engine) as s:
+        number = (s.exec(select(func.max(m.Plan.number)).where(m.Plan.operation_id == operation_id)).one() or 0) + 1
+        if job_id is not None and not created_by:
+            job = s.get(m.SolveJob, job_id)
+            created_by = job.created_by if job else ""
+        row = m.Plan(operation_id=operation_id, number=number, state="draft", solver_status=plan.status,
+                     scenario_sha256=plan.scenario.sha256, body=plan.to_json(), people=len(assignments),
+                     assigned=sum(1 for a in assignments if a["flight_id"]),
+                     unassigned=sum(1 for a in assignments if not a["flight_id"]),
+                     reason_counts=reason_counts, job_id=job_id, previous_plan_id=previous_plan_id,
+                     created_by=created_by)
+        s.add(row)
+        s.flush()
+        if assignments:
+            s.execute(insert(m.Assignment), [{**a, "plan_id": row.id} for a in assignments])
+        if job_id is not None:
+            done = s.execute(update(m.SolveJob).where(_running(job_id, runner)).values(
+                status=status, plan_id=row.id, finished_at=m.utcnow(), stage="done"))
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                s.rollback()  # the job was interrupted meanwhile: keep no orphan plan
+                return "discarded"
+        s.commit()
+    return status
+
+
+def plan_rows(plan: Any) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """One assignment row per person of the plan, and people counted per reason code."""
+    tests = {t.person_id: t for t in plan.tests if t.person_id}
+    rows: list[dict[str, Any]] = []
+
+    def test_cols(case_id: str) -> dict[str, Any]:
+        t = tests.get(case_id)
+        if t is None:
+            return {"test_site": None, "test_start": None, "test_end": None}
+        return {"test_site": t.site_id, "test_start": t.start.isoformat(), "test_end": t.end.isoformat()}
+
+    for fp in plan.flights:
+        provisional = set(fp.provisional)
+        for p in fp.passengers:
+            rows.append({"case_id": p.person_id, "flight_id": fp.flight_id, "seat": p.seat, "lap_of": p.lap_of,
+                         "provisional": p.person_id in provisional, "reasons": [], **test_cols(p.person_id)})
+    counts: Counter[str] = Counter()
+    for u in plan.unassigned:
+        reasons = [r.model_dump() for r in u.reasons]
+        counts.update({r["code"] for r in reasons})
+        rows.append({"case_id": u.person_id, "flight_id": None, "seat": None, "lap_of": None,
+                     "provisional": False, "reasons": reasons, **test_cols(u.person_id)})
+    return rows, dict(sorted(counts.items()))
+
+
+def _finish(engine: Engine, job_id: int, runner: str, **values: Any) -> None:
+    with Session(engine) as s:
+        s.execute(update(m.SolveJob).where(_running(job_id, runner)).values(finished_at=m.utcnow(), **values))
+        s.commit()

@@ -1,0 +1,130 @@
+"""A fresh database and app per test, on SQLite and (when CHARTERPLAN_TEST_PG_URL is set) on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.auth import ROLES, hash_password, issue_token
+from api.models import User
+from api.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+TEACHING = ROOT / "scenarios" / "teaching-two-flights"
+PG_URL = os.environ.get("CHARTERPLAN_TEST_PG_URL")
+PASSWORD = "correct horse battery"
+
+
+def real_planner() -> bool:
+    try:
+        from planner import solve, validate  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    if not PG_URL:
+        pytest.skip("CHARTERPLAN_TEST_PG_URL is not set")
+    import psycopg
+
+    name = "cp_" + uuid.uuid4().hex[:12]
+    admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = admin.rpartition("/")
+    yield f"{base}/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    solver = "planner:solve" if real_planner() else "fake_planner:slow_solve"
+    validator = "planner:validate" if real_planner() else "fake_planner:validate"
+    return Settings(database_url=database_url, secret_key="test-secret-" + "x" * 40, solver=solver,
+                    validator=validator, default_time_limit=2.0, max_time_limit=30.0, seating_time_limit=2.0,
+                    shutdown_grace=0.0, progress_interval=0.2, solve_workers=1, max_queued_jobs=3)
+
+
+class Api:
+    """The app under test with one logged-in client per role."""
+
+    def __init__(self, client: TestClient, settings: Settings):
+        self.client = client
+        self.settings = settings
+        self.tokens: dict[str, str] = {}
+
+    def headers(self, role: str, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}", **extra}
+
+    def call(self, method: str, url: str, role: str = "admin", *, if_match: int | str | None = None,
+             **kwargs: Any) -> Any:
+        headers = self.headers(role)
+        if if_match is not None:
+            headers["If-Match"] = f'"{if_match}"'
+        headers.update(kwargs.pop("headers", {}))
+        return self.client.request(method, url, headers=headers, **kwargs)
+
+    def get(self, url: str, role: str = "admin", **kw: Any) -> Any:
+        return self.call("GET", url, role, **kw)
+
+    def post(self, url: str, role: str = "admin", **kw: Any) -> Any:
+        return self.call("POST", url, role, **kw)
+
+    def patch(self, url: str, role: str = "admin", **kw: Any) -> Any:
+        return self.call("PATCH", url, role, **kw)
+
+    def put(self, url: str, role: str = "admin", **kw: Any) -> Any:
+        return self.call("PUT", url, role, **kw)
+
+    def delete(self, url: str, role: str = "admin", **kw: Any) -> Any:
+        return self.call("DELETE", url, role, **kw)
+
+    def import_teaching(self) -> int:
+        """The teaching scenario as an operation, through the scenario zip import."""
+        import io
+        import zipfile
+
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            for name in ("scenario.yaml", "people.csv"):
+                z.write(TEACHING / name, name)
+        r = self.post("/api/v1/operations/import", "coordinator",
+                      files={"file": ("teaching.zip", buf.getvalue(), "application/zip")})
+        assert r.status_code == 201, r.text
+        return int(r.json()["id"])
+
+
+def make_api(settings: Settings) -> Iterator[Api]:
+    app = create_app(settings)
+    with TestClient(app) as client:
+        api = Api(client, settings)
+        from sqlmodel import Session
+
+        with Session(app.state.engine) as s:
+            for role in ROLES:
+                s.add(User(username=f"{role}1", password_hash=FAST_HASH, role=role))
+            s.commit()
+        for role in ROLES:
+            api.tokens[role] = issue_token(f"{role}1", settings.secret_key, 60)
+        yield api
+
+
+FAST_HASH = hash_password(PASSWORD)
+
+
+@pytest.fixture
+def api(settings: Settings) -> Iterator[Api]:
+    yield from make_api(settings)
