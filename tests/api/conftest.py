@@ -128,3 +128,22 @@ FAST_HASH = hash_password(PASSWORD)
 @pytest.fixture
 def api(settings: Settings) -> Iterator[Api]:
     yield from make_api(settings)
+
+
+def wait_job(api: Api, operation_id: int, job_id: int, timeout: float = 60.0) -> dict[str, Any]:
+    """Poll a solve job until it leaves queued/running."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = api.get(f"/api/v1/operations/{operation_id}/solve-jobs/{job_id}", "viewer").json()
+        if job["status"] not in ("queued", "running"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} still {job['status']} after {timeout} s")
+
+
+def teaching_scenario() -> Any:
+    from planner.loading import load_scenario
+
+    return load_scenario(TEACHING)

@@ -1,10 +1,11 @@
 """Flights, testing sites (and their slots), escorts, aircraft types and pins of an operation.
 
+(No `from __future__ import annotations` here: FastAPI must see the factory's local models as real types.)
+
 Each stores the planner's own model, so the service accepts exactly what a scenario file accepts. One factory
 builds the five routers: create, read, list, partial update (If-Match) and delete, with separate models.
 """
 
-from __future__ import annotations
 
 from typing import Annotated, Any
 
