@@ -1,0 +1,124 @@
+"""The scenario writer: what it writes loads back to an equal Scenario, byte-stable, in the documented shape."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from planner.generate import generate_scenario
+from planner.loading import load_scenario, parse_people, read_table
+from planner.scenario import TYPED_VULNERABILITIES, Person
+from planner.writing import PEOPLE_COLUMNS, people_to_csv, scenario_to_yaml, write_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+TEACHING = ROOT / "scenarios" / "teaching-two-flights"
+
+
+def test_teaching_scenario_round_trips(tmp_path: Path) -> None:
+    original = load_scenario(TEACHING)
+    write_scenario(original, tmp_path)
+    assert load_scenario(tmp_path) == original
+    written = list(csv.DictReader(io.StringIO((tmp_path / "people.csv").read_text(encoding="utf-8"))))
+    source = list(csv.DictReader(io.StringIO((TEACHING / "people.csv").read_text(encoding="utf-8"))))
+    assert [{k: row[k] for k in source[0]} for row in written] == source  # same cells, same spelling
+
+
+def test_yaml_shape_and_key_order() -> None:
+    scenario = load_scenario(TEACHING)
+    text = scenario_to_yaml(scenario)
+    data = yaml.safe_load(text)
+    assert list(data)[:6] == ["format", "name", "timezone", "as_of", "notes", "people"]
+    assert data["people"] == "people.csv"
+    assert data["as_of"] == "2021-11-28T18:00:00+03:00"  # quoted ISO 8601 with the offset
+    assert data["flights"][0]["stops"][0]["arrival"] == "2021-12-01T14:10:00+03:00"
+    assert data["testing_sites"][0]["days"]["from"] == date(2021, 11, 29)
+    assert data["testing_sites"][0]["open"] == "08:00"
+    assert "timezone" not in data["testing_sites"][0]  # empty optional keys are left out
+    assert list(data["protocol"]["destinations"]["EBL"]) == [
+        "test", "window_hours", "anchor", "exempt_under_years", "vaccinated_exempt"]
+
+
+def test_people_csv_columns_and_cells() -> None:
+    scenario = load_scenario(TEACHING)
+    rows = list(csv.reader(io.StringIO(people_to_csv(scenario.people))))
+    assert tuple(rows[0]) == PEOPLE_COLUMNS
+    assert rows[0][:4] == ["case_id", "household_id", "given_name", "family_name"]
+    first = dict(zip(rows[0], rows[1], strict=True))
+    assert first["exit_cleared"] == "yes" and first["pregnant"] == "no"
+    assert first["date_of_birth"] == "1985-03-02"
+
+
+def test_write_refuses_odd_people_file_names(tmp_path: Path) -> None:
+    scenario = load_scenario(TEACHING)
+    with pytest.raises(ValueError):
+        write_scenario(scenario, tmp_path, people_file="../people.csv")
+    write_scenario(scenario, tmp_path, people_file="manifest.csv")
+    assert yaml.safe_load((tmp_path / "scenario.yaml").read_text(encoding="utf-8"))["people"] == "manifest.csv"
+    assert load_scenario(tmp_path) == scenario
+
+
+# ---------------------------------------------------------------- property tests
+
+# Text as officers type it: any script, commas, quotes and inner line breaks; the loader strips the ends.
+_text = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufeff") | st.sampled_from(
+    [",", '"', "\n", ";", " "]), max_size=30).map(str.strip)
+_day = st.dates(min_value=date(1930, 1, 1), max_value=date(2021, 11, 28))
+_moment = st.builds(lambda d, m, h: datetime(d.year, d.month, d.day, tzinfo=timezone(timedelta(hours=h)))
+                    + timedelta(minutes=m), _day, st.integers(0, 1439), st.integers(-12, 14))
+
+
+@st.composite
+def _person(draw: st.DrawFn, index: int) -> Person:
+    return Person(
+        case_id=f"C{index:04d}", household_id=draw(st.sampled_from(["H1", "H2", "H3"])),
+        given_name=draw(_text), family_name=draw(_text), name_native=draw(_text),
+        sex=draw(st.sampled_from(["F", "M", "X"])), date_of_birth=draw(_day),
+        nationality=draw(st.sampled_from(["IRQ", "SYR", "CMR"])), destination="EBL",
+        location=draw(st.sampled_from(["BRUZGI-LOGISTICS-CENTRE", "MINSK-HOTEL-1"])),
+        consent=draw(st.sampled_from(["explicit", "proxy", "none"])), consent_date=draw(st.none() | _day),
+        consent_note=draw(_text), document_type=draw(st.sampled_from(["passport", "etd", "none"])),
+        document_number=draw(_text), document_expiry=draw(st.none() | _day), exit_cleared=draw(st.booleans()),
+        fitness=draw(st.sampled_from(["fit", "fit_with_escort", "unfit", "pending"])),
+        mobility=draw(st.sampled_from(["none", "WCHR", "WCHS", "WCHC", "WCHP", "STCR"])),
+        pregnant=draw(st.booleans()), evacuation_capable=draw(st.booleans()),
+        unaccompanied_minor=draw(st.booleans()), best_interests_approved=draw(st.booleans()),
+        reception_contact=draw(_text), vaccinated=draw(st.booleans()), last_positive_test=draw(st.none() | _day),
+        last_test_sample=draw(st.none() | _moment),
+        last_test_result=draw(st.none() | st.sampled_from(["negative", "positive", "pending"])),
+        registered_on=draw(st.none() | _day),
+        vulnerabilities=draw(st.lists(st.sampled_from(TYPED_VULNERABILITIES), unique=True)), notes=draw(_text),
+    )
+
+
+@st.composite
+def _people(draw: st.DrawFn) -> list[Person]:
+    return [draw(_person(i)) for i in range(draw(st.integers(1, 6)))]
+
+
+@settings(max_examples=60, deadline=None)
+@given(_people())
+def test_people_csv_round_trip(people: list[Person]) -> None:
+    text = people_to_csv(people)
+    header, rows = read_table(text.encode("utf-8"), "people.csv")
+    parsed, issues = parse_people(header, rows, "people.csv")
+    assert issues == []
+    assert parsed == people
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(1, 60), st.integers(0, 10_000), st.integers(1, 3))
+def test_generated_scenarios_round_trip(tmp_path: Path, size: int, seed: int, flights: int) -> None:
+    scenario = generate_scenario(size, seed, flights=flights, days=6)
+    folder = tmp_path / f"s{size}-{seed}-{flights}"
+    write_scenario(scenario, folder)
+    assert load_scenario(folder) == scenario
+    write_scenario(load_scenario(folder), folder / "again")
+    for name in ("scenario.yaml", "people.csv"):
+        assert (folder / name).read_bytes() == (folder / "again" / name).read_bytes()
