@@ -2,16 +2,43 @@
 
 Each limit is `Σ household usage + escorts × escort_usage ≤ rhs`. Allocation, the greedy baseline and the
 explanations use the same limits, so a household the allocation puts on a flight fits the cabin's rules
-(DESIGN §6: seats, exit rows, mask blocks, wheelchair aisle seats, stretcher zones, distancing units).
+(DESIGN §6: seats, exit rows, mask blocks, wheelchair aisle seats, stretcher zones, special categories,
+distancing units).
+
+Distancing units. Under distancing a cabin's capacity depends on the household mix: members of one household
+need no gap among themselves. A cabin has `U` units, its exact single-traveller capacity (the maximum
+independent set of its seat graph, `planner.distancing`). A household of n seated members uses
+`ceil(SCALE·U / cap_n)` of `SCALE·U` scaled units, where cap_n is how many such households the seating
+greedy fits into the empty cabin. Single travellers therefore fill the cabin exactly (a 30-row 3-3 cabin
+with `side` distancing holds 120), homogeneous mixes are exact for the seating the planner runs, and mixed
+loads use the convex combination; when a mix still does not fit, the seating stage reports the household
+and the allocation adds a cut (DESIGN §6).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from math import ceil
 
-from planner.caseload import WHEELCHAIR_AISLE, Household, age_years, departure_date, lap_pairs
-from planner.scenario import Flight, Scenario
-from planner.seatmaps import SeatMap, isolation_rows, resolve_aircraft
+from planner.caseload import (
+    WHEELCHAIR_AISLE,
+    Household,
+    age_years,
+    departure_date,
+    is_able_bodied_adult,
+    is_special_category,
+    lap_pairs,
+)
+from planner.scenario import AircraftType, Flight, Scenario
+from planner.seatmaps import SeatMap, aircraft_spec, isolation_rows, resolve_aircraft
+
+#: Units per single traveller in the distancing limit (integer rounding of the other sizes is at most 1/SCALE).
+SCALE = 12
+#: Larger households are charged pro rata from this size (the greedy is run for sizes up to it).
+MAX_PACKED_SIZE = 10
+#: Surcharge on households of two or more under distancing, measured on random mixes (tests/test_capacity*).
+MIX_MARGIN_PERCENT = 8
 
 
 @dataclass(frozen=True)
@@ -36,24 +63,99 @@ def unusable_seats(scenario: Scenario, flight: Flight) -> set[str]:
     return blocked
 
 
+def _relations(scenario: Scenario) -> tuple[str, ...]:
+    return tuple(sorted(set(scenario.protocol.seating.distancing)))
+
+
 def flight_limits(scenario: Scenario, flight: Flight) -> list[CapacityLimit]:
     sm = seat_map_of(scenario, flight)
     unusable = unusable_seats(scenario, flight)
     usable = [s for s in sm.seats if s.id not in unusable]
-    stretcher = set(sm.stretcher_zone)
-    non_exit = [s for s in usable if not s.exit and s.id not in stretcher]
-    armrests = sm.movable_armrests
-    wheelchair_seats = [s for s in non_exit if s.aisle and (armrests is None or s.id in armrests)]
+    stretcher = set(sm.stretcher_zone) & {s.id for s in usable}
+    non_exit = [s for s in usable if not s.exit]
+    wheelchair_seats = [s for s in non_exit if s.aisle and s.armrest and s.id not in stretcher]
     per_block = scenario.protocol.seating.infants_per_mask_block
     usable_ids = {s.id for s in non_exit}
     mask_blocks = sum(1 for blk in sm.mask_blocks if any(sid in usable_ids for sid in blk))
-    return [
-        CapacityLimit("seats", "capacity.seats", len(usable) - (len(stretcher & {s.id for s in usable})), 1),
+    limits = [
+        # a stretcher case takes one zone seat and blocks the rest of the zone (household_usage charges it)
+        CapacityLimit("seats", "capacity.seats", len(usable), 1),
         CapacityLimit("non_exit_seats", "seating.no_fit", len(non_exit), 0),
         CapacityLimit("lap_infants", "capacity.infants", mask_blocks * per_block, 0),
         CapacityLimit("wheelchair_aisle_seats", "seating.no_fit", len(wheelchair_seats), 0),
         CapacityLimit("stretcher_zones", "seating.no_fit", 1 if stretcher else 0, 0),
+        # special categories minus able-bodied adults <= 0; each escort is one more able-bodied adult
+        CapacityLimit("special_categories", "capacity.special_categories", 0, -1),
     ]
+    relations = _relations(scenario)
+    if relations:
+        units = _distancing_units(_key(scenario, flight), frozenset(unusable), relations)
+        limits.append(CapacityLimit("distancing_units", "seating.no_fit", units[0], units[1]))
+    return limits
+
+
+def distancing_usage(scenario: Scenario, flight: Flight, seated: int) -> int:
+    """Scaled distancing units a household of `seated` members uses on this flight (0 without distancing)."""
+    relations = _relations(scenario)
+    if not relations or seated <= 0:
+        return 0
+    spec = _key(scenario, flight)
+    unusable = frozenset(unusable_seats(scenario, flight))
+    if seated > MAX_PACKED_SIZE:
+        return ceil(seated * distancing_usage(scenario, flight, MAX_PACKED_SIZE) / MAX_PACKED_SIZE)
+    # a household may always take the seats of a larger one, so usage never grows less than with size
+    raw = min(_household_units(spec, unusable, relations, m) for m in range(seated, MAX_PACKED_SIZE + 1))
+    # mixed loads pack a little worse than homogeneous ones: families pay a margin, singles stay exact
+    return raw if seated == 1 else ceil(raw * (100 + MIX_MARGIN_PERCENT) / 100)
+
+
+@cache
+def _distancing_units(spec: str, unusable: frozenset[str], relations: tuple[str, ...]) -> tuple[int, int]:
+    """(rhs, units of one escort): SCALE × the exact single-traveller capacity, and one single's share."""
+    from planner.distancing import max_independent_seats
+
+    sm = _map(spec)
+    usable = [s.id for s in sm.seats if s.id not in unusable]
+    mis, _ = max_independent_seats(sm, relations, usable)
+    return SCALE * mis, _household_units(spec, unusable, relations, 1)
+
+
+def _key(scenario: Scenario, flight: Flight) -> str:
+    """The aircraft definition as JSON text: hashable, so capacities are computed once per type."""
+    return aircraft_spec(flight.aircraft, scenario).model_dump_json()
+
+
+def _map(spec: str) -> SeatMap:
+    from planner.seatmaps import build_seat_map
+
+    return build_seat_map(AircraftType.model_validate_json(spec))
+
+
+@cache
+def _household_units(spec: str, unusable: frozenset[str], relations: tuple[str, ...], n: int) -> int:
+    """Scaled units of an n-person household: SCALE·U / (how many such households the seating greedy fits)."""
+    from planner.distancing import max_independent_seats
+    from planner.seating import Cabin, FlightJob, Greedy, Problem
+    from planner.seating_rules import Occupant
+
+    sm = _map(spec)
+    usable = [s.id for s in sm.seats if s.id not in unusable]
+    mis, _ = max_independent_seats(sm, relations, usable)
+    if mis == 0:
+        return SCALE * max(1, len(usable)) + 1
+    count = len(usable) // n + 1
+    occupants = [Occupant(id=f"H{h:04d}-{i}", escort=False, household=f"H{h:04d}", age=30, adult=True, child=False,
+                          exit_barred=False, wheelchair=False, stretcher=False, uasc=False, medical=False,
+                          mobility="none", infants=0, stop=0) for h in range(count) for i in range(n)]
+    job = FlightJob(flight_id="capacity", spec=AircraftType.model_validate_json(spec), occupants=occupants, unusable=unusable, relations=relations,
+                    infants_per_block=1, multi_stop=False, time_limit=0, deterministic=True, cpsat=False)
+    problem = Problem(job, Cabin(job))
+    seats = Greedy(problem).run()
+    fitted = sum(1 for h in range(count) if f"H{h:04d}-0" in seats and all(
+        f"H{h:04d}-{i}" in seats for i in range(n)))
+    if fitted == 0:
+        return SCALE * mis + 1  # does not fit at all
+    return ceil(SCALE * mis / fitted)
 
 
 def household_usage(scenario: Scenario, flight: Flight, household: Household) -> tuple[int, ...]:
@@ -62,9 +164,18 @@ def household_usage(scenario: Scenario, flight: Flight, household: Household) ->
     rules = scenario.protocol.seating
     laps = lap_pairs(household, on, scenario)
     seated = [p for p in household.members if p.case_id not in laps]
+    carriers = set(laps.values())
     has_young = any(age_years(p.date_of_birth, on) < rules.exit_row_min_age for p in household.members)
     barred = sum(1 for p in seated if has_young or p.pregnant or not p.evacuation_capable or p.mobility != "none"
-                 or p.unaccompanied_minor or p.fitness == "fit_with_escort" or p.case_id in laps.values())
+                 or p.unaccompanied_minor or p.fitness == "fit_with_escort" or p.case_id in carriers)
     wheel = sum(1 for p in seated if p.mobility in WHEELCHAIR_AISLE)
     stretchers = sum(1 for p in seated if p.mobility == "STCR")
-    return (len(seated), barred, len(laps), wheel, stretchers)
+    sm = seat_map_of(scenario, flight)
+    zone = set(sm.stretcher_zone) - unusable_seats(scenario, flight)
+    seats = len(seated) + (max(0, len(zone) - 1) if stretchers else 0)
+    special = len(laps) + sum(1 for p in seated if is_special_category(p, household, on, False))
+    able = sum(1 for p in seated if is_able_bodied_adult(p, household, on, p.case_id in carriers))
+    usage = [seats, barred, len(laps), wheel, stretchers, special - able]
+    if _relations(scenario):
+        usage.append(distancing_usage(scenario, flight, len(seated)))
+    return tuple(usage)

@@ -30,8 +30,8 @@ W_UNPLACED = 1_000_000_000  # per person left without a seat
 W_LEVEL2 = 100_000  # per unit of household spread (extra row block = 2, each row of spread = 1)
 COST_NOT_WINDOW = 3  # a single traveller away from the window
 COST_NO_BASSINET = 2  # a lap infant outside a bassinet row (when the map has some)
-FULL_MODEL_PAIRS = 14_000  # above this many (occupant, seat) pairs, CP-SAT only sees rows near the greedy
-WINDOW_ROWS = 2
+FULL_MODEL_PAIRS = 6_000  # above this many (occupant, seat) pairs, CP-SAT improves bands of rows in turn
+BAND_ROWS = 4  # rows re-seated together in one improvement step on large cabins
 
 
 @dataclass
@@ -495,42 +495,47 @@ class Greedy:
 
 # ---------------------------------------------------------------- CP-SAT improvement
 
-def improve(problem: Problem, hint: dict[str, str], time_limit: float, deterministic: bool
-            ) -> tuple[dict[str, str] | None, str]:
-    """CP-SAT on (occupant, seat) booleans, hinted with `hint`; returns (seats, status) or (None, reason)."""
+def submodel(problem: Problem, fixed: dict[str, str], cand: dict[str, list[str]], hint: dict[str, str],
+             time_limit: float, deterministic: bool) -> tuple[dict[str, str] | None, bool]:
+    """Seat the units of `cand` (each within its candidate seats) around the `fixed` ones, by CP-SAT.
+
+    Returns (seats of the free units, proven optimal). The objective is the full `evaluate`, with the fixed
+    units' seats as constants, so a better sub-solution is a better flight.
+    """
     from ortools.sat.python import cp_model
 
     cab, units = problem.cabin, problem.units
-    pairs = sum(len(a) for a in problem.allowed.values())
-    windowed = pairs > FULL_MODEL_PAIRS
-    cand: dict[str, list[str]] = {}
-    if windowed:
-        rows_of: dict[str, list[int]] = {}
-        for u, s in hint.items():
-            rows_of.setdefault(units[u].household, []).append(cab.by_id[s].row_index)
-        for u in units:
-            rows = rows_of.get(units[u].household)
-            if rows is None:
-                cand[u] = problem.allowed[u]
-            else:
-                lo, hi = min(rows) - WINDOW_ROWS, max(rows) + WINDOW_ROWS
-                cand[u] = [s for s in problem.allowed[u] if lo <= cab.by_id[s].row_index <= hi]
-    else:
-        cand = problem.allowed
-    # escorts serving someone must reach them: keep their partners' windows too
+    free = sorted(cand)
+    owner = {s: u for u, s in fixed.items()}
+    # seats taken by fixed units, and seats a fixed unit's distancing closes to non-friends
+    closed: dict[str, set[str]] = {}
+    for u, s in fixed.items():
+        for t in cab.dist[s]:
+            closed.setdefault(t, set()).add(u)
+    fixed_mask: dict[int, int] = {}
+    for u, s in fixed.items():
+        if units[u].infants:
+            b = cab.by_id[s].mask_block
+            fixed_mask[b] = fixed_mask.get(b, 0) + units[u].infants
     m = cp_model.CpModel()
     x: dict[tuple[str, str], cp_model.IntVar] = {}
     at_seat: dict[str, list[tuple[str, cp_model.IntVar]]] = {}
-    for u in units:
+    for u in free:
         for s in cand[u]:
+            if s in owner or any(f not in problem.friends[u] for f in closed.get(s, ())):
+                continue
             v = m.NewBoolVar("")
             x[u, s] = v
             at_seat.setdefault(s, []).append((u, v))
     placed: dict[str, cp_model.IntVar | int] = {}
-    for hid in problem.members:
-        placed[hid] = 1 if hid.startswith("escort:") else m.NewBoolVar("")
-    for u in units:
-        m.Add(sum(x[u, s] for s in cand[u]) == placed[units[u].household])
+    for u in free:
+        hid = units[u].household
+        if hid in placed:
+            continue
+        must = hid.startswith("escort:") or any(v in fixed for v in problem.members[hid])
+        placed[hid] = 1 if must else m.NewBoolVar("")
+    for u in free:
+        m.Add(sum(x[u, s] for s in cand[u] if (u, s) in x) == placed[units[u].household])
     occ: dict[str, cp_model.IntVar] = {}
     for s, lst in at_seat.items():
         if cab.job.relations:
@@ -538,71 +543,98 @@ def improve(problem: Problem, hint: dict[str, str], time_limit: float, determini
             m.Add(sum(v for _, v in lst) == occ[s])
         else:
             m.AddAtMostOne(v for _, v in lst)
-    # mask blocks
     per_block: dict[int, list] = {}
     for (u, s), v in x.items():
         if units[u].infants:
             per_block.setdefault(cab.by_id[s].mask_block, []).append(units[u].infants * v)
-    for terms in per_block.values():
-        m.Add(sum(terms) <= problem.job.infants_per_block)
-    # partner requirements
+    for b, terms in per_block.items():
+        m.Add(sum(terms) <= problem.job.infants_per_block - fixed_mask.get(b, 0))
     zone_adj = set(cab.zone_adjacent)
     for req in problem.requirements:
-        if req.kind == "zone":
-            lits = [x[p, t] for p in req.partners for t in zone_adj if (p, t) in x]
-            m.Add(sum(lits) >= placed[units[req.unit].household])
+        u = req.unit
+        if u not in cand and u not in fixed:
             continue
-        for s in cand[req.unit]:
-            targets = cab.near(s) if req.kind == "near" else cab.side[s]
-            lits = [x[p, t] for p in req.partners for t in targets if (p, t) in x]
+        if req.kind == "zone":
+            if any(fixed.get(p) in zone_adj for p in req.partners):
+                continue
+            lits = [x[p, t] for p in req.partners for t in zone_adj if (p, t) in x]
+            need = 1 if u in fixed else placed[units[u].household]
+            m.Add(sum(lits) >= need)
+            continue
+
+        def targets(s: str, kind: str = req.kind) -> list[str]:
+            return cab.near(s) if kind == "near" else cab.side[s]
+
+        if u in fixed:
+            tg = targets(fixed[u])
+            if any(fixed.get(p) in tg for p in req.partners):
+                continue
+            m.AddBoolOr([x[p, t] for p in req.partners for t in tg if (p, t) in x] or [m.NewConstant(0)])
+            continue
+        for s in cand[u]:
+            if (u, s) not in x:
+                continue
+            tg = targets(s)
+            if any(fixed.get(p) in tg for p in req.partners):
+                continue
+            lits = [x[p, t] for p in req.partners for t in tg if (p, t) in x]
             if lits:
-                m.AddBoolOr(lits).OnlyEnforceIf(x[req.unit, s])
+                m.AddBoolOr(lits).OnlyEnforceIf(x[u, s])
             else:
-                m.Add(x[req.unit, s] == 0)
-    # distancing: units of one class at s forbid any non-friend at a related seat t
+                m.Add(x[u, s] == 0)
     if cab.job.relations:
         classes: dict[frozenset[str], list[str]] = {}
-        for u in units:
+        for u in free:
             classes.setdefault(frozenset(problem.friends[u]), []).append(u)
         for friends, members in classes.items():
             for s in {s for u in members for s in cand[u]}:
                 here = [x[u, s] for u in members if (u, s) in x]
+                if not here:
+                    continue
                 for t in cab.dist[s]:
                     if t not in occ:
                         continue
                     ok = [v for w, v in at_seat[t] if w in friends]
                     m.Add(sum(here) + occ[t] - sum(ok) <= 1)
-        # one seat per placed household forms an independent set: the exact bound of DESIGN §6
-        m.Add(sum(v for h, v in placed.items() if not h.startswith("escort:")) <= cab.mis[0])
-    # objective
+        if not fixed:
+            # one seat per placed household is an independent set: the exact bound of DESIGN §6
+            m.Add(sum(v for h, v in placed.items() if not h.startswith("escort:")) <= cab.mis[0])
     obj = []
-    for hid, ms in problem.members.items():
-        size = len(ms)
-        if not hid.startswith("escort:"):
-            obj.append(W_UNPLACED * size * (1 - placed[hid]))
-        if hid.startswith("escort:") or size < 2:
+    for hid, p_var in placed.items():
+        ms = problem.members[hid]
+        if hid.startswith("escort:"):
             continue
+        if not isinstance(p_var, int):
+            obj.append(W_UNPLACED * len(ms) * (1 - p_var))
+        if len(ms) < 2:
+            continue
+        fixed_seats = [fixed[u] for u in ms if u in fixed]
         brs: dict[tuple[int, int], list] = {}
         rws: dict[int, list] = {}
         for u in ms:
-            for s in cand[u]:
-                brs.setdefault(cab.block_row(s), []).append(x[u, s])
-                rws.setdefault(cab.by_id[s].row_index, []).append(x[u, s])
-        used = []
-        for lits in brs.values():
+            for s in cand.get(u, []):
+                if (u, s) in x:
+                    brs.setdefault(cab.block_row(s), []).append(x[u, s])
+                    rws.setdefault(cab.by_id[s].row_index, []).append(x[u, s])
+        fixed_br = {cab.block_row(s) for s in fixed_seats}
+        fixed_rows = [cab.by_id[s].row_index for s in fixed_seats]
+        used: list = [len(fixed_br)]
+        for br, lits in brs.items():
+            if br in fixed_br:
+                continue
             b = m.NewBoolVar("")
-            m.Add(sum(lits) <= size * b)
+            m.Add(sum(lits) <= len(ms) * b)
             used.append(b)
-        hi_row = max(rws) if rws else 0
-        rmax = m.NewIntVar(0, hi_row, "")
-        rmin = m.NewIntVar(0, hi_row, "")
+        hi_row = max(list(rws) + fixed_rows + [0])
+        rmax = m.NewIntVar(max(fixed_rows, default=0), hi_row, "")
+        rmin = m.NewIntVar(0, min(fixed_rows, default=hi_row), "")
         m.Add(rmax >= rmin)
         for r, lits in rws.items():
             ru = m.NewBoolVar("")
-            m.Add(sum(lits) <= size * ru)
+            m.Add(sum(lits) <= len(ms) * ru)
             m.Add(rmax >= r).OnlyEnforceIf(ru)
             m.Add(rmin <= r).OnlyEnforceIf(ru)
-        obj.append(W_LEVEL2 * (2 * sum(used) - 2 * placed[hid] + rmax - rmin))
+        obj.append(W_LEVEL2 * (2 * sum(used) - 2 * p_var + rmax - rmin))
     obj.append(sum(problem.seat_cost(u, s) * v for (u, s), v in x.items() if problem.seat_cost(u, s)))
     m.Minimize(sum(obj))
     for (u, s), v in x.items():
@@ -615,16 +647,66 @@ def improve(problem: Problem, hint: dict[str, str], time_limit: float, determini
     prm.num_workers = 1
     prm.random_seed = 0
     if deterministic:
-        prm.max_deterministic_time = max(0.05, time_limit)
-        prm.max_time_in_seconds = max(1.0, 10 * time_limit)
+        prm.max_deterministic_time = max(0.01, time_limit)
+        prm.max_time_in_seconds = max(1.0, 20 * time_limit)
     else:
-        prm.max_time_in_seconds = max(0.05, time_limit)
+        prm.max_time_in_seconds = max(0.01, time_limit)
     status = solver.Solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None, "greedy"
-    seats = {u: s for (u, s), v in x.items() if solver.BooleanValue(v)}
-    label = "optimal" if status == cp_model.OPTIMAL and not windowed else "feasible"
-    return seats, label
+        return None, False
+    return {u: s for (u, s), v in x.items() if solver.BooleanValue(v)}, status == cp_model.OPTIMAL
+
+
+def improve(problem: Problem, hint: dict[str, str], time_limit: float, deterministic: bool
+            ) -> tuple[dict[str, str] | None, str]:
+    """Improve `hint` by CP-SAT: the whole flight when it is small, else bands of rows in turn (LNS).
+
+    The full model proves optimality on small cabins; on large ones each band (a few rows, every other seat
+    fixed) is solved exactly, so households move within the band, and unseated households may enter it.
+    """
+    import time
+
+    cab = problem.cabin
+    pairs = sum(len(a) for a in problem.allowed.values())
+    if pairs <= FULL_MODEL_PAIRS:
+        seats, optimal = submodel(problem, {}, dict(problem.allowed), hint, time_limit, deterministic)
+        return seats, ("optimal" if optimal else "feasible") if seats is not None else "greedy"
+    best = dict(hint)
+    best_cost = evaluate(problem, best)
+    start = time.perf_counter()
+    width = BAND_ROWS
+    rows = cab.rows
+    bands = [rows[i:i + width] for i in range(0, max(1, len(rows) - width + 1), max(1, width // 2))]
+    per_band = max(0.02, min(0.2, time_limit / max(1, len(bands))))
+    rounds = 0
+    improved_any = False
+    while True:
+        changed = False
+        for band in bands:
+            if deterministic:
+                if rounds >= max(1, int(time_limit / per_band)):
+                    break
+            elif time.perf_counter() - start > time_limit:
+                break
+            rounds += 1
+            lo, hi = band[0], band[-1]
+            inside = {u for u, s in best.items() if lo <= cab.by_id[s].row_index <= hi}
+            unseated = [u for u in problem.units if u not in best]
+            free = sorted(inside | set(unseated))
+            fixed = {u: s for u, s in best.items() if u not in inside}
+            cand = {u: [s for s in problem.allowed[u] if lo <= cab.by_id[s].row_index <= hi] for u in free}
+            seats, _ = submodel(problem, fixed, cand, best, per_band, deterministic)
+            if seats is None:
+                continue
+            trial = fixed | seats
+            cost = evaluate(problem, trial)
+            if cost < best_cost and not check(problem, trial):
+                best, best_cost, changed, improved_any = trial, cost, True, True
+        else:
+            if changed:
+                continue
+        break
+    return (best, "feasible") if improved_any else (None, "greedy")
 
 
 # ---------------------------------------------------------------- one flight, and all flights in parallel
