@@ -326,8 +326,7 @@ def _import_sync(session: SessionDep, principal: Any, operation_id: int, filenam
     people, parse_issues = parse_people(header, rows, filename)
     issues += parse_issues
     row_of = {r.get("case_id", "").strip(): int(r["__row__"]) for r in rows}
-    if not parse_issues:
-        issues += _cross_check(session, operation_id, people, row_of, filename)
+    issues += _cross_check(session, operation_id, people, row_of, filename)  # on the rows that parsed
     if issues:
         issues.sort(key=lambda i: (i.row or 0, i.field))
         raise _import_problem(issues)
