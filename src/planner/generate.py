@@ -44,7 +44,7 @@ ORIGIN = "MSQ"
 #: Scheduled block times from Minsk (minutes), and extra minutes from the first stop to a second one
 #: (one hour on the ground plus the hop). MSQ–EBL about 4 h 10 min, MSQ–BGW about 4 h 30 min.
 BLOCK_MINUTES = {"EBL": 250, "BGW": 270, "ISU": 260}
-ONWARD_MINUTES = {("EBL", "BGW"): 125, ("EBL", "ISU"): 95}
+ONWARD_MINUTES = {("EBL", "BGW"): 125, ("EBL", "ISU"): 95, ("ISU", "BGW"): 125}
 
 #: Departure times offered to charters (local Minsk time). Morning departures leave a short Erbil test window
 #: (48 h before arrival, minus lab turnaround and check-in), evening ones a long window.
@@ -625,8 +625,8 @@ def _routes(count: int, seats: Mapping[str, int]) -> list[tuple[str, ...]]:
     others = [d for d in seats if d not in wanted and seats[d] > 0]
     wanted += others
     total = sum(seats.get(d, 0) for d in wanted) or 1
-    if count == 1:
-        return [tuple(wanted[:2]) if len(wanted) > 1 and wanted[0] == "EBL" else (wanted[0],)]
+    if count == 1:  # one charter calls at every Iraqi destination, Erbil first
+        return [tuple(d for d in ("EBL", "ISU", "BGW") if d in wanted) or (wanted[0],)]
     routes: list[tuple[str, ...]] = []
     if "EBL" in wanted and "BGW" in wanted and count >= 5:
         routes += [("EBL", "BGW")] * max(1, round(count * 0.1))
@@ -642,7 +642,15 @@ def _routes(count: int, seats: Mapping[str, int]) -> list[tuple[str, ...]]:
         counts[d] += 1
     for d in wanted:
         routes += [(d,)] * counts[d]
-    return routes[:count]
+    routes = routes[:count]
+    # A destination left without a flight is added as a further stop to the most repeated route.
+    for d in wanted:
+        if not any(d in r for r in routes):
+            candidates = [i for i, r in enumerate(routes) if len(r) < 3]
+            if candidates:
+                i = max(candidates, key=lambda i: (routes.count(routes[i]), -i))
+                routes[i] = (*routes[i], d)
+    return routes
 
 
 def _flights(rng: random.Random, count: int, demand: _Demand, seat_ratio: float, today: date,
