@@ -22,9 +22,11 @@ DAY = DEPARTURE.date()
 def person(case_id: str, household: str, age_years: float, *, destination: str = "EBL", **extra: object) -> Person:
     """A returnee of the given age (in years, fractions allowed for infants) at the departure date."""
     born = DAY - timedelta(days=int(age_years * 365.25) + 1)
-    return Person(case_id=case_id, household_id=household, sex="F" if hash(case_id) % 2 else "M",
-                  date_of_birth=born, nationality="IRQ", destination=destination, location="BRUZGI",
-                  consent="explicit", document_type="passport", exit_cleared=True, fitness="fit", **extra)
+    fields: dict[str, object] = {
+        "case_id": case_id, "household_id": household, "sex": "F" if sum(map(ord, case_id)) % 2 else "M",
+        "date_of_birth": born, "nationality": "IRQ", "destination": destination, "location": "BRUZGI",
+        "consent": "explicit", "document_type": "passport", "exit_cleared": True, "fitness": "fit"}
+    return Person.model_validate(fields | extra)
 
 
 def scenario_with(people: list[Person], *, aircraft: str | AircraftType = "A320-180Y", flights: int = 1,
@@ -74,7 +76,7 @@ def random_households(rng: random.Random, seats: int, prefix: str = "H", *, spec
         dest = rng.choice(stops) if stops else "EBL"
         for i in range(n):
             cid = f"{hid}-{i + 1}"
-            if i < min(n, 2) and not (n == 1 and specials and rng.random() < 0.02):
+            if i < min(n, 2):
                 age = rng.uniform(19, 60)
             elif i == 2 and specials and rng.random() < 0.25:
                 age = rng.uniform(0.2, 1.8)  # lap infant
