@@ -107,14 +107,14 @@ class Api:
         return int(r.json()["id"])
 
 
-def make_api(settings: Settings) -> Iterator[Api]:
+def make_api(settings: Settings, users: bool = True) -> Iterator[Api]:
     app = create_app(settings)
     with TestClient(app) as client:
         api = Api(client, settings)
         from sqlmodel import Session
 
         with Session(app.state.engine) as s:
-            for role in ROLES:
+            for role in ROLES if users else ():
                 s.add(User(username=f"{role}1", password_hash=FAST_HASH, role=role))
             s.commit()
         for role in ROLES:

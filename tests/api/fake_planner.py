@@ -45,3 +45,9 @@ def validate(scenario: Any, plan: Plan) -> list[Violation]:
 
 def crash_solve(scenario: Any, previous: Plan | None = None, options: SolveOptions | None = None) -> Plan:
     raise ValueError("the solver gave up")
+
+
+def nice_probe(scenario: Any, previous: Plan | None = None, options: SolveOptions | None = None) -> Plan:
+    import os
+
+    raise RuntimeError(f"nice={os.nice(0)} pid={os.getpid()}")

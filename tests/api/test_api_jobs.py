@@ -1,0 +1,157 @@
+"""Solve jobs: worker processes, progress, stop, time limits, the queue cap, restarts, validation."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from conftest import Api, make_api, wait_job
+
+from api.settings import Settings
+
+
+@pytest.fixture
+def slow(settings: Settings) -> Iterator[Api]:
+    yield from make_api(settings.model_copy(update={"solver": "fake_planner:slow_solve",
+                                                    "validator": "fake_planner:validate"}))
+
+
+def start(api: Api, op: int, **body: Any) -> Any:
+    return api.post(f"/api/v1/operations/{op}/solve-jobs", "officer", json=body)
+
+
+def wait_running(api: Api, op: int, job_id: int, timeout: float = 30) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = api.get(f"/api/v1/operations/{op}/solve-jobs/{job_id}", "viewer").json()
+        if job["status"] == "running" and job["progress_at"]:
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not start: {job}")
+
+
+def test_stop_keeps_the_best_plan_and_progress_is_reported(slow: Api) -> None:
+    op = slow.import_teaching()
+    t0 = time.monotonic()
+    r = start(slow, op, time_limit=25)
+    assert r.status_code == 202 and time.monotonic() - t0 < 1.0  # the request does not wait for the solve
+    assert r.headers["location"].endswith(f"/solve-jobs/{r.json()['id']}")
+    job = wait_running(slow, op, r.json()["id"])
+    assert job["stage"] == "allocation" and job["objective"] == 1.0 and job["bound"] == 2.0
+    assert job["gap"] == 0.5 and job["elapsed"] is not None
+    assert start(slow, op).status_code == 409  # one job per operation at a time
+    assert slow.delete(f"/api/v1/operations/{op}/solve-jobs/{job['id']}", "viewer").status_code == 403
+    r = slow.delete(f"/api/v1/operations/{op}/solve-jobs/{job['id']}", "officer")
+    assert r.status_code == 202 and r.json()["stop_requested"]
+    done = wait_job(slow, op, job["id"], timeout=10)
+    assert done["status"] == "stopped" and done["plan_id"]
+    plan = slow.get(f"/api/v1/operations/{op}/plans/{done['plan_id']}", "viewer").json()
+    assert plan["solver_status"] == "stopped" and plan["people"] == 24
+
+
+def test_time_limit_is_capped_and_honoured(slow: Api) -> None:
+    op = slow.import_teaching()
+    job = start(slow, op, time_limit=10_000).json()
+    assert job["time_limit"] == slow.settings.max_time_limit
+    slow.delete(f"/api/v1/operations/{op}/solve-jobs/{job['id']}", "officer")
+    wait_job(slow, op, job["id"])
+    t0 = time.monotonic()
+    job = start(slow, op, time_limit=1).json()
+    done = wait_job(slow, op, job["id"], timeout=20)
+    assert done["status"] == "succeeded" and time.monotonic() - t0 < 10
+
+
+def test_queue_cap_and_cancelling_a_queued_job(slow: Api) -> None:
+    ops = [slow.import_teaching() for _ in range(5)]
+    cap = slow.settings.solve_workers + slow.settings.max_queued_jobs
+    jobs = [start(slow, op, time_limit=20) for op in ops[:cap]]
+    assert all(j.status_code == 202 for j in jobs)
+    r = start(slow, ops[cap], time_limit=20)
+    assert r.status_code == 429 and r.headers["retry-after"]
+    queued = jobs[-1].json()
+    assert slow.get(f"/api/v1/operations/{ops[cap - 1]}/solve-jobs/{queued['id']}").json()["status"] == "queued"
+    r = slow.delete(f"/api/v1/operations/{ops[cap - 1]}/solve-jobs/{queued['id']}", "officer")
+    assert r.json()["status"] == "cancelled"
+    for op, j in zip(ops, jobs, strict=False):
+        slow.delete(f"/api/v1/operations/{op}/solve-jobs/{j.json()['id']}", "officer")
+    for op, j in zip(ops, jobs, strict=False):
+        assert wait_job(slow, op, j.json()["id"])["status"] in ("stopped", "cancelled")
+    assert slow.get(f"/api/v1/operations/{ops[cap - 1]}/plans").json()["total"] == 0
+
+
+def test_restart_marks_running_job_interrupted_and_leaves_no_broken_state(settings: Settings) -> None:
+    s = settings.model_copy(update={"solver": "fake_planner:slow_solve", "validator": "fake_planner:validate"})
+    first = make_api(s)
+    api1 = next(first)
+    op = api1.import_teaching()
+    job = start(api1, op, time_limit=25).json()
+    wait_running(api1, op, job["id"])
+    # A second service instance starts on the same database, as after a crash of the first.
+    second = make_api(s.model_copy(update={"solver": settings.solver, "validator": settings.validator}),
+                      users=False)
+    api2 = next(second)
+    api2.tokens = api1.tokens
+    after = api2.get(f"/api/v1/operations/{op}/solve-jobs/{job['id']}", "viewer").json()
+    assert after["status"] == "interrupted" and "service stopped" in after["error"]
+    time.sleep(1.5)  # the orphaned worker notices and gives up without storing anything
+    assert api2.get(f"/api/v1/operations/{op}/plans", "viewer").json()["total"] == 0
+    assert api2.get(f"/api/v1/operations/{op}/solve-jobs/{job['id']}", "viewer").json()["status"] == "interrupted"
+    new = start(api2, op, time_limit=1).json()
+    assert wait_job(api2, op, new["id"])["status"] == "succeeded"
+    for gen in (second, first):
+        with pytest.raises(StopIteration):
+            next(gen)
+
+
+def test_a_plan_with_violations_fails_its_job(settings: Settings) -> None:
+    for api in make_api(settings.model_copy(update={"solver": "fake_planner:broken_solve",
+                                                    "validator": "fake_planner:validate"})):
+        op = api.import_teaching()
+        done = wait_job(api, op, start(api, op, time_limit=1).json()["id"])
+        assert done["status"] == "failed" and "hard rule" in done["error"]
+        assert done["violations"][0]["rule"] == "fake_rule" and done["violations"][0]["person_id"]
+        assert api.get(f"/api/v1/operations/{op}/plans", "viewer").json()["total"] == 0
+
+
+def test_solver_errors_fail_the_job_and_workers_are_niced(settings: Settings) -> None:
+    for api in make_api(settings.model_copy(update={"solver": "fake_planner:nice_probe"})):
+        op = api.import_teaching()
+        done = wait_job(api, op, start(api, op, time_limit=1).json()["id"])
+        assert done["status"] == "failed" and "RuntimeError" in done["error"]
+        nice = int(done["error"].split("nice=")[1].split()[0])
+        pid = int(done["error"].split("pid=")[1].split()[0])
+        assert nice >= os.nice(0) + api.settings.worker_nice and pid != os.getpid()
+
+
+def test_replan_from_the_published_plan(api: Api) -> None:
+    op = api.import_teaching()
+    assert start(api, op, replan=True).status_code == 409
+    plan_id = wait_job(api, op, start(api, op, time_limit=1).json()["id"])["plan_id"]
+    api.post(f"/api/v1/operations/{op}/plans/{plan_id}/publish", "coordinator", if_match=1)
+    job = start(api, op, replan=True, time_limit=1).json()
+    assert job["previous_plan_id"] == plan_id
+    done = wait_job(api, op, job["id"])
+    assert done["status"] == "succeeded"
+    cmp = api.get(f"/api/v1/operations/{op}/plans/{plan_id}/compare/{done['plan_id']}", "viewer").json()
+    assert cmp["added"] + cmp["removed"] + cmp["moved"] + cmp["seat_changed"] + cmp["unchanged"] == 24
+    versions = api.get(f"/api/v1/operations/{op}/plans", "viewer").json()["items"]
+    assert [v["number"] for v in versions] == [2, 1]
+    assert api.delete(f"/api/v1/operations/{op}/plans/{plan_id}", "coordinator", if_match=2).status_code == 409
+    assert api.post(f"/api/v1/operations/{op}/plans/{plan_id}/publish", "coordinator",
+                    if_match=2).status_code == 409
+
+
+def test_progress_is_written_at_most_once_per_interval(tmp_path) -> None:
+    from api.worker import ProgressWriter
+    from planner.options import Progress
+
+    writer = ProgressWriter(engine=None, job_id=1, runner="x", interval=1.0)  # type: ignore[arg-type]
+    writes = []
+    writer.flush = lambda: writes.append(time.monotonic())  # type: ignore[method-assign]
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 1.5:
+        writer(Progress(stage="allocation", elapsed=0.0))
+    assert len(writes) == 2
