@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -107,9 +108,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def api_routes(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, APIRoute]]:
+    """Every APIRoute with its full path, whether FastAPI flattens included routers or keeps them nested."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield prefix + route.path, route
+            continue
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            context = getattr(route, "include_context", None)
+            yield from api_routes(list(inner.routes), prefix + (getattr(context, "prefix", "") or ""))
+
+
 def _check_every_route_has_a_role(app: FastAPI) -> None:
-    """Fail at start-up, not in production, if a route under /api/v1 has no role rule."""
-    missing = [f"{sorted(r.methods)} {r.path}" for r in app.routes
-               if isinstance(r, APIRoute) and r.path not in PUBLIC_PATHS and route_min_role(r) is None]
+    """Fail at start-up, not in production, if a route has no role rule and is not one of the public ones."""
+    missing = [f"{sorted(r.methods)} {path}" for path, r in api_routes(list(app.routes))
+               if path not in PUBLIC_PATHS and route_min_role(r) is None]
     if missing:
         raise RuntimeError("routes without a role rule: " + ", ".join(missing))

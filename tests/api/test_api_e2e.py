@@ -107,7 +107,7 @@ def test_end_to_end(api: Api, caplog, capfd) -> None:
     r = api.get(f"{base}/plans/{plan_id}/testing-schedule", "officer",
                 params={"format": "xlsx", "site": sched[0]["site_id"], "day": day})
     assert r.status_code == 200
-    r = api.get(f"{base}/plans/{plan_id}/plan.json", "viewer")
+    r = api.get(f"{base}/plans/{plan_id}/plan.json", "officer")
     assert r.json()["format"] == "charterplan.plan/1"
 
     # Exports of personal data are audited.

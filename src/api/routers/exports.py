@@ -15,7 +15,7 @@ from sqlmodel import col, select
 
 from api import models as m
 from api.audit import audit
-from api.auth import Officer, SessionDep, Viewer
+from api.auth import Officer, SessionDep
 from api.convert import ERASED
 from api.exports import to_csv, to_html, to_xlsx
 from api.problems import not_found
@@ -189,7 +189,7 @@ def testing_schedule(operation_id: int, plan_id: int, principal: Officer, sessio
 
 @router.get("/operations/{operation_id}/plans/{plan_id}/plan.json", response_class=Response,
             responses={200: {"content": {"application/json": {}}}})
-def plan_json(operation_id: int, plan_id: int, principal: Viewer, session: SessionDep) -> Response:
+def plan_json(operation_id: int, plan_id: int, principal: Officer, session: SessionDep) -> Response:
     """The plan file (DESIGN §4.3), the same the CLI writes; it names people by case_id only."""
     plan = get_plan(session, operation_id, plan_id)
     audit(session, principal, "export", "plan_json", plan_id, operation_id=operation_id)
