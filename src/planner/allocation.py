@@ -1,11 +1,14 @@
-"""Allocation stage: which households fly on which flight, with escorts and test capacity (CP-SAT).
+"""Allocation stage: which households fly on which flight, with escorts and test capacity.
 
 A one-boolean-per-household-and-flight model does not scale (DESIGN §6), so interchangeable households are
 aggregated into classes (same weight and the same options on every flight: usage, escorts, test windows) and
 the model counts households per class and flight. Test capacity is a flow from test windows into slot
 classes with daily lab limits, which is exact: any integral flow can be cut into concrete slots afterwards.
 Level 1a (Σ weight flown) is solved first; level 1b (Σ weight × flight day) is then minimised with 1a fixed.
-The greedy plan is the first incumbent (hint), and the better of the two is kept.
+
+The model is written once as a neutral integer program (`AllocationModel`) and handed to an engine: CP-SAT
+(the default), or OR-Tools' MIP back ends (HiGHS, SCIP) through `pywraplp`; `bench/bench_allocation.py`
+compares them. The greedy plan is the first incumbent (hint), and the better of the two plans is kept.
 """
 
 from __future__ import annotations
@@ -13,21 +16,20 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from planner.feasibility import top_up, trim_escorts
 from planner.greedy import Allocation
 from planner.options import Progress, SolveOptions
-from planner.problem import HouseholdInfo, Option, Problem
+from planner.problem import ESCORT_ROLES, HouseholdInfo, Option, Problem
 from planner.slot_booking import solve_flow, test_demand
 from planner.testing_windows import TestWindow
 
-ROLE_FIELDS = (("operational", "passengers", "operational_per_passengers"), ("medical", "medical", "medical_per_cases"),
-               ("uasc", "uasc", "uasc_per_escort"))
-
 
 def _option_key(o: Option) -> tuple:
-    return (o.flight_id, o.usage, o.passengers, o.special, o.able_bodied, o.medical, o.uasc, o.tests)
+    return (o.flight_id, o.usage, o.passengers, o.medical, o.uasc, o.tests)
 
 
 def household_classes(problem: Problem) -> list[list[HouseholdInfo]]:
@@ -49,8 +51,135 @@ def level1(problem: Problem, alloc: Allocation) -> tuple[int, int]:
     return a, b
 
 
+Terms = list[tuple[int, int]]  # (coefficient, variable index)
+
+
+@dataclass
+class AllocationModel:
+    """The aggregated integer program, independent of the engine that solves it."""
+
+    classes: list[list[HouseholdInfo]]
+    upper: list[int] = field(default_factory=list)  # variable upper bounds (lower bounds are 0)
+    names: list[str] = field(default_factory=list)
+    rows: list[tuple[Terms, int | None, int | None]] = field(default_factory=list)  # lo ≤ Σ ≤ hi
+    x: dict[tuple[int, str], int] = field(default_factory=dict)
+    a: dict[tuple[str, str], int] = field(default_factory=dict)
+    z: dict[tuple[TestWindow, int], int] = field(default_factory=dict)
+    level_a: Terms = field(default_factory=list)
+    level_b: Terms = field(default_factory=list)
+    at_most_one: list[tuple[int, int]] = field(default_factory=list)
+
+    def var(self, name: str, upper: int) -> int:
+        self.names.append(name)
+        self.upper.append(upper)
+        return len(self.upper) - 1
+
+    def add(self, terms: Terms, lo: int | None = None, hi: int | None = None) -> None:
+        terms = [(c, v) for c, v in terms if c]
+        if terms:
+            self.rows.append((terms, lo, hi))
+
+
+def build_model(problem: Problem) -> AllocationModel:
+    classes = household_classes(problem)
+    m = AllocationModel(classes)
+    flights = [f.flight.id for f in problem.flights]
+    for c, members in enumerate(classes):
+        opts = members[0].options
+        row = []
+        for fid in flights:
+            if fid in opts:
+                m.x[c, fid] = m.var(f"x{c}_{fid}", len(members))
+                row.append((1, m.x[c, fid]))
+        if len(row) > 1:
+            m.add(row, hi=len(members))
+    for f in problem.flights:
+        for eid in f.escort_windows:
+            m.a[eid, f.flight.id] = m.var(f"a{eid}_{f.flight.id}", 1)
+    for (f1, f2) in sorted(problem.escort_conflicts):
+        for e in problem.escorts:
+            if (e.id, f1) in m.a and (e.id, f2) in m.a:
+                m.at_most_one.append((m.a[e.id, f1], m.a[e.id, f2]))
+    role = {e.id: e.role for e in problem.escorts}
+    rules = problem.scenario.protocol.escorts
+    demand: dict[TestWindow, Terms] = defaultdict(list)
+    for f in problem.flights:
+        fid = f.flight.id
+        on = [(m.x[c, fid], classes[c][0].options[fid]) for c in range(len(classes)) if (c, fid) in m.x]
+        esc = [(eid, m.a[eid, fid]) for eid in f.escort_windows]
+        for j, limit in enumerate(f.limits):
+            m.add([(o.usage[j], v) for v, o in on] + [(limit.escort_usage, v) for _, v in esc], hi=limit.rhs)
+        for role_name, field_name, ratio_name in ESCORT_ROLES:
+            ratio = getattr(rules, ratio_name)
+            need = [(getattr(o, field_name), v) for v, o in on]
+            have = [(ratio, v) for e, v in esc if role[e] == role_name]
+            m.add(need + [(-c, v) for c, v in have], hi=0)
+            # no superfluous escorts: they would only take seats and tests (never cuts an optimum)
+            m.add(have + [(-c, v) for c, v in need], hi=ratio - 1)
+        for v, o in on:
+            for w, k in o.tests:
+                demand[w].append((k, v))
+        for eid, v in esc:
+            w = f.escort_windows[eid]
+            if w is not None:
+                demand[w].append((1, v))
+    per_day: dict[tuple, Terms] = defaultdict(list)
+    by_window: dict[TestWindow, Terms] = defaultdict(list)
+    for k, cls in enumerate(problem.classes):
+        in_class = []
+        for w in sorted(cls.valid):
+            if w in demand:
+                m.z[w, k] = m.var(f"z{k}", cls.capacity)
+                by_window[w].append((1, m.z[w, k]))
+                in_class.append((1, m.z[w, k]))
+        if in_class:
+            m.add(in_class, hi=cls.capacity)
+            per_day[(cls.site_id, cls.day)].extend(in_class)
+    for w, terms in demand.items():
+        m.add(by_window.get(w, []) + [(-k, v) for k, v in terms], lo=0, hi=0)
+    for key, terms in per_day.items():
+        if key in problem.daily:
+            m.add(terms, hi=problem.daily[key])
+    day = {f.flight.id: f.day for f in problem.flights}
+    for (c, fid), v in m.x.items():
+        m.level_a.append((classes[c][0].weight, v))
+        m.level_b.append((classes[c][0].weight * day[fid], v))
+    return m
+
+
+def _hint_values(m: AllocationModel, problem: Problem, alloc: Allocation) -> dict[int, int]:
+    class_of = {h.household.id: c for c, members in enumerate(m.classes) for h in members}
+    values: dict[int, int] = defaultdict(int)
+    for hid, fid in alloc.flight_of.items():
+        values[m.x[class_of[hid], fid]] += 1
+    for fid, es in alloc.escorts_on.items():
+        for eid in es:
+            values[m.a[eid, fid]] = 1
+    for key, n in (solve_flow(problem, test_demand(problem, alloc)) or {}).items():
+        if key in m.z:
+            values[m.z[key]] = n
+    return values
+
+
+def _extract(m: AllocationModel, value: dict[int, int] | list[int], problem: Problem) -> Allocation:
+    alloc = Allocation()
+    order = [f.flight.id for f in problem.flights]
+    for c, members in enumerate(m.classes):
+        queue = list(members)
+        for fid in order:
+            if (c, fid) in m.x:
+                for _ in range(round(value[m.x[c, fid]])):
+                    alloc.flight_of[queue.pop(0).household.id] = fid
+    for (eid, fid), v in sorted(m.a.items()):
+        if round(value[v]):
+            alloc.escorts_on.setdefault(fid, []).append(eid)
+    return alloc
+
+
+# ------------------------------------------------------------------ CP-SAT engine
+
 class _Watch(cp_model.CpSolverSolutionCallback):
-    """Records the incumbent and reports progress at most once a second."""
+    """Reports progress at most once a second."""
 
     def __init__(self, stage: str, options: SolveOptions, started: float):
         super().__init__()
@@ -59,8 +188,6 @@ class _Watch(cp_model.CpSolverSolutionCallback):
 
     def on_solution_callback(self) -> None:
         now = time.monotonic()
-        if self.options.stopped():
-            self.StopSearch()
         if now - self.last >= 1.0:
             self.last = now
             value, bound = self.ObjectiveValue(), self.BestObjectiveBound()
@@ -68,8 +195,8 @@ class _Watch(cp_model.CpSolverSolutionCallback):
             self.options.report(Progress(self.stage, value, bound, gap, now - self.started))
 
 
-def _run(model: cp_model.CpModel, seconds: float, options: SolveOptions, stage: str, started: float
-         ) -> tuple[cp_model.CpSolver, int]:
+def _cp_run(model: cp_model.CpModel, seconds: float, options: SolveOptions, stage: str, started: float
+            ) -> tuple[cp_model.CpSolver, int]:
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.num_workers = max(1, options.workers)
@@ -80,7 +207,6 @@ def _run(model: cp_model.CpModel, seconds: float, options: SolveOptions, stage: 
         params.max_time_in_seconds = max(1.0, seconds * 6)
     else:
         params.max_time_in_seconds = max(0.1, seconds)
-    watch = _Watch(stage, options, started)
     done = threading.Event()
 
     def watcher() -> None:
@@ -91,136 +217,155 @@ def _run(model: cp_model.CpModel, seconds: float, options: SolveOptions, stage: 
 
     thread = threading.Thread(target=watcher, daemon=True)
     thread.start()
-    status = solver.solve(model, watch)
+    status = solver.solve(model, _Watch(stage, options, started))
     done.set()
     thread.join()
     return solver, status
 
 
-def cp_allocation(problem: Problem, options: SolveOptions, hint: Allocation, started: float) -> Allocation:
-    """Solve levels 1a and 1b with CP-SAT, hinted with `hint`; returns the better of the two plans."""
-    classes = household_classes(problem)
+def _lp_relaxation(m: AllocationModel) -> tuple[list[float], int]:
+    """Solve the LP relaxation with GLOP: a valid bound for level 1a and a guide for rounding."""
+    from ortools.linear_solver import pywraplp
+
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    inf = solver.infinity()
+    xs = [solver.NumVar(0, ub, name) for ub, name in zip(m.upper, m.names, strict=True)]
+    for terms, lo, hi in m.rows:
+        row = solver.RowConstraint(-inf if lo is None else lo, inf if hi is None else hi)
+        for c, v in terms:
+            row.SetCoefficient(xs[v], c)
+    for u, v in m.at_most_one:
+        solver.Add(xs[u] + xs[v] <= 1)
+    objective = solver.Objective()
+    for c, v in m.level_a:
+        objective.SetCoefficient(xs[v], c)
+    objective.SetMaximization()
+    if solver.Solve() != pywraplp.Solver.OPTIMAL:
+        return [0.0] * len(xs), sum(c * m.upper[v] for c, v in m.level_a)
+    return [v.solution_value() for v in xs], int(objective.Value() + 1e-6)
+
+
+def _cp_model(m: AllocationModel, upper: list[int] | None = None) -> tuple[cp_model.CpModel, list[cp_model.IntVar]]:
     model = cp_model.CpModel()
-    scenario = problem.scenario
-    flights = [f.flight.id for f in problem.flights]
-    x: dict[tuple[int, str], cp_model.IntVar] = {}
-    for c, members in enumerate(classes):
-        opts = members[0].options
-        row = []
-        for fid in flights:
-            if fid in opts:
-                x[c, fid] = model.new_int_var(0, len(members), f"x{c}_{fid}")
-                row.append(x[c, fid])
-        model.add(sum(row) <= len(members))
-    a: dict[tuple[str, str], cp_model.IntVar] = {}
-    for f in problem.flights:
-        for eid in f.escort_windows:
-            a[eid, f.flight.id] = model.new_bool_var(f"a{eid}_{f.flight.id}")
-    for (f1, f2) in sorted(problem.escort_conflicts):
-        for e in problem.escorts:
-            if (e.id, f1) in a and (e.id, f2) in a:
-                model.add_at_most_one(a[e.id, f1], a[e.id, f2])
-    role = {e.id: e.role for e in problem.escorts}
-    rules = scenario.protocol.escorts
-    demand_terms: dict[TestWindow, list] = defaultdict(list)
-    for f in problem.flights:
-        fid = f.flight.id
-        on = [(c, x[c, fid], classes[c][0].options[fid]) for c in range(len(classes)) if (c, fid) in x]
-        esc = [(eid, a[eid, fid]) for eid in f.escort_windows]
-        n_esc = sum(v for _, v in esc)
-        for j, limit in enumerate(f.limits):
-            model.add(sum(o.usage[j] * v for _, v, o in on) + limit.escort_usage * n_esc <= limit.rhs)
-        for role_name, field_name, ratio_name in ROLE_FIELDS:
-            ratio = getattr(rules, ratio_name)
-            model.add(sum(getattr(o, field_name) * v for _, v, o in on)
-                      <= ratio * sum(v for eid, v in esc if role[eid] == role_name))
-        model.add(sum(o.special * v for _, v, o in on) <= sum(o.able_bodied * v for _, v, o in on) + n_esc)
-        for _, v, o in on:
-            for w, k in o.tests:
-                demand_terms[w].append(k * v)
-        for eid, v in esc:
-            w = f.escort_windows[eid]
-            if w is not None:
-                demand_terms[w].append(v)
-    z: dict[tuple[TestWindow, int], cp_model.IntVar] = {}
-    by_window: dict[TestWindow, list] = defaultdict(list)
-    per_day: dict[tuple, list] = defaultdict(list)
-    for k, cls in enumerate(problem.classes):
-        in_class = []
-        for w in sorted(cls.valid):
-            if w in demand_terms:
-                z[w, k] = model.new_int_var(0, cls.capacity, f"z{k}")
-                by_window[w].append(z[w, k])
-                in_class.append(z[w, k])
-        if in_class:
-            model.add(sum(in_class) <= cls.capacity)
-            per_day[(cls.site_id, cls.day)].extend(in_class)
-    for w, terms in demand_terms.items():
-        model.add(sum(by_window.get(w, [])) == sum(terms))
-    for key, vars_ in per_day.items():
-        if key in problem.daily:
-            model.add(sum(vars_) <= problem.daily[key])
+    ub = upper or m.upper
+    xs = [model.new_int_var(0, u, name) for u, name in zip(ub, m.names, strict=True)]
+    for terms, lo, hi in m.rows:
+        expr = sum(c * xs[v] for c, v in terms)
+        if lo is not None and hi is not None and lo == hi:
+            model.add(expr == lo)
+        else:
+            if lo is not None:
+                model.add(expr >= lo)
+            if hi is not None:
+                model.add(expr <= hi)
+    for u, v in m.at_most_one:
+        model.add(xs[u] + xs[v] <= 1)
+    return model, xs
 
-    weight = [members[0].weight for members in classes]
-    level_a = sum(weight[c] * v for (c, _), v in x.items())
-    day = {f.flight.id: f.day for f in problem.flights}
-    level_b = sum(weight[c] * day[fid] * v for (c, fid), v in x.items())
 
-    # hint: the greedy plan, including a test flow that proves it feasible
-    class_of = {h.household.id: c for c, members in enumerate(classes) for h in members}
-    counts: dict[tuple[int, str], int] = defaultdict(int)
-    for hid, fid in hint.flight_of.items():
-        counts[class_of[hid], fid] += 1
-    for key, v in x.items():
-        model.add_hint(v, counts.get(key, 0))
-    hinted = {(eid, fid) for fid, es in hint.escorts_on.items() for eid in es}
-    for key, v in a.items():
-        model.add_hint(v, 1 if key in hinted else 0)
-    flow = solve_flow(problem, test_demand(problem, hint)) or {}
-    for key, v in z.items():
-        model.add_hint(v, flow.get(key, 0))
-
-    model.maximize(level_a)
+def _cpsat(m: AllocationModel, problem: Problem, options: SolveOptions, hint: Allocation, started: float
+           ) -> Allocation:
+    """LP relaxation → CP-SAT inside the LP's support (a RINS-like neighbourhood) → full CP-SAT → level 1b."""
     budget = options.time_limit
-    solver, status = _run(model, budget * 0.7, options, "allocation", started)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return hint
-    best_a = round(solver.objective_value)
-    bound = round(solver.best_objective_bound)
-    result = _extract(classes, x, a, solver, problem)
-    result.bound = bound
-    result.status = "optimal" if status == cp_model.OPTIMAL else "feasible"
+    lp, lp_bound = _lp_relaxation(m)
+    options.report(Progress("allocation-lp", None, lp_bound, None, time.monotonic() - started, "LP relaxation"))
+    x_ids = set(m.x.values())
+    values = _hint_values(m, problem, hint)
+    best = [values.get(i, 0) for i in range(len(m.upper))]
+    best_a = sum(c * best[v] for c, v in m.level_a)
+    bound = lp_bound
+    status_name = "feasible"
+
+    def attempt(model: cp_model.CpModel, xs: list, seconds: float, stage: str) -> None:
+        nonlocal best, best_a, bound, status_name
+        for var, val in zip(xs, best, strict=True):
+            model.add_hint(var, val)
+        level_a = sum(c * xs[v] for c, v in m.level_a)
+        model.maximize(level_a)
+        solver, status = _cp_run(model, seconds, options, stage, started)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and round(solver.objective_value) >= best_a:
+            best = [solver.value(v) for v in xs]
+            best_a = round(solver.objective_value)
+        if stage == "allocation" and status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            bound = min(bound, round(solver.best_objective_bound))
+            if status == cp_model.OPTIMAL:
+                status_name = "optimal"
+
+    # 1) neighbourhood: households per class and flight at most the LP value rounded up
+    upper = [min(u, int(-(-lp[i] // 1) + 1e-9)) if i in x_ids else u for i, u in enumerate(m.upper)]
+    model, xs = _cp_model(m, upper)
+    attempt(model, xs, budget * 0.35, "allocation-rins")
+    # 2) top the neighbourhood's plan up with households that still fit, then the full model from there
+    topped = top_up(problem, trim_escorts(problem, _extract(m, best, problem)))
+    values = _hint_values(m, problem, topped)
+    best = [values.get(i, 0) for i in range(len(m.upper))]
+    best_a = sum(c * best[v] for c, v in m.level_a)
+    if best_a < bound and not options.stopped():
+        model, xs = _cp_model(m)
+        attempt(model, xs, budget * 0.45, "allocation")
+    if best_a >= bound:
+        status_name = "optimal"
+    result = _extract(m, best, problem)
+    result.bound, result.status = bound, status_name
     if options.stopped():
         result.status = "stopped"
         return result
-    # level 1b with 1a fixed, hinted with the 1a solution
-    model.clear_hints()
-    for v in list(x.values()) + list(a.values()) + list(z.values()):
-        model.add_hint(v, solver.value(v))
-    model.add(level_a >= best_a)
-    model.minimize(level_b)
+    # 3) level 1b with level 1a fixed
+    model, xs = _cp_model(m)
+    for var, val in zip(xs, best, strict=True):
+        model.add_hint(var, val)
+    model.add(sum(c * xs[v] for c, v in m.level_a) >= best_a)
+    model.minimize(sum(c * xs[v] for c, v in m.level_b))
     remaining = max(0.5, budget - (time.monotonic() - started))
-    solver2, status2 = _run(model, remaining, options, "allocation-1b", started)
-    if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        result2 = _extract(classes, x, a, solver2, problem)
-        result2.bound, result2.status = bound, result.status
-        if options.stopped():
-            result2.status = "stopped"
-        return result2
+    solver, status = _cp_run(model, remaining, options, "allocation-1b", started)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        second = _extract(m, [solver.value(v) for v in xs], problem)
+        second.bound, second.status = bound, result.status
+        return second
     return result
 
 
-def _extract(classes: list[list[HouseholdInfo]], x: dict, a: dict, solver: cp_model.CpSolver, problem: Problem
-             ) -> Allocation:
-    alloc = Allocation()
-    order = [f.flight.id for f in problem.flights]
-    for c, members in enumerate(classes):
-        queue = list(members)
-        for fid in order:
-            if (c, fid) in x:
-                for _ in range(solver.value(x[c, fid])):
-                    alloc.flight_of[queue.pop(0).household.id] = fid
-    for (eid, fid), v in sorted(a.items()):
-        if solver.value(v):
-            alloc.escorts_on.setdefault(fid, []).append(eid)
-    return alloc
+# ------------------------------------------------------------------ MIP engines (HiGHS, SCIP) via pywraplp
+
+def _mip(m: AllocationModel, problem: Problem, options: SolveOptions, hint: Allocation, started: float,
+         engine: str) -> Allocation:
+    from ortools.linear_solver import pywraplp
+
+    solver = pywraplp.Solver.CreateSolver(engine)
+    if solver is None:
+        raise ValueError(f"MIP engine {engine} is not available")
+    inf = solver.infinity()
+    xs = [solver.IntVar(0, ub, name) for ub, name in zip(m.upper, m.names, strict=True)]
+    for terms, lo, hi in m.rows:
+        row = solver.RowConstraint(-inf if lo is None else lo, inf if hi is None else hi)
+        for c, v in terms:
+            row.SetCoefficient(xs[v], c)
+    for u, v in m.at_most_one:
+        solver.Add(xs[u] + xs[v] <= 1)
+    values = _hint_values(m, problem, hint)
+    solver.SetHint(xs, [values.get(i, 0) for i in range(len(xs))])
+    objective = solver.Objective()
+    for c, v in m.level_a:
+        objective.SetCoefficient(xs[v], c)
+    objective.SetMaximization()
+    solver.SetTimeLimit(int(options.time_limit * 800))
+    solver.SetNumThreads(max(1, options.workers))
+    status = solver.Solve()
+    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return hint
+    best_a = round(objective.Value())
+    bound = int(objective.BestBound() + 1e-6)
+    result = _extract(m, [v.solution_value() for v in xs], problem)
+    result.bound, result.status = bound, ("optimal" if status == pywraplp.Solver.OPTIMAL else "feasible")
+    options.report(Progress("allocation", best_a, bound, (bound - best_a) / bound if bound else 0.0,
+                            time.monotonic() - started, engine))
+    return result
+
+
+def solve_allocation(problem: Problem, options: SolveOptions, hint: Allocation, started: float) -> Allocation:
+    """Solve levels 1a and 1b with the chosen engine (options.extra['engine'], default CP-SAT)."""
+    m = build_model(problem)
+    engine = options.extra.get("engine", "cp-sat")
+    if engine == "cp-sat":
+        return _cpsat(m, problem, options, hint, started)
+    return _mip(m, problem, options, hint, started, engine.upper())

@@ -9,16 +9,12 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from planner.greedy import Allocation
+from planner.greedy import TOTAL_FIELDS, Allocation
 from planner.plan import Reason
-from planner.problem import HouseholdInfo, Option, Problem
+from planner.problem import ESCORT_ROLES, HouseholdInfo, Option, Problem
 from planner.reasons import ORDER, reason
 from planner.slot_booking import solve_flow, test_demand
 from planner.testing_windows import TestWindow
-
-ROLES = (("operational", "passengers", "operational_per_passengers"), ("medical", "medical", "medical_per_cases"),
-         ("uasc", "uasc", "uasc_per_escort"))
-TOTAL_FIELDS = ("passengers", "special", "able_bodied", "medical", "uasc")
 
 
 class PlanState:
@@ -70,7 +66,7 @@ class PlanState:
         rules = self.p.scenario.protocol.escorts
         new: list[str] = []
         short = []
-        for role, field, ratio in ROLES:
+        for role, field, ratio in ESCORT_ROLES:
             need = math.ceil(totals[field] / getattr(rules, ratio)) - sum(self.role[e] == role for e in on_board)
             if need > 0:
                 got = self._free_escorts(fid, role, need)
@@ -87,8 +83,6 @@ class PlanState:
                 failures.append(reason(limit.reason, fid, detail=detail))
         if short:
             failures.append(reason("capacity.escorts", fid, detail=f" ({', '.join(short)})"))
-        if totals["special"] > totals["able_bodied"] + n_esc:
-            failures.append(reason("capacity.special_categories", fid))
         first = min(failures, key=lambda r: ORDER[r.code]) if failures else None
         if first is None or ORDER[first.code] > ORDER["capacity.lab"]:
             extra = self._extra_demand(option, fid, new)
@@ -162,7 +156,7 @@ def trim_escorts(problem: Problem, alloc: Allocation) -> Allocation:
     for fid, escorts in sorted(alloc.escorts_on.items()):
         totals = state.totals[fid]
         keep = []
-        for r, field, ratio in ROLES:
+        for r, field, ratio in ESCORT_ROLES:
             need = math.ceil(totals[field] / getattr(rules, ratio))
             keep += sorted(e for e in escorts if role[e] == r)[:need]
         if keep:

@@ -12,8 +12,10 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from planner.problem import HouseholdInfo, Option, Problem
+from planner.problem import ESCORT_ROLES, HouseholdInfo, Option, Problem
 from planner.testing_windows import TestWindow
+
+TOTAL_FIELDS = ("passengers", "medical", "uasc")  # per-flight totals that decide the escorts needed
 
 
 @dataclass
@@ -24,9 +26,6 @@ class Allocation:
     escorts_on: dict[str, list[str]] = field(default_factory=dict)  # flight id -> escort ids
     status: str = "greedy"
     bound: int | None = None
-
-
-ROLE_FIELD = {"operational": "passengers", "medical": "medical", "uasc": "uasc"}
 
 
 class Residual:
@@ -88,25 +87,21 @@ class Residual:
                 return False
         return True
 
-    def needed(self, flight_id: str, totals: dict[str, int]) -> dict[str, int]:
+    def needed(self, totals: dict[str, int]) -> dict[str, int]:
         rules = self.p.scenario.protocol.escorts
-        return {
-            "operational": math.ceil(totals["passengers"] / rules.operational_per_passengers),
-            "medical": math.ceil(totals["medical"] / rules.medical_per_cases),
-            "uasc": math.ceil(totals["uasc"] / rules.uasc_per_escort),
-        }
+        return {role: math.ceil(totals[field] / getattr(rules, ratio)) for role, field, ratio in ESCORT_ROLES}
 
     def try_add(self, info: HouseholdInfo, option: Option) -> bool:
         """Add the household on the option's flight if every rule still holds; report whether it did."""
         fid = option.flight_id
         fi = self.p.flight(fid)
         totals = dict(self.totals[fid])
-        for key in ("passengers", "special", "able_bodied", "medical", "uasc"):
+        for key in TOTAL_FIELDS:
             totals[key] = totals.get(key, 0) + getattr(option, key)
         have: dict[str, int] = defaultdict(int)
         for e in self.escorts_on[fid]:
             have[self.escort_role[e]] += 1
-        missing = {r: n - have[r] for r, n in self.needed(fid, totals).items() if n > have[r]}
+        missing = {r: n - have[r] for r, n in self.needed(totals).items() if n > have[r]}
         new_escorts: list[str] = []
         tests = list(option.tests)
         for role, count in sorted(missing.items()):
@@ -127,8 +122,6 @@ class Residual:
         for j, limit in enumerate(fi.limits):
             if usage[j] + option.usage[j] + n_escorts * limit.escort_usage > limit.rhs:
                 return False
-        if totals["special"] > totals["able_bodied"] + n_escorts:
-            return False
         merged: dict[TestWindow, int] = defaultdict(int)
         for w, k in tests:
             merged[w] += k
@@ -161,7 +154,7 @@ def greedy_allocation(problem: Problem, start: Allocation | None = None) -> Allo
             usage = state.usage[fid]
             for j in range(len(usage)):
                 usage[j] += option.usage[j]
-            for key in ("passengers", "special", "able_bodied", "medical", "uasc"):
+            for key in TOTAL_FIELDS:
                 state.totals[fid][key] += getattr(option, key)
             state._take_tests(list(option.tests))
             alloc.flight_of[hid] = fid

@@ -41,6 +41,7 @@ class TestBooking(PlanModel):
 
     person_id: str | None = None
     escort_id: str | None = None
+    flight_id: str | None = None  # the flight the sample is for (escorts may fly several)
     site_id: str
     start: AwareDatetime
     end: AwareDatetime

@@ -17,9 +17,7 @@ from planner.caseload import (
     departure_date,
     household_weight,
     households,
-    is_able_bodied_adult,
     is_medical_case,
-    is_special_category,
     lap_pairs,
 )
 from planner.gates import household_failure
@@ -37,6 +35,10 @@ from planner.testing_windows import (
     slot_classes,
 )
 
+#: Escort roles: (role, Option field counting who needs it, EscortRules ratio field) — DESIGN §3.2.
+ESCORT_ROLES = (("operational", "passengers", "operational_per_passengers"),
+                ("medical", "medical", "medical_per_cases"), ("uasc", "uasc", "uasc_per_escort"))
+
 
 @dataclass(frozen=True)
 class Option:
@@ -45,8 +47,6 @@ class Option:
     flight_id: str
     usage: tuple[int, ...]  # per capacity limit of the flight
     passengers: int  # seated + lap infants (operational escort ratio)
-    special: int
-    able_bodied: int
     medical: int
     uasc: int
     tests: tuple[tuple[TestWindow, int], ...]  # windows of its tested members, with counts
@@ -152,7 +152,6 @@ def build_problem(scenario: Scenario) -> Problem:
                 continue
             on = departure_date(f, scenario)
             laps = lap_pairs(hh, on, scenario)
-            carriers = set(laps.values())
             tests: Counter[TestWindow] = Counter()
             missing: dict[str, Reason] = {}
             for p in hh.members:
@@ -177,8 +176,6 @@ def build_problem(scenario: Scenario) -> Problem:
                 flight_id=f.id,
                 usage=household_usage(scenario, f, hh),
                 passengers=hh.size,
-                special=sum(is_special_category(p, hh, on, p.case_id in laps) for p in hh.members),
-                able_bodied=sum(is_able_bodied_adult(p, hh, on, p.case_id in carriers) for p in hh.members),
                 medical=sum(is_medical_case(p, hh, on) for p in hh.members),
                 uasc=sum(p.unaccompanied_minor for p in hh.members),
                 tests=tuple(sorted(tests.items())),

@@ -76,14 +76,14 @@ def book_slots(problem: Problem, alloc: Allocation, flow: Flow) -> list[TestBook
     flights = {f.flight.id: f.flight for f in problem.flights}
     infos = {h.household.id: h for h in problem.households}
     # people (grouped by household) waiting for each window
-    groups: dict[TestWindow, list[tuple[str, list[tuple[str, bool]]]]] = defaultdict(list)
+    groups: dict[TestWindow, list[tuple[str, list[tuple[str, bool, str]]]]] = defaultdict(list)
     for hid, fid in sorted(alloc.flight_of.items()):
         hh = infos[hid].household
-        members: dict[TestWindow, list[tuple[str, bool]]] = defaultdict(list)
+        members: dict[TestWindow, list[tuple[str, bool, str]]] = defaultdict(list)
         for p in hh.members:
             w = person_window(p, hh, flights[fid], scenario)
             if w is not None:
-                members[w].append((p.case_id, False))
+                members[w].append((p.case_id, False, fid))
         for w, ids in members.items():
             groups[w].append((hid, ids))
     for fid, escorts in sorted(alloc.escorts_on.items()):
@@ -91,7 +91,7 @@ def book_slots(problem: Problem, alloc: Allocation, flow: Flow) -> list[TestBook
             escort = next(e for e in problem.escorts if e.id == eid)
             w = escort_window(escort, flights[fid], scenario)
             if w is not None:
-                groups[w].append((f"escort:{eid}", [(eid, True)]))
+                groups[w].append((f"escort:{eid}:{fid}", [(eid, True, fid)]))
 
     share: dict[TestWindow, list[list[int]]] = defaultdict(list)  # window -> [[class, amount]]
     for (w, k), amount in sorted(flow.items(), key=lambda x: (x[0][0], problem.classes[x[0][1]].slots[0].start)):
@@ -112,7 +112,7 @@ def book_slots(problem: Problem, alloc: Allocation, flow: Flow) -> list[TestBook
     return sorted(bookings, key=lambda b: (b.site_id, b.start, b.person_id or "", b.escort_id or ""))
 
 
-def _into_slots(problem: Problem, k: int, chunk: list[tuple[str, bool]], slot_left: dict[SlotInstance, int]
+def _into_slots(problem: Problem, k: int, chunk: list[tuple[str, bool, str]], slot_left: dict[SlotInstance, int]
                 ) -> list[TestBooking]:
     cls = problem.classes[k]
     for s in cls.slots:
@@ -122,9 +122,9 @@ def _into_slots(problem: Problem, k: int, chunk: list[tuple[str, bool]], slot_le
         fits = [s for s in cls.slots if slot_left[s] >= len(chunk)]
         slot = max(fits or cls.slots, key=lambda s: (slot_left[s], -s.start.timestamp()))
         take = min(slot_left[slot], len(chunk))
-        for pid, is_escort in chunk[:take]:
+        for pid, is_escort, fid in chunk[:take]:
             out.append(TestBooking(person_id=None if is_escort else pid, escort_id=pid if is_escort else None,
-                                   site_id=slot.site_id, start=slot.start, end=slot.end))
+                                   flight_id=fid, site_id=slot.site_id, start=slot.start, end=slot.end))
         slot_left[slot] -= take
         chunk = chunk[take:]
     return out

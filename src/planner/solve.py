@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 
-from planner.allocation import cp_allocation, level1
+from planner.allocation import level1, solve_allocation
 from planner.caseload import departure_date, is_medical_case
 from planner.explain import explain
 from planner.feasibility import top_up, trim_escorts
@@ -34,7 +34,7 @@ def allocate(problem: Problem, options: SolveOptions, started: float) -> Allocat
     options.report(Progress("greedy", ga, None, None, time.monotonic() - started, "priority-greedy incumbent"))
     best = greedy
     if options.time_limit > 0 and not options.stopped() and any(h.options for h in problem.households):
-        cp = trim_escorts(problem, cp_allocation(problem, options, greedy, started))
+        cp = trim_escorts(problem, solve_allocation(problem, options, greedy, started))
         ca, cb = level1(problem, cp)
         if (ca, -cb) >= (ga, -gb):
             best = cp

@@ -59,7 +59,7 @@ class Context:
                 ctx.flight_of.setdefault(pa.person_id, fp.flight_id)
         by: dict[str, list] = defaultdict(list)
         for b in plan.tests:
-            by[b.person_id or f"escort:{b.escort_id}"].append(b)
+            by[b.person_id or f"escort:{b.escort_id}:{b.flight_id}"].append(b)
         ctx.bookings = dict(by)
         return ctx
 
@@ -179,10 +179,11 @@ def check_capacity(ctx: Context) -> Iterator[Violation]:
             continue
         unusable = unusable_seats(ctx.scenario, flight)
         stcr = any(ctx.people[pa.person_id].mobility == "STCR" for pa in fp.passengers if pa.person_id in ctx.people)
-        zone = set(sm.stretcher_zone) - unusable if stcr else set()
-        used = _seated(fp) + len(fp.escorts) + len(unusable) + len(zone)
+        # a stretcher case lies in the zone: its own seat is counted as seated, the rest of the zone as blocked
+        zone = max(0, len(set(sm.stretcher_zone) - unusable) - 1) if stcr else 0
+        used = _seated(fp) + len(fp.escorts) + len(unusable) + zone
         if used > sm.seat_count:
-            message = (f"{_seated(fp)} seated + {len(fp.escorts)} escorts + {len(unusable) + len(zone)} blocked"
+            message = (f"{_seated(fp)} seated + {len(fp.escorts)} escorts + {len(unusable) + zone} blocked"
                        f" = {used} > {sm.seat_count} seats")
             yield _v("seat_capacity", message, fp.flight_id)
 
@@ -288,10 +289,10 @@ def check_tests(ctx: Context) -> Iterator[Violation]:
                        if (w := _window(ctx, flight, s.airport)) is not None
                        and not (scenario.protocol.destinations[s.airport].vaccinated_exempt and escort.vaccinated)]
             if windows and scenario.protocol.covid:
-                needed[f"escort:{escort.id}"] = (flight, windows,
+                needed[f"escort:{escort.id}:{flight.id}"] = (flight, windows,
                                                  _allowed(sites, escort.location, escort.testing_site), None)
     for key, (flight, windows, allowed, not_before) in sorted(needed.items()):
-        who = key.removeprefix("escort:")
+        who = key.removeprefix("escort:").split(":")[0]
         books = ctx.bookings.get(key, [])
         if len(books) != 1:
             yield _v("test_required", f"{len(books)} test bookings, exactly one needed", flight.id, who)
@@ -313,8 +314,9 @@ def check_tests(ctx: Context) -> Iterator[Violation]:
             yield _v("test_slot", f"sample before the isolation end {not_before:%Y-%m-%d}", flight.id, who)
     for key in sorted(ctx.bookings):
         if key not in needed:
-            who = key.removeprefix("escort:")
-            yield _v("test_required", "test booked for someone not flying or exempt", person_id=who)
+            who = key.removeprefix("escort:").split(":")[0]
+            yield _v("test_required", "test booked for someone not flying or exempt (or for another flight)",
+                     person_id=who)
 
 
 def check_test_capacity(ctx: Context) -> Iterator[Violation]:
