@@ -39,12 +39,22 @@ def test_households_need_no_gap_among_themselves() -> None:
 
 
 def test_limits_without_distancing_and_usage_order() -> None:
-    people = [person("A", "H", 35, sex="F"), person("B", "H", 38, sex="M"), person("C", "H", 1),
-              person("D", "H", 7, mobility="WCHC")]
+    people = [
+        person("A", "H", 35, sex="F"),
+        person("B", "H", 38, sex="M"),
+        person("C", "H", 1),
+        person("D", "H", 7, mobility="WCHC"),
+    ]
     sc = scenario_with(people, aircraft=A320, isolation_rows=1)
     lims = flight_limits(sc, sc.flights[0])
-    assert [x.name for x in lims] == ["seats", "non_exit_seats", "lap_infants", "wheelchair_aisle_seats",
-                                      "stretcher_zones", "special_categories"]
+    assert [x.name for x in lims] == [
+        "seats",
+        "non_exit_seats",
+        "lap_infants",
+        "wheelchair_aisle_seats",
+        "stretcher_zones",
+        "special_categories",
+    ]
     assert limits(sc)["seats"] == 174 and limits(sc)["non_exit_seats"] == 162
     usage = household_usage(sc, sc.flights[0], households(sc)[0])
     # 3 seated, all barred from exit rows (young members), 1 lap infant, 1 wheelchair, 0 stretchers,
@@ -53,9 +63,19 @@ def test_limits_without_distancing_and_usage_order() -> None:
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.integers(min_value=0, max_value=10_000),
-       st.sampled_from([["side"], ["front-back"], ["side", "across-aisle"], ["diagonal"], ["side", "front-back"],
-                        ["side", "across-aisle", "front-back", "diagonal"]]))
+@given(
+    st.integers(min_value=0, max_value=10_000),
+    st.sampled_from(
+        [
+            ["side"],
+            ["front-back"],
+            ["side", "across-aisle"],
+            ["diagonal"],
+            ["side", "front-back"],
+            ["side", "across-aisle", "front-back", "diagonal"],
+        ]
+    ),
+)
 def test_mixes_within_the_limits_are_seated(seed: int, distancing: list[str]) -> None:
     rng = random.Random(seed)
     probe = scenario_with([person("P", "P", 30)], distancing=distancing)

@@ -22,8 +22,15 @@ CABINS = [
 ]
 A320 = AircraftType(type="T30", rows={"first": 1, "last": 30}, layout="ABC DEF")
 #: Single travellers a 30-row 3-3 cabin holds (the row DP, itself checked by brute force on small cabins).
-KNOWN_30 = {(): 180, ("side",): 120, ("across-aisle",): 150, ("front-back",): 90, ("diagonal",): 120,
-            ("side", "front-back", "diagonal"): 60, tuple(RELATIONS): 45}
+KNOWN_30 = {
+    (): 180,
+    ("side",): 120,
+    ("across-aisle",): 150,
+    ("front-back",): 90,
+    ("diagonal",): 120,
+    ("side", "front-back", "diagonal"): 60,
+    tuple(RELATIONS): 45,
+}
 
 
 def brute(seat_map, relations) -> int:

@@ -7,12 +7,12 @@ import random
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.test_seating_rules import base
 
 from planner.scenario import AircraftType, Escort
 from planner.seating import Cabin, Problem, evaluate, flight_job, seat_flight, seat_plan
 from planner.seating_rules import flight_facts, seating_violations
 from planner.seating_synth import person, plan_for, random_households, scenario_with
-from tests.test_seating_rules import base
 
 SMALL = AircraftType(type="S-4x4", rows={"first": 1, "last": 3}, layout="AB CD", exit_rows=[2])
 ROW33 = AircraftType(type="R-3x6", rows={"first": 1, "last": 4}, layout="ABC DEF")
@@ -20,8 +20,7 @@ ROW33 = AircraftType(type="R-3x6", rows={"first": 1, "last": 4}, layout="ABC DEF
 
 def seated(plan, flight_id="F01") -> dict[str, str]:
     fp = next(f for f in plan.flights if f.flight_id == flight_id)
-    return {p.person_id: p.seat for p in fp.passengers if p.lap_of is None} | {
-        e.escort_id: e.seat for e in fp.escorts}
+    return {p.person_id: p.seat for p in fp.passengers if p.lap_of is None} | {e.escort_id: e.seat for e in fp.escorts}
 
 
 def test_rules_fixture_is_seated_without_violations() -> None:
@@ -57,8 +56,11 @@ def test_lap_infants_never_share_a_mask_block(seed: int, families: int) -> None:
     rng = random.Random(seed)
     people = []
     for f in range(families):
-        people += [person(f"H{f}-a", f"H{f}", 30), person(f"H{f}-b", f"H{f}", rng.uniform(0.1, 1.9)),
-                   person(f"H{f}-c", f"H{f}", 33)]  # a second adult: special categories <= able-bodied
+        people += [
+            person(f"H{f}-a", f"H{f}", 30),
+            person(f"H{f}-b", f"H{f}", rng.uniform(0.1, 1.9)),
+            person(f"H{f}-c", f"H{f}", 33),
+        ]  # a second adult: special categories <= able-bodied
     sc = scenario_with(people, aircraft=ROW33, isolation_rows=0)
     out = seat_plan(sc, plan_for(sc), time_limit=0.5, processes=1, deterministic=True)
     fp = out.plan.flights[0]
@@ -71,8 +73,10 @@ def test_lap_infants_never_share_a_mask_block(seed: int, families: int) -> None:
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.integers(min_value=0, max_value=10_000),
-       st.sampled_from([[], ["side"], ["front-back"], ["side", "across-aisle"], ["diagonal", "front-back"]]))
+@given(
+    st.integers(min_value=0, max_value=10_000),
+    st.sampled_from([[], ["side"], ["front-back"], ["side", "across-aisle"], ["diagonal", "front-back"]]),
+)
 def test_random_flights_keep_every_rule(seed: int, distancing: list[str]) -> None:
     rng = random.Random(seed)
     people = random_households(rng, 90 if not distancing else 45, stops=["EBL", "BGW"])

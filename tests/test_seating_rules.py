@@ -10,22 +10,48 @@ from planner.seating_rules import RULES, related, seating_violations
 from planner.seating_synth import person, plan_for, scenario_with
 from planner.seatmaps import build_seat_map
 
-CABIN = AircraftType(type="T-6x6", rows={"first": 1, "last": 6}, layout="ABC DEF", exit_rows=[3],
-                     stretcher_zone=["5A", "5B"], bassinet_rows=[1], blocked_seats=["2F"])
+CABIN = AircraftType(
+    type="T-6x6",
+    rows={"first": 1, "last": 6},
+    layout="ABC DEF",
+    exit_rows=[3],
+    stretcher_zone=["5A", "5B"],
+    bassinet_rows=[1],
+    blocked_seats=["2F"],
+)
 
-SEATS = {"P2": "1A", "P3": "1B", "P1": "1C", "P7": "2B", "P6": "2C", "P8": "2D", "U1": "2E", "OPS1": "3A",
-         "P5": "3F", "M1": "4A", "P10": "4B", "P11": "4D", "P9": "5A"}
+SEATS = {
+    "P2": "1A",
+    "P3": "1B",
+    "P1": "1C",
+    "P7": "2B",
+    "P6": "2C",
+    "P8": "2D",
+    "U1": "2E",
+    "OPS1": "3A",
+    "P5": "3F",
+    "M1": "4A",
+    "P10": "4B",
+    "P11": "4D",
+    "P9": "5A",
+}
 
 
 def base(distancing: list[str] | None = None, **changes: dict) -> tuple[Scenario, Plan]:
     """A valid seated flight with a family, a lap infant, WCHC, UASC, STCR and a medical case."""
     people = [
-        person("P1", "H1", 40, sex="M"), person("P2", "H1", 35, sex="F"), person("P3", "H1", 8), person("P4", "H1", 1),
+        person("P1", "H1", 40, sex="M"),
+        person("P2", "H1", 35, sex="F"),
+        person("P3", "H1", 8),
+        person("P4", "H1", 1),
         person("P5", "H2", 30),
-        person("P6", "H3", 50, mobility="WCHC"), person("P7", "H3", 45),
+        person("P6", "H3", 50, mobility="WCHC"),
+        person("P7", "H3", 45),
         person("P8", "H4", 14, unaccompanied_minor=True, best_interests_approved=True, reception_contact="x"),
-        person("P9", "H5", 60, mobility="STCR"), person("P10", "H6", 55, fitness="fit_with_escort"),
-        person("P11", "H7", 30), person("P12", "H7", 0.5),
+        person("P9", "H5", 60, mobility="STCR"),
+        person("P10", "H6", 55, fitness="fit_with_escort"),
+        person("P11", "H7", 30),
+        person("P12", "H7", 0.5),
     ]
     people = [p.model_copy(update=changes.get(p.case_id, {})) for p in people]
     escorts = [Escort(id="OPS1", role="operational"), Escort(id="U1", role="uasc"), Escort(id="M1", role="medical")]
@@ -110,15 +136,25 @@ def test_lap_carrier_one_infant_each() -> None:
 
 
 def test_special_categories_cap() -> None:
-    sc, plan = base(P1={"evacuation_capable": False}, P5={"pregnant": True}, P7={"evacuation_capable": False},
-                    P11={"evacuation_capable": False})
+    sc, plan = base(
+        P1={"evacuation_capable": False},
+        P5={"pregnant": True},
+        P7={"evacuation_capable": False},
+        P11={"evacuation_capable": False},
+    )
     plan.flights[0].escorts = [e for e in plan.flights[0].escorts if e.escort_id != "OPS1"]
     assert "special_categories.cap" in rules_broken(sc, plan)
 
 
-@pytest.mark.parametrize(("relation", "rule"), [("side", "distancing.side"), ("across-aisle", "distancing.across_aisle"),
-                                                ("front-back", "distancing.front_back"),
-                                                ("diagonal", "distancing.diagonal")])
+@pytest.mark.parametrize(
+    ("relation", "rule"),
+    [
+        ("side", "distancing.side"),
+        ("across-aisle", "distancing.across_aisle"),
+        ("front-back", "distancing.front_back"),
+        ("diagonal", "distancing.diagonal"),
+    ],
+)
 def test_distancing_relations(relation: str, rule: str) -> None:
     sc, plan = base([relation])
     if relation == "side":
@@ -144,6 +180,12 @@ def test_diagonal_crosses_the_aisle_only_with_across_aisle() -> None:
 
 
 def test_every_rule_has_a_test() -> None:
-    tested = {c[0] for c in CASES} | {"lap.carrier", "special_categories.cap", "distancing.side",
-                                      "distancing.across_aisle", "distancing.front_back", "distancing.diagonal"}
+    tested = {c[0] for c in CASES} | {
+        "lap.carrier",
+        "special_categories.cap",
+        "distancing.side",
+        "distancing.across_aisle",
+        "distancing.front_back",
+        "distancing.diagonal",
+    }
     assert set(RULES) == tested

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from tests.test_seating_rules import base
+
 from planner.seating import seat_plan
 from planner.seatmap_render import household_code, render_svg, render_text
-from tests.test_seating_rules import base
 
 
 def seated_fixture():

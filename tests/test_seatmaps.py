@@ -5,11 +5,17 @@ from __future__ import annotations
 import pytest
 
 from planner.scenario import AircraftType
-from planner.seatmaps import SeatMapError, build_seat_map, check_flight_seats, library, resolve_aircraft
 from planner.seating_synth import scenario_with
+from planner.seatmaps import SeatMapError, build_seat_map, check_flight_seats, library, resolve_aircraft
 
-EXPECTED = {"A320-180Y": 180, "B737-800-189Y": 189, "A321-220Y": 220, "B767-300ER-259Y": 259,
-            "A330-300-352Y": 352, "B747-400-440Y": 440}
+EXPECTED = {
+    "A320-180Y": 180,
+    "B737-800-189Y": 189,
+    "A321-220Y": 220,
+    "B767-300ER-259Y": 259,
+    "A330-300-352Y": 352,
+    "B747-400-440Y": 440,
+}
 
 
 def test_library_types_and_seat_counts() -> None:
@@ -22,20 +28,23 @@ def spec(**kw) -> AircraftType:
     return AircraftType.model_validate(base | kw)
 
 
-@pytest.mark.parametrize(("changes", "needle"), [
-    ({"row_layouts": {3: "ABX"}}, "letter 'X' is not in the layout"),
-    ({"exit_rows": [11]}, "exit row 11 is outside the cabin"),
-    ({"bassinet_rows": [0]}, "bassinet row 0 is outside the cabin"),
-    ({"blocked_seats": ["4G"]}, "blocked_seats: seat '4G' is not in the cabin"),
-    ({"mask_blocks": [["1A", "1B"], ["1B"]]}, "in two mask blocks"),
-    ({"stretcher_zone": ["99A"]}, "stretcher_zone: seat '99A'"),
-    ({"movable_armrests": ["1A"]}, "not an aisle seat"),
-    ({"layout": "ABC  DEF"}, "two spaces"),
-    ({"layout": "ABA DEF"}, "repeats a letter"),
-    ({"row_layouts": {2: "CBA"}}, "not in the order of the layout"),
-    ({"rows": {"first": 1, "last": 10, "skip": [12]}}, "rows.skip: row 12"),
-    ({"rows": {"first": 1, "last": 10, "skip": [3]}, "exit_rows": [3]}, "exit row 3 is outside the cabin"),
-])
+@pytest.mark.parametrize(
+    ("changes", "needle"),
+    [
+        ({"row_layouts": {3: "ABX"}}, "letter 'X' is not in the layout"),
+        ({"exit_rows": [11]}, "exit row 11 is outside the cabin"),
+        ({"bassinet_rows": [0]}, "bassinet row 0 is outside the cabin"),
+        ({"blocked_seats": ["4G"]}, "blocked_seats: seat '4G' is not in the cabin"),
+        ({"mask_blocks": [["1A", "1B"], ["1B"]]}, "in two mask blocks"),
+        ({"stretcher_zone": ["99A"]}, "stretcher_zone: seat '99A'"),
+        ({"movable_armrests": ["1A"]}, "not an aisle seat"),
+        ({"layout": "ABC  DEF"}, "two spaces"),
+        ({"layout": "ABA DEF"}, "repeats a letter"),
+        ({"row_layouts": {2: "CBA"}}, "not in the order of the layout"),
+        ({"rows": {"first": 1, "last": 10, "skip": [12]}}, "rows.skip: row 12"),
+        ({"rows": {"first": 1, "last": 10, "skip": [3]}, "exit_rows": [3]}, "exit row 3 is outside the cabin"),
+    ],
+)
 def test_clear_errors(changes: dict, needle: str) -> None:
     with pytest.raises(SeatMapError) as err:
         build_seat_map(spec(**changes))
@@ -73,7 +82,8 @@ def test_flight_blocked_seats_are_checked() -> None:
     sc = scenario_with([], aircraft="A320-180Y")
     f = sc.flights[0].model_copy(update={"blocked_seats": ["31A", "1A"]})
     assert check_flight_seats(resolve_aircraft("A320-180Y"), f) == [
-        "flight F01: blocked seat '31A' is not in the cabin of A320-180Y"]
+        "flight F01: blocked seat '31A' is not in the cabin of A320-180Y"
+    ]
 
 
 def test_scenario_types_come_first() -> None:

@@ -144,15 +144,41 @@ def _household_units(spec: str, unusable: frozenset[str], relations: tuple[str, 
     if mis == 0:
         return SCALE * max(1, len(usable)) + 1
     count = len(usable) // n + 1
-    occupants = [Occupant(id=f"H{h:04d}-{i}", escort=False, household=f"H{h:04d}", age=30, adult=True, child=False,
-                          exit_barred=False, wheelchair=False, stretcher=False, uasc=False, medical=False,
-                          mobility="none", infants=0, stop=0) for h in range(count) for i in range(n)]
-    job = FlightJob(flight_id="capacity", spec=AircraftType.model_validate_json(spec), occupants=occupants, unusable=unusable, relations=relations,
-                    infants_per_block=1, multi_stop=False, time_limit=0, deterministic=True, cpsat=False)
+    occupants = [
+        Occupant(
+            id=f"H{h:04d}-{i}",
+            escort=False,
+            household=f"H{h:04d}",
+            age=30,
+            adult=True,
+            child=False,
+            exit_barred=False,
+            wheelchair=False,
+            stretcher=False,
+            uasc=False,
+            medical=False,
+            mobility="none",
+            infants=0,
+            stop=0,
+        )
+        for h in range(count)
+        for i in range(n)
+    ]
+    job = FlightJob(
+        flight_id="capacity",
+        spec=AircraftType.model_validate_json(spec),
+        occupants=occupants,
+        unusable=unusable,
+        relations=relations,
+        infants_per_block=1,
+        multi_stop=False,
+        time_limit=0,
+        deterministic=True,
+        cpsat=False,
+    )
     problem = Problem(job, Cabin(job))
     seats = Greedy(problem).run()
-    fitted = sum(1 for h in range(count) if f"H{h:04d}-0" in seats and all(
-        f"H{h:04d}-{i}" in seats for i in range(n)))
+    fitted = sum(1 for h in range(count) if f"H{h:04d}-0" in seats and all(f"H{h:04d}-{i}" in seats for i in range(n)))
     if fitted == 0:
         return SCALE * mis + 1  # does not fit at all
     return ceil(SCALE * mis / fitted)
@@ -166,8 +192,17 @@ def household_usage(scenario: Scenario, flight: Flight, household: Household) ->
     seated = [p for p in household.members if p.case_id not in laps]
     carriers = set(laps.values())
     has_young = any(age_years(p.date_of_birth, on) < rules.exit_row_min_age for p in household.members)
-    barred = sum(1 for p in seated if has_young or p.pregnant or not p.evacuation_capable or p.mobility != "none"
-                 or p.unaccompanied_minor or p.fitness == "fit_with_escort" or p.case_id in carriers)
+    barred = sum(
+        1
+        for p in seated
+        if has_young
+        or p.pregnant
+        or not p.evacuation_capable
+        or p.mobility != "none"
+        or p.unaccompanied_minor
+        or p.fitness == "fit_with_escort"
+        or p.case_id in carriers
+    )
     wheel = sum(1 for p in seated if p.mobility in WHEELCHAIR_AISLE)
     stretchers = sum(1 for p in seated if p.mobility == "STCR")
     sm = seat_map_of(scenario, flight)

@@ -38,8 +38,7 @@ def _mis(seat_map: SeatMap, relations: tuple[str, ...], usable: frozenset[str]) 
             for t in nbrs[sid]:
                 if row_of.get(t) == row_of[sid]:
                     inner[i] |= 1 << bit[t]
-        out = [m for m in range(1 << len(ids))
-               if all(not (m >> i) & 1 or not (m & inner[i]) for i in range(len(ids)))]
+        out = [m for m in range(1 << len(ids)) if all(not (m >> i) & 1 or not (m & inner[i]) for i in range(len(ids)))]
         return np.array(out, dtype=np.int64)
 
     def popcount(a: np.ndarray) -> np.ndarray:

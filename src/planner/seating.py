@@ -70,6 +70,7 @@ class FlightResult:
 
 # ---------------------------------------------------------------- the cabin as the solver sees it
 
+
 class Cabin:
     """Seats usable on this flight and the relations between them (distancing, next-to, near, zone)."""
 
@@ -78,8 +79,9 @@ class Cabin:
         self.map: SeatMap = build_seat_map(job.spec)
         self.carries_stretcher = any(o.stretcher for o in job.occupants)
         self.zone = set(self.map.stretcher_zone)
-        self.usable: list[Seat] = sorted((s for s in self.map.seats if s.id not in job.unusable),
-                                         key=lambda s: (s.row_index, s.column))
+        self.usable: list[Seat] = sorted(
+            (s for s in self.map.seats if s.id not in job.unusable), key=lambda s: (s.row_index, s.column)
+        )
         self.ids = {s.id for s in self.usable}
         self.by_id = {s.id: s for s in self.usable}
         self.rows = sorted({s.row_index for s in self.usable})
@@ -257,6 +259,7 @@ def _requirement_met(problem: Problem, req: Requirement, seats: dict[str, str]) 
 
 # ---------------------------------------------------------------- constructive greedy
 
+
 class Greedy:
     """Place parties one by one into windows of consecutive free seats, best-scoring window first."""
 
@@ -312,9 +315,17 @@ class Greedy:
         def key(g: list[str]) -> tuple:
             os_ = [self.p.units[u] for u in g]
             escorts_only = all(o.escort for o in os_)
-            stage = (0 if escorts_only else 1 if any(o.stretcher for o in os_) else
-                     2 if any(o.wheelchair for o in os_) else
-                     3 if any(o.infants or o.uasc or o.medical for o in os_) else 4)
+            stage = (
+                0
+                if escorts_only
+                else 1
+                if any(o.stretcher for o in os_)
+                else 2
+                if any(o.wheelchair for o in os_)
+                else 3
+                if any(o.infants or o.uasc or o.medical for o in os_)
+                else 4
+            )
             stop = min((o.stop for o in os_ if not o.escort), default=0)
             return (stage, stop if stage == 4 else 0, -len(g), sorted(g)[0])
 
@@ -344,13 +355,14 @@ class Greedy:
         extra_sizes = [0, 2, self.width] if n > 1 else [0]
         for extra in extra_sizes:
             for order in self.orders:
-                avail = [s for s in order if self.available(s, pid) and (s not in cab.zone or
-                                                                        not cab.carries_stretcher)]
+                avail = [
+                    s for s in order if self.available(s, pid) and (s not in cab.zone or not cab.carries_stretcher)
+                ]
                 m = n - len(stretcher) + extra
                 if m <= 0:
                     windows: list[tuple[str, ...]] = [()]
                 else:
-                    windows = [tuple(avail[i:i + m]) for i in range(0, max(0, len(avail) - m + 1))]
+                    windows = [tuple(avail[i : i + m]) for i in range(0, max(0, len(avail) - m + 1))]
                 zone_choices: list[tuple[str, ...]] = [()]
                 if stretcher:
                     zone_choices = [(z,) for z in sorted(cab.zone) if self.available(z, pid)]
@@ -394,8 +406,12 @@ class Greedy:
                 score -= 2.5
         else:
             # best fit: prefer windows that leave no odd free seats in the row blocks they touch
-            left = sum(1 for (r, b) in blocks for s in cab.by_row[r]
-                       if s.block == b and s.id not in wset and s.id not in self.owner)
+            left = sum(
+                1
+                for (r, b) in blocks
+                for s in cab.by_row[r]
+                if s.block == b and s.id not in wset and s.id not in self.owner
+            )
             score += 1.0 * left
         pos = sum(rows) / len(rows)
         score += (0.3 if self.p.job.multi_stop else 0.02) * (pos if forward else -pos)
@@ -417,8 +433,9 @@ class Greedy:
         dependents = [u for u in party if u in reqs]
         order = sorted(party, key=lambda u: (u in reqs, len([s for s in ws if s in self.allowed_set[u]]), u))
         # partners first so that dependents can be checked at once
-        order = [u for u in order if u not in reqs] + sorted(dependents, key=lambda u: (
-            len([s for s in ws if s in self.allowed_set[u]]), u))
+        order = [u for u in order if u not in reqs] + sorted(
+            dependents, key=lambda u: (len([s for s in ws if s in self.allowed_set[u]]), u)
+        )
         domains = {u: [s for s in ws if s in self.allowed_set[u]] for u in party}
         if any(not d for d in domains.values()):
             return None
@@ -469,7 +486,8 @@ class Greedy:
                     b = cab.by_id[s].mask_block
                     mask[b] = mask.get(b, 0) + o.infants
                 good = (u not in reqs or req_ok(u)) and all(
-                    req_ok(d) for d in dependents if d in chosen and u in reqs[d].partners)
+                    req_ok(d) for d in dependents if d in chosen and u in reqs[d].partners
+                )
                 if good and rec(i + 1):
                     return True
                 if o.infants:
@@ -495,8 +513,15 @@ class Greedy:
 
 # ---------------------------------------------------------------- CP-SAT improvement
 
-def submodel(problem: Problem, fixed: dict[str, str], cand: dict[str, list[str]], hint: dict[str, str],
-             time_limit: float, deterministic: bool) -> tuple[dict[str, str] | None, bool]:
+
+def submodel(
+    problem: Problem,
+    fixed: dict[str, str],
+    cand: dict[str, list[str]],
+    hint: dict[str, str],
+    time_limit: float,
+    deterministic: bool,
+) -> tuple[dict[str, str] | None, bool]:
     """Seat the units of `cand` (each within its candidate seats) around the `fixed` ones, by CP-SAT.
 
     Returns (seats of the free units, proven optimal). The objective is the full `evaluate`, with the fixed
@@ -657,8 +682,47 @@ def submodel(problem: Problem, fixed: dict[str, str], cand: dict[str, list[str]]
     return {u: s for (u, s), v in x.items() if solver.BooleanValue(v)}, status == cp_model.OPTIMAL
 
 
-def improve(problem: Problem, hint: dict[str, str], time_limit: float, deterministic: bool
-            ) -> tuple[dict[str, str] | None, str]:
+def spread_bound(cabin: Cabin, n: int) -> int:
+    """The least `household_spread` an n-seat household can have in this cabin (a lower bound)."""
+    if n < 2:
+        return 0
+    block = max(sum(1 for s in row if s.block == b) for row in cabin.by_row.values() for b in {s.block for s in row})
+    width = max(len(row) for row in cabin.by_row.values())
+    return 2 * (-(-n // block) - 1) + (-(-n // width) - 1)
+
+
+def _next_band(problem: Problem, seats: dict[str, str], tried: set[tuple[int, int]]) -> tuple[int, int] | None:
+    """Rows around the household furthest above its spread bound (or around unseated people), not yet tried."""
+    cab = problem.cabin
+    scored: list[tuple[int, tuple[int, int]]] = []
+    last = cab.rows[-1]
+    for hid, ms in sorted(problem.members.items()):
+        if hid.startswith("escort:"):
+            continue
+        here = [seats[u] for u in ms if u in seats]
+        if not here:
+            continue
+        excess = household_spread(cab, here) - spread_bound(cab, len(ms))
+        rows = [cab.by_id[s].row_index for s in here]
+        extra = problem.seat_cost(ms[0], here[0]) if len(ms) == 1 else 0
+        if excess > 0 or extra > 0:
+            lo = max(0, min(rows) - 1)
+            hi = min(last, max(max(rows) + 1, lo + BAND_ROWS - 1))
+            scored.append((-(excess * 1000 + extra), (lo, hi)))
+    for _, band in sorted(scored):
+        if band not in tried:
+            return band
+    if any(u not in seats for u in problem.units):
+        for i in range(0, len(cab.rows), BAND_ROWS // 2 or 1):
+            band = (cab.rows[i], cab.rows[min(len(cab.rows) - 1, i + BAND_ROWS - 1)])
+            if band not in tried:
+                return band
+    return None
+
+
+def improve(
+    problem: Problem, hint: dict[str, str], time_limit: float, deterministic: bool
+) -> tuple[dict[str, str] | None, str]:
     """Improve `hint` by CP-SAT: the whole flight when it is small, else bands of rows in turn (LNS).
 
     The full model proves optimality on small cabins; on large ones each band (a few rows, every other seat
@@ -674,42 +738,46 @@ def improve(problem: Problem, hint: dict[str, str], time_limit: float, determini
     best = dict(hint)
     best_cost = evaluate(problem, best)
     start = time.perf_counter()
-    width = BAND_ROWS
-    rows = cab.rows
-    bands = [rows[i:i + width] for i in range(0, max(1, len(rows) - width + 1), max(1, width // 2))]
-    per_band = max(0.02, min(0.2, time_limit / max(1, len(bands))))
     rounds = 0
     improved_any = False
+    budget_rounds = max(1, int(time_limit / 0.05))  # deterministic mode: a fixed number of band solves
+    tried: set[tuple[int, int]] = set()
     while True:
-        changed = False
-        for band in bands:
-            if deterministic:
-                if rounds >= max(1, int(time_limit / per_band)):
-                    break
-            elif time.perf_counter() - start > time_limit:
-                break
-            rounds += 1
-            lo, hi = band[0], band[-1]
-            inside = {u for u, s in best.items() if lo <= cab.by_id[s].row_index <= hi}
-            unseated = [u for u in problem.units if u not in best]
-            free = sorted(inside | set(unseated))
-            fixed = {u: s for u, s in best.items() if u not in inside}
-            cand = {u: [s for s in problem.allowed[u] if lo <= cab.by_id[s].row_index <= hi] for u in free}
-            seats, _ = submodel(problem, fixed, cand, best, per_band, deterministic)
-            if seats is None:
-                continue
-            trial = fixed | seats
-            cost = evaluate(problem, trial)
-            if cost < best_cost and not check(problem, trial):
-                best, best_cost, changed, improved_any = trial, cost, True, True
-        else:
-            if changed:
-                continue
-        break
+        if deterministic and rounds >= budget_rounds:
+            break
+        if not deterministic and time.perf_counter() - start > time_limit:
+            break
+        band = _next_band(problem, best, tried)
+        if band is None:
+            break
+        tried.add(band)
+        rounds += 1
+        lo, hi = band
+        inside = {u for u, s in best.items() if lo <= cab.by_id[s].row_index <= hi}
+        unseated = [u for u in problem.units if u not in best]
+        free = sorted(inside | set(unseated))
+        fixed = {u: s for u, s in best.items() if u not in inside}
+        cand = {u: [s for s in problem.allowed[u] if lo <= cab.by_id[s].row_index <= hi] for u in free}
+        seats, _ = submodel(
+            problem,
+            fixed,
+            cand,
+            best,
+            0.05 if deterministic else max(0.02, min(0.2, time_limit - (time.perf_counter() - start))),
+            deterministic,
+        )
+        if seats is None:
+            continue
+        trial = fixed | seats
+        cost = evaluate(problem, trial)
+        if cost < best_cost and not check(problem, trial):
+            best, best_cost, improved_any = trial, cost, True
+            tried.clear()
     return (best, "feasible") if improved_any else (None, "greedy")
 
 
 # ---------------------------------------------------------------- one flight, and all flights in parallel
+
 
 def seat_flight(job: FlightJob) -> FlightResult:
     """Seat one flight: greedy, then CP-SAT within the time limit; the better valid assignment wins."""
@@ -726,26 +794,35 @@ def seat_flight(job: FlightJob) -> FlightResult:
                 best, best_cost, status = seats, cost, label
     if check(problem, best):  # never hand back a broken assignment: keep only what the greedy proved
         best, status = greedy, "greedy"
-    unplaced = sorted({problem.units[u].household for u in problem.units if u not in best
-                       and not problem.units[u].escort})
+    unplaced = sorted(
+        {problem.units[u].household for u in problem.units if u not in best and not problem.units[u].escort}
+    )
     # a household is seated whole or not at all
     seats = {u: s for u, s in best.items() if problem.units[u].household not in set(unplaced)}
     return FlightResult(job.flight_id, seats, unplaced, status, best_cost, greedy_cost)
 
 
-def flight_job(scenario: Scenario, facts: FlightFacts, *, time_limit: float, deterministic: bool,
-               cpsat: bool = True) -> FlightJob:
+def flight_job(
+    scenario: Scenario, facts: FlightFacts, *, time_limit: float, deterministic: bool, cpsat: bool = True
+) -> FlightJob:
     rules = scenario.protocol.seating
     return FlightJob(
-        flight_id=facts.flight.id, spec=aircraft_spec(facts.flight.aircraft, scenario),
-        occupants=sorted(facts.occupants.values(), key=lambda o: o.id), unusable=frozenset(facts.unusable),
+        flight_id=facts.flight.id,
+        spec=aircraft_spec(facts.flight.aircraft, scenario),
+        occupants=sorted(facts.occupants.values(), key=lambda o: o.id),
+        unusable=frozenset(facts.unusable),
         relations=tuple(sorted(set(rules.distancing))) if scenario.protocol.covid or rules.distancing else (),
-        infants_per_block=rules.infants_per_mask_block, multi_stop=len(facts.flight.stops) > 1,
-        time_limit=time_limit, deterministic=deterministic, cpsat=cpsat)
+        infants_per_block=rules.infants_per_mask_block,
+        multi_stop=len(facts.flight.stops) > 1,
+        time_limit=time_limit,
+        deterministic=deterministic,
+        cpsat=cpsat,
+    )
 
 
-def seat_plan(scenario: Scenario, plan: Plan, *, time_limit: float, processes: int, deterministic: bool,
-              cpsat: bool = True) -> SeatingOutcome:
+def seat_plan(
+    scenario: Scenario, plan: Plan, *, time_limit: float, processes: int, deterministic: bool, cpsat: bool = True
+) -> SeatingOutcome:
     """Seat every flight of `plan` in parallel processes; households that do not fit are removed and listed.
 
     The plan arrives with people on flights (seats None), lap infants set via `lap_of` and escorts with
@@ -755,8 +832,15 @@ def seat_plan(scenario: Scenario, plan: Plan, *, time_limit: float, processes: i
     jobs = []
     for fp in sorted(plan.flights, key=lambda f: f.flight_id):
         if fp.flight_id in known and (fp.passengers or fp.escorts):
-            jobs.append(flight_job(scenario, flight_facts(scenario, fp), time_limit=time_limit,
-                                   deterministic=deterministic, cpsat=cpsat))
+            jobs.append(
+                flight_job(
+                    scenario,
+                    flight_facts(scenario, fp),
+                    time_limit=time_limit,
+                    deterministic=deterministic,
+                    cpsat=cpsat,
+                )
+            )
     results: dict[str, FlightResult] = {}
     workers = max(1, min(processes, len(jobs), os.cpu_count() or 1))
     if workers <= 1:
@@ -783,20 +867,38 @@ def apply_results(scenario: Scenario, plan: Plan, results: dict[str, FlightResul
             stages.setdefault(fp.flight_id, "optimal")
             continue
         gone = set(res.unplaced)
-        removed = {p.person_id for p in fp.passengers
-                   if p.person_id in people and people[p.person_id].household_id in gone}
-        passengers = [Passenger(person_id=p.person_id, lap_of=p.lap_of,
-                                seat=None if p.lap_of is not None else res.seats.get(p.person_id))
-                      for p in fp.passengers if p.person_id not in removed]
-        escorts = [EscortOnBoard(escort_id=e.escort_id, seat=res.seats.get(e.escort_id),
-                                 serves=[s for s in e.serves if s not in removed]) for e in fp.escorts]
-        new_flights.append(fp.model_copy(update={
-            "passengers": passengers, "escorts": escorts,
-            "provisional": [p for p in fp.provisional if p not in removed]}))
+        removed = {
+            p.person_id for p in fp.passengers if p.person_id in people and people[p.person_id].household_id in gone
+        }
+        passengers = [
+            Passenger(
+                person_id=p.person_id,
+                lap_of=p.lap_of,
+                seat=None if p.lap_of is not None else res.seats.get(p.person_id),
+            )
+            for p in fp.passengers
+            if p.person_id not in removed
+        ]
+        escorts = [
+            EscortOnBoard(
+                escort_id=e.escort_id, seat=res.seats.get(e.escort_id), serves=[s for s in e.serves if s not in removed]
+            )
+            for e in fp.escorts
+        ]
+        new_flights.append(
+            fp.model_copy(
+                update={
+                    "passengers": passengers,
+                    "escorts": escorts,
+                    "provisional": [p for p in fp.provisional if p not in removed],
+                }
+            )
+        )
         if res.unplaced:
             unplaced[fp.flight_id] = list(res.unplaced)
         stages[fp.flight_id] = res.status
     stages = dict(sorted(stages.items()))
-    new_plan = plan.model_copy(update={"flights": new_flights,
-                                       "stages": plan.stages.model_copy(update={"seating": stages})})
+    new_plan = plan.model_copy(
+        update={"flights": new_flights, "stages": plan.stages.model_copy(update={"seating": stages})}
+    )
     return SeatingOutcome(plan=new_plan, unplaced=unplaced)

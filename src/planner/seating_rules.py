@@ -70,8 +70,11 @@ class FlightFacts:
     able_bodied: int = 0
 
     def household_adults(self, occ: Occupant) -> list[Occupant]:
-        return [o for o in self.occupants.values()
-                if not o.escort and o.household == occ.household and o.adult and o.id != occ.id]
+        return [
+            o
+            for o in self.occupants.values()
+            if not o.escort and o.household == occ.household and o.adult and o.id != occ.id
+        ]
 
     def partners(self, occ: Occupant) -> list[Occupant]:
         """Who a child may sit near: household adults on board and the escorts who serve the child."""
@@ -91,8 +94,9 @@ def _exit_barred(p: Person, household: Household, on, rules, lap_carrier: bool) 
     """Exit seats: never under exit_row_min_age, a special category, pregnant, an adult with a young household
     member, or not evacuation capable (14 CFR 121.585; EASA operator rules, domain.md §2.1)."""
     young = any(age_years(m.date_of_birth, on) < rules.exit_row_min_age for m in household.members)
-    return (young or p.pregnant or not p.evacuation_capable or lap_carrier
-            or is_special_category(p, household, on, False))
+    return (
+        young or p.pregnant or not p.evacuation_capable or lap_carrier or is_special_category(p, household, on, False)
+    )
 
 
 def flight_facts(scenario: Scenario, flight_plan: FlightPlan) -> FlightFacts:
@@ -127,34 +131,66 @@ def flight_facts(scenario: Scenario, flight_plan: FlightPlan) -> FlightFacts:
         carrier = p.case_id in infants_of
         medical = is_medical_case(p, hh, on)
         occupants[p.case_id] = Occupant(
-            id=p.case_id, escort=False, household=p.household_id, age=age, adult=age >= 18,
-            child=age < rules.child_seating_age, exit_barred=_exit_barred(p, hh, on, rules, carrier),
-            wheelchair=p.mobility in WHEELCHAIR_AISLE, stretcher=p.mobility == "STCR",
-            uasc=p.unaccompanied_minor, medical=medical, mobility=p.mobility, infants=infants_of.get(p.case_id, 0),
+            id=p.case_id,
+            escort=False,
+            household=p.household_id,
+            age=age,
+            adult=age >= 18,
+            child=age < rules.child_seating_age,
+            exit_barred=_exit_barred(p, hh, on, rules, carrier),
+            wheelchair=p.mobility in WHEELCHAIR_AISLE,
+            stretcher=p.mobility == "STCR",
+            uasc=p.unaccompanied_minor,
+            medical=medical,
+            mobility=p.mobility,
+            infants=infants_of.get(p.case_id, 0),
             stop=stops.index(p.destination) if p.destination in stops else 0,
-            escorts=tuple(sorted(served_by.get(p.case_id, []))))
+            escorts=tuple(sorted(served_by.get(p.case_id, []))),
+        )
         special += is_special_category(p, hh, on, False)
         able += is_able_bodied_adult(p, hh, on, carrier)
     for e in flight_plan.escorts:
         occupants[e.escort_id] = Occupant(
-            id=e.escort_id, escort=True, household=ESCORT_HOUSEHOLD + e.escort_id, age=99, adult=True, child=False,
-            exit_barred=False, wheelchair=False, stretcher=False, uasc=False, medical=False, mobility="none",
-            infants=0, stop=0, role=roles.get(e.escort_id), serves=tuple(e.serves))
+            id=e.escort_id,
+            escort=True,
+            household=ESCORT_HOUSEHOLD + e.escort_id,
+            age=99,
+            adult=True,
+            child=False,
+            exit_barred=False,
+            wheelchair=False,
+            stretcher=False,
+            uasc=False,
+            medical=False,
+            mobility="none",
+            infants=0,
+            stop=0,
+            role=roles.get(e.escort_id),
+            serves=tuple(e.serves),
+        )
         able += 1  # escorts count as able-bodied adults (DESIGN §3.2)
     unusable = {s.id for s in seat_map.seats if s.blocked} | set(flight.blocked_seats)
     isolation: set[str] = set()
     if scenario.protocol.covid:
         rows = set(isolation_rows(seat_map, rules.isolation_rows_rear))
         isolation = {s.id for s in seat_map.seats if s.row in rows}
-    return FlightFacts(flight=flight, seat_map=seat_map, occupants=occupants, lap=lap,
-                       unusable=unusable | isolation, isolation=isolation,
-                       carries_stretcher=any(o.stretcher for o in occupants.values()),
-                       persons={pid: people[pid] for pid in occupants if pid in people} |
-                       {pid: people[pid] for pid in lap if pid in people},
-                       special_categories=special, able_bodied=able)
+    return FlightFacts(
+        flight=flight,
+        seat_map=seat_map,
+        occupants=occupants,
+        lap=lap,
+        unusable=unusable | isolation,
+        isolation=isolation,
+        carries_stretcher=any(o.stretcher for o in occupants.values()),
+        persons={pid: people[pid] for pid in occupants if pid in people}
+        | {pid: people[pid] for pid in lap if pid in people},
+        special_categories=special,
+        able_bodied=able,
+    )
 
 
 # ---------------------------------------------------------------- geometry, written out independently
+
 
 def _next_to(a: Seat, b: Seat) -> bool:
     """Same row and block, adjacent position: "next to" for companions and escorts."""
@@ -207,6 +243,7 @@ def child_near(child: Seat, adult: Seat) -> bool:
 
 # ---------------------------------------------------------------- the rules
 
+
 @dataclass
 class Ctx:
     scenario: Scenario
@@ -230,6 +267,7 @@ def rule(name: str) -> Callable[[Rule], Rule]:
     def register(fn: Rule) -> Rule:
         RULES[name] = fn
         return fn
+
     return register
 
 
@@ -260,8 +298,9 @@ def _double(ctx: Ctx) -> Iterator[Violation]:
             holders.setdefault(seat, []).append(pid)
     for seat, ids in sorted(holders.items()):
         if len(ids) > 1:
-            yield ctx.v("seat.double", f"seat {seat} is given to {len(ids)} people: {', '.join(sorted(ids))}",
-                        sorted(ids)[1])
+            yield ctx.v(
+                "seat.double", f"seat {seat} is given to {len(ids)} people: {', '.join(sorted(ids))}", sorted(ids)[1]
+            )
 
 
 @rule("seat.blocked")
@@ -276,8 +315,11 @@ def _blocked(ctx: Ctx) -> Iterator[Violation]:
 def _isolation(ctx: Ctx) -> Iterator[Violation]:
     for pid, seat in sorted(ctx.seat_of.items()):
         if seat.id in ctx.facts.isolation:
-            yield ctx.v("seat.isolation_row",
-                        f"seat {seat.id} is in a rear isolation row, which stays empty under COVID-19", pid)
+            yield ctx.v(
+                "seat.isolation_row",
+                f"seat {seat.id} is in a rear isolation row, which stays empty under COVID-19",
+                pid,
+            )
 
 
 @rule("stretcher.zone")
@@ -288,8 +330,9 @@ def _stretcher_zone(ctx: Ctx) -> Iterator[Violation]:
         if not zone:
             yield ctx.v("stretcher.zone", f"stretcher case but {ctx.facts.seat_map.type} has no stretcher zone", pid)
         elif ctx.seat_of[pid].id not in zone:
-            yield ctx.v("stretcher.zone", f"stretcher case in seat {ctx.seat_of[pid].id}, outside the stretcher zone",
-                        pid)
+            yield ctx.v(
+                "stretcher.zone", f"stretcher case in seat {ctx.seat_of[pid].id}, outside the stretcher zone", pid
+            )
     in_zone = [pid for pid in cases if ctx.seat_of[pid].id in zone]
     for pid in in_zone[1:]:
         yield ctx.v("stretcher.zone", "a second stretcher case in the same zone (one case per zone)", pid)
@@ -302,8 +345,11 @@ def _zone_occupied(ctx: Ctx) -> Iterator[Violation]:
     zone = set(ctx.facts.seat_map.stretcher_zone)
     for pid, seat in sorted(ctx.seat_of.items()):
         if seat.id in zone and not ctx.facts.occupants[pid].stretcher:
-            yield ctx.v("stretcher.zone_occupied",
-                        f"seat {seat.id} is in the stretcher zone, blocked on a flight carrying a stretcher case", pid)
+            yield ctx.v(
+                "stretcher.zone_occupied",
+                f"seat {seat.id} is in the stretcher zone, blocked on a flight carrying a stretcher case",
+                pid,
+            )
 
 
 @rule("stretcher.escort")
@@ -314,8 +360,12 @@ def _stretcher_escort(ctx: Ctx) -> Iterator[Violation]:
             continue
         medics = [e for e in occ.escorts if ctx.facts.occupants[e].role == "medical" and e in ctx.seat_of]
         if not any(stretcher_adjacent(ctx.seat_of[e], zone, ctx.facts.seat_map) for e in medics):
-            yield ctx.v("stretcher.escort", "no medical escort serving this stretcher case sits next to the zone"
-                        + ("" if medics else " (none serves them on this flight)"), pid)
+            yield ctx.v(
+                "stretcher.escort",
+                "no medical escort serving this stretcher case sits next to the zone"
+                + ("" if medics else " (none serves them on this flight)"),
+                pid,
+            )
 
 
 @rule("lap.carrier")
@@ -331,8 +381,12 @@ def _lap_carrier(ctx: Ctx) -> Iterator[Violation]:
             yield ctx.v("lap.carrier", f"carried by {carrier}, who is not a seated passenger of this flight", infant)
             continue
         if baby is not None and age_months(baby.date_of_birth, on) >= rules.lap_infant_max_months:
-            yield ctx.v("lap.carrier", f"is {age_months(baby.date_of_birth, on)} months old at departure: only "
-                        f"infants under {rules.lap_infant_max_months} months travel on a lap", infant)
+            yield ctx.v(
+                "lap.carrier",
+                f"is {age_months(baby.date_of_birth, on)} months old at departure: only "
+                f"infants under {rules.lap_infant_max_months} months travel on a lap",
+                infant,
+            )
         if baby is not None and adult.household_id != baby.household_id:
             yield ctx.v("lap.carrier", f"carrier {carrier} is not of the infant's household", infant)
         if age_years(adult.date_of_birth, on) < rules.lap_carrier_min_age:
@@ -351,8 +405,12 @@ def _mask_block(ctx: Ctx) -> Iterator[Violation]:
     for b, infants in sorted(per_block.items()):
         if len(infants) > limit:
             seats = ", ".join(ctx.facts.seat_map.mask_blocks[b])
-            yield ctx.v("lap.mask_block", f"{len(infants)} lap infants in the mask block {seats} "
-                        f"(at most {limit}: one spare oxygen mask per block)", infants[limit])
+            yield ctx.v(
+                "lap.mask_block",
+                f"{len(infants)} lap infants in the mask block {seats} "
+                f"(at most {limit}: one spare oxygen mask per block)",
+                infants[limit],
+            )
 
 
 @rule("child.adult_nearby")
@@ -363,18 +421,26 @@ def _child(ctx: Ctx) -> Iterator[Violation]:
             continue
         partners = [o.id for o in ctx.facts.partners(occ) if o.id in ctx.seat_of]
         if not any(child_near(ctx.seat_of[pid], ctx.seat_of[a]) for a in partners):
-            yield ctx.v("child.adult_nearby", f"a child under {age} with no household adult or escort in the same "
-                        "row or the same block of the row directly ahead or behind"
-                        + ("" if partners else " (none on this flight)"), pid)
+            yield ctx.v(
+                "child.adult_nearby",
+                f"a child under {age} with no household adult or escort in the same "
+                "row or the same block of the row directly ahead or behind"
+                + ("" if partners else " (none on this flight)"),
+                pid,
+            )
 
 
 @rule("exit.barred")
 def _exit(ctx: Ctx) -> Iterator[Violation]:
     for pid, seat in sorted(ctx.seat_of.items()):
         if seat.exit and ctx.facts.occupants[pid].exit_barred:
-            yield ctx.v("exit.barred", f"seat {seat.id} is an exit seat, and this passenger may not sit there "
-                        "(under the exit-row age, special category, pregnant, with a young household member, or not "
-                        "evacuation capable)", pid)
+            yield ctx.v(
+                "exit.barred",
+                f"seat {seat.id} is an exit seat, and this passenger may not sit there "
+                "(under the exit-row age, special category, pregnant, with a young household member, or not "
+                "evacuation capable)",
+                pid,
+            )
 
 
 @rule("mobility.aisle")
@@ -382,8 +448,12 @@ def _aisle(ctx: Ctx) -> Iterator[Violation]:
     for pid, seat in sorted(ctx.seat_of.items()):
         occ = ctx.facts.occupants[pid]
         if occ.wheelchair and not (seat.aisle and seat.armrest):
-            yield ctx.v("mobility.aisle", f"{occ.mobility} passenger in seat {seat.id}, which is not an aisle seat"
-                        + (" with a movable armrest" if seat.aisle else ""), pid)
+            yield ctx.v(
+                "mobility.aisle",
+                f"{occ.mobility} passenger in seat {seat.id}, which is not an aisle seat"
+                + (" with a movable armrest" if seat.aisle else ""),
+                pid,
+            )
 
 
 @rule("mobility.companion")
@@ -394,39 +464,49 @@ def _companion(ctx: Ctx) -> Iterator[Violation]:
             continue
         near = [c.id for c in ctx.facts.companions(occ) if c.id in ctx.seat_of]
         if not any(_next_to(seat, ctx.seat_of[c]) for c in near):
-            yield ctx.v("mobility.companion", f"{occ.mobility} passenger with neither their escort nor a household "
-                        "adult in the seat next to them", pid)
+            yield ctx.v(
+                "mobility.companion",
+                f"{occ.mobility} passenger with neither their escort nor a household adult in the seat next to them",
+                pid,
+            )
 
 
 def _escort_next_to(ctx: Ctx, occ: Occupant, roles: tuple[str, ...]) -> bool:
     seat = ctx.seat_of[occ.id]
-    return any(ctx.facts.occupants[e].role in roles and e in ctx.seat_of and _next_to(seat, ctx.seat_of[e])
-               for e in occ.escorts)
+    return any(
+        ctx.facts.occupants[e].role in roles and e in ctx.seat_of and _next_to(seat, ctx.seat_of[e])
+        for e in occ.escorts
+    )
 
 
 @rule("uasc.escort_adjacent")
 def _uasc(ctx: Ctx) -> Iterator[Violation]:
     for pid, occ in sorted(ctx.facts.occupants.items()):
         if occ.uasc and pid in ctx.seat_of and not _escort_next_to(ctx, occ, ("uasc", "operational", "medical")):
-            yield ctx.v("uasc.escort_adjacent", "unaccompanied child not seated next to their escort"
-                        + ("" if occ.escorts else " (no escort serves them on this flight)"), pid)
+            yield ctx.v(
+                "uasc.escort_adjacent",
+                "unaccompanied child not seated next to their escort"
+                + ("" if occ.escorts else " (no escort serves them on this flight)"),
+                pid,
+            )
 
 
 @rule("medical.escort_adjacent")
 def _medical(ctx: Ctx) -> Iterator[Violation]:
     for pid, occ in sorted(ctx.facts.occupants.items()):
-        if occ.medical and not occ.stretcher and pid in ctx.seat_of \
-                and not _escort_next_to(ctx, occ, ("medical",)):
-            yield ctx.v("medical.escort_adjacent", "medical case not seated next to a medical escort serving them",
-                        pid)
+        if occ.medical and not occ.stretcher and pid in ctx.seat_of and not _escort_next_to(ctx, occ, ("medical",)):
+            yield ctx.v("medical.escort_adjacent", "medical case not seated next to a medical escort serving them", pid)
 
 
 @rule("special_categories.cap")
 def _special(ctx: Ctx) -> Iterator[Violation]:
     f = ctx.facts
     if f.special_categories > f.able_bodied:
-        yield ctx.v("special_categories.cap", f"{f.special_categories} special-category passengers but only "
-                    f"{f.able_bodied} able-bodied adults (EASA AMC1 CAT.OP.MPA.155)")
+        yield ctx.v(
+            "special_categories.cap",
+            f"{f.special_categories} special-category passengers but only "
+            f"{f.able_bodied} able-bodied adults (EASA AMC1 CAT.OP.MPA.155)",
+        )
 
 
 def _distancing(relation: str) -> Rule:
@@ -438,13 +518,17 @@ def _distancing(relation: str) -> Rule:
         layout = ctx.facts.seat_map.layout
         items = sorted(ctx.seat_of.items(), key=lambda kv: (kv[1].row_index, kv[1].column, kv[0]))
         for i, (a, sa) in enumerate(items):
-            for b, sb in items[i + 1:]:
+            for b, sb in items[i + 1 :]:
                 if sb.row_index > sa.row_index + 1:
                     break
                 if related(sa, sb, relation, layout, across_on) and not ctx.facts.exempt(a, b):
-                    yield ctx.v(f"distancing.{relation.replace('-', '_')}",
-                                f"seats {sa.id} and {sb.id} are {relation} neighbours but hold different households "
-                                f"({a} and {b})", b)
+                    yield ctx.v(
+                        f"distancing.{relation.replace('-', '_')}",
+                        f"seats {sa.id} and {sb.id} are {relation} neighbours but hold different households "
+                        f"({a} and {b})",
+                        b,
+                    )
+
     return check
 
 
@@ -459,8 +543,11 @@ def flight_violations(scenario: Scenario, flight_plan: FlightPlan) -> list[Viola
     except SeatMapError as exc:
         return [Violation(rule="seat.unknown", message=str(exc), flight_id=flight_plan.flight_id)]
     by_id = facts.seat_map.by_id()
-    seat_of = {pid: by_id[s] for pid, s in _raw_seats(Ctx(scenario, flight_plan, facts, {}))
-               if s is not None and s in by_id and pid in facts.occupants}
+    seat_of = {
+        pid: by_id[s]
+        for pid, s in _raw_seats(Ctx(scenario, flight_plan, facts, {}))
+        if s is not None and s in by_id and pid in facts.occupants
+    }
     ctx = Ctx(scenario, flight_plan, facts, seat_of)
     out: list[Violation] = []
     for fn in RULES.values():
@@ -485,8 +572,11 @@ def seating_violations(scenario: Scenario, plan: Plan) -> list[Violation]:
 def escorts_needed(seated: int, laps: int, medical: int, uasc: int, scenario: Scenario) -> dict[str, int]:
     """Escort counts DESIGN §3.2 asks for (shown on the seat map legend)."""
     r = scenario.protocol.escorts
-    return {"operational": ceil((seated + laps) / r.operational_per_passengers),
-            "medical": ceil(medical / r.medical_per_cases), "uasc": ceil(uasc / r.uasc_per_escort)}
+    return {
+        "operational": ceil((seated + laps) / r.operational_per_passengers),
+        "medical": ceil(medical / r.medical_per_cases),
+        "uasc": ceil(uasc / r.uasc_per_escort),
+    }
 
 
 __all__ = ["ESCORT_MOBILITY", "RULES", "FlightFacts", "Occupant", "flight_facts", "seating_violations"]

@@ -9,7 +9,7 @@ asks for, listed with whom they serve.
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from planner.caseload import households, lap_pairs
 from planner.plan import EscortOnBoard, FlightPlan, Passenger, Plan, ScenarioRef
@@ -23,29 +23,66 @@ def person(case_id: str, household: str, age_years: float, *, destination: str =
     """A returnee of the given age (in years, fractions allowed for infants) at the departure date."""
     born = DAY - timedelta(days=int(age_years * 365.25) + 1)
     fields: dict[str, object] = {
-        "case_id": case_id, "household_id": household, "sex": "F" if sum(map(ord, case_id)) % 2 else "M",
-        "date_of_birth": born, "nationality": "IRQ", "destination": destination, "location": "BRUZGI",
-        "consent": "explicit", "document_type": "passport", "exit_cleared": True, "fitness": "fit"}
+        "case_id": case_id,
+        "household_id": household,
+        "sex": "F" if sum(map(ord, case_id)) % 2 else "M",
+        "date_of_birth": born,
+        "nationality": "IRQ",
+        "destination": destination,
+        "location": "BRUZGI",
+        "consent": "explicit",
+        "document_type": "passport",
+        "exit_cleared": True,
+        "fitness": "fit",
+    }
     return Person.model_validate(fields | extra)
 
 
-def scenario_with(people: list[Person], *, aircraft: str | AircraftType = "A320-180Y", flights: int = 1,
-                  distancing: list[str] | None = None, isolation_rows: int = 1, escorts: list[Escort] | None = None,
-                  stops: list[str] | None = None, covid: bool = True, **rules: object) -> Scenario:
+def scenario_with(
+    people: list[Person],
+    *,
+    aircraft: str | AircraftType = "A320-180Y",
+    flights: int = 1,
+    distancing: list[str] | None = None,
+    isolation_rows: int = 1,
+    escorts: list[Escort] | None = None,
+    stops: list[str] | None = None,
+    covid: bool = True,
+    **rules: object,
+) -> Scenario:
     custom = [aircraft] if isinstance(aircraft, AircraftType) else []
     type_id = aircraft.type if isinstance(aircraft, AircraftType) else aircraft
     stops = stops or ["EBL"]
-    flight_list = [Flight(id=f"F{i + 1:02d}", aircraft=type_id, origin="MSQ", departure=DEPARTURE,
-                          stops=[Stop(airport=a, arrival=DEPARTURE + timedelta(hours=4 + 2 * k))
-                                 for k, a in enumerate(stops)]) for i in range(flights)]
-    protocol = Protocol(covid=covid, seating=SeatingRules(distancing=distancing or [],
-                                                          isolation_rows_rear=isolation_rows, **rules))
-    return Scenario(name="synthetic seating", timezone="Europe/Minsk", as_of=DEPARTURE - timedelta(days=3),
-                    protocol=protocol, escorts=escorts or [], aircraft=custom, flights=flight_list, people=people)
+    flight_list = [
+        Flight(
+            id=f"F{i + 1:02d}",
+            aircraft=type_id,
+            origin="MSQ",
+            departure=DEPARTURE,
+            stops=[Stop(airport=a, arrival=DEPARTURE + timedelta(hours=4 + 2 * k)) for k, a in enumerate(stops)],
+        )
+        for i in range(flights)
+    ]
+    protocol = Protocol(
+        covid=covid, seating=SeatingRules(distancing=distancing or [], isolation_rows_rear=isolation_rows, **rules)
+    )
+    return Scenario(
+        name="synthetic seating",
+        timezone="Europe/Minsk",
+        as_of=DEPARTURE - timedelta(days=3),
+        protocol=protocol,
+        escorts=escorts or [],
+        aircraft=custom,
+        flights=flight_list,
+        people=people,
+    )
 
 
-def plan_for(scenario: Scenario, assignment: dict[str, list[str]] | None = None,
-             escorts: dict[str, list[tuple[str, list[str]]]] | None = None) -> Plan:
+def plan_for(
+    scenario: Scenario,
+    assignment: dict[str, list[str]] | None = None,
+    escorts: dict[str, list[tuple[str, list[str]]]] | None = None,
+) -> Plan:
     """A plan putting households on flights (default: everyone on the first flight), seats unset."""
     hh = {h.id: h for h in households(scenario)}
     assignment = assignment or {scenario.flights[0].id: sorted(hh)}
@@ -60,8 +97,9 @@ def plan_for(scenario: Scenario, assignment: dict[str, list[str]] | None = None,
     return Plan(scenario=ScenarioRef(name=scenario.name, sha256="0" * 64), flights=flights)
 
 
-def random_households(rng: random.Random, seats: int, prefix: str = "H", *, specials: bool = True,
-                      stops: list[str] | None = None) -> list[Person]:
+def random_households(
+    rng: random.Random, seats: int, prefix: str = "H", *, specials: bool = True, stops: list[str] | None = None
+) -> list[Person]:
     """Households filling about `seats` seats, with a realistic mix of sizes and some special needs."""
     people: list[Person] = []
     used = 0

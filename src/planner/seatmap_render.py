@@ -67,17 +67,24 @@ def _cells(scenario: Scenario, fp: FlightPlan) -> tuple[FlightFacts, dict[str, C
         pid = by_seat.get(s.id)
         if pid is not None and pid in escort_codes:
             occ = facts.occupants[pid]
-            cells[s.id] = Cell(s.id, "escort", escort_codes[pid], "",
-                               f"{pid} ({occ.role or 'escort'}) serves {', '.join(occ.serves) or 'the flight'}")
+            cells[s.id] = Cell(
+                s.id,
+                "escort",
+                escort_codes[pid],
+                "",
+                f"{pid} ({occ.role or 'escort'}) serves {', '.join(occ.serves) or 'the flight'}",
+            )
         elif pid is not None and pid in facts.occupants:
             occ = facts.occupants[pid]
             if occ.household not in codes:
                 codes[occ.household] = household_code(len(codes))
             marks = ("*" if occ.infants else "") + ("!" if occ.mobility != "none" else "")
             infants = [i for i, c in facts.lap.items() if c == pid]
-            title = f"{pid}, household {occ.household}, age {occ.age}" + (
-                f", {occ.mobility}" if occ.mobility != "none" else "") + (
-                f", carries {', '.join(infants)}" if infants else "")
+            title = (
+                f"{pid}, household {occ.household}, age {occ.age}"
+                + (f", {occ.mobility}" if occ.mobility != "none" else "")
+                + (f", carries {', '.join(infants)}" if infants else "")
+            )
             cells[s.id] = Cell(s.id, "person", codes[occ.household], marks, title)
         elif pid is not None:
             cells[s.id] = Cell(s.id, "person", "?", "", pid)
@@ -96,8 +103,10 @@ def render_text(scenario: Scenario, plan: Plan, flight_id: str) -> str:
     facts, cells, escort_codes = _cells(scenario, fp)
     sm = facts.seat_map
     width = 4
-    lines = [f"Flight {flight_id}  aircraft {sm.type}  "
-             f"distancing: {', '.join(scenario.protocol.seating.distancing) or 'none'}"]
+    lines = [
+        f"Flight {flight_id}  aircraft {sm.type}  "
+        f"distancing: {', '.join(scenario.protocol.seating.distancing) or 'none'}"
+    ]
     header = "     " + "".join(("  " if c == " " else c.center(width)) for c in sm.layout)
     lines.append(header)
     for r in sm.rows:
@@ -122,8 +131,7 @@ def render_text(scenario: Scenario, plan: Plan, flight_id: str) -> str:
         lines.append(f"{r:>3}  " + "".join(parts) + ("  " + " ".join(marks) if marks else ""))
     seated = sum(1 for c in cells.values() if c.kind in ("person", "escort"))
     lines.append("")
-    lines.append(f"seated {seated} (escorts {len(escort_codes)}), lap infants {len(facts.lap)}, "
-                 f"seats {len(sm.seats)}")
+    lines.append(f"seated {seated} (escorts {len(escort_codes)}), lap infants {len(facts.lap)}, seats {len(sm.seats)}")
     lines.append("Legend:")
     lines += [f"  {sym:<5} {text}" for sym, text in LEGEND]
     if escort_codes:
@@ -135,8 +143,24 @@ def render_text(scenario: Scenario, plan: Plan, flight_id: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-PALETTE = ["#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5",
-           "#bc80bd", "#ccebc5", "#ffed6f", "#a6cee3", "#b2df8a", "#fb9a99", "#fdbf6f", "#cab2d6"]
+PALETTE = [
+    "#8dd3c7",
+    "#ffffb3",
+    "#bebada",
+    "#fb8072",
+    "#80b1d3",
+    "#fdb462",
+    "#b3de69",
+    "#fccde5",
+    "#bc80bd",
+    "#ccebc5",
+    "#ffed6f",
+    "#a6cee3",
+    "#b2df8a",
+    "#fb9a99",
+    "#fdbf6f",
+    "#cab2d6",
+]
 
 
 def render_svg(scenario: Scenario, plan: Plan, flight_id: str) -> str:
@@ -149,21 +173,24 @@ def render_svg(scenario: Scenario, plan: Plan, flight_id: str) -> str:
     width = left + cols * (size + gap) + 60
     height = top + len(sm.rows) * (size + gap) + 40 + 18 * len(LEGEND)
     fill = {"free": "#ffffff", "blocked": "#9e9e9e", "isolation": "#e0e0e0", "escort": "#303f9f"}
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="10">',
-           f'<title>{escape(flight_id)} {escape(sm.type)}</title>',
-           f'<text x="4" y="16" font-size="13">{escape(flight_id)} ({escape(sm.type)})</text>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="10">',
+        f"<title>{escape(flight_id)} {escape(sm.type)}</title>",
+        f'<text x="4" y="16" font-size="13">{escape(flight_id)} ({escape(sm.type)})</text>',
+    ]
     for i, c in enumerate(sm.layout):
         if c != " ":
-            out.append(f'<text x="{left + i * (size + gap) + size / 2}" y="{top - 6}" '
-                       f'text-anchor="middle">{c}</text>')
+            out.append(f'<text x="{left + i * (size + gap) + size / 2}" y="{top - 6}" text-anchor="middle">{c}</text>')
     for ri, r in enumerate(sm.rows):
         y = top + ri * (size + gap)
         label = f"{r}" + (" EXIT" if r in sm.exit_rows else "")
         out.append(f'<text x="4" y="{y + size * 0.65}">{label}</text>')
         if r in sm.exit_rows:
-            out.append(f'<rect x="{left - 4}" y="{y - 2}" width="{cols * (size + gap) + 4}" height="{size + 4}" '
-                       'fill="none" stroke="#d32f2f" stroke-dasharray="4 2"/>')
+            out.append(
+                f'<rect x="{left - 4}" y="{y - 2}" width="{cols * (size + gap) + 4}" height="{size + 4}" '
+                'fill="none" stroke="#d32f2f" stroke-dasharray="4 2"/>'
+            )
         for c in sm.row_layout(r):
             if c == " ":
                 continue
@@ -174,14 +201,18 @@ def render_svg(scenario: Scenario, plan: Plan, flight_id: str) -> str:
             else:
                 colour = fill[cell.kind]
             stroke = "#1565c0" if r in sm.bassinet_rows else "#555555"
-            out.append(f'<g><title>{escape(cell.seat)}: {escape(cell.title)}</title>'
-                       f'<rect x="{x}" y="{y}" width="{size}" height="{size}" rx="4" fill="{colour}" '
-                       f'stroke="{stroke}"/>')
+            out.append(
+                f"<g><title>{escape(cell.seat)}: {escape(cell.title)}</title>"
+                f'<rect x="{x}" y="{y}" width="{size}" height="{size}" rx="4" fill="{colour}" '
+                f'stroke="{stroke}"/>'
+            )
             text = cell.code + cell.marks
             if text:
                 colour_text = "#ffffff" if cell.kind == "escort" else "#000000"
-                out.append(f'<text x="{x + size / 2}" y="{y + size * 0.65}" text-anchor="middle" '
-                           f'fill="{colour_text}">{escape(text)}</text>')
+                out.append(
+                    f'<text x="{x + size / 2}" y="{y + size * 0.65}" text-anchor="middle" '
+                    f'fill="{colour_text}">{escape(text)}</text>'
+                )
             out.append("</g>")
     y = top + len(sm.rows) * (size + gap) + 20
     for sym, text in LEGEND:

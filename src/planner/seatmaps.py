@@ -184,8 +184,11 @@ def build_seat_map(spec: AircraftType) -> SeatMap:
 def check_flight_seats(seat_map: SeatMap, flight: Flight) -> list[str]:
     """Problems with a flight's own blocked seats (seats that are not in its aircraft's cabin)."""
     ids = seat_map.by_id()
-    return [f"flight {flight.id}: blocked seat {sid!r} is not in the cabin of {seat_map.type}"
-            for sid in flight.blocked_seats if sid not in ids]
+    return [
+        f"flight {flight.id}: blocked seat {sid!r} is not in the cabin of {seat_map.type}"
+        for sid in flight.blocked_seats
+        if sid not in ids
+    ]
 
 
 def _build(spec: AircraftType) -> SeatMap:
@@ -230,12 +233,18 @@ def _build(spec: AircraftType) -> SeatMap:
             problems.append(f"row_layouts[{r}]: letters of {lay!r} are not in the order of the layout {base!r}")
         if not present:
             problems.append(f"row_layouts[{r}]: the row has no seats")
-    for name, listed in (("exit row", spec.exit_rows), ("bassinet row", spec.bassinet_rows),
-                         ("door row", spec.door_rows or [])):
+    for name, listed in (
+        ("exit row", spec.exit_rows),
+        ("bassinet row", spec.bassinet_rows),
+        ("door row", spec.door_rows or []),
+    ):
         for r in listed:
             if r not in row_set:
-                problems.append(f"{name} {r} is outside the cabin (rows {spec.rows.first}-{spec.rows.last}"
-                                + (f", skipping {sorted(spec.rows.skip)}" if spec.rows.skip else "") + ")")
+                problems.append(
+                    f"{name} {r} is outside the cabin (rows {spec.rows.first}-{spec.rows.last}"
+                    + (f", skipping {sorted(spec.rows.skip)}" if spec.rows.skip else "")
+                    + ")"
+                )
     if problems:
         raise SeatMapError(problems)
 
@@ -251,12 +260,27 @@ def _build(spec: AircraftType) -> SeatMap:
             window = col == cols[0] or col == cols[-1]
             # Exit seats: the seats between a fuselage exit and the first aisle inboard, i.e. the outer blocks.
             is_exit = r in exit_rows and block_of[col] in (0, last_block)
-            seats.append(Seat(id=f"{r}{c}", row=r, letter=c, column=col, block=block_of[col], row_index=index,
-                              window=window, aisle=aisle, exit=is_exit, blocked=False,
-                              bassinet=r in set(spec.bassinet_rows)))
+            seats.append(
+                Seat(
+                    id=f"{r}{c}",
+                    row=r,
+                    letter=c,
+                    column=col,
+                    block=block_of[col],
+                    row_index=index,
+                    window=window,
+                    aisle=aisle,
+                    exit=is_exit,
+                    blocked=False,
+                    bassinet=r in set(spec.bassinet_rows),
+                )
+            )
     ids = {s.id for s in seats}
-    for name, listed in (("blocked_seats", spec.blocked_seats), ("movable_armrests", spec.movable_armrests or []),
-                         ("stretcher_zone", spec.stretcher_zone or [])):
+    for name, listed in (
+        ("blocked_seats", spec.blocked_seats),
+        ("movable_armrests", spec.movable_armrests or []),
+        ("stretcher_zone", spec.stretcher_zone or []),
+    ):
         seen: set[str] = set()
         for sid in listed:
             if sid not in ids:
@@ -297,12 +321,29 @@ def _build(spec: AircraftType) -> SeatMap:
     blocked = set(spec.blocked_seats)
     armrests = set(spec.movable_armrests) if spec.movable_armrests is not None else None
     zone = set(spec.stretcher_zone or [])
-    seats = [replace(s, blocked=s.id in blocked, armrest=armrests is None or s.id in armrests,
-                     stretcher=s.id in zone, mask_block=owner[s.id]) for s in seats]
-    return SeatMap(type=spec.type, seats=seats, exit_rows=sorted(exit_rows), bassinet_rows=sorted(spec.bassinet_rows),
-                   door_rows=sorted(spec.door_rows or [rows[0]]), mask_blocks=mask_blocks,
-                   movable_armrests=armrests, stretcher_zone=list(spec.stretcher_zone or []), rows=rows,
-                   layout=base, row_layouts=dict(spec.row_layouts))
+    seats = [
+        replace(
+            s,
+            blocked=s.id in blocked,
+            armrest=armrests is None or s.id in armrests,
+            stretcher=s.id in zone,
+            mask_block=owner[s.id],
+        )
+        for s in seats
+    ]
+    return SeatMap(
+        type=spec.type,
+        seats=seats,
+        exit_rows=sorted(exit_rows),
+        bassinet_rows=sorted(spec.bassinet_rows),
+        door_rows=sorted(spec.door_rows or [rows[0]]),
+        mask_blocks=mask_blocks,
+        movable_armrests=armrests,
+        stretcher_zone=list(spec.stretcher_zone or []),
+        rows=rows,
+        layout=base,
+        row_layouts=dict(spec.row_layouts),
+    )
 
 
 def isolation_rows(seat_map: SeatMap, count: int) -> list[int]:
