@@ -119,8 +119,12 @@ def build_problem(scenario: Scenario) -> Problem:
     slots: list[SlotInstance] = all_slots(scenario)
     today = local_date(scenario.as_of, scenario.timezone)
 
+    slot_found: dict[TestWindow, bool] = {}
+
     def has_slot(window: TestWindow) -> bool:
-        return any(window.valid(s) for s in slots)
+        if window not in slot_found:
+            slot_found[window] = any(window.valid(s) for s in slots)
+        return slot_found[window]
 
     windows: set[TestWindow] = set()
     flight_infos: list[FlightInfo] = []

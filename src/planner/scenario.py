@@ -7,6 +7,7 @@ These pydantic models are the planner's only input. Loading from files (with row
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from functools import cache
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
@@ -263,6 +264,7 @@ class ScenarioFile(Scenario):
     people: str = "people.csv"  # type: ignore[assignment]
 
 
+@cache
 def local_date(moment: datetime, tz: str) -> date:
     """The calendar date of `moment` in timezone `tz` (ages and document validity use it)."""
     from zoneinfo import ZoneInfo
