@@ -27,10 +27,12 @@ from planner.caseload import (
     age_years,
     departure_date,
     is_able_bodied_adult,
+    is_medical_case,
     is_special_category,
     lap_pairs,
 )
 from planner.scenario import AircraftType, Flight, Scenario
+from planner.seating_rules import exit_barred
 from planner.seatmaps import SeatMap, aircraft_spec, isolation_rows, resolve_aircraft
 
 #: Units per single traveller in the distancing limit (integer rounding of the other sizes is at most 1/SCALE).
@@ -191,18 +193,13 @@ def household_usage(scenario: Scenario, flight: Flight, household: Household) ->
     laps = lap_pairs(household, on, scenario)
     seated = [p for p in household.members if p.case_id not in laps]
     carriers = set(laps.values())
-    has_young = any(age_years(p.date_of_birth, on) < rules.exit_row_min_age for p in household.members)
-    barred = sum(
-        1
-        for p in seated
-        if has_young
-        or p.pregnant
-        or not p.evacuation_capable
-        or p.mobility != "none"
-        or p.unaccompanied_minor
-        or p.fitness == "fit_with_escort"
-        or p.case_id in carriers
-    )
+    barred_people = [p for p in seated if exit_barred(p, household, on, rules, p.case_id in carriers)]
+    free_adults = sum(1 for p in seated if p not in barred_people and age_years(p.date_of_birth, on) >= 18)
+    wheelchairs = sum(1 for p in seated if p.mobility in WHEELCHAIR_AISLE)
+    # who must sit next to a barred passenger is out of the exit rows too: the escort of each medical case or
+    # unaccompanied child (counted per case, a bound), and a wheelchair user's companion
+    escorted = sum(1 for p in seated if p.unaccompanied_minor or is_medical_case(p, household, on))
+    barred = len(barred_people) + escorted + min(free_adults, wheelchairs)
     wheel = sum(1 for p in seated if p.mobility in WHEELCHAIR_AISLE)
     stretchers = sum(1 for p in seated if p.mobility == "STCR")
     sm = seat_map_of(scenario, flight)

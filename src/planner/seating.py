@@ -263,7 +263,7 @@ def _requirement_met(problem: Problem, req: Requirement, seats: dict[str, str]) 
 class Greedy:
     """Place parties one by one into windows of consecutive free seats, best-scoring window first."""
 
-    NODE_LIMIT = 3000
+    NODE_LIMIT = 600
 
     def __init__(self, problem: Problem):
         self.p = problem
@@ -282,6 +282,7 @@ class Greedy:
                 seq += row if (cab.rows.index(r) + flip) % 2 == 0 else row[::-1]
             orders.append(seq)
         self.orders = orders
+        self.position = {id(seq): {s: i for i, s in enumerate(seq)} for seq in orders}
         self.pattern = set(cab.mis[1]) if problem.job.relations else set()
         self.width = max(len(v) for v in cab.by_row.values()) if cab.by_row else 1
         self.allowed_set = {u: set(a) for u, a in problem.allowed.items()}
@@ -335,14 +336,53 @@ class Greedy:
         return sid not in self.owner and self.near_party[sid] <= {party}
 
     def run(self) -> dict[str, str]:
-        for i, party in enumerate(self.parties()):
+        parties = self.parties()
+        placed: set[int] = set()
+        filled_exits = False
+        for i, party in enumerate(parties):
+            if i in placed:
+                continue
+            if not filled_exits:
+                filled_exits = True
+                placed |= self.fill_exits(parties, i)
+                if i in placed:
+                    continue
+            placed.add(i)
             if not self.place(party, i):
                 escorts = [u for u in party if self.p.units[u].escort]
                 for j, e in enumerate(escorts):
                     self.place([e], 10_000 + i * 100 + j)
         return self.seats
 
-    def place(self, party: list[str], pid: int) -> bool:
+    def _plain(self, party: list[str]) -> bool:
+        """Escorts on their own, or a household with no special category."""
+        us = [self.p.units[u] for u in party]
+        if all(o.escort for o in us):
+            return True
+        return not any(o.escort or o.stretcher or o.wheelchair or o.infants or o.uasc or o.medical for o in us)
+
+    def fill_exits(self, parties: list[list[str]], first: int) -> set[int]:
+        """Exit seats first go to escorts and households that may all sit there (adults only), so
+        that families with children keep the other seats; a full flight is otherwise left with exit seats only
+        the barred could use (14 CFR 121.585, DESIGN §3.2)."""
+        cab = self.cab
+        exits = {s.id for s in cab.usable if s.exit and s.id not in self.owner and not self.near_party[s.id]}
+        done: set[int] = set()
+        eligible = [
+            i
+            for i in range(first, len(parties))
+            if self._plain(parties[i]) and not any(self.p.units[u].exit_barred for u in parties[i])
+        ]
+        eligible.sort(key=lambda i: (-len(parties[i]), i))
+        for i in eligible:
+            free = {s for s in exits if s not in self.owner and self.available(s, i)}
+            if len(parties[i]) > len(free):
+                continue
+            if self.place(parties[i], i, only=free):
+                done.add(i)
+        return done
+
+    def place(self, party: list[str], pid: int, only: set[str] | None = None) -> bool:
         n = len(party)
         cab = self.cab
         stretcher = [u for u in party if self.p.units[u].stretcher]
@@ -356,13 +396,29 @@ class Greedy:
         for extra in extra_sizes:
             for order in self.orders:
                 avail = [
-                    s for s in order if self.available(s, pid) and (s not in cab.zone or not cab.carries_stretcher)
+                    s
+                    for s in order
+                    if self.available(s, pid)
+                    and (s not in cab.zone or not cab.carries_stretcher)
+                    and (only is None or s in only)
                 ]
                 m = n - len(stretcher) + extra
                 if m <= 0:
                     windows: list[tuple[str, ...]] = [()]
                 else:
-                    windows = [tuple(avail[i : i + m]) for i in range(0, max(0, len(avail) - m + 1))]
+                    starts = range(0, max(0, len(avail) - m + 1))
+                    if n > 1 and extra == 0:
+                        # families start where a run of free seats starts (a row block edge or after a taken
+                        # seat): other starts only split what an aligned window keeps together
+                        position = self.position[id(order)]
+                        starts = [
+                            i
+                            for i in starts
+                            if i == 0
+                            or position[avail[i]] != position[avail[i - 1]] + 1
+                            or cab.block_row(avail[i]) != cab.block_row(avail[i - 1])
+                        ]
+                    windows = [tuple(avail[i : i + m]) for i in starts]
                 zone_choices: list[tuple[str, ...]] = [()]
                 if stretcher:
                     zone_choices = [(z,) for z in sorted(cab.zone) if self.available(z, pid)]
@@ -379,12 +435,25 @@ class Greedy:
                             continue
                         candidates.append((self.score(party, ws, pid, forward), ws))
             candidates.sort()
-            for _, ws in candidates[:40]:
+            for _, ws in candidates[:24]:
                 assignment = self.assign(party, ws)
                 if assignment is not None:
                     self.commit(party, assignment, pid)
                     return True
             candidates = []
+        # last resort when few seats are left: any free seats, members still next to or near their own
+        rest = [
+            s
+            for s in self.orders[0]
+            if self.available(s, pid)
+            and (s not in cab.zone or not cab.carries_stretcher)
+            and (only is None or s in only)
+        ]
+        if not stretcher and n <= len(rest) <= 6 * n + 12:
+            assignment = self.assign(party, tuple(rest))
+            if assignment is not None:
+                self.commit(party, assignment, pid)
+                return True
         return False
 
     def score(self, party: list[str], ws: tuple[str, ...], pid: int, forward: bool) -> float:
@@ -426,21 +495,64 @@ class Greedy:
             score -= 0.5 * cab.by_id[ws[0]].aisle
         return score
 
+    def _chain_order(self, party: list[str]) -> list[str]:
+        """Members household by household, adults first; an escort right after the first case they serve,
+        and the household of their next case after them, with that case first (medical escorts sit between
+        their two cases)."""
+        units = self.p.units
+        hh_of = {u: units[u].household for u in party if not units[u].escort}
+        households = sorted(set(hh_of.values()))
+        order: list[str] = []
+        seen_h: set[str] = set()
+        seen_e: set[str] = set()
+        queue: list[str] = []
+        while len(seen_h) < len(households):
+            if not queue:
+                queue.append(next(h for h in households if h not in seen_h))
+            h = queue.pop(0)
+            if h in seen_h:
+                continue
+            seen_h.add(h)
+            ms = [u for u in party if hh_of.get(u) == h]
+            first = [u for u in ms if any(e in seen_e for e in units[u].escorts)]
+            last = [u for u in ms if u not in first and any(e in party for e in units[u].escorts)]
+            mid = sorted((u for u in ms if u not in first and u not in last), key=lambda u: (not units[u].adult, u))
+            order += first + mid + last
+            for u in last:
+                for e in units[u].escorts:
+                    if e in party and e not in seen_e:
+                        seen_e.add(e)
+                        order.append(e)
+                        queue += [hh_of[v] for v in units[e].serves if v in hh_of and hh_of[v] not in seen_h]
+        return order + sorted(u for u in party if units[u].escort and u not in seen_e)
+
     def assign(self, party: list[str], ws: tuple[str, ...]) -> dict[str, str] | None:
         """Backtracking: members to window seats keeping unary rules, mask blocks, partners and distancing."""
         p, cab = self.p, self.cab
         reqs = {r.unit: r for r in p.requirements if r.unit in party}
         dependents = [u for u in party if u in reqs]
-        order = sorted(party, key=lambda u: (u in reqs, len([s for s in ws if s in self.allowed_set[u]]), u))
-        # partners first so that dependents can be checked at once
-        order = [u for u in order if u not in reqs] + sorted(
-            dependents, key=lambda u: (len([s for s in ws if s in self.allowed_set[u]]), u)
-        )
+        order = self._chain_order(party)
         domains = {u: [s for s in ws if s in self.allowed_set[u]] for u in party}
         if any(not d for d in domains.values()):
             return None
-        for u in party:
-            domains[u].sort(key=lambda s: p.seat_cost(u, s))
+        position = {s: i for i, s in enumerate(ws)}
+        links = {
+            u: set(p.members[p.units[u].household]) | set(p.units[u].escorts) | set(p.units[u].serves) for u in party
+        }
+
+        def values(u: str) -> list[str]:
+            """Seats next to someone the unit belongs with first, then near them, then in window order."""
+            mine = [chosen[v] for v in links[u] if v in chosen]
+            if not mine:
+                return sorted(domains[u], key=lambda s: (p.seat_cost(u, s) > COST_NOT_WINDOW, position[s]))
+
+            def key(s: str) -> tuple[int, int, int]:
+                side = sum(1 for t in mine if t in cab.side[s])
+                near = sum(1 for t in mine if child_near(cab.by_id[s], cab.by_id[t]))
+                return (-side, -near, position[s])
+
+            return sorted(domains[u], key=key)
+
         chosen: dict[str, str] = {}
         used: set[str] = set()
         mask = dict(self.mask)
@@ -475,7 +587,7 @@ class Greedy:
             if i == len(order):
                 return all(_requirement_met(p, reqs[u], chosen) for u in reqs)
             u = order[i]
-            for s in domains[u]:
+            for s in values(u):
                 if s in used or not ok(u, s):
                     continue
                 chosen[u] = s

@@ -90,7 +90,7 @@ class FlightFacts:
         return oa.household == ob.household or b in oa.serves or a in ob.serves
 
 
-def _exit_barred(p: Person, household: Household, on, rules, lap_carrier: bool) -> bool:
+def exit_barred(p: Person, household: Household, on, rules, lap_carrier: bool) -> bool:
     """Exit seats: never under exit_row_min_age, a special category, pregnant, an adult with a young household
     member, or not evacuation capable (14 CFR 121.585; EASA operator rules, domain.md §2.1)."""
     young = any(age_years(m.date_of_birth, on) < rules.exit_row_min_age for m in household.members)
@@ -137,7 +137,7 @@ def flight_facts(scenario: Scenario, flight_plan: FlightPlan) -> FlightFacts:
             age=age,
             adult=age >= 18,
             child=age < rules.child_seating_age,
-            exit_barred=_exit_barred(p, hh, on, rules, carrier),
+            exit_barred=exit_barred(p, hh, on, rules, carrier),
             wheelchair=p.mobility in WHEELCHAIR_AISLE,
             stretcher=p.mobility == "STCR",
             uasc=p.unaccompanied_minor,
