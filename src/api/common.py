@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Generic, TypeVar
 
+from fastapi import Path as PathParam
 from fastapi import Query, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import update
 from sqlmodel import Session, SQLModel
 
@@ -41,7 +42,7 @@ def set_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = etag(version)
 
 
-_IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,12})"?\s*$')
+_IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
 
 
 def expected_version(request: Request, body_version: int | None = None) -> int:
@@ -94,3 +95,10 @@ def mark_stale(session: Session, operation_id: int) -> None:
         update(Plan).where(Plan.operation_id == operation_id, Plan.state == "published", Plan.stale == False)  # noqa: E712
         .values(stale=True)
     )
+
+
+#: Database ids in paths and queries: bounded so that a huge number is a 422, not a driver overflow.
+Id = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
+QueryId = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
+#: The `version` a client may send in a body instead of If-Match.
+Version = Annotated[int | None, Field(default=None, ge=1, le=2_147_483_647)]

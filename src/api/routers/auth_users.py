@@ -21,7 +21,7 @@ from api.auth import (
     new_api_token,
     verify_password,
 )
-from api.common import Page, Paging, conditional_update, expected_version, paging, set_etag
+from api.common import Id, Page, Paging, QueryId, Version, conditional_update, expected_version, paging, set_etag
 from api.models import ApiToken, AuditEntry, User
 from api.problems import Problem, not_found
 
@@ -101,7 +101,7 @@ def list_api_tokens(principal: Viewer, session: SessionDep) -> list[Any]:
 
 
 @router.delete("/auth/api-tokens/{token_id}", status_code=204, tags=["auth"])
-def revoke_api_token(token_id: int, principal: Viewer, session: SessionDep) -> Response:
+def revoke_api_token(token_id: Id, principal: Viewer, session: SessionDep) -> Response:
     row = session.get(ApiToken, token_id)
     if row is None or (row.user_id != principal.user_id and principal.role != "admin"):
         raise not_found("API token", token_id)
@@ -122,7 +122,7 @@ class UserUpdate(BaseModel):
     role: Role | None = None
     active: bool | None = None
     password: str | None = Field(default=None, min_length=10, max_length=256)
-    version: int | None = None
+    version: Version = None
 
 
 class UserRead(BaseModel):
@@ -162,7 +162,7 @@ def add_user(body: UserCreate, principal: Admin, session: SessionDep, response: 
 
 
 @router.get("/users/{user_id}", response_model=UserRead, tags=["users"])
-def get_user(user_id: int, _: Admin, session: SessionDep, response: Response) -> Any:
+def get_user(user_id: Id, _: Admin, session: SessionDep, response: Response) -> Any:
     user = session.get(User, user_id)
     if user is None:
         raise not_found("user", user_id)
@@ -171,13 +171,14 @@ def get_user(user_id: int, _: Admin, session: SessionDep, response: Response) ->
 
 
 @router.patch("/users/{user_id}", response_model=UserRead, tags=["users"])
-def update_user(user_id: int, body: UserUpdate, request: Request, principal: Admin, session: SessionDep,
+def update_user(user_id: Id, body: UserUpdate, request: Request, principal: Admin, session: SessionDep,
                 response: Response) -> Any:
     user = session.get(User, user_id)
     if user is None:
         raise not_found("user", user_id)
     expected = expected_version(request, body.version)
-    values: dict[str, Any] = body.model_dump(exclude_unset=True, exclude={"version", "password"})
+    values: dict[str, Any] = {k: v for k, v in body.model_dump(exclude_unset=True, exclude={"version", "password"})
+                              .items() if v is not None}
     if body.password is not None:
         values["password_hash"] = hash_password(body.password)
     conditional_update(session, User, user_id, expected, values)
@@ -189,7 +190,7 @@ def update_user(user_id: int, body: UserUpdate, request: Request, principal: Adm
 
 
 @router.delete("/users/{user_id}", status_code=204, tags=["users"])
-def delete_user(user_id: int, principal: Admin, session: SessionDep) -> Response:
+def delete_user(user_id: Id, principal: Admin, session: SessionDep) -> Response:
     """Disable the account and revoke its tokens (audit entries keep naming it)."""
     user = session.get(User, user_id)
     if user is None:
@@ -222,7 +223,7 @@ class AuditRead(BaseModel):
 def read_audit(_: Coordinator, session: SessionDep, page: Annotated[Paging, Depends(paging)],
                action: Annotated[str | None, Query(max_length=64)] = None,
                actor: Annotated[str | None, Query(max_length=64)] = None,
-               operation_id: int | None = None) -> Any:
+               operation_id: QueryId = None) -> Any:
     """The audit log, newest first. There is deliberately no route that changes or deletes it."""
     stmt = select(AuditEntry)
     if action:

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from api import models as m
 from api.audit import audit
 from api.auth import Officer, SessionDep
+from api.common import Id
 from api.convert import ERASED
 from api.exports import to_csv, to_html, to_xlsx
 from api.problems import not_found
@@ -66,7 +67,7 @@ def _download(data: bytes, fmt: str, name: str) -> Response:
 
 @router.get("/operations/{operation_id}/plans/{plan_id}/flights/{flight_id}/manifest",
             response_class=Response, responses={200: {"content": {v: {} for v in MEDIA.values()}}})
-def flight_manifest(operation_id: int, plan_id: int, flight_id: str, principal: Officer, session: SessionDep,
+def flight_manifest(operation_id: Id, plan_id: Id, flight_id: str, principal: Officer, session: SessionDep,
                     format: Annotated[Format, Query()] = "csv") -> Response:
     """The passenger manifest of one flight: travel-document data, seat, SSR codes, lap infants with their adult."""
     plan = get_plan(session, operation_id, plan_id)
@@ -136,7 +137,7 @@ def _escorts(plan: m.Plan, flight_id: str) -> list[dict[str, Any]]:
     return []
 
 
-def _seatmap_svg(session: SessionDep, operation_id: int, plan: m.Plan, flight_id: str) -> str | None:
+def _seatmap_svg(session: SessionDep, operation_id: Id, plan: m.Plan, flight_id: str) -> str | None:
     """The seat map picture when the planner provides a renderer; the manifest table stands on its own."""
     try:
         from api.convert import build_scenario
@@ -151,7 +152,7 @@ def _seatmap_svg(session: SessionDep, operation_id: int, plan: m.Plan, flight_id
 
 @router.get("/operations/{operation_id}/plans/{plan_id}/testing-schedule", response_class=Response,
             responses={200: {"content": {MEDIA["csv"]: {}, MEDIA["xlsx"]: {}}}})
-def testing_schedule(operation_id: int, plan_id: int, principal: Officer, session: SessionDep,
+def testing_schedule(operation_id: Id, plan_id: Id, principal: Officer, session: SessionDep,
                      format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
                      site: Annotated[str | None, Query(max_length=64)] = None,
                      day: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None) -> Response:
@@ -189,7 +190,7 @@ def testing_schedule(operation_id: int, plan_id: int, principal: Officer, sessio
 
 @router.get("/operations/{operation_id}/plans/{plan_id}/plan.json", response_class=Response,
             responses={200: {"content": {"application/json": {}}}})
-def plan_json(operation_id: int, plan_id: int, principal: Officer, session: SessionDep) -> Response:
+def plan_json(operation_id: Id, plan_id: Id, principal: Officer, session: SessionDep) -> Response:
     """The plan file (DESIGN §4.3), the same the CLI writes; it names people by case_id only."""
     plan = get_plan(session, operation_id, plan_id)
     audit(session, principal, "export", "plan_json", plan_id, operation_id=operation_id)

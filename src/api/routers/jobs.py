@@ -12,7 +12,7 @@ from sqlmodel import col, func, select
 from api import models as m
 from api.audit import audit
 from api.auth import Officer, SessionDep, Viewer
-from api.common import Page, Paging, get_operation, paging
+from api.common import Id, Page, Paging, get_operation, paging
 from api.problems import Problem, not_found
 
 router = APIRouter(tags=["solve jobs"])
@@ -49,7 +49,7 @@ class JobRead(BaseModel):
     created_by: str
 
 
-def _job(session: SessionDep, operation_id: int, job_id: int) -> m.SolveJob:
+def _job(session: SessionDep, operation_id: Id, job_id: Id) -> m.SolveJob:
     job = session.get(m.SolveJob, job_id)
     if job is None or job.operation_id != operation_id:
         get_operation(session, operation_id)
@@ -58,7 +58,7 @@ def _job(session: SessionDep, operation_id: int, job_id: int) -> m.SolveJob:
 
 
 @router.post("/operations/{operation_id}/solve-jobs", status_code=202, response_model=JobRead)
-def start_solve(operation_id: int, body: SolveRequest, request: Request, principal: Officer,
+def start_solve(operation_id: Id, body: SolveRequest, request: Request, principal: Officer,
                 session: SessionDep, response: Response) -> Any:
     """Queue a solve; a worker process picks it up. 429 when the queue is full."""
     settings = request.app.state.settings
@@ -98,7 +98,7 @@ def start_solve(operation_id: int, body: SolveRequest, request: Request, princip
 
 
 @router.get("/operations/{operation_id}/solve-jobs", response_model=Page[JobRead])
-def list_jobs(operation_id: int, _: Viewer, session: SessionDep, page: Annotated[Paging, Depends(paging)],
+def list_jobs(operation_id: Id, _: Viewer, session: SessionDep, page: Annotated[Paging, Depends(paging)],
               status: str | None = None) -> Any:
     get_operation(session, operation_id)
     stmt = select(m.SolveJob).where(m.SolveJob.operation_id == operation_id)
@@ -110,12 +110,12 @@ def list_jobs(operation_id: int, _: Viewer, session: SessionDep, page: Annotated
 
 
 @router.get("/operations/{operation_id}/solve-jobs/{job_id}", response_model=JobRead)
-def read_job(operation_id: int, job_id: int, _: Viewer, session: SessionDep) -> Any:
+def read_job(operation_id: Id, job_id: Id, _: Viewer, session: SessionDep) -> Any:
     return _job(session, operation_id, job_id)
 
 
 @router.delete("/operations/{operation_id}/solve-jobs/{job_id}", status_code=202, response_model=JobRead)
-def stop_job(operation_id: int, job_id: int, request: Request, principal: Officer, session: SessionDep) -> Any:
+def stop_job(operation_id: Id, job_id: Id, request: Request, principal: Officer, session: SessionDep) -> Any:
     """Stop: a queued job is cancelled; a running one ends its stage and stores its best complete plan."""
     job = _job(session, operation_id, job_id)
     if job.status in ("queued", "running"):

@@ -14,7 +14,7 @@ from sqlmodel import func, select
 from api import models as m
 from api.audit import audit
 from api.auth import Coordinator, SessionDep, Viewer
-from api.common import Page, Paging, conditional_update, expected_version, get_operation, paging, set_etag
+from api.common import Id, Page, Paging, Version, conditional_update, expected_version, get_operation, paging, set_etag
 from planner.scenario import Protocol
 
 router = APIRouter(tags=["operations"])
@@ -43,7 +43,7 @@ class OperationUpdate(BaseModel):
     timezone: str | None = Field(default=None, max_length=64)
     as_of: AwareDatetime | None = None
     notes: str | None = Field(default=None, max_length=10_000)
-    version: int | None = None
+    version: Version = None
 
     @field_validator("timezone")
     @classmethod
@@ -69,7 +69,7 @@ class ProtocolRead(BaseModel):
 
 class ProtocolUpdate(BaseModel):
     protocol: Protocol
-    version: int | None = None
+    version: Version = None
 
 
 @router.get("/operations", response_model=Page[OperationRead])
@@ -95,14 +95,14 @@ def create_operation(body: OperationCreate, principal: Coordinator, session: Ses
 
 
 @router.get("/operations/{operation_id}", response_model=OperationRead)
-def read_operation(operation_id: int, _: Viewer, session: SessionDep, response: Response) -> Any:
+def read_operation(operation_id: Id, _: Viewer, session: SessionDep, response: Response) -> Any:
     op = get_operation(session, operation_id)
     set_etag(response, op.version)
     return op
 
 
 @router.patch("/operations/{operation_id}", response_model=OperationRead)
-def update_operation(operation_id: int, body: OperationUpdate, request: Request, principal: Coordinator,
+def update_operation(operation_id: Id, body: OperationUpdate, request: Request, principal: Coordinator,
                      session: SessionDep, response: Response) -> Any:
     op = get_operation(session, operation_id)
     expected = expected_version(request, body.version)
@@ -120,7 +120,7 @@ def update_operation(operation_id: int, body: OperationUpdate, request: Request,
 
 
 @router.delete("/operations/{operation_id}", status_code=204)
-def delete_operation(operation_id: int, request: Request, principal: Coordinator, session: SessionDep) -> Response:
+def delete_operation(operation_id: Id, request: Request, principal: Coordinator, session: SessionDep) -> Response:
     """Delete an operation with everything it owns (people, flights, plans, jobs)."""
     op = get_operation(session, operation_id)
     expected = expected_version(request, None)
@@ -149,14 +149,14 @@ def delete_operation(operation_id: int, request: Request, principal: Coordinator
 
 
 @router.get("/operations/{operation_id}/protocol", response_model=ProtocolRead)
-def read_protocol(operation_id: int, _: Viewer, session: SessionDep, response: Response) -> Any:
+def read_protocol(operation_id: Id, _: Viewer, session: SessionDep, response: Response) -> Any:
     row = _protocol_row(session, operation_id)
     set_etag(response, row.version)
     return {"protocol": row.data, "version": row.version}
 
 
 @router.put("/operations/{operation_id}/protocol", response_model=ProtocolRead)
-def replace_protocol(operation_id: int, body: ProtocolUpdate, request: Request, principal: Coordinator,
+def replace_protocol(operation_id: Id, body: ProtocolUpdate, request: Request, principal: Coordinator,
                      session: SessionDep, response: Response) -> Any:
     row = _protocol_row(session, operation_id)
     expected = expected_version(request, body.version)
@@ -172,7 +172,7 @@ def replace_protocol(operation_id: int, body: ProtocolUpdate, request: Request, 
     return {"protocol": row.data, "version": row.version}
 
 
-def _protocol_row(session: SessionDep, operation_id: int) -> m.Protocol:
+def _protocol_row(session: SessionDep, operation_id: Id) -> m.Protocol:
     get_operation(session, operation_id)
     row = session.exec(select(m.Protocol).where(m.Protocol.operation_id == operation_id)).first()
     if row is None:

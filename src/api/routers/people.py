@@ -15,8 +15,11 @@ from api import models as m
 from api.audit import audit
 from api.auth import Coordinator, Officer, SessionDep, Viewer
 from api.common import (
+    Id,
     Page,
     Paging,
+    QueryId,
+    Version,
     conditional_update,
     expected_version,
     get_operation,
@@ -85,7 +88,7 @@ PersonUpdate = create_model(  # every field optional; the merged person is valid
     "PersonUpdate",
     __config__=None,
     **{name: (info.annotation | None, None) for name, info in sc.Person.model_fields.items() if name != "case_id"},
-    version=(int | None, None),
+    version=(Version, None),
 )
 PersonUpdate.model_config["extra"] = "forbid"
 PersonUpdate.model_rebuild(force=True)
@@ -98,7 +101,7 @@ def to_read(row: m.Person) -> dict[str, Any]:
     return data
 
 
-def _person(session: SessionDep, operation_id: int, case_id: str) -> m.Person:
+def _person(session: SessionDep, operation_id: Id, case_id: str) -> m.Person:
     row = session.exec(select(m.Person).where(m.Person.operation_id == operation_id,
                                               m.Person.case_id == case_id)).first()
     if row is None:
@@ -109,7 +112,7 @@ def _person(session: SessionDep, operation_id: int, case_id: str) -> m.Person:
 
 @router.get("/operations/{operation_id}/people", response_model=Page[PersonRead])
 def list_people(
-    operation_id: int, _: Viewer, session: SessionDep, page: Annotated[Paging, Depends(paging)],
+    operation_id: Id, _: Viewer, session: SessionDep, page: Annotated[Paging, Depends(paging)],
     destination: Annotated[str | None, Query(max_length=3)] = None,
     location: Annotated[str | None, Query(max_length=100)] = None,
     household_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -117,7 +120,7 @@ def list_people(
     eligible: Annotated[bool | None, Query(description="passes the personal gates at as_of")] = None,
     flight: Annotated[str | None, Query(max_length=64, description="on this flight in the plan (default: "
                                                                     "the newest plan); 'none' = unassigned")] = None,
-    plan_id: int | None = None,
+    plan_id: QueryId = None,
     case_id: Annotated[str | None, Query(max_length=64, description="case_id prefix")] = None,
     include_erased: bool = False,
 ) -> Any:
@@ -169,7 +172,7 @@ def _eligible(session: SessionDep, op: m.Operation) -> Any:
 
 
 @router.post("/operations/{operation_id}/people", status_code=201, response_model=PersonRead)
-def create_person(operation_id: int, body: sc.Person, principal: Officer, session: SessionDep,
+def create_person(operation_id: Id, body: sc.Person, principal: Officer, session: SessionDep,
                   response: Response) -> Any:
     get_operation(session, operation_id)
     if session.exec(select(m.Person.id).where(m.Person.operation_id == operation_id,
@@ -190,14 +193,14 @@ def create_person(operation_id: int, body: sc.Person, principal: Officer, sessio
 
 
 @router.get("/operations/{operation_id}/people/{case_id}", response_model=PersonRead)
-def read_person(operation_id: int, case_id: str, _: Viewer, session: SessionDep, response: Response) -> Any:
+def read_person(operation_id: Id, case_id: str, _: Viewer, session: SessionDep, response: Response) -> Any:
     row = _person(session, operation_id, case_id)
     set_etag(response, row.version)
     return to_read(row)
 
 
 @router.patch("/operations/{operation_id}/people/{case_id}", response_model=PersonRead)
-def update_person(operation_id: int, case_id: str, body: PersonUpdate, request: Request,  # type: ignore[valid-type]
+def update_person(operation_id: Id, case_id: str, body: PersonUpdate, request: Request,  # type: ignore[valid-type]
                   principal: Officer, session: SessionDep, response: Response) -> Any:
     row = _person(session, operation_id, case_id)
     if row.erased:
@@ -224,7 +227,7 @@ def update_person(operation_id: int, case_id: str, body: PersonUpdate, request: 
 
 
 @router.delete("/operations/{operation_id}/people/{case_id}", status_code=204)
-def delete_person(operation_id: int, case_id: str, request: Request, principal: Officer,
+def delete_person(operation_id: Id, case_id: str, request: Request, principal: Officer,
                   session: SessionDep) -> Response:
     """Remove a person who never should have been in the caseload. Use erase for data-protection requests."""
     row = _person(session, operation_id, case_id)
@@ -242,7 +245,7 @@ def delete_person(operation_id: int, case_id: str, request: Request, principal: 
 
 
 @router.post("/operations/{operation_id}/people/{case_id}/erase", response_model=PersonRead)
-def erase_person(operation_id: int, case_id: str, principal: Coordinator, session: SessionDep,
+def erase_person(operation_id: Id, case_id: str, principal: Coordinator, session: SessionDep,
                  response: Response) -> Any:
     """Blank the personal fields and keep a tombstone: past plans keep their anonymous counts (DESIGN §5.5)."""
     row = _person(session, operation_id, case_id)
@@ -265,7 +268,7 @@ class HouseholdRead(BaseModel):
 
 
 @router.get("/operations/{operation_id}/households", response_model=Page[HouseholdRead])
-def list_households(operation_id: int, _: Viewer, session: SessionDep,
+def list_households(operation_id: Id, _: Viewer, session: SessionDep,
                     page: Annotated[Paging, Depends(paging)]) -> Any:
     get_operation(session, operation_id)
     P = m.Person
@@ -292,7 +295,7 @@ class ImportReport(BaseModel):
              responses={413: {"description": "file too large"}, 422: {"description": "every error, with row,"
                                                                                      " column and message"}})
 async def import_people(
-    operation_id: int, request: Request, principal: Officer, session: SessionDep,
+    operation_id: Id, request: Request, principal: Officer, session: SessionDep,
     file: Annotated[UploadFile, File(description="people CSV (UTF-8) or XLSX with the DESIGN §4.1 header")],
     dry_run: bool = False,
 ) -> Any:
@@ -308,7 +311,7 @@ async def import_people(
                                    settings.max_xlsx_expanded_bytes)
 
 
-def _import_sync(session: SessionDep, principal: Any, operation_id: int, filename: str, data: bytes,
+def _import_sync(session: SessionDep, principal: Any, operation_id: Id, filename: str, data: bytes,
                  dry_run: bool, max_expanded: int) -> ImportReport:
     get_operation(session, operation_id)
     if filename.lower().endswith((".xlsx", ".xlsm")):
@@ -378,7 +381,7 @@ def _import_sync(session: SessionDep, principal: Any, operation_id: int, filenam
     return report
 
 
-def _cross_check(session: SessionDep, operation_id: int, people: list[sc.Person], row_of: dict[str, int],
+def _cross_check(session: SessionDep, operation_id: Id, people: list[sc.Person], row_of: dict[str, int],
                  filename: str) -> list[InputIssue]:
     """The planner's cross-row checks (duplicates, airports, households, birth dates) on the merged caseload."""
     op = get_operation(session, operation_id)

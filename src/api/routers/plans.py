@@ -14,6 +14,7 @@ from api import models as m
 from api.audit import audit
 from api.auth import Coordinator, SessionDep, Viewer
 from api.common import (
+    Id,
     Page,
     Paging,
     check_version,
@@ -49,7 +50,7 @@ class PlanRead(BaseModel):
     version: int
 
 
-def get_plan(session: SessionDep, operation_id: int, plan_id: int) -> m.Plan:
+def get_plan(session: SessionDep, operation_id: Id, plan_id: Id) -> m.Plan:
     plan = session.get(m.Plan, plan_id)
     if plan is None or plan.operation_id != operation_id:
         get_operation(session, operation_id)
@@ -58,7 +59,7 @@ def get_plan(session: SessionDep, operation_id: int, plan_id: int) -> m.Plan:
 
 
 @router.get("/operations/{operation_id}/plans", response_model=Page[PlanRead])
-def list_plans(operation_id: int, _: Viewer, session: SessionDep, page: Annotated[Paging, Depends(paging)],
+def list_plans(operation_id: Id, _: Viewer, session: SessionDep, page: Annotated[Paging, Depends(paging)],
                state: str | None = None) -> Any:
     get_operation(session, operation_id)
     stmt = select(*[c for c in m.Plan.__table__.c if c.name != "body"]).where(  # type: ignore[attr-defined]
@@ -72,7 +73,7 @@ def list_plans(operation_id: int, _: Viewer, session: SessionDep, page: Annotate
 
 
 @router.get("/operations/{operation_id}/plans/{plan_id}", response_model=PlanRead)
-def read_plan(operation_id: int, plan_id: int, _: Viewer, session: SessionDep, response: Response) -> Any:
+def read_plan(operation_id: Id, plan_id: Id, _: Viewer, session: SessionDep, response: Response) -> Any:
     plan = get_plan(session, operation_id, plan_id)
     set_etag(response, plan.version)
     return plan
@@ -90,7 +91,7 @@ class PublishResult(BaseModel):
 
 
 @router.post("/operations/{operation_id}/plans/{plan_id}/publish", response_model=PublishResult)
-def publish_plan(operation_id: int, plan_id: int, request: Request, principal: Coordinator, session: SessionDep,
+def publish_plan(operation_id: Id, plan_id: Id, request: Request, principal: Coordinator, session: SessionDep,
                  response: Response) -> Any:
     """Lock a draft. It is validated against the current caseload first; boarding conditions are reported."""
     from api.convert import build_scenario
@@ -126,7 +127,7 @@ def publish_plan(operation_id: int, plan_id: int, request: Request, principal: C
     return {"plan": plan, "boarding_warnings": warnings}
 
 
-def _boarding_warnings(session: SessionDep, operation_id: int, plan_id: int) -> list[dict[str, str]]:
+def _boarding_warnings(session: SessionDep, operation_id: Id, plan_id: Id) -> list[dict[str, str]]:
     """Boarding conditions (DESIGN §3.1): fitness fit or fit_with_escort, and a negative test result."""
     rows = session.execute(
         select(m.Assignment.case_id, m.Assignment.flight_id, m.Person.fitness, m.Person.last_test_result)
@@ -143,7 +144,7 @@ def _boarding_warnings(session: SessionDep, operation_id: int, plan_id: int) -> 
 
 
 @router.delete("/operations/{operation_id}/plans/{plan_id}", status_code=204)
-def delete_plan(operation_id: int, plan_id: int, request: Request, principal: Coordinator,
+def delete_plan(operation_id: Id, plan_id: Id, request: Request, principal: Coordinator,
                 session: SessionDep) -> Response:
     """Drafts can be deleted; a published plan is a record and never changes."""
     plan = get_plan(session, operation_id, plan_id)
@@ -172,7 +173,7 @@ class Explanation(BaseModel):
 
 
 @router.get("/operations/{operation_id}/plans/{plan_id}/people/{case_id}", response_model=Explanation)
-def explain_person(operation_id: int, plan_id: int, case_id: str, _: Viewer, session: SessionDep) -> Any:
+def explain_person(operation_id: Id, plan_id: Id, case_id: str, _: Viewer, session: SessionDep) -> Any:
     """Why is this person (not) on a flight? Every reason that applies, with the flight it concerns."""
     get_plan(session, operation_id, plan_id)
     row = session.exec(select(m.Assignment).where(m.Assignment.plan_id == plan_id,
@@ -199,7 +200,7 @@ class ReasonSummary(BaseModel):
 
 
 @router.get("/operations/{operation_id}/plans/{plan_id}/reasons", response_model=ReasonSummary)
-def reason_summary(operation_id: int, plan_id: int, _: Viewer, session: SessionDep) -> Any:
+def reason_summary(operation_id: Id, plan_id: Id, _: Viewer, session: SessionDep) -> Any:
     """Counts of people per reason code (each person once per code), overall and per flight."""
     plan = get_plan(session, operation_id, plan_id)
     by_flight: dict[str, Counter[str]] = defaultdict(Counter)
@@ -237,7 +238,7 @@ class Comparison(BaseModel):
 
 
 @router.get("/operations/{operation_id}/plans/{plan_id}/compare/{other_id}", response_model=Comparison)
-def compare_plans(operation_id: int, plan_id: int, other_id: int, _: Viewer, session: SessionDep) -> Any:
+def compare_plans(operation_id: Id, plan_id: Id, other_id: Id, _: Viewer, session: SessionDep) -> Any:
     """What changes from plan `plan_id` to `other_id`: people added to or removed from flights, moved, reseated."""
     get_plan(session, operation_id, plan_id)
     get_plan(session, operation_id, other_id)

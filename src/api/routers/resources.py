@@ -19,8 +19,10 @@ from api import models as m
 from api.audit import audit
 from api.auth import SessionDep, Viewer, require
 from api.common import (
+    Id,
     Page,
     Paging,
+    Version,
     check_version,
     conditional_update,
     expected_version,
@@ -41,7 +43,7 @@ def _optional_model(name: str, model: type[BaseModel], skip: str) -> type[BaseMo
         if key == skip:
             continue
         fields[key] = (info.annotation | None, Field(default=None, alias=info.alias))
-    fields["version"] = (int | None, None)
+    fields["version"] = (Version, None)
     updated = create_model(name, **fields)
     updated.model_config.update(extra="forbid", populate_by_name=True)
     updated.model_rebuild(force=True)
@@ -49,10 +51,12 @@ def _optional_model(name: str, model: type[BaseModel], skip: str) -> type[BaseMo
 
 
 def resource_router(*, path: str, noun: str, table: type[SQLModel], model: type[BaseModel], key: str,
-                    edit_role: str, tag: str, extra: dict[str, Any] | None = None) -> APIRouter:
+                    edit_role: str, tag: str, extra: dict[str, Any] | None = None,
+                    read_overrides: dict[str, Any] | None = None) -> APIRouter:
     """CRUD for one resource stored as `table.data = model.model_dump()` with `table.code = data[key]`."""
     r = APIRouter(tags=[tag])
-    read_model = create_model(f"{model.__name__}Read", __base__=model, db_id=(int, ...), version=(int, ...))
+    read_model = create_model(f"{model.__name__}Read", __base__=model, db_id=(int, ...), version=(int, ...),
+                              **(read_overrides or {}))
     update_model = _optional_model(f"{model.__name__}Update", model, key)
     Editor = Annotated[Any, Depends(require(edit_role))]
     base = f"/operations/{{operation_id}}/{path}"
@@ -67,7 +71,7 @@ def resource_router(*, path: str, noun: str, table: type[SQLModel], model: type[
             values["departure"] = data["departure"]
         return values
 
-    def fetch(session: Any, operation_id: int, code: str) -> Any:
+    def fetch(session: Any, operation_id: Id, code: str) -> Any:
         row = session.exec(select(table).where(table.operation_id == operation_id,  # type: ignore[attr-defined]
                                                table.code == code)).first()  # type: ignore[attr-defined]
         if row is None:
@@ -76,7 +80,7 @@ def resource_router(*, path: str, noun: str, table: type[SQLModel], model: type[
         return row
 
     @r.get(base, response_model=Page[read_model], name=f"list_{path}")  # type: ignore[valid-type]
-    def list_items(operation_id: int, _: Viewer, session: SessionDep,
+    def list_items(operation_id: Id, _: Viewer, session: SessionDep,
                    page: Annotated[Paging, Depends(paging)]) -> Any:
         get_operation(session, operation_id)
         stmt = select(table).where(table.operation_id == operation_id)  # type: ignore[attr-defined]
@@ -85,7 +89,7 @@ def resource_router(*, path: str, noun: str, table: type[SQLModel], model: type[
         return {"items": [to_read(x) for x in rows], "total": total, "limit": page.limit, "offset": page.offset}
 
     @r.post(base, status_code=201, response_model=read_model, name=f"create_{path}")
-    def create_item(operation_id: int, body: model, principal: Editor, session: SessionDep,  # type: ignore[valid-type]
+    def create_item(operation_id: Id, body: model, principal: Editor, session: SessionDep,  # type: ignore[valid-type]
                     response: Response) -> Any:
         get_operation(session, operation_id)
         values = columns(body)
@@ -102,13 +106,13 @@ def resource_router(*, path: str, noun: str, table: type[SQLModel], model: type[
         return to_read(row)
 
     @r.get(base + "/{code}", response_model=read_model, name=f"read_{path}")
-    def read_item(operation_id: int, code: str, _: Viewer, session: SessionDep, response: Response) -> Any:
+    def read_item(operation_id: Id, code: str, _: Viewer, session: SessionDep, response: Response) -> Any:
         row = fetch(session, operation_id, code)
         set_etag(response, row.version)
         return to_read(row)
 
     @r.patch(base + "/{code}", response_model=read_model, name=f"update_{path}")
-    def update_item(operation_id: int, code: str, body: update_model, request: Request,  # type: ignore[valid-type]
+    def update_item(operation_id: Id, code: str, body: update_model, request: Request,  # type: ignore[valid-type]
                     principal: Editor, session: SessionDep, response: Response) -> Any:
         row = fetch(session, operation_id, code)
         expected = expected_version(request, body.version)  # type: ignore[attr-defined]
@@ -126,7 +130,7 @@ def resource_router(*, path: str, noun: str, table: type[SQLModel], model: type[
         return to_read(row)
 
     @r.delete(base + "/{code}", status_code=204, name=f"delete_{path}")
-    def delete_item(operation_id: int, code: str, request: Request, principal: Editor,
+    def delete_item(operation_id: Id, code: str, request: Request, principal: Editor,
                     session: SessionDep) -> Response:
         row = fetch(session, operation_id, code)
         check_version(row.version, expected_version(request, None))
@@ -149,7 +153,9 @@ router.include_router(resource_router(path="flights", noun="flight", table=m.Fli
                                       edit_role="officer", tag="flights"))
 router.include_router(resource_router(path="testing-sites", noun="testing site", table=m.TestingSite,
                                       model=sc.TestingSite, key="id", edit_role="officer", tag="testing sites",
-                                      extra={"slots": None}))
+                                      extra={"slots": None}, read_overrides={
+                                          # wall-clock times without an offset: plain strings in the schema
+                                          "open": (str, ...), "close": (str, ...)}))
 router.include_router(resource_router(path="escorts", noun="escort", table=m.Escort, model=sc.Escort, key="id",
                                       edit_role="officer", tag="escorts"))
 router.include_router(resource_router(path="aircraft", noun="aircraft type", table=m.AircraftType,
@@ -173,10 +179,10 @@ class SlotsRead(BaseModel):
 
 class SlotsReplace(BaseModel):
     slots: list[SlotIn] = Field(max_length=20_000)
-    version: int | None = None
+    version: Version = None
 
 
-def _site(session: Any, operation_id: int, code: str) -> m.TestingSite:
+def _site(session: Any, operation_id: Id, code: str) -> m.TestingSite:
     row = session.exec(select(m.TestingSite).where(m.TestingSite.operation_id == operation_id,
                                                    m.TestingSite.code == code)).first()
     if row is None:
@@ -194,7 +200,7 @@ def _slots(session: Any, site: m.TestingSite) -> dict[str, Any]:
 
 @router.get("/operations/{operation_id}/testing-sites/{code}/slots", response_model=SlotsRead,
             tags=["testing sites"])
-def read_slots(operation_id: int, code: str, _: Viewer, session: SessionDep, response: Response) -> Any:
+def read_slots(operation_id: Id, code: str, _: Viewer, session: SessionDep, response: Response) -> Any:
     """Explicit slots of a site; a site without any uses its opening hours and slot length."""
     site = _site(session, operation_id, code)
     set_etag(response, site.version)
@@ -203,7 +209,7 @@ def read_slots(operation_id: int, code: str, _: Viewer, session: SessionDep, res
 
 @router.put("/operations/{operation_id}/testing-sites/{code}/slots", response_model=SlotsRead,
             tags=["testing sites"])
-def replace_slots(operation_id: int, code: str, body: SlotsReplace, request: Request,
+def replace_slots(operation_id: Id, code: str, body: SlotsReplace, request: Request,
                   principal: Annotated[Any, Depends(require("officer"))], session: SessionDep,
                   response: Response) -> Any:
     site = _site(session, operation_id, code)
@@ -238,13 +244,13 @@ class PinRead(PinIn):
 
 
 @router.get("/operations/{operation_id}/pins", response_model=list[PinRead], tags=["pins"])
-def list_pins(operation_id: int, _: Viewer, session: SessionDep) -> Any:
+def list_pins(operation_id: Id, _: Viewer, session: SessionDep) -> Any:
     get_operation(session, operation_id)
     return session.exec(select(m.Pin).where(m.Pin.operation_id == operation_id).order_by(m.Pin.case_id)).all()
 
 
 @router.put("/operations/{operation_id}/pins/{case_id}", response_model=PinRead, tags=["pins"])
-def set_pin(operation_id: int, case_id: str, body: PinIn, principal: Annotated[Any, Depends(require("officer"))],
+def set_pin(operation_id: Id, case_id: str, body: PinIn, principal: Annotated[Any, Depends(require("officer"))],
             session: SessionDep) -> Any:
     """Pin a person (and so their household) to a flight, optionally a seat; the next solve keeps it."""
     get_operation(session, operation_id)
@@ -271,7 +277,7 @@ def set_pin(operation_id: int, case_id: str, body: PinIn, principal: Annotated[A
 
 
 @router.delete("/operations/{operation_id}/pins/{case_id}", status_code=204, tags=["pins"])
-def delete_pin(operation_id: int, case_id: str, principal: Annotated[Any, Depends(require("officer"))],
+def delete_pin(operation_id: Id, case_id: str, principal: Annotated[Any, Depends(require("officer"))],
                session: SessionDep) -> Response:
     row = session.exec(select(m.Pin).where(m.Pin.operation_id == operation_id, m.Pin.case_id == case_id)).first()
     if row is None:

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.audit import audit
 from api.auth import Coordinator, Officer, SessionDep
-from api.common import get_operation, set_etag
+from api.common import Id, get_operation, set_etag
 from api.convert import build_scenario, store_scenario
 from api.problems import Problem
 from api.routers.operations import OperationRead
@@ -58,7 +58,7 @@ async def import_scenario(request: Request, principal: Coordinator, session: Ses
 
 @router.get("/operations/{operation_id}/scenario.zip", response_class=Response,
             responses={200: {"content": {"application/zip": {}}}})
-def export_scenario(operation_id: int, principal: Officer, session: SessionDep) -> Response:
+def export_scenario(operation_id: Id, principal: Officer, session: SessionDep) -> Response:
     """The operation as a scenario folder in a zip: `charterplan solve` reads it unchanged."""
     op = get_operation(session, operation_id)
     scenario = build_scenario(session, operation_id)

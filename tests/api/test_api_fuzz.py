@@ -1,0 +1,48 @@
+"""Property-based fuzzing of the whole API from its OpenAPI schema: no 5xx, no response outside the schema.
+
+Examples per operation: CHARTERPLAN_FUZZ_EXAMPLES (default 5, so the suite stays fast; CI runs more).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+schemathesis = pytest.importorskip("schemathesis")
+from conftest import Api, make_api  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+from schemathesis.checks import not_a_server_error, response_schema_conformance  # noqa: E402
+
+from api.settings import Settings  # noqa: E402
+
+EXAMPLES = int(os.environ.get("CHARTERPLAN_FUZZ_EXAMPLES", "5"))
+
+
+@pytest.fixture(scope="module")
+def fuzz_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    db = Path(tmp_path_factory.mktemp("fuzz")) / "fuzz.db"
+    s = Settings(database_url=f"sqlite:///{db}", secret_key="fuzz-" + "y" * 40, solver="planner:solve",
+                 validator="planner:validate", default_time_limit=1.0, max_time_limit=2.0, shutdown_grace=0.0,
+                 solve_workers=1, max_queued_jobs=1)
+    for api in make_api(s):
+        api.import_teaching()
+        yield api
+
+
+@pytest.fixture(scope="module")
+def api_schema(fuzz_api: Api) -> Any:
+    return schemathesis.openapi.from_asgi("/openapi.json", fuzz_api.client.app)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_fuzz(case: Any, fuzz_api: Api) -> None:
+    response = case.call(headers=fuzz_api.headers("admin"))
+    case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
