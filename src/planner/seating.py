@@ -368,6 +368,10 @@ class Greedy:
         cab = self.cab
         exits = {s.id for s in cab.usable if s.exit and s.id not in self.owner and not self.near_party[s.id]}
         done: set[int] = set()
+        barred = sum(1 for o in self.p.units.values() if o.exit_barred)
+        non_exit = sum(1 for s in cab.usable if not s.exit and not (cab.carries_stretcher and s.id in cab.zone))
+        if barred < non_exit - self.width:
+            return done  # room enough: exit rows fill in the normal order, households stay compact
         eligible = [
             i
             for i in range(first, len(parties))
