@@ -335,6 +335,10 @@ def _protocol_changes(base: Scenario, other: Scenario) -> list[str]:
         parts = key.split(".")
         if parts[0] == "destinations" and len(parts) == 3 and parts[2] == "window_hours":
             out.append(f"{parts[1]} test window {old} h -> {new} h")
+        elif parts[0] == "destinations" and len(parts) == 3 and parts[2] == "anchor":
+            out.append(f"{parts[1]} test counted from {new} (was {old})")
+        elif parts[0] == "destinations" and len(parts) == 2:
+            out.append(f"{parts[1]} entry rule {'added' if old is None else 'removed'}")
         elif key == "seating.distancing":
             out.append(f"distancing {'+'.join(old or []) or 'none'} -> {'+'.join(new or []) or 'none'}")
         elif key == "escorts.operational_per_passengers":
