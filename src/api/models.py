@@ -218,6 +218,9 @@ class Plan(SQLModel, table=True):
     assigned: int = 0
     unassigned: int = 0
     reason_counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Counts per flight (reasons of unassigned people, passengers), computed once when the plan is stored.
+    summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False,
+                                                                           server_default="{}"))
     stale: bool = False
     job_id: int | None = None
     previous_plan_id: int | None = None

@@ -160,7 +160,8 @@ def store_plan(engine: Engine, job_id: int | None, runner: str, operation_id: in
                      scenario_sha256=plan.scenario.sha256, body=plan.to_json(), people=len(assignments),
                      assigned=sum(1 for a in assignments if a["flight_id"]),
                      unassigned=sum(1 for a in assignments if not a["flight_id"]),
-                     reason_counts=reason_counts, job_id=job_id, previous_plan_id=previous_plan_id,
+                     reason_counts=reason_counts, summary=plan_summary(assignments), job_id=job_id,
+                     previous_plan_id=previous_plan_id,
                      created_by=created_by)
         s.add(row)
         s.flush()
@@ -199,6 +200,20 @@ def plan_rows(plan: Any) -> tuple[list[dict[str, Any]], dict[str, int]]:
         rows.append({"case_id": u.person_id, "flight_id": None, "seat": None, "lap_of": None,
                      "provisional": False, "reasons": reasons, **test_cols(u.person_id)})
     return rows, dict(sorted(counts.items()))
+
+
+def plan_summary(assignments: list[dict[str, Any]]) -> dict[str, Any]:
+    """People per reason code and flight, and passengers per flight, for the reason summary endpoint."""
+    by_flight: dict[str, Counter[str]] = {}
+    passengers: Counter[str] = Counter()
+    for a in assignments:
+        if a["flight_id"]:
+            passengers[a["flight_id"]] += 1
+            continue
+        for code, flight in {(r["code"], r.get("flight_id") or "(any)") for r in a["reasons"]}:
+            by_flight.setdefault(flight, Counter())[code] += 1
+    return {"by_flight": {f: dict(sorted(c.items())) for f, c in sorted(by_flight.items())},
+            "passengers_by_flight": dict(sorted(passengers.items()))}
 
 
 def _finish(engine: Engine, job_id: int, runner: str, **values: Any) -> None:

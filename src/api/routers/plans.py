@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -203,19 +203,9 @@ class ReasonSummary(BaseModel):
 def reason_summary(operation_id: Id, plan_id: Id, _: Viewer, session: SessionDep) -> Any:
     """Counts of people per reason code (each person once per code), overall and per flight."""
     plan = get_plan(session, operation_id, plan_id)
-    by_flight: dict[str, Counter[str]] = defaultdict(Counter)
-    rows = session.exec(select(m.Assignment.reasons).where(m.Assignment.plan_id == plan_id,
-                                                           col(m.Assignment.flight_id).is_(None))).all()
-    for reasons in rows:
-        for code, flight in {(r["code"], r.get("flight_id") or "(any)") for r in reasons}:
-            by_flight[flight][code] += 1
-    counts = session.execute(select(m.Assignment.flight_id, func.count()).where(
-        m.Assignment.plan_id == plan_id, col(m.Assignment.flight_id).is_not(None)).group_by(
-        m.Assignment.flight_id)).all()
     return {"people": plan.people, "assigned": plan.assigned, "unassigned": plan.unassigned,
-            "by_code": plan.reason_counts,
-            "by_flight": {f: dict(sorted(c.items())) for f, c in sorted(by_flight.items())},
-            "passengers_by_flight": {f: n for f, n in sorted(counts)}}
+            "by_code": plan.reason_counts, "by_flight": plan.summary.get("by_flight", {}),
+            "passengers_by_flight": plan.summary.get("passengers_by_flight", {})}
 
 
 class Change(BaseModel):
