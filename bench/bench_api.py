@@ -48,7 +48,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "belarus-2021-iraq")
     parser.add_argument("--database-url", default=None)
-    parser.add_argument("--solve", type=float, default=20.0, help="time limit of the solve (0 to skip)")
+    parser.add_argument("--solve", type=float, default=10.0, help="allocation time limit of the solve (0: none)")
+    parser.add_argument("--grace", type=float, default=20.0, help="seconds after it before the job is stopped")
     args = parser.parse_args()
 
     from sqlmodel import Session
@@ -60,7 +61,8 @@ def main() -> int:
 
     tmp = tempfile.TemporaryDirectory(prefix="charterplan-bench-")
     url = args.database_url or f"sqlite:///{tmp.name}/bench.db"
-    settings = Settings(database_url=url, secret_key="bench-" + "z" * 40, max_time_limit=600)
+    settings = Settings(database_url=url, secret_key="bench-" + "z" * 40, max_time_limit=600,
+                        job_grace_seconds=args.grace)
     app = create_app(settings)
     people_csv = (args.scenario / "people.csv").read_bytes()
     rows = people_csv.decode("utf-8-sig").splitlines()

@@ -64,7 +64,8 @@ class JobManager:
             "seating_time_limit": settings.seating_time_limit,
             "progress_interval": settings.progress_interval,
             "cpsat_workers": settings.solve_workers,
-            "hard_limit_factor": 3.0,
+            "seating_processes": settings.seating_processes,
+            "job_grace_seconds": settings.job_grace_seconds,
         }
 
     def recover(self) -> int:

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     default_time_limit: float = Field(default=30.0, gt=0)
     max_time_limit: float = Field(default=600.0, gt=0)
     seating_time_limit: float = Field(default=10.0, gt=0)
+    seating_processes: int = Field(default=1, ge=1)
+    job_grace_seconds: float = Field(default=120.0, ge=0)
     worker_nice: int = Field(default=10, ge=0, le=19)
     progress_interval: float = Field(default=1.0, ge=0.0)
     shutdown_grace: float = Field(default=10.0, ge=0.0)

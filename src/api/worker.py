@@ -123,10 +123,13 @@ def run_job(job_id: int, runner: str, cfg: dict[str, Any]) -> str:
                                 .order_by(m.Pin.case_id)).all()]
 
     started = time.monotonic()
-    stop = DbStopSignal(engine, job_id, runner, started + cfg["hard_limit_factor"] * time_limit + 60)
+    # The job's wall-clock limit: allocation gets `time_limit`; at `time_limit + job_grace_seconds` the stop
+    # signal ends the solve, which still returns a complete plan (later stages run greedy).
+    stop = DbStopSignal(engine, job_id, runner, started + time_limit + cfg["job_grace_seconds"])
     progress = ProgressWriter(engine, job_id, runner, cfg["progress_interval"])
     options = SolveOptions(time_limit=time_limit, seating_time_limit=cfg["seating_time_limit"],
-                           workers=cfg["cpsat_workers"], seating_processes=1, on_progress=progress, stop=stop,
+                           workers=cfg["cpsat_workers"], seating_processes=cfg["seating_processes"],
+                           on_progress=progress, stop=stop,
                            extra={"pins": pins})
     try:
         plan = load(cfg["solver"])(scenario, previous, options)

@@ -51,3 +51,11 @@ def nice_probe(scenario: Any, previous: Plan | None = None, options: SolveOption
     import os
 
     raise RuntimeError(f"nice={os.nice(0)} pid={os.getpid()}")
+
+
+def stubborn_solve(scenario: Any, previous: Plan | None = None, options: SolveOptions | None = None) -> Plan:
+    """Ignores its time limit; only the stop signal ends it (the job's wall-clock limit)."""
+    options = options or SolveOptions()
+    while not options.stopped():
+        time.sleep(0.05)
+    return _empty_plan(scenario, "stopped")

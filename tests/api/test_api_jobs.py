@@ -155,3 +155,13 @@ def test_progress_is_written_at_most_once_per_interval(tmp_path) -> None:
     while time.monotonic() - t0 < 1.5:
         writer(Progress(stage="allocation", elapsed=0.0))
     assert len(writes) == 2
+
+
+def test_wall_clock_limit_stops_a_solve_that_overruns(settings: Settings) -> None:
+    for api in make_api(settings.model_copy(update={"solver": "fake_planner:stubborn_solve",
+                                                    "validator": "fake_planner:validate",
+                                                    "job_grace_seconds": 0.5})):
+        op = api.import_teaching()
+        t0 = time.monotonic()
+        done = wait_job(api, op, start(api, op, time_limit=1).json()["id"], timeout=20)
+        assert done["status"] == "stopped" and done["plan_id"] and time.monotonic() - t0 < 8
