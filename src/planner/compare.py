@@ -328,8 +328,14 @@ def _protocol_changes(base: Scenario, other: Scenario) -> list[str]:
     a = _flatten(base.protocol.model_dump(mode="json"))
     b = _flatten(other.protocol.model_dump(mode="json"))
     out = []
+    da, db = set(base.protocol.destinations), set(other.protocol.destinations)
+    for dest in sorted(db - da):
+        out.append(f"{dest} entry rule added")
+    for dest in sorted(da - db):
+        out.append(f"{dest} entry rule removed")
+    gone = tuple(f"destinations.{d}." for d in da ^ db)
     for key in sorted(set(a) | set(b)):
-        if a.get(key) == b.get(key):
+        if a.get(key) == b.get(key) or key.startswith(gone):
             continue
         old, new = a.get(key), b.get(key)
         parts = key.split(".")
@@ -337,8 +343,6 @@ def _protocol_changes(base: Scenario, other: Scenario) -> list[str]:
             out.append(f"{parts[1]} test window {old} h -> {new} h")
         elif parts[0] == "destinations" and len(parts) == 3 and parts[2] == "anchor":
             out.append(f"{parts[1]} test counted from {new} (was {old})")
-        elif parts[0] == "destinations" and len(parts) == 2:
-            out.append(f"{parts[1]} entry rule {'added' if old is None else 'removed'}")
         elif key == "seating.distancing":
             out.append(f"distancing {'+'.join(old or []) or 'none'} -> {'+'.join(new or []) or 'none'}")
         elif key == "escorts.operational_per_passengers":
