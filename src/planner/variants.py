@@ -113,6 +113,7 @@ class SiteChange(Model):
     daily_capacity: int | None = None
     timezone: str | None = None
     slots: list[Slot] | None = None
+    closed: list[Slot] | None = None  # periods with no sampling (cancelled slots)
 
 
 class SiteScale(Model):
