@@ -52,6 +52,7 @@ def level1(problem: Problem, alloc: Allocation) -> tuple[int, int]:
 
 
 Terms = list[tuple[int, int]]  # (coefficient, variable index)
+DETERMINISTIC_PER_SECOND = 0.3
 
 
 @dataclass
@@ -140,6 +141,18 @@ def build_model(problem: Problem) -> AllocationModel:
     for key, terms in per_day.items():
         if key in problem.daily:
             m.add(terms, hi=problem.daily[key])
+    # a re-plan keeps households on their flights; locked flights take nobody new
+    class_of = {h.household.id: c for c, members in enumerate(classes) for h in members}
+    kept: dict[tuple[int, str], int] = defaultdict(int)
+    for hid, fid in problem.fixed.households.items():
+        if hid in class_of and (class_of[hid], fid) in m.x:
+            kept[class_of[hid], fid] += 1
+    for (c, fid), v in m.x.items():
+        n = kept.get((c, fid), 0)
+        if fid in problem.fixed.locked:
+            m.upper[v] = n
+        if n:
+            m.add([(1, v)], lo=n)
     day = {f.flight.id: f.day for f in problem.flights}
     for (c, fid), v in m.x.items():
         m.level_a.append((classes[c][0].weight, v))
@@ -162,14 +175,22 @@ def _hint_values(m: AllocationModel, problem: Problem, alloc: Allocation) -> dic
 
 
 def _extract(m: AllocationModel, value: dict[int, int] | list[int], problem: Problem) -> Allocation:
+    """Households per class and flight back to named households; kept households stay where they were."""
     alloc = Allocation()
     order = [f.flight.id for f in problem.flights]
+    fixed = problem.fixed.households
     for c, members in enumerate(m.classes):
-        queue = list(members)
+        count = {fid: round(value[m.x[c, fid]]) for fid in order if (c, fid) in m.x}
+        for h in members:
+            fid = fixed.get(h.household.id)
+            if fid is not None and count.get(fid, 0) > 0:
+                alloc.flight_of[h.household.id] = fid
+                count[fid] -= 1
+        queue = [h for h in members if h.household.id not in alloc.flight_of and h.household.id not in fixed]
+        queue += [h for h in members if h.household.id not in alloc.flight_of and h.household.id in fixed]
         for fid in order:
-            if (c, fid) in m.x:
-                for _ in range(round(value[m.x[c, fid]])):
-                    alloc.flight_of[queue.pop(0).household.id] = fid
+            for _ in range(count.get(fid, 0)):
+                alloc.flight_of[queue.pop(0).household.id] = fid
     for (eid, fid), v in sorted(m.a.items()):
         if round(value[v]):
             alloc.escorts_on.setdefault(fid, []).append(eid)
@@ -203,8 +224,10 @@ def _cp_run(model: cp_model.CpModel, seconds: float, options: SolveOptions, stag
     params.random_seed = 0
     if options.deterministic:
         params.interleave_search = True
-        params.max_deterministic_time = max(0.1, seconds)
-        params.max_time_in_seconds = max(1.0, seconds * 6)
+        # CP-SAT's deterministic time runs about 3-4x slower than the wall clock on 2 cores with interleaved
+        # workers; the wall limit is only a safety net that a normal run never reaches
+        params.max_deterministic_time = max(0.05, seconds * DETERMINISTIC_PER_SECOND)
+        params.max_time_in_seconds = max(1.0, seconds * 10)
     else:
         params.max_time_in_seconds = max(0.1, seconds)
     done = threading.Event()
@@ -245,12 +268,12 @@ def _lp_relaxation(m: AllocationModel) -> tuple[list[float], int]:
     return [v.solution_value() for v in xs], int(objective.Value() + 1e-6)
 
 
-def _cp_model(m: AllocationModel, upper: list[int] | None = None) -> tuple[cp_model.CpModel, list[cp_model.IntVar]]:
+def _cp_model(m: AllocationModel) -> cp_model.CpModel:
+    """The CP-SAT model of `m`, without objective; stages clone it (variable i is proto index i)."""
     model = cp_model.CpModel()
-    ub = upper or m.upper
-    xs = [model.new_int_var(0, u, name) for u, name in zip(ub, m.names, strict=True)]
+    xs = [model.new_int_var(0, u, name) for u, name in zip(m.upper, m.names, strict=True)]
     for terms, lo, hi in m.rows:
-        expr = sum(c * xs[v] for c, v in terms)
+        expr = cp_model.LinearExpr.weighted_sum([xs[v] for _, v in terms], [c for c, _ in terms])
         if lo is not None and hi is not None and lo == hi:
             model.add(expr == lo)
         else:
@@ -260,64 +283,85 @@ def _cp_model(m: AllocationModel, upper: list[int] | None = None) -> tuple[cp_mo
                 model.add(expr <= hi)
     for u, v in m.at_most_one:
         model.add(xs[u] + xs[v] <= 1)
+    return model
+
+
+def _stage(base: cp_model.CpModel, m: AllocationModel, start: list[int] | None, upper: list[int] | None = None
+           ) -> tuple[cp_model.CpModel, list[cp_model.IntVar]]:
+    model = base.clone()
+    xs = [model.get_int_var_from_proto_index(i) for i in range(len(m.upper))]
+    if upper is not None:
+        for i, u in enumerate(upper):
+            if u != m.upper[i]:
+                model.proto.variables[i].domain[1] = u
+    for var, val in zip(xs, start or [], strict=False):
+        model.add_hint(var, val)
     return model, xs
+
+
+def _weighted(xs: list[cp_model.IntVar], terms: Terms) -> cp_model.LinearExpr:
+    return cp_model.LinearExpr.weighted_sum([xs[v] for _, v in terms], [c for c, _ in terms])
 
 
 def _cpsat(m: AllocationModel, problem: Problem, options: SolveOptions, hint: Allocation, started: float
            ) -> Allocation:
-    """LP relaxation → CP-SAT inside the LP's support (a RINS-like neighbourhood) → full CP-SAT → level 1b."""
+    """LP relaxation → CP-SAT inside the LP's support (a RINS-like neighbourhood) → top-up → full CP-SAT →
+    level 1b with 1a fixed; every stage within the allocation's time limit."""
     budget = options.time_limit
+    deadline = time.monotonic() + budget
     lp, lp_bound = _lp_relaxation(m)
     options.report(Progress("allocation-lp", None, lp_bound, None, time.monotonic() - started, "LP relaxation"))
-    x_ids = set(m.x.values())
+    base = _cp_model(m)
     values = _hint_values(m, problem, hint)
     best = [values.get(i, 0) for i in range(len(m.upper))]
     best_a = sum(c * best[v] for c, v in m.level_a)
     bound = lp_bound
-    status_name = "feasible"
+    optimal = False
 
-    def attempt(model: cp_model.CpModel, xs: list, seconds: float, stage: str) -> None:
-        nonlocal best, best_a, bound, status_name
-        for var, val in zip(xs, best, strict=True):
-            model.add_hint(var, val)
-        level_a = sum(c * xs[v] for c, v in m.level_a)
-        model.maximize(level_a)
+    def left(share: float) -> float:
+        return max(0.1, min(budget * share, deadline - time.monotonic()))
+
+    def improve(upper: list[int] | None, seconds: float, stage: str) -> None:
+        nonlocal best, best_a, bound, optimal
+        model, xs = _stage(base, m, None if upper is not None else best, upper)
+        model.maximize(_weighted(xs, m.level_a))
         solver, status = _cp_run(model, seconds, options, stage, started)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and round(solver.objective_value) >= best_a:
-            best = [solver.value(v) for v in xs]
-            best_a = round(solver.objective_value)
-        if stage == "allocation" and status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return
+        if round(solver.objective_value) >= best_a:
+            best, best_a = [solver.value(v) for v in xs], round(solver.objective_value)
+        if upper is None:
             bound = min(bound, round(solver.best_objective_bound))
-            if status == cp_model.OPTIMAL:
-                status_name = "optimal"
+            optimal = optimal or status == cp_model.OPTIMAL
 
-    # 1) neighbourhood: households per class and flight at most the LP value rounded up
+    def adopt(alloc: Allocation) -> None:
+        nonlocal best, best_a
+        values = _hint_values(m, problem, alloc)
+        candidate = [values.get(i, 0) for i in range(len(m.upper))]
+        value = sum(c * candidate[v] for c, v in m.level_a)
+        if value >= best_a:
+            best, best_a = candidate, value
+
+    # 1) CP-SAT in the neighbourhood of the LP and the incumbent (a RINS-like move), then a top-up by priority,
+    #    then the full model from the best plan so far
+    x_ids = set(m.x.values())
+    # (no hint here: the greedy plan is a poor local optimum that holds the search back)
     upper = [min(u, int(-(-lp[i] // 1) + 1e-9)) if i in x_ids else u for i, u in enumerate(m.upper)]
-    model, xs = _cp_model(m, upper)
-    attempt(model, xs, budget * 0.35, "allocation-rins")
-    # 2) top the neighbourhood's plan up with households that still fit, then the full model from there
-    topped = top_up(problem, trim_escorts(problem, _extract(m, best, problem)))
-    values = _hint_values(m, problem, topped)
-    best = [values.get(i, 0) for i in range(len(m.upper))]
-    best_a = sum(c * best[v] for c, v in m.level_a)
     if best_a < bound and not options.stopped():
-        model, xs = _cp_model(m)
-        attempt(model, xs, budget * 0.45, "allocation")
-    if best_a >= bound:
-        status_name = "optimal"
+        improve(upper, left(0.35), "allocation-rins")
+        adopt(top_up(problem, trim_escorts(problem, _extract(m, best, problem))))
+    if best_a < bound and not options.stopped():
+        improve(None, left(0.45), "allocation")
     result = _extract(m, best, problem)
-    result.bound, result.status = bound, status_name
+    result.bound = bound
+    result.status = "stopped" if options.stopped() else ("optimal" if optimal or best_a >= bound else "feasible")
     if options.stopped():
-        result.status = "stopped"
         return result
     # 3) level 1b with level 1a fixed
-    model, xs = _cp_model(m)
-    for var, val in zip(xs, best, strict=True):
-        model.add_hint(var, val)
-    model.add(sum(c * xs[v] for c, v in m.level_a) >= best_a)
-    model.minimize(sum(c * xs[v] for c, v in m.level_b))
-    remaining = max(0.5, budget - (time.monotonic() - started))
-    solver, status = _cp_run(model, remaining, options, "allocation-1b", started)
+    model, xs = _stage(base, m, best)
+    model.add(_weighted(xs, m.level_a) >= best_a)
+    model.minimize(_weighted(xs, m.level_b))
+    solver, status = _cp_run(model, left(1.0), options, "allocation-1b", started)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         second = _extract(m, [solver.value(v) for v in xs], problem)
         second.bound, second.status = bound, result.status

@@ -132,6 +132,37 @@ def cmd_seatmap(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_replan(args: argparse.Namespace) -> int:
+    from planner.events import apply_events, load_events
+    from planner.replan import diff_plans
+    from planner.solve import solve
+    from planner.validate import validate
+
+    scenario = _load(args.scenario)
+    try:
+        updated = apply_events(scenario, load_events(args.events), Path(args.events).name)
+    except ScenarioInputError as exc:
+        for issue in exc.issues:
+            print(f"  {issue}", file=sys.stderr)
+        return 2
+    previous = Plan.model_validate_json(Path(args.plan).read_text(encoding="utf-8"))
+    unlock: set[str] | str | None = "all" if args.unlock == ["all"] else set(args.unlock or []) or None
+    options = SolveOptions(time_limit=args.time_limit, deterministic=args.deterministic, seat=not args.no_seating,
+                           on_progress=None if args.quiet else _progress, extra={"unlock": unlock})
+    plan = solve(updated, previous=previous, options=options)
+    changes = diff_plans(previous, plan)
+    if args.out:
+        Path(args.out).write_text(plan.to_json(), encoding="utf-8")
+    print(summary(plan))
+    print(f"  changes against the previous plan: {len(changes)}")
+    for c in changes:
+        print(f"    {c.person_id:<10} {c.kind:<13} {c.before or '-':>26} -> {c.after or '-':<26} {c.reason}")
+    violations = validate(updated, plan)
+    for v in violations[:50]:
+        print(f"  {v}", file=sys.stderr)
+    return 1 if violations else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="charterplan", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -140,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", help="scenario folder (scenario.yaml + people file)")
     p.add_argument("--out", help="write the plan JSON here")
     p.add_argument("--time-limit", type=float, default=30.0, help="allocation time limit in seconds")
-    p.add_argument("--seating-time-limit", type=float, default=5.0, help="seconds per flight for seating")
+    p.add_argument("--seating-time-limit", type=float, default=0.5, help="CP-SAT seconds per flight for seating")
     p.add_argument("--workers", type=int, default=2, help="CP-SAT search workers")
     p.add_argument("--deterministic", action="store_true", help="byte-identical plans for the same input")
     p.add_argument("--no-seating", action="store_true", help="allocation and tests only")
@@ -159,6 +190,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, default=14)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("replan", help="apply events to a scenario and re-plan from a previous plan")
+    p.add_argument("scenario")
+    p.add_argument("plan", help="the previous (published) plan JSON")
+    p.add_argument("events", help="events YAML (format: charterplan.events/1)")
+    p.add_argument("--out", help="write the new plan JSON here")
+    p.add_argument("--unlock", nargs="*", help="flight ids to unlock, or 'all'")
+    p.add_argument("--time-limit", type=float, default=5.0)
+    p.add_argument("--deterministic", action="store_true")
+    p.add_argument("--no-seating", action="store_true")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_replan)
 
     p = sub.add_parser("schema", help="print the JSON Schemas of the file formats")
     p.add_argument("which", nargs="?", default="all", choices=["all", "scenario", "person", "plan"])

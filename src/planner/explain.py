@@ -15,7 +15,7 @@ from planner.reasons import ORDER, reason
 
 
 def explain(problem: Problem, alloc: Allocation, unseated: dict[str, str] | None = None,
-            excluded: dict[str, str] | None = None) -> list[Unassigned]:
+            excluded: dict[str, str] | None = None, departed: frozenset[str] = frozenset()) -> list[Unassigned]:
     """Unassigned entries, with reasons, for every person whose household is not on a flight.
 
     `unseated` maps household id to the flight seating could not place it on; `excluded` maps household id
@@ -28,7 +28,7 @@ def explain(problem: Problem, alloc: Allocation, unseated: dict[str, str] | None
     out: list[Unassigned] = []
     for info in problem.households:
         hh = info.household
-        if hh.id in alloc.flight_of:
+        if hh.id in alloc.flight_of or hh.id in departed:
             continue
         per_member: dict[str, list[Reason]] = {p.case_id: [] for p in hh.members}
         if hh.id in excluded:

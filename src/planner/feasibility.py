@@ -61,6 +61,8 @@ class PlanState:
         that would have to join; (None, escorts) when it fits."""
         option = info.options[fid]
         fi = self.p.flight(fid)
+        if fid in self.p.fixed.locked:
+            return reason("capacity.seats", fid, detail=" (flight locked: published or departed)"), []
         totals = {k: self.totals[fid][k] + getattr(option, k) for k in TOTAL_FIELDS}
         on_board = self.alloc.escorts_on.get(fid, [])
         rules = self.p.scenario.protocol.escorts
@@ -162,3 +164,56 @@ def trim_escorts(problem: Problem, alloc: Allocation) -> Allocation:
         if keep:
             kept[fid] = sorted(keep)
     return Allocation(flight_of=dict(alloc.flight_of), escorts_on=kept, status=alloc.status, bound=alloc.bound)
+
+
+def assign_escorts(problem: Problem, alloc: Allocation, prefer: dict[str, list[str]] | None = None) -> Allocation:
+    """Give each flight the escorts its households require, preferring `prefer` (the previous plan's).
+
+    Used when a re-plan starts from kept households. Where the pool cannot cover a flight, its lowest-weight
+    households are dropped until it can (they are explained as `capacity.escorts`).
+    """
+    prefer = prefer or {}
+    rules = problem.scenario.protocol.escorts
+    role = {e.id: e.role for e in problem.escorts}
+    weight = {h.household.id: h.weight for h in problem.households}
+    state = PlanState(problem, Allocation(flight_of=dict(alloc.flight_of)))
+    out = Allocation(flight_of=dict(alloc.flight_of), status=alloc.status, bound=alloc.bound)
+    for f in problem.flights:
+        fid = f.flight.id
+        while True:
+            totals = state.totals[fid]
+            chosen: list[str] = []
+            short = False
+            for r, field, ratio in ESCORT_ROLES:
+                need = math.ceil(totals[field] / getattr(rules, ratio))
+                pool = [e for e in prefer.get(fid, []) if e in f.escort_windows and role[e] == r]
+                pool += [e for e in f.escort_windows if role[e] == r and e not in pool]
+                picked = [e for e in pool if all(tuple(sorted((o, fid))) not in problem.escort_conflicts
+                                                 for o in state.flights_of_escort[e])][:need]
+                short = short or len(picked) < need
+                chosen += picked
+            on_flight = [h for h, g in out.flight_of.items() if g == fid]
+            if not short or not on_flight:
+                break
+            drop = min(on_flight, key=lambda h: (weight[h], h))
+            state.remove(drop)
+            del out.flight_of[drop]
+        if chosen:
+            out.escorts_on[fid] = sorted(chosen)
+            for e in chosen:
+                state.flights_of_escort[e].append(fid)
+    return out
+
+
+def complete(problem: Problem, alloc: Allocation, prefer: dict[str, list[str]] | None = None) -> Allocation:
+    """Make a partial allocation valid and maximal: escorts for every flight, households released (lowest
+    weight first, those needing new tests before others) until the lab can test everyone, then a top-up by
+    priority. Used for re-plans (from the kept households) and for rounding the LP relaxation."""
+    infos = {h.household.id: h for h in problem.households}
+    start = assign_escorts(problem, Allocation(flight_of=dict(alloc.flight_of)), prefer)
+    while start.flight_of and solve_flow(problem, test_demand(problem, start)) is None:
+        retest = [h for h, f in start.flight_of.items() if infos[h].options[f].tests]
+        drop = min(retest or list(start.flight_of), key=lambda h: (infos[h].weight, h))
+        del start.flight_of[drop]
+        start = assign_escorts(problem, Allocation(flight_of=dict(start.flight_of)), prefer)
+    return trim_escorts(problem, top_up(problem, start))

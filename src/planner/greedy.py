@@ -41,7 +41,7 @@ class Residual:
         self.day_left = dict(problem.daily)
         self.by_window: dict[TestWindow, list[int]] = defaultdict(list)
         for i, c in enumerate(problem.classes):
-            for w in c.valid:
+            for w in sorted(c.valid):
                 self.by_window[w].append(i)
         for w, idxs in self.by_window.items():
             # robust first, then the least contested class, then the latest slot (keeps early slots free)

@@ -240,7 +240,7 @@ def load_scenario(folder: str | Path) -> Scenario:
 def check_scenario(scenario: Scenario, yname: str = "scenario.yaml", pname: str = "people.csv",
                    rows: dict[str, int] | None = None) -> list[InputIssue]:
     """Cross-field and cross-file checks that a single row or key cannot see."""
-    from planner.seatmaps import SeatMapError, resolve_aircraft
+    from planner.seatmaps import SeatMapError, check_flight_seats, resolve_aircraft
 
     rows = rows or {}
     issues: list[InputIssue] = []
@@ -316,6 +316,11 @@ def check_scenario(scenario: Scenario, yname: str = "scenario.yaml", pname: str 
             except SeatMapError:
                 add(InputIssue(yname, None, f"{where}.aircraft",
                                f"unknown aircraft type {fl.aircraft!r} (not in the scenario nor the library)"))
+        try:
+            for msg in check_flight_seats(resolve_aircraft(fl.aircraft, scenario), fl):
+                add(InputIssue(yname, None, f"{where}.blocked_seats", msg))
+        except SeatMapError:
+            pass  # reported above as an unknown aircraft type
         previous = fl.departure
         for j, stop in enumerate(fl.stops):
             if airport(stop.airport) is None:

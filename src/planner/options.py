@@ -31,7 +31,7 @@ ProgressCallback = Callable[[Progress], None]
 @dataclass
 class SolveOptions:
     time_limit: float = 30.0  # seconds for allocation; seating has its own budget
-    seating_time_limit: float = 10.0  # seconds per flight
+    seating_time_limit: float = 0.5  # CP-SAT seconds per flight (a greedy seating comes first)
     workers: int = 2  # CP-SAT search workers
     seating_processes: int = 2  # flights seated in parallel
     deterministic: bool = False

@@ -32,6 +32,7 @@ class FlightPlan(PlanModel):
     passengers: list[Passenger] = Field(default_factory=list)
     escorts: list[EscortOnBoard] = Field(default_factory=list)
     provisional: list[str] = Field(default_factory=list)
+    locked: bool = False  # published: a re-plan keeps it as it is unless unlocked on purpose
 
 
 class TestBooking(PlanModel):

@@ -8,8 +8,8 @@ the same rules; explanations and the validator recompute facts independently.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 
 from planner.capacity import CapacityLimit, flight_limits, household_usage
 from planner.caseload import (
@@ -21,7 +21,7 @@ from planner.caseload import (
     lap_pairs,
 )
 from planner.gates import household_failure
-from planner.plan import Reason
+from planner.plan import Reason, TestBooking
 from planner.reasons import reason
 from planner.scenario import Escort, Flight, Scenario, local_date
 from planner.testing_windows import (
@@ -70,6 +70,16 @@ class FlightInfo:
 
 
 @dataclass
+class Fixed:
+    """What a re-plan keeps from the previous plan (DESIGN §5.4): households on their flights (hard), test
+    bookings still valid for them, and flights that take no additions (published or departed)."""
+
+    households: dict[str, str] = field(default_factory=dict)  # household id -> flight id
+    bookings: dict[str, TestBooking] = field(default_factory=dict)  # person id -> kept booking
+    locked: set[str] = field(default_factory=set)
+
+
+@dataclass
 class Problem:
     scenario: Scenario
     flights: list[FlightInfo]
@@ -79,6 +89,7 @@ class Problem:
     classes: list[SlotClass]
     daily: dict[tuple[str, date], int]
     no_destination: dict[str, Reason] = field(default_factory=dict)  # household id -> reason
+    fixed: Fixed = field(default_factory=Fixed)
 
     def flight(self, flight_id: str) -> FlightInfo:
         return self._by_id[flight_id]
@@ -114,9 +125,30 @@ def active_flights(scenario: Scenario) -> list[Flight]:
     return sorted((f for f in scenario.flights if f.departure >= scenario.as_of), key=lambda f: (f.departure, f.id))
 
 
-def build_problem(scenario: Scenario) -> Problem:
+def _reserve(slots: list[SlotInstance], daily: dict[tuple[str, date], int], kept: list[TestBooking]
+             ) -> list[SlotInstance]:
+    """Slots and daily lab capacity left once the kept bookings are counted."""
+    taken: Counter[tuple[str, datetime]] = Counter((b.site_id, b.start) for b in kept)
+    out = []
+    for s in slots:
+        n = taken.get((s.site_id, s.start), 0)
+        if n:
+            s = replace(s, capacity=max(0, s.capacity - n))
+            if (s.site_id, s.day) in daily:
+                daily[(s.site_id, s.day)] = max(0, daily[(s.site_id, s.day)] - n)
+        if s.capacity > 0:
+            out.append(s)
+    return out
+
+
+def build_problem(scenario: Scenario, excluded: frozenset[str] = frozenset(), fixed: Fixed | None = None
+                  ) -> Problem:
+    """Precompute options per household and flight; `excluded` households are not planned (variant filter);
+    `fixed` carries what a re-plan keeps."""
+    fixed = fixed or Fixed()
     flights = active_flights(scenario)
-    slots: list[SlotInstance] = all_slots(scenario)
+    daily = daily_capacities(scenario)
+    slots: list[SlotInstance] = _reserve(all_slots(scenario), daily, list(fixed.bookings.values()))
     today = local_date(scenario.as_of, scenario.timezone)
 
     slot_found: dict[TestWindow, bool] = {}
@@ -146,6 +178,9 @@ def build_problem(scenario: Scenario) -> Problem:
     no_dest: dict[str, Reason] = {}
     for hh in households(scenario):
         info = HouseholdInfo(hh, household_weight(hh, scenario), {}, {})
+        if hh.id in excluded:
+            infos.append(info)
+            continue
         serving = [f for f in flights if serves(f, hh.destination)]
         if not serving:
             no_dest[hh.id] = reason("flight.no_destination", destination=hh.destination)
@@ -160,7 +195,7 @@ def build_problem(scenario: Scenario) -> Problem:
             missing: dict[str, Reason] = {}
             for p in hh.members:
                 w = person_window(p, hh, f, scenario)
-                if w is None:
+                if w is None or (p.case_id in fixed.bookings and fixed.households.get(hh.id) == f.id):
                     continue
                 if not has_slot(w):
                     where = ", ".join(w.sites) or "no site"
@@ -194,6 +229,7 @@ def build_problem(scenario: Scenario) -> Problem:
         escorts=sorted(scenario.escorts, key=lambda e: e.id),
         escort_conflicts=escort_conflicts(flights, scenario.protocol.escorts.turnaround_hours),
         classes=slot_classes(windows, slots),
-        daily=daily_capacities(scenario),
+        daily=daily,
         no_destination=no_dest,
+        fixed=fixed,
     )

@@ -188,6 +188,7 @@ class TestingSite(Model):
     daily_capacity: int | None = Field(default=None, ge=0)
     timezone: str | None = None
     slots: list[Slot] | None = None
+    closed: list[Slot] = Field(default_factory=list)  # periods with no sampling (e.g. cancelled slots)
 
 
 class Escort(Model):

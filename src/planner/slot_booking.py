@@ -55,7 +55,7 @@ def solve_flow(problem: Problem, demand: dict[TestWindow, int]) -> Flow | None:
         cin, cout = base + 2 * k, base + 2 * k + 1
         mcf.add_arc_with_capacity_and_unit_cost(cin, cout, c.capacity, 0)
         mcf.add_arc_with_capacity_and_unit_cost(cout, d_node[(c.site_id, c.day)], c.capacity, 0)
-        for w in c.valid:
+        for w in sorted(c.valid):
             if w in w_node:
                 cost = 0 if w in c.robust else NON_ROBUST_COST
                 arc = mcf.add_arc_with_capacity_and_unit_cost(w_node[w], cin, demand[w], cost)
@@ -80,7 +80,10 @@ def book_slots(problem: Problem, alloc: Allocation, flow: Flow) -> list[TestBook
     for hid, fid in sorted(alloc.flight_of.items()):
         hh = infos[hid].household
         members: dict[TestWindow, list[tuple[str, bool, str]]] = defaultdict(list)
+        kept = problem.fixed.households.get(hid) == fid
         for p in hh.members:
+            if kept and p.case_id in problem.fixed.bookings:
+                continue  # a re-plan keeps this sample
             w = person_window(p, hh, flights[fid], scenario)
             if w is not None:
                 members[w].append((p.case_id, False, fid))

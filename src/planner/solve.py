@@ -13,12 +13,13 @@ import time
 from planner.allocation import level1, solve_allocation
 from planner.caseload import departure_date, is_medical_case
 from planner.explain import explain
-from planner.feasibility import top_up, trim_escorts
+from planner.feasibility import complete, top_up, trim_escorts
 from planner.greedy import Allocation, greedy_allocation
 from planner.kpis import compute_kpis
 from planner.options import Progress, SolveOptions
 from planner.plan import EscortOnBoard, FlightPlan, Objective, Passenger, Plan, ScenarioRef, Stages
 from planner.problem import Problem, build_problem
+from planner.replan import carry_over, kept_bookings
 from planner.scenario import Scenario
 from planner.slot_booking import book_slots, solve_flow, test_demand
 
@@ -27,9 +28,23 @@ def scenario_digest(scenario: Scenario) -> str:
     return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
 
 
-def allocate(problem: Problem, options: SolveOptions, started: float) -> Allocation:
+def _kept_start(problem: Problem, previous_escorts: dict[str, list[str]]) -> Allocation:
+    """A re-plan's first incumbent: the kept households with escorts, completed and topped up by priority;
+    kept households released for lack of lab capacity are no longer fixed."""
+    start = complete(problem, Allocation(flight_of=dict(problem.fixed.households)), previous_escorts)
+    for hid in list(problem.fixed.households):
+        if hid not in start.flight_of:
+            del problem.fixed.households[hid]
+    return start
+
+
+def allocate(problem: Problem, options: SolveOptions, started: float,
+             previous_escorts: dict[str, list[str]] | None = None) -> Allocation:
     """Greedy first (the incumbent and the fallback), then CP-SAT; the better plan by level 1 wins."""
-    greedy = trim_escorts(problem, greedy_allocation(problem))
+    if previous_escorts is not None:
+        greedy = _kept_start(problem, previous_escorts)
+    else:
+        greedy = trim_escorts(problem, greedy_allocation(problem))
     ga, gb = level1(problem, greedy)
     options.report(Progress("greedy", ga, None, None, time.monotonic() - started, "priority-greedy incumbent"))
     best = greedy
@@ -84,16 +99,68 @@ def _flight_plans(problem: Problem, alloc: Allocation) -> list[FlightPlan]:
     return out
 
 
-def _seat(problem: Problem, plan: Plan, options: SolveOptions) -> tuple[Plan, dict[str, str]]:
-    """Run the seating stage; households it cannot place leave their flight (and their test bookings)."""
+def _tests_of(plan: Plan, fp: FlightPlan) -> list:
+    people = {pa.person_id for pa in fp.passengers}
+    escorts = {e.escort_id for e in fp.escorts}
+    return [b for b in plan.tests
+            if b.person_id in people or (b.escort_id in escorts and b.flight_id in (None, fp.flight_id))]
+
+
+def _shrunk_flights(problem: Problem, plan: Plan, previous: dict[str, FlightPlan], done: dict[str, FlightPlan]
+                    ) -> dict[str, FlightPlan]:
+    """Flights that only lost people since the previous plan keep everyone else's seat when that still keeps
+    every seating rule (checked by the independent rule checker), so nobody is reshuffled."""
+    from planner.seating_rules import seating_violations
+
+    out = {}
+    for fp in plan.flights:
+        old = previous.get(fp.flight_id)
+        if fp.flight_id in done or old is None or not fp.passengers:
+            continue
+        seat_of = {pa.person_id: pa for pa in old.passengers}
+        escort_seat = {e.escort_id: e.seat for e in old.escorts}
+        if not all(pa.person_id in seat_of and seat_of[pa.person_id].lap_of == pa.lap_of
+                   and (pa.lap_of or seat_of[pa.person_id].seat) for pa in fp.passengers):
+            continue
+        if not all(escort_seat.get(e.escort_id) for e in fp.escorts):
+            continue
+        kept = fp.model_copy(update={
+            "passengers": [pa.model_copy(update={"seat": seat_of[pa.person_id].seat}) for pa in fp.passengers],
+            "escorts": [e.model_copy(update={"seat": escort_seat[e.escort_id]}) for e in fp.escorts]})
+        probe = plan.model_copy(update={"flights": [kept], "stages": Stages(seating={kept.flight_id: "kept"})})
+        if not seating_violations(problem.scenario, probe):
+            out[fp.flight_id] = kept
+    return out
+
+
+def _seat(problem: Problem, plan: Plan, options: SolveOptions, previous: dict[str, FlightPlan]
+          ) -> tuple[Plan, dict[str, str]]:
+    """Run the seating stage; households it cannot place leave their flight (and their test bookings).
+
+    In a re-plan, flights whose passengers and escorts are unchanged keep their previous seats and are not
+    seated again (DESIGN §5.4)."""
     try:
         from planner.seating import seat_plan
     except ModuleNotFoundError:  # seating not installed in this build: seats stay unset, stage absent
         return plan, {}
-    outcome = seat_plan(problem.scenario, plan, time_limit=options.seating_time_limit,
+    def same(fp: FlightPlan, old: FlightPlan | None) -> bool:
+        return old is not None and all(pa.seat or pa.lap_of for pa in old.passengers) and \
+            {(p.person_id, p.lap_of) for p in fp.passengers} == {(p.person_id, p.lap_of) for p in old.passengers} \
+            and {e.escort_id for e in fp.escorts} == {e.escort_id for e in old.escorts}
+
+    keep = {fp.flight_id: previous[fp.flight_id] for fp in plan.flights if same(fp, previous.get(fp.flight_id))}
+    keep.update(_shrunk_flights(problem, plan, previous, keep))
+    todo = plan.model_copy(update={"flights": [fp for fp in plan.flights if fp.flight_id not in keep]})
+    outcome = seat_plan(problem.scenario, todo, time_limit=options.seating_time_limit,
                         processes=options.seating_processes, deterministic=options.deterministic)
     unseated = {hid: fid for fid, hids in outcome.unplaced.items() for hid in hids}
-    return outcome.plan, unseated
+    seated = outcome.plan
+    merged = {fp.flight_id: fp for fp in seated.flights}
+    for fid, old in keep.items():
+        merged[fid] = old.model_copy(update={"locked": fid in problem.fixed.locked})
+    seated.flights = [merged[fp.flight_id] for fp in plan.flights]
+    seated.stages.seating = {**(seated.stages.seating or {}), **{fid: "kept" for fid in keep}}
+    return seated, unseated
 
 
 def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOptions | None = None) -> Plan:
@@ -101,22 +168,38 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
     options = options or SolveOptions()
     started = time.monotonic()
     timings: dict[str, float] = {}
-    problem = build_problem(scenario)
+    excluded = dict(options.extra.get("excluded") or {})
+    carried = carry_over(scenario, previous, options.extra.get("unlock")) if previous is not None else None
+    skip = frozenset(excluded) | (carried.departed_households if carried else frozenset())
+    problem = build_problem(scenario, skip, carried.fixed if carried else None)
+    if carried is not None:  # kept households must still have their flight as an option
+        infos = {h.household.id: h for h in problem.households}
+        for hid, fid in list(problem.fixed.households.items()):
+            if fid not in infos[hid].options:
+                del problem.fixed.households[hid]
     timings["problem"] = time.monotonic() - started
     options.report(Progress("problem", elapsed=timings["problem"],
                             message=f"{len(problem.households)} households, {len(problem.flights)} flights"))
-    alloc = allocate(problem, options, started)
+    alloc = allocate(problem, options, started, carried.escorts if carried else None)
     timings["allocation"] = time.monotonic() - started
     flow = solve_flow(problem, test_demand(problem, alloc)) or {}
     bookings = book_slots(problem, alloc, flow)
+    if carried is not None:
+        household_of = {p.case_id: p.household_id for p in scenario.people}
+        bookings = sorted(bookings + kept_bookings(carried, alloc.flight_of, household_of),
+                          key=lambda b: (b.site_id, b.start, b.person_id or "", b.escort_id or ""))
     timings["tests"] = time.monotonic() - started
     options.report(Progress("tests", elapsed=timings["tests"], message=f"{len(bookings)} samples booked"))
     plan = Plan(scenario=ScenarioRef(name=scenario.name, sha256=scenario_digest(scenario)),
                 status=alloc.status, stages=Stages(allocation=alloc.status, tests="optimal"),
                 flights=_flight_plans(problem, alloc), tests=bookings)
+    if carried is not None:
+        for fp in plan.flights:
+            fp.locked = fp.flight_id in problem.fixed.locked
+        plan.tests += [b for fp in carried.departed for b in _tests_of(previous, fp)]
     unseated: dict[str, str] = {}
     if options.seat:
-        plan, unseated = _seat(problem, plan, options)
+        plan, unseated = _seat(problem, plan, options, carried.seats if carried else {})
         for hid in unseated:
             alloc.flight_of.pop(hid, None)
         if unseated:
@@ -124,7 +207,11 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
             plan.tests = [b for b in plan.tests if b.person_id not in gone]
         timings["seating"] = time.monotonic() - started
         options.report(Progress("seating", elapsed=timings["seating"]))
-    plan.unassigned = explain(problem, alloc, unseated, options.extra.get("excluded"))
+    if carried is not None:
+        plan.flights = sorted(plan.flights + [fp.model_copy(update={"locked": True}) for fp in carried.departed],
+                              key=lambda fp: fp.flight_id)
+    plan.unassigned = explain(problem, alloc, unseated, excluded,
+                              carried.departed_households if carried else frozenset())
     value, value_b = level1(problem, alloc)
     bound = alloc.bound if alloc.bound is not None else sum(h.weight for h in problem.households if h.options)
     bound = max(bound, value)

@@ -49,8 +49,9 @@ def site_timezone(site: TestingSite, scenario: Scenario) -> ZoneInfo:
     return ZoneInfo(site.timezone or scenario.timezone)
 
 
-def site_slots(site: TestingSite, scenario: Scenario) -> list[SlotInstance]:
-    """Bookable slots of a site: explicit ones, or generated from its days and hours; none before `as_of`."""
+def site_slots(site: TestingSite, scenario: Scenario, include_past: bool = False) -> list[SlotInstance]:
+    """Bookable slots of a site: explicit ones, or generated from its days and hours, minus closed periods;
+    none before `as_of` unless `include_past` (samples already taken stay valid in a re-plan)."""
     tz = site_timezone(site, scenario)
     out: list[SlotInstance] = []
     if site.slots is not None:
@@ -67,7 +68,11 @@ def site_slots(site: TestingSite, scenario: Scenario) -> list[SlotInstance]:
                 out.append(SlotInstance(site.id, start, start + step, site.capacity_per_slot, day))
                 start += step
             day += timedelta(days=1)
-    return sorted((s for s in out if s.start >= scenario.as_of and s.capacity > 0), key=lambda s: s.start)
+    def open_(s: SlotInstance) -> bool:
+        return not any(s.start < c.end and c.start < s.end for c in site.closed)
+
+    return sorted((s for s in out if (include_past or s.start >= scenario.as_of) and s.capacity > 0 and open_(s)),
+                  key=lambda s: s.start)
 
 
 def all_slots(scenario: Scenario) -> list[SlotInstance]:

@@ -269,7 +269,8 @@ def _allowed(sites: dict, location: str | None, assigned: str | None) -> set[str
 def check_tests(ctx: Context) -> Iterator[Violation]:
     scenario = ctx.scenario
     sites = {s.id: s for s in scenario.testing_sites}
-    schedule = {sid: {(s.start, s.end): s.capacity for s in site_slots(site, scenario)} for sid, site in sites.items()}
+    schedule = {sid: {(s.start, s.end): s.capacity for s in site_slots(site, scenario, include_past=True)}
+                for sid, site in sites.items()}
     needed: dict[str, tuple[Flight, list[tuple[datetime, datetime]], set[str], datetime | None]] = {}
     for fp, flight in ctx.known_flights():
         for pa in fp.passengers:
@@ -330,7 +331,8 @@ def check_test_capacity(ctx: Context) -> Iterator[Violation]:
             continue
         per_slot[(b.site_id, b.start, b.end)] += 1
         per_day[(b.site_id, b.start.astimezone(ZoneInfo(site.timezone or scenario.timezone)).date())] += 1
-    caps = {(sid, s.start, s.end): s.capacity for sid, site in sites.items() for s in site_slots(site, scenario)}
+    caps = {(sid, s.start, s.end): s.capacity for sid, site in sites.items()
+            for s in site_slots(site, scenario, include_past=True)}
     for key, n in sorted(per_slot.items()):
         if key in caps and n > caps[key]:
             yield _v("test_capacity", f"slot {key[0]} {key[1]:%Y-%m-%d %H:%M} has {n} samples, capacity {caps[key]}")
