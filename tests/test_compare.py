@@ -199,3 +199,17 @@ def test_duplicate_names_get_numbered() -> None:
     assert compare([r, r]).columns == ["same", "same #2"]
     with pytest.raises(ValueError):
         compare([])
+
+
+def test_differences_within_the_gap_are_flagged() -> None:
+    name, scenario, plan = solved("base", load_scenario(TWO))
+    loose = plan.model_copy(deep=True)
+    loose.objective.level1_bound = plan.objective.level1_value + 50
+    loose.objective.level1_value = plan.objective.level1_value - 10
+    loose.objective.gap = round(60 / loose.objective.level1_bound, 6)
+    assert "within the solver gap" in describe((name, scenario, plan), ("loose", scenario, loose))
+    far = loose.model_copy(deep=True)
+    far.objective.level1_value = plan.objective.level1_value - 100
+    far.objective.level1_bound = far.objective.level1_value + 50  # 100 lost, at most 50 of it the solver's
+    assert "within the solver gap" not in describe((name, scenario, plan), ("far", scenario, far))
+    assert "within the solver gap" not in describe((name, scenario, plan), (name, scenario, plan))

@@ -465,9 +465,12 @@ def describe(reference: Result, other: Result) -> str:
         effects.append(cleared)
     if kb.tests_by_site_day or ka.tests_by_site_day:
         effects.append(_lab_words(ka.lab_peak_ratio, kb.lab_peak_ratio))
-    worst_gap = max(pa.objective.gap, pb.objective.gap)
-    if worst_gap > 0.005:
-        effects.append(f"solver gap up to {worst_gap:.1%}: small differences may be the solver's")
+    # a difference in priority served smaller than what either solve may still be missing is not evidence
+    slack = max(pa.objective.level1_bound - pa.objective.level1_value,
+                pb.objective.level1_bound - pb.objective.level1_value)
+    if slack > 0 and abs(pb.objective.level1_value - pa.objective.level1_value) <= slack:
+        worst_gap = max(pa.objective.gap, pb.objective.gap)
+        effects.append(f"within the solver gap (up to {worst_gap:.1%}): the variants may be equally good")
     text = head + (": " + ", ".join(causes) if causes else "")
     return text + ("; " + "; ".join(effects) if effects else "")
 
