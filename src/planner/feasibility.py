@@ -169,8 +169,9 @@ def trim_escorts(problem: Problem, alloc: Allocation) -> Allocation:
 def assign_escorts(problem: Problem, alloc: Allocation, prefer: dict[str, list[str]] | None = None) -> Allocation:
     """Give each flight the escorts its households require, preferring `prefer` (the previous plan's).
 
-    Used when a re-plan starts from kept households. Where the pool cannot cover a flight, its lowest-weight
-    households are dropped until it can (they are explained as `capacity.escorts`).
+    Used when a re-plan starts from kept households. Where the pool cannot cover a flight, or the flight's
+    cabin limits are exceeded (e.g. a smaller aircraft), its lowest-weight households are dropped until it
+    fits (they are explained with the check that fails).
     """
     prefer = prefer or {}
     rules = problem.scenario.protocol.escorts
@@ -193,7 +194,9 @@ def assign_escorts(problem: Problem, alloc: Allocation, prefer: dict[str, list[s
                 short = short or len(picked) < need
                 chosen += picked
             on_flight = [h for h, g in out.flight_of.items() if g == fid]
-            if not short or not on_flight:
+            n_esc = len(chosen)
+            over = any(state.usage[fid][j] + n_esc * lim.escort_usage > lim.rhs for j, lim in enumerate(f.limits))
+            if not (short or over) or not on_flight:
                 break
             drop = min(on_flight, key=lambda h: (weight[h], h))
             state.remove(drop)

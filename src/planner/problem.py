@@ -77,6 +77,7 @@ class Fixed:
     households: dict[str, str] = field(default_factory=dict)  # household id -> flight id
     bookings: dict[str, TestBooking] = field(default_factory=dict)  # person id -> kept booking
     locked: set[str] = field(default_factory=set)
+    escorts_departed: dict[str, list[str]] = field(default_factory=dict)  # escort id -> departed flight ids
 
 
 @dataclass
@@ -160,11 +161,16 @@ def build_problem(scenario: Scenario, excluded: frozenset[str] = frozenset(), fi
 
     windows: set[TestWindow] = set()
     flight_infos: list[FlightInfo] = []
+    by_id = {f.id: f for f in scenario.flights}
+    hours = scenario.protocol.escorts.turnaround_hours
     for f in flights:
         ew: dict[str, TestWindow | None] = {}
         for e in sorted(scenario.escorts, key=lambda e: e.id):
             if not escort_can_fly(e, f, scenario):
                 continue
+            gone = [by_id[d] for d in fixed.escorts_departed.get(e.id, []) if d in by_id]
+            if any(escort_conflicts([d, f], hours) for d in gone):
+                continue  # still on the way back from a flight that already left
             w = escort_window(e, f, scenario)
             if w is not None and not has_slot(w):
                 continue

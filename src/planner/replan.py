@@ -48,6 +48,8 @@ def carry_over(scenario: Scenario, previous: Plan, unlock: set[str] | str | None
             continue  # cancelled: its households are free again
         if flight.departure < scenario.as_of:
             departed.append(fp)
+            for e in fp.escorts:
+                fixed.escorts_departed.setdefault(e.escort_id, []).append(fp.flight_id)
             departed_households |= {household_of[pa.person_id] for pa in fp.passengers if pa.person_id in household_of}
             continue
         if fp.locked and not unlock_all and fp.flight_id not in unlocked:
@@ -75,7 +77,8 @@ def kept_bookings(carried: Carried, flight_of: dict[str, str], household_of: dic
     """Kept bookings of people whose household is still on the flight it was kept on."""
     fixed = carried.fixed
     return [b for pid, b in fixed.bookings.items()
-            if flight_of.get(household_of[pid]) == fixed.households.get(household_of[pid])]
+            if flight_of.get(household_of[pid]) is not None
+            and flight_of.get(household_of[pid]) == fixed.households.get(household_of[pid])]
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ class FlightJob:
     time_limit: float
     deterministic: bool
     cpsat: bool = True
+    previous: dict[str, str] = field(default_factory=dict)  # person or escort id -> seat in the previous plan
 
 
 @dataclass
@@ -895,10 +896,34 @@ def improve(
 # ---------------------------------------------------------------- one flight, and all flights in parallel
 
 
+def _around_previous(job: FlightJob, problem: Problem) -> FlightResult | None:
+    """Re-plan seating (DESIGN §5.4): everyone who had a seat keeps it, newcomers are placed around them by
+    CP-SAT; None when that does not seat everyone within the rules (the flight is then seated afresh)."""
+    keep = {u: s for u, s in job.previous.items() if u in problem.units and s in problem.allowed.get(u, ())}
+    if len(set(keep.values())) != len(keep):
+        return None
+    taken = set(keep.values())
+    cand = {u: [s for s in problem.allowed[u] if s not in taken] for u in problem.units if u not in keep}
+    seats: dict[str, str] | None = {}
+    if cand:
+        seats, _ = submodel(problem, keep, cand, {}, max(job.time_limit, 0.5), job.deterministic)
+    if seats is None:
+        return None
+    merged = {**keep, **seats}
+    if len(merged) != len(problem.units) or check(problem, merged):
+        return None
+    cost = evaluate(problem, merged)
+    return FlightResult(job.flight_id, merged, [], "kept", cost, cost)
+
+
 def seat_flight(job: FlightJob) -> FlightResult:
     """Seat one flight: greedy, then CP-SAT within the time limit; the better valid assignment wins."""
     cabin = Cabin(job)
     problem = Problem(job, cabin)
+    if job.previous:
+        kept = _around_previous(job, problem)
+        if kept is not None:
+            return kept
     greedy = Greedy(problem).run()
     best, status = greedy, "greedy"
     best_cost = greedy_cost = evaluate(problem, greedy)
@@ -937,7 +962,8 @@ def flight_job(
 
 
 def seat_plan(
-    scenario: Scenario, plan: Plan, *, time_limit: float, processes: int, deterministic: bool, cpsat: bool = True
+    scenario: Scenario, plan: Plan, *, time_limit: float, processes: int, deterministic: bool, cpsat: bool = True,
+    previous: Plan | None = None,
 ) -> SeatingOutcome:
     """Seat every flight of `plan` in parallel processes; households that do not fit are removed and listed.
 
@@ -945,6 +971,11 @@ def seat_plan(
     `serves`. Flights are merged by flight id, so the outcome does not depend on which process ran first.
     """
     known = {f.id for f in scenario.flights}
+    before: dict[str, dict[str, str]] = {}
+    for fp in previous.flights if previous is not None else []:
+        seats = {p.person_id: p.seat for p in fp.passengers if p.seat}
+        seats.update({e.escort_id: e.seat for e in fp.escorts if e.seat})
+        before[fp.flight_id] = seats
     jobs = []
     for fp in sorted(plan.flights, key=lambda f: f.flight_id):
         if fp.flight_id in known and (fp.passengers or fp.escorts):
@@ -957,6 +988,7 @@ def seat_plan(
                     cpsat=cpsat,
                 )
             )
+            jobs[-1].previous = before.get(fp.flight_id, {})
     results: dict[str, FlightResult] = {}
     workers = max(1, min(processes, len(jobs), os.cpu_count() or 1))
     if workers <= 1:

@@ -106,16 +106,17 @@ def _tests_of(plan: Plan, fp: FlightPlan) -> list:
             if b.person_id in people or (b.escort_id in escorts and b.flight_id in (None, fp.flight_id))]
 
 
-def _shrunk_flights(problem: Problem, plan: Plan, previous: dict[str, FlightPlan], done: dict[str, FlightPlan]
-                    ) -> dict[str, FlightPlan]:
-    """Flights that only lost people since the previous plan keep everyone else's seat when that still keeps
-    every seating rule (checked by the independent rule checker), so nobody is reshuffled."""
+def _kept_seating(problem: Problem, plan: Plan, previous: dict[str, FlightPlan]) -> dict[str, FlightPlan]:
+    """Flights that are unchanged or only lost people since the previous plan keep everyone's seat when that
+    still keeps every seating rule (checked by the independent rule checker, so an aircraft change or a
+    broken pairing re-seats the flight), so nobody is reshuffled."""
     from planner.seating_rules import seating_violations
+    from planner.validate import Context, check_capacity
 
     out = {}
     for fp in plan.flights:
         old = previous.get(fp.flight_id)
-        if fp.flight_id in done or old is None or not fp.passengers:
+        if old is None or not fp.passengers:
             continue
         seat_of = {pa.person_id: pa for pa in old.passengers}
         escort_seat = {e.escort_id: e.seat for e in old.escorts}
@@ -128,7 +129,8 @@ def _shrunk_flights(problem: Problem, plan: Plan, previous: dict[str, FlightPlan
             "passengers": [pa.model_copy(update={"seat": seat_of[pa.person_id].seat}) for pa in fp.passengers],
             "escorts": [e.model_copy(update={"seat": escort_seat[e.escort_id]}) for e in fp.escorts]})
         probe = plan.model_copy(update={"flights": [kept], "stages": Stages(seating={kept.flight_id: "kept"})})
-        if not seating_violations(problem.scenario, probe):
+        if not seating_violations(problem.scenario, probe) and not any(
+                check_capacity(Context.build(problem.scenario, probe))):
             out[fp.flight_id] = kept
     return out
 
@@ -143,16 +145,11 @@ def _seat(problem: Problem, plan: Plan, options: SolveOptions, previous: dict[st
         from planner.seating import seat_plan
     except ModuleNotFoundError:  # seating not installed in this build: seats stay unset, stage absent
         return plan, {}
-    def same(fp: FlightPlan, old: FlightPlan | None) -> bool:
-        return old is not None and all(pa.seat or pa.lap_of for pa in old.passengers) and \
-            {(p.person_id, p.lap_of) for p in fp.passengers} == {(p.person_id, p.lap_of) for p in old.passengers} \
-            and {e.escort_id for e in fp.escorts} == {e.escort_id for e in old.escorts}
-
-    keep = {fp.flight_id: previous[fp.flight_id] for fp in plan.flights if same(fp, previous.get(fp.flight_id))}
-    keep.update(_shrunk_flights(problem, plan, previous, keep))
+    keep = _kept_seating(problem, plan, previous)
     todo = plan.model_copy(update={"flights": [fp for fp in plan.flights if fp.flight_id not in keep]})
+    prior = Plan(scenario=plan.scenario, flights=list(previous.values())) if previous else None
     outcome = seat_plan(problem.scenario, todo, time_limit=options.seating_time_limit,
-                        processes=options.seating_processes, deterministic=options.deterministic)
+                        processes=options.seating_processes, deterministic=options.deterministic, previous=prior)
     unseated = {hid: fid for fid, hids in outcome.unplaced.items() for hid in hids}
     seated = outcome.plan
     merged = {fp.flight_id: fp for fp in seated.flights}
