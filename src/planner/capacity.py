@@ -57,12 +57,23 @@ def seat_map_of(scenario: Scenario, flight: Flight) -> SeatMap:
 
 def unusable_seats(scenario: Scenario, flight: Flight) -> set[str]:
     """Seats nobody may take: operator-blocked (type or flight) and the rear isolation rows under COVID-19."""
-    sm = seat_map_of(scenario, flight)
-    blocked = {s.id for s in sm.seats if s.blocked} | set(flight.blocked_seats)
-    if scenario.protocol.covid:
-        rows = set(isolation_rows(sm, scenario.protocol.seating.isolation_rows_rear))
-        blocked |= {s.id for s in sm.seats if s.row in rows}
-    return blocked
+    rear = scenario.protocol.seating.isolation_rows_rear if scenario.protocol.covid else 0
+    return set(_unusable(_key(scenario, flight), tuple(flight.blocked_seats), rear))
+
+
+@cache
+def _unusable(spec: str, flight_blocked: tuple[str, ...], rear: int) -> frozenset[str]:
+    sm = _map(spec)
+    blocked = {s.id for s in sm.seats if s.blocked} | set(flight_blocked)
+    rows = set(isolation_rows(sm, rear))
+    return frozenset(blocked | {s.id for s in sm.seats if s.row in rows})
+
+
+@cache
+def _zone_extra(spec: str, flight_blocked: tuple[str, ...], rear: int) -> int:
+    """Seats a stretcher case blocks beyond its own: the rest of the usable stretcher zone."""
+    zone = set(_map(spec).stretcher_zone) - _unusable(spec, flight_blocked, rear)
+    return max(0, len(zone) - 1)
 
 
 def _relations(scenario: Scenario) -> tuple[str, ...]:
@@ -194,7 +205,8 @@ def household_usage(scenario: Scenario, flight: Flight, household: Household) ->
     seated = [p for p in household.members if p.case_id not in laps]
     carriers = set(laps.values())
     barred_people = [p for p in seated if exit_barred(p, household, on, rules, p.case_id in carriers)]
-    free_adults = sum(1 for p in seated if p not in barred_people and age_years(p.date_of_birth, on) >= 18)
+    barred_ids = {p.case_id for p in barred_people}
+    free_adults = sum(1 for p in seated if p.case_id not in barred_ids and age_years(p.date_of_birth, on) >= 18)
     wheelchairs = sum(1 for p in seated if p.mobility in WHEELCHAIR_AISLE)
     # who must sit next to a barred passenger is out of the exit rows too: the escort of each medical case or
     # unaccompanied child (counted per case, a bound), and a wheelchair user's companion
@@ -202,9 +214,8 @@ def household_usage(scenario: Scenario, flight: Flight, household: Household) ->
     barred = len(barred_people) + escorted + min(free_adults, wheelchairs)
     wheel = sum(1 for p in seated if p.mobility in WHEELCHAIR_AISLE)
     stretchers = sum(1 for p in seated if p.mobility == "STCR")
-    sm = seat_map_of(scenario, flight)
-    zone = set(sm.stretcher_zone) - unusable_seats(scenario, flight)
-    seats = len(seated) + (max(0, len(zone) - 1) if stretchers else 0)
+    rear = rules.isolation_rows_rear if scenario.protocol.covid else 0
+    seats = len(seated) + (_zone_extra(_key(scenario, flight), tuple(flight.blocked_seats), rear) if stretchers else 0)
     special = len(laps) + sum(1 for p in seated if is_special_category(p, household, on, False))
     able = sum(1 for p in seated if is_able_bodied_adult(p, household, on, p.case_id in carriers))
     usage = [seats, barred, len(laps), wheel, stretchers, special - able]

@@ -163,6 +163,42 @@ def cmd_replan(args: argparse.Namespace) -> int:
     return 1 if violations else 0
 
 
+def _write_tables(table, args: argparse.Namespace) -> None:
+    if args.csv:
+        Path(args.csv).write_text(table.to_csv(), encoding="utf-8")
+    if args.json:
+        Path(args.json).write_text(json.dumps(table.to_json(), indent=2), encoding="utf-8")
+    print(table.to_text(), end="")
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from planner.compare import compare_paths
+
+    try:
+        table = compare_paths(args.inputs, time_limit=args.time_limit, processes=args.processes,
+                              seat=not args.no_seating)
+    except ScenarioInputError as exc:
+        for issue in exc.issues:
+            print(f"  {issue}", file=sys.stderr)
+        return 2
+    _write_tables(table, args)
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from planner.sweep import run_sweep
+
+    try:
+        table = run_sweep(args.spec, time_limit=args.time_limit, processes=args.processes,
+                          deterministic=args.deterministic)
+    except ScenarioInputError as exc:
+        for issue in exc.issues:
+            print(f"  {issue}", file=sys.stderr)
+        return 2
+    _write_tables(table, args)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="charterplan", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -202,6 +238,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-seating", action="store_true")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_replan)
+
+    p = sub.add_parser("compare", help="solve variants or scenarios in parallel and compare their KPIs")
+    p.add_argument("inputs", nargs="+",
+                   help="variant YAML, scenario folder, or PLAN.json@SCENARIO_DIR; the first is the reference")
+    p.add_argument("--time-limit", type=float, default=30.0, help="allocation seconds per input")
+    p.add_argument("--processes", type=int, default=2)
+    p.add_argument("--no-seating", action="store_true")
+    p.add_argument("--csv", help="also write the table as CSV")
+    p.add_argument("--json", help="also write the table as JSON")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("sweep", help="evaluate a parameter grid (charterplan.sweep/1) into one table")
+    p.add_argument("spec")
+    p.add_argument("--time-limit", type=float, default=120.0, help="seconds for the whole sweep")
+    p.add_argument("--processes", type=int, default=2)
+    p.add_argument("--deterministic", action="store_true")
+    p.add_argument("--csv")
+    p.add_argument("--json")
+    p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("schema", help="print the JSON Schemas of the file formats")
     p.add_argument("which", nargs="?", default="all", choices=["all", "scenario", "person", "plan"])

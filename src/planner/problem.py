@@ -190,12 +190,16 @@ def build_problem(scenario: Scenario, excluded: frozenset[str] = frozenset(), fi
         serving = [f for f in flights if serves(f, hh.destination)]
         if not serving:
             no_dest[hh.id] = reason("flight.no_destination", destination=hh.destination)
+        by_day: dict[date, dict[str, Reason]] = {}  # gates depend on the flight only through its date
+        usages: dict[tuple, tuple[int, ...]] = {}  # cabin usage: through its date and cabin
         for f in serving:
-            failed = household_failure(hh, f, scenario)
+            on = departure_date(f, scenario)
+            if on not in by_day:
+                by_day[on] = household_failure(hh, f, scenario)
+            failed = {pid: r.model_copy(update={"flight_id": f.id}) for pid, r in by_day[on].items()}
             if failed:
                 info.blocked[f.id] = failed
                 continue
-            on = departure_date(f, scenario)
             laps = lap_pairs(hh, on, scenario)
             tests: Counter[TestWindow] = Counter()
             missing: dict[str, Reason] = {}
@@ -217,9 +221,12 @@ def build_problem(scenario: Scenario, excluded: frozenset[str] = frozenset(), fi
                 info.blocked[f.id] = missing
                 continue
             windows.update(tests)
+            usage_key = (on, f.aircraft, tuple(f.blocked_seats))
+            if usage_key not in usages:
+                usages[usage_key] = household_usage(scenario, f, hh)
             info.options[f.id] = Option(
                 flight_id=f.id,
-                usage=household_usage(scenario, f, hh),
+                usage=usages[usage_key],
                 passengers=hh.size,
                 medical=sum(is_medical_case(p, hh, on) for p in hh.members),
                 uasc=sum(p.unaccompanied_minor for p in hh.members),
