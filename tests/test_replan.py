@@ -3,8 +3,8 @@
 from datetime import date
 
 import pytest
-from builders import flight, person, scenario, site
 
+from builders import flight, person, scenario, site
 from planner import SolveOptions, solve, validate
 from planner.events import EventsFile, apply_events
 from planner.loading import ScenarioInputError
@@ -43,7 +43,7 @@ def _flight_of(plan):
 
 
 def test_base_fills_both_flights(base):
-    s, plan = base
+    _s, plan = base
     # 2 × (36 seats − 6 isolation) − 2 escorts = 58 seats for 59 people
     assert len(_flight_of(plan)) == 58
 
@@ -89,7 +89,7 @@ def test_new_registration_waits_or_fills(base):
 
 def test_flight_delay_forces_retests_not_moves(base):
     s, plan = base
-    _, new, changes = _replan(s, plan, [{"type": "flight_delayed", "flight_id": "F1", "hours": 30}])
+    _, _new, changes = _replan(s, plan, [{"type": "flight_delayed", "flight_id": "F1", "hours": 30}])
     kinds = {c.kind for c in changes}
     assert "moved_flight" not in kinds and "dropped" not in kinds
     assert "retest" in kinds  # samples taken for the old time are too early for the new one
@@ -118,7 +118,7 @@ def test_lab_slots_cancelled_keeps_valid_samples(base):
     s, plan = base
     booked = {b.start for b in plan.tests if b.flight_id == "F2"}
     first = min(booked)
-    _, new, changes = _replan(s, plan, [{"type": "lab_slots_cancelled", "site_id": "LAB", "start": first.isoformat(),
+    _, _new, changes = _replan(s, plan, [{"type": "lab_slots_cancelled", "site_id": "LAB", "start": first.isoformat(),
                                          "end": (first.replace(minute=59)).isoformat()}])
     assert [c for c in changes if c.kind in ("dropped", "moved_flight")] == []
     retested = {c.person_id for c in changes if c.kind == "retest"}
@@ -140,7 +140,6 @@ def test_locked_flights_take_nobody_new(base):
 
 def test_departed_flights_stay_as_they_were(base):
     s, plan = base
-    _, new, changes = _replan(s, plan, [{"type": "positive_test", "case_id": "W1", "date": "2021-11-30"}])
     s2 = s.model_copy(deep=True)
     s2.as_of = s.flights[0].departure.replace(hour=12)  # F1 has left
     new = solve(s2, previous=plan, options=SolveOptions(**OPTS))

@@ -160,7 +160,7 @@ def build_model(problem: Problem) -> AllocationModel:
     return m
 
 
-def _hint_values(m: AllocationModel, problem: Problem, alloc: Allocation) -> dict[int, int]:
+def hint_values(m: AllocationModel, problem: Problem, alloc: Allocation) -> dict[int, int]:
     class_of = {h.household.id: c for c, members in enumerate(m.classes) for h in members}
     values: dict[int, int] = defaultdict(int)
     for hid, fid in alloc.flight_of.items():
@@ -174,7 +174,7 @@ def _hint_values(m: AllocationModel, problem: Problem, alloc: Allocation) -> dic
     return values
 
 
-def _extract(m: AllocationModel, value: dict[int, int] | list[int], problem: Problem) -> Allocation:
+def extract(m: AllocationModel, value: dict[int, int] | list[int], problem: Problem) -> Allocation:
     """Households per class and flight back to named households; kept households stay where they were."""
     alloc = Allocation()
     order = [f.flight.id for f in problem.flights]
@@ -216,7 +216,7 @@ class _Watch(cp_model.CpSolverSolutionCallback):
             self.options.report(Progress(self.stage, value, bound, gap, now - self.started))
 
 
-def _cp_run(model: cp_model.CpModel, seconds: float, options: SolveOptions, stage: str, started: float
+def run_cp(model: cp_model.CpModel, seconds: float, options: SolveOptions, stage: str, started: float
             ) -> tuple[cp_model.CpSolver, int]:
     solver = cp_model.CpSolver()
     params = solver.parameters
@@ -268,7 +268,7 @@ def _lp_relaxation(m: AllocationModel) -> tuple[list[float], int]:
     return [v.solution_value() for v in xs], int(objective.Value() + 1e-6)
 
 
-def _cp_model(m: AllocationModel) -> cp_model.CpModel:
+def cp_base_model(m: AllocationModel) -> cp_model.CpModel:
     """The CP-SAT model of `m`, without objective; stages clone it (variable i is proto index i)."""
     model = cp_model.CpModel()
     xs = [model.new_int_var(0, u, name) for u, name in zip(m.upper, m.names, strict=True)]
@@ -286,7 +286,7 @@ def _cp_model(m: AllocationModel) -> cp_model.CpModel:
     return model
 
 
-def _stage(base: cp_model.CpModel, m: AllocationModel, start: list[int] | None, upper: list[int] | None = None
+def stage_model(base: cp_model.CpModel, m: AllocationModel, start: list[int] | None, upper: list[int] | None = None
            ) -> tuple[cp_model.CpModel, list[cp_model.IntVar]]:
     model = base.clone()
     xs = [model.get_int_var_from_proto_index(i) for i in range(len(m.upper))]
@@ -299,7 +299,7 @@ def _stage(base: cp_model.CpModel, m: AllocationModel, start: list[int] | None, 
     return model, xs
 
 
-def _weighted(xs: list[cp_model.IntVar], terms: Terms) -> cp_model.LinearExpr:
+def weighted(xs: list[cp_model.IntVar], terms: Terms) -> cp_model.LinearExpr:
     return cp_model.LinearExpr.weighted_sum([xs[v] for _, v in terms], [c for c, _ in terms])
 
 
@@ -311,8 +311,8 @@ def _cpsat(m: AllocationModel, problem: Problem, options: SolveOptions, hint: Al
     deadline = time.monotonic() + budget
     lp, lp_bound = _lp_relaxation(m)
     options.report(Progress("allocation-lp", None, lp_bound, None, time.monotonic() - started, "LP relaxation"))
-    base = _cp_model(m)
-    values = _hint_values(m, problem, hint)
+    base = cp_base_model(m)
+    values = hint_values(m, problem, hint)
     best = [values.get(i, 0) for i in range(len(m.upper))]
     best_a = sum(c * best[v] for c, v in m.level_a)
     bound = lp_bound
@@ -323,9 +323,9 @@ def _cpsat(m: AllocationModel, problem: Problem, options: SolveOptions, hint: Al
 
     def improve(upper: list[int] | None, seconds: float, stage: str) -> None:
         nonlocal best, best_a, bound, optimal
-        model, xs = _stage(base, m, None if upper is not None else best, upper)
-        model.maximize(_weighted(xs, m.level_a))
-        solver, status = _cp_run(model, seconds, options, stage, started)
+        model, xs = stage_model(base, m, None if upper is not None else best, upper)
+        model.maximize(weighted(xs, m.level_a))
+        solver, status = run_cp(model, seconds, options, stage, started)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return
         if round(solver.objective_value) >= best_a:
@@ -336,7 +336,7 @@ def _cpsat(m: AllocationModel, problem: Problem, options: SolveOptions, hint: Al
 
     def adopt(alloc: Allocation) -> None:
         nonlocal best, best_a
-        values = _hint_values(m, problem, alloc)
+        values = hint_values(m, problem, alloc)
         candidate = [values.get(i, 0) for i in range(len(m.upper))]
         value = sum(c * candidate[v] for c, v in m.level_a)
         if value >= best_a:
@@ -349,21 +349,21 @@ def _cpsat(m: AllocationModel, problem: Problem, options: SolveOptions, hint: Al
     upper = [min(u, int(-(-lp[i] // 1) + 1e-9)) if i in x_ids else u for i, u in enumerate(m.upper)]
     if best_a < bound and not options.stopped():
         improve(upper, left(0.35), "allocation-rins")
-        adopt(top_up(problem, trim_escorts(problem, _extract(m, best, problem))))
+        adopt(top_up(problem, trim_escorts(problem, extract(m, best, problem))))
     if best_a < bound and not options.stopped():
         improve(None, left(0.45), "allocation")
-    result = _extract(m, best, problem)
+    result = extract(m, best, problem)
     result.bound = bound
     result.status = "stopped" if options.stopped() else ("optimal" if optimal or best_a >= bound else "feasible")
     if options.stopped():
         return result
     # 3) level 1b with level 1a fixed
-    model, xs = _stage(base, m, best)
-    model.add(_weighted(xs, m.level_a) >= best_a)
-    model.minimize(_weighted(xs, m.level_b))
-    solver, status = _cp_run(model, left(1.0), options, "allocation-1b", started)
+    model, xs = stage_model(base, m, best)
+    model.add(weighted(xs, m.level_a) >= best_a)
+    model.minimize(weighted(xs, m.level_b))
+    solver, status = run_cp(model, left(1.0), options, "allocation-1b", started)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        second = _extract(m, [solver.value(v) for v in xs], problem)
+        second = extract(m, [solver.value(v) for v in xs], problem)
         second.bound, second.status = bound, result.status
         return second
     return result
@@ -386,7 +386,7 @@ def _mip(m: AllocationModel, problem: Problem, options: SolveOptions, hint: Allo
             row.SetCoefficient(xs[v], c)
     for u, v in m.at_most_one:
         solver.Add(xs[u] + xs[v] <= 1)
-    values = _hint_values(m, problem, hint)
+    values = hint_values(m, problem, hint)
     solver.SetHint(xs, [values.get(i, 0) for i in range(len(xs))])
     objective = solver.Objective()
     for c, v in m.level_a:
@@ -399,7 +399,7 @@ def _mip(m: AllocationModel, problem: Problem, options: SolveOptions, hint: Allo
         return hint
     best_a = round(objective.Value())
     bound = int(objective.BestBound() + 1e-6)
-    result = _extract(m, [v.solution_value() for v in xs], problem)
+    result = extract(m, [v.solution_value() for v in xs], problem)
     result.bound, result.status = bound, ("optimal" if status == pywraplp.Solver.OPTIMAL else "feasible")
     options.report(Progress("allocation", best_a, bound, (bound - best_a) / bound if bound else 0.0,
                             time.monotonic() - started, engine))

@@ -199,6 +199,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fleet(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from planner.fleet import size_fleet
+
+    scenario = _load(args.scenario)
+    by = date.fromisoformat(args.by) if args.by else None
+    result = size_fleet(scenario, by=by, minimise=args.minimise,
+                        options=SolveOptions(time_limit=args.time_limit, on_progress=None if args.quiet else _progress))
+    print(result.to_text(), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="charterplan", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -257,6 +270,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv")
     p.add_argument("--json")
     p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("fleet", help="fewest (or cheapest) optional charters that move everyone eligible by a date")
+    p.add_argument("scenario")
+    p.add_argument("--by", help="last departure date (YYYY-MM-DD); default: all flights")
+    p.add_argument("--minimise", choices=["count", "cost"], default="count")
+    p.add_argument("--time-limit", type=float, default=30.0)
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_fleet)
 
     p = sub.add_parser("schema", help="print the JSON Schemas of the file formats")
     p.add_argument("which", nargs="?", default="all", choices=["all", "scenario", "person", "plan"])
