@@ -7,12 +7,12 @@ import random
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.test_seating_rules import base
 
 from planner.scenario import AircraftType, Escort
 from planner.seating import Cabin, Problem, evaluate, flight_job, seat_flight, seat_plan
 from planner.seating_rules import flight_facts, seating_violations
 from planner.seating_synth import person, plan_for, random_households, scenario_with
+from test_seating_rules import base
 
 SMALL = AircraftType(type="S-4x4", rows={"first": 1, "last": 3}, layout="AB CD", exit_rows=[2])
 ROW33 = AircraftType(type="R-3x6", rows={"first": 1, "last": 4}, layout="ABC DEF")

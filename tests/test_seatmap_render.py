@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from tests.test_seating_rules import base
-
 from planner.seating import seat_plan
 from planner.seatmap_render import household_code, render_svg, render_text
+from test_seating_rules import base
 
 
 def seated_fixture():

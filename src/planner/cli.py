@@ -1,11 +1,11 @@
-"""The `charterplan` command: solve, validate, generate, schema, seatmap, serve, users."""
+"""The `charterplan` command: plan, validate, re-plan, compare and size charter operations."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from planner.loading import ScenarioInputError, load_scenario
@@ -212,9 +212,12 @@ def cmd_fleet(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(extend: Callable[[argparse._SubParsersAction], None] | None = None) -> argparse.ArgumentParser:
+    """The command's parser; `extend` adds subcommands of other packages (the service's serve and users)."""
     parser = argparse.ArgumentParser(prog="charterplan", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
+    if extend is not None:
+        extend(sub)
 
     p = sub.add_parser("solve", help="plan a scenario folder and print a summary")
     p.add_argument("scenario", help="scenario folder (scenario.yaml + people file)")

@@ -1,0 +1,1 @@
+"""The `charterplan` command: the planner's subcommands plus the service's (serve, users)."""
