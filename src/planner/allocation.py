@@ -246,13 +246,16 @@ def run_cp(model: cp_model.CpModel, seconds: float, options: SolveOptions, stage
     return solver, status
 
 
-def _lp_relaxation(m: AllocationModel) -> tuple[list[float], int]:
-    """Solve the LP relaxation with GLOP: a valid bound for level 1a and a guide for rounding."""
+def _linear_solver(m: AllocationModel, engine: str, integer: bool) -> tuple[object, list, object]:
+    """`m` in OR-Tools' linear solver wrapper (GLOP for the LP, SCIP/HiGHS for the MIP), maximising 1a."""
     from ortools.linear_solver import pywraplp
 
-    solver = pywraplp.Solver.CreateSolver("GLOP")
+    solver = pywraplp.Solver.CreateSolver(engine)
+    if solver is None:
+        raise ValueError(f"linear solver {engine} is not available")
     inf = solver.infinity()
-    xs = [solver.NumVar(0, ub, name) for ub, name in zip(m.upper, m.names, strict=True)]
+    var = solver.IntVar if integer else solver.NumVar
+    xs = [var(0, ub, name) for ub, name in zip(m.upper, m.names, strict=True)]
     for terms, lo, hi in m.rows:
         row = solver.RowConstraint(-inf if lo is None else lo, inf if hi is None else hi)
         for c, v in terms:
@@ -263,6 +266,14 @@ def _lp_relaxation(m: AllocationModel) -> tuple[list[float], int]:
     for c, v in m.level_a:
         objective.SetCoefficient(xs[v], c)
     objective.SetMaximization()
+    return solver, xs, objective
+
+
+def _lp_relaxation(m: AllocationModel) -> tuple[list[float], int]:
+    """Solve the LP relaxation with GLOP: a valid bound for level 1a and a guide for the neighbourhood."""
+    from ortools.linear_solver import pywraplp
+
+    solver, xs, objective = _linear_solver(m, "GLOP", integer=False)
     if solver.Solve() != pywraplp.Solver.OPTIMAL:
         return [0.0] * len(xs), sum(c * m.upper[v] for c, v in m.level_a)
     return [v.solution_value() for v in xs], int(objective.Value() + 1e-6)
@@ -375,23 +386,9 @@ def _mip(m: AllocationModel, problem: Problem, options: SolveOptions, hint: Allo
          engine: str) -> Allocation:
     from ortools.linear_solver import pywraplp
 
-    solver = pywraplp.Solver.CreateSolver(engine)
-    if solver is None:
-        raise ValueError(f"MIP engine {engine} is not available")
-    inf = solver.infinity()
-    xs = [solver.IntVar(0, ub, name) for ub, name in zip(m.upper, m.names, strict=True)]
-    for terms, lo, hi in m.rows:
-        row = solver.RowConstraint(-inf if lo is None else lo, inf if hi is None else hi)
-        for c, v in terms:
-            row.SetCoefficient(xs[v], c)
-    for u, v in m.at_most_one:
-        solver.Add(xs[u] + xs[v] <= 1)
+    solver, xs, objective = _linear_solver(m, engine, integer=True)
     values = hint_values(m, problem, hint)
     solver.SetHint(xs, [values.get(i, 0) for i in range(len(xs))])
-    objective = solver.Objective()
-    for c, v in m.level_a:
-        objective.SetCoefficient(xs[v], c)
-    objective.SetMaximization()
     solver.SetTimeLimit(int(options.time_limit * 800))
     solver.SetNumThreads(max(1, options.workers))
     status = solver.Solve()

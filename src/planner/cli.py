@@ -48,14 +48,19 @@ def summary(plan: Plan) -> str:
     return "\n".join(lines)
 
 
+def _input_errors(exc: ScenarioInputError) -> int:
+    print(f"{len(exc.issues)} input error(s)", file=sys.stderr)
+    for issue in exc.issues:
+        print(f"  {issue}", file=sys.stderr)
+    return 2
+
+
 def _load(path: str):
     try:
         return load_scenario(path)
     except ScenarioInputError as exc:
-        print(f"{path}: {len(exc.issues)} input error(s)", file=sys.stderr)
-        for issue in exc.issues:
-            print(f"  {issue}", file=sys.stderr)
-        raise SystemExit(2) from None
+        print(f"{path}:", file=sys.stderr)
+        raise SystemExit(_input_errors(exc)) from None
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
@@ -142,9 +147,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
     try:
         updated = apply_events(scenario, load_events(args.events), Path(args.events).name)
     except ScenarioInputError as exc:
-        for issue in exc.issues:
-            print(f"  {issue}", file=sys.stderr)
-        return 2
+        return _input_errors(exc)
     previous = Plan.model_validate_json(Path(args.plan).read_text(encoding="utf-8"))
     unlock: set[str] | str | None = "all" if args.unlock == ["all"] else set(args.unlock or []) or None
     options = SolveOptions(time_limit=args.time_limit, deterministic=args.deterministic, seat=not args.no_seating,
@@ -178,9 +181,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         table = compare_paths(args.inputs, time_limit=args.time_limit, processes=args.processes,
                               seat=not args.no_seating)
     except ScenarioInputError as exc:
-        for issue in exc.issues:
-            print(f"  {issue}", file=sys.stderr)
-        return 2
+        return _input_errors(exc)
     _write_tables(table, args)
     return 0
 
@@ -192,9 +193,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         table = run_sweep(args.spec, time_limit=args.time_limit, processes=args.processes,
                           deterministic=args.deterministic)
     except ScenarioInputError as exc:
-        for issue in exc.issues:
-            print(f"  {issue}", file=sys.stderr)
-        return 2
+        return _input_errors(exc)
     _write_tables(table, args)
     return 0
 
