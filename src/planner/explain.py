@@ -15,7 +15,8 @@ from planner.reasons import ORDER, reason
 
 
 def explain(problem: Problem, alloc: Allocation, unseated: dict[str, str] | None = None,
-            excluded: dict[str, str] | None = None, departed: frozenset[str] = frozenset()) -> list[Unassigned]:
+            excluded: dict[str, str] | None = None, departed: frozenset[str] = frozenset(),
+            pin_conflicts: dict[str, Reason] | None = None) -> list[Unassigned]:
     """Unassigned entries, with reasons, for every person whose household is not on a flight.
 
     `unseated` maps household id to the flight seating could not place it on; `excluded` maps household id
@@ -30,7 +31,8 @@ def explain(problem: Problem, alloc: Allocation, unseated: dict[str, str] | None
         hh = info.household
         if hh.id in alloc.flight_of or hh.id in departed:
             continue
-        per_member: dict[str, list[Reason]] = {p.case_id: [] for p in hh.members}
+        conflict = (pin_conflicts or {}).get(hh.id)
+        per_member: dict[str, list[Reason]] = {p.case_id: [conflict] if conflict else [] for p in hh.members}
         if hh.id in excluded:
             for reasons in per_member.values():
                 reasons.append(reason("variant.excluded", detail=f" ({excluded[hh.id]})"))
@@ -46,6 +48,8 @@ def explain(problem: Problem, alloc: Allocation, unseated: dict[str, str] | None
                     for pid, r in info.blocked[fid].items():
                         per_member[pid].append(r)
                     continue
+                if fid not in info.options:
+                    continue  # held by a conflicting pin: its reason is already given
                 if unseated.get(hh.id) == fid:
                     found = reason("seating.no_fit", fid)
                 else:

@@ -17,6 +17,7 @@ from planner.feasibility import complete, top_up, trim_escorts
 from planner.greedy import Allocation, greedy_allocation
 from planner.kpis import compute_kpis
 from planner.options import Progress, SolveOptions
+from planner.pins import apply_pins, parse_pins, seat_pins, unkept
 from planner.plan import EscortOnBoard, FlightPlan, Objective, Passenger, Plan, ScenarioRef, Stages
 from planner.problem import Problem, build_problem
 from planner.replan import carry_over, kept_bookings
@@ -174,10 +175,14 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
         for hid, fid in list(problem.fixed.households.items()):
             if fid not in infos[hid].options:
                 del problem.fixed.households[hid]
+    pins = parse_pins(options.extra.get("pins"))
+    conflicts = apply_pins(problem, pins)
     timings["problem"] = time.monotonic() - started
     options.report(Progress("problem", elapsed=timings["problem"],
                             message=f"{len(problem.households)} households, {len(problem.flights)} flights"))
-    alloc = allocate(problem, options, started, carried.escorts if carried else None)
+    starts_fixed = carried is not None or bool(problem.fixed.households)
+    alloc = allocate(problem, options, started, (carried.escorts if carried else {}) if starts_fixed else None)
+    conflicts.update(unkept(problem, pins, alloc.flight_of))
     timings["allocation"] = time.monotonic() - started
     flow = solve_flow(problem, test_demand(problem, alloc)) or {}
     bookings = book_slots(problem, alloc, flow)
@@ -196,7 +201,7 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
         plan.tests += [b for fp in carried.departed for b in _tests_of(previous, fp)]
     unseated: dict[str, str] = {}
     if options.seat:
-        plan, unseated = _seat(problem, plan, options, carried.seats if carried else {})
+        plan, unseated = _seat(problem, plan, options, seat_pins(pins, carried.seats if carried else {}))
         for hid in unseated:
             alloc.flight_of.pop(hid, None)
         if unseated:
@@ -208,7 +213,7 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
         plan.flights = sorted(plan.flights + [fp.model_copy(update={"locked": True}) for fp in carried.departed],
                               key=lambda fp: fp.flight_id)
     plan.unassigned = explain(problem, alloc, unseated, excluded,
-                              carried.departed_households if carried else frozenset())
+                              carried.departed_households if carried else frozenset(), conflicts)
     value, value_b = level1(problem, alloc)
     bound = alloc.bound if alloc.bound is not None else sum(h.weight for h in problem.households if h.options)
     bound = max(bound, value)

@@ -1,0 +1,79 @@
+"""Pins (DESIGN §5.4): an officer holds a person, and so their whole household, on a flight (and optionally a
+seat) that the next solve keeps; a pin that breaks a rule is not applied and the household gets
+`pin.conflict` with the rule it would break."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from planner.plan import FlightPlan, Passenger, Reason
+from planner.problem import Problem
+from planner.reasons import reason
+
+
+@dataclass(frozen=True)
+class Pin:
+    case_id: str
+    flight_id: str
+    seat: str | None = None
+
+
+def parse_pins(raw: list[dict[str, Any]] | None) -> list[Pin]:
+    return [Pin(p["case_id"], p["flight_id"], p.get("seat")) for p in raw or []]
+
+
+def apply_pins(problem: Problem, pins: list[Pin]) -> dict[str, Reason]:
+    """Fix pinned households on their flights in `problem`; return the conflicts by household id."""
+    household_of = {p.case_id: p.household_id for p in problem.scenario.people}
+    infos = {h.household.id: h for h in problem.households}
+    active = {f.flight.id for f in problem.flights}
+    conflicts: dict[str, Reason] = {}
+    for pin in sorted(pins, key=lambda p: (p.case_id, p.flight_id)):
+        hid = household_of.get(pin.case_id)
+        if hid is None or hid not in infos:
+            continue  # unknown or excluded person: nothing to hold
+        info = infos[hid]
+        if pin.flight_id not in active:
+            detail = " (the flight is unknown, cancelled or already departed)"
+        elif pin.flight_id in info.options:
+            if problem.fixed.households.get(hid, pin.flight_id) != pin.flight_id:
+                detail = " (another member is pinned to a different flight)"
+            else:
+                problem.fixed.households[hid] = pin.flight_id
+                continue
+        elif pin.flight_id in info.blocked:
+            first = min(info.blocked[pin.flight_id].values(), key=lambda r: r.code)
+            detail = f" ({first.code}: {first.message})"
+        else:
+            detail = " (the flight does not stop at the household's destination)"
+        conflicts[hid] = reason("pin.conflict", pin.flight_id, detail=detail)
+    for hid in conflicts:  # an officer's hold that cannot be honoured is not silently moved elsewhere
+        problem.fixed.households.pop(hid, None)
+        infos[hid].options = {}
+    return conflicts
+
+
+def unkept(problem: Problem, pins: list[Pin], flight_of: dict[str, str]) -> dict[str, Reason]:
+    """Pinned households the allocation could not keep (cabin, escorts or lab full)."""
+    household_of = {p.case_id: p.household_id for p in problem.scenario.people}
+    out = {}
+    for pin in pins:
+        hid = household_of.get(pin.case_id)
+        pinned_here = hid is not None and problem.fixed.households.get(hid) == pin.flight_id
+        if pinned_here and flight_of.get(hid) != pin.flight_id:
+            out[hid] = reason("pin.conflict", pin.flight_id,
+                              detail=" (the flight's seats, escorts or testing capacity cannot take the household)")
+    return out
+
+
+def seat_pins(pins: list[Pin], previous: dict[str, FlightPlan]) -> dict[str, FlightPlan]:
+    """Previous seating per flight with pinned seats laid over it, for the seating stage to keep."""
+    out = {fid: fp.model_copy(deep=True) for fid, fp in previous.items()}
+    for pin in pins:
+        if pin.seat is None:
+            continue
+        fp = out.setdefault(pin.flight_id, FlightPlan(flight_id=pin.flight_id))
+        fp.passengers = [p for p in fp.passengers if p.person_id != pin.case_id and p.seat != pin.seat]
+        fp.passengers.append(Passenger(person_id=pin.case_id, seat=pin.seat))
+    return out

@@ -1,0 +1,41 @@
+"""Pins hold a household on a flight (and a seat) in the next solve; a pin that breaks a rule is reported."""
+
+from builders import flight, person, scenario, site
+from planner import SolveOptions, solve, validate
+from planner.scenario import Escort
+
+
+def _scenario():
+    people = [person("V", "HV", vulnerabilities=["torture"]), person("A", "HA"), person("B", "HB"),
+              person("X", "HX", document_type="none")]
+    return scenario(people, flights=[flight("F1", day=1), flight("F2", day=2)], sites=[site(capacity_per_slot=10)],
+                    escorts=[Escort(id="O1", role="operational", vaccinated=True),
+                             Escort(id="O2", role="operational", vaccinated=True)])
+
+
+def _solve(s, pins):
+    plan = solve(s, options=SolveOptions(time_limit=2, seating_processes=1, deterministic=True,
+                                         extra={"pins": pins}))
+    assert validate(s, plan) == []
+    return plan
+
+
+def test_pinned_household_flies_on_its_flight_and_seat():
+    s = _scenario()
+    plan = _solve(s, [{"case_id": "A", "flight_id": "F2", "seat": "4A"}])
+    where = {pa.person_id: (fp.flight_id, pa.seat) for fp in plan.flights for pa in fp.passengers}
+    assert where["A"] == ("F2", "4A")
+    assert where["V"][0] == "F1"
+
+
+def test_pin_breaking_a_rule_is_a_conflict():
+    s = _scenario()
+    plan = _solve(s, [{"case_id": "X", "flight_id": "F1"}])
+    reasons = {u.person_id: u.reasons for u in plan.unassigned}
+    assert reasons["X"][0].code == "pin.conflict" and "gate.document" in reasons["X"][0].message
+
+
+def test_pin_to_unknown_flight_is_a_conflict():
+    plan = _solve(_scenario(), [{"case_id": "A", "flight_id": "NOPE"}])
+    codes = {u.person_id: u.reasons[0].code for u in plan.unassigned}
+    assert codes["A"] == "pin.conflict"
