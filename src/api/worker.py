@@ -154,6 +154,8 @@ def store_plan(engine: Engine, job_id: int | None, runner: str, operation_id: in
                previous_plan_id: int | None = None, created_by: str = "") -> str:
     """Store the plan, its assignment rows and the job's end in one transaction (all or nothing)."""
     assignments, reason_counts = plan_rows(plan)
+    summary = plan_summary(assignments)
+    summary["escorts_by_flight"] = {fp.flight_id: [e.model_dump() for e in fp.escorts] for fp in plan.flights}
     with Session(engine) as s:
         number = (s.exec(select(func.max(m.Plan.number)).where(m.Plan.operation_id == operation_id)).one() or 0) + 1
         if job_id is not None and not created_by:
@@ -163,7 +165,7 @@ def store_plan(engine: Engine, job_id: int | None, runner: str, operation_id: in
                      scenario_sha256=plan.scenario.sha256, body=plan.to_json(), people=len(assignments),
                      assigned=sum(1 for a in assignments if a["flight_id"]),
                      unassigned=sum(1 for a in assignments if not a["flight_id"]),
-                     reason_counts=reason_counts, summary=plan_summary(assignments), job_id=job_id,
+                     reason_counts=reason_counts, summary=summary, job_id=job_id,
                      previous_plan_id=previous_plan_id,
                      created_by=created_by)
         s.add(row)

@@ -130,6 +130,9 @@ def _manifest_row(a: m.Assignment, p: m.Person | None, infant: str | None, tz: Z
 def _escorts(plan: m.Plan, flight_id: str) -> list[dict[str, Any]]:
     import json
 
+    stored = plan.summary.get("escorts_by_flight")
+    if stored is not None:
+        return list(stored.get(flight_id, []))
     body = json.loads(plan.body)
     for fp in body.get("flights", []):
         if fp.get("flight_id") == flight_id:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
+from sqlalchemy.orm import defer
 from sqlmodel import col, func, select
 
 from api import models as m
@@ -50,8 +51,9 @@ class PlanRead(BaseModel):
     version: int
 
 
-def get_plan(session: SessionDep, operation_id: Id, plan_id: Id) -> m.Plan:
-    plan = session.get(m.Plan, plan_id)
+def get_plan(session: SessionDep, operation_id: int, plan_id: int) -> m.Plan:
+    """The plan row without its JSON body (megabytes at 7,000 people); `plan.body` loads it when needed."""
+    plan = session.exec(select(m.Plan).where(m.Plan.id == plan_id).options(defer(m.Plan.body))).first()  # type: ignore[arg-type]
     if plan is None or plan.operation_id != operation_id:
         get_operation(session, operation_id)
         raise not_found("plan", plan_id)

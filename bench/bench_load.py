@@ -1,0 +1,155 @@
+"""Load benchmark: concurrent clients read plans and manifests while a solve runs.
+
+    python bench/bench_load.py [--clients 50] [--duration 30] [--think 1.0] [--scenario ...]
+
+Starts the service with uvicorn on 127.0.0.1 (a free port, a fresh temporary SQLite file), imports the scenario,
+solves once to have a plan, starts a second solve and, while it runs, lets each client read in a loop with
+`--think` seconds between its requests (an officer's pace, not a flood). Prints latency percentiles.
+Target (issue 5): p95 read latency under 100 ms with 50 clients. Only loopback traffic; the run ends itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_job(client: httpx.Client, base: str, job_id: int, running_only: bool = False) -> dict[str, Any]:
+    while True:
+        job = client.get(f"{base}/solve-jobs/{job_id}").json()
+        if running_only and job["status"] == "running":
+            return job
+        if job["status"] not in ("queued", "running"):
+            return job
+        time.sleep(0.5)
+
+
+async def reader(client: httpx.AsyncClient, urls: list[str], until: float, think: float,
+                 samples: list[float], errors: list[str]) -> None:
+    await asyncio.sleep(random.random() * think)  # spread the clients' starts
+    while time.monotonic() < until:
+        url = random.choice(urls)
+        t0 = time.perf_counter()
+        try:
+            r = await client.get(url)
+            if r.status_code != 200:
+                errors.append(f"{r.status_code} {url}")
+        except httpx.HTTPError as exc:
+            errors.append(f"{type(exc).__name__} {url}")
+        samples.append((time.perf_counter() - t0) * 1000)
+        await asyncio.sleep(think)
+
+
+async def load(url: str, token: str, urls: list[str], clients: int, duration: float, think: float
+               ) -> tuple[list[float], list[str]]:
+    samples: list[float] = []
+    errors: list[str] = []
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, limits=limits,
+                                 timeout=30) as client:
+        until = time.monotonic() + duration
+        await asyncio.gather(*(reader(client, urls, until, think, samples, errors) for _ in range(clients)))
+    return samples, errors
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "belarus-2021-iraq")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument("--think", type=float, default=1.0)
+    parser.add_argument("--solve", type=float, default=5.0, help="allocation time limit of each solve")
+    args = parser.parse_args()
+
+    tmp = tempfile.TemporaryDirectory(prefix="charterplan-load-")
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp.name}/load.db",
+           "CHARTERPLAN_SECRET_KEY": "load-" + "k" * 40, "CHARTERPLAN_LOG_LEVEL": "WARNING",
+           "CHARTERPLAN_JOB_GRACE_SECONDS": "60", "CHARTERPLAN_MAX_TIME_LIMIT": "600"}
+    subprocess.run([sys.executable, "-c", "from api.cli import create_user; "
+                    "raise SystemExit(create_user('load', 'admin', 'load-password-123'))"], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    server = subprocess.Popen([sys.executable, "-c", f"from api.cli import serve; serve(port={port})"], env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{url}/ready").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        token = httpx.post(f"{url}/api/v1/auth/token",
+                           data={"username": "load", "password": "load-password-123"}).json()["access_token"]
+        client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=120)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            for name in ("scenario.yaml", "people.csv"):
+                z.write(args.scenario / name, name)
+        op = client.post("/api/v1/operations/import", files={"file": ("s.zip", buf.getvalue())}).json()["id"]
+        base = f"/api/v1/operations/{op}"
+        t0 = time.perf_counter()
+        job = client.post(f"{base}/solve-jobs", json={"time_limit": args.solve}).json()
+        job = wait_job(client, base, job["id"])
+        print(f"first solve: {time.perf_counter() - t0:.1f} s, status {job['status']}, plan {job['plan_id']}")
+        plan = job["plan_id"]
+        flights = [f["id"] for f in client.get(f"{base}/flights", params={"limit": 100}).json()["items"]]
+        people = [p["case_id"] for p in client.get(f"{base}/people", params={"limit": 200}).json()["items"]]
+        urls = [f"{base}/plans", f"{base}/plans/{plan}", f"{base}/plans/{plan}/reasons"]
+        urls += [f"{base}/plans/{plan}/flights/{f}/manifest?format=csv" for f in flights]
+        urls += [f"{base}/people?flight={f}&plan_id={plan}&limit=50" for f in flights[:10]]
+        urls += [f"{base}/plans/{plan}/people/{c}" for c in people[:50]]
+        second = client.post(f"{base}/solve-jobs", json={"time_limit": max(args.solve, args.duration)}).json()
+        wait_job(client, base, second["id"], running_only=True)
+        print(f"second solve running (job {second['id']}); {args.clients} clients read for {args.duration:.0f} s, "
+              f"think time {args.think} s")
+        samples, errors = asyncio.run(load(url, token, urls, args.clients, args.duration, args.think))
+        during = client.get(f"{base}/solve-jobs/{second['id']}").json()
+        client.delete(f"{base}/solve-jobs/{second['id']}")
+        samples.sort()
+
+        def pct(p: float) -> float:
+            return samples[min(len(samples) - 1, int(p * len(samples)))]
+
+        print(f"requests {len(samples)} ({len(samples) / args.duration:.0f}/s), errors {len(errors)}, "
+              f"solve still {during['status']} at stage {during['stage']}")
+        print(f"latency ms: median {statistics.median(samples):.1f}  p95 {pct(0.95):.1f}  p99 {pct(0.99):.1f}  "
+              f"max {samples[-1]:.1f}   target p95 < 100")
+        ok = pct(0.95) < 100 and not errors and during["status"] == "running"
+        if errors:
+            print("errors (first 5):", errors[:5])
+        print("target met" if ok else "TARGET MISSED")
+        return 0 if ok else 1
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
