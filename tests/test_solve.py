@@ -175,3 +175,33 @@ def test_any_small_caseload_gives_a_valid_complete_plan(rows, lab):
     ids = [pa.person_id for fp in plan.flights for pa in fp.passengers] + [u.person_id for u in plan.unassigned]
     assert sorted(ids) == sorted(p.case_id for p in people)
     assert all(u.reasons for u in plan.unassigned)
+
+
+def test_household_seating_cannot_place_is_cut_and_its_seats_refilled(monkeypatch):
+    import planner.seating as seating
+
+    real = seating.seat_plan
+    calls = []
+
+    def refusing(scenario, plan, **kw):
+        """Seating that cannot place household HA on F1 (as if the cabin's rules forbade it)."""
+        out = real(scenario, plan, **kw)
+        calls.append(1)
+        for fp in out.plan.flights:
+            if fp.flight_id == "F1" and any(p.person_id == "A" for p in fp.passengers):
+                fp.passengers = [p for p in fp.passengers if p.person_id != "A"]
+                out.plan.stages.seating[fp.flight_id] = "feasible"
+                out.unplaced.setdefault("F1", []).append("HA")
+        return out
+
+    monkeypatch.setattr(seating, "seat_plan", refusing)
+    people = [person("A", "HA", vulnerabilities=["torture"])] + [person(f"S{i:02d}", f"H{i:02d}") for i in range(60)]
+    s = scenario(people, flights=[flight("F1", day=1), flight("F2", day=2)], sites=[site(capacity_per_slot=40)],
+                 escorts=[Escort(id="O1", role="operational", vaccinated=True),
+                          Escort(id="O2", role="operational", vaccinated=True)])
+    plan = _solve(s)
+    flown = _flown(plan)
+    assert "A" not in flown and len(calls) >= 2
+    codes = {(r.code, r.flight_id) for u in plan.unassigned if u.person_id == "A" for r in u.reasons}
+    assert ("seating.no_fit", "F1") in codes
+    assert sum(1 for f in flown.values() if f == "F1") == 29  # the freed seat went to someone waiting

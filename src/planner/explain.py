@@ -14,12 +14,12 @@ from planner.problem import Problem, serves
 from planner.reasons import ORDER, reason
 
 
-def explain(problem: Problem, alloc: Allocation, unseated: dict[str, str] | None = None,
+def explain(problem: Problem, alloc: Allocation, unseated: dict[str, set[str]] | None = None,
             excluded: dict[str, str] | None = None, departed: frozenset[str] = frozenset(),
             pin_conflicts: dict[str, Reason] | None = None) -> list[Unassigned]:
     """Unassigned entries, with reasons, for every person whose household is not on a flight.
 
-    `unseated` maps household id to the flight seating could not place it on; `excluded` maps household id
+    `unseated` maps household id to the flights seating could not place it on; `excluded` maps household id
     to the variant filter that removed it from the caseload.
     """
     unseated = unseated or {}
@@ -48,10 +48,10 @@ def explain(problem: Problem, alloc: Allocation, unseated: dict[str, str] | None
                     for pid, r in info.blocked[fid].items():
                         per_member[pid].append(r)
                     continue
-                if fid not in info.options:
-                    continue  # held by a conflicting pin: its reason is already given
-                if unseated.get(hh.id) == fid:
+                if fid in unseated.get(hh.id, ()):
                     found = reason("seating.no_fit", fid)
+                elif fid not in info.options:
+                    continue  # held by a conflicting pin: its reason is already given
                 else:
                     found, _ = state.check(info, fid)
                     if found is None:

@@ -20,9 +20,11 @@ from planner.options import Progress, SolveOptions
 from planner.pins import apply_pins, parse_pins, seat_pins, unkept
 from planner.plan import EscortOnBoard, FlightPlan, Objective, Passenger, Plan, ScenarioRef, Stages
 from planner.problem import Problem, build_problem
-from planner.replan import carry_over, kept_bookings
+from planner.replan import Carried, carry_over, kept_bookings
 from planner.scenario import Scenario
 from planner.slot_booking import book_slots, solve_flow, test_demand
+
+SEATING_ROUNDS = 3  # seat, cut and refill at most this often (DESIGN §6: "a few rounds at most")
 
 
 def scenario_digest(scenario: Scenario) -> str:
@@ -161,6 +163,24 @@ def _seat(problem: Problem, plan: Plan, options: SolveOptions, previous: dict[st
     return seated, unseated
 
 
+def _draft(problem: Problem, alloc: Allocation, carried: Carried | None, previous: Plan | None,
+           household_of: dict[str, str]) -> Plan:
+    """The plan of an allocation before seating: flights, escorts and test bookings."""
+    scenario = problem.scenario
+    bookings = book_slots(problem, alloc, solve_flow(problem, test_demand(problem, alloc)) or {})
+    if carried is not None:
+        bookings = sorted(bookings + kept_bookings(carried, alloc.flight_of, household_of),
+                          key=lambda b: (b.site_id, b.start, b.person_id or "", b.escort_id or ""))
+    plan = Plan(scenario=ScenarioRef(name=scenario.name, sha256=scenario_digest(scenario)),
+                status=alloc.status, stages=Stages(allocation=alloc.status, tests="optimal"),
+                flights=_flight_plans(problem, alloc), tests=bookings)
+    if carried is not None and previous is not None:
+        for fp in plan.flights:
+            fp.locked = fp.flight_id in problem.fixed.locked
+        plan.tests += [b for fp in carried.departed for b in _tests_of(previous, fp)]
+    return plan
+
+
 def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOptions | None = None) -> Plan:
     """Plan the operation: who flies on which flight, in which seat, tested when and where."""
     options = options or SolveOptions()
@@ -184,29 +204,34 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
     alloc = allocate(problem, options, started, (carried.escorts if carried else {}) if starts_fixed else None)
     conflicts.update(unkept(problem, pins, alloc.flight_of))
     timings["allocation"] = time.monotonic() - started
-    flow = solve_flow(problem, test_demand(problem, alloc)) or {}
-    bookings = book_slots(problem, alloc, flow)
-    if carried is not None:
-        household_of = {p.case_id: p.household_id for p in scenario.people}
-        bookings = sorted(bookings + kept_bookings(carried, alloc.flight_of, household_of),
-                          key=lambda b: (b.site_id, b.start, b.person_id or "", b.escort_id or ""))
-    timings["tests"] = time.monotonic() - started
-    options.report(Progress("tests", elapsed=timings["tests"], message=f"{len(bookings)} samples booked"))
-    plan = Plan(scenario=ScenarioRef(name=scenario.name, sha256=scenario_digest(scenario)),
-                status=alloc.status, stages=Stages(allocation=alloc.status, tests="optimal"),
-                flights=_flight_plans(problem, alloc), tests=bookings)
-    if carried is not None:
-        for fp in plan.flights:
-            fp.locked = fp.flight_id in problem.fixed.locked
-        plan.tests += [b for fp in carried.departed for b in _tests_of(previous, fp)]
-    unseated: dict[str, str] = {}
-    if options.seat:
-        plan, unseated = _seat(problem, plan, options, seat_pins(pins, carried.seats if carried else {}))
-        for hid in unseated:
+    household_of = {p.case_id: p.household_id for p in scenario.people}
+    infos = {h.household.id: h for h in problem.households}
+    prior = seat_pins(pins, carried.seats if carried else {})
+    unseated: dict[str, set[str]] = {}
+    for round_ in range(SEATING_ROUNDS):
+        plan = _draft(problem, alloc, carried, previous, household_of)
+        if round_ == 0:
+            timings["tests"] = time.monotonic() - started
+            options.report(Progress("tests", elapsed=timings["tests"], message=f"{len(plan.tests)} samples booked"))
+        if not options.seat:
+            break
+        seated, lost = _seat(problem, plan, options, prior)
+        gone = {pid for hid in lost for pid in infos[hid].household.member_ids}
+        seated.tests = [b for b in seated.tests if b.person_id not in gone]
+        plan = seated
+        if not lost:
+            break
+        # a cut per flight: the household cannot be seated there; refill the freed seats and seat again,
+        # everyone already seated keeping their seat (DESIGN §6)
+        for hid, fid in lost.items():
+            unseated.setdefault(hid, set()).add(fid)
+            infos[hid].options.pop(fid, None)
             alloc.flight_of.pop(hid, None)
-        if unseated:
-            gone = {p.case_id for h in problem.households if h.household.id in unseated for p in h.household.members}
-            plan.tests = [b for b in plan.tests if b.person_id not in gone]
+            problem.fixed.households.pop(hid, None)
+        if round_ < SEATING_ROUNDS - 1:
+            alloc = trim_escorts(problem, top_up(problem, alloc))
+            prior = {**prior, **{fp.flight_id: fp for fp in seated.flights}}
+    if options.seat:
         timings["seating"] = time.monotonic() - started
         options.report(Progress("seating", elapsed=timings["seating"]))
     if carried is not None:
