@@ -31,8 +31,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        import anyio
+
         from api.jobs import JobManager
 
+        # Few request threads: with the GIL, forty runnable threads only make every request wait longer.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         migrate(engine)
         manager = JobManager(engine, settings)
         manager.recover()
@@ -70,7 +74,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 f"the upload is {int(length)} bytes; the limit is {settings.max_upload_bytes} bytes",
                 "too-large")
         started = time.perf_counter()
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception as exc:
+            # Handled here so the server never logs a traceback: driver errors quote row values.
+            log.error("unhandled %s on %s %s", type(exc).__name__, request.method,
+                      getattr(request.scope.get("route"), "path", "(unmatched)"))
+            response = problems.problem_response(request, 500, "Internal server error",
+                                                 "an unexpected error occurred", "internal")
         route = request.scope.get("route")
         access_log.info("%s %s %s %.1fms", request.method, getattr(route, "path", "(unmatched)"),
                         response.status_code, (time.perf_counter() - started) * 1000)

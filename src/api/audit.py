@@ -21,3 +21,13 @@ def audit(session: Session, actor: Principal | str, action: str, resource: str,
         operation_id=operation_id,
         details=details,
     ))
+
+
+def audit_commit(session: Session, actor: Principal | str, action: str, resource: str,
+                 resource_id: object = None, operation_id: int | None = None, **details: Any) -> None:
+    """Write one entry in its own short transaction (for reads that are audited: exports, logins)."""
+    from api.db import write_lock
+
+    with write_lock(session.get_bind()):  # type: ignore[arg-type]
+        audit(session, actor, action, resource, resource_id, operation_id, **details)
+        session.commit()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,23 @@ def make_engine(url: str, busy_timeout_ms: int = 10_000, pool_size: int = 10) ->
 
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=2 * pool_size, pool_pre_ping=True)
+
+
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+
+
+def write_lock(engine: Engine) -> AbstractContextManager[Any]:
+    """Serialise this process's short SQLite writes (audit entries of reads) in Python, not in SQLite.
+
+    Concurrent SQLite writers wait in SQLite's busy handler, which sleeps in growing steps; a lock taken in
+    order keeps a burst of exports at a few milliseconds each. PostgreSQL needs none.
+    """
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    lock = _WRITE_LOCKS.get(engine)
+    if lock is None:
+        lock = _WRITE_LOCKS.setdefault(engine, threading.Lock())
+    return lock
 
 
 def migrate(engine: Engine) -> None:

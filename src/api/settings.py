@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     scenarios_dir: Path = Field(default_factory=lambda: Path(__file__).resolve().parents[2] / "scenarios")
     demo_scenarios: list[str] = ["first-charter-2022", "belarus-2021-iraq"]
     log_level: str = "INFO"
+    request_threads: int = Field(default=4, ge=1, le=200)
 
     @field_validator("database_url")
     @classmethod

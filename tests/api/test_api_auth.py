@@ -226,3 +226,21 @@ def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHARTERPLAN_MAX_UPLOAD_BYTES", "4096")
     s = Settings()
     assert s.database_url == "postgresql+psycopg://u@localhost/db" and s.max_upload_bytes == 4096
+
+
+def test_unexpected_errors_are_problems_and_log_no_values(api: Api, caplog: pytest.LogCaptureFixture,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A driver error quoting row values must reach neither the client nor the logs."""
+    import logging
+
+    from api.routers import people
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise ValueError("Rebin Ahmed 1985-03-02 A0001123")
+
+    op = api.import_teaching()
+    monkeypatch.setattr(people, "to_read", explode)
+    caplog.set_level(logging.DEBUG)
+    r = api.get(f"/api/v1/operations/{op}/people/C0001", "viewer")
+    assert r.status_code == 500 and r.headers["content-type"] == "application/problem+json"
+    assert "Rebin" not in r.text and "Rebin" not in caplog.text and "ValueError" in caplog.text

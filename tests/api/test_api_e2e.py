@@ -98,7 +98,7 @@ def test_end_to_end(api: Api, caplog, capfd) -> None:
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
 
     r = api.get(f"{base}/plans/{plan_id}/flights/MSQ-EBL-1/manifest", "officer", params={"format": "html"})
-    assert r.status_code == 200 and "Shilan" in r.text and "<script" not in r.text
+    assert r.status_code == 200 and "Shilan" in r.text and "<script" not in r.text and "<svg" in r.text
 
     r = api.get(f"{base}/plans/{plan_id}/testing-schedule", "officer", params={"format": "csv"})
     sched = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))

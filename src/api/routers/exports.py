@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Response
 from sqlmodel import col, select
 
 from api import models as m
-from api.audit import audit
+from api.audit import audit_commit
 from api.auth import Officer, SessionDep
 from api.common import Id
 from api.convert import ERASED
@@ -42,7 +42,7 @@ def _local(iso: str | None, tz: ZoneInfo) -> str:
     return datetime.fromisoformat(iso).astimezone(tz).strftime("%Y-%m-%d %H:%M") if iso else ""
 
 
-def _ssr(person: m.Person, carries_infant: bool, is_lap: bool) -> str:
+def _ssr(person: Any, carries_infant: bool, is_lap: bool) -> str:
     """Special service request codes a check-in agent expects (IATA SSR)."""
     codes = []
     if person.mobility != "none":
@@ -75,22 +75,25 @@ def flight_manifest(operation_id: Id, plan_id: Id, flight_id: str, principal: Of
     assert op is not None
     flight = session.exec(select(m.Flight).where(m.Flight.operation_id == operation_id,
                                                  m.Flight.code == flight_id)).first()
-    lines = session.exec(select(m.Assignment).where(m.Assignment.plan_id == plan_id,
-                                                    m.Assignment.flight_id == flight_id)).all()
+    A, P = m.Assignment, m.Person
+    lines = session.execute(
+        select(A.case_id, A.seat, A.lap_of, A.provisional, A.test_site, A.test_start, P.family_name, P.given_name,
+               P.name_native, P.sex, P.date_of_birth, P.nationality, P.document_type, P.document_number,
+               P.document_expiry, P.destination, P.mobility, P.unaccompanied_minor, P.fitness, P.erased)
+        .select_from(A)
+        .join(P, (P.operation_id == operation_id) & (P.case_id == A.case_id), isouter=True)
+        .where(A.plan_id == plan_id, A.flight_id == flight_id)).all()
     if flight is None and not lines:
         raise not_found("flight", flight_id)
     tz = ZoneInfo(op.timezone)
-    people = {p.case_id: p for p in session.exec(select(m.Person).where(
-        m.Person.operation_id == operation_id, col(m.Person.case_id).in_([a.case_id for a in lines]))).all()}
-    infant_of = {a.lap_of: a.case_id for a in lines if a.lap_of}
-    ordered = sorted((a for a in lines if not a.lap_of), key=lambda a: (_seat_key(a.seat), a.case_id))
+    by_case = {r.case_id: r for r in lines}
+    infant_of = {r.lap_of: r.case_id for r in lines if r.lap_of}
     rows: list[list[Any]] = []
-    for adult in ordered:
-        rows.append(_manifest_row(adult, people.get(adult.case_id), infant_of.get(adult.case_id), tz))
+    for adult in sorted((r for r in lines if not r.lap_of), key=lambda r: (_seat_key(r.seat), r.case_id)):
         infant = infant_of.get(adult.case_id)
-        if infant:
-            lap = next(a for a in lines if a.case_id == infant)
-            rows.append(_manifest_row(lap, people.get(infant), None, tz))
+        rows.append(_manifest_row(adult, infant, tz))
+        if infant and infant in by_case:
+            rows.append(_manifest_row(by_case[infant], None, tz))
     body_escorts = _escorts(plan, flight_id)
     for esc in body_escorts:
         rows.append([esc.get("seat") or "", esc["escort_id"], "", "", "", "", "", "", "", "", "", "", "ESCORT",
@@ -99,32 +102,33 @@ def flight_manifest(operation_id: Id, plan_id: Id, flight_id: str, principal: Of
     title = f"Manifest {flight_id}"
     subtitle = f"{op.name} · plan {plan.number} ({plan.state}) · departure {departure} {op.timezone}" \
                f" · {len(lines)} passengers, {len(body_escorts)} escorts"
-    audit(session, principal, "export", "manifest", flight_id, operation_id=operation_id, plan_id=plan_id,
-          format=format, rows=len(rows))
-    session.commit()
     name = f"manifest-{flight_id}-plan{plan.number}"
     if format == "csv":
-        return _download(to_csv(MANIFEST_HEADER, rows), "csv", name)
-    if format == "xlsx":
-        return _download(to_xlsx(MANIFEST_HEADER, rows, title), "xlsx", name)
-    return _download(to_html(title, subtitle, MANIFEST_HEADER, rows, _seatmap_svg(session, operation_id, plan,
-                                                                                flight_id)), "html", name)
-
-
-def _manifest_row(a: m.Assignment, p: m.Person | None, infant: str | None, tz: ZoneInfo) -> list[Any]:
-    if p is None or p.erased:
-        names = [ERASED, ERASED, ""]
-        dob, doc_no, doc_exp = ERASED, ERASED, ""
+        response = _download(to_csv(MANIFEST_HEADER, rows), "csv", name)
+    elif format == "xlsx":
+        response = _download(to_xlsx(MANIFEST_HEADER, rows, title), "xlsx", name)
     else:
-        names = [p.family_name, p.given_name, p.name_native]
-        dob, doc_no = p.date_of_birth.isoformat() if p.date_of_birth else "", p.document_number
-        doc_exp = p.document_expiry.isoformat() if p.document_expiry else ""
-    lap = f"on lap of {a.lap_of}" if a.lap_of else (f"carries {infant}" if infant else "")
-    ssr = _ssr(p, bool(infant), bool(a.lap_of)) if p is not None else ""
-    return [a.seat or ("lap" if a.lap_of else ""), a.case_id, *names, p.sex if p else "", dob,
-            p.nationality if p else "", p.document_type if p else "", doc_no, doc_exp,
-            p.destination if p else "", ssr, lap, "yes" if a.provisional else "", a.test_site or "",
-            _local(a.test_start, tz)]
+        svg = _seatmap_svg(session, operation_id, plan, flight_id)
+        response = _download(to_html(title, subtitle, MANIFEST_HEADER, rows, svg), "html", name)
+    audit_commit(session, principal, "export", "manifest", flight_id, operation_id=operation_id, plan_id=plan_id,
+                 format=format, rows=len(rows))
+    return response
+
+
+def _manifest_row(r: Any, infant: str | None, tz: ZoneInfo) -> list[Any]:
+    """One manifest line from an assignment joined with its person (person columns are None if missing)."""
+    missing = r.sex is None
+    if missing or r.erased:
+        names, dob, doc_no, doc_exp = [ERASED, ERASED, ""], ERASED, ERASED, ""
+    else:
+        names = [r.family_name, r.given_name, r.name_native]
+        dob, doc_no = r.date_of_birth.isoformat() if r.date_of_birth else "", r.document_number
+        doc_exp = r.document_expiry.isoformat() if r.document_expiry else ""
+    lap = f"on lap of {r.lap_of}" if r.lap_of else (f"carries {infant}" if infant else "")
+    ssr = "" if missing else _ssr(r, bool(infant), bool(r.lap_of))
+    return [r.seat or ("lap" if r.lap_of else ""), r.case_id, *names, r.sex or "", dob, r.nationality or "",
+            r.document_type or "", doc_no, doc_exp, r.destination or "", ssr, lap, "yes" if r.provisional else "",
+            r.test_site or "", _local(r.test_start, tz)]
 
 
 def _escorts(plan: m.Plan, flight_id: str) -> list[dict[str, Any]]:
@@ -182,9 +186,8 @@ def testing_schedule(operation_id: Id, plan_id: Id, principal: Officer, session:
                      ERASED if erased else (p.date_of_birth.isoformat() if p.date_of_birth else ""),  # type: ignore[union-attr]
                      p.location if p else "", a.flight_id or ""])
     rows.sort(key=lambda r: (r[0], r[1], r[2], r[4]))
-    audit(session, principal, "export", "testing_schedule", site or "(all)", operation_id=operation_id,
+    audit_commit(session, principal, "export", "testing_schedule", site or "(all)", operation_id=operation_id,
           plan_id=plan_id, format=format, rows=len(rows), day=day)
-    session.commit()
     name = f"testing-schedule-plan{plan.number}" + (f"-{site}" if site else "") + (f"-{day}" if day else "")
     if format == "csv":
         return _download(to_csv(SCHEDULE_HEADER, rows), "csv", name)
@@ -196,7 +199,6 @@ def testing_schedule(operation_id: Id, plan_id: Id, principal: Officer, session:
 def plan_json(operation_id: Id, plan_id: Id, principal: Officer, session: SessionDep) -> Response:
     """The plan file (DESIGN §4.3), the same the CLI writes; it names people by case_id only."""
     plan = get_plan(session, operation_id, plan_id)
-    audit(session, principal, "export", "plan_json", plan_id, operation_id=operation_id)
-    session.commit()
+    audit_commit(session, principal, "export", "plan_json", plan_id, operation_id=operation_id)
     return Response(content=plan.body, media_type="application/json",
                     headers={"Content-Disposition": f'attachment; filename="plan-{plan.number}.json"'})

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Request, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from api.audit import audit
+from api.audit import audit, audit_commit
 from api.auth import Coordinator, Officer, SessionDep
 from api.common import Id, get_operation, set_etag
 from api.convert import build_scenario, store_scenario
@@ -65,9 +65,8 @@ def export_scenario(operation_id: Id, principal: Officer, session: SessionDep) -
     with tempfile.TemporaryDirectory(prefix="charterplan-export-") as tmp:
         write_folder(scenario, Path(tmp) / "scenario")
         data = zip_folder(Path(tmp) / "scenario")
-    audit(session, principal, "export", "scenario", operation_id, operation_id=operation_id,
+    audit_commit(session, principal, "export", "scenario", operation_id, operation_id=operation_id,
           people=len(scenario.people))
-    session.commit()
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in op.name)[:60] or "scenario"
     return Response(content=data, media_type="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{safe}.zip"',
