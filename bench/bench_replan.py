@@ -23,7 +23,8 @@ from planner.replan import diff_plans
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenario", default="scenarios/belarus-2021-iraq")
-    parser.add_argument("--time-limit", type=float, default=1.5, help="allocation seconds of each re-plan")
+    parser.add_argument("--time-limit", type=float, default=0.0,
+                        help="CP-SAT seconds to improve the fill (0: keep and fill by priority)")
     parser.add_argument("--base-time-limit", type=float, default=20.0)
     args = parser.parse_args()
     scenario = load_scenario(args.scenario)

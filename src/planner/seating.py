@@ -902,18 +902,26 @@ def _around_previous(job: FlightJob, problem: Problem) -> FlightResult | None:
     keep = {u: s for u, s in job.previous.items() if u in problem.units and s in problem.allowed.get(u, ())}
     if len(set(keep.values())) != len(keep):
         return None
-    taken = set(keep.values())
-    cand = {u: [s for s in problem.allowed[u] if s not in taken] for u in problem.units if u not in keep}
-    seats: dict[str, str] | None = {}
-    if cand:
-        seats, _ = submodel(problem, keep, cand, {}, max(job.time_limit, 0.5), job.deterministic)
-    if seats is None:
-        return None
-    merged = {**keep, **seats}
-    if len(merged) != len(problem.units) or check(problem, merged):
-        return None
-    cost = evaluate(problem, merged)
-    return FlightResult(job.flight_id, merged, [], "kept", cost, cost)
+    for _attempt in range(2):
+        taken = set(keep.values())
+        cand = {u: [s for s in problem.allowed[u] if s not in taken] for u in problem.units if u not in keep}
+        seats: dict[str, str] | None = {}
+        if cand:
+            seats, _ = submodel(problem, keep, cand, {}, max(job.time_limit, 0.5), job.deterministic)
+        if seats is None:
+            return None
+        merged = {**keep, **seats}
+        broken = check(problem, merged)
+        if len(merged) == len(problem.units) and not broken:
+            cost = evaluate(problem, merged)
+            return FlightResult(job.flight_id, merged, [], "kept", cost, cost)
+        # a pairing broke (e.g. an escort now serves someone else): free those households and every escort,
+        # keep everybody else where they were
+        named = {msg.split(":")[0] for msg in broken}
+        loose = {problem.units[u].household for u in named if u in problem.units}
+        keep = {u: s for u, s in keep.items()
+                if problem.units[u].household not in loose and not problem.units[u].escort}
+    return None
 
 
 def seat_flight(job: FlightJob) -> FlightResult:
