@@ -152,7 +152,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
     unlock: set[str] | str | None = "all" if args.unlock == ["all"] else set(args.unlock or []) or None
     options = SolveOptions(time_limit=args.time_limit, deterministic=args.deterministic, seat=not args.no_seating,
                            on_progress=None if args.quiet else _progress, extra={"unlock": unlock})
-    plan = solve(updated, previous=previous, options=options)
+    plan = solve(updated, previous=None if args.full else previous, options=options)
     changes = diff_plans(previous, plan)
     if args.out:
         Path(args.out).write_text(plan.to_json(), encoding="utf-8")
@@ -248,7 +248,10 @@ def build_parser(extend: Callable[[argparse._SubParsersAction], None] | None = N
     p.add_argument("events", help="events YAML (format: charterplan.events/1)")
     p.add_argument("--out", help="write the new plan JSON here")
     p.add_argument("--unlock", nargs="*", help="flight ids to unlock, or 'all'")
-    p.add_argument("--time-limit", type=float, default=5.0)
+    p.add_argument("--time-limit", type=float, default=0.0,
+                   help="CP-SAT seconds to improve how freed seats are filled (0: by priority)")
+    p.add_argument("--full", action="store_true",
+                   help="full re-optimisation from scratch (nothing kept); the changes are listed")
     p.add_argument("--deterministic", action="store_true")
     p.add_argument("--no-seating", action="store_true")
     p.add_argument("--quiet", action="store_true")
