@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import PASSWORD, Api, make_api
+from service_testkit import PASSWORD, Api, make_api
 
 from api.settings import Settings
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import PASSWORD, make_api
+from service_testkit import PASSWORD, make_api
 
 from api.cli import create_user
 from api.settings import Settings

@@ -6,8 +6,8 @@ import csv
 import io
 import logging
 
-from conftest import TEACHING, Api, teaching_scenario, wait_job
 from openpyxl import load_workbook
+from service_testkit import TEACHING, Api, teaching_scenario, wait_job
 
 
 def build_operation(api: Api) -> int:

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
-from conftest import Api, make_api  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 from schemathesis.checks import not_a_server_error, response_schema_conformance  # noqa: E402
+from service_testkit import Api, make_api  # noqa: E402
 
 from api.settings import Settings  # noqa: E402
 

@@ -6,8 +6,8 @@ import io
 import zipfile
 
 import pytest
-from conftest import TEACHING, Api
 from openpyxl import Workbook
+from service_testkit import TEACHING, Api
 
 HEADER = (TEACHING / "people.csv").read_text("utf-8").splitlines()[0]
 LINES = (TEACHING / "people.csv").read_text("utf-8").splitlines()[1:]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import Api, make_api, wait_job
+from service_testkit import Api, make_api, wait_job
 
 from api.settings import Settings
 

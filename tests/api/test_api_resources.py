@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from conftest import Api
+from service_testkit import Api
 
 
 def test_problem_details_for_404_422_409_428(api: Api) -> None:
@@ -95,7 +95,7 @@ def test_people_filters_and_pagination(api: Api) -> None:
 
 
 def test_erasure_keeps_a_tombstone_and_plan_counts(api: Api) -> None:
-    from conftest import wait_job
+    from service_testkit import wait_job
 
     op = api.import_teaching()
     job = api.post(f"/api/v1/operations/{op}/solve-jobs", "officer", json={"time_limit": 1}).json()
@@ -121,7 +121,7 @@ def test_pins_are_passed_to_the_solver(api: Api) -> None:
     r = api.put(f"{base}/C0014", "officer", json={"case_id": "C0014", "flight_id": "MSQ-BGW-1"})
     assert r.status_code == 200
     assert [p["case_id"] for p in api.get(base, "viewer").json()] == ["C0014"]
-    from conftest import wait_job
+    from service_testkit import wait_job
 
     job = api.post(f"/api/v1/operations/{op}/solve-jobs", "officer", json={"time_limit": 1}).json()
     plan_id = wait_job(api, op, job["id"])["plan_id"]
