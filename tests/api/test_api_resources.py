@@ -28,6 +28,8 @@ def test_problem_details_for_404_422_409_428(api: Api) -> None:
     assert r.status_code == 409 and r.json()["current_version"] == 1
     r = api.patch(f"/api/v1/operations/{op}/people/C0001", "officer", json={"notes": "x", "version": 1})
     assert r.status_code == 200 and r.headers["etag"] == '"2"'
+    r = api.patch(f"/api/v1/operations/{op}/people/C0001", "officer", if_match=2, json={"nickname": "x"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.nickname"
     r = api.patch(f"/api/v1/operations/{op}/people/C0001", "officer", if_match=2, json={"sex": "Q"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.sex"
     r = api.patch(f"/api/v1/operations/{op}/people/C0001", "officer", if_match=2, json={"destination": "BGW"})
@@ -145,5 +147,9 @@ def test_operation_and_protocol_updates(api: Api) -> None:
     r = api.put(f"/api/v1/operations/{op}/testing-sites/MINSK-LAB/slots", "officer", if_match=1, json={
         "slots": [{"start": "2021-11-30T09:00:00+03:00", "end": "2021-11-30T10:00:00+03:00", "capacity": 3}]})
     assert r.status_code == 200 and len(r.json()["slots"]) == 1
+    site = {"id": "NEW-LAB", "serves": ["BRUZGI"], "days": {"from": "2021-11-29", "to": "2021-11-30"},
+            "slots": [{"start": "2021-11-29T09:00:00+03:00", "end": "2021-11-29T10:00:00+03:00", "capacity": 2}]}
+    assert api.post(f"/api/v1/operations/{op}/testing-sites", "officer", json=site).status_code == 201
+    assert len(api.get(f"/api/v1/operations/{op}/testing-sites/NEW-LAB/slots").json()["slots"]) == 1
     assert api.delete(f"/api/v1/operations/{op}", "coordinator", if_match=2).status_code == 204
     assert api.get(f"/api/v1/operations/{op}", "viewer").status_code == 404

@@ -98,6 +98,11 @@ def resource_router(*, path: str, noun: str, table: type[SQLModel], model: type[
             raise Problem(409, f"{noun} {values['code']} already exists in this operation", kind="duplicate")
         row = table(operation_id=operation_id, **values)
         session.add(row)
+        if table is m.TestingSite and getattr(body, "slots", None):
+            session.flush()
+            for slot in body.slots:  # type: ignore[attr-defined]
+                session.add(m.TestingSlot(site_id=row.id, start=slot.start.isoformat(), end=slot.end.isoformat(),
+                                          capacity=slot.capacity))
         mark_stale(session, operation_id)
         audit(session, principal, "create", noun, values["code"], operation_id=operation_id)
         session.commit()
