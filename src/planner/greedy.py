@@ -136,33 +136,13 @@ class Residual:
         return True
 
 
-def greedy_allocation(problem: Problem, start: Allocation | None = None) -> Allocation:
-    """Priority greedy; with `start`, keep its assignments and only add households that still fit."""
+def greedy_allocation(problem: Problem) -> Allocation:
+    """Priority greedy from an empty plan (re-plans start from their kept households instead, see solve)."""
     state = Residual(problem)
     alloc = Allocation(status="greedy")
-    infos = {h.household.id: h for h in problem.households}
-    if start is not None:
-        for fid, escorts in start.escorts_on.items():
-            for eid in escorts:
-                state.escorts_on[fid].append(eid)
-                state.flights_of_escort[eid].append(fid)
-                window = problem.flight(fid).escort_windows.get(eid)
-                if window is not None:
-                    state._take_tests([(window, 1)])
-        for hid, fid in sorted(start.flight_of.items()):
-            option = infos[hid].options[fid]
-            usage = state.usage[fid]
-            for j in range(len(usage)):
-                usage[j] += option.usage[j]
-            for key in TOTAL_FIELDS:
-                state.totals[fid][key] += getattr(option, key)
-            state._take_tests(list(option.tests))
-            alloc.flight_of[hid] = fid
     order = sorted(problem.households, key=lambda h: (-h.weight, h.household.id))
     flight_order = [f.flight.id for f in problem.flights]
     for info in order:
-        if info.household.id in alloc.flight_of:
-            continue
         for fid in flight_order:
             option = info.options.get(fid)
             if option is not None and state.try_add(info, option):
