@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SECRET = "change-me-development-only"
+DEFAULT_SECRET = "change-me-development-only-never-in-production"
 
 
 def default_workers() -> int:
