@@ -151,8 +151,10 @@ def _seat(problem: Problem, plan: Plan, options: SolveOptions, previous: dict[st
     keep = _kept_seating(problem, plan, previous)
     todo = plan.model_copy(update={"flights": [fp for fp in plan.flights if fp.flight_id not in keep]})
     prior = Plan(scenario=plan.scenario, flights=list(previous.values())) if previous else None
+    # after a stop request, seating runs its greedy only (no CP-SAT), so a stop yields a complete plan quickly
     outcome = seat_plan(problem.scenario, todo, time_limit=options.seating_time_limit,
-                        processes=options.seating_processes, deterministic=options.deterministic, previous=prior)
+                        processes=options.seating_processes, deterministic=options.deterministic, previous=prior,
+                        cpsat=not options.stopped())
     unseated = {hid: fid for fid, hids in outcome.unplaced.items() for hid in hids}
     seated = outcome.plan
     merged = {fp.flight_id: fp for fp in seated.flights}
@@ -219,7 +221,7 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
         gone = {pid for hid in lost for pid in infos[hid].household.member_ids}
         seated.tests = [b for b in seated.tests if b.person_id not in gone]
         plan = seated
-        if not lost:
+        if not lost or options.stopped():
             break
         # a cut per flight: the household cannot be seated there; refill the freed seats and seat again,
         # everyone already seated keeping their seat (DESIGN §6)
@@ -228,7 +230,7 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
             infos[hid].options.pop(fid, None)
             alloc.flight_of.pop(hid, None)
             problem.fixed.households.pop(hid, None)
-        if round_ < SEATING_ROUNDS - 1:
+        if round_ < SEATING_ROUNDS - 1 and not options.stopped():
             alloc = trim_escorts(problem, top_up(problem, alloc))
             prior = {**prior, **{fp.flight_id: fp for fp in seated.flights}}
     if options.seat:
