@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     max_queued_jobs: int = Field(default=20, ge=0)
     default_time_limit: float = Field(default=30.0, gt=0)
     max_time_limit: float = Field(default=600.0, gt=0)
-    seating_time_limit: float = Field(default=10.0, gt=0)
+    seating_time_limit: float = Field(default=0.5, gt=0)
     seating_processes: int = Field(default=1, ge=1)
     job_grace_seconds: float = Field(default=120.0, ge=0)
     worker_nice: int = Field(default=10, ge=0, le=19)
