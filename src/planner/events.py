@@ -10,10 +10,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from planner.loading import InputIssue, ScenarioInputError, check_scenario
+from planner.loading import InputIssue, ScenarioInputError, check_scenario, read_yaml
 from planner.scenario import Person, Scenario, Slot
 
 
@@ -90,12 +89,9 @@ class EventsFile(BaseModel):
 
 def load_events(path: str | Path) -> EventsFile:
     path = Path(path)
+    raw = read_yaml(path)
     try:
-        return EventsFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except OSError as exc:
-        raise ScenarioInputError([InputIssue(path.name, None, "(file)", f"cannot read: {exc.strerror}")]) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioInputError([InputIssue(path.name, None, "(file)", f"not valid YAML: {exc}")]) from None
+        return EventsFile.model_validate(raw)
     except ValidationError as exc:
         raise ScenarioInputError([InputIssue(path.name, None, ".".join(map(str, e["loc"])), e["msg"])
                                   for e in exc.errors()]) from None

@@ -207,20 +207,29 @@ def load_people_file(path: Path) -> tuple[list[Person], list[InputIssue], dict[s
 
 # ---------------------------------------------------------------- scenario folder
 
+def read_yaml(path: Path) -> Any:
+    """A YAML file's content; a missing file or bad YAML is a ScenarioInputError naming the file and line."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, IsADirectoryError):
+        raise ScenarioInputError([InputIssue(path.name, None, "(file)", f"not found: {path}")]) from None
+    except OSError as exc:
+        raise ScenarioInputError([InputIssue(path.name, None, "(file)", f"cannot read: {exc.strerror}")]) from None
+    except UnicodeDecodeError:
+        raise ScenarioInputError([InputIssue(path.name, None, "(file)", "not UTF-8 text")]) from None
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        raise ScenarioInputError([InputIssue(path.name, None if line is None else line + 1, "(file)",
+                                             f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+
+
 def load_scenario(folder: str | Path) -> Scenario:
     """Load and check `scenario.yaml` and its people file; raise ScenarioInputError listing every problem."""
     folder = Path(folder)
     yaml_path = folder / "scenario.yaml" if folder.is_dir() else folder
     folder = yaml_path.parent
     yname = yaml_path.name
-    try:
-        raw = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioInputError([InputIssue(yname, None, "(file)", f"not found: {yaml_path}")]) from None
-    except yaml.YAMLError as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise ScenarioInputError([InputIssue(yname, None if line is None else line + 1, "(file)",
-                                             f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+    raw = read_yaml(yaml_path)
     if not isinstance(raw, dict):
         raise ScenarioInputError([InputIssue(yname, None, "(file)", "expected a mapping at the top level")])
     try:

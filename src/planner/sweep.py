@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import Field, PrivateAttr, ValidationError
 
 from planner.compare import Comparison, Result, compare, flight_seats
-from planner.loading import InputIssue, ScenarioInputError, load_scenario
+from planner.loading import InputIssue, ScenarioInputError, load_scenario, read_yaml
 from planner.scenario import Model, Scenario
 from planner.variants import (
     VARIANT_FORMAT,
@@ -87,14 +86,7 @@ class SweepSpec(Model):
 
 def load_sweep(path: str | Path) -> SweepSpec:
     path = Path(path)
-    label = path.name
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioInputError([InputIssue(label, None, "(file)", f"not found: {path}")]) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioInputError([InputIssue(label, None, "(file)", f"not valid YAML: {exc}")]) from None
-    spec = parse_sweep(raw, label)
+    spec = parse_sweep(read_yaml(path), path.name)
     spec._source = path.resolve()
     return spec
 

@@ -21,7 +21,6 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     AwareDatetime,
     Discriminator,
@@ -32,7 +31,7 @@ from pydantic import (
 )
 
 from planner.airports import airport
-from planner.loading import InputIssue, ScenarioInputError, _friendly, check_scenario, load_scenario
+from planner.loading import InputIssue, ScenarioInputError, _friendly, check_scenario, load_scenario, read_yaml
 from planner.options import SolveOptions
 from planner.plan import Plan
 from planner.scenario import (
@@ -240,16 +239,7 @@ def parse_variant(data: Any, label: str = "variant") -> Variant:
 def load_variant(path: str | Path) -> Variant:
     """Read a variant YAML file; `base` is resolved relative to the file's folder."""
     path = Path(path)
-    label = path.name
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioInputError([InputIssue(label, None, "(file)", f"not found: {path}")]) from None
-    except yaml.YAMLError as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise ScenarioInputError([InputIssue(label, None if line is None else line + 1, "(file)",
-                                             f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
-    variant = parse_variant(raw, label)
+    variant = parse_variant(read_yaml(path), path.name)
     variant._source = path.resolve()
     return variant
 
