@@ -224,6 +224,10 @@ class Plan(SQLModel, table=True):
     stale: bool = False
     job_id: int | None = None
     previous_plan_id: int | None = None
+    # A what-if plan: solved on the operation with this variant applied (never publishable). `variant` keeps
+    # the document it was solved with, so comparisons rebuild its scenario even after the variant changes.
+    variant_id: int | None = Field(default=None, index=True)
+    variant: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
     created_by: str = Field(default="", max_length=64)
     published_at: datetime | None = None
@@ -261,6 +265,8 @@ class SolveJob(SQLModel, table=True):
     time_limit: float
     replan: bool = False
     previous_plan_id: int | None = None
+    variant_id: int | None = None
+    seat: bool = True  # False: allocation and test slots only (what-if runs that compare KPIs)
     stop_requested: bool = False
     runner: str = Field(default="", max_length=64)
     stage: str | None = Field(default=None, max_length=64)
@@ -277,6 +283,26 @@ class SolveJob(SQLModel, table=True):
     started_at: datetime | None = None
     finished_at: datetime | None = None
     created_by: str = Field(default="", max_length=64)
+
+
+class Variant(SQLModel, table=True):
+    """A what-if variant of an operation (docs/what-if.md); `base` is always the operation itself.
+
+    `document` is the text as the coordinator sent it (comments and order kept); `data` is its parsed form.
+    """
+
+    __table_args__ = (UniqueConstraint("operation_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    operation_id: int = Field(foreign_key="operation.id", index=True)
+    name: str = Field(max_length=200)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    document: str = Field(sa_column=Column(Text, nullable=False))
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(default="", max_length=64)
+    version: int = 1
 
 
 class AuditEntry(SQLModel, table=True):
