@@ -111,9 +111,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         plans,
         resources,
         scenarios,
+        variants,
     )
 
-    for module in (auth_users, operations, people, resources, scenarios, jobs, plans, exports):
+    for module in (auth_users, operations, people, resources, scenarios, jobs, plans, exports, variants):
         app.include_router(module.router, prefix="/api/v1")
     _check_every_route_has_a_role(app)
     return app

@@ -121,6 +121,15 @@ def run_job(job_id: int, runner: str, cfg: dict[str, Any]) -> str:
         pins = [{"case_id": p.case_id, "flight_id": p.flight_id, **({"seat": p.seat} if p.seat else {})}
                 for p in s.exec(select(m.Pin).where(m.Pin.operation_id == operation_id)
                                 .order_by(m.Pin.case_id)).all()]
+        excluded: dict[str, str] = {}
+        snapshot: dict[str, Any] | None = None
+        if job.variant_id is not None:
+            try:
+                scenario, excluded, snapshot = _apply_stored_variant(s, job.variant_id, scenario)
+            except Exception as exc:
+                _finish(engine, job_id, runner, status="failed", error=f"{type(exc).__name__}: {exc}"[:4000])
+                return "failed"
+            pins = _pins_in(scenario, excluded, pins)
 
     started = time.monotonic()
     # The job's wall-clock limit: allocation gets `time_limit`; at `time_limit + job_grace_seconds` the stop
@@ -129,8 +138,8 @@ def run_job(job_id: int, runner: str, cfg: dict[str, Any]) -> str:
     progress = ProgressWriter(engine, job_id, runner, cfg["progress_interval"])
     options = SolveOptions(time_limit=time_limit, seating_time_limit=cfg["seating_time_limit"],
                            workers=cfg["cpsat_workers"], seating_processes=cfg["seating_processes"],
-                           on_progress=progress, stop=stop,
-                           extra={"pins": pins})
+                           seat=job.seat, on_progress=progress, stop=stop,
+                           extra={"pins": pins, **({"excluded": excluded} if excluded else {})})
     try:
         plan = load(cfg["solver"])(scenario, previous, options)
         violations = list(load(cfg["validator"])(scenario, plan))
@@ -147,11 +156,38 @@ def run_job(job_id: int, runner: str, cfg: dict[str, Any]) -> str:
         return "failed"
     stopped = stop.is_set() or plan.status == "stopped"
     return store_plan(engine, job_id, runner, operation_id, plan, "stopped" if stopped else "succeeded",
-                      previous_plan_id=job.previous_plan_id)
+                      previous_plan_id=job.previous_plan_id, variant_id=job.variant_id, variant=snapshot)
+
+
+def _apply_stored_variant(session: Session, variant_id: int, base: Any) -> tuple[Any, dict[str, str], dict[str, Any]]:
+    """The operation's scenario with a stored variant applied, its excluded households, and the variant as run.
+
+    The snapshot goes with the plan, so a comparison rebuilds the same scenario after the variant is edited.
+    """
+    from planner.loading import ScenarioInputError
+    from planner.variants import apply_variant, parse_variant
+
+    row = session.get(m.Variant, variant_id)
+    if row is None:
+        raise LookupError(f"variant {variant_id} was deleted before its run started")
+    try:
+        vs = apply_variant(base, parse_variant({**row.data, "base": "operation"}, row.name))
+    except ScenarioInputError as exc:
+        raise ValueError("the variant no longer applies to the operation: "
+                         + "; ".join(str(i) for i in exc.issues[:20])) from None
+    return vs.scenario, vs.excluded, {"id": row.id, "name": row.name, "version": row.version, "data": row.data}
+
+
+def _pins_in(scenario: Any, excluded: dict[str, str], pins: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Pins that still make sense in a variant: on a flight it keeps, for a household it plans."""
+    flights = {f.id for f in scenario.flights}
+    household = {p.case_id: p.household_id for p in scenario.people}
+    return [p for p in pins if p["flight_id"] in flights and household.get(p["case_id"]) not in excluded]
 
 
 def store_plan(engine: Engine, job_id: int | None, runner: str, operation_id: int, plan: Any, status: str,
-               previous_plan_id: int | None = None, created_by: str = "") -> str:
+               previous_plan_id: int | None = None, created_by: str = "", variant_id: int | None = None,
+               variant: dict[str, Any] | None = None) -> str:
     """Store the plan, its assignment rows and the job's end in one transaction (all or nothing)."""
     assignments, reason_counts = plan_rows(plan)
     summary = plan_summary(assignments)
@@ -166,7 +202,7 @@ def store_plan(engine: Engine, job_id: int | None, runner: str, operation_id: in
                      assigned=sum(1 for a in assignments if a["flight_id"]),
                      unassigned=sum(1 for a in assignments if not a["flight_id"]),
                      reason_counts=reason_counts, summary=summary, job_id=job_id,
-                     previous_plan_id=previous_plan_id,
+                     previous_plan_id=previous_plan_id, variant_id=variant_id, variant=variant,
                      created_by=created_by)
         s.add(row)
         s.flush()

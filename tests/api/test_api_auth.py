@@ -81,6 +81,13 @@ ROLE_RULES: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/operations/{operation_id}/plans/{plan_id}/flights/{flight_id}/manifest"): 'officer',
     ("GET", "/api/v1/operations/{operation_id}/plans/{plan_id}/testing-schedule"): 'officer',
     ("GET", "/api/v1/operations/{operation_id}/plans/{plan_id}/plan.json"): 'officer',
+    ("GET", "/api/v1/operations/{operation_id}/variants"): 'viewer',
+    ("POST", "/api/v1/operations/{operation_id}/variants"): 'coordinator',
+    ("GET", "/api/v1/operations/{operation_id}/variants/{variant_id}"): 'viewer',
+    ("PATCH", "/api/v1/operations/{operation_id}/variants/{variant_id}"): 'coordinator',
+    ("DELETE", "/api/v1/operations/{operation_id}/variants/{variant_id}"): 'coordinator',
+    ("POST", "/api/v1/operations/{operation_id}/variant-runs"): 'officer',
+    ("GET", "/api/v1/operations/{operation_id}/comparison"): 'viewer',
 }
 ROLES = ["viewer", "officer", "coordinator", "admin"]
 

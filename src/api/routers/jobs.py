@@ -12,7 +12,7 @@ from sqlmodel import col, func, select
 from api import models as m
 from api.audit import audit
 from api.auth import Officer, SessionDep, Viewer
-from api.common import Id, Page, Paging, get_operation, paging
+from api.common import Id, Page, Paging, QueryId, get_operation, paging
 from api.problems import Problem, not_found
 
 router = APIRouter(tags=["solve jobs"])
@@ -32,6 +32,8 @@ class JobRead(BaseModel):
     time_limit: float
     replan: bool
     previous_plan_id: int | None
+    variant_id: int | None
+    seat: bool
     stop_requested: bool
     stage: str | None
     objective: float | None
@@ -65,6 +67,7 @@ def start_solve(operation_id: Id, body: SolveRequest, request: Request, principa
     manager = request.app.state.jobs
     get_operation(session, operation_id)
     busy = session.exec(select(m.SolveJob.id).where(m.SolveJob.operation_id == operation_id,
+                                                    col(m.SolveJob.variant_id).is_(None),
                                                     col(m.SolveJob.status).in_(("queued", "running")))).first()
     if busy is not None:
         raise Problem(409, f"solve job {busy} of this operation is still queued or running", kind="job-running",
@@ -99,11 +102,13 @@ def start_solve(operation_id: Id, body: SolveRequest, request: Request, principa
 
 @router.get("/operations/{operation_id}/solve-jobs", response_model=Page[JobRead])
 def list_jobs(operation_id: Id, _: Viewer, session: SessionDep, page: Annotated[Paging, Depends(paging)],
-              status: str | None = None) -> Any:
+              status: str | None = None, variant_id: QueryId = None) -> Any:
     get_operation(session, operation_id)
     stmt = select(m.SolveJob).where(m.SolveJob.operation_id == operation_id)
     if status:
         stmt = stmt.where(m.SolveJob.status == status)
+    if variant_id is not None:
+        stmt = stmt.where(m.SolveJob.variant_id == variant_id)
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     items = session.exec(stmt.order_by(col(m.SolveJob.id).desc()).offset(page.offset).limit(page.limit)).all()
     return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}

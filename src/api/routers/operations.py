@@ -139,7 +139,7 @@ def delete_operation(operation_id: Id, request: Request, principal: Coordinator,
     site_ids = select(m.TestingSite.id).where(m.TestingSite.operation_id == operation_id)
     session.execute(delete(m.Assignment).where(m.Assignment.plan_id.in_(plan_ids)))  # type: ignore[attr-defined]
     session.execute(delete(m.TestingSlot).where(m.TestingSlot.site_id.in_(site_ids)))  # type: ignore[attr-defined]
-    for table in (m.Plan, m.SolveJob, m.Pin, m.Person, m.Household, m.Flight, m.TestingSite, m.Escort,
+    for table in (m.Plan, m.SolveJob, m.Variant, m.Pin, m.Person, m.Household, m.Flight, m.TestingSite, m.Escort,
                   m.AircraftType, m.Protocol):
         session.execute(delete(table).where(table.operation_id == operation_id))  # type: ignore[attr-defined]
     session.delete(op)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import defer
 from sqlmodel import col, func, select
 
@@ -18,6 +18,7 @@ from api.common import (
     Id,
     Page,
     Paging,
+    QueryId,
     check_version,
     conditional_update,
     expected_version,
@@ -44,6 +45,7 @@ class PlanRead(BaseModel):
     stale: bool
     job_id: int | None
     previous_plan_id: int | None
+    variant_id: int | None = Field(description="set on what-if plans: solved with this variant applied")
     created_at: datetime
     created_by: str
     published_at: datetime | None
@@ -62,12 +64,14 @@ def get_plan(session: SessionDep, operation_id: int, plan_id: int) -> m.Plan:
 
 @router.get("/operations/{operation_id}/plans", response_model=Page[PlanRead])
 def list_plans(operation_id: Id, _: Viewer, session: SessionDep, page: Annotated[Paging, Depends(paging)],
-               state: str | None = None) -> Any:
+               state: str | None = None, variant_id: QueryId = None) -> Any:
     get_operation(session, operation_id)
     stmt = select(*[c for c in m.Plan.__table__.c if c.name != "body"]).where(  # type: ignore[attr-defined]
         m.Plan.operation_id == operation_id)
     if state:
         stmt = stmt.where(m.Plan.state == state)
+    if variant_id is not None:
+        stmt = stmt.where(m.Plan.variant_id == variant_id)
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     rows = session.execute(stmt.order_by(col(m.Plan.number).desc()).offset(page.offset).limit(page.limit))
     return {"items": [dict(r) for r in rows.mappings()], "total": total, "limit": page.limit,
@@ -105,6 +109,10 @@ def publish_plan(operation_id: Id, plan_id: Id, request: Request, principal: Coo
     check_version(plan.version, expected)
     if plan.state == "published":
         raise Problem(409, f"plan {plan.number} is already published", kind="already-published")
+    if plan.variant_id is not None:
+        raise Problem(409, f"plan {plan.number} is a what-if plan (solved with a variant); make the variant's "
+                      "changes to the operation and solve it to get a plan that can be published",
+                      kind="variant-plan")
     settings = request.app.state.settings
     scenario = build_scenario(session, operation_id)
     body = Plan.model_validate_json(plan.body)

@@ -1,0 +1,401 @@
+"""What-if (issue 6): variants of an operation, runs of several variants in parallel, and their comparison.
+
+A variant is the document of docs/what-if.md with the operation as its base. It is checked twice when it is
+saved: as a document (`parse_variant`) and against the operation as it is now (`apply_variant`), so that an
+unknown flight id is a 422 at once rather than a failed job later. Each run is an ordinary solve job with the
+variant applied in the worker; its plan is a draft linked to the variant, which cannot be published.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+import yaml
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from api import models as m
+from api.audit import audit
+from api.auth import Coordinator, Officer, SessionDep, Viewer
+from api.common import (
+    Id,
+    Page,
+    Paging,
+    Version,
+    check_version,
+    conditional_update,
+    expected_version,
+    get_operation,
+    paging,
+    set_etag,
+)
+from api.exports import neutralise, to_csv
+from api.problems import Problem, not_found
+from api.routers.jobs import JobRead
+from api.routers.plans import get_plan
+
+router = APIRouter(tags=["what-if"])
+MAX_DOCUMENT = 200_000
+MAX_RUNS = 20
+MAX_COMPARED = 20
+#: Stands in for the document's `base`: a stored variant's base is always its operation.
+BASE = "operation"
+
+Document = Annotated[
+    str | dict[str, Any],
+    Field(description="the variant as YAML or JSON text, or as a JSON object (format: charterplan.variant/1); "
+                      "`base` may be left out: it is the operation"),
+]
+
+
+class VariantCreate(BaseModel):
+    document: Document
+
+
+class VariantUpdate(BaseModel):
+    document: Document | None = None
+    version: Version = None
+
+
+class VariantRead(BaseModel):
+    id: int
+    operation_id: int
+    name: str
+    description: str
+    document: str
+    data: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    created_by: str
+    version: int
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader that refuses YAML aliases: a few lines of `*ref` can expand into gigabytes."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not accepted", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def _invalid(errors: list[dict[str, Any]], detail: str, kind: str = "variant-invalid") -> Problem:
+    return Problem(422, detail, kind=kind, errors=errors[:200])
+
+
+def parse_document(document: str | dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The text to keep and the parsed mapping (without `base`), or a 422 naming the line or the field."""
+    if isinstance(document, str):
+        if len(document) > MAX_DOCUMENT:
+            raise _invalid([{"field": "body.document", "message": f"longer than {MAX_DOCUMENT} characters"}],
+                           "the variant document is too long")
+        try:
+            data = yaml.load(document, Loader=_NoAliasLoader)  # a SafeLoader subclass
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" (line {mark.line + 1})" if mark is not None else ""
+            raise _invalid([{"field": "body.document", "message": f"not valid YAML or JSON{where}: "
+                             f"{getattr(exc, 'problem', None) or exc}"}],
+                           "the variant document cannot be read") from None
+        text = document
+    else:
+        data = document
+        text = json.dumps(document, indent=2, ensure_ascii=False, default=str)
+    if not isinstance(data, dict):
+        raise _invalid([{"field": "body.document", "message": "expected a mapping at the top level"}],
+                       "the variant document is not a mapping")
+    # YAML reads unquoted dates and times as objects; the JSON column (and parse_variant) take ISO text.
+    data = json.loads(json.dumps(data, default=_iso))
+    return text, {k: v for k, v in data.items() if k != "base"}
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date | datetime) else str(value)
+
+
+def check_variant(session: Session, operation_id: int, data: dict[str, Any]) -> Any:
+    """Validate the document and apply it to the operation as it is now; 422 with field paths if either fails."""
+    from api.convert import build_scenario
+    from planner.loading import ScenarioInputError
+    from planner.variants import apply_variant, parse_variant
+
+    try:
+        variant = parse_variant({**data, "base": BASE}, "variant")
+    except ScenarioInputError as exc:
+        raise _invalid([{"field": "body.document." + i.field, "message": i.message} for i in exc.issues],
+                       f"{len(exc.issues)} field(s) of the variant are not valid") from None
+    try:
+        apply_variant(build_scenario(session, operation_id), variant)
+    except ScenarioInputError as exc:
+        raise _invalid([{"field": "body.document." + i.field, "message": i.message} for i in exc.issues],
+                       f"the variant does not apply to this operation ({len(exc.issues)} error(s))",
+                       kind="variant-does-not-apply") from None
+    return variant
+
+
+def get_variant(session: Session, operation_id: int, variant_id: int) -> m.Variant:
+    row = session.get(m.Variant, variant_id)
+    if row is None or row.operation_id != operation_id:
+        get_operation(session, operation_id)
+        raise not_found("variant", variant_id)
+    return row
+
+
+def _duplicate(session: Session, operation_id: int, name: str, other_than: int | None = None) -> None:
+    stmt = select(m.Variant.id).where(m.Variant.operation_id == operation_id, m.Variant.name == name)
+    found = session.exec(stmt).first()
+    if found is not None and found != other_than:
+        raise Problem(409, f"a variant named {name!r} already exists in this operation", kind="duplicate",
+                      variant_id=found)
+
+
+@router.get("/operations/{operation_id}/variants", response_model=Page[VariantRead])
+def list_variants(operation_id: Id, _: Viewer, session: SessionDep,
+                  page: Annotated[Paging, Depends(paging)]) -> Any:
+    get_operation(session, operation_id)
+    stmt = select(m.Variant).where(m.Variant.operation_id == operation_id)
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    items = session.exec(stmt.order_by(m.Variant.name).offset(page.offset).limit(page.limit)).all()
+    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+
+
+@router.post("/operations/{operation_id}/variants", status_code=201, response_model=VariantRead)
+def create_variant(operation_id: Id, body: VariantCreate, principal: Coordinator, session: SessionDep,
+                   response: Response) -> Any:
+    """Store a variant after checking it against the operation; the name is unique in the operation."""
+    get_operation(session, operation_id)
+    text, data = parse_document(body.document)
+    variant = check_variant(session, operation_id, data)
+    _duplicate(session, operation_id, variant.name)
+    row = m.Variant(operation_id=operation_id, name=variant.name, description=variant.description,
+                    document=text, data=data, created_by=principal.username)
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:  # the same name saved by someone else a moment ago
+        session.rollback()
+        raise Problem(409, f"a variant named {variant.name!r} already exists in this operation",
+                      kind="duplicate") from None
+    audit(session, principal, "create", "variant", row.id, operation_id=operation_id)
+    session.commit()
+    session.refresh(row)
+    set_etag(response, row.version)
+    response.headers["Location"] = f"/api/v1/operations/{operation_id}/variants/{row.id}"
+    return row
+
+
+@router.get("/operations/{operation_id}/variants/{variant_id}", response_model=VariantRead)
+def read_variant(operation_id: Id, variant_id: Id, _: Viewer, session: SessionDep, response: Response) -> Any:
+    row = get_variant(session, operation_id, variant_id)
+    set_etag(response, row.version)
+    return row
+
+
+@router.patch("/operations/{operation_id}/variants/{variant_id}", response_model=VariantRead)
+def update_variant(operation_id: Id, variant_id: Id, body: VariantUpdate, request: Request,
+                   principal: Coordinator, session: SessionDep, response: Response) -> Any:
+    """Replace the document (If-Match). Plans already solved keep the document they were solved with."""
+    row = get_variant(session, operation_id, variant_id)
+    expected = expected_version(request, body.version)
+    check_version(row.version, expected)
+    if body.document is not None:
+        text, data = parse_document(body.document)
+        variant = check_variant(session, operation_id, data)
+        _duplicate(session, operation_id, variant.name, other_than=variant_id)
+        conditional_update(session, m.Variant, variant_id, expected,
+                           {"name": variant.name, "description": variant.description, "document": text,
+                            "data": data, "updated_at": m.utcnow()})
+        audit(session, principal, "update", "variant", variant_id, operation_id=operation_id)
+        session.commit()
+        session.refresh(row)
+    set_etag(response, row.version)
+    return row
+
+
+@router.delete("/operations/{operation_id}/variants/{variant_id}", status_code=204)
+def delete_variant(operation_id: Id, variant_id: Id, request: Request, principal: Coordinator,
+                   session: SessionDep) -> Response:
+    """Delete a variant; its plans stay (they carry the document they were solved with)."""
+    row = get_variant(session, operation_id, variant_id)
+    check_version(row.version, expected_version(request, None))
+    active = session.exec(select(m.SolveJob.id).where(m.SolveJob.variant_id == variant_id,
+                                                      col(m.SolveJob.status).in_(("queued", "running")))).first()
+    if active is not None:
+        raise Problem(409, f"solve job {active} of this variant is still queued or running; stop it first",
+                      kind="job-running", job_id=active)
+    session.delete(row)
+    audit(session, principal, "delete", "variant", variant_id, operation_id=operation_id)
+    session.commit()
+    return Response(status_code=204)
+
+
+# ---------------------------------------------------------------- runs
+
+
+class VariantRunRequest(BaseModel):
+    variant_ids: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] = Field(
+        default_factory=list, max_length=MAX_RUNS, description="one solve job per variant")
+    base: bool = Field(default=False, description="also run the operation's ordinary solve, as the reference")
+    time_limit: float | None = Field(default=None, gt=0, le=86_400,
+                                     description="allocation seconds of each job; capped by the service")
+    seat: bool = Field(default=True, description="false: allocation and test slots only (faster, same KPIs "
+                                                 "except seat use)")
+
+
+class VariantRunRead(BaseModel):
+    jobs: list[JobRead]
+
+
+@router.post("/operations/{operation_id}/variant-runs", status_code=202, response_model=VariantRunRead)
+def run_variants(operation_id: Id, body: VariantRunRequest, request: Request, principal: Officer,
+                 session: SessionDep) -> Any:
+    """Queue one solve job per variant (and the base if asked); they run in parallel up to the worker count.
+
+    All or nothing: 429 if the queue cannot take every job, 409 if one of them is already queued or running.
+    """
+    settings = request.app.state.settings
+    manager = request.app.state.jobs
+    get_operation(session, operation_id)
+    ids = list(dict.fromkeys(body.variant_ids))
+    if not ids and not body.base:
+        raise Problem(422, "name at least one variant, or ask for the base run", kind="validation",
+                      errors=[{"field": "body.variant_ids", "message": "empty, and base is false"}])
+    for variant_id in ids:
+        get_variant(session, operation_id, variant_id)
+    active = session.exec(select(m.SolveJob.id, m.SolveJob.variant_id).where(
+        m.SolveJob.operation_id == operation_id, col(m.SolveJob.status).in_(("queued", "running")))).all()
+    for job_id, variant_id in active:
+        if variant_id in ids or (variant_id is None and body.base):
+            what = f"variant {variant_id}" if variant_id is not None else "the base"
+            raise Problem(409, f"solve job {job_id} of {what} is still queued or running", kind="job-running",
+                          job_id=job_id)
+    wanted = ([None] if body.base else []) + ids
+    if manager.capacity_left(session) < len(wanted):
+        raise Problem(429, f"the solve queue cannot take {len(wanted)} more job(s) now; try again when jobs "
+                      "have finished", kind="queue-full", headers={"Retry-After": "30"})
+    limit = min(body.time_limit or settings.default_time_limit, settings.max_time_limit)
+    jobs = []
+    for variant_id in wanted:
+        job = m.SolveJob(operation_id=operation_id, time_limit=limit, variant_id=variant_id, seat=body.seat,
+                         runner=manager.runner, created_by=principal.username)
+        session.add(job)
+        session.flush()
+        audit(session, principal, "solve", "solve_job", job.id, operation_id=operation_id, time_limit=limit,
+              variant_id=variant_id, seat=body.seat)
+        jobs.append(job)
+    session.commit()
+    for job in jobs:
+        session.refresh(job)
+        manager.submit(job.id)
+    return {"jobs": jobs}
+
+
+# ---------------------------------------------------------------- comparison
+
+
+class ComparisonRow(BaseModel):
+    key: str
+    section: str
+    label: str
+    kind: str
+    values: list[int | float | str | None]
+
+
+class ComparedPlan(BaseModel):
+    plan_id: int
+    number: int
+    column: str
+    variant_id: int | None
+    variant_name: str | None
+    solver_status: str
+
+
+class ComparisonRead(BaseModel):
+    columns: list[str]
+    plans: list[ComparedPlan]
+    rows: list[ComparisonRow]
+    differences: list[str] = Field(description="each column against the first, in words (the first: \"reference\")")
+    warnings: list[str]
+
+
+def _plan_ids(plans: str) -> list[int]:
+    try:
+        ids = [int(p) for p in plans.split(",") if p.strip()]
+    except ValueError:
+        ids = []
+    if not ids or len(ids) > MAX_COMPARED or any(not 1 <= i <= 2_147_483_647 for i in ids):
+        raise Problem(422, f"plans must be 1 to {MAX_COMPARED} plan ids separated by commas", kind="validation",
+                      errors=[{"field": "query.plans", "message": "expected e.g. 12,14,15"}])
+    return ids
+
+
+def build_comparison(session: Session, operation_id: int, ids: list[int]) -> tuple[Any, list[dict[str, Any]],
+                                                                                     list[str]]:
+    """compare() over stored plans, each read against its scenario rebuilt from the operation (and variant)."""
+    from api.convert import build_scenario
+    from planner.compare import compare
+    from planner.loading import ScenarioInputError
+    from planner.plan import Plan
+    from planner.solve import scenario_digest
+    from planner.variants import apply_variant, parse_variant
+
+    rows = [get_plan(session, operation_id, i) for i in ids]
+    base = build_scenario(session, operation_id)
+    results, described, warnings = [], [], []
+    for row in rows:
+        scenario = base
+        name = f"plan {row.number}"
+        snapshot = row.variant or None
+        if snapshot is not None:
+            name = str(snapshot.get("name") or name)
+            try:
+                scenario = apply_variant(base, parse_variant({**snapshot["data"], "base": BASE}, name)).scenario
+            except ScenarioInputError as exc:
+                raise Problem(409, f"the variant of plan {row.number} no longer applies to the operation: "
+                              + "; ".join(str(i) for i in exc.issues[:5]), kind="plan-outdated") from None
+        plan = Plan.model_validate_json(row.body)
+        if plan.scenario.sha256 != scenario_digest(scenario):
+            warnings.append(f"plan {row.number} was solved before the operation's data last changed; its "
+                            "figures are read against the data as it is now")
+        results.append((name, scenario, plan))
+        described.append({"plan_id": row.id, "number": row.number, "variant_id": row.variant_id,
+                          "variant_name": snapshot.get("name") if snapshot else None,
+                          "solver_status": row.solver_status})
+    try:
+        table = compare(results)
+    except (KeyError, ValueError) as exc:
+        raise Problem(409, f"the plans cannot be compared against the operation's current data "
+                      f"({type(exc).__name__}); solve them again", kind="plan-outdated") from None
+    for d, column in zip(described, table.columns, strict=True):
+        d["column"] = column
+    return table, described, warnings
+
+
+@router.get("/operations/{operation_id}/comparison", response_model=ComparisonRead,
+            responses={200: {"content": {"text/csv": {}}}})
+def comparison(operation_id: Id, request: Request, _: Viewer, session: SessionDep,
+               plans: Annotated[str, Query(max_length=300, description="plan ids, comma-separated; the first "
+                                                                       "is the reference")],
+               format: Annotated[Literal["json", "csv"] | None, Query()] = None) -> Any:
+    """KPIs of plans side by side (people moved, deferred by reason, seats, tests, lab peak, cleared on),
+    and each against the first in words. JSON, or CSV with `format=csv` or `Accept: text/csv`.
+
+    KPIs only, no personal data, so it is not audited as an export.
+    """
+    get_operation(session, operation_id)
+    table, described, warnings = build_comparison(session, operation_id, _plan_ids(plans))
+    data = table.to_json()
+    wants_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
+    if wants_csv:
+        header = ["key", "section", "label", *(neutralise(c) for c in data["columns"])]
+        lines = [[r["key"], r["section"], r["label"], *r["values"]] for r in data["rows"]]
+        lines.append(["differences", "Differences", "in words", *data["differences"]])
+        return Response(content=to_csv(header, lines), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="comparison.csv"',
+                                 "Cache-Control": "no-store"})
+    return {**data, "plans": described, "warnings": warnings}

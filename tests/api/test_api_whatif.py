@@ -1,0 +1,128 @@
+"""What-if through the service: stored variants, parallel runs, comparisons as JSON and CSV, events, re-plans."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from service_testkit import Api, wait_job
+
+NO_BAGHDAD = """\
+format: charterplan.variant/1
+name: no Baghdad flight
+description: What if the Baghdad charter is not booked?
+flights:
+  remove: [MSQ-BGW-1]   # the only flight to BGW
+"""
+MORE_LAB = {
+    "format": "charterplan.variant/1",
+    "name": "=more lab",  # a name a spreadsheet would run: the CSV must neutralise it
+    "base": "ignored/path",
+    "testing_sites": {"scale": {"daily_capacity": 2, "capacity_per_slot": 2}},
+    "people_filter": {"exclude_households": ["H07"]},
+}
+
+
+def url(op: int, tail: str) -> str:
+    return f"/api/v1/operations/{op}/{tail}"
+
+
+def run(api: Api, op: int, **body: Any) -> list[dict[str, Any]]:
+    r = api.post(url(op, "variant-runs"), "officer", json={"time_limit": 2, "seat": False, **body})
+    assert r.status_code == 202, r.text
+    return [wait_job(api, op, j["id"]) for j in r.json()["jobs"]]
+
+
+def test_variants_run_in_parallel_and_compare(api: Api) -> None:
+    op = api.import_teaching()
+    r = api.post(url(op, "variants"), "coordinator", json={"document": NO_BAGHDAD})
+    assert r.status_code == 201, r.text
+    no_bgw = r.json()
+    assert no_bgw["name"] == "no Baghdad flight" and "# the only flight" in no_bgw["document"]
+    assert r.headers["etag"] == '"1"'
+    more_lab = api.post(url(op, "variants"), "coordinator", json={"document": MORE_LAB}).json()
+    assert "base" not in more_lab["data"]
+    assert api.post(url(op, "variants"), "coordinator", json={"document": NO_BAGHDAD}).status_code == 409
+    listed = api.get(url(op, "variants"), "viewer").json()
+    assert listed["total"] == 2
+
+    jobs = run(api, op, base=True, variant_ids=[no_bgw["id"], more_lab["id"]])
+    assert [j["status"] for j in jobs] == ["succeeded"] * 3, jobs
+    assert [j["variant_id"] for j in jobs] == [None, no_bgw["id"], more_lab["id"]]
+    assert not any(j["seat"] for j in jobs)
+    base_plan, bgw_plan, lab_plan = (j["plan_id"] for j in jobs)
+    plans = api.get(url(op, f"plans?variant_id={no_bgw['id']}"), "viewer").json()["items"]
+    assert [p["id"] for p in plans] == [bgw_plan] and plans[0]["variant_id"] == no_bgw["id"]
+    r = api.post(url(op, f"plans/{bgw_plan}/publish"), "coordinator", if_match=1)
+    assert r.status_code == 409 and r.json()["type"].endswith("variant-plan")
+    excluded = api.get(url(op, f"plans/{lab_plan}/people/C0018"), "viewer").json()
+    assert [x["code"] for x in excluded["reasons"]] == ["variant.excluded"]
+
+    r = api.get(url(op, f"comparison?plans={base_plan},{bgw_plan},{lab_plan}"), "viewer")
+    assert r.status_code == 200, r.text
+    table = r.json()
+    assert table["columns"][1:] == ["no Baghdad flight", "=more lab"]
+    assert [p["plan_id"] for p in table["plans"]] == [base_plan, bgw_plan, lab_plan]
+    moved = {row["key"]: row["values"] for row in table["rows"]}["moved"]
+    assert moved[1] < moved[0] and moved[2] <= moved[0]
+    bgw = {row["key"]: row["values"] for row in table["rows"]}["moved.destination.BGW"]
+    assert bgw[1] == 0 < bgw[0]
+    assert table["differences"][0] == "reference"
+    assert f"-{moved[0] - moved[1]} moved" in table["differences"][1]
+    assert "BGW" in table["differences"][1] and table["warnings"] == []
+
+    for kwargs in ({"params": {"plans": f"{base_plan},{bgw_plan},{lab_plan}", "format": "csv"}},
+                   {"params": {"plans": f"{base_plan},{bgw_plan},{lab_plan}"}, "headers": {"Accept": "text/csv"}}):
+        r = api.get(url(op, "comparison"), "viewer", **kwargs)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+        lines = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+        assert lines[0][:4] == ["key", "section", "label", table["columns"][0]]
+        assert lines[0][5] == "'=more lab"
+        by_key = {line[0]: line[3:] for line in lines[1:]}
+        assert [int(v) for v in by_key["moved"]] == moved
+        assert by_key["differences"][1].startswith("'-")  # "-N moved" would be a formula
+
+    assert api.get(url(op, f"comparison?plans={base_plan},abc"), "viewer").status_code == 422
+    assert api.get(url(op, "comparison?plans=999999"), "viewer").status_code == 404
+
+
+def test_bad_variants_are_422_with_field_paths(api: Api) -> None:
+    op = api.import_teaching()
+    cases = [
+        ({"document": "format: charterplan.variant/1\nname: [unclosed"}, "body.document"),
+        ({"document": "format: charterplan.variant/2\nname: x"}, "body.document.format"),
+        ({"document": {"format": "charterplan.variant/1", "name": "x", "flights": {"keep_first": "many"}}},
+         "body.document.flights.keep_first"),
+        ({"document": {"format": "charterplan.variant/1", "name": "x", "flights": {"remove": ["NO-SUCH"]}}},
+         "body.document.flights.remove[0]"),
+        ({"document": "a: &x [1]\nb: *x\n"}, "body.document"),
+    ]
+    for body, field in cases:
+        r = api.post(url(op, "variants"), "coordinator", json=body)
+        assert r.status_code == 422, (body, r.text)
+        assert r.headers["content-type"] == "application/problem+json"
+        fields = [e["field"] for e in r.json()["errors"]]
+        assert any(f.startswith(field) for f in fields), (field, fields)
+    assert api.get(url(op, "variants"), "viewer").json()["total"] == 0
+
+
+def test_variant_update_versions_and_roles(api: Api) -> None:
+    op = api.import_teaching()
+    body = {"document": NO_BAGHDAD}
+    assert api.post(url(op, "variants"), "officer", json=body).status_code == 403
+    v = api.post(url(op, "variants"), "coordinator", json=body).json()
+    assert api.get(url(op, f"variants/{v['id']}"), "viewer").status_code == 200
+    changed = NO_BAGHDAD.replace("no Baghdad flight", "no BGW")
+    r = api.patch(url(op, f"variants/{v['id']}"), "coordinator", if_match=1, json={"document": changed})
+    assert r.status_code == 200 and r.json()["name"] == "no BGW" and r.json()["version"] == 2
+    r = api.patch(url(op, f"variants/{v['id']}"), "coordinator", if_match=1, json={"document": NO_BAGHDAD})
+    assert r.status_code == 409
+    assert api.patch(url(op, f"variants/{v['id']}"), "coordinator", json=body).status_code == 428
+    assert api.post(url(op, "variant-runs"), "viewer", json={"variant_ids": [v["id"]]}).status_code == 403
+    assert api.post(url(op, "variant-runs"), "officer", json={"variant_ids": []}).status_code == 422
+    assert api.post(url(op, "variant-runs"), "officer", json={"variant_ids": [999999]}).status_code == 404
+    assert api.delete(url(op, f"variants/{v['id']}"), "officer", if_match=2).status_code == 403
+    assert api.delete(url(op, f"variants/{v['id']}"), "coordinator", if_match=2).status_code == 204
+    actions = {(e["action"], e["resource"]) for e in api.get("/api/v1/audit", "admin").json()["items"]}
+    assert {("create", "variant"), ("update", "variant"), ("delete", "variant")} <= actions
