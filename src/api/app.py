@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from api.routers import (
         auth_users,
+        events,
         exports,
         jobs,
         operations,
@@ -114,7 +115,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         variants,
     )
 
-    for module in (auth_users, operations, people, resources, scenarios, jobs, plans, exports, variants):
+    for module in (auth_users, operations, people, resources, scenarios, jobs, plans, exports, variants,
+                   events):
         app.include_router(module.router, prefix="/api/v1")
     _check_every_route_has_a_role(app)
     return app

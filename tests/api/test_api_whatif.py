@@ -126,3 +126,64 @@ def test_variant_update_versions_and_roles(api: Api) -> None:
     assert api.delete(url(op, f"variants/{v['id']}"), "coordinator", if_match=2).status_code == 204
     actions = {(e["action"], e["resource"]) for e in api.get("/api/v1/audit", "admin").json()["items"]}
     assert {("create", "variant"), ("update", "variant"), ("delete", "variant")} <= actions
+
+
+def household(api: Api, op: int, code: str) -> set[str]:
+    people = api.get(url(op, f"people?household_id={code}&limit=100"), "viewer").json()["items"]
+    return {p["case_id"] for p in people}
+
+
+def test_events_update_the_operation_and_a_replan_moves_only_that_household(api: Api) -> None:
+    op = api.import_teaching()
+    first = api.post(url(op, "solve-jobs"), "officer", json={"time_limit": 2}).json()
+    plan_id = wait_job(api, op, first["id"])["plan_id"]
+    assert api.post(url(op, f"plans/{plan_id}/publish"), "coordinator", if_match=1).status_code == 200
+    on_flight = api.get(url(op, f"plans/{plan_id}/people/C0014"), "viewer").json()
+    assert on_flight["assigned"], on_flight
+    h06 = household(api, op, "H06")
+    assert len(h06) == 4
+
+    events = {"format": "charterplan.events/1", "events": [
+        {"type": "positive_test", "case_id": "C0014", "date": "2021-11-28"}]}
+    assert api.post(url(op, "events"), "viewer", json=events).status_code == 403
+    r = api.post(url(op, "events"), "officer", json=events)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"events": 1, "changes": [
+        {"resource": "person", "id": "C0014", "change": "updated",
+         "fields": ["last_positive_test", "last_test_result"]}]}
+    person = api.get(url(op, "people/C0014"), "viewer").json()
+    assert person["last_positive_test"] == "2021-11-28" and person["last_test_result"] == "positive"
+    assert api.get(url(op, f"plans/{plan_id}"), "viewer").json()["stale"]
+    audit = api.get("/api/v1/audit", "admin", params={"action": "events"}).json()["items"]
+    assert audit[0]["details"]["case_ids"] == ["C0014"]
+
+    replan = api.post(url(op, "solve-jobs"), "officer", json={"time_limit": 2, "replan": True}).json()
+    done = wait_job(api, op, replan["id"])
+    assert done["status"] == "succeeded", done
+    diff = api.get(url(op, f"plans/{plan_id}/compare/{done['plan_id']}"), "viewer").json()
+    changed = {c["case_id"] for c in diff["changes"]}
+    assert changed and changed <= h06, diff
+    assert diff["removed"] == len(changed)
+
+
+def test_bad_events_change_nothing(api: Api) -> None:
+    op = api.import_teaching()
+    events = {"format": "charterplan.events/1", "events": [
+        {"type": "consent_withdrawn", "case_id": "C0001"},
+        {"type": "flight_delayed", "flight_id": "NO-SUCH", "hours": 3}]}
+    r = api.post(url(op, "events"), "officer", json=events)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.events[1]"
+    assert api.get(url(op, "people/C0001"), "viewer").json()["consent"] == "explicit"
+    r = api.post(url(op, "events"), "officer", json={"events": [{"type": "positive_test", "case_id": "C0001"}]})
+    assert r.status_code == 422 and any("date" in e["field"] for e in r.json()["errors"])
+    events = {"events": [{"type": "flight_delayed", "flight_id": "MSQ-BGW-1", "hours": 2},
+                         {"type": "lab_slots_cancelled", "site_id": "MINSK-LAB",
+                          "start": "2021-11-30T09:00:00+03:00", "end": "2021-11-30T13:00:00+03:00"},
+                         {"type": "no_show", "case_id": "C0019", "flight_id": "MSQ-BGW-1"}]}
+    r = api.post(url(op, "events"), "officer", json=events)
+    assert r.status_code == 200, r.text
+    got = {(c["resource"], c["id"]): c["fields"] for c in r.json()["changes"]}
+    assert got == {("person", "C0019"): ["consent", "consent_note"], ("flight", "MSQ-BGW-1"): ["departure", "stops"],
+                   ("testing_site", "MINSK-LAB"): ["closed"]}
+    flight = api.get(url(op, "flights/MSQ-BGW-1"), "viewer").json()
+    assert flight["departure"].startswith("2021-12-02T12:00") and flight["version"] == 2
