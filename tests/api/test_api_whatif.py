@@ -83,6 +83,11 @@ def test_variants_run_in_parallel_and_compare(api: Api) -> None:
         assert [int(v) for v in by_key["moved"]] == moved
         assert by_key["differences"][1].startswith("'-")  # "-N moved" would be a formula
 
+    # Plans keep the variant they were solved with: deleting the variant leaves them comparable.
+    assert api.delete(url(op, f"variants/{no_bgw['id']}"), "coordinator", if_match=1).status_code == 204
+    again = api.get(url(op, f"comparison?plans={base_plan},{bgw_plan}"), "viewer").json()
+    assert again["columns"][1] == "no Baghdad flight" and again["differences"][1] == table["differences"][1]
+
     assert api.get(url(op, f"comparison?plans={base_plan},abc"), "viewer").status_code == 422
     assert api.get(url(op, "comparison?plans=999999"), "viewer").status_code == 404
 
@@ -122,6 +127,12 @@ def test_variant_update_versions_and_roles(api: Api) -> None:
     assert api.post(url(op, "variant-runs"), "viewer", json={"variant_ids": [v["id"]]}).status_code == 403
     assert api.post(url(op, "variant-runs"), "officer", json={"variant_ids": []}).status_code == 422
     assert api.post(url(op, "variant-runs"), "officer", json={"variant_ids": [999999]}).status_code == 404
+    more = [api.post(url(op, "variants"), "coordinator", json={"document": {
+        "format": "charterplan.variant/1", "name": f"keep {n}", "flights": {"keep_first": n}}}).json()["id"]
+        for n in (1, 2, 3)]
+    r = api.post(url(op, "variant-runs"), "officer", json={"variant_ids": [v["id"], *more], "base": True})
+    assert r.status_code == 429 and r.headers["retry-after"]  # five jobs; the queue takes four: none queued
+    assert api.get(url(op, "solve-jobs"), "viewer").json()["total"] == 0
     assert api.delete(url(op, f"variants/{v['id']}"), "officer", if_match=2).status_code == 403
     assert api.delete(url(op, f"variants/{v['id']}"), "coordinator", if_match=2).status_code == 204
     actions = {(e["action"], e["resource"]) for e in api.get("/api/v1/audit", "admin").json()["items"]}
@@ -164,6 +175,9 @@ def test_events_update_the_operation_and_a_replan_moves_only_that_household(api:
     changed = {c["case_id"] for c in diff["changes"]}
     assert changed and changed <= h06, diff
     assert diff["removed"] == len(changed)
+    table = api.get(url(op, f"comparison?plans={plan_id},{done['plan_id']}"), "viewer").json()
+    assert table["warnings"] == [f"plan {table['plans'][0]['number']} was solved before the operation's data "
+                                 "last changed; its figures are read against the data as it is now"]
 
 
 def test_bad_events_change_nothing(api: Api) -> None:
