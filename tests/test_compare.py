@@ -213,3 +213,11 @@ def test_differences_within_the_gap_are_flagged() -> None:
     far.objective.level1_bound = far.objective.level1_value + 50  # 100 lost, at most 50 of it the solver's
     assert "within the solver gap" not in describe((name, scenario, plan), ("far", scenario, far))
     assert "within the solver gap" not in describe((name, scenario, plan), (name, scenario, plan))
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised():
+    from planner.spreadsheet import safe_cell
+
+    assert safe_cell("-12 moved: one fewer flight") == "'-12 moved: one fewer flight"
+    assert safe_cell("=HYPERLINK()") == "'=HYPERLINK()"
+    assert safe_cell(-12) == -12 and safe_cell("MSQ-EBL-1") == "MSQ-EBL-1" and safe_cell(None) == ""

@@ -22,6 +22,7 @@ from planner.capacity import seat_map_of, unusable_seats
 from planner.explain import primary_code
 from planner.plan import Plan
 from planner.scenario import Scenario
+from planner.spreadsheet import safe_cell
 from planner.testing_windows import site_slots
 
 Value = int | float | str | None
@@ -108,10 +109,10 @@ class Comparison:
         """One line per KPI: key, section, label, then one column per variant; the differences come last."""
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["key", "section", "label", *self.columns])
+        writer.writerow([safe_cell(c) for c in ["key", "section", "label", *self.columns]])
         for r in self.rows:
-            writer.writerow([r.key, r.section, r.label, *("" if v is None else v for v in r.values)])
-        writer.writerow(["differences", "Differences", "in words", *self.differences])
+            writer.writerow([safe_cell(v) for v in [r.key, r.section, r.label, *r.values]])
+        writer.writerow([safe_cell(v) for v in ["differences", "Differences", "in words", *self.differences]])
         return out.getvalue()
 
     def to_json(self) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from pydantic import Field, PrivateAttr, ValidationError
 from planner.compare import Comparison, Result, compare, flight_seats
 from planner.loading import InputIssue, ScenarioInputError, load_scenario, read_yaml
 from planner.scenario import Model, Scenario
+from planner.spreadsheet import safe_cell
 from planner.variants import (
     VARIANT_FORMAT,
     Job,
@@ -196,10 +197,10 @@ class SweepTable:
 
     def to_csv(self) -> str:
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=self.columns, lineterminator="\n")
-        writer.writeheader()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow([safe_cell(c) for c in self.columns])
         for row in self.rows:
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+            writer.writerow([safe_cell(row.get(c)) for c in self.columns])
         return out.getvalue()
 
     def to_json(self) -> dict[str, Any]:
