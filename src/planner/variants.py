@@ -333,28 +333,34 @@ def _apply_flights(flights: list[Flight], patch: FlightsPatch, add: Any) -> list
     return out
 
 
-def _apply_sites(sites: list[TestingSite], patch: SitesPatch, add: Any) -> list[TestingSite]:
-    by_id = {s.id: s for s in sites}
-    for i, sid in enumerate(patch.remove):
-        if sid not in by_id:
-            add(f"testing_sites.remove[{i}]", f"unknown testing site {sid!r}")
-        by_id.pop(sid, None)
+def _keyed(items: list[Any], patch: Any, model: type, key: str, noun: str, add: Any) -> dict[str, Any]:
+    """Remove, update (a partial change validated on the merged item), then add items keyed by id."""
+    by_id = {x.id: x for x in items}
+    for i, xid in enumerate(patch.remove):
+        if xid not in by_id:
+            add(f"{key}.remove[{i}]", f"unknown {noun} {xid!r}")
+        by_id.pop(xid, None)
     for i, change in enumerate(patch.update):
         if change.id not in by_id:
-            add(f"testing_sites.update[{i}].id", f"unknown testing site {change.id!r}")
+            add(f"{key}.update[{i}].id", f"unknown {noun} {change.id!r}")
             continue
         data = by_id[change.id].model_dump(mode="json", by_alias=True)
         data.update(_changed(change))
         try:
-            by_id[change.id] = TestingSite.model_validate(data)
+            by_id[change.id] = model.model_validate(data)
         except ValidationError as exc:
             for err in exc.errors():
-                add(f"testing_sites.update[{i}]." + ".".join(map(str, err["loc"])), _friendly(err))
-    for i, site in enumerate(patch.add):
-        if site.id in by_id:
-            add(f"testing_sites.add[{i}].id", f"testing site {site.id!r} already exists")
+                add(f"{key}.update[{i}]." + ".".join(map(str, err["loc"])), _friendly(err))
+    for i, item in enumerate(patch.add):
+        if item.id in by_id:
+            add(f"{key}.add[{i}].id", f"{noun} {item.id!r} already exists")
             continue
-        by_id[site.id] = site
+        by_id[item.id] = item
+    return by_id
+
+
+def _apply_sites(sites: list[TestingSite], patch: SitesPatch, add: Any) -> list[TestingSite]:
+    by_id = _keyed(sites, patch, TestingSite, "testing_sites", "testing site", add)
     scale = patch.scale
     if scale is not None:
         for i, sid in enumerate(scale.sites or []):
@@ -377,28 +383,7 @@ def _apply_sites(sites: list[TestingSite], patch: SitesPatch, add: Any) -> list[
 
 
 def _apply_escorts(escorts: list[Escort], patch: EscortsPatch, add: Any) -> list[Escort]:
-    by_id = {e.id: e for e in escorts}
-    for i, eid in enumerate(patch.remove):
-        if eid not in by_id:
-            add(f"escorts.remove[{i}]", f"unknown escort {eid!r}")
-        by_id.pop(eid, None)
-    for i, change in enumerate(patch.update):
-        if change.id not in by_id:
-            add(f"escorts.update[{i}].id", f"unknown escort {change.id!r}")
-            continue
-        data = by_id[change.id].model_dump(mode="json", by_alias=True)
-        data.update(_changed(change))
-        try:
-            by_id[change.id] = Escort.model_validate(data)
-        except ValidationError as exc:
-            for err in exc.errors():
-                add(f"escorts.update[{i}]." + ".".join(map(str, err["loc"])), _friendly(err))
-    for i, escort in enumerate(patch.add):
-        if escort.id in by_id:
-            add(f"escorts.add[{i}].id", f"escort {escort.id!r} already exists")
-            continue
-        by_id[escort.id] = escort
-    return list(by_id.values())
+    return list(_keyed(escorts, patch, Escort, "escorts", "escort", add).values())
 
 
 def excluded_households(scenario: Scenario, rule: PeopleFilter | None) -> dict[str, str]:
