@@ -9,7 +9,7 @@ from fastapi import Path as PathParam
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import update
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
 from api.models import Operation, Plan
 from api.problems import Problem, not_found
@@ -87,6 +87,17 @@ def get_operation(session: Session, operation_id: int) -> Operation:
     if op is None:
         raise not_found("operation", operation_id)
     return op
+
+
+def get_in_operation(session: Session, table: Any, operation_id: int, column: str, value: str, noun: str) -> Any:
+    """The operation's row of `table` whose `column` is `value`; 404 names the operation when it is the one
+    missing, the row otherwise."""
+    row = session.exec(select(table).where(table.operation_id == operation_id,
+                                           getattr(table, column) == value)).first()
+    if row is None:
+        get_operation(session, operation_id)
+        raise not_found(noun, value)
+    return row
 
 
 def mark_stale(session: Session, operation_id: int) -> None:

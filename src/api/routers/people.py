@@ -22,6 +22,7 @@ from api.common import (
     Version,
     conditional_update,
     expected_version,
+    get_in_operation,
     get_operation,
     mark_stale,
     paging,
@@ -35,7 +36,7 @@ from api.convert import (
     person_values,
     row_to_person_dict,
 )
-from api.problems import Problem, not_found
+from api.problems import Problem
 from api.uploads import check_xlsx, formula_like, issue_dict, read_limited
 from planner import scenario as sc
 from planner.loading import InputIssue, ScenarioInputError, check_scenario, parse_people, read_table
@@ -102,12 +103,7 @@ def to_read(row: m.Person) -> dict[str, Any]:
 
 
 def _person(session: SessionDep, operation_id: Id, case_id: str) -> m.Person:
-    row = session.exec(select(m.Person).where(m.Person.operation_id == operation_id,
-                                              m.Person.case_id == case_id)).first()
-    if row is None:
-        get_operation(session, operation_id)
-        raise not_found("person", case_id)
-    return row
+    return get_in_operation(session, m.Person, operation_id, "case_id", case_id, "person")
 
 
 @router.get("/operations/{operation_id}/people", response_model=Page[PersonRead])

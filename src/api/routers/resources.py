@@ -26,6 +26,7 @@ from api.common import (
     check_version,
     conditional_update,
     expected_version,
+    get_in_operation,
     get_operation,
     mark_stale,
     paging,
@@ -72,12 +73,7 @@ def resource_router(*, path: str, noun: str, table: type[SQLModel], model: type[
         return values
 
     def fetch(session: Any, operation_id: Id, code: str) -> Any:
-        row = session.exec(select(table).where(table.operation_id == operation_id,  # type: ignore[attr-defined]
-                                               table.code == code)).first()  # type: ignore[attr-defined]
-        if row is None:
-            get_operation(session, operation_id)
-            raise not_found(noun, code)
-        return row
+        return get_in_operation(session, table, operation_id, "code", code, noun)
 
     @r.get(base, response_model=Page[read_model], name=f"list_{path}")  # type: ignore[valid-type]
     def list_items(operation_id: Id, _: Viewer, session: SessionDep,
@@ -188,12 +184,7 @@ class SlotsReplace(BaseModel):
 
 
 def _site(session: Any, operation_id: Id, code: str) -> m.TestingSite:
-    row = session.exec(select(m.TestingSite).where(m.TestingSite.operation_id == operation_id,
-                                                   m.TestingSite.code == code)).first()
-    if row is None:
-        get_operation(session, operation_id)
-        raise not_found("testing site", code)
-    return row
+    return get_in_operation(session, m.TestingSite, operation_id, "code", code, "testing site")
 
 
 def _slots(session: Any, site: m.TestingSite) -> dict[str, Any]:
@@ -284,10 +275,7 @@ def set_pin(operation_id: Id, case_id: str, body: PinIn, principal: Annotated[An
 @router.delete("/operations/{operation_id}/pins/{case_id}", status_code=204, tags=["pins"])
 def delete_pin(operation_id: Id, case_id: str, principal: Annotated[Any, Depends(require("officer"))],
                session: SessionDep) -> Response:
-    row = session.exec(select(m.Pin).where(m.Pin.operation_id == operation_id, m.Pin.case_id == case_id)).first()
-    if row is None:
-        get_operation(session, operation_id)
-        raise not_found("pin", case_id)
+    row = get_in_operation(session, m.Pin, operation_id, "case_id", case_id, "pin")
     session.delete(row)
     audit(session, principal, "unpin", "person", case_id, operation_id=operation_id)
     session.commit()
