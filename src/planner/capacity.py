@@ -164,15 +164,6 @@ def _household_units(spec: str, unusable: frozenset[str], relations: tuple[str, 
             household=f"H{h:04d}",
             age=30,
             adult=True,
-            child=False,
-            exit_barred=False,
-            wheelchair=False,
-            stretcher=False,
-            uasc=False,
-            medical=False,
-            mobility="none",
-            infants=0,
-            stop=0,
         )
         for h in range(count)
         for i in range(n)

@@ -40,15 +40,15 @@ class Occupant:
     household: str  # household_id, or "escort:<id>" for an escort
     age: int  # years at the local departure date (escorts: 99, they are adults by definition)
     adult: bool  # 18 or over
-    child: bool  # under child_seating_age: sits near a household adult or their escort
-    exit_barred: bool  # may not sit in an exit seat (DESIGN §3.2 exit rows)
-    wheelchair: bool  # WCHC/WCHP: aisle seat, companion next to them
-    stretcher: bool  # STCR
-    uasc: bool
-    medical: bool  # a medical case (needs a medical escort)
-    mobility: str
-    infants: int  # lap infants carried
-    stop: int  # index of the destination among the flight's stops (0 = first stop)
+    child: bool = False  # under child_seating_age: sits near a household adult or their escort
+    exit_barred: bool = False  # may not sit in an exit seat (DESIGN §3.2 exit rows)
+    wheelchair: bool = False  # WCHC/WCHP: aisle seat, companion next to them
+    stretcher: bool = False  # STCR
+    uasc: bool = False
+    medical: bool = False  # a medical case (needs a medical escort)
+    mobility: str = "none"
+    infants: int = 0  # lap infants carried
+    stop: int = 0  # index of the destination among the flight's stops (0 = first stop)
     escorts: tuple[str, ...] = ()  # escorts on this flight who serve this person
     role: str | None = None  # escort role
     serves: tuple[str, ...] = ()
@@ -156,15 +156,6 @@ def flight_facts(scenario: Scenario, flight_plan: FlightPlan) -> FlightFacts:
             household=ESCORT_HOUSEHOLD + e.escort_id,
             age=99,
             adult=True,
-            child=False,
-            exit_barred=False,
-            wheelchair=False,
-            stretcher=False,
-            uasc=False,
-            medical=False,
-            mobility="none",
-            infants=0,
-            stop=0,
             role=roles.get(e.escort_id),
             serves=tuple(e.serves),
         )
