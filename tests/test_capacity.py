@@ -12,7 +12,7 @@ from planner.caseload import households
 from planner.scenario import AircraftType
 from planner.seating import seat_plan
 from planner.seating_rules import seating_violations
-from planner.seating_synth import person, plan_for, scenario_with
+from planner.seating_synth import mix_within_distancing_limit, person, plan_for, scenario_with
 
 A320 = AircraftType(type="T30", rows={"first": 1, "last": 30}, layout="ABC DEF", exit_rows=[12, 13])
 
@@ -77,19 +77,7 @@ def test_limits_without_distancing_and_usage_order() -> None:
     ),
 )
 def test_mixes_within_the_limits_are_seated(seed: int, distancing: list[str]) -> None:
-    rng = random.Random(seed)
-    probe = scenario_with([person("P", "P", 30)], distancing=distancing)
-    f = probe.flights[0]
-    rhs = {x.name: x.rhs for x in flight_limits(probe, f)}["distancing_units"]
-    people, used, h = [], 0, 0
-    for _ in range(400):
-        n = rng.choice([1, 1, 1, 2, 2, 3, 4, 5, 6])
-        if used + distancing_usage(probe, f, n) > rhs:
-            continue
-        used += distancing_usage(probe, f, n)
-        h += 1
-        people += [person(f"H{h:03d}-{i}", f"H{h:03d}", 30) for i in range(n)]
-    sc = scenario_with(people, distancing=distancing)
+    sc = mix_within_distancing_limit(random.Random(seed), distancing)
     out = seat_plan(sc, plan_for(sc), time_limit=0.3, processes=1, deterministic=True)
     assert out.unplaced == {}
     assert seating_violations(sc, out.plan) == []

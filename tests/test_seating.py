@@ -170,3 +170,32 @@ def test_single_travellers_get_windows_and_first_stop_sits_forward() -> None:
     ebl = [int(seats[f"S{i}"][:-1]) for i in range(8) if i % 2]
     bgw = [int(seats[f"S{i}"][:-1]) for i in range(8) if not i % 2]
     assert max(ebl) <= min(bgw)
+
+
+_SEAT_IN_A_FRESH_PROCESS = """
+import random, sys
+from planner.seating import seat_plan
+from planner.seating_synth import mix_within_distancing_limit, plan_for
+sc = mix_within_distancing_limit(random.Random(3688), ["diagonal"])
+sys.stdout.write(seat_plan(sc, plan_for(sc), time_limit=0.3, processes=1, deterministic=True).plan.to_json())
+"""
+
+
+def test_deterministic_seating_does_not_depend_on_string_hashing() -> None:
+    """Deterministic means the same bytes in any process: set iteration order must never reach CP-SAT."""
+    import os
+    import subprocess
+    import sys
+
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", _SEAT_IN_A_FRESH_PROCESS],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(outs) == 1 and '"seat": "' in next(iter(outs))

@@ -729,7 +729,7 @@ def submodel(
         for u in free:
             classes.setdefault(frozenset(problem.friends[u]), []).append(u)
         for friends, members in classes.items():
-            for s in {s for u in members for s in cand[u]}:
+            for s in sorted({s for u in members for s in cand[u]}):
                 here = [x[u, s] for u in members if (u, s) in x]
                 if not here:
                     continue
@@ -809,10 +809,26 @@ def spread_bound(cabin: Cabin, n: int) -> int:
 
 
 def _next_band(problem: Problem, seats: dict[str, str], tried: set[tuple[int, int]]) -> tuple[int, int] | None:
-    """Rows around the household furthest above its spread bound (or around unseated people), not yet tried."""
+    """The next band of rows to re-seat, not yet tried: while someone is unseated, the band with the most free
+    seats; then rows around the household furthest above its spread bound."""
     cab = problem.cabin
-    scored: list[tuple[int, tuple[int, int]]] = []
     last = cab.rows[-1]
+    if any(u not in seats for u in problem.units):
+        # seating everyone comes first (W_UNPLACED): the bands with the most free seats, where a re-seat
+        # most likely makes room for an unseated household
+        taken = set(seats.values())
+        bands = {
+            (cab.rows[i], cab.rows[min(len(cab.rows) - 1, i + BAND_ROWS - 1)])
+            for i in range(0, len(cab.rows), BAND_ROWS // 2 or 1)
+        }
+        free = {
+            band: sum(1 for s in cab.usable if band[0] <= s.row_index <= band[1] and s.id not in taken)
+            for band in bands
+        }
+        for band in sorted(bands, key=lambda b: (-free[b], b)):
+            if band not in tried:
+                return band
+    scored: list[tuple[int, tuple[int, int]]] = []
     for hid, ms in sorted(problem.members.items()):
         if hid.startswith("escort:"):
             continue
@@ -829,11 +845,6 @@ def _next_band(problem: Problem, seats: dict[str, str], tried: set[tuple[int, in
     for _, band in sorted(scored):
         if band not in tried:
             return band
-    if any(u not in seats for u in problem.units):
-        for i in range(0, len(cab.rows), BAND_ROWS // 2 or 1):
-            band = (cab.rows[i], cab.rows[min(len(cab.rows) - 1, i + BAND_ROWS - 1)])
-            if band not in tried:
-                return band
     return None
 
 

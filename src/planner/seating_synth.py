@@ -126,3 +126,23 @@ def random_households(
             people.append(person(cid, hid, age, destination=dest, **extra))
         used += n - sum(1 for p in people[-n:] if (DAY - p.date_of_birth).days < 700 and n > 2)
     return people
+
+
+def mix_within_distancing_limit(rng: random.Random, distancing: list[str]) -> Scenario:
+    """Adult households of random sizes on one A320, added while the allocation's distancing limit admits
+    them: a load the capacity model says fits, close to full (tests and the seating benchmark)."""
+    from planner.capacity import distancing_usage, flight_limits
+
+    probe = scenario_with([person("P", "P", 30)], distancing=distancing)
+    f = probe.flights[0]
+    rhs = {x.name: x.rhs for x in flight_limits(probe, f)}["distancing_units"]
+    people: list[Person] = []
+    used = h = 0
+    for _ in range(400):
+        n = rng.choice([1, 1, 1, 2, 2, 3, 4, 5, 6])
+        if used + distancing_usage(probe, f, n) > rhs:
+            continue
+        used += distancing_usage(probe, f, n)
+        h += 1
+        people += [person(f"H{h:03d}-{i}", f"H{h:03d}", 30) for i in range(n)]
+    return scenario_with(people, distancing=distancing)
