@@ -5,7 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from planner.loading import ScenarioInputError, load_scenario, parse_people, read_table
+from planner.caseload import households
+from planner.gates import first_failure
+from planner.loading import ScenarioInputError, check_scenario, load_scenario, parse_people, read_table
+from planner.scenario import ScenarioFile
 
 TEACHING = Path(__file__).parent.parent / "scenarios" / "teaching-two-flights"
 
@@ -33,6 +36,12 @@ def test_teaching_scenario_loads():
     assert len(s.people) == 24 and len(s.flights) == 2
 
 
+def _line_of(path: Path):
+    """A finder of the 1-based line of the first line of `path` holding a text."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return lambda needle: next(n for n, text in enumerate(lines, start=1) if needle in text)
+
+
 def test_every_error_is_reported_at_once(folder: Path):
     people = folder / "people.csv"
     _edit(people, "C0001,H01,Rebin,Ahmed,,M,1985-03-02,IRQ,EBL", "C0001,H01,Rebin,Ahmed,,M,2030-03-02,IRQ,XXX")
@@ -48,15 +57,16 @@ def test_every_error_is_reported_at_once(folder: Path):
           "serves: [MINSK-HOTEL-1]")
     found = {(i.file, i.row, i.field) for i in _issues(folder)}
     messages = " | ".join(str(i) for i in _issues(folder))
+    line = _line_of(yaml_path)
     assert ("people.csv", 2, "destination") in found, messages  # unknown airport
     assert ("people.csv", 2, "date_of_birth") in found, messages  # born in the future
     assert ("people.csv", 8, "case_id") in found, messages  # duplicate
     assert ("people.csv", 14, "destination") in found, messages  # household split across destinations
     assert ("people.csv", 15, "date_of_birth") in found, messages  # unparseable date
     assert ("people.csv", 18, "last_test_sample") in found, messages  # no timezone
-    assert ("scenario.yaml", None, "flights[0].stops[0].arrival") in found, messages
-    assert ("scenario.yaml", None, "escorts[0].testing_site") in found, messages
-    assert ("scenario.yaml", None, "testing_sites[1].slots[0]") in found, messages
+    assert ("scenario.yaml", line("09:10:00"), "flights[0].stops[0].arrival") in found, messages
+    assert ("scenario.yaml", line("NOWHERE"), "escorts[0].testing_site") in found, messages
+    assert ("scenario.yaml", line("22:00:00"), "testing_sites[1].slots[0]") in found, messages
     assert "no timezone" in messages and "unknown airport code 'XXX'" in messages
 
 
@@ -117,3 +127,108 @@ def test_xlsx_with_the_same_header(tmp_path: Path):
     header, rows = read_table(target.read_bytes(), "people.xlsx")
     people, issues = parse_people(header, rows, "people.xlsx")
     assert issues == [] and len(people) == 24
+
+
+def test_unknown_scenario_timezone_is_reported_not_raised(folder: Path):
+    _edit(folder / "scenario.yaml", "timezone: Europe/Minsk", "timezone: Europe/Minskk")
+    _edit(folder / "people.csv", "C0001,H01,Rebin,Ahmed,,M,1985-03-02", "C0001,H01,Rebin,Ahmed,,M,2030-03-02")
+    found = {(i.field, i.row) for i in _issues(folder)}
+    assert found == {("timezone", 3), ("date_of_birth", 2)}  # birth dates still checked, on as_of's own date
+
+
+@pytest.mark.parametrize(("old", "new", "field", "needle"), [
+    ('close: "20:00"', "close: 20:00", "testing_sites[0].close", 'unquoted 20:00 as a base-60 number'),
+    ('open: "09:00"', "open: 9:00", "testing_sites[1].open", 'e.g. "09:00"'),
+    ('open: "09:00"', 'open: "09:00+03:00"', "testing_sites[1].open", "has a timezone offset"),
+])
+def test_unquoted_or_offset_site_hours_are_refused(folder: Path, old: str, new: str, field: str, needle: str):
+    _edit(folder / "scenario.yaml", old, new)
+    issues = _issues(folder)
+    assert [i.field for i in issues] == [field], issues
+    assert needle in issues[0].message and "in quotes as HH:MM" in issues[0].message
+
+
+def test_schema_errors_do_not_hide_people_errors(folder: Path):
+    yaml_path = folder / "scenario.yaml"
+    _edit(yaml_path, 'departure: "2021-12-01T10:00:00+03:00"', 'departure: "2021-12-01T10:00:00"')
+    _edit(yaml_path, "escorts:\n", "escorts:\n  - {id: OPS-09, role: operational, testing_site: NOWHERE}\n")
+    _edit(folder / "people.csv", "C0001,H01,Rebin,Ahmed,,M,1985-03-02,IRQ,EBL,",
+          "C0001,H01,Rebin,Ahmed,,M,1985-03-02,IRQ,EB,")
+    _edit(folder / "people.csv", "C0014,H06,Mustafa,Abbas,,M,1983-12-12", "C0014,H06,Mustafa,Abbas,,M,12/12/1983")
+    found = {(i.file, i.field) for i in _issues(folder)}
+    assert found == {("scenario.yaml", "flights[0].departure"), ("scenario.yaml", "escorts[0].testing_site"),
+                     ("people.csv", "destination"), ("people.csv", "date_of_birth")}
+
+
+def test_a_broken_definition_is_not_reported_again_as_an_unknown_reference(folder: Path):
+    _edit(folder / "scenario.yaml", "MINSK-LAB, serves: [MINSK-HOTEL-1]", "MINSK-LAB, serves: []")
+    _edit(folder / "scenario.yaml", "escorts:\n",
+          "escorts:\n  - {id: OPS-09, role: operational, testing_site: MINSK-LAB}\n")
+    _edit(folder / "scenario.yaml", "layout: \"ABC DEF\", exit_rows", "layout: 7, exit_rows")
+    assert [i.field for i in _issues(folder)] == ["testing_sites[1].serves", "aircraft[0].layout"]
+
+
+def test_slot_hours_are_checked_despite_other_errors(folder: Path):
+    _edit(folder / "scenario.yaml", "    EBL: {test", "    XXX: {test: PCR}\n    EBL: {test")
+    _edit(folder / "scenario.yaml", "MINSK-LAB, serves: [MINSK-HOTEL-1]",
+          'MINSK-LAB, slots: [{start: "2021-11-30T22:00:00+03:00", end: "2021-11-30T23:00:00+03:00"}], '
+          "serves: [MINSK-HOTEL-1]")
+    assert {i.field for i in _issues(folder)} == {"protocol.destinations.XXX", "testing_sites[1].slots[0]"}
+
+
+def test_errors_of_a_repeated_case_id_name_their_own_rows(folder: Path):
+    # rows 7 and 8 both say C0006; row 7 also has an unknown destination
+    _edit(folder / "people.csv", "C0006,H02,Karwan,Hassan,,M,1979-11-30,IRQ,EBL",
+          "C0006,H02,Karwan,Hassan,,M,1979-11-30,IRQ,XXX")
+    _edit(folder / "people.csv", "C0007,H02", "C0006,H02")
+    found = {(i.row, i.field, i.message.split(" ")[0]) for i in _issues(folder)}
+    assert (7, "destination", "unknown") in found and (8, "case_id", "duplicate") in found, found
+    assert not any(row == 8 and field == "destination" and word == "unknown" for row, field, word in found)
+
+
+def test_check_scenario_still_takes_rows_by_case_id(folder: Path):
+    s = load_scenario(folder)
+    s.people[0].destination = "XXX"
+    issues = check_scenario(s, rows={s.people[0].case_id: 42})
+    assert [(i.row, i.field) for i in issues][:1] == [(42, "destination")]
+
+
+def test_proxy_consent_without_justification_loads_and_fails_the_consent_gate(folder: Path):
+    _edit(folder / "people.csv", "C0001,H01,Rebin,Ahmed,,M,1985-03-02,IRQ,EBL,BRUZGI,explicit",
+          "C0001,H01,Rebin,Ahmed,,M,1985-03-02,IRQ,EBL,BRUZGI,proxy")
+    s = load_scenario(folder)
+    person = next(p for p in s.people if p.case_id == "C0001")
+    household = next(h for h in households(s) if person in h.members)
+    failure = first_failure(person, household, s.flights[0], s)
+    assert failure is not None and failure.code == "gate.consent"
+
+
+def test_duplicate_aircraft_type_and_reversed_escort_availability(folder: Path):
+    yaml_path = folder / "scenario.yaml"
+    _edit(yaml_path, "aircraft:\n", 'aircraft:\n  - {type: SMALL-6x6, rows: {first: 1, last: 2}, layout: "AB"}\n')
+    _edit(yaml_path, "available: {from: 2021-11-29, to: 2021-12-12}", "available: {from: 2021-12-12, to: 2021-11-29}")
+    issues = _issues(folder)
+    assert {(i.field, i.message.split(" ")[0]) for i in issues} == {("aircraft[1].type", "duplicate"),
+                                                                     ("escorts[0].available", "'to'")}
+
+
+def test_yaml_issues_name_their_line(folder: Path):
+    yaml_path = folder / "scenario.yaml"
+    _edit(yaml_path, "check_in_minutes: 180\n    stops: [{airport: BGW",
+          "check_in_minutes: -5\n    stops: [{airport: BGW")
+    (issue,) = _issues(folder)
+    assert issue.field == "flights[1].check_in_minutes" and issue.row == _line_of(yaml_path)("-5")
+    assert str(issue).startswith(f"scenario.yaml, line {issue.row}, flights[1].check_in_minutes:")
+
+
+def test_published_schema_gives_site_hours_as_hh_mm():
+    import jsonschema
+
+    schema = ScenarioFile.model_json_schema(by_alias=True)
+    assert "format" not in schema["$defs"]["TestingSite"]["properties"]["open"]
+    site_schema = {"$defs": schema["$defs"], "$ref": "#/$defs/TestingSite"}
+    site = {"id": "LAB", "serves": ["CAMP"], "days": {"from": "2021-11-29", "to": "2021-12-05"},
+            "open": "08:00", "close": "18:00"}
+    jsonschema.validate(site, site_schema, format_checker=jsonschema.FormatChecker())
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(site | {"close": "6pm"}, site_schema, format_checker=jsonschema.FormatChecker())

@@ -8,9 +8,18 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from functools import cache
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+)
 
 Sex = Literal["F", "M", "X"]
 Consent = Literal["explicit", "proxy", "none"]
@@ -26,6 +35,34 @@ TYPED_VULNERABILITIES = ("medical", "disability", "trafficking", "torture", "bor
 #: Codes the planner derives from the data; typing them in is an input error.
 DERIVED_VULNERABILITIES = ("elderly", "pregnant", "uasc", "single_parent", "infant")
 VULNERABILITY_CODES = TYPED_VULNERABILITIES + DERIVED_VULNERABILITIES
+
+
+def _no_number(value: Any) -> Any:
+    """Refuse what YAML makes of an unquoted `20:00`: the base-60 number 1200, which pydantic reads as seconds."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        hours, minutes = divmod(int(value), 60)
+        if isinstance(value, int) and 0 <= value < 24 * 60:
+            raise ValueError(f"got the number {value} (YAML reads an unquoted {hours}:{minutes:02d} as a base-60 "
+                             f'number); write the time in quotes as HH:MM, e.g. "{hours:02d}:{minutes:02d}"')
+        raise ValueError(f"got the number {value!r}; write the time in quotes as HH:MM, e.g. \"08:00\"")
+    return value
+
+
+def _no_offset(value: time) -> time:
+    """Site hours are wall-clock times in the site's timezone, so an offset would contradict it."""
+    if value.tzinfo is not None:
+        raise ValueError(f"{value.isoformat()!r} has a timezone offset; write the local time in quotes as HH:MM")
+    return value
+
+
+#: A local wall-clock time written "HH:MM" (the schema says so instead of JSON Schema's offset-bearing `time`).
+ClockTime = Annotated[
+    time,
+    BeforeValidator(_no_number),
+    AfterValidator(_no_offset),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2})?$",
+                    "description": 'local time "HH:MM" (quoted in YAML)'}),
+]
 
 
 class Model(BaseModel):
@@ -181,8 +218,8 @@ class TestingSite(Model):
     id: str = Field(min_length=1)
     serves: list[str] = Field(min_length=1)
     days: DateRange
-    open: time = time(8, 0)
-    close: time = time(18, 0)
+    open: ClockTime = time(8, 0)
+    close: ClockTime = time(18, 0)
     slot_minutes: int = Field(default=60, ge=5, le=24 * 60)
     capacity_per_slot: int = Field(default=20, ge=0)
     daily_capacity: int | None = Field(default=None, ge=0)
