@@ -5,16 +5,31 @@ from __future__ import annotations
 import itertools
 import random
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.scenario import AircraftType, Escort
-from planner.seating import Cabin, Problem, evaluate, flight_job, seat_flight, seat_plan
-from planner.seating_rules import flight_facts, seating_violations
+from planner.plan import FlightPlan, Plan
+from planner.scenario import AircraftType, Escort, Scenario
+from planner.seating import (
+    W_LEVEL2,
+    W_UNPLACED,
+    Cabin,
+    Problem,
+    apply_results,
+    check,
+    evaluate,
+    flight_job,
+    seat_flight,
+    seat_plan,
+    submodel,
+)
+from planner.seating_rules import RULES, Ctx, flight_facts, seating_violations
 from planner.seating_synth import person, plan_for, random_households, scenario_with
 from test_seating_rules import base
 
 SMALL = AircraftType(type="S-4x4", rows={"first": 1, "last": 3}, layout="AB CD", exit_rows=[2])
+SPECIAL = AircraftType(type="SP-2x4", rows={"first": 1, "last": 2}, layout="A BC D", exit_rows=[2])
 ROW33 = AircraftType(type="R-3x6", rows={"first": 1, "last": 4}, layout="ABC DEF")
 
 
@@ -90,31 +105,83 @@ def test_random_flights_keep_every_rule(seed: int, distancing: list[str]) -> Non
         assert not any(p.household_id == hid and p.case_id in on_board for p in sc.people)
 
 
-def brute_force(problem: Problem) -> int:
-    """The best `evaluate` over every assignment of the flight's occupants to its seats (tiny cabins)."""
-    from planner.seating import check
+def _without(fp: FlightPlan, gone: set[str]) -> FlightPlan:
+    """The flight without the people of `gone`, as `apply_results` leaves it: escorts stay and serve fewer."""
+    return fp.model_copy(
+        update={
+            "passengers": [p.model_copy() for p in fp.passengers if p.person_id not in gone],
+            "escorts": [e.model_copy(update={"serves": [s for s in e.serves if s not in gone]}) for e in fp.escorts],
+        },
+        deep=True,
+    )
 
-    units = list(problem.units)
-    seats = [s.id for s in problem.cabin.usable]
-    best = None
-    for k in range(len(units), -1, -1):
-        for chosen in itertools.combinations(units, k):
-            for perm in itertools.permutations(seats, k):
-                assignment = dict(zip(chosen, perm, strict=True))
-                households = {problem.units[u].household for u in chosen}
-                if any(any(m not in assignment for m in problem.members[h]) for h in households):
-                    continue
-                if check(problem, assignment):
-                    continue
-                cost = evaluate(problem, assignment)
-                best = cost if best is None else min(best, cost)
-        if best is not None and k < len(units):
-            break
+
+def _accepted(sc: Scenario, trial: FlightPlan, facts, assignment: dict[str, str]) -> bool:
+    """No rule of the independent checker (`seating_rules.RULES`) objects to `assignment` on `trial`."""
+    for p in trial.passengers:
+        if p.lap_of is None:
+            p.seat = assignment.get(p.person_id)
+    for e in trial.escorts:
+        e.seat = assignment.get(e.escort_id)
+    by_id = facts.seat_map.by_id()
+    ctx = Ctx(sc, trial, facts, {u: by_id[s] for u, s in assignment.items()})
+    return all(next(fn(ctx), None) is None for fn in RULES.values())
+
+
+def validator_optimum(sc: Scenario, fp: FlightPlan, problem: Problem) -> int:
+    """The least `evaluate` over every seating of the flight that the independent checker accepts.
+
+    Households fly whole or are left off; escorts always stay. Neither the solver's `check` nor its allowed
+    seats filter anything here, so a rule the solver forgets (it reaches a cheaper plan than this) or invents
+    (it cannot reach this one) fails the comparison. Assignments are tried cheapest first, and only the
+    cheapest accepted one is returned.
+    """
+    cab = problem.cabin
+    household_of = {p.case_id: p.household_id for p in sc.people}
+    households = sorted({household_of[p.person_id] for p in fp.passengers})
+    people_of = {h: [p.person_id for p in fp.passengers if household_of[p.person_id] == h] for h in households}
+    seated_of = {h: [u for u in problem.units if problem.units[u].household == h] for h in households}
+    subsets = [kept for k in range(len(households) + 1) for kept in itertools.combinations(households, k)]
+    subsets.sort(key=lambda kept: sum(len(seated_of[h]) for h in households if h not in kept))
+    best: int | None = None
+    for kept in subsets:
+        base = W_UNPLACED * sum(len(seated_of[h]) for h in households if h not in kept)
+        if best is not None and base >= best:
+            continue
+        trial = _without(fp, {p for h in households if h not in kept for p in people_of[h]})
+        facts = flight_facts(sc, trial)
+        units = sorted(facts.occupants)
+        seats = [s.id for s in facts.seat_map.seats if s.id not in facts.unusable]
+        if len(units) > len(seats):
+            continue
+        where = {s: (cab.by_id[s].row_index, cab.by_id[s].block) for s in seats}
+        unit_cost = [{s: problem.seat_cost(u, s) for s in seats} for u in units]
+        groups = [[i for i, u in enumerate(units) if facts.occupants[u].household == h] for h in kept]
+        groups = [g for g in groups if len(g) > 1]
+        scored = []
+        for perm in itertools.permutations(seats, len(units)):
+            cost = base + sum(unit_cost[i][s] for i, s in enumerate(perm))
+            for g in groups:
+                rows = [where[perm[i]][0] for i in g]
+                cost += W_LEVEL2 * (2 * (len({where[perm[i]] for i in g}) - 1) + max(rows) - min(rows))
+            if best is None or cost < best:
+                scored.append((cost, perm))
+        scored.sort()
+        for cost, perm in scored:
+            if best is not None and cost >= best:
+                break
+            assignment = dict(zip(units, perm, strict=True))
+            if _accepted(sc, trial, facts, assignment):
+                assert evaluate(problem, assignment) == cost  # the fast sum above is the solver's objective
+                best = cost
+                break
     assert best is not None
     return best
 
 
-def small_case(seed: int, distancing: list[str]):
+def small_case(seed: int, distancing: list[str]) -> tuple[Scenario, Plan]:
+    """Two or three households of one to three people (adults, children, teenagers) on a 4-seat-wide cabin
+    with an exit row and a rear isolation row: eight usable seats."""
     rng = random.Random(seed)
     people = []
     for h in range(rng.randint(2, 3)):
@@ -122,19 +189,58 @@ def small_case(seed: int, distancing: list[str]):
         for i in range(size):
             people.append(person(f"H{h}-{i}", f"H{h}", 35 if i == 0 else rng.choice([9, 16, 40])))
     sc = scenario_with(people, aircraft=SMALL, distancing=distancing, isolation_rows=1)
-    plan = plan_for(sc)
-    job = flight_job(sc, flight_facts(sc, plan.flights[0]), time_limit=2.0, deterministic=True)
-    return job
+    return sc, plan_for(sc)
+
+
+def special_case(distancing: list[str]) -> tuple[Scenario, Plan]:
+    """A lap infant on a parent, a wheelchair user with a household adult, and an unaccompanied child with their
+    escort, on eight seats in blocks A | BC | D whose second row's outer seats are exit seats: everyone fits
+    without distancing, and someone must stay off under side + diagonal."""
+    people = [
+        person("A1", "HA", 30, sex="F"),
+        person("A2", "HA", 0.5),
+        person("A3", "HA", 33, sex="M"),
+        person("B1", "HB", 50, mobility="WCHC"),
+        person("B2", "HB", 45),
+        person("C1", "HC", 15, unaccompanied_minor=True, best_interests_approved=True, reception_contact="x"),
+    ]
+    sc = scenario_with(people, aircraft=SPECIAL, distancing=distancing, isolation_rows=0,
+                       escorts=[Escort(id="U1", role="uasc")])
+    return sc, plan_for(sc, escorts={"F01": [("U1", ["C1"])]})
+
+
+def _optimal_and_valid(sc: Scenario, plan: Plan) -> None:
+    """The solver proves optimality, its plan passes the checker, and it costs what the checker's brute
+    force finds."""
+    fp = plan.flights[0]
+    job = flight_job(sc, flight_facts(sc, fp), time_limit=2.0, deterministic=True)
+    res = seat_flight(job)
+    assert res.status == "optimal"
+    assert seating_violations(sc, apply_results(sc, plan, {fp.flight_id: res}).plan) == []
+    assert res.cost == validator_optimum(sc, fp, Problem(job, Cabin(job)))
+
+
+RELATION_MIXES = [
+    [],
+    ["side"],
+    ["across-aisle"],
+    ["front-back"],
+    ["diagonal"],
+    ["side", "front-back"],
+    ["diagonal", "across-aisle"],
+    ["side", "across-aisle", "front-back", "diagonal"],
+]
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.integers(min_value=0, max_value=10_000), st.sampled_from([[], ["side"], ["across-aisle"], ["front-back"]]))
+@given(st.integers(min_value=0, max_value=10_000), st.sampled_from(RELATION_MIXES))
 def test_seating_objective_matches_brute_force(seed: int, distancing: list[str]) -> None:
-    job = small_case(seed, distancing)
-    res = seat_flight(job)
-    problem = Problem(job, Cabin(job))
-    assert res.status == "optimal"
-    assert res.cost == brute_force(problem)
+    _optimal_and_valid(*small_case(seed, distancing))
+
+
+@pytest.mark.parametrize("distancing", [[], ["side", "diagonal"]], ids=["none", "side+diagonal"])
+def test_special_categories_match_brute_force(distancing: list[str]) -> None:
+    _optimal_and_valid(*special_case(distancing))
 
 
 def test_parallel_equals_sequential_and_is_deterministic() -> None:
@@ -199,3 +305,47 @@ def test_deterministic_seating_does_not_depend_on_string_hashing() -> None:
         for seed in ("1", "2")
     }
     assert len(outs) == 1 and '"seat": "' in next(iter(outs))
+
+
+def _two_stretcher_households(singles: int) -> tuple[Scenario, Plan]:
+    """Two STCR cases (each with a household adult) and one medical escort serving both, on a B767 whose
+    stretcher zone (36-37 AB) holds one case."""
+    people = [person("A1", "HA", 60, mobility="STCR"), person("A2", "HA", 35)]
+    people += [person("B1", "HB", 62, mobility="STCR"), person("B2", "HB", 36)]
+    people += [person(f"S{i:02d}", f"S{i:02d}", 30) for i in range(singles)]
+    escorts = [Escort(id="M1", role="medical"), Escort(id="O1", role="operational")]
+    sc = scenario_with(people, aircraft="B767-300ER-259Y", escorts=escorts)
+    return sc, plan_for(sc, escorts={"F01": [("M1", ["A1", "B1"]), ("O1", [])]})
+
+
+@pytest.mark.parametrize(
+    ("singles", "cpsat"),
+    [(4, True), (4, False), (30, True)],
+    ids=["full-model", "greedy-only", "row-bands"],
+)
+def test_one_stretcher_case_per_zone(singles: int, cpsat: bool) -> None:
+    """The second STCR household is left off (listed, so the planner gives it seating.no_fit); greedy, the
+    full CP-SAT model and the row-band improvement all keep the limit, so the result stays CP-SAT's own."""
+    sc, plan = _two_stretcher_households(singles)
+    out = seat_plan(sc, plan, time_limit=0.5, processes=1, deterministic=True, cpsat=cpsat)
+    assert len(out.unplaced["F01"]) == 1
+    seats = seated(out.plan)
+    cases = [u for u in ("A1", "B1") if u in seats]
+    assert len(cases) == 1 and seats[cases[0]] in {"36A", "36B", "37A", "37B"}
+    assert seating_violations(sc, out.plan) == []
+    if singles == 4 and cpsat:
+        assert out.plan.stages.seating["F01"] == "optimal"  # CP-SAT's own answer passed the solver's check
+
+
+def test_check_rejects_a_second_stretcher_case() -> None:
+    sc, plan = _two_stretcher_households(0)
+    job = flight_job(sc, flight_facts(sc, plan.flights[0]), time_limit=0.1, deterministic=True)
+    problem = Problem(job, Cabin(job))
+    seats = {"A1": "36A", "A2": "36C", "B1": "37A", "B2": "37C", "M1": "35A", "O1": "1A"}
+    assert check(problem, seats) == ["B1: a second stretcher case in the zone (one case per zone)"]
+    del seats["B1"], seats["B2"]
+    assert check(problem, seats) == []
+    # CP-SAT around a fixed first case leaves the second household off rather than put it in the zone
+    free = {u: list(problem.allowed[u]) for u in ("B1", "B2")}
+    found, _ = submodel(problem, seats, free, {}, 1.0, True)
+    assert found == {}

@@ -80,6 +80,8 @@ class Cabin:
         self.map: SeatMap = build_seat_map(job.spec)
         self.carries_stretcher = any(o.stretcher for o in job.occupants)
         self.zone = set(self.map.stretcher_zone)
+        # one stretcher case per zone (DESIGN §3.2); a seat map has at most one zone, so one case per flight
+        self.stretcher_cases = 1 if self.zone else 0
         self.usable: list[Seat] = sorted(
             (s for s in self.map.seats if s.id not in job.unusable), key=lambda s: (s.row_index, s.column)
         )
@@ -144,6 +146,7 @@ class Problem:
                     friends[p].add(u)
         self.friends = friends
         self.single = {u for u, o in self.units.items() if not o.escort and len(members[o.household]) == 1}
+        self.stretchers = sorted(u for u, o in self.units.items() if o.stretcher)
 
     def _allowed(self, o: Occupant) -> list[str]:
         cab = self.cabin
@@ -235,6 +238,9 @@ def check(problem: Problem, seats: dict[str, str]) -> list[str]:
             blocks[b] = blocks.get(b, 0) + problem.units[u].infants
     if any(n > problem.job.infants_per_block for n in blocks.values()):
         out.append("too many lap infants in a mask block")
+    cases = [u for u in problem.stretchers if u in seats]
+    for u in cases[cab.stretcher_cases :]:
+        out.append(f"{u}: a second stretcher case in the zone (one case per zone)")
     for req in problem.requirements:
         if req.unit in seats and not _requirement_met(problem, req, seats):
             out.append(f"{req.unit}: {req.kind} requirement not met")
@@ -349,11 +355,22 @@ class Greedy:
                 if i in placed:
                     continue
             placed.add(i)
+            party = self.within_zone(party)
             if not self.place(party, i):
                 escorts = [u for u in party if self.p.units[u].escort]
                 for j, e in enumerate(escorts):
                     self.place([e], 10_000 + i * 100 + j)
         return self.seats
+
+    def within_zone(self, party: list[str]) -> list[str]:
+        """The party without the households of stretcher cases the zone has no room for (one case per zone):
+        those stay unplaced, and the rest of the party (its escorts, other households) is still seated."""
+        room = self.cab.stretcher_cases - sum(1 for u in self.p.stretchers if u in self.seats)
+        cases = [u for u in party if self.p.units[u].stretcher]
+        if len(cases) <= room:
+            return party
+        drop = {self.p.units[u].household for u in cases[max(room, 0) :]}
+        return [u for u in party if self.p.units[u].household not in drop]
 
     def _plain(self, party: list[str]) -> bool:
         """Escorts on their own, or a household with no special category."""
@@ -391,8 +408,9 @@ class Greedy:
         n = len(party)
         cab = self.cab
         stretcher = [u for u in party if self.p.units[u].stretcher]
-        if len(stretcher) > 1:
-            return False
+        seated_cases = sum(1 for u in self.p.stretchers if u in self.seats)
+        if stretcher and seated_cases + len(stretcher) > cab.stretcher_cases:
+            return False  # one stretcher case per zone: a further STCR household stays unplaced
         candidates: list[tuple[float, tuple[str, ...]]] = []
         seen: set[tuple[str, ...]] = set()
         stops = [self.p.units[u].stop for u in party if not self.p.units[u].escort]
@@ -691,6 +709,9 @@ def submodel(
             per_block.setdefault(cab.by_id[s].mask_block, []).append(units[u].infants * v)
     for b, terms in per_block.items():
         m.Add(sum(terms) <= problem.job.infants_per_block - fixed_mask.get(b, 0))
+    cases = [x[u, s] for u in problem.stretchers for s in cand.get(u, []) if (u, s) in x]
+    if cases:  # one stretcher case per zone, counting the cases already fixed
+        m.Add(sum(cases) <= cab.stretcher_cases - sum(1 for u in problem.stretchers if u in fixed))
     zone_adj = set(cab.zone_adjacent)
     for req in problem.requirements:
         u = req.unit
