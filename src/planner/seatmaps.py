@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from importlib import resources
+from itertools import pairwise
 
 import yaml
 from pydantic import ValidationError
@@ -191,9 +192,8 @@ def check_flight_seats(seat_map: SeatMap, flight: Flight) -> list[str]:
     ]
 
 
-def _build(spec: AircraftType) -> SeatMap:
+def _layout_problems(base: str) -> list[str]:
     problems: list[str] = []
-    base = spec.layout
     letters = [c for c in base if c != " "]
     if len(set(letters)) != len(letters):
         problems.append(f"layout {base!r} repeats a letter")
@@ -201,80 +201,66 @@ def _build(spec: AircraftType) -> SeatMap:
         problems.append(f"layout {base!r} may hold only capital letters A-Z and spaces (aisles)")
     if base != base.strip() or "  " in base:
         problems.append(f"layout {base!r} must not start or end with a space or hold two spaces together")
-    if spec.rows.last < spec.rows.first:
-        problems.append(f"rows: last {spec.rows.last} is before first {spec.rows.first}")
-    for r in spec.rows.skip:
-        if not spec.rows.first <= r <= spec.rows.last:
-            problems.append(f"rows.skip: row {r} is outside rows {spec.rows.first}-{spec.rows.last}")
-    rows = [r for r in range(spec.rows.first, spec.rows.last + 1) if r not in set(spec.rows.skip)]
-    if not rows and spec.rows.last >= spec.rows.first:
-        problems.append("rows: every row is skipped, the cabin has no seats")
-    row_set = set(rows)
-    column = {c: i for i, c in enumerate(base) if c != " "}
-    block_of: dict[int, int] = {}
-    block = 0
-    for i, c in enumerate(base):
-        if c == " ":
-            block += 1
-        else:
-            block_of[i] = block
-    last_block = block
-    for r, lay in sorted(spec.row_layouts.items()):
-        if r not in row_set:
-            problems.append(f"row_layouts: row {r} is not in the cabin")
-        present = [c for c in lay if c != " "]
-        for c in present:
-            if c not in column:
-                problems.append(f"row_layouts[{r}]: letter {c!r} is not in the layout {base!r}")
-        if len(set(present)) != len(present):
-            problems.append(f"row_layouts[{r}]: {lay!r} repeats a letter")
-        known = [column[c] for c in present if c in column]
-        if known != sorted(known):
-            problems.append(f"row_layouts[{r}]: letters of {lay!r} are not in the order of the layout {base!r}")
-        if not present:
-            problems.append(f"row_layouts[{r}]: the row has no seats")
-    for name, listed in (
-        ("exit row", spec.exit_rows),
-        ("bassinet row", spec.bassinet_rows),
-        ("door row", spec.door_rows or []),
-    ):
-        for r in listed:
-            if r not in row_set:
-                problems.append(
-                    f"{name} {r} is outside the cabin (rows {spec.rows.first}-{spec.rows.last}"
-                    + (f", skipping {sorted(spec.rows.skip)}" if spec.rows.skip else "")
-                    + ")"
-                )
-    if problems:
-        raise SeatMapError(problems)
+    return problems
 
-    seats: list[Seat] = []
-    exit_rows = set(spec.exit_rows)
-    for index, r in enumerate(rows):
-        present = [c for c in spec.row_layouts.get(r, base) if c != " "]
-        cols = sorted(column[c] for c in present)
-        for c in present:
-            col = column[c]
-            left, right = col - 1, col + 1
-            aisle = (left >= 0 and base[left] == " ") or (right < len(base) and base[right] == " ")
-            window = col == cols[0] or col == cols[-1]
-            # Exit seats: the seats between a fuselage exit and the first aisle inboard, i.e. the outer blocks.
-            is_exit = r in exit_rows and block_of[col] in (0, last_block)
-            seats.append(
-                Seat(
-                    id=f"{r}{c}",
-                    row=r,
-                    letter=c,
-                    column=col,
-                    block=block_of[col],
-                    row_index=index,
-                    window=window,
-                    aisle=aisle,
-                    exit=is_exit,
-                    blocked=False,
-                    bassinet=r in set(spec.bassinet_rows),
-                )
-            )
+
+def _row_layout_problems(r: int, lay: str, base: str, column: dict[str, int], block_of: dict[int, int]
+                         ) -> list[str]:
+    """A row layout may leave seats out, but its letters keep the layout's order and its aisles: two seats
+    are apart (a space between them) exactly when the base layout has an aisle between them. Only the first
+    misplaced aisle is named, since one moved aisle shows up on both of its sides."""
+    problems: list[str] = []
+    present = [c for c in lay if c != " "]
+    for c in present:
+        if c not in column:
+            problems.append(f"row_layouts[{r}]: letter {c!r} is not in the layout {base!r}")
+    if len(set(present)) != len(present):
+        problems.append(f"row_layouts[{r}]: {lay!r} repeats a letter")
+    known = [column[c] for c in present if c in column]
+    if known != sorted(known):
+        problems.append(f"row_layouts[{r}]: letters of {lay!r} are not in the order of the layout {base!r}")
+        return problems
+    if not present:
+        problems.append(f"row_layouts[{r}]: the row has no seats")
+    keeps = "a row layout may leave seats out but keeps the aisles of the layout"
+    sequence: list[tuple[str, bool]] = []  # each known letter, and whether the row layout has an aisle before it
+    gap = False
+    for c in lay:
+        if c == " ":
+            gap = True
+        elif c in column:
+            sequence.append((c, gap))
+            gap = False
+    for (a, _), (b, aisle) in pairwise(sequence):
+        split = block_of[column[a]] != block_of[column[b]]
+        if split and not aisle:
+            problems.append(f"row_layouts[{r}]: {lay!r} puts {a} and {b} together, but the layout {base!r} "
+                            f"has an aisle between them; {keeps}")
+            break
+        if aisle and not split:
+            problems.append(f"row_layouts[{r}]: {lay!r} has an aisle between {a} and {b} that the layout "
+                            f"{base!r} does not have; {keeps}")
+            break
+    return problems
+
+
+def _window_columns(present: list[str], column: dict[str, int], block_of: dict[int, int], last_block: int
+                    ) -> set[int]:
+    """Columns of a row's window seats: the outermost seat present in each outer block of the layout.
+
+    A row that lacks a whole outer block (a galley or door row) has no window seat on that side, so an
+    aisle seat of the middle block is never a window; a row that only drops the outer seat of a block
+    (fuselage taper) has its next seat by the wall.
+    """
+    cols = sorted(column[c] for c in present)
+    left = [c for c in cols if block_of[c] == 0]
+    right = [c for c in cols if block_of[c] == last_block]
+    return ({left[0]} if left else set()) | ({right[-1]} if right else set())
+
+
+def _check_seat_lists(spec: AircraftType, seats: list[Seat], problems: list[str]
+                      ) -> tuple[list[list[str]], dict[str, int]]:
+    """Check the spec's seat lists against the built seats; return the mask blocks and each seat's block."""
     ids = {s.id for s in seats}
     for name, listed in (
         ("blocked_seats", spec.blocked_seats),
@@ -295,17 +281,16 @@ def _build(spec: AircraftType) -> SeatMap:
     for sid in spec.stretcher_zone or []:
         if sid in by_id and by_id[sid].exit:
             problems.append(f"stretcher_zone: seat {sid!r} is an exit seat")
-    mask_blocks = spec.mask_blocks
-    if mask_blocks is None:
+    if spec.mask_blocks is None:
         groups: dict[tuple[int, int], list[str]] = {}
         for s in seats:
             groups.setdefault((s.row_index, s.block), []).append(s.id)
         mask_blocks = list(groups.values())
     else:
-        mask_blocks = [list(b) for b in mask_blocks]
+        mask_blocks = [list(b) for b in spec.mask_blocks]
         # Seats a custom list leaves out form their own one-seat blocks, so every seat has a block.
-        listed = {sid for blk in mask_blocks for sid in blk}
-        mask_blocks += [[s.id] for s in seats if s.id not in listed]
+        listed_ids = {sid for blk in mask_blocks for sid in blk}
+        mask_blocks += [[s.id] for s in seats if s.id not in listed_ids]
     owner: dict[str, int] = {}
     for b, blk in enumerate(mask_blocks):
         if not blk:
@@ -316,6 +301,82 @@ def _build(spec: AircraftType) -> SeatMap:
             elif sid in owner:
                 problems.append(f"mask_blocks: seat {sid!r} is in two mask blocks")
             owner[sid] = b
+    return mask_blocks, owner
+
+
+def _build(spec: AircraftType) -> SeatMap:
+    """The seat map of a spec, or a SeatMapError listing every problem (one batch, not one per stage)."""
+    base = spec.layout
+    problems = _layout_problems(base)
+    layout_ok = not problems
+    rows_ok = spec.rows.last >= spec.rows.first
+    if not rows_ok:  # one error: every row-number check below would only repeat it
+        problems.append(f"rows: last {spec.rows.last} is before first {spec.rows.first} "
+                        "(write the range front to back)")
+    else:
+        for r in spec.rows.skip:
+            if not spec.rows.first <= r <= spec.rows.last:
+                problems.append(f"rows.skip: row {r} is outside rows {spec.rows.first}-{spec.rows.last}")
+    rows = [r for r in range(spec.rows.first, spec.rows.last + 1) if r not in set(spec.rows.skip)]
+    if not rows and rows_ok:
+        problems.append("rows: every row is skipped, the cabin has no seats")
+    row_set = set(rows)
+    column = {c: i for i, c in enumerate(base) if c != " "}
+    block_of: dict[int, int] = {}
+    block = 0
+    for i, c in enumerate(base):
+        if c == " ":
+            block += 1
+        else:
+            block_of[i] = block
+    last_block = block
+    for r, lay in sorted(spec.row_layouts.items()):
+        if rows_ok and r not in row_set:
+            problems.append(f"row_layouts: row {r} is not in the cabin")
+        problems += _row_layout_problems(r, lay, base, column, block_of)
+    for name, listed in (
+        ("exit row", spec.exit_rows),
+        ("bassinet row", spec.bassinet_rows),
+        ("door row", spec.door_rows or []),
+    ):
+        for r in listed:
+            if rows_ok and r not in row_set:
+                problems.append(
+                    f"{name} {r} is outside the cabin (rows {spec.rows.first}-{spec.rows.last}"
+                    + (f", skipping {sorted(spec.rows.skip)}" if spec.rows.skip else "")
+                    + ")"
+                )
+
+    seats: list[Seat] = []
+    exit_rows = set(spec.exit_rows)
+    for index, r in enumerate(rows):
+        present = list(dict.fromkeys(c for c in spec.row_layouts.get(r, base) if c in column))
+        outer = _window_columns(present, column, block_of, last_block)
+        for c in present:
+            col = column[c]
+            left, right = col - 1, col + 1
+            aisle = (left >= 0 and base[left] == " ") or (right < len(base) and base[right] == " ")
+            # Exit seats: the seats between a fuselage exit and the first aisle inboard, i.e. the outer blocks.
+            is_exit = r in exit_rows and block_of[col] in (0, last_block)
+            seats.append(
+                Seat(
+                    id=f"{r}{c}",
+                    row=r,
+                    letter=c,
+                    column=col,
+                    block=block_of[col],
+                    row_index=index,
+                    window=col in outer,
+                    aisle=aisle,
+                    exit=is_exit,
+                    blocked=False,
+                    bassinet=r in set(spec.bassinet_rows),
+                )
+            )
+    owner: dict[str, int] = {}
+    mask_blocks: list[list[str]] = []
+    if layout_ok and rows_ok:  # seat-level checks only make sense on a sound cabin
+        mask_blocks, owner = _check_seat_lists(spec, seats, problems)
     if problems:
         raise SeatMapError(problems)
     blocked = set(spec.blocked_seats)
