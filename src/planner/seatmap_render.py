@@ -136,10 +136,7 @@ def render_text(scenario: Scenario, plan: Plan, flight_id: str) -> str:
     lines += [f"  {sym:<5} {text}" for sym, text in LEGEND]
     if escort_codes:
         lines.append("Escorts:")
-        for eid, code in escort_codes.items():
-            occ = facts.occupants.get(eid)
-            serves = ", ".join(occ.serves) if occ and occ.serves else "-"
-            lines.append(f"  {code:<5} {eid} ({occ.role if occ else '?'}) serves {serves}")
+        lines += [f"  {code:<5} {text}" for code, text in _escort_lines(facts, escort_codes)]
     return "\n".join(lines) + "\n"
 
 
@@ -163,16 +160,50 @@ PALETTE = [
 ]
 
 
+def household_colour(code: str) -> str:
+    """The fill of a household's seats: fixed by its code, so a family reads as one colour."""
+    return PALETTE[(sum(map(ord, code)) * 7 + len(code)) % len(PALETTE)]
+
+
+FILL = {"free": "#ffffff", "blocked": "#9e9e9e", "isolation": "#e0e0e0", "escort": "#303f9f"}
+SEAT_STROKE, BASSINET_STROKE, EXIT_STROKE = "#555555", "#1565c0", "#d32f2f"
+
+#: The SVG's own legend (it draws colours, not the text map's `..`, `xx`, `##`): key, swatch, text. A swatch
+#: is a fill colour, "outline:<colour>" for a row outline, or "text:<symbol>" for a mark shown in the seat.
+SVG_LEGEND = [
+    ("household", household_colour("A"), "household: one colour and code per household (A, B, ...)"),
+    ("lap_infant", "text:*", "after a code: carries a lap infant"),
+    ("mobility", "text:!", "after a code: reduced mobility (WCHR/WCHS/WCHC/WCHP/STCR)"),
+    ("escort", FILL["escort"], "escort (E + number, see the escort list below)"),
+    ("free", FILL["free"], "free seat"),
+    ("blocked", FILL["blocked"], "blocked seat (operator-blocked, or the stretcher zone on a stretcher flight)"),
+    ("isolation", FILL["isolation"], "rear isolation row, kept empty under COVID-19"),
+    ("exit", f"outline:{EXIT_STROKE}", "exit row (dashed outline; no children, special categories, ...)"),
+    ("bassinet", f"outline:{BASSINET_STROKE}", "bassinet row (blue seat border; preferred for lap infants)"),
+]
+
+
+def _escort_lines(facts: FlightFacts, escort_codes: dict[str, str]) -> list[tuple[str, str]]:
+    """(code, "id (role) serves ...") per escort on board, for the text and the SVG escort lists."""
+    out = []
+    for eid, code in escort_codes.items():
+        occ = facts.occupants.get(eid)
+        serves = ", ".join(occ.serves) if occ and occ.serves else "-"
+        out.append((code, f"{eid} ({occ.role if occ else '?'}) serves {serves}"))
+    return out
+
+
 def render_svg(scenario: Scenario, plan: Plan, flight_id: str) -> str:
-    """The same map as a standalone SVG: one colour per household, hover titles, legend at the bottom."""
+    """The same map as a standalone SVG: one colour per household, hover titles, then a legend of colour
+    swatches and the escort list (the SVG has no text-map symbols to explain)."""
     fp = _flight(plan, flight_id)
-    facts, cells, _ = _cells(scenario, fp)
+    facts, cells, escort_codes = _cells(scenario, fp)
+    escorts = _escort_lines(facts, escort_codes)
     sm = facts.seat_map
     size, gap, left, top = 26, 4, 44, 40
     cols = len(sm.layout)
-    width = left + cols * (size + gap) + 60
-    height = top + len(sm.rows) * (size + gap) + 40 + 18 * len(LEGEND)
-    fill = {"free": "#ffffff", "blocked": "#9e9e9e", "isolation": "#e0e0e0", "escort": "#303f9f"}
+    width = max(left + cols * (size + gap) + 60, 520)
+    height = top + len(sm.rows) * (size + gap) + 20 + 18 * len(SVG_LEGEND) + 26 + 18 * max(1, len(escorts)) + 16
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="10">',
@@ -189,18 +220,15 @@ def render_svg(scenario: Scenario, plan: Plan, flight_id: str) -> str:
         if r in sm.exit_rows:
             out.append(
                 f'<rect x="{left - 4}" y="{y - 2}" width="{cols * (size + gap) + 4}" height="{size + 4}" '
-                'fill="none" stroke="#d32f2f" stroke-dasharray="4 2"/>'
+                f'fill="none" stroke="{EXIT_STROKE}" stroke-dasharray="4 2"/>'
             )
         for c in sm.row_layout(r):
             if c == " ":
                 continue
             cell = cells[f"{r}{c}"]
             x = left + sm.layout.index(c) * (size + gap)
-            if cell.kind == "person":
-                colour = PALETTE[(sum(map(ord, cell.code)) * 7 + len(cell.code)) % len(PALETTE)]
-            else:
-                colour = fill[cell.kind]
-            stroke = "#1565c0" if r in sm.bassinet_rows else "#555555"
+            colour = household_colour(cell.code) if cell.kind == "person" else FILL[cell.kind]
+            stroke = BASSINET_STROKE if r in sm.bassinet_rows else SEAT_STROKE
             out.append(
                 f"<g><title>{escape(cell.seat)}: {escape(cell.title)}</title>"
                 f'<rect x="{x}" y="{y}" width="{size}" height="{size}" rx="4" fill="{colour}" '
@@ -215,8 +243,30 @@ def render_svg(scenario: Scenario, plan: Plan, flight_id: str) -> str:
                 )
             out.append("</g>")
     y = top + len(sm.rows) * (size + gap) + 20
-    for sym, text in LEGEND:
-        out.append(f'<text x="4" y="{y}"><tspan font-weight="bold">{escape(sym)}</tspan> {escape(text)}</text>')
+    out.append(f'<g id="legend"><text x="4" y="{y}" font-weight="bold">Legend</text>')
+    for key, swatch, text in SVG_LEGEND:
         y += 18
+        out.append(f'<g class="legend-entry" data-key="{key}">')
+        box = f'<rect x="4" y="{y - 11}" width="14" height="14" rx="2" '
+        if swatch.startswith("text:"):
+            out.append(
+                f'{box}fill="{FILL["free"]}" stroke="{SEAT_STROKE}"/>'
+                f'<text x="11" y="{y}" text-anchor="middle" font-weight="bold">{escape(swatch[5:])}</text>'
+            )
+        elif swatch.startswith("outline:"):
+            dash = ' stroke-dasharray="4 2"' if key == "exit" else ""
+            out.append(f'{box}fill="none" stroke="{swatch[8:]}"{dash}/>')
+        else:
+            out.append(f'{box}fill="{swatch}" stroke="{SEAT_STROKE}"/>')
+        out.append(f'<text x="24" y="{y}">{escape(text)}</text></g>')
+    out.append("</g>")
+    y += 26
+    out.append(f'<g id="escorts"><text x="4" y="{y}" font-weight="bold">Escorts</text>')
+    for code, text in escorts or [("", "none on this flight")]:
+        y += 18
+        out.append(
+            f'<text class="escort" x="4" y="{y}"><tspan font-weight="bold">{escape(code)}</tspan> {escape(text)}</text>'
+        )
+    out.append("</g>")
     out.append("</svg>")
     return "\n".join(out) + "\n"
