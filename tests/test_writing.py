@@ -45,6 +45,15 @@ def test_yaml_shape_and_key_order() -> None:
         "test", "window_hours", "anchor", "exempt_under_years", "vaccinated_exempt"]
 
 
+def test_yaml_has_no_anchors_or_aliases() -> None:
+    # generated sites and escorts share date objects; PyYAML would write them as `&id001` / `*id001`
+    text = scenario_to_yaml(generate_scenario(300, 7))
+    assert "&id" not in text and "*id" not in text
+    events = list(yaml.parse(text, Loader=yaml.SafeLoader))
+    assert not any(isinstance(e, yaml.AliasEvent) or getattr(e, "anchor", None) for e in events)
+    assert text == scenario_to_yaml(generate_scenario(300, 7))
+
+
 def test_people_csv_columns_and_cells() -> None:
     scenario = load_scenario(TEACHING)
     rows = list(csv.reader(io.StringIO(people_to_csv(scenario.people))))

@@ -71,6 +71,10 @@ class _FlowList(list):
 class _Dumper(yaml.SafeDumper):
     """Safe dumper with our styles: quoted times, inline leaf records, literal blocks for multi-line text."""
 
+    def ignore_aliases(self, data: Any) -> bool:
+        """Never write anchors and aliases (`&id001`, `*id001`): a shared date object must read as a date."""
+        return True
+
 
 def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
     if "\n" in data:
