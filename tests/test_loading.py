@@ -232,3 +232,8 @@ def test_published_schema_gives_site_hours_as_hh_mm():
     jsonschema.validate(site, site_schema, format_checker=jsonschema.FormatChecker())
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(site | {"close": "6pm"}, site_schema, format_checker=jsonschema.FormatChecker())
+
+
+def test_a_bad_mapping_key_is_named_plainly(folder: Path):
+    _edit(folder / "scenario.yaml", "exit_rows: [3]}", 'exit_rows: [3], row_layouts: {x: "ABC"}}')
+    assert [i.field for i in _issues(folder)] == ["aircraft[0].row_layouts.x (key)"]

@@ -77,7 +77,10 @@ def _loc(err: dict[str, Any]) -> str:
     """A pydantic error location written like the cross-checks' fields: `flights[0].departure`."""
     out = ""
     for part in err.get("loc", ()):
-        out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else str(part)
+        if part == "[key]":  # pydantic's marker for a mapping key that fails, e.g. row_layouts: {x: ...}
+            out += " (key)"
+        else:
+            out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else str(part)
     return out or "(file)"
 
 
