@@ -349,3 +349,20 @@ def test_check_rejects_a_second_stretcher_case() -> None:
     free = {u: list(problem.allowed[u]) for u in ("B1", "B2")}
     found, _ = submodel(problem, seats, free, {}, 1.0, True)
     assert found == {}
+
+
+DOORS = AircraftType(type="D-20x6", rows={"first": 1, "last": 20}, layout="ABC DEF", exit_rows=[10], door_rows=[7, 15])
+
+
+def test_reduced_mobility_sits_near_a_door_when_there_is_room() -> None:
+    """WCHR passengers (no aisle-seat rule) sit within one row of a door row (level 4), away from the front
+    where households are otherwise packed."""
+    people = [person("R1", "R1", 70, mobility="WCHR")]
+    people += [person("F1", "FAM", 66, mobility="WCHR"), person("F2", "FAM", 40), person("F3", "FAM", 10)]
+    people += [person(f"H{h}-{i}", f"H{h}", 30 if i < 2 else 8) for h in range(8) for i in range(3)]
+    sc = scenario_with(people, aircraft=DOORS, isolation_rows=1)
+    out = seat_plan(sc, plan_for(sc), time_limit=1.0, processes=1, deterministic=True)
+    assert out.unplaced == {} and seating_violations(sc, out.plan) == []
+    seats = seated(out.plan)
+    for who in ("R1", "F1"):
+        assert min(abs(int(seats[who][:-1]) - door) for door in (7, 15)) <= 1, seats[who]

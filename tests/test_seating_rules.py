@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from planner.plan import Plan
 from planner.scenario import AircraftType, Escort, Scenario
 from planner.seating_rules import RULES, related, seating_violations
-from planner.seating_synth import person, plan_for, scenario_with
+from planner.seating_synth import DAY, person, plan_for, scenario_with
 from planner.seatmaps import build_seat_map
+from planner.validate import validate
 
 CABIN = AircraftType(
     type="T-6x6",
@@ -58,7 +61,8 @@ def base(distancing: list[str] | None = None, **changes: dict) -> tuple[Scenario
     sc = scenario_with(people, aircraft=CABIN, distancing=distancing, escorts=escorts)
     plan = plan_for(sc, escorts={"F01": [("OPS1", []), ("U1", ["P8"]), ("M1", ["P9", "P10"])]})
     fp = plan.flights[0]
-    assert {p.person_id: p.lap_of for p in fp.passengers if p.lap_of} == {"P4": "P2", "P12": "P11"}
+    if not changes:
+        assert {p.person_id: p.lap_of for p in fp.passengers if p.lap_of} == {"P4": "P2", "P12": "P11"}
     for p in fp.passengers:
         p.seat = SEATS.get(p.person_id)
     for e in fp.escorts:
@@ -108,6 +112,57 @@ CASES = [
     ("uasc.escort_adjacent", lambda p: move(p, "U1", "1F")),
     ("medical.escort_adjacent", lambda p: move(p, "P10", "1E")),
 ]
+
+
+def _age(years: float) -> dict:
+    """A date of birth giving `years` at the fixture's departure date (as `seating_synth.person` does)."""
+    return {"date_of_birth": DAY - timedelta(days=int(years * 365.25) + 1)}
+
+
+#: Each exit-row bar of DESIGN §3.2, alone, on P5, who sits in exit seat 3F of the valid fixture. The scenario
+#: rules passed along isolate the bar (a lap carrier always has a young household member, so the exit-row age is
+#: set to 0 for that case: only the carrying bars the seat).
+EXIT_BARS = [
+    ("young_household_member", {"P5": {"household_id": "H1"}}, {}),
+    ("lap_carrier", {"P12": {"household_id": "H2"}}, {"exit_row_min_age": 0}),
+    ("pregnant", {"P5": {"pregnant": True}}, {}),
+    ("not_evacuation_capable", {"P5": {"evacuation_capable": False}}, {}),
+    ("medical_case", {"P5": {"fitness": "fit_with_escort"}}, {}),
+    (
+        "uasc",
+        {"P5": {"unaccompanied_minor": True, "best_interests_approved": True, "reception_contact": "x", **_age(16)}},
+        {},
+    ),
+    ("child", {"P5": _age(13)}, {}),
+    ("reduced_mobility", {"P5": {"mobility": "WCHR"}}, {}),
+]
+
+
+@pytest.mark.parametrize(("bar", "changes", "rules"), EXIT_BARS, ids=[b[0] for b in EXIT_BARS])
+def test_exit_seat_bars(bar: str, changes: dict, rules: dict) -> None:
+    sc, plan = base(**changes)
+    sc.protocol.seating = sc.protocol.seating.model_copy(update=rules)
+    if bar == "lap_carrier":
+        assert {p.person_id: p.lap_of for p in plan.flights[0].passengers}["P12"] == "P5"
+    barred = [v.person_id for v in seating_violations(sc, plan) if v.rule == "exit.barred"]
+    assert barred == ["P5"]
+    # the control: the same rules without the bar leave P5 in 3F
+    sc0, plan0 = base()
+    sc0.protocol.seating = sc0.protocol.seating.model_copy(update=rules)
+    assert seating_violations(sc0, plan0) == []
+
+
+def test_seat_assigned_after_seating_ran() -> None:
+    """validate.py's own rule: once the seating stage ran, every passenger (not lap infants) and escort has
+    a seat."""
+    sc, plan = base()
+    plan.stages.seating = {"F01": "optimal"}
+    assert not [v for v in validate(sc, plan) if v.rule == "seat_assigned"]
+    move(move(plan, "P5", None), "OPS1", None)
+    found = sorted(v.person_id for v in validate(sc, plan) if v.rule == "seat_assigned")
+    assert found == ["OPS1", "P5"]
+    plan.stages.seating = None  # seating never ran: seats are not expected yet
+    assert not [v for v in validate(sc, plan) if v.rule == "seat_assigned"]
 
 
 @pytest.mark.parametrize(("rule", "breaker"), CASES, ids=[c[0] for c in CASES])
