@@ -221,16 +221,18 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
         gone = {pid for hid in lost for pid in infos[hid].household.member_ids}
         seated.tests = [b for b in seated.tests if b.person_id not in gone]
         plan = seated
-        if not lost or options.stopped():
+        if not lost:
             break
         # a cut per flight: the household cannot be seated there; refill the freed seats and seat again,
-        # everyone already seated keeping their seat (DESIGN §6)
+        # everyone already seated keeping their seat (DESIGN §6). After a stop request too: the rounds then
+        # seat greedily (fast), and a household seating dropped must be listed as unassigned, never left out
+        # of the plan, while seats it freed go to the households waiting for them.
         for hid, fid in lost.items():
             unseated.setdefault(hid, set()).add(fid)
             infos[hid].options.pop(fid, None)
             alloc.flight_of.pop(hid, None)
             problem.fixed.households.pop(hid, None)
-        if round_ < SEATING_ROUNDS - 1 and not options.stopped():
+        if round_ < SEATING_ROUNDS - 1:
             alloc = trim_escorts(problem, top_up(problem, alloc))
             prior = {**prior, **{fp.flight_id: fp for fp in seated.flights}}
     if options.seat:
