@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
+from planner.cli import main
+from planner.loading import load_scenario
 from planner.seating import seat_plan
+from planner.seating_synth import plan_for
 from planner.seatmap_render import SVG_LEGEND, household_code, household_colour, render_svg, render_text
 from test_seating_rules import base
 
@@ -102,3 +106,25 @@ def test_render_after_seating() -> None:
 
 def test_household_codes() -> None:
     assert [household_code(i) for i in (0, 25, 26, 27)] == ["A", "Z", "AA", "AB"]
+
+
+SCENARIOS = Path(__file__).parent.parent / "scenarios"
+
+
+def test_cli_seatmap_names_a_flight_missing_from_the_plan_or_the_scenario(tmp_path: Path, capsys) -> None:
+    home = str(SCENARIOS / "teaching-two-flights")
+    sc = load_scenario(home)
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(plan_for(sc).to_json(), encoding="utf-8")
+    flight = sc.flights[0].id
+    assert main(["seatmap", str(plan_file), flight, "--scenario", home]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith(f"Flight {flight}") and "Legend:" in out
+    assert "warning: the plan was made for" in err  # plan_for's placeholder digest is not this scenario's
+    assert main(["seatmap", str(plan_file), flight, "--scenario", str(SCENARIOS / "first-charter-2022")]) == 2
+    err = capsys.readouterr().err
+    assert f"flight {flight!r} is not in the scenario" in err and "Traceback" not in err
+    assert main(["seatmap", str(plan_file), "NOPE", "--scenario", home]) == 2
+    assert "flight 'NOPE' is not in the plan" in capsys.readouterr().err
+    assert main(["seatmap", str(tmp_path / "none.json"), flight, "--scenario", home]) == 2
+    assert "not a readable plan" in capsys.readouterr().err

@@ -126,14 +126,39 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_seatmap(args: argparse.Namespace) -> int:
+    """Print one flight's seat map; a flight missing from the plan or the scenario is an error, not a crash."""
+    from pydantic import ValidationError
+
     from planner.seatmap_render import render_svg, render_text
+    from planner.seatmaps import SeatMapError
+    from planner.solve import scenario_digest
 
     scenario = _load(args.scenario)
-    plan = Plan.model_validate_json(Path(args.plan).read_text(encoding="utf-8"))
-    if args.flight_id not in {f.flight_id for f in plan.flights}:
-        print(f"flight {args.flight_id!r} is not in the plan", file=sys.stderr)
+    try:
+        plan = Plan.model_validate_json(Path(args.plan).read_text(encoding="utf-8"))
+    except (OSError, ValidationError) as exc:
+        print(f"{args.plan}: not a readable plan ({type(exc).__name__}: {str(exc).splitlines()[0]})", file=sys.stderr)
         return 2
-    print(render_svg(scenario, plan, args.flight_id) if args.svg else render_text(scenario, plan, args.flight_id))
+    in_plan = sorted(f.flight_id for f in plan.flights)
+    in_scenario = sorted(f.id for f in scenario.flights)
+    if args.flight_id not in in_plan:
+        print(f"flight {args.flight_id!r} is not in the plan {args.plan} (its flights: {', '.join(in_plan) or 'none'})",
+              file=sys.stderr)
+        return 2
+    if args.flight_id not in in_scenario:
+        print(f"flight {args.flight_id!r} is not in the scenario {args.scenario} (its flights: "
+              f"{', '.join(in_scenario) or 'none'}); was the plan made for another scenario "
+              f"({plan.scenario.name!r})?", file=sys.stderr)
+        return 2
+    if plan.scenario.sha256 != scenario_digest(scenario):
+        print(f"warning: the plan was made for {plan.scenario.name!r} (digest {plan.scenario.sha256[:12]}), "
+              f"not for this version of {args.scenario}: the map may not match", file=sys.stderr)
+    try:
+        text = render_svg(scenario, plan, args.flight_id) if args.svg else render_text(scenario, plan, args.flight_id)
+    except SeatMapError as exc:
+        print(f"flight {args.flight_id!r}: {exc}", file=sys.stderr)
+        return 2
+    print(text, end="")
     return 0
 
 
