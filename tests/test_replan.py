@@ -42,6 +42,25 @@ def _flight_of(plan):
     return {pa.person_id: fp.flight_id for fp in plan.flights for pa in fp.passengers}
 
 
+def _kinds(changes):
+    """The whole difference as a set of (person, kind): a test comparing it with `==` shows that nobody else
+    was dropped, added, moved to another flight, moved seat or re-tested."""
+    return {(c.person_id, c.kind) for c in changes}
+
+
+def _seats(plan):
+    return {pa.person_id: (fp.flight_id, pa.seat, pa.lap_of) for fp in plan.flights for pa in fp.passengers}
+
+
+def _tested(plan, flight_id):
+    on = {p for p, f in _flight_of(plan).items() if f == flight_id}
+    return {b.person_id for b in plan.tests if b.person_id in on}
+
+
+def _waiting(plan):
+    return {u.person_id for u in plan.unassigned}
+
+
 def test_base_fills_both_flights(base):
     _s, plan = base
     # 2 × (36 seats − 6 isolation) − 2 escorts = 58 seats for 59 people
@@ -50,15 +69,14 @@ def test_base_fills_both_flights(base):
 
 def test_positive_test_changes_only_that_household_and_its_replacements(base):
     s, plan = base
+    assert _waiting(plan) == {"W1"}
     _, new, changes = _replan(s, plan, [{"type": "positive_test", "case_id": "A1", "date": "2021-11-28"}])
-    dropped = {c.person_id for c in changes if c.kind == "dropped"}
-    added = {c.person_id for c in changes if c.kind == "added"}
-    assert dropped == {"A0", "A1", "A2", "A3"}
-    assert added and len(added) <= 4
-    assert not [c for c in changes if c.kind == "moved_flight"]
-    before, after = _flight_of(plan), _flight_of(new)
-    untouched = set(before) - dropped
-    assert all(after[p] == before[p] for p in untouched)
+    # the household leaves; the only person waiting takes one of its seats; nobody else changes at all
+    assert _kinds(changes) == {("A0", "dropped"), ("A1", "dropped"), ("A2", "dropped"), ("A3", "dropped"),
+                               ("W1", "added")}
+    before, after = _seats(plan), _seats(new)
+    assert all(after[p] == before[p] for p in before if not p.startswith("A"))
+    assert {u.person_id: u.reasons[0].code for u in new.unassigned}["A1"] == "gate.isolation"
 
 
 def test_consent_withdrawn_and_no_show(base):
@@ -66,33 +84,68 @@ def test_consent_withdrawn_and_no_show(base):
     single = next(p for p, f in _flight_of(plan).items() if p.startswith("S"))
     for kind in ("consent_withdrawn", "no_show"):
         _, new, changes = _replan(s, plan, [{"type": kind, "case_id": single}])
-        assert {c.person_id for c in changes if c.kind == "dropped"} == {single}
-        assert len([c for c in changes if c.kind == "added"]) == 1  # the waiting single takes the seat
+        assert _kinds(changes) == {(single, "dropped"), ("W1", "added")}  # the waiting single takes the seat
+        assert _flight_of(new)["W1"] == _flight_of(plan)[single]
         assert new.unassigned[[u.person_id for u in new.unassigned].index(single)].reasons[0].code == "gate.consent"
 
 
 def test_document_expired(base):
     s, plan = base
     single = next(p for p, f in _flight_of(plan).items() if f == "F2" and p.startswith("S"))
-    _, _, changes = _replan(s, plan, [{"type": "document_expired", "case_id": single, "expiry": "2021-12-01"}])
-    assert {c.person_id for c in changes if c.kind == "dropped"} == {single}
+    _, new, changes = _replan(s, plan, [{"type": "document_expired", "case_id": single, "expiry": "2021-12-01"}])
+    assert _kinds(changes) == {(single, "dropped"), ("W1", "added")}
+    # valid for F1 on 1 Dec (full), expired for F2 on 2 Dec
+    reasons = {u.person_id: u.reasons for u in new.unassigned}[single]
+    assert {(r.code, r.flight_id) for r in reasons} == {("capacity.seats", "F1"), ("gate.document", "F2")}
 
 
-def test_new_registration_waits_or_fills(base):
+def test_new_registration_waits_when_flights_are_full(base):
     s, plan = base
     newcomer = person("N1", "HN", vulnerabilities=["torture"]).model_dump(mode="json")
     _, new, changes = _replan(s, plan, [{"type": "new_registrations", "people": [newcomer]}])
-    # flights are full: nobody already placed is moved out for the newcomer
-    assert [c for c in changes if c.kind in ("dropped", "moved_flight")] == []
-    assert "N1" not in _flight_of(new)
+    # flights are full: nobody already placed is moved out for the newcomer, and nothing else changes
+    assert _kinds(changes) == set()
+    assert "N1" not in _flight_of(new) and _seats(new) == _seats(plan)
+
+
+def test_new_registration_fills_a_freed_seat_before_the_waiting_list(base):
+    s, plan = base
+    single = next(p for p, f in _flight_of(plan).items() if p.startswith("S"))
+    newcomer = person("N1", "HN", vulnerabilities=["torture"]).model_dump(mode="json")
+    _, new, changes = _replan(s, plan, [{"type": "consent_withdrawn", "case_id": single},
+                                        {"type": "new_registrations", "people": [newcomer]}])
+    # the newcomer outweighs the late registrant W1, who keeps waiting
+    assert _kinds(changes) == {(single, "dropped"), ("N1", "added")}
+    assert _flight_of(new)["N1"] == _flight_of(plan)[single] and "W1" in _waiting(new)
 
 
 def test_flight_delay_forces_retests_not_moves(base):
     s, plan = base
-    _, _new, changes = _replan(s, plan, [{"type": "flight_delayed", "flight_id": "F1", "hours": 30}])
-    kinds = {c.kind for c in changes}
-    assert "moved_flight" not in kinds and "dropped" not in kinds
-    assert "retest" in kinds  # samples taken for the old time are too early for the new one
+    _, new, changes = _replan(s, plan, [{"type": "flight_delayed", "flight_id": "F1", "hours": 30}])
+    # samples taken for the old time are too early for the new one: exactly F1's tested passengers are
+    # re-tested, and nobody is dropped, added, moved or reseated
+    retested = _tested(plan, "F1")
+    assert retested
+    assert _kinds(changes) == {(p, "retest") for p in retested}
+    assert _seats(new) == _seats(plan)
+
+
+def test_flight_delay_past_the_last_lab_day_defers_its_households_with_the_reason():
+    """The lab samples until 1 Dec: delayed by 48 h, F2 needs samples from 2 Dec, and no slot is left."""
+    people = [person(f"S{i:02d}", f"HS{i:02d}") for i in range(40)]  # F1 takes 29
+    s = scenario(people, flights=[flight("F1", day=1), flight("F2", day=2)],
+                 sites=[site(capacity_per_slot=40, days={"from": "2021-11-29", "to": "2021-12-01"})],
+                 escorts=[Escort(id=f"O{i}", role="operational", vaccinated=True) for i in range(2)])
+    plan = solve(s, options=SolveOptions(**OPTS))
+    assert validate(s, plan) == [] and not _waiting(plan)
+    on_f2 = {p for p, f in _flight_of(plan).items() if f == "F2"}
+    assert on_f2 and _tested(plan, "F2") == on_f2
+    _, new, changes = _replan(s, plan, [{"type": "flight_delayed", "flight_id": "F2", "hours": 48}])
+    assert _kinds(changes) == {(p, "dropped") for p in on_f2}  # F1 keeps everyone, seats and samples
+    reasons = {u.person_id: u.reasons for u in new.unassigned}
+    for p in on_f2:
+        assert ("test.no_valid_slot", "F2") in {(r.code, r.flight_id) for r in reasons[p]}, reasons[p]
+    assert all(c.reason.split(":")[0] in {r.code for r in reasons[c.person_id]} for c in changes)
 
 
 def test_flight_cancelled_moves_people_only_where_room_exists(base):
@@ -111,31 +164,70 @@ def test_aircraft_change_to_a_smaller_cabin():
     _, new, changes = _replan(s, plan, [{"type": "aircraft_changed", "flight_id": "F2", "aircraft": "TINY"}])
     on_f2 = [p for p, f in _flight_of(new).items() if f == "F2"]
     assert len(on_f2) <= 24 - 6 - 1  # 4 rows of 6, rear row isolated, one escort
-    assert all(c.before == "F2" for c in changes if c.kind == "dropped")
+    was_f2 = {p for p, f in _flight_of(plan).items() if f == "F2"}
+    # only F2's passengers change: dropped for lack of seats, or reseated in the new cabin; F1 is untouched
+    assert {p for p, _kind in _kinds(changes)} <= was_f2
+    assert {k for _p, k in _kinds(changes)} <= {"dropped", "moved_seat"}
+    assert len(was_f2) - len(on_f2) == len([c for c in changes if c.kind == "dropped"])
+    before, after = _seats(plan), _seats(new)
+    assert all(after[p] == before[p] for p in before if p not in was_f2)
 
 
 def test_lab_slots_cancelled_keeps_valid_samples(base):
     s, plan = base
     booked = {b.start for b in plan.tests if b.flight_id == "F2"}
     first = min(booked)
-    _, _new, changes = _replan(s, plan, [{"type": "lab_slots_cancelled", "site_id": "LAB", "start": first.isoformat(),
-                                         "end": (first.replace(minute=59)).isoformat()}])
-    assert [c for c in changes if c.kind in ("dropped", "moved_flight")] == []
-    retested = {c.person_id for c in changes if c.kind == "retest"}
-    assert retested == {b.person_id for b in plan.tests if b.start == first and b.person_id}
+    _, new, changes = _replan(s, plan, [{"type": "lab_slots_cancelled", "site_id": "LAB", "start": first.isoformat(),
+                                        "end": (first.replace(minute=59)).isoformat()}])
+    # exactly the people whose slot was cancelled are re-tested; nobody else changes
+    retested = {b.person_id for b in plan.tests if b.start == first and b.person_id}
+    assert retested and _kinds(changes) == {(p, "retest") for p in retested}
+    assert _seats(new) == _seats(plan)
 
 
 def test_locked_flights_take_nobody_new(base):
+    from planner.replan import lock_flights
+
     s, plan = base
-    published = plan.model_copy(deep=True)
-    for fp in published.flights:
-        fp.locked = True
+    published = lock_flights(plan)
+    assert all(fp.locked for fp in published.flights) and not any(fp.locked for fp in plan.flights)
     single = next(p for p, f in _flight_of(plan).items() if p.startswith("S"))
     _, new, changes = _replan(s, published, [{"type": "consent_withdrawn", "case_id": single}])
-    assert [c.kind for c in changes] == ["dropped"]
+    # the seat stays empty; everyone else keeps flight and seat; the flights stay locked
+    assert _kinds(changes) == {(single, "dropped")}
     assert all(fp.locked for fp in new.flights)
-    _, new, changes = _replan(s, published, [{"type": "consent_withdrawn", "case_id": single}], unlock="all")
-    assert sorted(c.kind for c in changes) == ["added", "dropped"]
+    assert "W1" in _waiting(new)
+    reasons = {u.person_id: u.reasons for u in new.unassigned}["W1"]
+    assert {r.code for r in reasons} == {"capacity.seats"} and all("locked" in r.message for r in reasons)
+    seats = _seats(new)
+    assert all(seats[p] == v for p, v in _seats(plan).items() if p != single)
+    # unlocking the flight that lost the passenger (or all flights) lets the waiting list fill it
+    freed = _flight_of(plan)[single]
+    other = ({"F1", "F2"} - {freed}).pop()
+    for unlock in ({freed}, "all"):
+        _, new, changes = _replan(s, published, [{"type": "consent_withdrawn", "case_id": single}], unlock=unlock)
+        assert _kinds(changes) == {(single, "dropped"), ("W1", "added")}
+        assert _flight_of(new)["W1"] == freed
+        assert {fp.flight_id: fp.locked for fp in new.flights} == {freed: False, other: unlock != "all"}
+    # unlocking only the other flight changes nothing: the freed seat stays empty
+    _, new, changes = _replan(s, published, [{"type": "consent_withdrawn", "case_id": single}], unlock={other})
+    assert _kinds(changes) == {(single, "dropped")}
+
+
+def test_full_reoptimisation_keeps_only_the_departed_flights(base):
+    from planner.replan import departed_only
+
+    s, plan = base
+    assert departed_only(s, plan) is None  # nothing has departed: a solve from scratch
+    s2 = s.model_copy(deep=True)
+    s2.as_of = s.flights[0].departure.replace(hour=12)  # F1 has left
+    kept = departed_only(s2, plan)
+    assert [fp.flight_id for fp in kept.flights] == ["F1"]
+    new = solve(s2, previous=kept, options=SolveOptions(**OPTS, extra={"unlock": "all"}))
+    assert validate(s2, new) == []
+    assert [(fp.flight_id, fp.locked) for fp in new.flights] == [("F1", True), ("F2", False)]
+    f1 = next(fp for fp in plan.flights if fp.flight_id == "F1")
+    assert next(fp for fp in new.flights if fp.flight_id == "F1").passengers == f1.passengers
 
 
 def test_departed_flights_stay_as_they_were(base):

@@ -73,6 +73,26 @@ def carry_over(scenario: Scenario, previous: Plan, unlock: set[str] | str | None
                    {fp.flight_id: fp for fp in previous.flights})
 
 
+def lock_flights(plan: Plan) -> Plan:
+    """The plan with every flight marked locked, as it is once published (DESIGN §5.4): a re-plan from it keeps
+    each flight's remaining passengers on their flight and seat and adds nobody unless the flight is unlocked."""
+    return plan.model_copy(update={"flights": [fp.model_copy(update={"locked": True}) for fp in plan.flights]})
+
+
+def departed_only(scenario: Scenario, previous: Plan) -> Plan | None:
+    """What a full re-optimisation keeps of the previous plan: only the flights that departed before `as_of`
+    (always locked, DESIGN §3.5), with their tests; None when no flight has departed (a solve from scratch)."""
+    departures = {f.id: f.departure for f in scenario.flights}
+    gone = [fp for fp in previous.flights
+            if fp.flight_id in departures and departures[fp.flight_id] < scenario.as_of]
+    if not gone:
+        return None
+    people = {pa.person_id for fp in gone for pa in fp.passengers}
+    escorts = {e.escort_id for fp in gone for e in fp.escorts}
+    tests = [b for b in previous.tests if b.person_id in people or b.escort_id in escorts]
+    return previous.model_copy(update={"flights": gone, "tests": tests, "unassigned": []})
+
+
 def kept_bookings(carried: Carried, flight_of: dict[str, str], household_of: dict[str, str]) -> list[TestBooking]:
     """Kept bookings of people whose household is still on the flight it was kept on."""
     fixed = carried.fixed
