@@ -89,3 +89,37 @@ def test_escort_window_satisfies_every_stop():
     assert w.earliest_start == datetime.fromisoformat("2021-11-29T14:10:00+03:00")
     assert escort_window(Escort(id="E", role="operational", vaccinated=True), s.flights[0], s).earliest_start == \
         datetime.fromisoformat("2021-11-28T10:00:00+03:00")
+
+
+def _solved(people, **site_kw):
+    from planner import SolveOptions, solve, validate
+    from planner.scenario import Escort
+
+    s = scenario(people, flights=[flight(day=2)], sites=[site(**site_kw)],
+                 escorts=[Escort(id="OPS-1", role="operational", vaccinated=True)])
+    plan = solve(s, options=SolveOptions(time_limit=1, seat=False, deterministic=True))
+    assert validate(s, plan) == []
+    return s, plan
+
+
+def test_robust_slots_are_preferred_when_capacity_allows():
+    # Erbil flight of 12-02: valid from 11-30 14:10 to 12-01 07:00, robust from 11-30 20:10; one sample a slot,
+    # so the three robust slots (11-30 21:00, 22:00 and 12-01 06:00) are exactly enough for three singles
+    people = [person(f"P{i}", f"H{i}") for i in range(3)]
+    s, plan = _solved(people, open="06:00", close="23:00", capacity_per_slot=1)
+    hh = {h.id: h for h in households(s)}
+    robust = []
+    for b in plan.tests:
+        p = next(x for x in people if x.case_id == b.person_id)
+        w = person_window(p, hh[p.household_id], s.flights[0], s)
+        assert w.earliest_start < w.robust_start  # non-robust slots were on offer too
+        robust.append(b.start >= w.robust_start)
+    assert len(robust) == 3 and all(robust)
+
+
+def test_household_members_share_a_slot_when_capacity_allows():
+    family = [person(c, "HF") for c in "ABC"]
+    singles = [person(f"S{i}", f"HS{i}") for i in range(4)]
+    _, plan = _solved(family + singles, capacity_per_slot=3)
+    starts = {b.start for b in plan.tests if b.person_id in {"A", "B", "C"}}
+    assert len(starts) == 1

@@ -1,0 +1,39 @@
+"""Reasons for people left out (DESIGN §3.6): true, complete, never invented."""
+
+from builders import person, scenario
+from planner import SolveOptions, solve, validate
+from planner.explain import explain
+from planner.greedy import Allocation
+from planner.problem import build_problem
+
+FAST = SolveOptions(time_limit=1, seat=False, deterministic=True)
+
+
+def _codes(plan, pid):
+    return [(r.code, r.flight_id) for u in plan.unassigned if u.person_id == pid for r in u.reasons]
+
+
+def test_gate_failures_are_kept_when_no_flight_serves_the_destination():
+    s = scenario([person("A", "H", destination="DAM", consent="none"), person("B", "H", destination="DAM")])
+    plan = solve(s, options=FAST)
+    assert validate(s, plan) == []
+    assert _codes(plan, "A") == [("flight.no_destination", None), ("gate.consent", None)]
+    assert _codes(plan, "B") == [("flight.no_destination", None), ("household.held_back", None)]
+    held = next(u for u in plan.unassigned if u.person_id == "B").reasons[1]
+    assert "member A" in held.message
+
+
+def test_no_reason_is_invented_when_a_household_would_fit():
+    s = scenario([person("A")])
+    problem = build_problem(s)
+    # an allocation that leaves out a household that fits: there is no true reason to give
+    out = explain(problem, Allocation(flight_of={}, escorts_on={}))
+    assert [(u.person_id, u.reasons) for u in out] == [("A", [])]
+    plan = solve(s, options=FAST).model_copy(update={"flights": [], "tests": [], "unassigned": out})
+    assert [str(v) for v in validate(s, plan)] == ["reasons: A unassigned without a reason"]
+
+
+def test_seating_removal_is_explained_with_the_flight():
+    s = scenario([person("A")])
+    out = explain(build_problem(s), Allocation(flight_of={}, escorts_on={}), unseated={"H1": {"F1"}})
+    assert [(r.code, r.flight_id) for r in out[0].reasons] == [("seating.no_fit", "F1")]
