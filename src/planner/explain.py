@@ -2,12 +2,16 @@
 
 For each flight serving the household's destination, in departure order, the first failing check in
 registry order, evaluated on the final allocation by the same exact checks for every household; so the
-same plan always gets the same explanations.
+same plan always gets the same explanations. When no flight serves the destination, the gates are still
+evaluated (at `as_of`), so that a missing consent is not hidden behind `flight.no_destination`. A reason is
+never invented: when no check fails for a flight, no reason is given for it and the validator reports the
+gap (capacity freed after the allocation was final is a solver defect, not something to explain away).
 """
 
 from __future__ import annotations
 
 from planner.feasibility import PlanState
+from planner.gates import household_failure
 from planner.greedy import Allocation
 from planner.plan import Reason, Unassigned
 from planner.problem import Problem, serves
@@ -37,8 +41,11 @@ def explain(problem: Problem, alloc: Allocation, unseated: dict[str, set[str]] |
             for reasons in per_member.values():
                 reasons.append(reason("variant.excluded", detail=f" ({excluded[hh.id]})"))
         elif hh.id in problem.no_destination:
-            for reasons in per_member.values():
+            gates = household_failure(hh, None, problem.scenario)  # flight-independent: evaluated at as_of
+            for pid, reasons in per_member.items():
                 reasons.append(problem.no_destination[hh.id])
+                if pid in gates:
+                    reasons.append(gates[pid])
         else:
             for f in problem.flights:
                 fid = f.flight.id
@@ -55,8 +62,7 @@ def explain(problem: Problem, alloc: Allocation, unseated: dict[str, set[str]] |
                 else:
                     found, _ = state.check(info, fid)
                     if found is None:
-                        found = reason("capacity.seats", fid,
-                                       detail=" (seats freed after seating; re-plan to fill them)")
+                        continue  # fits the final plan: no true reason exists (see the module docstring)
                 for reasons in per_member.values():
                     reasons.append(found)
         for pid, reasons in per_member.items():
