@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -265,6 +265,10 @@ class SolveJob(SQLModel, table=True):
     time_limit: float
     replan: bool = False
     previous_plan_id: int | None = None
+    # A re-plan's options: flights whose lock is lifted (["all"]: every flight), and a full re-optimisation
+    # (nothing kept but the departed flights).
+    unlock: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    full: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
     variant_id: int | None = None
     seat: bool = True  # False: allocation and test slots only (what-if runs that compare KPIs)
     stop_requested: bool = False

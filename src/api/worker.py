@@ -101,6 +101,7 @@ def run_job(job_id: int, runner: str, cfg: dict[str, Any]) -> str:
     from api.convert import build_scenario
     from planner.options import SolveOptions
     from planner.plan import Plan
+    from planner.replan import departed_only, lock_flights
 
     engine = _engine(cfg["database_url"], cfg["busy_timeout_ms"])
     with Session(engine) as s:
@@ -118,6 +119,12 @@ def run_job(job_id: int, runner: str, cfg: dict[str, Any]) -> str:
         if job.previous_plan_id is not None:
             prev = s.get(m.Plan, job.previous_plan_id)
             previous = Plan.model_validate_json(prev.body) if prev is not None else None
+            if previous is not None and prev is not None and prev.state == "published":
+                # publishing marks every flight locked in the body; plans published before that still lock
+                previous = lock_flights(previous)
+            if previous is not None and job.full:
+                previous = departed_only(scenario, previous)  # nothing kept but the departed flights
+        unlock: str | list[str] | None = "all" if job.unlock == ["all"] else (job.unlock or None)
         pins = [{"case_id": p.case_id, "flight_id": p.flight_id, **({"seat": p.seat} if p.seat else {})}
                 for p in s.exec(select(m.Pin).where(m.Pin.operation_id == operation_id)
                                 .order_by(m.Pin.case_id)).all()]
@@ -139,7 +146,8 @@ def run_job(job_id: int, runner: str, cfg: dict[str, Any]) -> str:
     options = SolveOptions(time_limit=time_limit, seating_time_limit=cfg["seating_time_limit"],
                            workers=cfg["cpsat_workers"], seating_processes=cfg["seating_processes"],
                            seat=job.seat, on_progress=progress, stop=stop,
-                           extra={"pins": pins, **({"excluded": excluded} if excluded else {})})
+                           extra={"pins": pins, **({"excluded": excluded} if excluded else {}),
+                                  **({"unlock": "all" if job.full else unlock} if unlock or job.full else {})})
     try:
         plan = load(cfg["solver"])(scenario, previous, options)
         violations = list(load(cfg["validator"])(scenario, plan))

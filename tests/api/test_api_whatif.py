@@ -174,7 +174,11 @@ def test_events_update_the_operation_and_a_replan_moves_only_that_household(api:
     diff = api.get(url(op, f"plans/{plan_id}/compare/{done['plan_id']}"), "viewer").json()
     changed = {c["case_id"] for c in diff["changes"]}
     assert changed and changed <= h06, diff
-    assert diff["removed"] == len(changed)
+    assert diff["removed"] == len(changed) and diff["retested"] == 0
+    # every change per person, with its reason: the household is held back by the positive test
+    details = [d for c in diff["changes"] for d in c["details"]]
+    assert {d["kind"] for d in details} == {"dropped"} and all(d["reason"].split(":")[0] in (
+        "gate.isolation", "household.held_back") for d in details), details
     table = api.get(url(op, f"comparison?plans={plan_id},{done['plan_id']}"), "viewer").json()
     assert table["warnings"] == [f"plan {table['plans'][0]['number']} was solved before the operation's data "
                                  "last changed; its figures are read against the data as it is now"]
@@ -201,3 +205,96 @@ def test_bad_events_change_nothing(api: Api) -> None:
                    ("testing_site", "MINSK-LAB"): ["closed"]}
     flight = api.get(url(op, "flights/MSQ-BGW-1"), "viewer").json()
     assert flight["departure"].startswith("2021-12-02T12:00") and flight["version"] == 2
+
+
+def _solve(api: Api, op: int, **body: Any) -> dict[str, Any]:
+    r = api.post(url(op, "solve-jobs"), "officer", json={"time_limit": 2, **body})
+    assert r.status_code == 202, r.text
+    done = wait_job(api, op, r.json()["id"])
+    assert done["status"] == "succeeded", done
+    return done
+
+
+def test_published_flights_are_locked_until_unlocked_on_purpose(api: Api) -> None:
+    op = api.import_teaching()
+    plan_id = _solve(api, op)["plan_id"]
+    assert api.post(url(op, f"plans/{plan_id}/publish"), "coordinator", if_match=1).status_code == 200
+    body = api.get(url(op, f"plans/{plan_id}/plan.json"), "officer").json()
+    assert body["flights"] and all(fp["locked"] for fp in body["flights"])  # the record says it, for the CLI too
+    flight_of = {pa["person_id"]: fp["flight_id"] for fp in body["flights"] for pa in fp["passengers"]}
+    waiting = [u["person_id"] for u in body["unassigned"]
+               if any(r["code"] == "capacity.seats" for r in u["reasons"])]
+    leaver = sorted(flight_of)[0]
+    code = api.get(url(op, f"people/{leaver}"), "viewer").json()["household_id"]
+    gone = household(api, op, code)
+    freed = flight_of[leaver]
+    assert api.post(url(op, "events"), "officer", json={"events": [
+        {"type": "consent_withdrawn", "case_id": leaver}]}).status_code == 200
+
+    locked = _solve(api, op, replan=True)
+    assert locked["unlock"] is None and locked["full"] is False and locked["previous_plan_id"] == plan_id
+    diff = api.get(url(op, f"plans/{plan_id}/compare/{locked['plan_id']}"), "viewer").json()
+    # the household leaves and its seats stay empty; nobody else changes flight, seat or sample
+    assert {(c["case_id"], d["kind"]) for c in diff["changes"] for d in c["details"]} == {
+        (p, "dropped") for p in gone}
+    assert diff["removed"] == len(gone) and diff["added"] == diff["moved"] == diff["seat_changed"] == 0
+    assert all(d["reason"].startswith("gate.consent") for c in diff["changes"] for d in c["details"]
+               if c["case_id"] == leaver)
+    new = api.get(url(op, f"plans/{locked['plan_id']}/plan.json"), "officer").json()
+    assert all(fp["locked"] for fp in new["flights"])
+
+    # the draft is not published: re-plan from the published plan again, with the freed flight unlocked
+    unlocked = _solve(api, op, replan=True, unlock=[freed])
+    assert unlocked["unlock"] == [freed]
+    new = api.get(url(op, f"plans/{unlocked['plan_id']}/plan.json"), "officer").json()
+    assert {fp["flight_id"]: fp["locked"] for fp in new["flights"]} == {
+        fp["flight_id"]: fp["flight_id"] != freed for fp in body["flights"]}
+    diff = api.get(url(op, f"plans/{plan_id}/compare/{unlocked['plan_id']}"), "viewer").json()
+    kinds = {(c["case_id"], d["kind"]) for c in diff["changes"] for d in c["details"]}
+    assert {(p, "dropped") for p in gone} <= kinds
+    added = {p for p, k in kinds if k == "added"}
+    assert added <= set(waiting) and (bool(added) or not waiting)
+    assert {k for p, k in kinds if p not in gone | added} <= {"retest"}
+
+    full = _solve(api, op, replan=True, full=True)
+    assert full["full"] is True and full["previous_plan_id"] == plan_id
+    new = api.get(url(op, f"plans/{full['plan_id']}/plan.json"), "officer").json()
+    assert not any(fp["locked"] for fp in new["flights"])  # nothing has departed: nothing is kept
+
+
+def test_solve_requests_are_checked(api: Api) -> None:
+    op = api.import_teaching()
+
+    def post(body: dict[str, Any]) -> Any:
+        return api.post(url(op, "solve-jobs"), "officer", json=body)
+
+    r = post({"time_limit": 1, "unlok": ["MSQ-BGW-1"]})
+    assert r.status_code == 422 and any(e["field"] == "body.unlok" for e in r.json()["errors"]), r.text
+    r = post({"replan": True, "unlock": ["MSQ-BGW-1", "NO-SUCH"]})
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["body.unlock[1]"], r.text
+    assert "NO-SUCH" in r.json()["errors"][0]["message"]
+    r = post({"unlock": ["all"]})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.unlock"
+    r = post({"full": True})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.full"
+    r = post({"replan": True, "full": True, "unlock": ["all"]})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.unlock"
+    r = post({"replan": True, "unlock": ["all", "MSQ-BGW-1"]})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.unlock"
+    assert post({"replan": True, "unlock": ["all"]}).status_code == 409  # valid, but nothing is published
+    r = api.post(url(op, "variant-runs"), "officer", json={"base": True, "sead": False})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.sead"
+    assert api.get(url(op, "solve-jobs"), "viewer").json()["total"] == 0
+
+
+def test_simultaneous_solve_requests_queue_one_job(api: Api) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    op = api.import_teaching()
+    with ThreadPoolExecutor(4) as pool:
+        codes = sorted(pool.map(lambda _: api.post(url(op, "solve-jobs"), "officer",
+                                                   json={"time_limit": 1}).status_code, range(4)))
+    assert codes == [202, 409, 409, 409]
+    jobs = api.get(url(op, "solve-jobs"), "viewer").json()["items"]
+    assert len(jobs) == 1
+    wait_job(api, op, jobs[0]["id"])

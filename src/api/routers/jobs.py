@@ -2,27 +2,57 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, Field
-from sqlmodel import col, func, select
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import text
+from sqlmodel import Session, col, func, select
 
 from api import models as m
 from api.audit import audit
 from api.auth import Officer, SessionDep, Viewer
 from api.common import Id, Page, Paging, QueryId, get_operation, paging
+from api.db import write_lock
 from api.problems import Problem, not_found
 
 router = APIRouter(tags=["solve jobs"])
+#: Key of the PostgreSQL advisory lock that serialises job admission (queue cap, one job per operation).
+ADMISSION_LOCK = 0x43504A42  # "CPJB"
+
+
+@contextlib.contextmanager
+def admission(session: Session) -> Iterator[None]:
+    """Serialise the check-then-insert of solve jobs, so two simultaneous POSTs cannot both pass the queue cap
+    or the one-job-per-operation rule. PostgreSQL: a transaction-scoped advisory lock (across every service
+    process; released at commit or rollback). SQLite: the process's write lock (the embedded store is served
+    by one process), held until the caller's commit inside the block."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADMISSION_LOCK})
+        yield
+        return
+    with write_lock(bind):  # type: ignore[arg-type]
+        yield
 
 
 class SolveRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     time_limit: float | None = Field(default=None, gt=0, le=86_400,
                                      description="seconds for allocation; capped by the service's maximum")
     replan: bool = Field(default=False, description="re-plan from the last published plan (DESIGN §5.4)")
     previous_plan_id: int | None = Field(default=None, description="re-plan from this plan instead")
+    unlock: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+        default=None, max_length=1000,
+        description="re-plan only: flight ids whose lock is lifted, so they take people from the waiting list; "
+                    '["all"] unlocks every flight. Published flights are locked; departed ones always stay locked')
+    full: bool = Field(default=False, description="re-plan only: full re-optimisation from scratch; nothing is kept "
+                                                  "but the departed flights. Compare the draft with the previous "
+                                                  "plan before publishing it")
 
 
 class JobRead(BaseModel):
@@ -32,6 +62,8 @@ class JobRead(BaseModel):
     time_limit: float
     replan: bool
     previous_plan_id: int | None
+    unlock: list[str] | None
+    full: bool
     variant_id: int | None
     seat: bool
     stop_requested: bool
@@ -66,6 +98,37 @@ def start_solve(operation_id: Id, body: SolveRequest, request: Request, principa
     settings = request.app.state.settings
     manager = request.app.state.jobs
     get_operation(session, operation_id)
+    with admission(session):
+        job = _admit(session, operation_id, body, principal.username, settings, manager)
+        session.commit()
+    session.refresh(job)
+    manager.submit(job.id)
+    response.headers["Location"] = f"/api/v1/operations/{operation_id}/solve-jobs/{job.id}"
+    return job
+
+
+def _unlock(session: Session, operation_id: int, unlock: list[str] | None) -> list[str] | None:
+    """The flights to unlock, checked against the operation: an unknown flight id is a 422 naming its place."""
+    if not unlock:
+        return None
+    if "all" in unlock:
+        if len(unlock) > 1:
+            raise Problem(422, '"all" unlocks every flight and cannot be combined with flight ids',
+                          kind="validation", errors=[{"field": "body.unlock", "message": '"all" with flight ids'}])
+        return ["all"]
+    known = set(session.exec(select(m.Flight.code).where(m.Flight.operation_id == operation_id,
+                                                         col(m.Flight.code).in_(unlock))).all())
+    errors = [{"field": f"body.unlock[{i}]", "message": f"unknown flight {code!r}"}
+              for i, code in enumerate(unlock) if code not in known]
+    if errors:
+        raise Problem(422, f"{len(errors)} flight(s) to unlock are not flights of this operation",
+                      kind="validation", errors=errors)
+    return sorted(set(unlock))
+
+
+def _admit(session: Session, operation_id: int, body: SolveRequest, username: str, settings: Any,
+           manager: Any) -> m.SolveJob:
+    """Check the request against the queue and the operation's jobs and add the job (the caller commits)."""
     busy = session.exec(select(m.SolveJob.id).where(m.SolveJob.operation_id == operation_id,
                                                     col(m.SolveJob.variant_id).is_(None),
                                                     col(m.SolveJob.status).in_(("queued", "running")))).first()
@@ -76,6 +139,16 @@ def start_solve(operation_id: Id, body: SolveRequest, request: Request, principa
         raise Problem(429, "the solve queue is full; try again when a job has finished", kind="queue-full",
                       headers={"Retry-After": "30"})
     previous = body.previous_plan_id
+    is_replan = previous is not None or body.replan
+    if not is_replan and (body.unlock or body.full):
+        field = "body.unlock" if body.unlock else "body.full"
+        raise Problem(422, "unlock and full apply to a re-plan: set replan or previous_plan_id",
+                      kind="validation", errors=[{"field": field, "message": "needs replan: true or "
+                                                  "previous_plan_id"}])
+    if body.full and body.unlock:
+        raise Problem(422, "a full re-optimisation keeps no flight but the departed ones: unlock has no effect",
+                      kind="validation", errors=[{"field": "body.unlock", "message": "not with full: true"}])
+    unlock = _unlock(session, operation_id, body.unlock)
     if previous is not None:
         plan = session.get(m.Plan, previous)
         if plan is None or plan.operation_id != operation_id:
@@ -88,15 +161,12 @@ def start_solve(operation_id: Id, body: SolveRequest, request: Request, principa
             raise Problem(409, "there is no published plan to re-plan from", kind="no-published-plan")
     limit = min(body.time_limit or settings.default_time_limit, settings.max_time_limit)
     job = m.SolveJob(operation_id=operation_id, time_limit=limit, replan=previous is not None,
-                     previous_plan_id=previous, runner=manager.runner, created_by=principal.username)
+                     previous_plan_id=previous, unlock=unlock, full=body.full, runner=manager.runner,
+                     created_by=username)
     session.add(job)
     session.flush()
-    audit(session, principal, "solve", "solve_job", job.id, operation_id=operation_id, time_limit=limit,
-          previous_plan_id=previous)
-    session.commit()
-    session.refresh(job)
-    manager.submit(job.id)
-    response.headers["Location"] = f"/api/v1/operations/{operation_id}/solve-jobs/{job.id}"
+    audit(session, username, "solve", "solve_job", job.id, operation_id=operation_id, time_limit=limit,
+          previous_plan_id=previous, **({"unlock": unlock} if unlock else {}), **({"full": True} if body.full else {}))
     return job
 
 

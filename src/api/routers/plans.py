@@ -103,6 +103,7 @@ def publish_plan(operation_id: Id, plan_id: Id, request: Request, principal: Coo
     from api.convert import build_scenario
     from api.worker import load
     from planner.plan import Plan
+    from planner.replan import lock_flights
 
     plan = get_plan(session, operation_id, plan_id)
     expected = expected_version(request, None)
@@ -125,9 +126,12 @@ def publish_plan(operation_id: Id, plan_id: Id, request: Request, principal: Coo
         raise Problem(409, f"the plan breaks {len(violations)} hard rule(s) against the current caseload; "
                       "solve again", kind="plan-violations",
                       violations=[v.model_dump() for v in violations][:200])
+    # Publishing makes the plan a record, and its flights locked (DESIGN §5.4): the body says so, so the plan
+    # JSON export carries `locked: true` and a re-plan from it (service or `charterplan replan`) adds nobody to
+    # a published flight unless it is unlocked on purpose.
     conditional_update(session, m.Plan, plan_id, expected,
                        {"state": "published", "published_at": m.utcnow(), "published_by": principal.username,
-                        "stale": False})
+                        "stale": False, "body": lock_flights(body).to_json()})
     warnings = _boarding_warnings(session, operation_id, plan_id)
     audit(session, principal, "publish", "plan", plan_id, operation_id=operation_id, number=plan.number,
           boarding_warnings=len(warnings))
@@ -218,12 +222,20 @@ def reason_summary(operation_id: Id, plan_id: Id, _: Viewer, session: SessionDep
             "passengers_by_flight": plan.summary.get("passengers_by_flight", {})}
 
 
+class PersonChange(BaseModel):
+    kind: str = Field(description="added | dropped | moved_flight | moved_seat | retest")
+    before: str | None = Field(description="flight, seat or sample start before (by kind)")
+    after: str | None
+    reason: str
+
+
 class Change(BaseModel):
     case_id: str
     before_flight: str | None
     before_seat: str | None
     after_flight: str | None
     after_seat: str | None
+    details: list[PersonChange] = Field(description="every change of this person, each with its reason")
 
 
 class Comparison(BaseModel):
@@ -233,32 +245,52 @@ class Comparison(BaseModel):
     removed: int
     moved: int
     seat_changed: int
-    unchanged: int
+    retested: int = Field(description="people to be re-tested: their sample is no longer valid (new slot booked)")
+    unchanged: int = Field(description="people whose flight and seat stay the same (they may be re-tested)")
     changes: list[Change]
+
+
+_TALLY = {"added": "added", "dropped": "removed", "moved_flight": "moved", "moved_seat": "seat_changed",
+          "retest": "retested"}
 
 
 @router.get("/operations/{operation_id}/plans/{plan_id}/compare/{other_id}", response_model=Comparison)
 def compare_plans(operation_id: Id, plan_id: Id, other_id: Id, _: Viewer, session: SessionDep) -> Any:
-    """What changes from plan `plan_id` to `other_id`: people added to or removed from flights, moved, reseated."""
-    get_plan(session, operation_id, plan_id)
-    get_plan(session, operation_id, other_id)
+    """What changes from plan `plan_id` to `other_id`, per person and with the reason: added to a flight,
+    dropped from one, moved to another flight, moved seat, to be re-tested (`planner.replan.diff_plans`)."""
+    from planner.plan import Plan
+    from planner.replan import diff_plans
 
-    def lines(pid: int) -> dict[str, tuple[str | None, str | None]]:
-        return {c: (f, s) for c, f, s in session.execute(
-            select(m.Assignment.case_id, m.Assignment.flight_id, m.Assignment.seat)
-            .where(m.Assignment.plan_id == pid)).all()}
+    old_row = get_plan(session, operation_id, plan_id)
+    new_row = get_plan(session, operation_id, other_id)
+    old, new = Plan.model_validate_json(old_row.body), Plan.model_validate_json(new_row.body)
 
-    before, after = lines(plan_id), lines(other_id)
+    def where(plan: Plan) -> dict[str, tuple[str | None, str | None, str | None]]:
+        out: dict[str, tuple[str | None, str | None, str | None]] = {
+            u.person_id: (None, None, None) for u in plan.unassigned}
+        out.update({pa.person_id: (fp.flight_id, pa.seat, pa.lap_of) for fp in plan.flights for pa in fp.passengers})
+        return out
+
+    before, after = where(old), where(new)
+    details: dict[str, list[dict[str, Any]]] = {}
     tally: Counter[str] = Counter()
+    for c in diff_plans(old, new):
+        details.setdefault(c.person_id, []).append(
+            {"kind": c.kind, "before": c.before, "after": c.after, "reason": c.reason})
+        tally[_TALLY[c.kind]] += 1
     changes = []
     for case_id in sorted(set(before) | set(after)):
-        bf, bs = before.get(case_id, (None, None))
-        af, as_ = after.get(case_id, (None, None))
-        kind = ("unchanged" if (bf, bs) == (af, as_) else "added" if bf is None and af else
-                "removed" if af is None and bf else "moved" if bf != af else "seat_changed")
-        tally[kind] += 1
-        if kind != "unchanged":
+        bf, bs, bl = before.get(case_id, (None, None, None))
+        af, as_, al = after.get(case_id, (None, None, None))
+        if (bf, bs, bl) == (af, as_, al):
+            tally["unchanged"] += 1
+        elif bf == af and not any(d["kind"] == "moved_seat" for d in details.get(case_id, [])):
+            # a seat given or taken away while seating had not run on one side: still a seat change
+            tally["seat_changed"] += 1
+            details.setdefault(case_id, []).append({"kind": "moved_seat", "before": bs, "after": as_,
+                                                    "reason": "seated in one plan only"})
+        if case_id in details:
             changes.append({"case_id": case_id, "before_flight": bf, "before_seat": bs, "after_flight": af,
-                            "after_seat": as_})
+                            "after_seat": as_, "details": details[case_id]})
     return {"base": plan_id, "other": other_id, **{k: tally[k] for k in
-            ("added", "removed", "moved", "seat_changed", "unchanged")}, "changes": changes}
+            ("added", "removed", "moved", "seat_changed", "retested", "unchanged")}, "changes": changes}

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
@@ -35,7 +35,7 @@ from api.common import (
 )
 from api.exports import neutralise, to_csv
 from api.problems import Problem, not_found
-from api.routers.jobs import JobRead
+from api.routers.jobs import JobRead, admission
 from api.routers.plans import get_plan
 
 router = APIRouter(tags=["what-if"])
@@ -238,6 +238,8 @@ def delete_variant(operation_id: Id, variant_id: Id, request: Request, principal
 
 
 class VariantRunRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     variant_ids: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] = Field(
         default_factory=list, max_length=MAX_RUNS, description="one solve job per variant")
     base: bool = Field(default=False, description="also run the operation's ordinary solve, as the reference")
@@ -267,28 +269,29 @@ def run_variants(operation_id: Id, body: VariantRunRequest, request: Request, pr
                       errors=[{"field": "body.variant_ids", "message": "empty, and base is false"}])
     for variant_id in ids:
         get_variant(session, operation_id, variant_id)
-    active = session.exec(select(m.SolveJob.id, m.SolveJob.variant_id).where(
-        m.SolveJob.operation_id == operation_id, col(m.SolveJob.status).in_(("queued", "running")))).all()
-    for job_id, variant_id in active:
-        if variant_id in ids or (variant_id is None and body.base):
-            what = f"variant {variant_id}" if variant_id is not None else "the base"
-            raise Problem(409, f"solve job {job_id} of {what} is still queued or running", kind="job-running",
-                          job_id=job_id)
-    wanted = ([None] if body.base else []) + ids
-    if manager.capacity_left(session) < len(wanted):
-        raise Problem(429, f"the solve queue cannot take {len(wanted)} more job(s) now; try again when jobs "
-                      "have finished", kind="queue-full", headers={"Retry-After": "30"})
-    limit = min(body.time_limit or settings.default_time_limit, settings.max_time_limit)
-    jobs = []
-    for variant_id in wanted:
-        job = m.SolveJob(operation_id=operation_id, time_limit=limit, variant_id=variant_id, seat=body.seat,
-                         runner=manager.runner, created_by=principal.username)
-        session.add(job)
-        session.flush()
-        audit(session, principal, "solve", "solve_job", job.id, operation_id=operation_id, time_limit=limit,
-              variant_id=variant_id, seat=body.seat)
-        jobs.append(job)
-    session.commit()
+    with admission(session):  # checks and inserts as one step, like a single solve (jobs.admission)
+        active = session.exec(select(m.SolveJob.id, m.SolveJob.variant_id).where(
+            m.SolveJob.operation_id == operation_id, col(m.SolveJob.status).in_(("queued", "running")))).all()
+        for job_id, variant_id in active:
+            if variant_id in ids or (variant_id is None and body.base):
+                what = f"variant {variant_id}" if variant_id is not None else "the base"
+                raise Problem(409, f"solve job {job_id} of {what} is still queued or running", kind="job-running",
+                              job_id=job_id)
+        wanted = ([None] if body.base else []) + ids
+        if manager.capacity_left(session) < len(wanted):
+            raise Problem(429, f"the solve queue cannot take {len(wanted)} more job(s) now; try again when jobs "
+                          "have finished", kind="queue-full", headers={"Retry-After": "30"})
+        limit = min(body.time_limit or settings.default_time_limit, settings.max_time_limit)
+        jobs = []
+        for variant_id in wanted:
+            job = m.SolveJob(operation_id=operation_id, time_limit=limit, variant_id=variant_id, seat=body.seat,
+                             runner=manager.runner, created_by=principal.username)
+            session.add(job)
+            session.flush()
+            audit(session, principal, "solve", "solve_job", job.id, operation_id=operation_id, time_limit=limit,
+                  variant_id=variant_id, seat=body.seat)
+            jobs.append(job)
+        session.commit()
     for job in jobs:
         session.refresh(job)
         manager.submit(job.id)
