@@ -152,6 +152,25 @@ def test_words_for_windows_distancing_aircraft_and_moves() -> None:
     assert scenario_changes(base, base) == []
 
 
+def test_exemptions_change_the_samples_booked_and_are_worded() -> None:
+    base = load_scenario(TWO)
+    strict = apply_variant(base, variant(TWO, protocol={"destinations": {
+        "EBL": {"exempt_under_years": 0, "vaccinated_exempt": False}, "BGW": {"exempt_under_years": 0}}})).scenario
+    words = scenario_changes(base, strict)
+    assert "EBL test required at every age (was waived under 12 years)" in words
+    assert "BGW test required at every age (was waived under 10 years)" in words
+    assert "EBL test no longer waived for the vaccinated" in words
+    assert not any("exempt" in w for w in words)  # no raw protocol keys
+    assert "EBL test waived under 12 years (was required at every age)" in scenario_changes(strict, base)
+    no_test = apply_variant(base, variant(TWO, protocol={"destinations": {"BGW": {"test": "none"}}})).scenario
+    assert "BGW no entry test (was PCR)" in scenario_changes(base, no_test)
+    table = compare([solved("base", base), solved("strict", strict), solved("no BGW test", no_test)])
+    samples = [table.value("tests", i) for i in range(3)]
+    moved = [table.value("moved", i) for i in range(3)]
+    # children and the vaccinated now need a sample; nobody flying to BGW needs one any more
+    assert samples[1] > samples[0] > samples[2], (samples, moved)
+
+
 def test_words_for_the_caseload_filter_and_clearing() -> None:
     base = load_scenario(TWO)
     vs = apply_variant(base, variant(TWO, people_filter={"destinations": ["EBL"]}))

@@ -344,6 +344,13 @@ def _protocol_changes(base: Scenario, other: Scenario) -> list[str]:
             out.append(f"{parts[1]} test window {old} h -> {new} h")
         elif parts[0] == "destinations" and len(parts) == 3 and parts[2] == "anchor":
             out.append(f"{parts[1]} test counted from {new} (was {old})")
+        elif parts[0] == "destinations" and len(parts) == 3 and parts[2] == "exempt_under_years":
+            out.append(f"{parts[1]} test {_age_exemption(new)} (was {_age_exemption(old)})")
+        elif parts[0] == "destinations" and len(parts) == 3 and parts[2] == "vaccinated_exempt":
+            out.append(f"{parts[1]} test {'no longer ' if not new else ''}waived for the vaccinated")
+        elif parts[0] == "destinations" and len(parts) == 3 and parts[2] == "test":
+            out.append(f"{parts[1]} {'no entry test' if new == 'none' else f'{new} test'} (was "
+                       f"{'none' if old == 'none' else old})")
         elif key == "seating.distancing":
             out.append(f"distancing {'+'.join(old or []) or 'none'} -> {'+'.join(new or []) or 'none'}")
         elif key == "escorts.operational_per_passengers":
@@ -354,6 +361,10 @@ def _protocol_changes(base: Scenario, other: Scenario) -> list[str]:
         else:
             out.append(f"{key} {_short(old)} -> {_short(new)}")
     return out
+
+
+def _age_exemption(years: Any) -> str:
+    return f"waived under {years} years" if years else "required at every age"
 
 
 def _short(v: Any) -> str:
