@@ -366,3 +366,18 @@ def test_reduced_mobility_sits_near_a_door_when_there_is_room() -> None:
     seats = seated(out.plan)
     for who in ("R1", "F1"):
         assert min(abs(int(seats[who][:-1]) - door) for door in (7, 15)) <= 1, seats[who]
+
+
+def test_replan_keeps_every_seat_and_leaves_out_newcomers_that_do_not_fit() -> None:
+    """DESIGN §5.4: seated passengers keep their seats (hard); a newcomer the kept seats leave no room for is
+    unplaced rather than the flight being re-seated."""
+    first = [person(f"S{i:02d}", f"S{i:02d}", 30) for i in range(20)]
+    sc = scenario_with(first, aircraft=ROW33, isolation_rows=0)  # 24 seats
+    before = seat_plan(sc, plan_for(sc), time_limit=0.5, processes=1, deterministic=True).plan
+    newcomers = [person(f"F-{i}", "F", 30) for i in range(6)] + [person("N", "N", 30)]
+    sc2 = scenario_with(first + newcomers, aircraft=ROW33, isolation_rows=0)
+    out = seat_plan(sc2, plan_for(sc2), time_limit=0.5, processes=1, deterministic=True, previous=before)
+    old, new = seated(before), seated(out.plan)
+    assert all(new[u] == s for u, s in old.items())
+    assert out.unplaced == {"F01": ["F"]} and "N" in new
+    assert seating_violations(sc2, out.plan) == []

@@ -930,7 +930,8 @@ def improve(
 
 def _around_previous(job: FlightJob, problem: Problem) -> FlightResult | None:
     """Re-plan seating (DESIGN §5.4): everyone who had a seat keeps it, newcomers are placed around them by
-    CP-SAT; None when that does not seat everyone within the rules (the flight is then seated afresh)."""
+    CP-SAT and those that do not fit are unplaced; None only when the kept seats themselves break a rule that
+    freeing the broken pairings cannot mend (the flight is then seated afresh)."""
     keep = {u: s for u, s in job.previous.items() if u in problem.units and s in problem.allowed.get(u, ())}
     if len(set(keep.values())) != len(keep):
         return None
@@ -944,9 +945,11 @@ def _around_previous(job: FlightJob, problem: Problem) -> FlightResult | None:
             return None
         merged = {**keep, **seats}
         broken = check(problem, merged)
-        if len(merged) == len(problem.units) and not broken:
+        if not broken:
+            # newcomers the kept seats leave no room for stay off this flight; nobody kept moves (hard)
+            unplaced = sorted({problem.units[u].household for u in problem.units if u not in merged})
             cost = evaluate(problem, merged)
-            return FlightResult(job.flight_id, merged, [], "kept", cost, cost)
+            return FlightResult(job.flight_id, merged, unplaced, "kept", cost, cost)
         # a pairing broke (e.g. an escort now serves someone else): free those households and every escort,
         # keep everybody else where they were
         named = {msg.split(":")[0] for msg in broken}
