@@ -150,7 +150,10 @@ def run_job(job_id: int, runner: str, cfg: dict[str, Any]) -> str:
                                   **({"unlock": "all" if job.full else unlock} if unlock or job.full else {})})
     try:
         plan = load(cfg["solver"])(scenario, previous, options)
-        violations = list(load(cfg["validator"])(scenario, plan))
+        # the plan the solve started from (an empty one for a first plan) lets the validator tell carried-over
+        # bookings and departed flights from new ones
+        start = previous if previous is not None else Plan(scenario=plan.scenario)
+        violations = list(load(cfg["validator"])(scenario, plan, start))
     except Exception as exc:
         # Only the type goes to the log; the job row (readable by authorised users) gets the message.
         log.error("solve job %s failed: %s", job_id, type(exc).__name__)

@@ -72,7 +72,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
                            seat=not args.no_seating, seating_time_limit=args.seating_time_limit,
                            on_progress=None if args.quiet else _progress)
     plan = solve(scenario, options=options)
-    violations = validate(scenario, plan)
+    violations = validate(scenario, plan, Plan(scenario=plan.scenario))  # a first plan: nothing carried over
     if args.out:
         Path(args.out).write_text(plan.to_json(), encoding="utf-8")
     print(summary(plan))
@@ -164,7 +164,7 @@ def cmd_seatmap(args: argparse.Namespace) -> int:
 
 def cmd_replan(args: argparse.Namespace) -> int:
     from planner.events import apply_events, load_events
-    from planner.replan import diff_plans
+    from planner.replan import departed_only, diff_plans
     from planner.solve import solve
     from planner.validate import validate
 
@@ -177,7 +177,11 @@ def cmd_replan(args: argparse.Namespace) -> int:
     unlock: set[str] | str | None = "all" if args.unlock == ["all"] else set(args.unlock or []) or None
     options = SolveOptions(time_limit=args.time_limit, deterministic=args.deterministic, seat=not args.no_seating,
                            on_progress=None if args.quiet else _progress, extra={"unlock": unlock})
-    plan = solve(updated, previous=None if args.full else previous, options=options)
+    # a full re-optimisation keeps only the departed flights (always locked), so nobody on them is planned again
+    start = departed_only(updated, previous) if args.full else previous
+    if args.full:
+        options.extra["unlock"] = "all"
+    plan = solve(updated, previous=start, options=options)
     changes = diff_plans(previous, plan)
     if args.out:
         Path(args.out).write_text(plan.to_json(), encoding="utf-8")
@@ -185,7 +189,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
     print(f"  changes against the previous plan: {len(changes)}")
     for c in changes:
         print(f"    {c.person_id:<10} {c.kind:<13} {c.before or '-':>26} -> {c.after or '-':<26} {c.reason}")
-    violations = validate(updated, plan)
+    violations = validate(updated, plan, start if start is not None else Plan(scenario=plan.scenario))
     for v in violations[:50]:
         print(f"  {v}", file=sys.stderr)
     return 1 if violations else 0

@@ -38,7 +38,7 @@ def broken_solve(scenario: Any, previous: Plan | None = None, options: SolveOpti
     return plan
 
 
-def validate(scenario: Any, plan: Plan) -> list[Violation]:
+def validate(scenario: Any, plan: Plan, previous: Plan | None = None) -> list[Violation]:
     return [Violation(rule="fake_rule", message="reason code 'broken' is not in the registry", person_id=u.person_id)
             for u in plan.unassigned if any(r.code == "broken" for r in u.reasons)]
 
