@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from functools import cache
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Path as PathParam
 from fastapi import Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from sqlalchemy import update
 from sqlmodel import Session, SQLModel, select
@@ -80,6 +83,34 @@ def check_version(current: int, expected: int) -> None:
     if current != expected:
         raise Problem(409, f"the resource is at version {current}, you sent {expected}; read it again",
                       kind="version-conflict", current_version=current)
+
+
+@cache
+def column_lengths(table: Any) -> dict[str, int]:
+    """Maximum lengths of the table's string columns, read from its metadata: the one source of truth for
+    how long a stored text may be (VARCHAR(n) on PostgreSQL; SQLite would store anything)."""
+    return {c.name: c.type.length for c in table.__table__.columns if getattr(c.type, "length", None)}
+
+
+def column_length(table: Any, column: str) -> int:
+    return column_lengths(table)[column]
+
+
+def too_long(table: Any, values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(column, message) for every string value longer than its column allows."""
+    limits = column_lengths(table)
+    return [(k, f"at most {limits[k]} characters are allowed here; this value has {len(v)}")
+            for k, v in values.items() if isinstance(v, str) and k in limits and len(v) > limits[k]]
+
+
+def check_lengths(table: Any, values: Mapping[str, Any], fields: Mapping[str, str] | None = None,
+                  prefix: tuple[str, ...] = ("body",)) -> None:
+    """A 422 naming each field (`body.<field>`) whose value is longer than its column, before the database
+    refuses it with an error the client cannot read."""
+    errors = [{"loc": (*prefix, (fields or {}).get(k, k)), "msg": msg, "type": "string_too_long"}
+              for k, msg in too_long(table, values)]
+    if errors:
+        raise RequestValidationError(errors)
 
 
 def get_operation(session: Session, operation_id: int) -> Operation:

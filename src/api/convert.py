@@ -11,14 +11,46 @@ from api import models as m
 from planner import scenario as sc
 
 PERSON_FIELDS = list(sc.Person.model_fields)
-#: Fields blanked by erasure: everything that identifies a person (DESIGN §5.5).
-PERSONAL_FIELDS = ("given_name", "family_name", "name_native", "date_of_birth", "document_number",
-                   "document_expiry", "consent_note", "reception_contact", "notes")
 ERASED = "[erased]"
 
 
 COLUMNS = [f for f in PERSON_FIELDS if f in m.Person.model_fields]
 EXTRA_FIELDS = [f for f in PERSON_FIELDS if f not in m.Person.model_fields]
+
+#: What an erased person's tombstone keeps of the planner's fields: only the case_id, so that plans (which keep
+#: their own anonymous counts) still name a known case and an erased case cannot be imported again.
+ERASURE_KEEPS = ("case_id",)
+#: Neutral values for the NOT NULL columns that are not simply blank ("" / False).
+_NEUTRAL = {"fitness": "pending", "mobility": "none", "evacuation_capable": True}
+
+
+def _erasure_values() -> dict[str, Any]:
+    """Every person column except the tombstone's: names, birth date, sex, nationality, household, where the
+    person stays, consent and its dates, documents, health (fitness, mobility, pregnancy, vaccination, test
+    results), protection facts, contacts, notes and any newer planner field (DESIGN §5.5). Derived from the
+    table, so a column added later is erased too unless it is added to ERASURE_KEEPS."""
+    out: dict[str, Any] = {}
+    for column in m.Person.__table__.columns:  # type: ignore[attr-defined]
+        name = column.name
+        if (name not in COLUMNS and name != "extra") or name in ERASURE_KEEPS:
+            continue
+        if name in _NEUTRAL:
+            out[name] = _NEUTRAL[name]
+        elif name == "extra":
+            out[name] = {}
+        elif column.nullable:
+            out[name] = None
+        elif column.type.python_type is bool:
+            out[name] = False
+        else:
+            out[name] = ""
+    return out
+
+
+#: Column values of an erased person (what erasure writes).
+ERASURE_VALUES = _erasure_values()
+#: Fields blanked by erasure (DESIGN §5.5).
+PERSONAL_FIELDS = tuple(ERASURE_VALUES)
 
 
 def person_values(person: sc.Person) -> dict[str, Any]:
@@ -92,8 +124,44 @@ def build_scenario(session: Session, operation_id: int) -> sc.Scenario:
     return scenario
 
 
+def _long(table: Any, values: dict[str, Any], file: str, what: str, fields: dict[str, str] | None = None
+          ) -> list[dict[str, Any]]:
+    from api.common import too_long
+
+    return [{"file": file, "row": None, "column": (fields or {}).get(column, column), "message": f"{what}: {msg}"}
+            for column, msg in too_long(table, values)]
+
+
+def people_length_issues(people: list[sc.Person], file: str = "people.csv") -> list[dict[str, Any]]:
+    """Values longer than their column, per case and column (the database would refuse them)."""
+    return [issue for p in people for issue in _long(m.Person, person_values(p), file, f"case {p.case_id}")]
+
+
+def scenario_length_issues(scenario: sc.Scenario) -> list[dict[str, Any]]:
+    """Every value of a scenario longer than the column it would be stored in, in the import report format."""
+    issues = _long(m.Operation, {"name": scenario.name, "timezone": scenario.timezone}, "scenario.yaml",
+                   "scenario")
+    for table, items, key in ((m.TestingSite, scenario.testing_sites, "id"), (m.Escort, scenario.escorts, "id"),
+                              (m.AircraftType, scenario.aircraft, "type"), (m.Flight, scenario.flights, "id")):
+        for item in items:
+            issues += _long(table, {"code": getattr(item, key)}, "scenario.yaml", table.__tablename__,
+                            {"code": key})
+    return issues + people_length_issues(scenario.people)
+
+
+def _refuse_long(issues: list[dict[str, Any]]) -> None:
+    if issues:
+        from api.problems import Problem
+
+        raise Problem(422, f"{len(issues)} value(s) are too long to store; nothing was imported",
+                      kind="import-errors", errors=issues[:1000], error_count=len(issues))
+
+
 def store_scenario(session: Session, scenario: sc.Scenario) -> m.Operation:
-    """Add a whole scenario as a new operation (scenario zip import and --demo). The caller commits."""
+    """Add a whole scenario as a new operation (scenario zip import and --demo). The caller commits.
+
+    Values longer than their columns are a 422 listing each of them, before anything is written."""
+    _refuse_long(scenario_length_issues(scenario))
     op = m.Operation(name=scenario.name, timezone=scenario.timezone, as_of=scenario.as_of.isoformat(),
                      notes=scenario.notes)
     session.add(op)
@@ -116,16 +184,20 @@ def store_scenario(session: Session, scenario: sc.Scenario) -> m.Operation:
     for fl in scenario.flights:
         session.add(m.Flight(operation_id=op.id, code=fl.id, departure=fl.departure.isoformat(),
                              data=fl.model_dump(mode="json", by_alias=True)))
-    insert_people(session, op.id, scenario.people)
+    insert_people(session, op.id, scenario.people, checked=True)
     return op
 
 
-def insert_people(session: Session, operation_id: int, people: list[sc.Person]) -> None:
-    """Bulk insert through SQLAlchemy Core: the 7,000-person import must take seconds, not minutes."""
+def insert_people(session: Session, operation_id: int, people: list[sc.Person], checked: bool = False) -> None:
+    """Bulk insert through SQLAlchemy Core: the 7,000-person import must take seconds, not minutes.
+
+    A value longer than its column is a 422 (unless the caller `checked` already)."""
     from sqlalchemy import insert
 
     if not people:
         return
+    if not checked:
+        _refuse_long(people_length_issues(people))
     now = m.utcnow()
     rows = [{**person_values(p), "operation_id": operation_id, "erased": False, "updated_at": now, "version": 1}
             for p in people]

@@ -146,3 +146,43 @@ def test_not_a_workbook_and_wrong_type(api: Api, op: int) -> None:
 
 def test_viewer_cannot_import(api: Api, op: int) -> None:
     assert upload(api, op, csv_of(LINES), role="viewer").status_code == 403
+
+
+def test_over_long_values_are_reported_per_row_and_column(api: Api, op: int) -> None:
+    lines = list(LINES)
+    lines[0] = lines[0].replace("Rebin", "R" * 300)  # row 2: given_name over VARCHAR(200)
+    lines[3] = lines[3].replace("A0004123", "D" * 100)  # row 5: document_number over VARCHAR(64)
+    lines[4] = lines[4].replace(",F,", ",Q,", 1)  # row 6: an ordinary error, reported with them
+    r = upload(api, op, csv_of(lines))
+    assert r.status_code == 422
+    errors = {(e["row"], e["column"]): e["message"] for e in r.json()["errors"]}
+    assert "at most 200" in errors[(2, "given_name")] and "300" in errors[(2, "given_name")]
+    assert "at most 64" in errors[(5, "document_number")]
+    assert (6, "sex") in errors
+    assert api.get(f"/api/v1/operations/{op}/people").json()["total"] == 0
+    lines[0] = LINES[0].replace("Rebin", "R" * 200)
+    assert upload(api, op, csv_of([lines[0]])).status_code == 200  # exactly the column's length is fine
+
+
+def test_erased_cases_are_reported_with_every_other_error(api: Api, op: int) -> None:
+    assert upload(api, op, csv_of(LINES)).status_code == 200
+    assert api.post(f"/api/v1/operations/{op}/people/C0009/erase", "coordinator").status_code == 200
+    lines = list(LINES)
+    lines[0] = lines[0].replace(",M,1985-03-02,", ",Q,1985-03-02,")  # row 2: bad sex
+    r = upload(api, op, csv_of(lines))
+    assert r.status_code == 422
+    found = {(e["row"], e["column"]) for e in r.json()["errors"]}
+    assert {(2, "sex"), (10, "case_id")} <= found
+    assert any("erased" in e["message"] for e in r.json()["errors"] if e["row"] == 10)
+
+
+def test_scenario_zip_with_over_long_values_is_refused(api: Api) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.write(TEACHING / "scenario.yaml", "scenario.yaml")
+        z.writestr("people.csv", csv_of([LINES[0].replace("Rebin", "R" * 300)]))
+    r = api.post("/api/v1/operations/import", "coordinator",
+                 files={"file": ("teaching.zip", buf.getvalue(), "application/zip")})
+    assert r.status_code == 422
+    assert [(e["column"], "C0001" in e["message"]) for e in r.json()["errors"]] == [("given_name", True)]
+    assert api.get("/api/v1/operations", "viewer").json()["total"] == 0

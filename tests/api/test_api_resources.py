@@ -107,7 +107,23 @@ def test_erasure_keeps_a_tombstone_and_plan_counts(api: Api) -> None:
     r = api.post(f"/api/v1/operations/{op}/people/C0009/erase", "coordinator")
     assert r.status_code == 200
     p = r.json()
-    assert p["erased"] and p["given_name"] == "" and p["date_of_birth"] is None and p["document_number"] == ""
+    assert p["erased"] and p["case_id"] == "C0009"
+    # every personal and health field is blank or neutral; only the case_id links the tombstone to plans
+    blank = {"household_id": "", "given_name": "", "family_name": "", "name_native": "", "sex": "",
+             "date_of_birth": None, "nationality": "", "destination": "", "location": "", "testing_site": None,
+             "consent": "", "consent_date": None, "consent_note": "", "document_type": "", "document_number": "",
+             "document_expiry": None, "exit_cleared": False, "fitness": "pending", "mobility": "none",
+             "pregnant": False, "evacuation_capable": True, "unaccompanied_minor": False,
+             "best_interests_approved": False, "reception_contact": "", "vaccinated": False,
+             "last_positive_test": None, "last_test_sample": None, "last_test_result": None,
+             "registered_on": None, "vulnerabilities": [], "notes": ""}
+    assert {k: p[k] for k in blank} == blank
+    from api.convert import ERASURE_VALUES, PERSON_FIELDS
+
+    assert set(PERSON_FIELDS) - set(ERASURE_VALUES) == {"case_id"}  # a new field is erased unless kept on purpose
+    listed = api.get(f"/api/v1/operations/{op}/people", "viewer", params={"include_erased": True,
+                                                                          "case_id": "C0009"}).json()
+    assert listed["items"][0]["erased"] and listed["items"][0]["sex"] == ""
     assert api.get(f"/api/v1/operations/{op}/people/C0009", "viewer").json()["family_name"] == ""
     assert api.get(f"/api/v1/operations/{op}/people", "viewer").json()["total"] == 23
     assert api.get(f"/api/v1/operations/{op}/plans/{plan_id}/reasons", "viewer").json() == before
@@ -129,7 +145,7 @@ def test_pins_are_passed_to_the_solver(api: Api) -> None:
     plan_id = wait_job(api, op, job["id"])["plan_id"]
     why = api.get(f"/api/v1/operations/{op}/plans/{plan_id}/people/C0014", "viewer").json()
     assert why["flight_id"] == "MSQ-BGW-1"
-    assert api.delete(f"{base}/C0014", "officer").status_code == 204
+    assert api.delete(f"{base}/C0014", "officer", if_match=1).status_code == 204
 
 
 def test_operation_and_protocol_updates(api: Api) -> None:
@@ -153,3 +169,107 @@ def test_operation_and_protocol_updates(api: Api) -> None:
     assert len(api.get(f"/api/v1/operations/{op}/testing-sites/NEW-LAB/slots").json()["slots"]) == 1
     assert api.delete(f"/api/v1/operations/{op}", "coordinator", if_match=2).status_code == 204
     assert api.get(f"/api/v1/operations/{op}", "viewer").status_code == 404
+
+
+def test_pin_versions_etags_and_two_officers_racing(api: Api) -> None:
+    op = api.import_teaching()
+    url = f"/api/v1/operations/{op}/pins/C0014"
+    body = {"case_id": "C0014", "flight_id": "MSQ-BGW-1"}
+    assert api.put(url, "officer", if_match=1, json=body).status_code == 409  # expects a pin that is not there
+    r = api.put(url, "officer", json=body)  # a new pin needs no version
+    assert r.status_code == 200 and r.headers["etag"] == '"1"' and r.json()["version"] == 1
+    r = api.get(url, "viewer")
+    assert r.status_code == 200 and r.headers["etag"] == '"1"'
+    assert api.put(url, "officer", json={**body, "seat": "12A"}).status_code == 428
+    r = api.put(url, "officer", json={**body, "seat": "12A", "version": 1})
+    assert r.status_code == 200 and r.headers["etag"] == '"2"' and r.json()["seat"] == "12A"
+    r = api.put(url, "officer", if_match=1, json=body)
+    assert r.status_code == 409 and r.json()["current_version"] == 2
+    assert api.delete(url, "officer").status_code == 428
+    assert api.delete(url, "officer", if_match=1).status_code == 409
+    assert api.get(url, "viewer").json()["seat"] == "12A"  # nothing was lost
+
+    results: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def race(call) -> None:  # type: ignore[no-untyped-def]
+        barrier.wait()
+        results.append(call().status_code)
+
+    def run(*calls) -> list[int]:  # type: ignore[no-untyped-def]
+        results.clear()
+        threads = [threading.Thread(target=race, args=(c,)) for c in calls]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return sorted(results)
+
+    # two officers re-pin from the same version: one wins, the other is told
+    assert run(lambda: api.put(url, "officer", if_match=2, json={**body, "seat": "3C"}),
+               lambda: api.put(url, "officer", if_match=2, json={**body, "seat": "4D"})) == [200, 409]
+    assert api.get(url, "viewer").json()["version"] == 3
+    # one deletes while the other re-pins from the same version
+    assert run(lambda: api.delete(url, "officer", if_match=3),
+               lambda: api.put(url, "officer", if_match=3, json=body)) in ([200, 409], [204, 409])
+    # two officers create the same new pin at once: one creates it, the other gets 409, never a 500
+    left = api.get(url, "viewer")
+    assert left.status_code == (200 if 200 in results else 404)
+    other = f"/api/v1/operations/{op}/pins/C0001"
+    assert run(lambda: api.put(other, "officer", json={"case_id": "C0001", "flight_id": "MSQ-EBL-1"}),
+               lambda: api.put(other, "officer", json={"case_id": "C0001", "flight_id": "MSQ-BGW-1"})) == [200, 409]
+
+
+def test_over_long_text_is_a_422_with_the_field_not_a_database_error(api: Api) -> None:
+    from api import models as m
+    from api.common import column_length
+
+    op = api.import_teaching()
+    people = f"/api/v1/operations/{op}/people"
+    name = "N" * (column_length(m.Person, "given_name") + 1)
+    r = api.patch(f"{people}/C0001", "officer", if_match=1, json={"given_name": name})
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in r.json()["errors"]] == ["body.given_name"]
+    assert "at most 200" in r.json()["errors"][0]["message"]
+    ok = api.patch(f"{people}/C0001", "officer", if_match=1, json={"given_name": "N" * 200})
+    assert ok.status_code == 200  # exactly the column's length is fine
+    new = {**api.get(f"{people}/C0002").json(), "case_id": "C0100", "document_number": "D" * 100,
+           "notes": "x" * 4001}
+    for key in ("id", "erased", "updated_at", "version"):
+        new.pop(key)
+    r = api.post(people, "officer", json=new)
+    assert r.status_code == 422
+    assert sorted(e["field"] for e in r.json()["errors"]) == ["body.document_number", "body.notes"]
+    assert api.get(f"{people}/C0100").status_code == 404
+
+    flight = {"id": "F" * 65, "aircraft": "A320-180Y", "origin": "MSQ", "departure": "2021-12-03T10:00:00+03:00",
+              "stops": [{"airport": "EBL", "arrival": "2021-12-03T14:10:00+03:00"}]}
+    r = api.post(f"/api/v1/operations/{op}/flights", "officer", json=flight)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.id"
+    r = api.post(f"/api/v1/operations/{op}/escorts", "officer", json={"id": "E" * 65, "role": "operational"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.id"
+    site = {"id": "S" * 65, "serves": ["BRUZGI"], "days": {"from": "2021-11-29", "to": "2021-11-30"}}
+    r = api.post(f"/api/v1/operations/{op}/testing-sites", "officer", json=site)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.id"
+    r = api.put(f"/api/v1/operations/{op}/pins/C0001", "officer",
+                json={"case_id": "C0001", "flight_id": "X" * 65})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.flight_id"
+    r = api.patch(f"/api/v1/operations/{op}", "coordinator", if_match=1, json={"name": "O" * 201})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.name"
+
+
+def test_list_reads_of_personal_data_are_audited(api: Api) -> None:
+    op = api.import_teaching()
+    people = f"/api/v1/operations/{op}/people"
+    r = api.get(people, "viewer", params={"limit": 1000, "destination": "BGW"})
+    assert r.status_code == 200 and r.json()["total"] == 13
+    entries = api.get("/api/v1/audit", "coordinator", params={"action": "read"}).json()["items"]
+    assert len(entries) == 1
+    entry = entries[0]
+    assert entry["actor"] == "viewer1" and entry["resource"] == "people" and entry["operation_id"] == op
+    assert entry["details"] == {"count": 13, "total": 13, "limit": 1000, "offset": 0,
+                                "filters": {"destination": "BGW"}}
+    first = r.json()["items"][0]
+    assert first["family_name"] not in str(entry) and first["document_number"] not in str(entry)
+    assert api.get(people, "viewer", params={"case_id": "NOPE"}).json()["total"] == 0  # nothing shown
+    assert len(api.get("/api/v1/audit", "coordinator", params={"action": "read"}).json()["items"]) == 1

@@ -12,7 +12,7 @@ from sqlalchemy import and_, bindparam, insert, or_, update
 from sqlmodel import col, func, select
 
 from api import models as m
-from api.audit import audit
+from api.audit import audit, audit_commit
 from api.auth import Coordinator, Officer, SessionDep, Viewer
 from api.common import (
     Id,
@@ -20,6 +20,7 @@ from api.common import (
     Paging,
     QueryId,
     Version,
+    check_lengths,
     conditional_update,
     expected_version,
     get_in_operation,
@@ -27,10 +28,11 @@ from api.common import (
     mark_stale,
     paging,
     set_etag,
+    too_long,
 )
 from api.convert import (
     COLUMNS,
-    PERSONAL_FIELDS,
+    ERASURE_VALUES,
     comparable,
     ensure_households,
     person_values,
@@ -39,7 +41,7 @@ from api.convert import (
 from api.problems import Problem
 from api.uploads import check_xlsx, formula_like, issue_dict, read_limited
 from planner import scenario as sc
-from planner.loading import InputIssue, ScenarioInputError, check_scenario, parse_people, read_table
+from planner.loading import InputIssue, ScenarioInputError, check_scenario, parse_people_rows, read_table
 
 router = APIRouter(tags=["people"])
 
@@ -108,7 +110,7 @@ def _person(session: SessionDep, operation_id: Id, case_id: str) -> m.Person:
 
 @router.get("/operations/{operation_id}/people", response_model=Page[PersonRead])
 def list_people(
-    operation_id: Id, _: Viewer, session: SessionDep, page: Annotated[Paging, Depends(paging)],
+    operation_id: Id, principal: Viewer, session: SessionDep, page: Annotated[Paging, Depends(paging)],
     destination: Annotated[str | None, Query(max_length=3)] = None,
     location: Annotated[str | None, Query(max_length=100)] = None,
     household_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -145,7 +147,16 @@ def list_people(
         stmt = stmt.where(col(m.Person.case_id).in_(on))
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     rows = session.exec(stmt.order_by(m.Person.case_id).offset(page.offset).limit(page.limit)).all()
-    return {"items": [to_read(r) for r in rows], "total": total, "limit": page.limit, "offset": page.offset}
+    items = [to_read(r) for r in rows]
+    shown = sum(1 for r in rows if not r.erased)
+    if shown:  # personal data left the service: who read how many, with which filters (never the data)
+        filters = {k: v for k, v in {"destination": destination, "location": location, "household_id": household_id,
+                                     "vulnerability": vulnerability, "eligible": eligible, "flight": flight,
+                                     "plan_id": plan_id, "case_id": case_id,
+                                     "include_erased": include_erased or None}.items() if v is not None}
+        audit_commit(session, principal, "read", "people", None, operation_id=operation_id, count=shown,
+                     total=total, limit=page.limit, offset=page.offset, filters=filters)
+    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
 
 
 def _eligible(session: SessionDep, op: m.Operation) -> Any:
@@ -174,10 +185,12 @@ def create_person(operation_id: Id, body: sc.Person, principal: Officer, session
     if session.exec(select(m.Person.id).where(m.Person.operation_id == operation_id,
                                               m.Person.case_id == body.case_id)).first() is not None:
         raise Problem(409, f"case_id {body.case_id} already exists in this operation", kind="duplicate")
+    values = person_values(body)
+    check_lengths(m.Person, values)
     issues = _cross_check(session, operation_id, [body], {body.case_id: 0}, "body")
     if issues:
         raise _as_validation(issues)
-    row = m.Person(operation_id=operation_id, **person_values(body))
+    row = m.Person(operation_id=operation_id, **values)
     session.add(row)
     ensure_households(session, operation_id, {body.household_id})
     mark_stale(session, operation_id)
@@ -208,10 +221,11 @@ def update_person(operation_id: Id, case_id: str, body: PersonUpdate, request: R
         person = sc.Person.model_validate(merged)
     except ValidationError as exc:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
+    values = {k: v for k, v in person_values(person).items() if k in patch}
+    check_lengths(m.Person, values)
     issues = _cross_check(session, operation_id, [person], {case_id: 0}, "body")
     if issues:
         raise _as_validation(issues)
-    values = {k: v for k, v in person_values(person).items() if k in patch}
     conditional_update(session, m.Person, row.id or 0, expected, {**values, "updated_at": m.utcnow()})
     ensure_households(session, operation_id, {person.household_id})
     mark_stale(session, operation_id)
@@ -245,9 +259,10 @@ def erase_person(operation_id: Id, case_id: str, principal: Coordinator, session
                  response: Response) -> Any:
     """Blank the personal fields and keep a tombstone: past plans keep their anonymous counts (DESIGN §5.5)."""
     row = _person(session, operation_id, case_id)
-    blank: dict[str, Any] = {f: ("" if isinstance(getattr(row, f), str) else None) for f in PERSONAL_FIELDS}
     session.execute(update(m.Person).where(m.Person.id == row.id).values(
-        **blank, erased=True, vulnerabilities="", version=row.version + 1, updated_at=m.utcnow()))
+        **ERASURE_VALUES, erased=True, version=row.version + 1, updated_at=m.utcnow()))
+    session.execute(m.Pin.__table__.delete().where(m.Pin.operation_id == operation_id,  # type: ignore[attr-defined]
+                                                   m.Pin.case_id == case_id))
     mark_stale(session, operation_id)
     audit(session, principal, "erase", "person", case_id, operation_id=operation_id)
     session.commit()
@@ -322,33 +337,35 @@ def _import_sync(session: SessionDep, principal: Any, operation_id: Id, filename
             if key != "__row__" and value and formula_like(value.strip()):
                 issues.append(InputIssue(filename, int(raw["__row__"]), key,
                                          "looks like a spreadsheet formula; formulas are not accepted"))
-    people, parse_issues = parse_people(header, rows, filename)
+    numbered, parse_issues = parse_people_rows(header, rows, filename)
+    people = [person for _, person in numbered]
     issues += parse_issues
     row_of = {r.get("case_id", "").strip(): int(r["__row__"]) for r in rows}
     issues += _cross_check(session, operation_id, people, row_of, filename)  # on the rows that parsed
-    if issues:
-        issues.sort(key=lambda i: (i.row or 0, i.field))
-        raise _import_problem(issues)
 
     table = m.Person.__table__  # type: ignore[attr-defined]
     existing = {r["case_id"]: r for r in session.execute(
         select(table).where(table.c.operation_id == operation_id)).mappings()}
     create, change, unchanged = [], [], 0
-    erased = []
-    for person in people:
+    for row, person in numbered:
         values = person_values(person)
+        long = too_long(m.Person, values)
+        issues += [InputIssue(filename, row, column, message) for column, message in long]
         old = existing.get(person.case_id)
-        if old is None:
-            create.append(values)
-        elif old["erased"]:
-            erased.append(InputIssue(filename, row_of.get(person.case_id), "case_id",
+        if old is not None and old["erased"]:
+            issues.append(InputIssue(filename, row, "case_id",
                                      f"case {person.case_id} was erased and cannot be imported again"))
+        elif long:
+            continue
+        elif old is None:
+            create.append(values)
         elif comparable(values) != comparable({k: old[k] for k in [*COLUMNS, "extra"]}):
             change.append((old, values))
         else:
             unchanged += 1
-    if erased:
-        raise _import_problem(erased)
+    if issues:  # every error at once: parsing, formulas, cross-row checks, lengths, erased cases
+        issues.sort(key=lambda i: (i.row or 0, i.field))
+        raise _import_problem(issues)
     report = ImportReport(dry_run=dry_run, filename=filename, rows=len(people), created=len(create),
                           updated=len(change), unchanged=unchanged)
     if dry_run:

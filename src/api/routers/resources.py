@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError, create_model
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, func, select
 
 from api import models as m
@@ -23,7 +24,9 @@ from api.common import (
     Page,
     Paging,
     Version,
+    check_lengths,
     check_version,
+    column_length,
     conditional_update,
     expected_version,
     get_in_operation,
@@ -70,6 +73,7 @@ def resource_router(*, path: str, noun: str, table: type[SQLModel], model: type[
         values = {"code": data[_alias(model, key)], "data": data}
         if table is m.Flight:
             values["departure"] = data["departure"]
+        check_lengths(table, values, fields={"code": _alias(model, key)})  # a 422, not the database's 500
         return values
 
     def fetch(session: Any, operation_id: Id, code: str) -> Any:
@@ -229,14 +233,26 @@ def replace_slots(operation_id: Id, code: str, body: SlotsReplace, request: Requ
 
 # ------------------------------------------------------------------------------------------------ pins
 
-class PinIn(BaseModel):
-    case_id: str = Field(min_length=1, max_length=64)
-    flight_id: str = Field(min_length=1, max_length=64)
+class PinFields(BaseModel):
+    case_id: str = Field(min_length=1, max_length=column_length(m.Pin, "case_id"))
+    flight_id: str = Field(min_length=1, max_length=column_length(m.Pin, "flight_id"))
     seat: str | None = Field(default=None, pattern=r"^[0-9]{1,3}[A-Z]$")
 
 
-class PinRead(PinIn):
+class PinIn(PinFields):
+    version: Version = None  # instead of If-Match, to change an existing pin
+
+
+class PinRead(PinFields):
     version: int
+
+
+def _pin_row(session: Any, operation_id: int, case_id: str) -> Any:
+    return session.exec(select(m.Pin).where(m.Pin.operation_id == operation_id, m.Pin.case_id == case_id)).first()
+
+
+def _pin_conflict(detail: str, current: int | None) -> Problem:
+    return Problem(409, detail, kind="version-conflict", current_version=current)
 
 
 @router.get("/operations/{operation_id}/pins", response_model=list[PinRead], tags=["pins"])
@@ -245,10 +261,20 @@ def list_pins(operation_id: Id, _: Viewer, session: SessionDep) -> Any:
     return session.exec(select(m.Pin).where(m.Pin.operation_id == operation_id).order_by(m.Pin.case_id)).all()
 
 
+@router.get("/operations/{operation_id}/pins/{case_id}", response_model=PinRead, tags=["pins"])
+def read_pin(operation_id: Id, case_id: str, _: Viewer, session: SessionDep, response: Response) -> Any:
+    row = get_in_operation(session, m.Pin, operation_id, "case_id", case_id, "pin")
+    set_etag(response, row.version)
+    return row
+
+
 @router.put("/operations/{operation_id}/pins/{case_id}", response_model=PinRead, tags=["pins"])
-def set_pin(operation_id: Id, case_id: str, body: PinIn, principal: Annotated[Any, Depends(require("officer"))],
-            session: SessionDep) -> Any:
-    """Pin a person (and so their household) to a flight, optionally a seat; the next solve keeps it."""
+def set_pin(operation_id: Id, case_id: str, body: PinIn, request: Request,
+            principal: Annotated[Any, Depends(require("officer"))], session: SessionDep, response: Response) -> Any:
+    """Pin a person (and so their household) to a flight, optionally a seat; the next solve keeps it.
+
+    A new pin needs no version; changing an existing one needs its ETag in If-Match (or `version`), so two
+    officers re-pinning the same person never overwrite each other unseen (409 for the second)."""
     get_operation(session, operation_id)
     if body.case_id != case_id:
         raise RequestValidationError([{"loc": ("body", "case_id"), "msg": "must match the case_id in the path",
@@ -260,23 +286,49 @@ def set_pin(operation_id: Id, case_id: str, body: PinIn, principal: Annotated[An
                                               m.Flight.code == body.flight_id)).first() is None:
         raise RequestValidationError([{"loc": ("body", "flight_id"), "msg": f"unknown flight {body.flight_id}",
                                        "type": "value_error"}])
-    row = session.exec(select(m.Pin).where(m.Pin.operation_id == operation_id, m.Pin.case_id == case_id)).first()
+    row = _pin_row(session, operation_id, case_id)
     if row is None:
-        row = m.Pin(operation_id=operation_id, case_id=case_id, flight_id=body.flight_id, seat=body.seat)
+        if request.headers.get("if-match") is not None or body.version is not None:
+            raise _pin_conflict(f"the pin of {case_id} was removed by someone else; read the pins again", None)
+        session.add(m.Pin(operation_id=operation_id, case_id=case_id, flight_id=body.flight_id, seat=body.seat))
+        audit(session, principal, "pin", "person", case_id, operation_id=operation_id, flight_id=body.flight_id)
+        try:
+            session.commit()
+        except IntegrityError:  # another officer created this pin a moment earlier
+            session.rollback()
+            current = _pin_row(session, operation_id, case_id)
+            raise _pin_conflict(f"{case_id} was pinned by someone else meanwhile; read the pin and send its "
+                                "ETag in If-Match to change it", current.version if current else None) from None
     else:
-        row.flight_id, row.seat, row.version = body.flight_id, body.seat, row.version + 1
-    session.add(row)
-    audit(session, principal, "pin", "person", case_id, operation_id=operation_id, flight_id=body.flight_id)
-    session.commit()
+        expected = expected_version(request, body.version)
+        try:
+            conditional_update(session, m.Pin, row.id, expected, {"flight_id": body.flight_id, "seat": body.seat})
+        except Problem as exc:
+            if exc.status != 404:
+                raise
+            raise _pin_conflict(f"the pin of {case_id} was removed by someone else; read the pins again",
+                                None) from None
+        audit(session, principal, "pin", "person", case_id, operation_id=operation_id, flight_id=body.flight_id)
+        session.commit()
+    row = _pin_row(session, operation_id, case_id)
     session.refresh(row)
+    set_etag(response, row.version)
     return row
 
 
 @router.delete("/operations/{operation_id}/pins/{case_id}", status_code=204, tags=["pins"])
-def delete_pin(operation_id: Id, case_id: str, principal: Annotated[Any, Depends(require("officer"))],
-               session: SessionDep) -> Response:
+def delete_pin(operation_id: Id, case_id: str, request: Request,
+               principal: Annotated[Any, Depends(require("officer"))], session: SessionDep) -> Response:
     row = get_in_operation(session, m.Pin, operation_id, "case_id", case_id, "pin")
-    session.delete(row)
+    expected = expected_version(request, None)
+    result = session.execute(delete(m.Pin).where(m.Pin.id == row.id, m.Pin.version == expected))  # type: ignore[arg-type]
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        current = _pin_row(session, operation_id, case_id)
+        if current is None:
+            raise not_found("pin", case_id)
+        raise _pin_conflict(f"the pin is at version {current.version}, you sent {expected}; read it again",
+                            current.version)
     audit(session, principal, "unpin", "person", case_id, operation_id=operation_id)
     session.commit()
     return Response(status_code=204)
