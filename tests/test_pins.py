@@ -37,5 +37,5 @@ def test_pin_breaking_a_rule_is_a_conflict():
 
 def test_pin_to_unknown_flight_is_a_conflict():
     plan = _solve(_scenario(), [{"case_id": "A", "flight_id": "NOPE"}])
-    codes = {u.person_id: u.reasons[0].code for u in plan.unassigned}
-    assert codes["A"] == "pin.conflict"
+    first = {u.person_id: u.reasons[0] for u in plan.unassigned}
+    assert first["A"].code == "pin.conflict" and first["A"].flight_id is None and "NOPE" in first["A"].message

@@ -28,14 +28,19 @@ def apply_pins(problem: Problem, pins: list[Pin]) -> dict[str, Reason]:
     household_of = {p.case_id: p.household_id for p in problem.scenario.people}
     infos = {h.household.id: h for h in problem.households}
     active = {f.flight.id for f in problem.flights}
+    known = {f.id for f in problem.scenario.flights}
     conflicts: dict[str, Reason] = {}
     for pin in sorted(pins, key=lambda p: (p.case_id, p.flight_id)):
         hid = household_of.get(pin.case_id)
         if hid is None or hid not in infos:
             continue  # unknown or excluded person: nothing to hold
         info = infos[hid]
+        if pin.flight_id not in known:  # the reason cannot name a flight the scenario does not have
+            conflicts[hid] = reason("pin.conflict", None,
+                                    detail=f" (flight {pin.flight_id} is unknown or cancelled)")
+            continue
         if pin.flight_id not in active:
-            detail = " (the flight is unknown, cancelled or already departed)"
+            detail = " (the flight has already departed)"
         elif pin.flight_id in info.options:
             if problem.fixed.households.get(hid, pin.flight_id) != pin.flight_id:
                 detail = " (another member is pinned to a different flight)"

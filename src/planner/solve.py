@@ -24,7 +24,7 @@ from planner.replan import Carried, carry_over, kept_bookings
 from planner.scenario import Scenario
 from planner.slot_booking import book_slots, solve_flow, test_demand
 
-SEATING_ROUNDS = 3  # seat, cut and refill at most this often (DESIGN §6: "a few rounds at most")
+SEATING_ROUNDS = 5  # seat, cut and refill at most this often (DESIGN §6: "a few rounds at most")
 
 
 def scenario_digest(scenario: Scenario) -> str:
@@ -232,9 +232,14 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
             infos[hid].options.pop(fid, None)
             alloc.flight_of.pop(hid, None)
             problem.fixed.households.pop(hid, None)
-        if round_ < SEATING_ROUNDS - 1:
-            alloc = trim_escorts(problem, top_up(problem, alloc))
-            prior = {**prior, **{fp.flight_id: fp for fp in seated.flights}}
+        if round_ == SEATING_ROUNDS - 1:
+            break
+        before = dict(alloc.flight_of)
+        alloc = top_up(problem, alloc)
+        if alloc.flight_of == before:
+            break  # nobody waiting fits the freed seats: the seated plan, without the cut households, is final
+        alloc = trim_escorts(problem, alloc)
+        prior = {**prior, **{fp.flight_id: fp for fp in seated.flights}}
     if options.seat:
         timings["seating"] = time.monotonic() - started
         options.report(Progress("seating", elapsed=timings["seating"]))
