@@ -7,12 +7,18 @@ mark jobs of its predecessor `interrupted` and keeps their late writes out.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import multiprocessing
+import os
+import signal
+import sys
 import threading
 import time
 import uuid
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -27,9 +33,39 @@ from api.worker import init_worker, run_job
 log = logging.getLogger("api.jobs")
 ACTIVE = ("queued", "running")
 FINAL = ("succeeded", "failed", "stopped", "cancelled", "interrupted")
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 _POOLS: dict[tuple[int, int], ProcessPoolExecutor] = {}
 _POOL_LOCK = threading.Lock()
+#: Every submission goes through this one long-lived thread. A ProcessPoolExecutor starts its worker processes
+#: in the thread that submits, and Linux sends the parent-death signal when *that thread* ends: a request
+#: thread ends when it has been idle a while, and would take its solve workers with it.
+_LAUNCHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="solve-launcher")
+
+
+def init_solve_worker(nice: int, parent: int) -> None:
+    """Pool initializer: die with the service (even after SIGKILL), then lower the priority (api.worker)."""
+    die_with_parent(parent)
+    init_worker(nice)
+
+
+def die_with_parent(parent: int) -> None:
+    """Linux: prctl(PR_SET_PDEATHSIG, SIGTERM), so the kernel ends this process when the service dies.
+    Elsewhere (or if prctl is unavailable): a daemon thread that exits once the parent is gone."""
+    armed = False
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            armed = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) == 0
+    if os.getppid() != parent:  # the service died before the signal was armed
+        os._exit(1)
+    if not armed:
+        threading.Thread(target=_watch_parent, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def _pool(workers: int, nice: int) -> ProcessPoolExecutor:
@@ -38,7 +74,7 @@ def _pool(workers: int, nice: int) -> ProcessPoolExecutor:
         pool = _POOLS.get((workers, nice))
         if pool is None:
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=init_worker, initargs=(nice,))
+                                       initializer=init_solve_worker, initargs=(nice, os.getpid()))
             _POOLS[(workers, nice)] = pool
         return pool
 
@@ -48,6 +84,39 @@ def _drop_pool(workers: int, nice: int) -> None:
         pool = _POOLS.pop((workers, nice), None)
     if pool is not None:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def submit_to_pool(workers: int, nice: int, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+    """Submit `fn(*args)` to the pool from the launcher thread (a broken pool is replaced once)."""
+    def launch() -> Future[Any]:
+        try:
+            return _pool(workers, nice).submit(fn, *args)
+        except (BrokenProcessPool, RuntimeError):
+            _drop_pool(workers, nice)
+            return _pool(workers, nice).submit(fn, *args)
+
+    return _LAUNCHER.submit(launch).result()
+
+
+def terminate_pool(workers: int, nice: int, timeout: float = 5.0) -> None:
+    """Cancel what is queued and end the pool's worker processes, computing or not (SIGTERM, then SIGKILL)."""
+    with _POOL_LOCK:
+        pool = _POOLS.pop((workers, nice), None)
+    if pool is None:
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            if process.is_alive():
+                process.terminate()
+    deadline = time.monotonic() + timeout
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join(1.0)
 
 
 class JobManager:
@@ -86,13 +155,8 @@ class JobManager:
         return self.settings.solve_workers + self.settings.max_queued_jobs - active
 
     def submit(self, job_id: int) -> None:
-        pool = _pool(self.settings.solve_workers, self.settings.worker_nice)
-        try:
-            future = pool.submit(run_job, job_id, self.runner, self.cfg)
-        except (BrokenProcessPool, RuntimeError):
-            _drop_pool(self.settings.solve_workers, self.settings.worker_nice)
-            future = _pool(self.settings.solve_workers, self.settings.worker_nice).submit(
-                run_job, job_id, self.runner, self.cfg)
+        future = submit_to_pool(self.settings.solve_workers, self.settings.worker_nice, run_job, job_id,
+                                self.runner, self.cfg)
         self.futures[job_id] = future
         future.add_done_callback(lambda f, j=job_id: self._done(j, f))
 
@@ -126,7 +190,11 @@ class JobManager:
         session.commit()
 
     def shutdown(self) -> None:
-        """Ask running jobs to stop, wait a little for their best plans, and mark the rest interrupted."""
+        """Ask running jobs to stop, wait `shutdown_grace` for their best plans, mark the rest interrupted, and
+        end the worker processes of jobs still running (nothing they write later is kept: see api.worker).
+
+        An idle pool is left to the interpreter's exit (its workers end with the service), so that several
+        app instances in one process (the tests) share one warm pool."""
         with Session(self.engine) as s:
             s.execute(update(m.SolveJob).where((m.SolveJob.runner == self.runner)
                                                & col(m.SolveJob.status).in_(ACTIVE)).values(stop_requested=True))
@@ -143,5 +211,7 @@ class JobManager:
                 s.commit()
         except Exception:
             log.exception("could not mark unfinished jobs at shutdown")
-        for future in list(self.futures.values()):
-            future.cancel()
+        busy = [f for f in list(self.futures.values()) if not f.cancel() and not f.done()]
+        if busy:
+            log.warning("ending the solve workers of %d job(s) still running at shutdown", len(busy))
+            terminate_pool(self.settings.solve_workers, self.settings.worker_nice)

@@ -165,3 +165,82 @@ def test_wall_clock_limit_stops_a_solve_that_overruns(settings: Settings) -> Non
         t0 = time.monotonic()
         done = wait_job(api, op, start(api, op, time_limit=1).json()["id"], timeout=20)
         assert done["status"] == "stopped" and done["plan_id"] and time.monotonic() - t0 < 8
+
+
+def _alive(pid: int) -> bool:
+    """A process that exists and is not a zombie (an orphan reparented to a non-reaping init stays one)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _wait_dead(pids: list[int], timeout: float) -> list[int]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.1)
+    return [p for p in pids if _alive(p)]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads process states from /proc")
+def test_shutdown_ends_the_workers_of_jobs_still_running(settings: Settings) -> None:
+    """A solve stuck past the shutdown grace has its worker terminated: nothing keeps computing."""
+    from api import jobs
+
+    s = settings.model_copy(update={"solver": "fake_workers:deaf_solve", "validator": "fake_planner:validate",
+                                    "shutdown_grace": 0.5})
+    gen = make_api(s)
+    api = next(gen)
+    op = api.import_teaching()
+    job = start(api, op, time_limit=1).json()
+    deadline = time.monotonic() + 60
+    while api.get(f"/api/v1/operations/{op}/solve-jobs/{job['id']}").json()["status"] != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    pool = jobs._POOLS[(s.solve_workers, s.worker_nice)]
+    pids = list(pool._processes)  # type: ignore[attr-defined]
+    assert pids and all(_alive(p) for p in pids)
+    t0 = time.monotonic()
+    with pytest.raises(StopIteration):
+        next(gen)  # the app's lifespan ends: JobManager.shutdown
+    assert time.monotonic() - t0 < 15
+    assert _wait_dead(pids, 5) == []
+    assert (s.solve_workers, s.worker_nice) not in jobs._POOLS  # the next app starts a fresh pool
+    for again in make_api(s, users=False):  # the job is recorded as interrupted, not left running
+        again.tokens = api.tokens
+        after = again.get(f"/api/v1/operations/{op}/solve-jobs/{job['id']}").json()
+        assert after["status"] == "interrupted"
+
+
+_ORPHAN_SCRIPT = """
+import os, threading, time
+from api import jobs
+first = []
+t = threading.Thread(target=lambda: first.append(jobs.submit_to_pool(1, 0, os.getpid).result(timeout=120)))
+t.start(); t.join()
+time.sleep(1.5)  # the thread that submitted has ended; the worker must not die with it
+pid = jobs.submit_to_pool(1, 0, os.getpid).result(timeout=30)
+jobs.submit_to_pool(1, 0, time.sleep, 300)
+print(first[0], pid, flush=True)
+time.sleep(300)
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads process states from /proc")
+def test_workers_die_with_a_killed_service() -> None:
+    """SIGKILL of the service (no shutdown code runs): its solve worker, busy computing, ends with it."""
+    import signal
+    import subprocess
+    import sys
+
+    service = subprocess.Popen([sys.executable, "-c", _ORPHAN_SCRIPT], stdout=subprocess.PIPE, text=True)
+    try:
+        first, pid = (int(x) for x in service.stdout.readline().split())  # type: ignore[union-attr]
+        assert first == pid and _alive(pid)  # same worker, still alive after its submitting thread ended
+        service.send_signal(signal.SIGKILL)
+        service.wait(10)
+        assert _wait_dead([pid], 10) == []
+    finally:
+        service.kill()
+        service.wait(10)
