@@ -65,9 +65,11 @@ def expected_version(request: Request, body_version: int | None = None) -> int:
 def conditional_update(session: Session, table: type[SQLModel], row_id: int, expected: int,
                        values: dict[str, Any]) -> None:
     """UPDATE ... WHERE version = expected; zero rows means someone else changed it first: 409."""
+    # version + 1 in SQL, not a bound expected + 1: a client's version at the column's maximum is then a plain
+    # 409 (no row matches), where a bound 2**31 would be a PostgreSQL DataError (500)
     result = session.execute(
         update(table).where(table.id == row_id, table.version == expected)  # type: ignore[attr-defined]
-        .values(**values, version=expected + 1)
+        .values(**values, version=table.version + 1)  # type: ignore[attr-defined]
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()

@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from service_testkit import PG_URL, Api, make_api, real_planner
+from service_testkit import DATABASES, Api, database, make_api, real_planner
 
 from api.settings import Settings
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DATABASES)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
-        return
-    if not PG_URL:
-        pytest.skip("CHARTERPLAN_TEST_PG_URL is not set")
-    import psycopg
-
-    name = "cp_" + uuid.uuid4().hex[:12]
-    admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base, _, _ = admin.rpartition("/")
-    yield f"{base}/{name}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield from database(request.param, tmp_path)
 
 
 @pytest.fixture

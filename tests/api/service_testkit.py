@@ -80,6 +80,35 @@ class Api:
         return int(r.json()["id"])
 
 
+def database(kind: str, folder: Path) -> Iterator[str]:
+    """A fresh database URL: a SQLite file in `folder`, or a new PostgreSQL database (dropped afterwards)
+    when CHARTERPLAN_TEST_PG_URL is set; pytest skips the PostgreSQL case otherwise."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'test.db'}"
+        return
+    import pytest
+
+    if not PG_URL:
+        pytest.skip("CHARTERPLAN_TEST_PG_URL is not set")
+    import uuid
+
+    import psycopg
+
+    name = "cp_" + uuid.uuid4().hex[:12]
+    admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = admin.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+DATABASES = ["sqlite", "postgresql"]
+
+
 def make_api(settings: Settings, users: bool = True) -> Iterator[Api]:
     app = create_app(settings)
     with TestClient(app) as client:
