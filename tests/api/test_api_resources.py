@@ -131,6 +131,23 @@ def test_erasure_keeps_a_tombstone_and_plan_counts(api: Api) -> None:
                      json={"notes": "x"}).status_code == 409
 
 
+def test_an_erased_passenger_shows_only_the_case_id_on_the_manifest(api: Api) -> None:
+    import csv
+    import io
+
+    from service_testkit import wait_job
+
+    op = api.import_teaching()
+    job = api.post(f"/api/v1/operations/{op}/solve-jobs", "officer", json={"time_limit": 1}).json()
+    plan_id = wait_job(api, op, job["id"])["plan_id"]
+    assert api.post(f"/api/v1/operations/{op}/people/C0002/erase", "coordinator").status_code == 200
+    r = api.get(f"/api/v1/operations/{op}/plans/{plan_id}/flights/MSQ-EBL-1/manifest", "officer",
+                params={"format": "csv"})
+    row = next(x for x in csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))) if x["case_id"] == "C0002")
+    assert row["family_name"] == row["given_name"] == row["date_of_birth"] == "[erased]"
+    assert row["sex"] == row["nationality"] == row["document_type"] == row["ssr"] == row["destination"] == ""
+
+
 def test_pins_are_passed_to_the_solver(api: Api) -> None:
     op = api.import_teaching()
     base = f"/api/v1/operations/{op}/pins"

@@ -207,6 +207,17 @@ def test_bad_events_change_nothing(api: Api) -> None:
     assert flight["departure"].startswith("2021-12-02T12:00") and flight["version"] == 2
 
 
+def test_over_long_texts_in_events_and_variants_are_422(api: Api) -> None:
+    """Column lengths hold for text arriving through events and variants too (PostgreSQL would refuse it)."""
+    op = api.import_teaching()
+    events = {"events": [{"type": "consent_withdrawn", "case_id": "C0001", "note": "x" * 5000}]}
+    r = api.post(url(op, "events"), "officer", json=events)
+    assert r.status_code == 422 and "consent_note" in r.text, r.text
+    assert api.get(url(op, "people/C0001"), "viewer").json()["consent"] == "explicit"
+    r = api.post(url(op, "variants"), "coordinator", json={"document": {**MORE_LAB, "name": "v" * 300}})
+    assert r.status_code == 422 and "document.name" in r.text, r.text
+
+
 def _solve(api: Api, op: int, **body: Any) -> dict[str, Any]:
     r = api.post(url(op, "solve-jobs"), "officer", json={"time_limit": 2, **body})
     assert r.status_code == 202, r.text

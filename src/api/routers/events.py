@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from api import models as m
 from api.audit import audit
 from api.auth import Officer, SessionDep
-from api.common import Id, get_operation, mark_stale
+from api.common import Id, check_lengths, get_operation, mark_stale
 from api.convert import build_scenario, insert_people, person_values
 from api.problems import Problem
 from planner.events import EventsFile
@@ -97,6 +97,7 @@ def _write_back(session: Session, operation_id: int, before: Any, after: Any) ->
         if old is None or old == person:
             continue
         values = _differences(person_values(old), person_values(person))
+        check_lengths(m.Person, values, prefix=("body", "events", person.case_id))
         if values:
             session.execute(update(m.Person).where(m.Person.operation_id == operation_id,
                                                    m.Person.case_id == person.case_id).values(

@@ -117,8 +117,8 @@ def flight_manifest(operation_id: Id, plan_id: Id, flight_id: str, principal: Of
 
 def _manifest_row(r: Any, infant: str | None, tz: ZoneInfo) -> list[Any]:
     """One manifest line from an assignment joined with its person (person columns are None if missing)."""
-    missing = r.sex is None
-    if missing or r.erased:
+    missing = r.sex is None or bool(r.erased)  # an erased person keeps only the case_id (blank columns)
+    if missing:
         names, dob, doc_no, doc_exp = [ERASED, ERASED, ""], ERASED, ERASED, ""
     else:
         names = [r.family_name, r.given_name, r.name_native]
@@ -126,9 +126,10 @@ def _manifest_row(r: Any, infant: str | None, tz: ZoneInfo) -> list[Any]:
         doc_exp = r.document_expiry.isoformat() if r.document_expiry else ""
     lap = f"on lap of {r.lap_of}" if r.lap_of else (f"carries {infant}" if infant else "")
     ssr = "" if missing else _ssr(r, bool(infant), bool(r.lap_of))
-    return [r.seat or ("lap" if r.lap_of else ""), r.case_id, *names, r.sex or "", dob, r.nationality or "",
-            r.document_type or "", doc_no, doc_exp, r.destination or "", ssr, lap, "yes" if r.provisional else "",
-            r.test_site or "", _local(r.test_start, tz)]
+    sex, nationality, doc_type, destination = ("", "", "", "") if missing else (
+        r.sex or "", r.nationality or "", r.document_type or "", r.destination or "")
+    return [r.seat or ("lap" if r.lap_of else ""), r.case_id, *names, sex, dob, nationality, doc_type, doc_no,
+            doc_exp, destination, ssr, lap, "yes" if r.provisional else "", r.test_site or "", _local(r.test_start, tz)]
 
 
 def _escorts(plan: m.Plan, flight_id: str) -> list[dict[str, Any]]:

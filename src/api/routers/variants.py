@@ -26,6 +26,7 @@ from api.common import (
     Page,
     Paging,
     Version,
+    check_lengths,
     check_version,
     conditional_update,
     expected_version,
@@ -171,6 +172,7 @@ def create_variant(operation_id: Id, body: VariantCreate, principal: Coordinator
     get_operation(session, operation_id)
     text, data = parse_document(body.document)
     variant = check_variant(session, operation_id, data)
+    check_lengths(m.Variant, {"name": variant.name}, fields={"name": "document.name"})
     _duplicate(session, operation_id, variant.name)
     row = m.Variant(operation_id=operation_id, name=variant.name, description=variant.description,
                     document=text, data=data, created_by=principal.username)
@@ -206,6 +208,7 @@ def update_variant(operation_id: Id, variant_id: Id, body: VariantUpdate, reques
     if body.document is not None:
         text, data = parse_document(body.document)
         variant = check_variant(session, operation_id, data)
+        check_lengths(m.Variant, {"name": variant.name}, fields={"name": "document.name"})
         _duplicate(session, operation_id, variant.name, other_than=variant_id)
         conditional_update(session, m.Variant, variant_id, expected,
                            {"name": variant.name, "description": variant.description, "document": text,
