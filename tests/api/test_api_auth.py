@@ -63,6 +63,7 @@ ROLE_RULES: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/operations/{operation_id}/testing-sites/{code}/slots"): 'viewer',
     ("PUT", "/api/v1/operations/{operation_id}/testing-sites/{code}/slots"): 'officer',
     ("GET", "/api/v1/operations/{operation_id}/pins"): 'viewer',
+    ("GET", "/api/v1/operations/{operation_id}/pins/{case_id}"): 'viewer',
     ("PUT", "/api/v1/operations/{operation_id}/pins/{case_id}"): 'officer',
     ("DELETE", "/api/v1/operations/{operation_id}/pins/{case_id}"): 'officer',
     ("POST", "/api/v1/operations/import"): 'coordinator',
