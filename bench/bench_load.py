@@ -114,6 +114,9 @@ def main() -> int:
         job = client.post(f"{base}/solve-jobs", json={"time_limit": args.solve}).json()
         job = wait_job(client, base, job["id"])
         print(f"first solve: {time.perf_counter() - t0:.1f} s, status {job['status']}, plan {job['plan_id']}")
+        if job["plan_id"] is None:
+            print(f"  error: {job['error']}; violations: {job['violations'][:3]}")
+            return 1
         plan = job["plan_id"]
         flights = [f["id"] for f in client.get(f"{base}/flights", params={"limit": 100}).json()["items"]]
         people = [p["case_id"] for p in client.get(f"{base}/people", params={"limit": 200}).json()["items"]]

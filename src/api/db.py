@@ -20,7 +20,9 @@ def make_engine(url: str, busy_timeout_ms: int = 10_000, pool_size: int = 10) ->
     """Create an engine; SQLite connections get WAL, a busy timeout and enforced foreign keys."""
     if url.startswith("sqlite"):
         args = {"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
-        engine = create_engine(url, connect_args=args)
+        # SQLite connections are cheap file handles; every waiting request holds one from its login check on,
+        # so the pool must outgrow the clients (SQLAlchemy's default of 15 made 50 readers time out)
+        engine = create_engine(url, connect_args=args, pool_size=2 * pool_size, max_overflow=8 * pool_size)
 
         @event.listens_for(engine, "connect")
         def _pragmas(conn: Any, _record: Any) -> None:

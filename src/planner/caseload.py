@@ -49,12 +49,24 @@ class Household:
         return tuple(p.case_id for p in self.members)
 
 
+_grouped: tuple[tuple[int, ...], list[Household]] | None = None
+
+
 def households(scenario: Scenario) -> list[Household]:
-    """Households in id order, members in case_id order."""
-    groups: dict[str, list[Person]] = {}
-    for p in scenario.people:
-        groups.setdefault(p.household_id, []).append(p)
-    return [Household(hid, tuple(sorted(ms, key=lambda p: p.case_id))) for hid, ms in sorted(groups.items())]
+    """Households in id order, members in case_id order.
+
+    Stages, the seating checker and the validator all ask for them, a hundred times per solve at 7,000
+    people; the last grouping is reused while the people list holds the same Person objects (the cache keeps
+    them alive, so their ids cannot be reused; members are the objects themselves, so edits show through)."""
+    global _grouped
+    key = tuple(map(id, scenario.people))
+    if _grouped is None or _grouped[0] != key:
+        groups: dict[str, list[Person]] = {}
+        for p in scenario.people:
+            groups.setdefault(p.household_id, []).append(p)
+        _grouped = key, [Household(hid, tuple(sorted(ms, key=lambda p: p.case_id)))
+                         for hid, ms in sorted(groups.items())]
+    return list(_grouped[1])
 
 
 def is_lap_age(person: Person, on: date, scenario: Scenario) -> bool:

@@ -20,11 +20,12 @@ from planner.reasons import ORDER, reason
 
 def explain(problem: Problem, alloc: Allocation, unseated: dict[str, set[str]] | None = None,
             excluded: dict[str, str] | None = None, departed: frozenset[str] = frozenset(),
-            pin_conflicts: dict[str, Reason] | None = None) -> list[Unassigned]:
+            pin_conflicts: dict[str, Reason] | None = None, closed: set[str] | None = None) -> list[Unassigned]:
     """Unassigned entries, with reasons, for every person whose household is not on a flight.
 
     `unseated` maps household id to the flights seating could not place it on; `excluded` maps household id
-    to the variant filter that removed it from the caseload.
+    to the variant filter that removed it from the caseload; `closed` are the flights whose last seating round
+    still could not seat the newcomers given their free seats (the rounds ended there, DESIGN §6).
     """
     unseated = unseated or {}
     excluded = excluded or {}
@@ -61,7 +62,10 @@ def explain(problem: Problem, alloc: Allocation, unseated: dict[str, set[str]] |
                     continue  # held by a conflicting pin: its reason is already given
                 else:
                     found, _ = state.check(info, fid)
-                    if found is None:
+                    if found is None and fid in (closed or ()):
+                        found = reason("seating.no_fit", fid, detail=" (its free seats could not be given to "
+                                       "newcomers in the last seating round; seated passengers keep their seats)")
+                    elif found is None:
                         continue  # fits the final plan: no true reason exists (see the module docstring)
                 for reasons in per_member.values():
                     reasons.append(found)

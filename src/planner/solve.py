@@ -210,6 +210,7 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
     infos = {h.household.id: h for h in problem.households}
     prior = seat_pins(pins, carried.seats if carried else {})
     unseated: dict[str, set[str]] = {}
+    closed: set[str] = set()
     for round_ in range(SEATING_ROUNDS):
         plan = _draft(problem, alloc, carried, previous, household_of)
         if round_ == 0:
@@ -233,6 +234,8 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
             alloc.flight_of.pop(hid, None)
             problem.fixed.households.pop(hid, None)
         if round_ == SEATING_ROUNDS - 1:
+            # seating kept refusing the newcomers these flights' free seats were given: they take nobody more
+            closed = set(lost.values())
             break
         before = dict(alloc.flight_of)
         alloc = top_up(problem, alloc)
@@ -247,7 +250,7 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
         plan.flights = sorted(plan.flights + [fp.model_copy(update={"locked": True}) for fp in carried.departed],
                               key=lambda fp: fp.flight_id)
     plan.unassigned = explain(problem, alloc, unseated, excluded,
-                              carried.departed_households if carried else frozenset(), conflicts)
+                              carried.departed_households if carried else frozenset(), conflicts, closed)
     value, value_b = level1(problem, alloc)
     bound = alloc.bound if alloc.bound is not None else sum(h.weight for h in problem.households if h.options)
     bound = max(bound, value)
