@@ -111,10 +111,9 @@ def spread(scenario: Scenario, plan: Plan, time_limit: float) -> tuple[int, int,
     return total, split, seated, bound
 
 
-def part_one(processes: int, time_limit: float, flights: int) -> None:
-    sc, plan = operation(flights, seed=2021)
-    pax = sum(len(fp.passengers) for fp in plan.flights)
-    print(f"1. {flights} flights, {pax} passengers ({pax / flights:.0f} per flight), types {', '.join(TYPES)}")
+def seat_and_compare(sc: Scenario, plan: Plan, processes: int, time_limit: float
+                     ) -> tuple[tuple[int, int, int, int], list, tuple[int, int, int, int], list]:
+    """Seat every flight of `plan` (timed) and print it against row filling: spread, splits, violations."""
     start = time.perf_counter()
     out = seat_plan(sc, plan, time_limit=time_limit, processes=processes, deterministic=False)
     seconds = time.perf_counter() - start
@@ -123,7 +122,7 @@ def part_one(processes: int, time_limit: float, flights: int) -> None:
     base_v = seating_violations(sc, base)
     o = spread(sc, out.plan, time_limit)
     b = spread(sc, base, time_limit)
-    status = Counter(out.plan.stages.seating.values())
+    status = Counter((out.plan.stages.seating or {}).values())
     unplaced = sum(len(v) for v in out.unplaced.values())
     print(
         f"   seating : {seconds:6.2f} s on {processes} processes (target <= 10 s), status {dict(status)}, "
@@ -131,6 +130,14 @@ def part_one(processes: int, time_limit: float, flights: int) -> None:
     )
     print(f"   level-2 lower bound (each household as compact as its size allows) {o[3]}: gap {o[0] - o[3]}")
     _table(o, ours_v, b, base_v)
+    return o, ours_v, b, base_v
+
+
+def part_one(processes: int, time_limit: float, flights: int) -> None:
+    sc, plan = operation(flights, seed=2021)
+    pax = sum(len(fp.passengers) for fp in plan.flights)
+    print(f"1. {flights} flights, {pax} passengers ({pax / flights:.0f} per flight), types {', '.join(TYPES)}")
+    seat_and_compare(sc, plan, processes, time_limit)
 
 
 def part_two(time_limit: float) -> None:
@@ -182,22 +189,7 @@ def part_three(processes: int, time_limit: float, folder: Path, allocation_limit
         f"3. {folder.name}: {len(sc.people)} people, {pax} passengers on {len(flights)} flights "
         f"(allocation {allocated:.1f} s, status {plan.status}, not part of the target)"
     )
-    start = time.perf_counter()
-    out = seat_plan(sc, plan, time_limit=time_limit, processes=processes, deterministic=False)
-    seconds = time.perf_counter() - start
-    base = row_filling(sc, plan)
-    ours_v = seating_violations(sc, out.plan)
-    base_v = seating_violations(sc, base)
-    o = spread(sc, out.plan, time_limit)
-    b = spread(sc, base, time_limit)
-    status = Counter((out.plan.stages.seating or {}).values())
-    unplaced = sum(len(v) for v in out.unplaced.values())
-    print(
-        f"   seating : {seconds:6.2f} s on {processes} processes (target <= 10 s), status {dict(status)}, "
-        f"households unplaced {unplaced}"
-    )
-    print(f"   level-2 lower bound (each household as compact as its size allows) {o[3]}: gap {o[0] - o[3]}")
-    _table(o, ours_v, b, base_v)
+    o, ours_v, b, base_v = seat_and_compare(sc, plan, processes, time_limit)
     ratio = f"{o[1] / b[1]:.2f}" if b[1] else "-"
     print(f"   split households planner/baseline {o[1]}/{b[1]} = {ratio}; violations {len(ours_v)}/{len(base_v)}")
 
