@@ -16,6 +16,7 @@ from sqlalchemy import text
 from api import problems
 from api.auth import route_min_role
 from api.db import make_engine, migrate
+from api.nul_guard import MESSAGE, nul_fields
 from api.settings import Settings, get_settings
 
 log = logging.getLogger("api")
@@ -73,6 +74,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 request, 413, "Content too large",
                 f"the upload is {int(length)} bytes; the limit is {settings.max_upload_bytes} bytes",
                 "too-large")
+        nul = await nul_fields(request)
+        if nul:
+            return problems.problem_response(
+                request, 422, "Unprocessable content", f"{len(nul)} field(s) are not valid", "validation",
+                errors=[{"field": field, "message": MESSAGE, "type": "nul_character"} for field in nul])
         started = time.perf_counter()
         try:
             response = await call_next(request)

@@ -103,6 +103,12 @@ def read_table(data: bytes, filename: str) -> tuple[list[str], list[dict[str, st
     if not rows:
         raise ScenarioInputError([InputIssue(filename, 1, "(header)", "the file is empty")])
     header = [h.strip() for h in rows[0]]
+    nul_cells = [InputIssue(filename, number, header[col] if col < len(header) else f"column {col + 1}",
+                            "contains a NUL character; is this a binary file saved as CSV?")
+                 for number, values in enumerate(rows, start=1) for col, value in enumerate(values)
+                 if "\x00" in value]
+    if nul_cells:
+        raise ScenarioInputError(nul_cells)
     out = []
     for number, values in enumerate(rows[1:], start=2):
         if not any(v.strip() for v in values):
