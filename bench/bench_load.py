@@ -46,11 +46,11 @@ def wait_job(client: httpx.Client, base: str, job_id: int, running_only: bool = 
         time.sleep(0.5)
 
 
-async def reader(client: httpx.AsyncClient, urls: list[str], until: float, think: float,
-                 samples: list[float], errors: list[str]) -> None:
+async def reader(client: httpx.AsyncClient, urls: list[tuple[str, str]], until: float, think: float,
+                 samples: list[tuple[str, float]], errors: list[str]) -> None:
     await asyncio.sleep(random.random() * think)  # spread the clients' starts
     while time.monotonic() < until:
-        url = random.choice(urls)
+        kind, url = random.choice(urls)
         t0 = time.perf_counter()
         try:
             r = await client.get(url)
@@ -58,13 +58,13 @@ async def reader(client: httpx.AsyncClient, urls: list[str], until: float, think
                 errors.append(f"{r.status_code} {url}")
         except httpx.HTTPError as exc:
             errors.append(f"{type(exc).__name__} {url}")
-        samples.append((time.perf_counter() - t0) * 1000)
+        samples.append((kind, (time.perf_counter() - t0) * 1000))
         await asyncio.sleep(think)
 
 
-async def load(url: str, token: str, urls: list[str], clients: int, duration: float, think: float
-               ) -> tuple[list[float], list[str]]:
-    samples: list[float] = []
+async def load(url: str, token: str, urls: list[tuple[str, str]], clients: int, duration: float, think: float
+               ) -> tuple[list[tuple[str, float]], list[str]]:
+    samples: list[tuple[str, float]] = []
     errors: list[str] = []
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, limits=limits,
@@ -120,10 +120,11 @@ def main() -> int:
         plan = job["plan_id"]
         flights = [f["id"] for f in client.get(f"{base}/flights", params={"limit": 100}).json()["items"]]
         people = [p["case_id"] for p in client.get(f"{base}/people", params={"limit": 200}).json()["items"]]
-        urls = [f"{base}/plans", f"{base}/plans/{plan}", f"{base}/plans/{plan}/reasons"]
-        urls += [f"{base}/plans/{plan}/flights/{f}/manifest?format=csv" for f in flights]
-        urls += [f"{base}/people?flight={f}&plan_id={plan}&limit=50" for f in flights[:10]]
-        urls += [f"{base}/plans/{plan}/people/{c}" for c in people[:50]]
+        urls = [("plan list", f"{base}/plans"), ("plan", f"{base}/plans/{plan}"),
+                ("reason summary", f"{base}/plans/{plan}/reasons")]
+        urls += [("manifest CSV", f"{base}/plans/{plan}/flights/{f}/manifest?format=csv") for f in flights]
+        urls += [("people on a flight", f"{base}/people?flight={f}&plan_id={plan}&limit=50") for f in flights[:10]]
+        urls += [("explanation", f"{base}/plans/{plan}/people/{c}") for c in people[:50]]
         second = client.post(f"{base}/solve-jobs", json={"time_limit": max(args.solve, args.duration)}).json()
         wait_job(client, base, second["id"], running_only=True)
         print(f"second solve running (job {second['id']}); {args.clients} clients read for {args.duration:.0f} s, "
@@ -131,16 +132,21 @@ def main() -> int:
         samples, errors = asyncio.run(load(url, token, urls, args.clients, args.duration, args.think))
         during = client.get(f"{base}/solve-jobs/{second['id']}").json()
         client.delete(f"{base}/solve-jobs/{second['id']}")
-        samples.sort()
+        latencies = sorted(ms for _, ms in samples)
 
-        def pct(p: float) -> float:
-            return samples[min(len(samples) - 1, int(p * len(samples)))]
+        def pct(values: list[float], p: float) -> float:
+            return values[min(len(values) - 1, int(p * len(values)))]
 
-        print(f"requests {len(samples)} ({len(samples) / args.duration:.0f}/s), errors {len(errors)}, "
+        print(f"requests {len(latencies)} ({len(latencies) / args.duration:.0f}/s), errors {len(errors)}, "
               f"solve still {during['status']} at stage {during['stage']}")
-        print(f"latency ms: median {statistics.median(samples):.1f}  p95 {pct(0.95):.1f}  p99 {pct(0.99):.1f}  "
-              f"max {samples[-1]:.1f}   target p95 < 100")
-        ok = pct(0.95) < 100 and not errors and during["status"] == "running"
+        for kind in dict.fromkeys(k for k, _ in urls):
+            some = sorted(ms for k, ms in samples if k == kind)
+            if some:
+                print(f"  {kind:<20} {len(some):>5} requests  median {statistics.median(some):6.1f}  "
+                      f"p95 {pct(some, 0.95):6.1f} ms")
+        print(f"latency ms: median {statistics.median(latencies):.1f}  p95 {pct(latencies, 0.95):.1f}  "
+              f"p99 {pct(latencies, 0.99):.1f}  max {latencies[-1]:.1f}   target p95 < 100")
+        ok = pct(latencies, 0.95) < 100 and not errors and during["status"] == "running"
         if errors:
             print("errors (first 5):", errors[:5])
         print("target met" if ok else "TARGET MISSED")

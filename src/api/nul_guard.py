@@ -1,4 +1,4 @@
-"""Refuse NUL characters in paths, query parameters and JSON bodies before any route sees them.
+"""Refuse NUL characters in paths, query parameters, form and JSON bodies before any route sees them.
 
 PostgreSQL text columns cannot hold U+0000 (the driver raises a DataError, which would be a 500) and no field of
 a caseload needs one, so the request is a 422 naming where the character is, on SQLite and PostgreSQL alike.
@@ -18,10 +18,13 @@ MESSAGE = "must not contain a NUL character (U+0000)"
 def nul_fields_in_url(request: Request) -> list[str]:
     """Field paths (`path`, `query.flight`) whose decoded text holds a NUL."""
     fields = ["path"] if "\x00" in request.url.path else []
-    query = request.scope.get("query_string", b"").decode("latin-1")
-    fields += [f"query.{name.replace(chr(0), '?')}" for name, value in parse_qsl(query, keep_blank_values=True)
-               if "\x00" in name or "\x00" in value]
-    return fields
+    return fields + _nul_fields_in_form(request.scope.get("query_string", b""), "query")
+
+
+def _nul_fields_in_form(encoded: bytes, where: str) -> list[str]:
+    """Names of URL-encoded fields (a query string or a form body) whose name or value holds a NUL."""
+    pairs = parse_qsl(encoded.decode("latin-1"), keep_blank_values=True)
+    return [f"{where}.{name.replace(chr(0), '?')}" for name, value in pairs if "\x00" in name or "\x00" in value]
 
 
 def nul_fields_in_json(body: bytes) -> list[str]:
@@ -51,8 +54,11 @@ def _walk(value: Any, path: str) -> Any:
 
 
 async def nul_fields(request: Request) -> list[str]:
-    """Every place in the request that holds a NUL; JSON bodies are read (and cached for the route)."""
+    """Every place in the request that holds a NUL; JSON and form bodies are read (and cached for the route)."""
     fields = nul_fields_in_url(request)
-    if request.headers.get("content-type", "").split(";")[0].strip().endswith("json"):
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type.endswith("json"):
         fields += nul_fields_in_json(await request.body())
+    elif media_type == "application/x-www-form-urlencoded":
+        fields += _nul_fields_in_form(await request.body(), "body")
     return fields

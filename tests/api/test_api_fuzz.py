@@ -4,6 +4,8 @@ Runs on SQLite and, when CHARTERPLAN_TEST_PG_URL is set, on PostgreSQL (which re
 out-of-range numbers that SQLite stores). Random examples per operation and database:
 CHARTERPLAN_FUZZ_EXAMPLES (default 2, about a minute per database on two cores, so the suite stays fast; CI
 runs more). Schemathesis' coverage phase adds the boundary values (longest strings, largest ids) on top.
+The examples are derandomized (the same for the same code and schema), so that a run's verdict does not depend
+on luck; CHARTERPLAN_FUZZ_RANDOM=1 draws new ones each run, for hunting.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from service_testkit import DATABASES, Api, database, make_api  # noqa: E402
 from api.settings import Settings  # noqa: E402
 
 EXAMPLES = int(os.environ.get("CHARTERPLAN_FUZZ_EXAMPLES", "2"))
+RANDOM = os.environ.get("CHARTERPLAN_FUZZ_RANDOM") == "1"
 
 
 @pytest.fixture(scope="module", params=DATABASES)
@@ -47,7 +50,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=not RANDOM)
 def test_fuzz(case: Any, fuzz_api: Api) -> None:
     response = case.call(headers=fuzz_api.headers("admin"))
     case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])

@@ -42,3 +42,11 @@ def test_nul_in_an_imported_csv_names_row_and_column(api: Api) -> None:
     errors = r.json()["errors"]
     assert any(e.get("row") == 2 and e.get("column") == "given_name" and "NUL" in e["message"] for e in errors), errors
     assert api.get(f"/api/v1/operations/{op}/people").json()["total"] == before
+
+
+def test_nul_in_a_login_form_is_a_422_naming_the_field(api: Api) -> None:
+    r = api.client.post("/api/v1/auth/token", data={"username": "officer1\x00", "password": "x"})
+    assert r.status_code == 422, r.text
+    assert [e["field"] for e in r.json()["errors"]] == ["body.username"]
+    r = api.client.post("/api/v1/auth/token", data={"username": "officer1", "password": "correct horse battery"})
+    assert r.status_code == 200, r.text
