@@ -29,6 +29,7 @@ def explain(problem: Problem, alloc: Allocation, unseated: dict[str, set[str]] |
     """
     unseated = unseated or {}
     excluded = excluded or {}
+    problem.expand(h.household.id for h in problem.households if h.household.id not in alloc.flight_of)
     state = PlanState(problem, Allocation(flight_of=dict(alloc.flight_of),
                                           escorts_on={k: list(v) for k, v in alloc.escorts_on.items()}))
     out: list[Unassigned] = []

@@ -134,6 +134,7 @@ class PlanState:
 
 def top_up(problem: Problem, alloc: Allocation) -> Allocation:
     """Add, by priority, every left-out household that still fits somewhere (earliest flight first)."""
+    problem.expand(h.household.id for h in problem.households if h.household.id not in alloc.flight_of)
     state = PlanState(problem, alloc)
     order = sorted(problem.households, key=lambda h: (-h.weight, h.household.id))
     flights = [f.flight.id for f in problem.flights]

@@ -30,6 +30,7 @@ def apply_pins(problem: Problem, pins: list[Pin]) -> dict[str, Reason]:
     active = {f.flight.id for f in problem.flights}
     known = {f.id for f in problem.scenario.flights}
     conflicts: dict[str, Reason] = {}
+    problem.expand(household_of[p.case_id] for p in pins if p.case_id in household_of)  # a pin may move it
     for pin in sorted(pins, key=lambda p: (p.case_id, p.flight_id)):
         hid = household_of.get(pin.case_id)
         if hid is None or hid not in infos:

@@ -8,6 +8,7 @@ the same rules; explanations and the validator recompute facts independently.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -92,11 +93,37 @@ class Problem:
     no_destination: dict[str, Reason] = field(default_factory=dict)  # household id -> reason
     fixed: Fixed = field(default_factory=Fixed)
 
+    # a re-plan builds a kept household's option for its kept flight only (most households are kept, and their
+    # other flights matter only once they are released); `expand` fills in the rest on demand
+    pending: dict[str, list[Flight]] = field(default_factory=dict)  # household id -> flights not yet built
+    fill: Callable[[HouseholdInfo, list[Flight]], None] | None = None
+    windows: set[TestWindow] = field(default_factory=set)  # every window the slot classes were built for
+    slots: list[SlotInstance] = field(default_factory=list)
+
     def flight(self, flight_id: str) -> FlightInfo:
         return self._by_id[flight_id]
 
     def __post_init__(self) -> None:
         self._by_id = {f.flight.id: f for f in self.flights}
+        self._info = {h.household.id: h for h in self.households}
+
+    def expand(self, household_ids: Iterable[str]) -> None:
+        """Build the options and reasons a kept household skipped, before it may move or must be explained.
+
+        Options already built (and any an engine removed since, e.g. a seating cut) stay as they are. New test
+        windows regroup the slot classes, so the test flow sees every window it may be asked to serve."""
+        todo = [h for h in household_ids if h in self.pending]
+        if not todo or self.fill is None:
+            return
+        known = len(self.windows)
+        order = {f.flight.id: i for i, f in enumerate(self.flights)}
+        for hid in sorted(todo):
+            info = self._info[hid]
+            self.fill(info, self.pending.pop(hid))
+            info.options = dict(sorted(info.options.items(), key=lambda kv: order[kv[0]]))
+            info.blocked = dict(sorted(info.blocked.items(), key=lambda kv: order[kv[0]]))
+        if len(self.windows) != known:
+            self.classes = slot_classes(self.windows, self.slots)
 
 
 def serves(flight: Flight, destination: str) -> bool:
@@ -180,18 +207,12 @@ def build_problem(scenario: Scenario, excluded: frozenset[str] = frozenset(), fi
         flight_infos.append(FlightInfo(f, (departure_date(f, scenario) - today).days,
                                        flight_limits(scenario, f), ew))
 
-    infos: list[HouseholdInfo] = []
-    no_dest: dict[str, Reason] = {}
-    for hh in households(scenario):
-        info = HouseholdInfo(hh, household_weight(hh, scenario), {}, {})
-        if hh.id in excluded:
-            infos.append(info)
-            continue
-        serving = [f for f in flights if serves(f, hh.destination)]
-        if not serving:
-            no_dest[hh.id] = reason("flight.no_destination", destination=hh.destination)
+    def fill(info: HouseholdInfo, serving: list[Flight]) -> None:
+        """Options (or the member reasons why not) of one household on the given flights."""
+        hh = info.household
         by_day: dict[date, dict[str, Reason]] = {}  # gates depend on the flight only through its date
         usages: dict[tuple, tuple[int, ...]] = {}  # cabin usage: through its date and cabin
+        laps_on: dict[date, dict[str, str]] = {}
         for f in serving:
             on = departure_date(f, scenario)
             if on not in by_day:
@@ -200,7 +221,9 @@ def build_problem(scenario: Scenario, excluded: frozenset[str] = frozenset(), fi
             if failed:
                 info.blocked[f.id] = failed
                 continue
-            laps = lap_pairs(hh, on, scenario)
+            if on not in laps_on:
+                laps_on[on] = lap_pairs(hh, on, scenario)
+            laps = laps_on[on]
             tests: Counter[TestWindow] = Counter()
             missing: dict[str, Reason] = {}
             for p in hh.members:
@@ -233,7 +256,25 @@ def build_problem(scenario: Scenario, excluded: frozenset[str] = frozenset(), fi
                 tests=tuple(sorted(tests.items())),
                 laps=tuple(sorted(laps.items())),
             )
+
+    infos: list[HouseholdInfo] = []
+    no_dest: dict[str, Reason] = {}
+    pending: dict[str, list[Flight]] = {}
+    for hh in households(scenario):
+        info = HouseholdInfo(hh, household_weight(hh, scenario), {}, {})
         infos.append(info)
+        if hh.id in excluded:
+            continue
+        serving = [f for f in flights if serves(f, hh.destination)]
+        if not serving:
+            no_dest[hh.id] = reason("flight.no_destination", destination=hh.destination)
+        kept = fixed.households.get(hh.id)
+        if kept is not None and any(f.id == kept for f in serving):
+            # kept on its flight (hard): its other flights are built only if it is released (Problem.expand)
+            fill(info, [f for f in serving if f.id == kept])
+            pending[hh.id] = [f for f in serving if f.id != kept]
+        else:
+            fill(info, serving)
 
     return Problem(
         scenario=scenario,
@@ -245,4 +286,8 @@ def build_problem(scenario: Scenario, excluded: frozenset[str] = frozenset(), fi
         daily=daily,
         no_destination=no_dest,
         fixed=fixed,
+        pending=pending,
+        fill=fill,
+        windows=windows,
+        slots=slots,
     )

@@ -64,7 +64,35 @@ def allocate(problem: Problem, options: SolveOptions, started: float,
     return best
 
 
-def _flight_plans(problem: Problem, alloc: Allocation) -> list[FlightPlan]:
+def _serves(escorts: list[str], roles: dict[str, str], queues: dict[str, tuple[list[str], int]],
+            before: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Whom each escort serves: in a re-plan everyone keeps the escort they had (so kept seats still sit beside
+    their escort, DESIGN §5.4), then the cases left are shared in order among escorts of the role with room."""
+    out: dict[str, list[str]] = {eid: [] for eid in escorts}
+    left = {role: list(queue) for role, (queue, _) in queues.items()}
+    for eid in escorts:
+        role = roles[eid]
+        if role not in queues:
+            continue
+        per = queues[role][1]
+        mine = [p for p in before.get(eid, []) if p in left[role]][:per]
+        out[eid] = mine
+        left[role] = [p for p in left[role] if p not in mine]
+    for eid in escorts:
+        role = roles[eid]
+        if role not in queues:
+            continue
+        room = queues[role][1] - len(out[eid])
+        if room > 0:
+            out[eid] = sorted(out[eid] + left[role][:room])
+            left[role] = left[role][room:]
+    return out
+
+
+def _flight_plans(problem: Problem, alloc: Allocation,
+                  served_before: dict[str, dict[str, list[str]]] | None = None) -> list[FlightPlan]:
+    """Flight plans of an allocation; `served_before` (flight -> escort -> people) keeps escort pairings."""
+    served_before = served_before or {}
     scenario = problem.scenario
     infos = {h.household.id: h for h in problem.households}
     rules = scenario.protocol.escorts
@@ -90,13 +118,11 @@ def _flight_plans(problem: Problem, alloc: Allocation) -> list[FlightPlan]:
                     medical.append(p.case_id)
                 if p.unaccompanied_minor:
                     uasc.append(p.case_id)
-        roles = {e.id: e.role for e in problem.escorts}
-        escorts = []
-        queues = {"medical": (medical, rules.medical_per_cases), "uasc": (uasc, rules.uasc_per_escort)}
-        for eid in sorted(alloc.escorts_on.get(fid, [])):
-            queue, per = queues.get(roles[eid], ([], 0))
-            serves, queue[:] = queue[:per], queue[per:]
-            escorts.append(EscortOnBoard(escort_id=eid, serves=serves))
+        on_board = sorted(alloc.escorts_on.get(fid, []))
+        served = _serves(on_board, {e.id: e.role for e in problem.escorts},
+                         {"medical": (medical, rules.medical_per_cases), "uasc": (uasc, rules.uasc_per_escort)},
+                         served_before.get(fid, {}))
+        escorts = [EscortOnBoard(escort_id=eid, serves=served[eid]) for eid in on_board]
         out.append(FlightPlan(flight_id=fid, passengers=sorted(passengers, key=lambda x: x.person_id),
                               escorts=escorts, provisional=sorted(provisional)))
     return out
@@ -166,16 +192,18 @@ def _seat(problem: Problem, plan: Plan, options: SolveOptions, previous: dict[st
 
 
 def _draft(problem: Problem, alloc: Allocation, carried: Carried | None, previous: Plan | None,
-           household_of: dict[str, str]) -> Plan:
-    """The plan of an allocation before seating: flights, escorts and test bookings."""
+           household_of: dict[str, str], prior: dict[str, FlightPlan]) -> Plan:
+    """The plan of an allocation before seating: flights, escorts and test bookings; escorts keep serving whom
+    they served in `prior` (the previous plan, then the last seating round)."""
     scenario = problem.scenario
+    served_before = {fid: {e.escort_id: list(e.serves) for e in fp.escorts} for fid, fp in prior.items()}
     bookings = book_slots(problem, alloc, solve_flow(problem, test_demand(problem, alloc)) or {})
     if carried is not None:
         bookings = sorted(bookings + kept_bookings(carried, alloc.flight_of, household_of),
                           key=lambda b: (b.site_id, b.start, b.person_id or "", b.escort_id or ""))
     plan = Plan(scenario=ScenarioRef(name=scenario.name, sha256=scenario_digest(scenario)),
                 status=alloc.status, stages=Stages(allocation=alloc.status, tests="optimal"),
-                flights=_flight_plans(problem, alloc), tests=bookings)
+                flights=_flight_plans(problem, alloc, served_before), tests=bookings)
     if carried is not None and previous is not None:
         for fp in plan.flights:
             fp.locked = fp.flight_id in problem.fixed.locked
@@ -194,9 +222,10 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
     problem = build_problem(scenario, skip, carried.fixed if carried else None)
     if carried is not None:  # kept households must still have their flight as an option
         infos = {h.household.id: h for h in problem.households}
-        for hid, fid in list(problem.fixed.households.items()):
-            if fid not in infos[hid].options:
-                del problem.fixed.households[hid]
+        released = [hid for hid, fid in problem.fixed.households.items() if fid not in infos[hid].options]
+        for hid in released:
+            del problem.fixed.households[hid]
+        problem.expand(released)
     pins = parse_pins(options.extra.get("pins"))
     conflicts = apply_pins(problem, pins)
     timings["problem"] = time.monotonic() - started
@@ -212,7 +241,7 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
     unseated: dict[str, set[str]] = {}
     closed: set[str] = set()
     for round_ in range(SEATING_ROUNDS):
-        plan = _draft(problem, alloc, carried, previous, household_of)
+        plan = _draft(problem, alloc, carried, previous, household_of, prior)
         if round_ == 0:
             timings["tests"] = time.monotonic() - started
             options.report(Progress("tests", elapsed=timings["tests"], message=f"{len(plan.tests)} samples booked"))
