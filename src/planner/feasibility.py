@@ -23,7 +23,7 @@ class PlanState:
     def __init__(self, problem: Problem, alloc: Allocation):
         self.p = problem
         self.alloc = alloc
-        self.infos = {h.household.id: h for h in problem.households}
+        self.infos = problem.infos
         self.usage = {f.flight.id: [0] * len(f.limits) for f in problem.flights}
         self.totals: dict[str, dict[str, int]] = {f.flight.id: defaultdict(int) for f in problem.flights}
         for hid, fid in alloc.flight_of.items():
@@ -34,7 +34,7 @@ class PlanState:
                 self.flights_of_escort[eid].append(fid)
         self.role = {e.id: e.role for e in problem.escorts}
         self.demand = test_demand(problem, alloc)
-        self._lab_fail: set[tuple] = set()
+        self._lab_fail: set[tuple[tuple[TestWindow, int], ...]] = set()  # extra demands that did not fit
 
     def _count(self, option: Option, sign: int = 1) -> None:
         usage = self.usage[option.flight_id]
@@ -88,11 +88,19 @@ class PlanState:
         first = min(failures, key=lambda r: ORDER[r.code]) if failures else None
         if first is None or ORDER[first.code] > ORDER["capacity.lab"]:
             extra = self._extra_demand(option, fid, new)
-            key = tuple(sorted(extra.items()))
-            if key in self._lab_fail or self._lab_full(extra):
-                self._lab_fail.add(key)
+            if self._known_full(extra) or self._lab_full(extra):
+                self._lab_fail.add(tuple(sorted(extra.items())))
                 return reason("capacity.lab", fid), new
         return first, new
+
+    def _known_full(self, extra: dict[TestWindow, int]) -> bool:
+        """Whether `extra` needs at least what an earlier failed lab check needed, window by window: the test
+        flow is monotone in its demand, so that cannot fit either (it spares most flow solves in a top-up)."""
+        if not extra:
+            return False
+        key = tuple(sorted(extra.items()))
+        return key in self._lab_fail or any(all(extra.get(w, 0) >= k for w, k in failed)
+                                            for failed in self._lab_fail)
 
     def _extra_demand(self, option: Option, fid: str, new: list[str]) -> dict[TestWindow, int]:
         extra: dict[TestWindow, int] = defaultdict(int)
@@ -121,7 +129,7 @@ class PlanState:
         for eid in new:
             self.alloc.escorts_on.setdefault(fid, []).append(eid)
             self.flights_of_escort[eid].append(fid)
-        self._lab_fail.clear()
+        # demand only grew: what did not fit before still does not (failures are cleared only on remove)
 
     def remove(self, household_id: str) -> None:
         fid = self.alloc.flight_of.pop(household_id)
@@ -212,12 +220,36 @@ def assign_escorts(problem: Problem, alloc: Allocation, prefer: dict[str, list[s
 def complete(problem: Problem, alloc: Allocation, prefer: dict[str, list[str]] | None = None) -> Allocation:
     """Make a partial allocation valid and maximal: escorts for every flight, households released (lowest
     weight first, those needing new tests before others) until the lab can test everyone, then a top-up by
-    priority. Used for re-plans (from the kept households) and for rounding the LP relaxation."""
-    infos = {h.household.id: h for h in problem.households}
+    priority. Used for re-plans (from the kept households) and for rounding the LP relaxation.
+
+    The release count is found by a galloping search rather than one household at a time: test demand only
+    shrinks as households leave, so "the lab can test everyone" is monotone in the count, and a delayed flight
+    that needs dozens of releases costs a handful of escort assignments and flows instead of one each."""
+    infos = problem.infos
     start = assign_escorts(problem, Allocation(flight_of=dict(alloc.flight_of)), prefer)
-    while start.flight_of and solve_flow(problem, test_demand(problem, start)) is None:
-        retest = [h for h, f in start.flight_of.items() if infos[h].options[f].tests]
-        drop = min(retest or list(start.flight_of), key=lambda h: (infos[h].weight, h))
-        del start.flight_of[drop]
-        start = assign_escorts(problem, Allocation(flight_of=dict(start.flight_of)), prefer)
+
+    def fits(a: Allocation) -> bool:
+        return solve_flow(problem, test_demand(problem, a)) is not None
+
+    if start.flight_of and not fits(start):
+        retest = sorted((h for h, f in start.flight_of.items() if infos[h].options[f].tests),
+                        key=lambda h: (infos[h].weight, h))
+        rest = sorted((h for h in start.flight_of if h not in set(retest)), key=lambda h: (infos[h].weight, h))
+        order = retest + rest
+        tried: dict[int, Allocation] = {}
+
+        def without(k: int) -> Allocation:
+            if k not in tried:
+                gone = set(order[:k])
+                kept = {h: f for h, f in start.flight_of.items() if h not in gone}
+                tried[k] = assign_escorts(problem, Allocation(flight_of=kept), prefer)
+            return tried[k]
+
+        lo, hi = 0, 1  # lo: known not to fit; hi: the next count to try
+        while hi < len(order) and not fits(without(hi)):
+            lo, hi = hi, min(len(order), 2 * hi)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if fits(without(mid)) else (mid, hi)
+        start = without(hi)
     return trim_escorts(problem, top_up(problem, start))

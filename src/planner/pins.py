@@ -26,7 +26,7 @@ def parse_pins(raw: list[dict[str, Any]] | None) -> list[Pin]:
 def apply_pins(problem: Problem, pins: list[Pin]) -> dict[str, Reason]:
     """Fix pinned households on their flights in `problem`; return the conflicts by household id."""
     household_of = {p.case_id: p.household_id for p in problem.scenario.people}
-    infos = {h.household.id: h for h in problem.households}
+    infos = problem.infos
     active = {f.flight.id for f in problem.flights}
     known = {f.id for f in problem.scenario.flights}
     conflicts: dict[str, Reason] = {}

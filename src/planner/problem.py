@@ -107,6 +107,11 @@ class Problem:
         self._by_id = {f.flight.id: f for f in self.flights}
         self._info = {h.household.id: h for h in self.households}
 
+    @property
+    def infos(self) -> dict[str, HouseholdInfo]:
+        """Households by id (built once: the stages looked them up by rebuilding this per call)."""
+        return self._info
+
     def expand(self, household_ids: Iterable[str]) -> None:
         """Build the options and reasons a kept household skipped, before it may move or must be explained.
 

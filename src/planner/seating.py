@@ -23,7 +23,14 @@ from functools import cached_property
 from planner.distancing import max_independent_seats
 from planner.plan import EscortOnBoard, FlightPlan, Passenger, Plan
 from planner.scenario import AircraftType, Scenario
-from planner.seating_rules import FlightFacts, Occupant, child_near, flight_facts, stretcher_adjacent
+from planner.seating_rules import (
+    FlightFacts,
+    Occupant,
+    case_index,
+    child_near,
+    flight_facts,
+    stretcher_adjacent,
+)
 from planner.seatmaps import Seat, SeatMap, aircraft_spec, build_seat_map, seat_neighbours
 
 W_UNPLACED = 1_000_000_000  # per person left without a seat
@@ -1020,12 +1027,13 @@ def seat_plan(
         seats.update({e.escort_id: e.seat for e in fp.escorts if e.seat})
         before[fp.flight_id] = seats
     jobs = []
+    index = case_index(scenario)
     for fp in sorted(plan.flights, key=lambda f: f.flight_id):
         if fp.flight_id in known and (fp.passengers or fp.escorts):
             jobs.append(
                 flight_job(
                     scenario,
-                    flight_facts(scenario, fp),
+                    flight_facts(scenario, fp, index),
                     time_limit=time_limit,
                     deterministic=deterministic,
                     cpsat=cpsat,

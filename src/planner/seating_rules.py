@@ -99,14 +99,28 @@ def exit_barred(p: Person, household: Household, on, rules, lap_carrier: bool) -
     )
 
 
-def flight_facts(scenario: Scenario, flight_plan: FlightPlan) -> FlightFacts:
-    """Derive the seating facts of one flight of a plan."""
+@dataclass(frozen=True)
+class CaseIndex:
+    """People and households of a scenario by id, built once per plan rather than once per flight (a caseload
+    of thousands made the per-flight rebuild the bulk of checking a plan)."""
+
+    people: dict[str, Person]
+    households: dict[str, Household]
+
+
+def case_index(scenario: Scenario) -> CaseIndex:
+    return CaseIndex({p.case_id: p for p in scenario.people}, {h.id: h for h in households(scenario)})
+
+
+def flight_facts(scenario: Scenario, flight_plan: FlightPlan, index: CaseIndex | None = None) -> FlightFacts:
+    """Derive the seating facts of one flight of a plan (`index`: the scenario's case index, when at hand)."""
     flight = next(f for f in scenario.flights if f.id == flight_plan.flight_id)
     seat_map = resolve_aircraft(flight.aircraft, scenario)
     rules = scenario.protocol.seating
     on = departure_date(flight, scenario)
-    people = {p.case_id: p for p in scenario.people}
-    by_household = {h.id: h for h in households(scenario)}
+    index = index or case_index(scenario)
+    people = index.people
+    by_household = index.households
     stops = [s.airport for s in flight.stops]
     lap = {p.person_id: p.lap_of for p in flight_plan.passengers if p.lap_of is not None}
     infants_of: dict[str, int] = {}
@@ -527,10 +541,11 @@ for _relation in ("side", "across-aisle", "front-back", "diagonal"):
     RULES[f"distancing.{_relation.replace('-', '_')}"] = _distancing(_relation)
 
 
-def flight_violations(scenario: Scenario, flight_plan: FlightPlan) -> list[Violation]:
+def flight_violations(scenario: Scenario, flight_plan: FlightPlan, index: CaseIndex | None = None
+                      ) -> list[Violation]:
     """Every seating rule broken on one flight of a plan."""
     try:
-        facts = flight_facts(scenario, flight_plan)
+        facts = flight_facts(scenario, flight_plan, index)
     except SeatMapError as exc:
         return [Violation(rule="seat.unknown", message=str(exc), flight_id=flight_plan.flight_id)]
     by_id = facts.seat_map.by_id()
@@ -546,17 +561,18 @@ def flight_violations(scenario: Scenario, flight_plan: FlightPlan) -> list[Viola
     return out
 
 
-def seating_violations(scenario: Scenario, plan: Plan) -> list[Violation]:
+def seating_violations(scenario: Scenario, plan: Plan, index: CaseIndex | None = None) -> list[Violation]:
     """Check every seating rule of DESIGN §3.2 on the flights of `plan` whose seats are set."""
     out: list[Violation] = []
     ids = {f.id for f in scenario.flights}
+    index = index or case_index(scenario)
     for fp in sorted(plan.flights, key=lambda f: f.flight_id):
         if fp.flight_id not in ids:
             continue
         seated = any(p.seat is not None for p in fp.passengers) or any(e.seat is not None for e in fp.escorts)
         ran = plan.stages.seating is not None and fp.flight_id in plan.stages.seating
         if seated or ran:
-            out.extend(flight_violations(scenario, fp))
+            out.extend(flight_violations(scenario, fp, index))
     return out
 
 
@@ -570,4 +586,5 @@ def escorts_needed(seated: int, laps: int, medical: int, uasc: int, scenario: Sc
     }
 
 
-__all__ = ["ESCORT_MOBILITY", "RULES", "FlightFacts", "Occupant", "flight_facts", "seating_violations"]
+__all__ = ["ESCORT_MOBILITY", "RULES", "CaseIndex", "FlightFacts", "Occupant", "case_index", "flight_facts",
+           "seating_violations"]

@@ -22,7 +22,7 @@ Flow = dict[tuple[TestWindow, int], int]
 
 def test_demand(problem: Problem, alloc: Allocation) -> dict[TestWindow, int]:
     demand: dict[TestWindow, int] = defaultdict(int)
-    infos = {h.household.id: h for h in problem.households}
+    infos = problem.infos
     for hid, fid in alloc.flight_of.items():
         for window, count in infos[hid].options[fid].tests:
             demand[window] += count
@@ -74,7 +74,7 @@ def book_slots(problem: Problem, alloc: Allocation, flow: Flow) -> list[TestBook
     """Concrete bookings for every tested passenger and escort of the allocation."""
     scenario = problem.scenario
     flights = {f.flight.id: f.flight for f in problem.flights}
-    infos = {h.household.id: h for h in problem.households}
+    infos = problem.infos
     # people (grouped by household) waiting for each window
     groups: dict[TestWindow, list[tuple[str, list[tuple[str, bool, str]]]]] = defaultdict(list)
     for hid, fid in sorted(alloc.flight_of.items()):

@@ -94,7 +94,7 @@ def _flight_plans(problem: Problem, alloc: Allocation,
     """Flight plans of an allocation; `served_before` (flight -> escort -> people) keeps escort pairings."""
     served_before = served_before or {}
     scenario = problem.scenario
-    infos = {h.household.id: h for h in problem.households}
+    infos = problem.infos
     rules = scenario.protocol.escorts
     by_flight: dict[str, list[str]] = {}
     for hid, fid in alloc.flight_of.items():
@@ -135,17 +135,33 @@ def _tests_of(plan: Plan, fp: FlightPlan) -> list:
             if b.person_id in people or (b.escort_id in escorts and b.flight_id in (None, fp.flight_id))]
 
 
-def _kept_seating(problem: Problem, plan: Plan, previous: dict[str, FlightPlan]) -> dict[str, FlightPlan]:
+def _occupancy(fp: FlightPlan) -> tuple:
+    """Who is on a flight and how (lap, escort pairings): two flight plans with equal occupancy seat alike."""
+    return (tuple(sorted((pa.person_id, pa.lap_of or "") for pa in fp.passengers)),
+            tuple(sorted((e.escort_id, tuple(sorted(e.serves))) for e in fp.escorts)))
+
+
+def _kept_seating(problem: Problem, plan: Plan, previous: dict[str, FlightPlan],
+                  trusted: dict[str, FlightPlan] | None = None) -> dict[str, FlightPlan]:
     """Flights that are unchanged or only lost people since the previous plan keep everyone's seat when that
     still keeps every seating rule (checked by the independent rule checker, so an aircraft change or a
-    broken pairing re-seats the flight), so nobody is reshuffled."""
-    from planner.seating_rules import seating_violations
+    broken pairing re-seats the flight), so nobody is reshuffled.
+
+    `trusted` are the flights an earlier seating round of this solve produced (already checked): a flight
+    whose occupancy has not changed since is taken as it is, without checking it again."""
+    from planner.seating_rules import case_index, flight_violations
     from planner.validate import Context, check_capacity
 
-    out = {}
+    trusted = trusted or {}
+    out: dict[str, FlightPlan] = {}
+    probes: dict[str, FlightPlan] = {}
     for fp in plan.flights:
         old = previous.get(fp.flight_id)
         if old is None or not fp.passengers:
+            continue
+        same = trusted.get(fp.flight_id)
+        if same is not None and _occupancy(same) == _occupancy(fp):
+            out[fp.flight_id] = same
             continue
         seat_of = {pa.person_id: pa for pa in old.passengers}
         escort_seat = {e.escort_id: e.seat for e in old.escorts}
@@ -154,27 +170,35 @@ def _kept_seating(problem: Problem, plan: Plan, previous: dict[str, FlightPlan])
             continue
         if not all(escort_seat.get(e.escort_id) for e in fp.escorts):
             continue
-        kept = fp.model_copy(update={
+        probes[fp.flight_id] = fp.model_copy(update={
             "passengers": [pa.model_copy(update={"seat": seat_of[pa.person_id].seat}) for pa in fp.passengers],
             "escorts": [e.model_copy(update={"seat": escort_seat[e.escort_id]}) for e in fp.escorts]})
-        probe = plan.model_copy(update={"flights": [kept], "stages": Stages(seating={kept.flight_id: "kept"})})
-        if not seating_violations(problem.scenario, probe) and not any(
-                check_capacity(Context.build(problem.scenario, probe))):
-            out[fp.flight_id] = kept
+    if not probes:
+        return out
+    # one index and one context for all candidate flights: checking them one by one rebuilt both per flight
+    scenario = problem.scenario
+    probe = plan.model_copy(update={"flights": list(probes.values()),
+                                    "stages": Stages(seating={fid: "kept" for fid in probes})})
+    over = {v.flight_id for v in check_capacity(Context.build(scenario, probe))}
+    index = case_index(scenario)
+    known = {f.id for f in scenario.flights}
+    for fid, kept in probes.items():
+        if fid in known and fid not in over and not flight_violations(scenario, kept, index):
+            out[fid] = kept
     return out
 
 
-def _seat(problem: Problem, plan: Plan, options: SolveOptions, previous: dict[str, FlightPlan]
-          ) -> tuple[Plan, dict[str, str]]:
+def _seat(problem: Problem, plan: Plan, options: SolveOptions, previous: dict[str, FlightPlan],
+          trusted: dict[str, FlightPlan] | None = None) -> tuple[Plan, dict[str, str]]:
     """Run the seating stage; households it cannot place leave their flight (and their test bookings).
 
     In a re-plan, flights whose passengers and escorts are unchanged keep their previous seats and are not
-    seated again (DESIGN §5.4)."""
+    seated again (DESIGN §5.4); `trusted` are flights an earlier round of this solve seated."""
     try:
         from planner.seating import seat_plan
     except ModuleNotFoundError:  # seating not installed in this build: seats stay unset, stage absent
         return plan, {}
-    keep = _kept_seating(problem, plan, previous)
+    keep = _kept_seating(problem, plan, previous, trusted)
     todo = plan.model_copy(update={"flights": [fp for fp in plan.flights if fp.flight_id not in keep]})
     prior = Plan(scenario=plan.scenario, flights=list(previous.values())) if previous else None
     # after a stop request, seating runs its greedy only (no CP-SAT), so a stop yields a complete plan quickly
@@ -192,16 +216,15 @@ def _seat(problem: Problem, plan: Plan, options: SolveOptions, previous: dict[st
 
 
 def _draft(problem: Problem, alloc: Allocation, carried: Carried | None, previous: Plan | None,
-           household_of: dict[str, str], prior: dict[str, FlightPlan]) -> Plan:
+           household_of: dict[str, str], prior: dict[str, FlightPlan], ref: ScenarioRef) -> Plan:
     """The plan of an allocation before seating: flights, escorts and test bookings; escorts keep serving whom
     they served in `prior` (the previous plan, then the last seating round)."""
-    scenario = problem.scenario
     served_before = {fid: {e.escort_id: list(e.serves) for e in fp.escorts} for fid, fp in prior.items()}
     bookings = book_slots(problem, alloc, solve_flow(problem, test_demand(problem, alloc)) or {})
     if carried is not None:
         bookings = sorted(bookings + kept_bookings(carried, alloc.flight_of, household_of),
                           key=lambda b: (b.site_id, b.start, b.person_id or "", b.escort_id or ""))
-    plan = Plan(scenario=ScenarioRef(name=scenario.name, sha256=scenario_digest(scenario)),
+    plan = Plan(scenario=ref,
                 status=alloc.status, stages=Stages(allocation=alloc.status, tests="optimal"),
                 flights=_flight_plans(problem, alloc, served_before), tests=bookings)
     if carried is not None and previous is not None:
@@ -221,7 +244,7 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
     skip = frozenset(excluded) | (carried.departed_households if carried else frozenset())
     problem = build_problem(scenario, skip, carried.fixed if carried else None)
     if carried is not None:  # kept households must still have their flight as an option
-        infos = {h.household.id: h for h in problem.households}
+        infos = problem.infos
         released = [hid for hid, fid in problem.fixed.households.items() if fid not in infos[hid].options]
         for hid in released:
             del problem.fixed.households[hid]
@@ -236,18 +259,20 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
     conflicts.update(unkept(problem, pins, alloc.flight_of))
     timings["allocation"] = time.monotonic() - started
     household_of = {p.case_id: p.household_id for p in scenario.people}
-    infos = {h.household.id: h for h in problem.households}
+    infos = problem.infos
     prior = seat_pins(pins, carried.seats if carried else {})
     unseated: dict[str, set[str]] = {}
     closed: set[str] = set()
+    trusted: dict[str, FlightPlan] = {}  # flights the last round seated (and checked)
+    ref = ScenarioRef(name=scenario.name, sha256=scenario_digest(scenario))  # hashing the scenario takes a while
     for round_ in range(SEATING_ROUNDS):
-        plan = _draft(problem, alloc, carried, previous, household_of, prior)
+        plan = _draft(problem, alloc, carried, previous, household_of, prior, ref)
         if round_ == 0:
             timings["tests"] = time.monotonic() - started
             options.report(Progress("tests", elapsed=timings["tests"], message=f"{len(plan.tests)} samples booked"))
         if not options.seat:
             break
-        seated, lost = _seat(problem, plan, options, prior)
+        seated, lost = _seat(problem, plan, options, prior, trusted)
         gone = {pid for hid in lost for pid in infos[hid].household.member_ids}
         seated.tests = [b for b in seated.tests if b.person_id not in gone]
         plan = seated
@@ -271,7 +296,8 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
         if alloc.flight_of == before:
             break  # nobody waiting fits the freed seats: the seated plan, without the cut households, is final
         alloc = trim_escorts(problem, alloc)
-        prior = {**prior, **{fp.flight_id: fp for fp in seated.flights}}
+        trusted = {fp.flight_id: fp for fp in seated.flights}
+        prior = {**prior, **trusted}
     if options.seat:
         timings["seating"] = time.monotonic() - started
         options.report(Progress("seating", elapsed=timings["seating"]))
