@@ -213,7 +213,6 @@ class Plan(SQLModel, table=True):
     state: str = Field(default="draft", max_length=16)  # draft | published
     solver_status: str = Field(max_length=16)  # optimal | feasible | stopped | greedy
     scenario_sha256: str = Field(default="", max_length=64)
-    body: str = Field(sa_column=Column(Text, nullable=False))  # the plan JSON (case_ids only)
     people: int = 0
     assigned: int = 0
     unassigned: int = 0
@@ -233,6 +232,26 @@ class Plan(SQLModel, table=True):
     published_at: datetime | None = None
     published_by: str | None = Field(default=None, max_length=64)
     version: int = 1
+
+
+class PlanBody(SQLModel, table=True):
+    """The plan JSON (case_ids only), megabytes at 7,000 people, in a table of its own.
+
+    SQLite reaches a row's later columns through the overflow pages of a long value before them, so a body
+    inside the plan row made every read of a plan's counts walk megabytes."""
+
+    __tablename__ = "plan_body"
+
+    plan_id: int = Field(foreign_key="plan.id", primary_key=True)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+
+
+def plan_json(session: Any, plan_id: int) -> str:
+    """The stored plan document of a plan row."""
+    row = session.get(PlanBody, plan_id)
+    if row is None:
+        raise LookupError(f"plan {plan_id} has no stored document")
+    return str(row.body)
 
 
 class Assignment(SQLModel, table=True):

@@ -118,7 +118,7 @@ def run_job(job_id: int, runner: str, cfg: dict[str, Any]) -> str:
         previous = None
         if job.previous_plan_id is not None:
             prev = s.get(m.Plan, job.previous_plan_id)
-            previous = Plan.model_validate_json(prev.body) if prev is not None else None
+            previous = Plan.model_validate_json(m.plan_json(s, prev.id)) if prev is not None else None
             if previous is not None and prev is not None and prev.state == "published":
                 # publishing marks every flight locked in the body; plans published before that still lock
                 previous = lock_flights(previous)
@@ -209,7 +209,7 @@ def store_plan(engine: Engine, job_id: int | None, runner: str, operation_id: in
             job = s.get(m.SolveJob, job_id)
             created_by = job.created_by if job else ""
         row = m.Plan(operation_id=operation_id, number=number, state="draft", solver_status=plan.status,
-                     scenario_sha256=plan.scenario.sha256, body=plan.to_json(), people=len(assignments),
+                     scenario_sha256=plan.scenario.sha256, people=len(assignments),
                      assigned=sum(1 for a in assignments if a["flight_id"]),
                      unassigned=sum(1 for a in assignments if not a["flight_id"]),
                      reason_counts=reason_counts, summary=summary, job_id=job_id,
@@ -217,6 +217,7 @@ def store_plan(engine: Engine, job_id: int | None, runner: str, operation_id: in
                      created_by=created_by)
         s.add(row)
         s.flush()
+        s.add(m.PlanBody(plan_id=row.id, body=plan.to_json()))
         if assignments:
             s.execute(insert(m.Assignment), [{**a, "plan_id": row.id} for a in assignments])
         if job_id is not None:

@@ -94,7 +94,7 @@ def flight_manifest(operation_id: Id, plan_id: Id, flight_id: str, principal: Of
         rows.append(_manifest_row(adult, infant, tz))
         if infant and infant in by_case:
             rows.append(_manifest_row(by_case[infant], None, tz))
-    body_escorts = _escorts(plan, flight_id)
+    body_escorts = _escorts(session, plan, flight_id)
     for esc in body_escorts:
         rows.append([esc.get("seat") or "", esc["escort_id"], "", "", "", "", "", "", "", "", "", "", "ESCORT",
                      "", "", "", ""])
@@ -132,13 +132,13 @@ def _manifest_row(r: Any, infant: str | None, tz: ZoneInfo) -> list[Any]:
             doc_exp, destination, ssr, lap, "yes" if r.provisional else "", r.test_site or "", _local(r.test_start, tz)]
 
 
-def _escorts(plan: m.Plan, flight_id: str) -> list[dict[str, Any]]:
+def _escorts(session: SessionDep, plan: m.Plan, flight_id: str) -> list[dict[str, Any]]:
     import json
 
     stored = plan.summary.get("escorts_by_flight")
     if stored is not None:
         return list(stored.get(flight_id, []))
-    body = json.loads(plan.body)
+    body = json.loads(m.plan_json(session, plan.id))
     for fp in body.get("flights", []):
         if fp.get("flight_id") == flight_id:
             return list(fp.get("escorts", []))
@@ -152,8 +152,8 @@ def _seatmap_svg(session: SessionDep, operation_id: Id, plan: m.Plan, flight_id:
         from planner.plan import Plan
         from planner.seatmap_render import render_svg  # type: ignore[import-not-found]
 
-        return str(render_svg(build_scenario(session, operation_id), Plan.model_validate_json(plan.body),
-                              flight_id))
+        body = Plan.model_validate_json(m.plan_json(session, plan.id))  # type: ignore[arg-type]
+        return str(render_svg(build_scenario(session, operation_id), body, flight_id))
     except Exception:
         return None
 
@@ -201,5 +201,5 @@ def plan_json(operation_id: Id, plan_id: Id, principal: Officer, session: Sessio
     """The plan file (DESIGN §4.3), the same the CLI writes; it names people by case_id only."""
     plan = get_plan(session, operation_id, plan_id)
     audit_commit(session, principal, "export", "plan_json", plan_id, operation_id=operation_id)
-    return Response(content=plan.body, media_type="application/json",
+    return Response(content=m.plan_json(session, plan.id), media_type="application/json",
                     headers={"Content-Disposition": f'attachment; filename="plan-{plan.number}.json"'})

@@ -138,6 +138,7 @@ def delete_operation(operation_id: Id, request: Request, principal: Coordinator,
     plan_ids = select(m.Plan.id).where(m.Plan.operation_id == operation_id)
     site_ids = select(m.TestingSite.id).where(m.TestingSite.operation_id == operation_id)
     session.execute(delete(m.Assignment).where(m.Assignment.plan_id.in_(plan_ids)))  # type: ignore[attr-defined]
+    session.execute(delete(m.PlanBody).where(m.PlanBody.plan_id.in_(plan_ids)))  # type: ignore[attr-defined]
     session.execute(delete(m.TestingSlot).where(m.TestingSlot.site_id.in_(site_ids)))  # type: ignore[attr-defined]
     for table in (m.Plan, m.SolveJob, m.Variant, m.Pin, m.Person, m.Household, m.Flight, m.TestingSite, m.Escort,
                   m.AircraftType, m.Protocol):

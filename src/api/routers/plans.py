@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import defer
+from sqlalchemy import delete, update
 from sqlmodel import col, func, select
 
 from api import models as m
@@ -54,8 +54,8 @@ class PlanRead(BaseModel):
 
 
 def get_plan(session: SessionDep, operation_id: int, plan_id: int) -> m.Plan:
-    """The plan row without its JSON body (megabytes at 7,000 people); `plan.body` loads it when needed."""
-    plan = session.exec(select(m.Plan).where(m.Plan.id == plan_id).options(defer(m.Plan.body))).first()  # type: ignore[arg-type]
+    """The plan row: counts and summaries; its JSON document is `m.plan_json(session, plan.id)`."""
+    plan = session.get(m.Plan, plan_id)
     if plan is None or plan.operation_id != operation_id:
         get_operation(session, operation_id)
         raise not_found("plan", plan_id)
@@ -66,8 +66,7 @@ def get_plan(session: SessionDep, operation_id: int, plan_id: int) -> m.Plan:
 def list_plans(operation_id: Id, _: Viewer, session: SessionDep, page: Annotated[Paging, Depends(paging)],
                state: str | None = None, variant_id: QueryId = None) -> Any:
     get_operation(session, operation_id)
-    stmt = select(*[c for c in m.Plan.__table__.c if c.name != "body"]).where(  # type: ignore[attr-defined]
-        m.Plan.operation_id == operation_id)
+    stmt = select(*m.Plan.__table__.c).where(m.Plan.operation_id == operation_id)  # type: ignore[attr-defined]
     if state:
         stmt = stmt.where(m.Plan.state == state)
     if variant_id is not None:
@@ -116,7 +115,7 @@ def publish_plan(operation_id: Id, plan_id: Id, request: Request, principal: Coo
                       kind="variant-plan")
     settings = request.app.state.settings
     scenario = build_scenario(session, operation_id)
-    body = Plan.model_validate_json(plan.body)
+    body = Plan.model_validate_json(m.plan_json(session, plan_id))
     try:
         violations = list(load(settings.validator)(scenario, body))
     except Exception as exc:
@@ -131,7 +130,9 @@ def publish_plan(operation_id: Id, plan_id: Id, request: Request, principal: Coo
     # a published flight unless it is unlocked on purpose.
     conditional_update(session, m.Plan, plan_id, expected,
                        {"state": "published", "published_at": m.utcnow(), "published_by": principal.username,
-                        "stale": False, "body": lock_flights(body).to_json()})
+                        "stale": False})
+    session.execute(update(m.PlanBody).where(m.PlanBody.plan_id == plan_id)  # type: ignore[arg-type]
+                    .values(body=lock_flights(body).to_json()))
     warnings = _boarding_warnings(session, operation_id, plan_id)
     audit(session, principal, "publish", "plan", plan_id, operation_id=operation_id, number=plan.number,
           boarding_warnings=len(warnings))
@@ -165,7 +166,8 @@ def delete_plan(operation_id: Id, plan_id: Id, request: Request, principal: Coor
     check_version(plan.version, expected_version(request, None))
     if plan.state == "published":
         raise Problem(409, "a published plan cannot be deleted", kind="published-is-immutable")
-    session.execute(m.Assignment.__table__.delete().where(m.Assignment.plan_id == plan_id))  # type: ignore[attr-defined]
+    for table in (m.Assignment, m.PlanBody):
+        session.execute(delete(table).where(table.plan_id == plan_id))  # type: ignore[attr-defined]
     session.delete(plan)
     audit(session, principal, "delete", "plan", plan_id, operation_id=operation_id)
     session.commit()
@@ -263,7 +265,8 @@ def compare_plans(operation_id: Id, plan_id: Id, other_id: Id, _: Viewer, sessio
 
     old_row = get_plan(session, operation_id, plan_id)
     new_row = get_plan(session, operation_id, other_id)
-    old, new = Plan.model_validate_json(old_row.body), Plan.model_validate_json(new_row.body)
+    old = Plan.model_validate_json(m.plan_json(session, old_row.id))  # type: ignore[arg-type]
+    new = Plan.model_validate_json(m.plan_json(session, new_row.id))  # type: ignore[arg-type]
 
     def where(plan: Plan) -> dict[str, tuple[str | None, str | None, str | None]]:
         out: dict[str, tuple[str | None, str | None, str | None]] = {

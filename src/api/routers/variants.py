@@ -364,7 +364,7 @@ def build_comparison(session: Session, operation_id: int, ids: list[int]) -> tup
             except ScenarioInputError as exc:
                 raise Problem(409, f"the variant of plan {row.number} no longer applies to the operation: "
                               + "; ".join(str(i) for i in exc.issues[:5]), kind="plan-outdated") from None
-        plan = Plan.model_validate_json(row.body)
+        plan = Plan.model_validate_json(m.plan_json(session, row.id))
         if plan.scenario.sha256 != scenario_digest(scenario):
             warnings.append(f"plan {row.number} was solved before the operation's data last changed; its "
                             "figures are read against the data as it is now")
