@@ -1,6 +1,6 @@
 """Re-planning after each event type changes as little as possible (DESIGN §5.4)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -34,7 +34,7 @@ def base():
 def _replan(s, plan, events, **extra):
     updated = apply_events(s, EventsFile.model_validate({"events": events}))
     new = solve(updated, previous=plan, options=SolveOptions(**OPTS, extra=extra))
-    assert validate(updated, new) == [], validate(updated, new)
+    assert validate(updated, new, plan) == [], validate(updated, new, plan)
     return updated, new, diff_plans(plan, new)
 
 
@@ -248,3 +248,87 @@ def test_unknown_ids_in_events_are_reported():
             {"type": "positive_test", "case_id": "NOPE", "date": "2021-11-28"},
             {"type": "flight_delayed", "flight_id": "F9", "hours": 2}]}))
     assert [i.field for i in exc.value.issues] == ["events[0]", "events[1]"]
+
+
+def _kept_seats_unchanged(plan, new, touched=frozenset()):
+    """Everyone on the same flight in both plans, other than `touched`, has the same seat."""
+    before, after = _seats(plan), _seats(new)
+    return {p: (before[p], after[p]) for p in before
+            if p in after and p not in touched and before[p][0] == after[p][0] and before[p] != after[p]}
+
+
+def test_delay_retests_some_households_and_keeps_everyone_s_seat():
+    """A delay that invalidates only the earlier samples: those households are re-tested, the others keep their
+    samples, a household that tested positive leaves and the waiting one takes its seats; no kept passenger
+    moves seat."""
+    # F1 on 3 Dec: samples from 1 Dec 14:10 (48 h before arrival), results back by 2 Dec 07:00, so the five
+    # afternoon slots of 1 Dec; 29 seats for 30 people, the last household waits
+    people = [person(f"P{i:02d}", f"HP{i // 2:02d}") for i in range(28)]
+    people += [person(f"W{i}", "HW", registered_on=date(2021, 11, 27)) for i in range(2)]
+    s = scenario(people, flights=[flight("F1", day=3)], sites=[site(capacity_per_slot=10)],
+                 escorts=[Escort(id="O1", role="operational", vaccinated=True)])
+    plan = solve(s, options=SolveOptions(**OPTS))
+    assert validate(s, plan, type(plan)(scenario=plan.scenario)) == []
+    on = {p for p, f in _flight_of(plan).items() if f == "F1"}
+    assert {"W0", "W1"}.isdisjoint(on) and len(on) == 28
+    sample = {b.person_id: b.start for b in plan.tests if b.person_id}
+    gone = next(p for p in sorted(on) if p.startswith("P"))
+    household = {p.case_id for p in s.people if p.household_id == next(
+        q.household_id for q in s.people if q.case_id == gone)}
+    updated, new, changes = _replan(s, plan, [{"type": "flight_delayed", "flight_id": "F1", "hours": 3},
+                                              {"type": "positive_test", "case_id": gone, "date": "2021-11-28"}])
+    opens = next(f for f in updated.flights if f.id == "F1").stops[0].arrival - timedelta(hours=48)
+    too_early = {p for p in on - household if sample[p] < opens}
+    still_valid = on - household - too_early
+    assert too_early and still_valid  # the scenario exercises both kinds of kept household
+    assert _kinds(changes) == ({(p, "dropped") for p in household} | {("W0", "added"), ("W1", "added")}
+                               | {(p, "retest") for p in too_early})
+    new_sample = {b.person_id: b.start for b in new.tests if b.person_id}
+    assert all(new_sample[p] == sample[p] for p in still_valid)
+    assert _kept_seats_unchanged(plan, new) == {}
+
+
+def test_escorts_keep_serving_whom_they_served_so_kept_seats_hold():
+    """A newcomer medical case whose id sorts first used to take the first medical escort, pushing a kept case
+    to another escort seated elsewhere and reseating the flight; now each escort keeps whom it served and the
+    newcomer goes to the escort with room."""
+    people = [person(c, f"H{c}", fitness="fit_with_escort") for c in ("K2", "K3", "K5")]
+    people += [person(f"P{i}", f"HP{i}") for i in range(8)]
+    s = scenario(people, flights=[flight("F1", day=1)], sites=[site(capacity_per_slot=40)],
+                 escorts=[Escort(id="O1", role="operational", vaccinated=True),
+                          Escort(id="M1", role="medical", vaccinated=True),
+                          Escort(id="M2", role="medical", vaccinated=True)])
+    plan = solve(s, options=SolveOptions(**OPTS))
+    assert validate(s, plan) == [] and not _waiting(plan)
+    served = {e.escort_id: set(e.serves) for fp in plan.flights for e in fp.escorts}
+    newcomer = person("K1", "HK1", fitness="fit_with_escort").model_dump(mode="json")
+    _, new, changes = _replan(s, plan, [{"type": "consent_withdrawn", "case_id": "K5"},
+                                       {"type": "new_registrations", "people": [newcomer]}])
+    assert _kinds(changes) == {("K5", "dropped"), ("K1", "added")}
+    assert _kept_seats_unchanged(plan, new) == {}
+    after = {e.escort_id: set(e.serves) for fp in new.flights for e in fp.escorts}
+    for eid, cases in served.items():
+        assert cases - {"K5"} <= after[eid]
+    assert "K1" in set().union(*after.values())
+
+
+def test_validator_reports_a_kept_passenger_moved_seat(base):
+    """`seats_kept`: in a re-plan a kept household keeps its seats unless its flight was unlocked."""
+    s, plan = base
+    moved = plan.model_copy(deep=True)
+    fp = next(f for f in moved.flights if f.flight_id == "F1")
+    a, b = (pa for pa in fp.passengers if pa.person_id.startswith("S") and pa.seat)[:2] if False else [
+        pa for pa in fp.passengers if pa.person_id.startswith("S") and pa.seat][:2]
+    a.seat, b.seat = b.seat, a.seat  # two singles swap: every other rule still holds
+    assert validate(s, moved) == []  # without the previous plan there is nothing to compare
+    found = validate(s, moved, plan)
+    assert {(v.rule, v.person_id) for v in found} == {("seats_kept", a.person_id), ("seats_kept", b.person_id)}
+    # an officer unlocking a published flight releases its seats
+    from planner.replan import lock_flights
+
+    assert validate(s, moved, lock_flights(plan)) == []
+    # a household whose members left or joined is not "kept"; here the previous plan had a left out
+    fewer = plan.model_copy(deep=True)
+    f1 = next(f for f in fewer.flights if f.flight_id == "F1")
+    f1.passengers = [pa for pa in f1.passengers if pa.person_id != a.person_id]
+    assert not [v for v in validate(s, moved, fewer) if v.person_id == a.person_id]

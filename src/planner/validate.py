@@ -70,6 +70,7 @@ class Context:
     plan_of: dict[str, FlightPlan] = field(default_factory=dict)
     bookings: dict[str, list] = field(default_factory=dict)
     unassigned: dict[str, list[Reason]] = field(default_factory=dict)
+    _serving: dict[str, list[Flight]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, scenario: Scenario, plan: Plan, previous: Plan | None = None) -> Context:
@@ -100,8 +101,11 @@ class Context:
 
     def serving(self, destination: str) -> list[Flight]:
         """Flights not yet departed that stop at `destination`: the ones a reason must be given for."""
-        return sorted((f for f in self.scenario.flights if not self.departed(f)
-                       and any(s.airport == destination for s in f.stops)), key=lambda f: (f.departure, f.id))
+        if destination not in self._serving:  # asked once per unassigned person: thousands of times
+            self._serving[destination] = sorted(
+                (f for f in self.scenario.flights if not self.departed(f)
+                 and any(s.airport == destination for s in f.stops)), key=lambda f: (f.departure, f.id))
+        return self._serving[destination]
 
 
 @dataclass(frozen=True)
@@ -665,6 +669,63 @@ def check_seating(ctx: Context) -> Iterator[Violation]:
     yield from seating_violations(ctx.scenario, ctx.plan)
 
 
+def check_seats_kept(ctx: Context) -> Iterator[Violation]:
+    """In a re-plan, a household kept on its flight keeps its seats (DESIGN §5.4): newcomers are seated around
+    kept passengers, never the other way round.
+
+    Needs `previous`. A household is kept when all its members are on the same flight in both plans. A seat may
+    change only where keeping it is impossible or was released on purpose: the flight was unlocked (locked in
+    `previous`, not now), the old seat is no longer a usable seat of the flight's cabin (another aircraft,
+    a newly blocked seat or isolation row), a member may no longer sit in that exit seat, or the household's
+    pairings changed (a lap infant carried differently, or another escort serving a member)."""
+    if ctx.previous is None:
+        return
+    old = {fp.flight_id: fp for fp in ctx.previous.flights}
+    rules = ctx.scenario.protocol.seating
+    for fp, flight in ctx.known_flights():
+        before = old.get(fp.flight_id)
+        if before is None or (before.locked and not fp.locked and not ctx.departed(flight)):
+            continue
+        try:
+            sm = resolve_aircraft(flight.aircraft, ctx.scenario)
+        except Exception:
+            continue  # reported by seat_capacity
+        seats = {s.id: s for s in sm.seats}
+        usable = set(seats) - _unusable(sm, ctx.scenario, flight)
+        then = {pa.person_id: pa for pa in before.passengers}
+        now = {pa.person_id: pa for pa in fp.passengers}
+        served_then: dict[str, set[str]] = defaultdict(set)
+        served_now: dict[str, set[str]] = defaultdict(set)
+        for e in before.escorts:
+            for pid in e.serves:
+                served_then[pid].add(e.escort_id)
+        for e in fp.escorts:
+            for pid in e.serves:
+                served_now[pid].add(e.escort_id)
+        carriers = {pa.lap_of for pa in fp.passengers if pa.lap_of}
+        on = departure_date(flight, ctx.scenario)
+        done: set[str] = set()
+        for pid in sorted(now):
+            hh = ctx.household_of.get(pid)
+            if hh is None or hh.id in done:
+                continue
+            done.add(hh.id)
+            members = [p.case_id for p in hh.members]
+            if not all(m in then and m in now for m in members):
+                continue  # not kept: joined, left or moved flight
+            if any(then[m].lap_of != now[m].lap_of or served_then[m] != served_now[m] for m in members):
+                continue  # its pairings changed: seats may follow the new escort or carrier
+            if any(then[m].seat and (then[m].seat not in usable or (
+                    seats[then[m].seat].exit and exit_barred(ctx.people[m], hh, on, rules, m in carriers)))
+                   for m in members):
+                continue  # an old seat can no longer be given to them
+            for m in members:
+                a, b = then[m].seat, now[m].seat
+                if a is not None and b is not None and a != b:
+                    yield _v("seats_kept", f"kept on the flight but moved from seat {a} to {b} (a re-plan "
+                                           "seats newcomers around kept passengers)", fp.flight_id, m)
+
+
 RULES: list[Rule] = [
     Rule("person_once", "every person appears exactly once: on one flight or unassigned", check_person_once),
     Rule("known_flight", "flights in the plan exist in the scenario, once each", check_known_flight),
@@ -687,6 +748,7 @@ RULES: list[Rule] = [
     Rule("reasons_true", "gate and destination reasons are true for the person", check_reasons_true),
     Rule("held_back", "household.held_back names a member who really cannot travel", check_held_back),
     Rule("seating", "every seating rule of DESIGN §3.2", check_seating),
+    Rule("seats_kept", "in a re-plan, households kept on their flight keep their seats", check_seats_kept),
 ]
 
 
