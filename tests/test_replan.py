@@ -317,8 +317,7 @@ def test_validator_reports_a_kept_passenger_moved_seat(base):
     s, plan = base
     moved = plan.model_copy(deep=True)
     fp = next(f for f in moved.flights if f.flight_id == "F1")
-    a, b = (pa for pa in fp.passengers if pa.person_id.startswith("S") and pa.seat)[:2] if False else [
-        pa for pa in fp.passengers if pa.person_id.startswith("S") and pa.seat][:2]
+    a, b = [pa for pa in fp.passengers if pa.person_id.startswith("S") and pa.seat][:2]
     a.seat, b.seat = b.seat, a.seat  # two singles swap: every other rule still holds
     assert validate(s, moved) == []  # without the previous plan there is nothing to compare
     found = validate(s, moved, plan)
@@ -332,3 +331,28 @@ def test_validator_reports_a_kept_passenger_moved_seat(base):
     f1 = next(f for f in fewer.flights if f.flight_id == "F1")
     f1.passengers = [pa for pa in f1.passengers if pa.person_id != a.person_id]
     assert not [v for v in validate(s, moved, fewer) if v.person_id == a.person_id]
+
+
+def test_fewer_cases_keep_the_escort_of_the_remaining_case():
+    """Two medical cases, one medic each; when one case leaves, one medic is enough, and the one kept is the
+    medic of the case that stays (not simply the lowest id), so that case keeps its seat beside its medic."""
+    people = [person(c, f"H{c}", fitness="fit_with_escort") for c in ("K1", "K2")]
+    people += [person(f"P{i}", f"HP{i}") for i in range(6)]
+    s = scenario(people, flights=[flight("F1", day=1)], sites=[site(capacity_per_slot=40)],
+                 escorts=[Escort(id="O1", role="operational", vaccinated=True),
+                          Escort(id="M1", role="medical", vaccinated=True),
+                          Escort(id="M2", role="medical", vaccinated=True)])
+    rules = s.protocol.escorts.model_copy(update={"medical_per_cases": 1})
+    s = s.model_copy(update={"protocol": s.protocol.model_copy(update={"escorts": rules})})
+    plan = solve(s, options=SolveOptions(**OPTS))
+    assert validate(s, plan) == [] and not _waiting(plan)
+    served = {e.escort_id: e.serves for fp in plan.flights for e in fp.escorts}
+    medic = next(e for e, cases in served.items() if cases == ["K2"])
+    updated = apply_events(s, EventsFile.model_validate({"events": [{"type": "consent_withdrawn", "case_id": "K1"}]}))
+    new = solve(updated, previous=plan, options=SolveOptions(**{**OPTS, "time_limit": 0}))  # keep and fill
+    assert validate(updated, new, plan) == []
+    assert _kinds(diff_plans(plan, new)) == {("K1", "dropped")}
+    escorts = {e.escort_id: (e.serves, e.seat) for fp in new.flights for e in fp.escorts}
+    old_seat = next(e.seat for fp in plan.flights for e in fp.escorts if e.escort_id == medic)
+    assert escorts[medic] == (["K2"], old_seat) and len(escorts) == 2
+    assert _kept_seats_unchanged(plan, new) == {}

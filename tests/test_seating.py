@@ -381,3 +381,26 @@ def test_replan_keeps_every_seat_and_leaves_out_newcomers_that_do_not_fit() -> N
     assert all(new[u] == s for u, s in old.items())
     assert out.unplaced == {"F01": ["F"]} and "N" in new
     assert seating_violations(sc2, out.plan) == []
+
+
+def test_reseating_around_kept_seats_never_moves_a_kept_passenger() -> None:
+    """A re-plan (DESIGN §5.4): kept passengers keep their seats, newcomers go around them; a new stretcher
+    case whose zone a kept passenger sits in does not fit (its household is listed, seating.no_fit), and no
+    kept passenger is moved out of the zone for it."""
+    sc, full = _two_stretcher_households(6)
+    singles = Plan(scenario=full.scenario, flights=[full.flights[0].model_copy(update={
+        "passengers": [p for p in full.flights[0].passengers if p.person_id.startswith("S")],
+        "escorts": [e for e in full.flights[0].escorts if e.escort_id == "O1"]})])
+    first = seat_plan(sc, singles, time_limit=0.5, processes=1, deterministic=True)
+    before = seated(first.plan)
+    kept = first.plan.model_copy(deep=True)  # a kept single sits in the stretcher zone
+    mover = next(p for p in kept.flights[0].passengers if p.seat not in {"36A", "36B", "37A", "37B"})
+    mover.seat = next(s for s in ("36A", "36B", "37A", "37B") if s not in before.values())
+    before[mover.person_id] = mover.seat
+    plan = plan_for(sc, escorts={"F01": [("M1", ["A1"]), ("O1", [])]})
+    plan.flights[0].passengers = [p for p in plan.flights[0].passengers if p.person_id not in {"B1", "B2"}]
+    out = seat_plan(sc, plan, time_limit=0.5, processes=1, deterministic=True, previous=kept)
+    assert out.unplaced == {"F01": ["HA"]}
+    after = seated(out.plan)
+    assert {u: after[u] for u in before} == before
+    assert seating_violations(sc, out.plan) == []

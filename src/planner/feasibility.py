@@ -159,7 +159,8 @@ def top_up(problem: Problem, alloc: Allocation) -> Allocation:
 
 
 def trim_escorts(problem: Problem, alloc: Allocation) -> Allocation:
-    """Keep on each flight only the escorts its passengers require (lowest ids first per role)."""
+    """Keep on each flight only the escorts its passengers require (lowest ids first per role; in a re-plan,
+    those still serving whom they served first)."""
     state = PlanState(problem, Allocation(flight_of=dict(alloc.flight_of)))
     rules = problem.scenario.protocol.escorts
     role = {e.id: e.role for e in problem.escorts}
@@ -167,9 +168,10 @@ def trim_escorts(problem: Problem, alloc: Allocation) -> Allocation:
     for fid, escorts in sorted(alloc.escorts_on.items()):
         totals = state.totals[fid]
         keep = []
+        rank = problem.escort_rank(alloc.flight_of, fid)
         for r, field, ratio in ESCORT_ROLES:
             need = math.ceil(totals[field] / getattr(rules, ratio))
-            keep += sorted(e for e in escorts if role[e] == r)[:need]
+            keep += sorted((e for e in escorts if role[e] == r), key=rank)[:need]
         if keep:
             kept[fid] = sorted(keep)
     return Allocation(flight_of=dict(alloc.flight_of), escorts_on=kept, status=alloc.status, bound=alloc.bound)
@@ -194,9 +196,10 @@ def assign_escorts(problem: Problem, alloc: Allocation, prefer: dict[str, list[s
             totals = state.totals[fid]
             chosen: list[str] = []
             short = False
+            rank = problem.escort_rank(out.flight_of, fid)
             for r, field, ratio in ESCORT_ROLES:
                 need = math.ceil(totals[field] / getattr(rules, ratio))
-                pool = [e for e in prefer.get(fid, []) if e in f.escort_windows and role[e] == r]
+                pool = sorted((e for e in prefer.get(fid, []) if e in f.escort_windows and role[e] == r), key=rank)
                 pool += [e for e in f.escort_windows if role[e] == r and e not in pool]
                 picked = [e for e in pool if all(tuple(sorted((o, fid))) not in problem.escort_conflicts
                                                  for o in state.flights_of_escort[e])][:need]

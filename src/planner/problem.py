@@ -79,6 +79,7 @@ class Fixed:
     bookings: dict[str, TestBooking] = field(default_factory=dict)  # person id -> kept booking
     locked: set[str] = field(default_factory=set)
     escorts_departed: dict[str, list[str]] = field(default_factory=dict)  # escort id -> departed flight ids
+    serves: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # flight -> escort -> people served
 
 
 @dataclass
@@ -106,6 +107,18 @@ class Problem:
     def __post_init__(self) -> None:
         self._by_id = {f.flight.id: f for f in self.flights}
         self._info = {h.household.id: h for h in self.households}
+        self._household_of: dict[str, str] | None = None
+
+    def escort_rank(self, flight_of: dict[str, str], flight_id: str) -> Callable[[str], tuple[int, str]]:
+        """Sort key for a flight's escorts: in a re-plan, those who served people still on the flight first (so
+        the pairing, and with it the kept seats, holds), then by id."""
+        served = self.fixed.serves.get(flight_id, {})
+        if not served:
+            return lambda e: (0, e)
+        if self._household_of is None:
+            self._household_of = {p.case_id: p.household_id for p in self.scenario.people}
+        hh = self._household_of
+        return lambda e: (-sum(1 for p in served.get(e, ()) if flight_of.get(hh.get(p, "")) == flight_id), e)
 
     @property
     def infos(self) -> dict[str, HouseholdInfo]:

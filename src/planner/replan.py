@@ -54,6 +54,7 @@ def carry_over(scenario: Scenario, previous: Plan, unlock: set[str] | str | None
             continue
         if fp.locked and not unlock_all and fp.flight_id not in unlocked:
             fixed.locked.add(fp.flight_id)
+        fixed.serves[fp.flight_id] = {e.escort_id: list(e.serves) for e in fp.escorts if e.serves}
         on_board = {pa.person_id for pa in fp.passengers}
         for hid in sorted({household_of[p] for p in on_board if p in household_of}):
             hh = by_id[hid]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from planner.distancing import max_independent_seats
@@ -939,6 +939,16 @@ def _around_previous(job: FlightJob, problem: Problem) -> FlightResult | None:
     """Re-plan seating (DESIGN §5.4): everyone who had a seat keeps it, newcomers are placed around them by
     CP-SAT and those that do not fit are unplaced; None only when the kept seats themselves break a rule that
     freeing the broken pairings cannot mend (the flight is then seated afresh)."""
+    newcomers = {problem.units[u].household for u in problem.stretchers if u not in job.previous}
+    if newcomers and any(s in problem.cabin.zone for u, s in job.previous.items()
+                         if u in problem.units and not problem.units[u].stretcher):
+        # a new stretcher case needs the zone that kept passengers sit in: kept seats are hard, so the newcomer
+        # does not fit this flight (seating.no_fit) rather than moving them
+        rest = replace(job, occupants=[o for o in job.occupants if o.household not in newcomers])
+        result = _around_previous(rest, Problem(rest, Cabin(rest)))
+        if result is not None:
+            result.unplaced = sorted(set(result.unplaced) | newcomers)
+        return result
     keep = {u: s for u, s in job.previous.items() if u in problem.units and s in problem.allowed.get(u, ())}
     if len(set(keep.values())) != len(keep):
         return None
