@@ -356,3 +356,24 @@ def test_fewer_cases_keep_the_escort_of_the_remaining_case():
     old_seat = next(e.seat for fp in plan.flights for e in fp.escorts if e.escort_id == medic)
     assert escorts[medic] == (["K2"], old_seat) and len(escorts) == 2
     assert _kept_seats_unchanged(plan, new) == {}
+
+
+def test_an_escort_still_serving_a_kept_household_stays_beyond_the_ratio():
+    """Three medical cases, two per medic: M1 serves K1 and K2, M2 serves K3. K1 leaves, and one medic would
+    do, but either remaining case would then change medic and seat; kept seats are hard, so both medics stay."""
+    people = [person(c, f"H{c}", fitness="fit_with_escort") for c in ("K1", "K2", "K3")]
+    people += [person(f"P{i}", f"HP{i}") for i in range(6)]
+    s = scenario(people, flights=[flight("F1", day=1)], sites=[site(capacity_per_slot=40)],
+                 escorts=[Escort(id="O1", role="operational", vaccinated=True),
+                          Escort(id="M1", role="medical", vaccinated=True),
+                          Escort(id="M2", role="medical", vaccinated=True)])
+    plan = solve(s, options=SolveOptions(**OPTS))
+    assert validate(s, plan) == [] and not _waiting(plan)
+    served = {e.escort_id: (e.serves, e.seat) for fp in plan.flights for e in fp.escorts}
+    assert served["M1"][0] == ["K1", "K2"] and served["M2"][0] == ["K3"]
+    updated = apply_events(s, EventsFile.model_validate({"events": [{"type": "consent_withdrawn", "case_id": "K1"}]}))
+    new = solve(updated, previous=plan, options=SolveOptions(**{**OPTS, "time_limit": 0}))
+    assert validate(updated, new, plan) == []
+    assert _kinds(diff_plans(plan, new)) == {("K1", "dropped")}
+    after = {e.escort_id: (e.serves, e.seat) for fp in new.flights for e in fp.escorts}
+    assert after == {"O1": served["O1"], "M1": (["K2"], served["M1"][1]), "M2": served["M2"]}

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from planner.greedy import TOTAL_FIELDS, Allocation
 from planner.plan import Reason
-from planner.problem import ESCORT_ROLES, HouseholdInfo, Option, Problem
+from planner.problem import ESCORT_ROLES, FlightInfo, HouseholdInfo, Option, Problem
 from planner.reasons import ORDER, reason
 from planner.slot_booking import solve_flow, test_demand
 from planner.testing_windows import TestWindow
@@ -160,7 +160,7 @@ def top_up(problem: Problem, alloc: Allocation) -> Allocation:
 
 def trim_escorts(problem: Problem, alloc: Allocation) -> Allocation:
     """Keep on each flight only the escorts its passengers require (lowest ids first per role; in a re-plan,
-    those still serving whom they served first)."""
+    those still serving whom they served first, and any still serving a kept household: its seats hold)."""
     state = PlanState(problem, Allocation(flight_of=dict(alloc.flight_of)))
     rules = problem.scenario.protocol.escorts
     role = {e.id: e.role for e in problem.escorts}
@@ -169,12 +169,20 @@ def trim_escorts(problem: Problem, alloc: Allocation) -> Allocation:
         totals = state.totals[fid]
         keep = []
         rank = problem.escort_rank(alloc.flight_of, fid)
+        paired = problem.pairings_kept(alloc.flight_of, fid)
         for r, field, ratio in ESCORT_ROLES:
             need = math.ceil(totals[field] / getattr(rules, ratio))
-            keep += sorted((e for e in escorts if role[e] == r), key=rank)[:need]
+            mine = sorted((e for e in escorts if role[e] == r), key=rank)
+            keep += mine[:need] + [e for e in mine[need:] if e in paired]
         if keep:
             kept[fid] = sorted(keep)
     return Allocation(flight_of=dict(alloc.flight_of), escorts_on=kept, status=alloc.status, bound=alloc.bound)
+
+
+def _over(state: PlanState, f: FlightInfo, escorts: int) -> bool:
+    """Whether the flight's cabin limits are exceeded with this many escorts on board."""
+    usage = state.usage[f.flight.id]
+    return any(usage[j] + escorts * lim.escort_usage > lim.rhs for j, lim in enumerate(f.limits))
 
 
 def assign_escorts(problem: Problem, alloc: Allocation, prefer: dict[str, list[str]] | None = None) -> Allocation:
@@ -206,9 +214,14 @@ def assign_escorts(problem: Problem, alloc: Allocation, prefer: dict[str, list[s
                 short = short or len(picked) < need
                 chosen += picked
             on_flight = [h for h, g in out.flight_of.items() if g == fid]
-            n_esc = len(chosen)
-            over = any(state.usage[fid][j] + n_esc * lim.escort_usage > lim.rhs for j, lim in enumerate(f.limits))
-            if not (short or over) or not on_flight:
+            if not (short or _over(state, f, len(chosen))) or not on_flight:
+                # escorts beyond the need who still serve a kept household stay while the cabin has room
+                extra = [e for e in prefer.get(fid, []) if e in problem.pairings_kept(out.flight_of, fid)
+                         and e in f.escort_windows and e not in chosen
+                         and all(tuple(sorted((o, fid))) not in problem.escort_conflicts
+                                 for o in state.flights_of_escort[e])]
+                if extra and not _over(state, f, len(chosen) + len(extra)):
+                    chosen += extra
                 break
             drop = min(on_flight, key=lambda h: (weight[h], h))
             state.remove(drop)

@@ -115,10 +115,25 @@ class Problem:
         served = self.fixed.serves.get(flight_id, {})
         if not served:
             return lambda e: (0, e)
+        hh = self._households_of()
+        return lambda e: (-sum(1 for p in served.get(e, ()) if flight_of.get(hh.get(p, "")) == flight_id), e)
+
+    def pairings_kept(self, flight_of: dict[str, str], flight_id: str) -> set[str]:
+        """Escorts who served, in the previous plan, someone of a household kept on this flight. Kept households
+        keep their seats (hard, DESIGN §5.4), and a seat beside one's escort holds only with that escort, so
+        these stay on the flight even when fewer cases would need fewer escorts."""
+        served = self.fixed.serves.get(flight_id, {})
+        if not served:
+            return set()
+        hh = self._households_of()
+        kept = self.fixed.households
+        return {e for e, people in served.items()
+                if any(kept.get(hh.get(p, "")) == flight_id == flight_of.get(hh.get(p, "")) for p in people)}
+
+    def _households_of(self) -> dict[str, str]:
         if self._household_of is None:
             self._household_of = {p.case_id: p.household_id for p in self.scenario.people}
-        hh = self._household_of
-        return lambda e: (-sum(1 for p in served.get(e, ()) if flight_of.get(hh.get(p, "")) == flight_id), e)
+        return self._household_of
 
     @property
     def infos(self) -> dict[str, HouseholdInfo]:

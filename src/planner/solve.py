@@ -188,6 +188,18 @@ def _kept_seating(problem: Problem, plan: Plan, previous: dict[str, FlightPlan],
     return out
 
 
+def _with_returning(seated: FlightPlan, before: FlightPlan | None) -> FlightPlan:
+    """A seated flight plus the starting seats of people not on it now whose seat is still free, so that a
+    household released in one seating round and given its flight back in a later one (its sample became
+    testable again) sits where it sat, not as a newcomer."""
+    if before is None:
+        return seated
+    here = {pa.person_id for pa in seated.passengers}
+    used = {pa.seat for pa in seated.passengers if pa.seat} | {e.seat for e in seated.escorts if e.seat}
+    back = [pa for pa in before.passengers if pa.person_id not in here and pa.seat and pa.seat not in used]
+    return seated.model_copy(update={"passengers": seated.passengers + back}) if back else seated
+
+
 def _seat(problem: Problem, plan: Plan, options: SolveOptions, previous: dict[str, FlightPlan],
           trusted: dict[str, FlightPlan] | None = None) -> tuple[Plan, dict[str, str]]:
     """Run the seating stage; households it cannot place leave their flight (and their test bookings).
@@ -261,6 +273,7 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
     household_of = {p.case_id: p.household_id for p in scenario.people}
     infos = problem.infos
     prior = seat_pins(pins, carried.seats if carried else {})
+    first = prior  # the seats the solve started from
     unseated: dict[str, set[str]] = {}
     closed: set[str] = set()
     trusted: dict[str, FlightPlan] = {}  # flights the last round seated (and checked)
@@ -297,7 +310,7 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
             break  # nobody waiting fits the freed seats: the seated plan, without the cut households, is final
         alloc = trim_escorts(problem, alloc)
         trusted = {fp.flight_id: fp for fp in seated.flights}
-        prior = {**prior, **trusted}
+        prior = {**prior, **{fid: _with_returning(fp, first.get(fid)) for fid, fp in trusted.items()}}
     if options.seat:
         timings["seating"] = time.monotonic() - started
         options.report(Progress("seating", elapsed=timings["seating"]))
