@@ -132,3 +132,18 @@ def household_failure(household: Household, flight: Flight | None, scenario: Sce
             out[p.case_id] = reason("household.held_back", flight.id if flight else None,
                                     member=first_id, member_code=own[first_id].code)
     return out
+
+
+def failure_signature(household: Household, on: date, scenario: Scenario) -> tuple[tuple[str, str, str], ...]:
+    """(member, gate code, detail) of each member's first failing gate on `on`, without building reasons: equal
+    signatures give equal `household_failure` reasons, so a planner building them for many dates builds each
+    distinct set once."""
+    ctx = GateContext(scenario, household, on)
+    out = []
+    for p in household.members:
+        for gate in GATES:
+            detail = gate.check(p, ctx)
+            if detail is not None:
+                out.append((p.case_id, gate.code, detail))
+                break
+    return tuple(out)

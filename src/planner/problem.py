@@ -21,7 +21,7 @@ from planner.caseload import (
     is_medical_case,
     lap_pairs,
 )
-from planner.gates import household_failure
+from planner.gates import failure_signature, household_failure
 from planner.plan import Reason, TestBooking
 from planner.reasons import reason
 from planner.scenario import Escort, Flight, Scenario, local_date
@@ -244,12 +244,16 @@ def build_problem(scenario: Scenario, excluded: frozenset[str] = frozenset(), fi
         """Options (or the member reasons why not) of one household on the given flights."""
         hh = info.household
         by_day: dict[date, dict[str, Reason]] = {}  # gates depend on the flight only through its date
+        by_signature: dict[tuple, dict[str, Reason]] = {}  # and mostly not on the date at all
         usages: dict[tuple, tuple[int, ...]] = {}  # cabin usage: through its date and cabin
         laps_on: dict[date, dict[str, str]] = {}
         for f in serving:
             on = departure_date(f, scenario)
             if on not in by_day:
-                by_day[on] = household_failure(hh, f, scenario)
+                sig = failure_signature(hh, on, scenario)
+                if sig not in by_signature:
+                    by_signature[sig] = household_failure(hh, f, scenario) if sig else {}
+                by_day[on] = by_signature[sig]
             failed = {pid: r.model_copy(update={"flight_id": f.id}) for pid, r in by_day[on].items()}
             if failed:
                 info.blocked[f.id] = failed
@@ -293,12 +297,15 @@ def build_problem(scenario: Scenario, excluded: frozenset[str] = frozenset(), fi
     infos: list[HouseholdInfo] = []
     no_dest: dict[str, Reason] = {}
     pending: dict[str, list[Flight]] = {}
+    serving_by: dict[str, list[Flight]] = {}
     for hh in households(scenario):
         info = HouseholdInfo(hh, household_weight(hh, scenario), {}, {})
         infos.append(info)
         if hh.id in excluded:
             continue
-        serving = [f for f in flights if serves(f, hh.destination)]
+        if hh.destination not in serving_by:
+            serving_by[hh.destination] = [f for f in flights if serves(f, hh.destination)]
+        serving = serving_by[hh.destination]
         if not serving:
             no_dest[hh.id] = reason("flight.no_destination", destination=hh.destination)
         kept = fixed.households.get(hh.id)
