@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -121,35 +122,46 @@ def read_table(data: bytes, filename: str) -> tuple[list[str], list[dict[str, st
 
 
 def _read_xlsx(data: bytes, filename: str) -> tuple[list[str], list[dict[str, str]]]:
+    """The first worksheet as a header and string rows, exactly as openpyxl's values would give them, but
+    streamed by `planner.xlsx_reader` (openpyxl's read-only mode took most of a large import's time)."""
     import zipfile
 
-    from openpyxl import load_workbook
+    from planner.xlsx_reader import FirstSheet, WorkbookError, column_letters
 
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            expanded = sum(i.file_size for i in archive.infolist())
+        archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
         raise ScenarioInputError([InputIssue(filename, None, "(file)", "not a valid XLSX workbook")]) from None
-    if expanded > 200 * 1024 * 1024:
-        raise ScenarioInputError([InputIssue(filename, None, "(file)",
-                                             f"workbook expands to {expanded // 2**20} MiB; the limit is 200 MiB")])
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on corrupt files
-        raise ScenarioInputError([InputIssue(filename, None, "(file)", f"cannot read workbook: {exc}")]) from None
-    sheet = book.worksheets[0]
-    rows_iter = sheet.iter_rows(values_only=True)
-    header_row = next(rows_iter, None)
-    if header_row is None:
-        raise ScenarioInputError([InputIssue(filename, 1, "(header)", "the sheet is empty")])
-    header = [str(h).strip() if h is not None else "" for h in header_row]
-    out = []
-    for number, values in enumerate(rows_iter, start=2):
-        cells = ["" if v is None else _cell_text(v) for v in values]
-        if not any(c.strip() for c in cells):
-            continue
-        out.append({"__row__": str(number), **dict(zip(header, cells, strict=False))})
-    book.close()
+    with archive:
+        expanded = sum(i.file_size for i in archive.infolist())
+        if expanded > 200 * 1024 * 1024:
+            raise ScenarioInputError([InputIssue(filename, None, "(file)",
+                                                 f"workbook expands to {expanded // 2**20} MiB; the limit is 200 MiB")])
+        try:
+            sheet = FirstSheet(archive)
+            rows_iter = sheet.rows()
+            first = next(rows_iter, None)
+            if first is None:
+                raise ScenarioInputError([InputIssue(filename, 1, "(header)", "the sheet is empty")])
+            if first[0] == 1:
+                header_values: list[Any] = first[1]
+            else:  # no row 1: an empty header, and the first stored row is data
+                header_values = [None] * (sheet.width or 0)
+                rows_iter = itertools.chain([first], rows_iter)
+            header = [str(h).strip() if h is not None else "" for h in header_values]
+            out = []
+            for number, values in rows_iter:
+                cells = [v if type(v) is str else "" if v is None else _cell_text(v) for v in values]
+                if not any(c.strip() for c in cells):
+                    continue
+                out.append({"__row__": str(number), **dict(zip(header, cells, strict=False))})
+        except WorkbookError as exc:
+            raise ScenarioInputError([InputIssue(filename, None, "(file)", f"cannot read workbook: {exc}")]) from None
+    if sheet.problems:
+        raise ScenarioInputError([
+            InputIssue(filename, p.row, header[p.column - 1] if p.column <= len(header) and header[p.column - 1]
+                       else f"column {column_letters(p.column)}", f"cell {p.ref}: {p.message}")
+            for p in sheet.problems])
     return header, out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import date
 
 import pytest
 from openpyxl import Workbook
@@ -186,3 +187,46 @@ def test_scenario_zip_with_over_long_values_is_refused(api: Api) -> None:
     assert r.status_code == 422
     assert [(e["column"], "C0001" in e["message"]) for e in r.json()["errors"]] == [("given_name", True)]
     assert api.get("/api/v1/operations", "viewer").json()["total"] == 0
+
+
+def _typed_workbook(lines: list[str]) -> bytes:
+    """The manifest as a spreadsheet user types it: dates as date cells, yes/no as text, IDs with leading zeros."""
+    header = HEADER.split(",")
+    dates = {"date_of_birth", "consent_date", "document_expiry", "registered_on"}
+    book = Workbook()
+    sheet = book.active
+    sheet.append(header)
+    for line in lines:
+        values: list[object] = []
+        for column, text in zip(header, line.split(","), strict=True):
+            values.append(None if text == "" else date.fromisoformat(text) if column in dates else text)
+        sheet.append(values)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_xlsx_with_date_cells_means_the_same_as_the_csv(api: Api, op: int) -> None:
+    lines = [line.replace("A0001123", "0001123") for line in LINES]  # a leading-zero document number
+    assert upload(api, op, csv_of(lines)).json()["created"] == 24
+    report = upload(api, op, _typed_workbook(lines), "people.xlsx").json()
+    assert (report["created"], report["updated"], report["unchanged"]) == (0, 0, 24)
+    assert api.get(f"/api/v1/operations/{op}/people/C0001").json()["document_number"] == "0001123"
+
+
+def test_xlsx_cell_that_cannot_be_decoded_is_reported_with_row_and_column(api: Api, op: int) -> None:
+    data = _typed_workbook(LINES[:3])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":  # row 3's birth date: a date serial that is not a number
+                start = body.index(b'<c r="G3"')
+                end = body.index(b"</v>", start)
+                body = body[:start] + body[start:end].rsplit(b">", 1)[0] + b">44x31" + body[end:]
+            dst.writestr(info, body)
+    r = upload(api, op, out.getvalue(), "people.xlsx")
+    assert r.status_code == 422
+    error = r.json()["errors"][0]
+    assert (error["row"], error["column"]) == (3, "date_of_birth") and "cell G3" in error["message"]
+    assert api.get(f"/api/v1/operations/{op}/people").json()["total"] == 0
