@@ -216,8 +216,8 @@ def assign_escorts(problem: Problem, alloc: Allocation, prefer: dict[str, list[s
             on_flight = [h for h, g in out.flight_of.items() if g == fid]
             if not (short or _over(state, f, len(chosen))) or not on_flight:
                 # escorts beyond the need who still serve a kept household stay while the cabin has room
-                extra = [e for e in prefer.get(fid, []) if e in problem.pairings_kept(out.flight_of, fid)
-                         and e in f.escort_windows and e not in chosen
+                paired = problem.pairings_kept(out.flight_of, fid)
+                extra = [e for e in prefer.get(fid, []) if e in paired and e in f.escort_windows and e not in chosen
                          and all(tuple(sorted((o, fid))) not in problem.escort_conflicts
                                  for o in state.flights_of_escort[e])]
                 if extra and not _over(state, f, len(chosen) + len(extra)):

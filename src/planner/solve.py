@@ -84,7 +84,7 @@ def _serves(escorts: list[str], roles: dict[str, str], queues: dict[str, tuple[l
             continue
         room = queues[role][1] - len(out[eid])
         if room > 0:
-            out[eid] = sorted(out[eid] + left[role][:room])
+            out[eid] = out[eid] + left[role][:room]
             left[role] = left[role][room:]
     return out
 
