@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -38,7 +39,9 @@ def _seat_key(seat: str | None) -> tuple[int, str]:
     return (int(match.group(1)), match.group(2)) if match else (10_000, seat or "")
 
 
+@lru_cache(maxsize=4096)
 def _local(iso: str | None, tz: ZoneInfo) -> str:
+    """A stored UTC instant as local wall time; cached, as a manifest repeats the same few sampling slots."""
     return datetime.fromisoformat(iso).astimezone(tz).strftime("%Y-%m-%d %H:%M") if iso else ""
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, update
+from sqlalchemy.orm import defer
 from sqlmodel import col, func, select
 
 from api import models as m
@@ -54,8 +55,9 @@ class PlanRead(BaseModel):
 
 
 def get_plan(session: SessionDep, operation_id: int, plan_id: int) -> m.Plan:
-    """The plan row: counts and summaries; its JSON document is `m.plan_json(session, plan.id)`."""
-    plan = session.get(m.Plan, plan_id)
+    """The plan row: counts first, its per-flight summary on first use (tens of kB of JSON) and its document
+    through `m.plan_json(session, plan.id)`."""
+    plan = session.get(m.Plan, plan_id, options=[defer(m.Plan.summary), defer(m.Plan.variant)])  # type: ignore[arg-type]
     if plan is None or plan.operation_id != operation_id:
         get_operation(session, operation_id)
         raise not_found("plan", plan_id)
