@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.principals = {}  # see api.auth.authenticate
     problems.install(app)
 
     @app.middleware("http")

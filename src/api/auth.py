@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,18 @@ API_TOKEN_PREFIX = "cp_"
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+#: Signed tokens already resolved to a principal are remembered per app (`app.state.principals`, by the
+#: token's hash: valid until (monotonic), principal), so a burst of reads by one officer costs one signature
+#: check and one user lookup, not one per request. Every change to a user through the API clears the cache;
+#: otherwise an entry lives PRINCIPAL_SECONDS at most, and never beyond the token's own expiry.
+PRINCIPAL_SECONDS = 30.0
+_PRINCIPALS_MAX = 4096
+
+
+def forget_principals(request: Request) -> None:
+    """Drop every cached principal: a user's role or status changed."""
+    request.app.state.principals.clear()
 
 
 def hash_password(password: str) -> str:
@@ -109,6 +122,11 @@ def authenticate(request: Request, session: Session, token: str | None) -> Princ
             session.add(row)
             session.commit()
     else:
+        known: dict[str, tuple[float, Principal]] = request.app.state.principals
+        key = hashlib.sha256(token.encode()).hexdigest()
+        cached = known.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
         settings = request.app.state.settings
         try:
             claims: dict[str, Any] = jwt.decode(token, settings.secret_key, algorithms=["HS256"],
@@ -116,6 +134,13 @@ def authenticate(request: Request, session: Session, token: str | None) -> Princ
         except jwt.PyJWTError:
             raise _unauthorized("invalid or expired token") from None
         user = session.exec(select(User).where(User.username == claims["sub"])).first()
+        if user is not None and user.active and user.id is not None:
+            principal = Principal(user.id, user.username, user.role)
+            if len(known) >= _PRINCIPALS_MAX:
+                known.clear()
+            lifetime = min(PRINCIPAL_SECONDS, float(claims["exp"]) - time.time())
+            known[key] = (time.monotonic() + lifetime, principal)
+            return principal
     if user is None or not user.active or user.id is None:
         raise _unauthorized("the account is unknown or disabled")
     return Principal(user.id, user.username, user.role)

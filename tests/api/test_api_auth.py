@@ -192,6 +192,22 @@ def test_user_administration(api: Api) -> None:
     assert login.status_code == 401
 
 
+def test_role_changes_and_disabling_apply_to_tokens_already_in_use(api: Api) -> None:
+    """Resolved tokens are remembered for a short while; a change to the user must still apply at once."""
+    from api.auth import issue_token
+
+    r = api.post("/api/v1/users", "admin", json={"username": "omar", "password": "a long passphrase",
+                                                 "role": "coordinator"})
+    uid = r.json()["id"]
+    headers = {"Authorization": f"Bearer {issue_token('omar', api.settings.secret_key, 60)}"}
+    assert api.client.get("/api/v1/audit", headers=headers).status_code == 200  # remembered as a coordinator
+    assert api.patch(f"/api/v1/users/{uid}", "admin", if_match=1, json={"role": "viewer"}).status_code == 200
+    assert api.client.get("/api/v1/audit", headers=headers).status_code == 403
+    assert api.client.get("/api/v1/operations", headers=headers).status_code == 200
+    assert api.delete(f"/api/v1/users/{uid}", "admin").status_code == 204
+    assert api.client.get("/api/v1/operations", headers=headers).status_code == 401
+
+
 def test_audit_log_is_append_only(api: Api) -> None:
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError

@@ -16,6 +16,7 @@ from api.auth import (
     SessionDep,
     Viewer,
     burn_time,
+    forget_principals,
     hash_password,
     issue_token,
     new_api_token,
@@ -184,13 +185,14 @@ def update_user(user_id: Id, body: UserUpdate, request: Request, principal: Admi
     conditional_update(session, User, user_id, expected, values)
     audit(session, principal, "update", "user", user_id, fields=sorted(body.model_dump(exclude_unset=True)))
     session.commit()
+    forget_principals(request)
     session.refresh(user)
     set_etag(response, user.version)
     return user
 
 
 @router.delete("/users/{user_id}", status_code=204, tags=["users"])
-def delete_user(user_id: Id, principal: Admin, session: SessionDep) -> Response:
+def delete_user(user_id: Id, request: Request, principal: Admin, session: SessionDep) -> Response:
     """Disable the account and revoke its tokens (audit entries keep naming it)."""
     user = session.get(User, user_id)
     if user is None:
@@ -205,6 +207,7 @@ def delete_user(user_id: Id, principal: Admin, session: SessionDep) -> Response:
         session.add(token)
     audit(session, principal, "delete", "user", user_id)
     session.commit()
+    forget_principals(request)
     return Response(status_code=204)
 
 

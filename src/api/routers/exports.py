@@ -79,7 +79,8 @@ def flight_manifest(operation_id: Id, plan_id: Id, flight_id: str, principal: Of
     flight = session.exec(select(m.Flight).where(m.Flight.operation_id == operation_id,
                                                  m.Flight.code == flight_id)).first()
     A, P = m.Assignment, m.Person
-    lines = session.execute(
+    # Core execution (the connection, not the ORM session): plain rows without the ORM's per-row bookkeeping
+    lines = session.connection().execute(
         select(A.case_id, A.seat, A.lap_of, A.provisional, A.test_site, A.test_start, P.family_name, P.given_name,
                P.name_native, P.sex, P.date_of_birth, P.nationality, P.document_type, P.document_number,
                P.document_expiry, P.destination, P.mobility, P.unaccompanied_minor, P.fitness, P.erased)
