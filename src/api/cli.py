@@ -22,6 +22,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, demo: bool = False, setting
 
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    # Requests hop between the event loop and worker threads; with CPython's default 5 ms GIL switch interval,
+    # each hop can wait a full interval behind a thread building a manifest; 0.5 ms keeps reads snappy.
+    sys.setswitchinterval(settings.gil_switch_interval)
     app = create_app(settings)
     app.state.demo = demo
     uvicorn.run(app, host=host, port=port, access_log=False, log_config=None, proxy_headers=False)

@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     demo_scenarios: list[str] = ["first-charter-2022", "belarus-2021-iraq"]
     log_level: str = "INFO"
     request_threads: int = Field(default=4, ge=1, le=200)
+    gil_switch_interval: float = Field(default=0.0005, gt=0.0, le=0.1)
 
     @field_validator("database_url")
     @classmethod
