@@ -39,3 +39,23 @@ def test_pin_to_unknown_flight_is_a_conflict():
     plan = _solve(_scenario(), [{"case_id": "A", "flight_id": "NOPE"}])
     first = {u.person_id: u.reasons[0] for u in plan.unassigned}
     assert first["A"].code == "pin.conflict" and first["A"].flight_id is None and "NOPE" in first["A"].message
+
+
+def test_a_seat_pin_moves_a_kept_passenger_on_purpose_and_the_replan_stays_valid():
+    """A re-plan keeps kept passengers in their seats, unless an officer pins one to another seat: the check of
+    kept seats then runs against the previous plan with the pinned seats laid over it."""
+    from planner.pins import pinned_start
+
+    s = _scenario()
+    first = _solve(s, [])
+    flight_of = {pa.person_id: (fp.flight_id, pa.seat) for fp in first.flights for pa in fp.passengers}
+    fid = flight_of["A"][0]
+    taken = {st for f, st in flight_of.values() if f == fid}
+    new_seat = next(f"{row}{letter}" for row in range(3, 20) for letter in "ABCDEF" if f"{row}{letter}" not in taken)
+    pins = [{"case_id": "A", "flight_id": fid, "seat": new_seat}]
+    again = solve(s, previous=first, options=SolveOptions(time_limit=1, seating_processes=1, deterministic=True,
+                                                         extra={"pins": pins}))
+    seats = {pa.person_id: pa.seat for fp in again.flights for pa in fp.passengers}
+    assert seats["A"] == new_seat
+    assert [v.rule for v in validate(s, again, first)] == ["seats_kept"]  # unaware of the pin, it is a move
+    assert validate(s, again, pinned_start(first, pins)) == []

@@ -100,6 +100,7 @@ def run_job(job_id: int, runner: str, cfg: dict[str, Any]) -> str:
     """Entry point in the worker process; returns the final status (the database holds the details)."""
     from api.convert import build_scenario
     from planner.options import SolveOptions
+    from planner.pins import pinned_start
     from planner.plan import Plan
     from planner.replan import departed_only, lock_flights
 
@@ -151,8 +152,8 @@ def run_job(job_id: int, runner: str, cfg: dict[str, Any]) -> str:
     try:
         plan = load(cfg["solver"])(scenario, previous, options)
         # the plan the solve started from (an empty one for a first plan) lets the validator tell carried-over
-        # bookings and departed flights from new ones
-        start = previous if previous is not None else Plan(scenario=plan.scenario)
+        # bookings and departed flights from new ones; seat pins move kept passengers on purpose
+        start = pinned_start(previous, pins) if previous is not None else Plan(scenario=plan.scenario)
         violations = list(load(cfg["validator"])(scenario, plan, start))
     except Exception as exc:
         # Only the type goes to the log; the job row (readable by authorised users) gets the message.

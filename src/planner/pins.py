@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from planner.plan import FlightPlan, Passenger, Reason
+from planner.plan import FlightPlan, Passenger, Plan, Reason
 from planner.problem import Problem
 from planner.reasons import ORDER, reason
 
@@ -83,3 +83,24 @@ def seat_pins(pins: list[Pin], previous: dict[str, FlightPlan]) -> dict[str, Fli
         fp.passengers = [p for p in fp.passengers if p.person_id != pin.case_id and p.seat != pin.seat]
         fp.passengers.append(Passenger(person_id=pin.case_id, seat=pin.seat))
     return out
+
+
+def pinned_start(previous: Plan, pins: list[dict[str, Any]] | None) -> Plan:
+    """The plan a re-plan starts from, with the officers' seat pins laid over it.
+
+    Kept passengers keep their seats (the validator's `seats_kept`), but a seat pin moves one on purpose: checked
+    against this plan, the pinned seat is the one to keep, and whoever held it before may be seated anew."""
+    moves = [p for p in parse_pins(pins) if p.seat is not None]
+    if not moves:
+        return previous
+    flights = []
+    for fp in previous.flights:
+        wanted = {p.case_id: p.seat for p in moves if p.flight_id == fp.flight_id}
+        if not wanted:
+            flights.append(fp)
+            continue
+        given = set(wanted.values())
+        passengers = [pa.model_copy(update={"seat": wanted[pa.person_id]}) if pa.person_id in wanted
+                      else pa.model_copy(update={"seat": None}) if pa.seat in given else pa for pa in fp.passengers]
+        flights.append(fp.model_copy(update={"passengers": passengers}))
+    return previous.model_copy(update={"flights": flights})
