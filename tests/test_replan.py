@@ -288,16 +288,22 @@ def test_delay_retests_some_households_and_keeps_everyone_s_seat():
     assert _kept_seats_unchanged(plan, new) == {}
 
 
+def _medical_flight(cases, others):
+    """One flight with medical cases (fit with escort, one household each), other single travellers, an
+    operational escort and two medics."""
+    people = [person(c, f"H{c}", fitness="fit_with_escort") for c in cases]
+    people += [person(f"P{i}", f"HP{i}") for i in range(others)]
+    return scenario(people, flights=[flight("F1", day=1)], sites=[site(capacity_per_slot=40)],
+                    escorts=[Escort(id="O1", role="operational", vaccinated=True),
+                             Escort(id="M1", role="medical", vaccinated=True),
+                             Escort(id="M2", role="medical", vaccinated=True)])
+
+
 def test_escorts_keep_serving_whom_they_served_so_kept_seats_hold():
     """A newcomer medical case whose id sorts first used to take the first medical escort, pushing a kept case
     to another escort seated elsewhere and reseating the flight; now each escort keeps whom it served and the
     newcomer goes to the escort with room."""
-    people = [person(c, f"H{c}", fitness="fit_with_escort") for c in ("K2", "K3", "K5")]
-    people += [person(f"P{i}", f"HP{i}") for i in range(8)]
-    s = scenario(people, flights=[flight("F1", day=1)], sites=[site(capacity_per_slot=40)],
-                 escorts=[Escort(id="O1", role="operational", vaccinated=True),
-                          Escort(id="M1", role="medical", vaccinated=True),
-                          Escort(id="M2", role="medical", vaccinated=True)])
+    s = _medical_flight(("K2", "K3", "K5"), others=8)
     plan = solve(s, options=SolveOptions(**OPTS))
     assert validate(s, plan) == [] and not _waiting(plan)
     served = {e.escort_id: set(e.serves) for fp in plan.flights for e in fp.escorts}
@@ -336,12 +342,7 @@ def test_validator_reports_a_kept_passenger_moved_seat(base):
 def test_fewer_cases_keep_the_escort_of_the_remaining_case():
     """Two medical cases, one medic each; when one case leaves, one medic is enough, and the one kept is the
     medic of the case that stays (not simply the lowest id), so that case keeps its seat beside its medic."""
-    people = [person(c, f"H{c}", fitness="fit_with_escort") for c in ("K1", "K2")]
-    people += [person(f"P{i}", f"HP{i}") for i in range(6)]
-    s = scenario(people, flights=[flight("F1", day=1)], sites=[site(capacity_per_slot=40)],
-                 escorts=[Escort(id="O1", role="operational", vaccinated=True),
-                          Escort(id="M1", role="medical", vaccinated=True),
-                          Escort(id="M2", role="medical", vaccinated=True)])
+    s = _medical_flight(("K1", "K2"), others=6)
     rules = s.protocol.escorts.model_copy(update={"medical_per_cases": 1})
     s = s.model_copy(update={"protocol": s.protocol.model_copy(update={"escorts": rules})})
     plan = solve(s, options=SolveOptions(**OPTS))
@@ -361,12 +362,7 @@ def test_fewer_cases_keep_the_escort_of_the_remaining_case():
 def test_an_escort_still_serving_a_kept_household_stays_beyond_the_ratio():
     """Three medical cases, two per medic: M1 serves K1 and K2, M2 serves K3. K1 leaves, and one medic would
     do, but either remaining case would then change medic and seat; kept seats are hard, so both medics stay."""
-    people = [person(c, f"H{c}", fitness="fit_with_escort") for c in ("K1", "K2", "K3")]
-    people += [person(f"P{i}", f"HP{i}") for i in range(6)]
-    s = scenario(people, flights=[flight("F1", day=1)], sites=[site(capacity_per_slot=40)],
-                 escorts=[Escort(id="O1", role="operational", vaccinated=True),
-                          Escort(id="M1", role="medical", vaccinated=True),
-                          Escort(id="M2", role="medical", vaccinated=True)])
+    s = _medical_flight(("K1", "K2", "K3"), others=6)
     plan = solve(s, options=SolveOptions(**OPTS))
     assert validate(s, plan) == [] and not _waiting(plan)
     served = {e.escort_id: (e.serves, e.seat) for fp in plan.flights for e in fp.escorts}

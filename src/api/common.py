@@ -134,7 +134,11 @@ def get_in_operation(session: Session, table: Any, operation_id: int, column: st
 
 
 def mark_stale(session: Session, operation_id: int) -> None:
-    """Edits to people or flights after publishing mark the published plans stale (DESIGN §5.4)."""
+    """Edits to people or flights after publishing mark the published plans stale (DESIGN §5.4); rendered
+    exports of the operation are outdated once the change commits."""
+    from api.export_cache import caseload_changed
+
+    caseload_changed(session, operation_id)
     session.execute(
         update(Plan).where(Plan.operation_id == operation_id, Plan.state == "published", Plan.stale == False)  # noqa: E712
         .values(stale=True)

@@ -140,10 +140,26 @@ def test_an_erased_passenger_shows_only_the_case_id_on_the_manifest(api: Api) ->
     op = api.import_teaching()
     job = api.post(f"/api/v1/operations/{op}/solve-jobs", "officer", json={"time_limit": 1}).json()
     plan_id = wait_job(api, op, job["id"])["plan_id"]
+
+    def c0002() -> dict[str, str]:
+        r = api.get(f"/api/v1/operations/{op}/plans/{plan_id}/flights/MSQ-EBL-1/manifest", "officer",
+                    params={"format": "csv"})
+        return next(x for x in csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))) if x["case_id"] == "C0002")
+
+    def exports() -> int:
+        entries = api.get("/api/v1/audit", "admin", params={"action": "export", "limit": 1000}).json()["items"]
+        return sum(1 for e in entries if e["resource"] == "manifest")
+
+    # manifests are rendered once and kept until the caseload changes; each download is still audited
+    assert c0002() == c0002() and exports() == 2
+    person = api.get(f"/api/v1/operations/{op}/people/C0002", "viewer").json()
+    r = api.patch(f"/api/v1/operations/{op}/people/C0002", "officer", if_match=person["version"],
+                  json={"family_name": "Renamed"})
+    assert r.status_code == 200, r.text
+    assert c0002()["family_name"] == "Renamed"
     assert api.post(f"/api/v1/operations/{op}/people/C0002/erase", "coordinator").status_code == 200
-    r = api.get(f"/api/v1/operations/{op}/plans/{plan_id}/flights/MSQ-EBL-1/manifest", "officer",
-                params={"format": "csv"})
-    row = next(x for x in csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))) if x["case_id"] == "C0002")
+    row = c0002()
+    assert exports() == 4
     assert row["family_name"] == row["given_name"] == row["date_of_birth"] == "[erased]"
     assert row["sex"] == row["nationality"] == row["document_type"] == row["ssr"] == row["destination"] == ""
 

@@ -19,6 +19,7 @@ from api.audit import audit_commit
 from api.auth import Officer, SessionDep
 from api.common import Id
 from api.convert import ERASED
+from api.export_cache import cache_for
 from api.exports import to_csv, to_html, to_xlsx
 from api.problems import not_found
 from api.routers.plans import get_plan
@@ -76,6 +77,23 @@ def flight_manifest(operation_id: Id, plan_id: Id, flight_id: str, principal: Of
     plan = get_plan(session, operation_id, plan_id)
     op = session.get(m.Operation, operation_id)
     assert op is not None
+    cache = cache_for(session.get_bind())  # type: ignore[arg-type]
+    key = ("manifest", operation_id, cache.revision(operation_id), op.version, plan_id, plan.version,
+           str(plan.created_at), flight_id, format)
+    rendered = cache.get(key)
+    if rendered is None:
+        rendered = _render_manifest(session, op, plan, flight_id, format)
+        cache.put(key, rendered)
+    data, rows = rendered
+    audit_commit(session, principal, "export", "manifest", flight_id, operation_id=operation_id, plan_id=plan_id,
+                 format=format, rows=rows)
+    return _download(data, format, f"manifest-{flight_id}-plan{plan.number}")
+
+
+def _render_manifest(session: SessionDep, op: m.Operation, plan: m.Plan, flight_id: str, format: str
+                     ) -> tuple[bytes, int]:
+    """The manifest file and its number of lines."""
+    operation_id = op.id
     flight = session.exec(select(m.Flight).where(m.Flight.operation_id == operation_id,
                                                  m.Flight.code == flight_id)).first()
     A, P = m.Assignment, m.Person
@@ -86,7 +104,7 @@ def flight_manifest(operation_id: Id, plan_id: Id, flight_id: str, principal: Of
                P.document_expiry, P.destination, P.mobility, P.unaccompanied_minor, P.fitness, P.erased)
         .select_from(A)
         .join(P, (P.operation_id == operation_id) & (P.case_id == A.case_id), isouter=True)
-        .where(A.plan_id == plan_id, A.flight_id == flight_id)).all()
+        .where(A.plan_id == plan.id, A.flight_id == flight_id)).all()
     if flight is None and not lines:
         raise not_found("flight", flight_id)
     tz = ZoneInfo(op.timezone)
@@ -106,17 +124,12 @@ def flight_manifest(operation_id: Id, plan_id: Id, flight_id: str, principal: Of
     title = f"Manifest {flight_id}"
     subtitle = f"{op.name} · plan {plan.number} ({plan.state}) · departure {departure} {op.timezone}" \
                f" · {len(lines)} passengers, {len(body_escorts)} escorts"
-    name = f"manifest-{flight_id}-plan{plan.number}"
     if format == "csv":
-        response = _download(to_csv(MANIFEST_HEADER, rows), "csv", name)
-    elif format == "xlsx":
-        response = _download(to_xlsx(MANIFEST_HEADER, rows, title), "xlsx", name)
-    else:
-        svg = _seatmap_svg(session, operation_id, plan, flight_id)
-        response = _download(to_html(title, subtitle, MANIFEST_HEADER, rows, svg), "html", name)
-    audit_commit(session, principal, "export", "manifest", flight_id, operation_id=operation_id, plan_id=plan_id,
-                 format=format, rows=len(rows))
-    return response
+        return to_csv(MANIFEST_HEADER, rows), len(rows)
+    if format == "xlsx":
+        return to_xlsx(MANIFEST_HEADER, rows, title), len(rows)
+    svg = _seatmap_svg(session, operation_id, plan, flight_id)  # type: ignore[arg-type]
+    return to_html(title, subtitle, MANIFEST_HEADER, rows, svg), len(rows)
 
 
 def _manifest_row(r: Any, infant: str | None, tz: ZoneInfo) -> list[Any]:

@@ -15,6 +15,7 @@ from api import models as m
 from api.audit import audit
 from api.auth import Coordinator, SessionDep, Viewer
 from api.common import Id, Page, Paging, Version, conditional_update, expected_version, get_operation, paging, set_etag
+from api.export_cache import caseload_changed
 from planner.scenario import Protocol
 
 router = APIRouter(tags=["operations"])
@@ -144,6 +145,7 @@ def delete_operation(operation_id: Id, request: Request, principal: Coordinator,
                   m.AircraftType, m.Protocol):
         session.execute(delete(table).where(table.operation_id == operation_id))  # type: ignore[attr-defined]
     session.delete(op)
+    caseload_changed(session, operation_id)  # a later operation may be given the same id
     audit(session, principal, "delete", "operation", operation_id, operation_id=operation_id)
     session.commit()
     return Response(status_code=204)
