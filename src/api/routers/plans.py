@@ -265,10 +265,10 @@ def compare_plans(operation_id: Id, plan_id: Id, other_id: Id, _: Viewer, sessio
     from planner.plan import Plan
     from planner.replan import diff_plans
 
-    old_row = get_plan(session, operation_id, plan_id)
-    new_row = get_plan(session, operation_id, other_id)
-    old = Plan.model_validate_json(m.plan_json(session, old_row.id))  # type: ignore[arg-type]
-    new = Plan.model_validate_json(m.plan_json(session, new_row.id))  # type: ignore[arg-type]
+    get_plan(session, operation_id, plan_id)  # both belong to the operation (404 otherwise)
+    get_plan(session, operation_id, other_id)
+    old = Plan.model_validate_json(m.plan_json(session, plan_id))
+    new = Plan.model_validate_json(m.plan_json(session, other_id))
 
     def where(plan: Plan) -> dict[str, tuple[str | None, str | None, str | None]]:
         out: dict[str, tuple[str | None, str | None, str | None]] = {
