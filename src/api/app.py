@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1",
         description="Plans voluntary return charter flights: caseload, flights, testing, solve jobs, exports.",
         lifespan=lifespan,
-        docs_url="/docs" if docs else None,
+        docs_url=None,  # served by api.web with assets shipped in the package
         redoc_url=None,
         openapi_url="/openapi.json" if docs else None,
     )
@@ -125,6 +125,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (auth_users, operations, people, resources, scenarios, jobs, plans, exports, variants,
                    events):
         app.include_router(module.router, prefix="/api/v1")
+    from api import web
+
+    web.mount(app, settings)
     _check_every_route_has_a_role(app)
     return app
 
