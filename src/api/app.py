@@ -21,7 +21,7 @@ from api.settings import Settings, get_settings
 
 log = logging.getLogger("api")
 access_log = logging.getLogger("api.access")
-PUBLIC_PATHS = {"/health", "/ready", "/api/v1/auth/token"}
+PUBLIC_PATHS = {"/health", "/ready", "/api/v1/auth/token", "/docs"}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
