@@ -199,48 +199,83 @@ def extract(m: AllocationModel, value: dict[int, int] | list[int], problem: Prob
 
 # ------------------------------------------------------------------ CP-SAT engine
 
-class _Watch(cp_model.CpSolverSolutionCallback):
-    """Reports progress at most once a second."""
+@dataclass
+class Incumbent:
+    """The best level-1a value found so far and the best proven bound (the least of the LP relaxation's and
+    CP-SAT's bounds on the full model), so every progress report reads on one scale."""
 
-    def __init__(self, stage: str, options: SolveOptions, started: float):
+    value: float | None = None
+    bound: float | None = None
+
+    def offer(self, value: float | None = None, bound: float | None = None) -> None:
+        if value is not None:
+            self.value = value if self.value is None else max(self.value, value)
+        if bound is not None:
+            self.bound = bound if self.bound is None else min(self.bound, bound)
+
+    def progress(self, stage: str, options: SolveOptions, message: str = "") -> Progress:
+        value, bound = self.value, self.bound
+        if value is not None and bound is not None:
+            bound = max(bound, value)
+        gap = (bound - value) / bound if value is not None and bound else None
+        return Progress(stage, value, bound, gap, options.elapsed(), message)
+
+
+class Watch(cp_model.CpSolverSolutionCallback):
+    """Reports progress at most once a second, in level-1a terms.
+
+    `kind`: "1a" (a model maximising level 1a; with `proves`, its bound is a bound of the whole problem, not
+    only of a neighbourhood), or "other" (level 1b or fleet sizing: the level-1a figures stay as they were)."""
+
+    def __init__(self, stage: str, options: SolveOptions, incumbent: Incumbent, kind: str = "1a",
+                 proves: bool = False, message: str = ""):
         super().__init__()
-        self.stage, self.options, self.started = stage, options, started
+        self.stage, self.options, self.incumbent = stage, options, incumbent
+        self.kind, self.proves, self.message = kind, proves, message
         self.last = 0.0
 
     def on_solution_callback(self) -> None:
+        if self.kind == "1a":
+            self.incumbent.offer(self.ObjectiveValue(), int(self.BestObjectiveBound() + 1e-6) if self.proves
+                                 else None)
         now = time.monotonic()
         if now - self.last >= 1.0:
             self.last = now
-            value, bound = self.ObjectiveValue(), self.BestObjectiveBound()
-            gap = abs(bound - value) / abs(bound) if bound else 0.0
-            self.options.report(Progress(self.stage, value, bound, gap, now - self.started))
+            message = self.message
+            if self.kind != "1a":
+                message = f"{message} {self.ObjectiveValue():,.0f} (bound {self.BestObjectiveBound():,.0f})".strip()
+            self.options.report(self.incumbent.progress(self.stage, self.options, message))
 
 
-def run_cp(model: cp_model.CpModel, seconds: float, options: SolveOptions, stage: str, started: float
-            ) -> tuple[cp_model.CpSolver, int]:
+def run_cp(model: cp_model.CpModel, seconds: float, options: SolveOptions, stage: str,
+           watch: Watch | None = None) -> tuple[cp_model.CpSolver, int]:
+    """Solve within `seconds` and never past the solve's deadline; a stop request or the deadline ends the
+    search with its best solution (CP-SAT's stop_search, from a watcher thread)."""
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.num_workers = max(1, options.workers)
     params.random_seed = 0
+    deadline = options.clock()
+    wall = max(0.05, min(seconds, deadline.remaining()))
     if options.deterministic:
         params.interleave_search = True
         # CP-SAT's deterministic time runs about 3-4x slower than the wall clock on 2 cores with interleaved
         # workers; the wall limit is only a safety net that a normal run never reaches
         params.max_deterministic_time = max(0.05, seconds * DETERMINISTIC_PER_SECOND)
-        params.max_time_in_seconds = max(1.0, seconds * 10)
+        params.max_time_in_seconds = max(0.05, min(seconds * 10, deadline.remaining()))
     else:
-        params.max_time_in_seconds = max(0.1, seconds)
+        params.max_time_in_seconds = wall
     done = threading.Event()
 
     def watcher() -> None:
-        while not done.wait(0.1):
-            if options.stopped():
+        while not done.wait(0.05):
+            if options.stopped() or deadline.expired():
                 solver.stop_search()
                 return
 
     thread = threading.Thread(target=watcher, daemon=True)
     thread.start()
-    status = solver.solve(model, _Watch(stage, options, started))
+    status = solver.solve(model, watch or Watch(stage, options, Incumbent(), kind="other"))
     done.set()
     thread.join()
     return solver, status
@@ -274,12 +309,15 @@ def _linear_solver(m: AllocationModel, engine: str, integer: bool) -> tuple[obje
 PDLP_FROM_VARIABLES = 40_000
 
 
-def _lp_relaxation(m: AllocationModel) -> tuple[list[float], int]:
-    """Solve the LP relaxation: a bound for level 1a (rounded down) and a guide for the neighbourhood."""
+def _lp_relaxation(m: AllocationModel, seconds: float = 0.0) -> tuple[list[float], int]:
+    """Solve the LP relaxation: a bound for level 1a (rounded down) and a guide for the neighbourhood.
+    `seconds` > 0 caps its time (then without an optimal LP the bound is the trivial one)."""
     from ortools.linear_solver import pywraplp
 
     engine = "PDLP" if len(m.upper) >= PDLP_FROM_VARIABLES else "GLOP"
     solver, xs, objective = _linear_solver(m, engine, integer=False)
+    if seconds > 0:
+        solver.SetTimeLimit(max(1, int(seconds * 1000)))
     if solver.Solve() != pywraplp.Solver.OPTIMAL:
         return [0.0] * len(xs), sum(c * m.upper[v] for c, v in m.level_a)
     # PDLP stops at a relative tolerance (1e-6 here): widen by it so that the bound stays an upper bound
@@ -322,14 +360,20 @@ def weighted(xs: list[cp_model.IntVar], terms: Terms) -> cp_model.LinearExpr:
     return cp_model.LinearExpr.weighted_sum([xs[v] for _, v in terms], [c for c, _ in terms])
 
 
-def _cpsat(m: AllocationModel, problem: Problem, options: SolveOptions, hint: Allocation, started: float
-           ) -> Allocation:
+def _cpsat(m: AllocationModel, problem: Problem, options: SolveOptions, hint: Allocation, seconds: float,
+           incumbent: Incumbent) -> Allocation:
     """LP relaxation → CP-SAT inside the LP's support (a RINS-like neighbourhood) → top-up → full CP-SAT →
-    level 1b with 1a fixed; every stage within the allocation's time limit."""
-    budget = options.time_limit
-    deadline = time.monotonic() + budget
-    lp, lp_bound = _lp_relaxation(m)
-    options.report(Progress("allocation-lp", None, lp_bound, None, time.monotonic() - started, "LP relaxation"))
+    level 1b with 1a fixed; all within `seconds` and never past the solve's deadline.
+
+    Shares: the LP at most a quarter, the neighbourhood 35 %, the full model 45 %, level 1b the rest. A
+    deterministic solve uses the shares of `seconds` as they are (CP-SAT's deterministic time); otherwise each
+    stage gets its share or what is left, whichever is less."""
+    deadline = options.clock()
+    end = min(deadline.at, time.monotonic() + seconds)
+    lp_seconds = 0.0 if options.deterministic else max(0.05, min(seconds / 4, end - time.monotonic()))
+    lp, lp_bound = _lp_relaxation(m, lp_seconds)
+    incumbent.offer(bound=lp_bound)
+    options.report(incumbent.progress("allocation-lp", options, "LP relaxation"))
     base = cp_base_model(m)
     values = hint_values(m, problem, hint)
     best = [values.get(i, 0) for i in range(len(m.upper))]
@@ -338,13 +382,17 @@ def _cpsat(m: AllocationModel, problem: Problem, options: SolveOptions, hint: Al
     optimal = False
 
     def left(share: float) -> float:
-        return max(0.1, min(budget * share, deadline - time.monotonic()))
+        if options.deterministic:
+            return seconds * share
+        return min(seconds * share, end - time.monotonic())
 
     def improve(upper: list[int] | None, seconds: float, stage: str) -> None:
         nonlocal best, best_a, bound, optimal
         model, xs = stage_model(base, m, None if upper is not None else best, upper)
         model.maximize(weighted(xs, m.level_a))
-        solver, status = run_cp(model, seconds, options, stage, started)
+        watch = Watch(stage, options, incumbent, proves=upper is None,
+                       message="near the LP solution" if upper is not None else "full model")
+        solver, status = run_cp(model, seconds, options, stage, watch)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return
         if round(solver.objective_value) >= best_a:
@@ -352,6 +400,7 @@ def _cpsat(m: AllocationModel, problem: Problem, options: SolveOptions, hint: Al
         if upper is None:
             bound = min(bound, round(solver.best_objective_bound))
             optimal = optimal or status == cp_model.OPTIMAL
+            incumbent.offer(bound=bound)
 
     def adopt(alloc: Allocation) -> None:
         nonlocal best, best_a
@@ -360,27 +409,33 @@ def _cpsat(m: AllocationModel, problem: Problem, options: SolveOptions, hint: Al
         value = sum(c * candidate[v] for c, v in m.level_a)
         if value >= best_a:
             best, best_a = candidate, value
+        incumbent.offer(best_a)
+
+    def going() -> bool:
+        return not options.stopped() and (options.deterministic or end - time.monotonic() > 0.05)
 
     # 1) CP-SAT in the neighbourhood of the LP and the incumbent (a RINS-like move), then a top-up by priority,
     #    then the full model from the best plan so far
     x_ids = set(m.x.values())
     # (no hint here: the greedy plan is a poor local optimum that holds the search back)
     upper = [min(u, int(-(-lp[i] // 1) + 1e-9)) if i in x_ids else u for i, u in enumerate(m.upper)]
-    if best_a < bound and not options.stopped():
+    if best_a < bound and going():
         improve(upper, left(0.35), "allocation-rins")
         adopt(top_up(problem, trim_escorts(problem, extract(m, best, problem))))
-    if best_a < bound and not options.stopped():
+    if best_a < bound and going():
         improve(None, left(0.45), "allocation")
     result = extract(m, best, problem)
     result.bound = bound
     result.status = "stopped" if options.stopped() else ("optimal" if optimal or best_a >= bound else "feasible")
-    if options.stopped():
+    if not going():
         return result
     # 3) level 1b with level 1a fixed
     model, xs = stage_model(base, m, best)
     model.add(weighted(xs, m.level_a) >= best_a)
     model.minimize(weighted(xs, m.level_b))
-    solver, status = run_cp(model, left(1.0), options, "allocation-1b", started)
+    watch = Watch("allocation-1b", options, incumbent, kind="other", message="level 1b, Σ weight × day")
+    solver, status = run_cp(model, left(1.0) if not options.deterministic else seconds * 0.2, options,
+                            "allocation-1b", watch)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         second = extract(m, [solver.value(v) for v in xs], problem)
         second.bound, second.status = bound, result.status
@@ -390,14 +445,14 @@ def _cpsat(m: AllocationModel, problem: Problem, options: SolveOptions, hint: Al
 
 # ------------------------------------------------------------------ MIP engines (HiGHS, SCIP) via pywraplp
 
-def _mip(m: AllocationModel, problem: Problem, options: SolveOptions, hint: Allocation, started: float,
+def _mip(m: AllocationModel, problem: Problem, options: SolveOptions, hint: Allocation, seconds: float,
          engine: str) -> Allocation:
     from ortools.linear_solver import pywraplp
 
     solver, xs, objective = _linear_solver(m, engine, integer=True)
     values = hint_values(m, problem, hint)
     solver.SetHint(xs, [values.get(i, 0) for i in range(len(xs))])
-    solver.SetTimeLimit(int(options.time_limit * 800))
+    solver.SetTimeLimit(max(1, int(min(seconds, options.clock().remaining()) * 1000)))
     solver.SetNumThreads(max(1, options.workers))
     status = solver.Solve()
     if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
@@ -407,14 +462,18 @@ def _mip(m: AllocationModel, problem: Problem, options: SolveOptions, hint: Allo
     result = extract(m, [v.solution_value() for v in xs], problem)
     result.bound, result.status = bound, ("optimal" if status == pywraplp.Solver.OPTIMAL else "feasible")
     options.report(Progress("allocation", best_a, bound, (bound - best_a) / bound if bound else 0.0,
-                            time.monotonic() - started, engine))
+                            options.elapsed(), engine))
     return result
 
 
-def solve_allocation(problem: Problem, options: SolveOptions, hint: Allocation, started: float) -> Allocation:
-    """Solve levels 1a and 1b with the chosen engine (options.extra['engine'], default CP-SAT)."""
+def solve_allocation(problem: Problem, options: SolveOptions, hint: Allocation, seconds: float,
+                     incumbent: Incumbent | None = None) -> Allocation:
+    """Solve levels 1a and 1b with the chosen engine (options.extra['engine'], default CP-SAT) within
+    `seconds` (and the solve's deadline)."""
+    end = time.monotonic() + seconds
     m = build_model(problem)
     engine = options.extra.get("engine", "cp-sat")
+    left = seconds if options.deterministic else max(0.0, end - time.monotonic())
     if engine == "cp-sat":
-        return _cpsat(m, problem, options, hint, started)
-    return _mip(m, problem, options, hint, started, engine.upper())
+        return _cpsat(m, problem, options, hint, left, incumbent or Incumbent())
+    return _mip(m, problem, options, hint, left, engine.upper())

@@ -8,7 +8,6 @@ proof of optimality or its gap (DESIGN §4.2 `optional`, issue "What-if scenario
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -17,6 +16,8 @@ from ortools.sat.python import cp_model
 
 from planner.allocation import (
     AllocationModel,
+    Incumbent,
+    Watch,
     build_model,
     cp_base_model,
     extract,
@@ -71,17 +72,28 @@ class FleetResult:
 
 def size_fleet(scenario: Scenario, by: date | None = None, minimise: Literal["count", "cost"] = "count",
                options: SolveOptions | None = None) -> FleetResult:
+    """Within the options' deadline (the whole command's, or `time_limit` from now): stage 1 gets half of what
+    is left after building the problem, stage 2 the rest less a small reserve for the report."""
     options = options or SolveOptions(time_limit=30)
-    started = time.monotonic()
+    deadline = options.clock()
     flights = [f for f in scenario.flights if by is None or departure_date(f, scenario) <= by]
     limited = scenario.model_copy(update={"flights": flights})
     problem = build_problem(limited)
     candidates = {f.id: f.optional.cost for f in flights if f.optional is not None}
     # stage 1: the most that can move with every candidate flying
-    stage1 = SolveOptions(time_limit=options.time_limit / 2, workers=options.workers,
-                          deterministic=options.deterministic, on_progress=options.on_progress, stop=options.stop)
+    reserve = 0.3 + 0.0001 * len(scenario.people)
+    stage1 = SolveOptions(time_limit=options.time_limit, workers=options.workers,
+                          deterministic=options.deterministic, on_progress=options.on_progress, stop=options.stop,
+                          deadline=deadline)
     greedy = trim_escorts(problem, greedy_allocation(problem))
-    best = trim_escorts(problem, top_up(problem, solve_allocation(problem, stage1, greedy, started)))
+    incumbent = Incumbent()
+    options.report(Progress("fleet-problem", elapsed=options.elapsed(),
+                            message=f"{len(candidates)} candidate flights, {len(problem.households)} households"))
+    first = options.time_limit / 2 if options.deterministic else max(0.0, deadline.remaining() - reserve) / 2
+    best = greedy
+    if first >= 0.3 and not options.stopped():
+        best = solve_allocation(problem, stage1, greedy, first, incumbent)
+    best = trim_escorts(problem, top_up(problem, best))
     m = build_model(problem)
     values = _values(m, problem, best)
     target = sum(c * values[v] for c, v in m.level_a)
@@ -103,8 +115,12 @@ def size_fleet(scenario: Scenario, by: date | None = None, minimise: Literal["co
         model.add_hint(var, 1 if fid in used else 0)
     weight = {fid: (1 if minimise == "count" else cost) for fid, cost in candidates.items()}
     model.minimize(sum(weight[fid] * var for fid, var in use.items()))
-    remaining = max(1.0, options.time_limit - (time.monotonic() - started))
-    solver, status = run_cp(model, remaining, options, "fleet", started)
+    remaining = options.time_limit / 2 if options.deterministic else max(0.1, deadline.remaining() - reserve)
+    incumbent.offer(target)
+    watch = Watch("fleet", options, incumbent, kind="other",
+                   message=f"fewest charters for priority {target:,};" if minimise == "count"
+                   else f"cheapest charters for priority {target:,}; cost")
+    solver, status = run_cp(model, remaining, options, "fleet", watch)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         chosen = sorted(fid for fid, var in use.items() if solver.value(var))
         plan_values = [solver.value(v) for v in xs]
@@ -115,7 +131,9 @@ def size_fleet(scenario: Scenario, by: date | None = None, minimise: Literal["co
         plan_values = values
         value, bound, optimal = sum(weight[f] for f in chosen), 0, False
     alloc = extract(m, plan_values, problem)
-    options.report(Progress("fleet", value, bound, None, time.monotonic() - started, f"{len(chosen)} candidates"))
+    options.report(Progress("fleet", target, movable_bound, None, options.elapsed(),
+                            f"{len(chosen)} candidates chosen, {'count' if minimise == 'count' else 'cost'} {value:,}"
+                            f" (bound {bound:,})"))
     eligible = sum(h.household.size for h in problem.households if h.options)
     return FleetResult(
         minimise=minimise, by=by, chosen=chosen, dropped=sorted(set(candidates) - set(chosen)),

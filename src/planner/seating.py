@@ -14,13 +14,16 @@ first-stop passengers forward on multi-stop flights, lap infants in bassinet row
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from planner.distancing import max_independent_seats
+from planner.options import StopSignal
 from planner.plan import EscortOnBoard, FlightPlan, Passenger, Plan
 from planner.scenario import AircraftType, Scenario
 from planner.seating_rules import (
@@ -32,6 +35,7 @@ from planner.seating_rules import (
     stretcher_adjacent,
 )
 from planner.seatmaps import Seat, SeatMap, aircraft_spec, build_seat_map, seat_neighbours
+from planner.workers import stop_requested, worker_pool
 
 W_UNPLACED = 1_000_000_000  # per person left without a seat
 W_LEVEL2 = 100_000  # per unit of household spread (extra row block = 2, each row of spread = 1)
@@ -64,6 +68,7 @@ class FlightJob:
     deterministic: bool
     cpsat: bool = True
     previous: dict[str, str] = field(default_factory=dict)  # person or escort id -> seat in the previous plan
+    deadline_at: float = math.inf  # time.monotonic() instant after which the flight is seated greedily only
 
 
 @dataclass
@@ -877,15 +882,14 @@ def _next_band(problem: Problem, seats: dict[str, str], tried: set[tuple[int, in
 
 
 def improve(
-    problem: Problem, hint: dict[str, str], time_limit: float, deterministic: bool
+    problem: Problem, hint: dict[str, str], time_limit: float, deterministic: bool,
+    should_stop: Callable[[], bool] = stop_requested,
 ) -> tuple[dict[str, str] | None, str]:
     """Improve `hint` by CP-SAT: the whole flight when it is small, else bands of rows in turn (LNS).
 
     The full model proves optimality on small cabins; on large ones each band (a few rows, every other seat
     fixed) is solved exactly, so households move within the band, and unseated households may enter it.
     """
-    import time
-
     cab = problem.cabin
     pairs = sum(len(a) for a in problem.allowed.values())
     if pairs <= FULL_MODEL_PAIRS:
@@ -902,6 +906,8 @@ def improve(
         if deterministic and rounds >= budget_rounds:
             break
         if not deterministic and time.perf_counter() - start > time_limit:
+            break
+        if should_stop():
             break
         band = _next_band(problem, best, tried)
         if band is None:
@@ -957,7 +963,9 @@ def _around_previous(job: FlightJob, problem: Problem) -> FlightResult | None:
         cand = {u: [s for s in problem.allowed[u] if s not in taken] for u in problem.units if u not in keep}
         seats: dict[str, str] | None = {}
         if cand:
-            seats, _ = submodel(problem, keep, cand, {}, max(job.time_limit, 0.5), job.deterministic)
+            # newcomers around kept seats need this search (a greedy would move kept people): at least 0.2 s
+            seconds = max(0.2, min(max(job.time_limit, 0.5), job.deadline_at - time.monotonic()))
+            seats, _ = submodel(problem, keep, cand, {}, seconds, job.deterministic)
         if seats is None:
             return None
         merged = {**keep, **seats}
@@ -976,8 +984,9 @@ def _around_previous(job: FlightJob, problem: Problem) -> FlightResult | None:
     return None
 
 
-def seat_flight(job: FlightJob) -> FlightResult:
-    """Seat one flight: greedy, then CP-SAT within the time limit; the better valid assignment wins."""
+def seat_flight(job: FlightJob, should_stop: Callable[[], bool] = stop_requested) -> FlightResult:
+    """Seat one flight: greedy, then CP-SAT within the time limit and the flight's deadline (none after a
+    stop request); the better valid assignment wins."""
     cabin = Cabin(job)
     problem = Problem(job, cabin)
     if job.previous:
@@ -987,8 +996,9 @@ def seat_flight(job: FlightJob) -> FlightResult:
     greedy = Greedy(problem).run()
     best, status = greedy, "greedy"
     best_cost = greedy_cost = evaluate(problem, greedy)
-    if job.cpsat and job.time_limit > 0 and problem.units:
-        seats, label = improve(problem, greedy, job.time_limit, job.deterministic)
+    seconds = job.time_limit if job.deterministic else min(job.time_limit, job.deadline_at - time.monotonic())
+    if job.cpsat and seconds > 0.02 and problem.units and not should_stop():
+        seats, label = improve(problem, greedy, seconds, job.deterministic, should_stop)
         if seats is not None and not check(problem, seats):
             cost = evaluate(problem, seats)
             if cost <= best_cost:
@@ -1023,12 +1033,16 @@ def flight_job(
 
 def seat_plan(
     scenario: Scenario, plan: Plan, *, time_limit: float, processes: int, deterministic: bool, cpsat: bool = True,
-    previous: Plan | None = None,
+    previous: Plan | None = None, deadline_at: float = math.inf, stop: StopSignal | None = None,
+    on_flight: Callable[[int, int], None] | None = None,
 ) -> SeatingOutcome:
     """Seat every flight of `plan` in parallel processes; households that do not fit are removed and listed.
 
     The plan arrives with people on flights (seats None), lap infants set via `lap_of` and escorts with
     `serves`. Flights are merged by flight id, so the outcome does not depend on which process ran first.
+    CP-SAT improves a flight only until `deadline_at` (time.monotonic()) and not after `stop` is set; flights
+    reached later are seated greedily. `on_flight(done, total)` is called in this process as flights finish.
+    Greedy-only seating runs in this process: starting workers costs more than it saves.
     """
     known = {f.id for f in scenario.flights}
     before: dict[str, dict[str, str]] = {}
@@ -1050,15 +1064,24 @@ def seat_plan(
                 )
             )
             jobs[-1].previous = before.get(fp.flight_id, {})
+            jobs[-1].deadline_at = deadline_at
     results: dict[str, FlightResult] = {}
     workers = max(1, min(processes, len(jobs), os.cpu_count() or 1))
+    if not cpsat or time_limit <= 0:
+        workers = 1
+
+    def finished(res: FlightResult) -> None:
+        results[res.flight_id] = res
+        if on_flight is not None:
+            on_flight(len(results), len(jobs))
+
     if workers <= 1:
         for job in jobs:
-            results[job.flight_id] = seat_flight(job)
+            finished(seat_flight(job, (lambda: stop.is_set()) if stop is not None else (lambda: False)))
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for res in pool.map(seat_flight, jobs):
-                results[res.flight_id] = res
+        with worker_pool(workers, stop) as pool:
+            for future in as_completed([pool.submit(seat_flight, job) for job in jobs]):
+                finished(future.result())
     return apply_results(scenario, plan, results)
 
 

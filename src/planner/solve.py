@@ -2,7 +2,9 @@
 
 `solve` is what the CLI, the service and the tests call. It never reads the clock for planning decisions
 (only to enforce time limits) and a stop request always yields a complete plan: the stage running ends with
-its best solution and the later stages run greedy or on a minimal budget.
+its best solution and the later stages run greedy or on a minimal budget. The time limit covers the whole
+solve (the CLI's and the service's deadline covers loading and writing too): `planner.time_budget` splits
+what is left between allocation and seating, keeping back what the later stages need (docs/cli.md).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import time
 
-from planner.allocation import level1, solve_allocation
+from planner.allocation import Incumbent, level1, solve_allocation
 from planner.caseload import departure_date, is_medical_case
 from planner.explain import explain
 from planner.feasibility import complete, top_up, trim_escorts
@@ -23,6 +25,7 @@ from planner.problem import Problem, build_problem
 from planner.replan import Carried, carry_over, kept_bookings
 from planner.scenario import Scenario
 from planner.slot_booking import book_slots, solve_flow, test_demand
+from planner.time_budget import AllocationBudget, Size, allocation_budget, seating_budget
 
 SEATING_ROUNDS = 5  # seat, cut and refill at most this often (DESIGN §6: "a few rounds at most")
 
@@ -41,23 +44,35 @@ def _kept_start(problem: Problem, previous_escorts: dict[str, list[str]]) -> All
     return start
 
 
-def allocate(problem: Problem, options: SolveOptions, started: float,
+def problem_size(problem: Problem) -> Size:
+    movable = [h for h in problem.households if h.options]
+    flights = {fid for h in movable for fid in h.options}
+    return Size(people=len(problem.scenario.people), passengers=sum(h.household.size for h in movable),
+                flights=len(flights))
+
+
+def allocate(problem: Problem, options: SolveOptions, budget: AllocationBudget,
              previous_escorts: dict[str, list[str]] | None = None) -> Allocation:
-    """Greedy first (the incumbent and the fallback), then CP-SAT; the better plan by level 1 wins."""
+    """Greedy first (the incumbent and the fallback), then CP-SAT within `budget`; the better plan by level 1
+    wins. Without budget (time limit 0, or too little time left) the greedy plan stands."""
     if previous_escorts is not None:
         greedy = _kept_start(problem, previous_escorts)
     else:
         greedy = trim_escorts(problem, greedy_allocation(problem))
     ga, gb = level1(problem, greedy)
-    options.report(Progress("greedy", ga, None, None, time.monotonic() - started, "priority-greedy incumbent"))
+    incumbent = Incumbent(ga)
+    options.report(incumbent.progress("greedy", options, "priority-greedy incumbent"))
     best = greedy
-    if options.time_limit > 0 and not options.stopped() and any(h.options for h in problem.households):
-        cp = trim_escorts(problem, solve_allocation(problem, options, greedy, started))
+    seconds = budget.seconds if options.deterministic else min(budget.seconds, budget.deadline.remaining())
+    if options.time_limit > 0 and seconds > 0 and not options.stopped() and any(h.options for h in problem.households):
+        cp = trim_escorts(problem, solve_allocation(problem, options, greedy, seconds, incumbent))
         ca, cb = level1(problem, cp)
         if (ca, -cb) >= (ga, -gb):
             best = cp
         else:
             best = Allocation(greedy.flight_of, greedy.escorts_on, status=cp.status, bound=cp.bound)
+    elif options.time_limit > 0 and seconds <= 0:
+        options.report(incumbent.progress("allocation", options, "no time left for CP-SAT: priority order"))
     best = trim_escorts(problem, top_up(problem, best))
     if solve_flow(problem, test_demand(problem, best)) is None:  # defensive: never emit an untestable plan
         best = greedy
@@ -201,7 +216,8 @@ def _with_returning(seated: FlightPlan, before: FlightPlan | None) -> FlightPlan
 
 
 def _seat(problem: Problem, plan: Plan, options: SolveOptions, previous: dict[str, FlightPlan],
-          trusted: dict[str, FlightPlan] | None = None) -> tuple[Plan, dict[str, str]]:
+          trusted: dict[str, FlightPlan] | None = None, planned: float | None = None
+          ) -> tuple[Plan, dict[str, str]]:
     """Run the seating stage; households it cannot place leave their flight (and their test bookings).
 
     In a re-plan, flights whose passengers and escorts are unchanged keep their previous seats and are not
@@ -213,10 +229,27 @@ def _seat(problem: Problem, plan: Plan, options: SolveOptions, previous: dict[st
     keep = _kept_seating(problem, plan, previous, trusted)
     todo = plan.model_copy(update={"flights": [fp for fp in plan.flights if fp.flight_id not in keep]})
     prior = Plan(scenario=plan.scenario, flights=list(previous.values())) if previous else None
-    # after a stop request, seating runs its greedy only (no CP-SAT), so a stop yields a complete plan quickly
-    outcome = seat_plan(problem.scenario, todo, time_limit=options.seating_time_limit,
+    # after a stop request, seating runs its greedy only (no CP-SAT), so a stop yields a complete plan quickly;
+    # near the deadline too: each flight gets CP-SAT seconds only while the seating deadline is ahead
+    size = problem_size(problem)
+    to_seat = [fp for fp in todo.flights if fp.passengers or fp.escorts]
+    size = Size(size.people, sum(len(fp.passengers) + len(fp.escorts) for fp in to_seat), len(to_seat))
+    budget = seating_budget(options.clock(), size, seating_time_limit=options.seating_time_limit,
+                            processes=options.seating_processes, deterministic=options.deterministic,
+                            planned=planned)
+    total = len(to_seat)
+    mode = "CP-SAT" if budget.per_flight > 0 and not options.stopped() else "greedy"
+    options.report(Progress("seating", elapsed=options.elapsed(), done=0, total=total,
+                            message=f"seated 0 of {total} flights ({mode})"))
+
+    def seated_one(done: int, of: int) -> None:
+        options.report(Progress("seating", elapsed=options.elapsed(), done=done, total=of,
+                                message=f"seated {done} of {of} flights"))
+
+    outcome = seat_plan(problem.scenario, todo, time_limit=budget.per_flight,
                         processes=options.seating_processes, deterministic=options.deterministic, previous=prior,
-                        cpsat=not options.stopped())
+                        cpsat=budget.per_flight > 0 and not options.stopped(), deadline_at=budget.deadline.at,
+                        stop=options.stop, on_flight=seated_one)
     unseated = {hid: fid for fid, hids in outcome.unplaced.items() for hid in hids}
     seated = outcome.plan
     merged = {fp.flight_id: fp for fp in seated.flights}
@@ -249,6 +282,7 @@ def _draft(problem: Problem, alloc: Allocation, carried: Carried | None, previou
 def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOptions | None = None) -> Plan:
     """Plan the operation: who flies on which flight, in which seat, tested when and where."""
     options = options or SolveOptions()
+    options.clock()  # the deadline: the caller's (the whole command), or from now by options.time_limit
     started = time.monotonic()
     timings: dict[str, float] = {}
     excluded = dict(options.extra.get("excluded") or {})
@@ -264,10 +298,13 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
     pins = parse_pins(options.extra.get("pins"))
     conflicts = apply_pins(problem, pins)
     timings["problem"] = time.monotonic() - started
-    options.report(Progress("problem", elapsed=timings["problem"],
+    options.report(Progress("problem", elapsed=options.elapsed(),
                             message=f"{len(problem.households)} households, {len(problem.flights)} flights"))
     starts_fixed = carried is not None or bool(problem.fixed.households)
-    alloc = allocate(problem, options, started, (carried.escorts if carried else {}) if starts_fixed else None)
+    budget = allocation_budget(options.clock(), problem_size(problem), seat=options.seat,
+                               seating_time_limit=options.seating_time_limit,
+                               processes=options.seating_processes, deterministic=options.deterministic)
+    alloc = allocate(problem, options, budget, (carried.escorts if carried else {}) if starts_fixed else None)
     conflicts.update(unkept(problem, pins, alloc.flight_of))
     timings["allocation"] = time.monotonic() - started
     household_of = {p.case_id: p.household_id for p in scenario.people}
@@ -282,10 +319,10 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
         plan = _draft(problem, alloc, carried, previous, household_of, prior, ref)
         if round_ == 0:
             timings["tests"] = time.monotonic() - started
-            options.report(Progress("tests", elapsed=timings["tests"], message=f"{len(plan.tests)} samples booked"))
+            options.report(Progress("tests", elapsed=options.elapsed(), message=f"{len(plan.tests)} samples booked"))
         if not options.seat:
             break
-        seated, lost = _seat(problem, plan, options, prior, trusted)
+        seated, lost = _seat(problem, plan, options, prior, trusted, budget.seating_seconds if round_ == 0 else 0.0)
         gone = {pid for hid in lost for pid in infos[hid].household.member_ids}
         seated.tests = [b for b in seated.tests if b.person_id not in gone]
         plan = seated
@@ -313,7 +350,6 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
         prior = {**prior, **{fid: _with_returning(fp, first.get(fid)) for fid, fp in trusted.items()}}
     if options.seat:
         timings["seating"] = time.monotonic() - started
-        options.report(Progress("seating", elapsed=timings["seating"]))
     if carried is not None:
         plan.flights = sorted(plan.flights + [fp.model_copy(update={"locked": True}) for fp in carried.departed],
                               key=lambda fp: fp.flight_id)
@@ -324,9 +360,12 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
     bound = max(bound, value)
     plan.objective = Objective(level1_value=value, level1_bound=bound,
                                gap=round((bound - value) / bound, 6) if bound else 0.0, level1b_value=value_b)
+    if options.stopped():
+        plan.status = "stopped"  # a stop during seating too: some flights were seated greedily
     plan.kpis = compute_kpis(scenario, plan)
     timings["total"] = time.monotonic() - started
     if not options.deterministic:
         plan.timings = {k: round(v, 3) for k, v in timings.items()}
-    options.report(Progress("done", value, bound, plan.objective.gap, timings["total"]))
+    options.report(Progress("done", value, bound, plan.objective.gap, options.elapsed(),
+                            "stopped: best complete plan so far" if options.stopped() else ""))
     return plan

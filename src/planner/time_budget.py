@@ -1,0 +1,107 @@
+"""How a solve splits the time it has left between its stages (docs/cli.md, "Time budget").
+
+The stages after allocation (test slots, seating, explanations, KPIs, validation, writing the file) are
+reserved an estimate of what they need, from the size of the problem; CP-SAT seating gets at most a fifth of
+what is left beyond that; allocation's CP-SAT gets the rest. When little is left, stages take their fast paths
+(greedy allocation, greedy seating), so a complete, valid plan is always returned. The coefficients were
+measured with `bench/bench_timelimit.py` on the bundled scenarios (2 cores) and err on the safe side.
+
+A deterministic solve never reads the clock to split its budget: its shares come from the whole limit and the
+estimates only, so the same input and limit give the same plan; the wall clock stays a safety net.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planner.deadline import Deadline
+
+#: seconds per person for explanations, KPIs, validation, plan JSON and the summary (7,000 people ≈ 1.5 s)
+FINISH_PER_PERSON = 0.00022
+FINISH_FIXED = 0.4  # interpreter exit, file writes
+TESTS_PER_PERSON = 0.00003  # test demand, flow and concrete slots
+SEAT_GREEDY_PER_PASSENGER = 0.00028  # greedy seating incl. checking (1.7 s for 30 full flights)
+SEAT_GREEDY_PER_FLIGHT = 0.02
+LOAD_PER_PERSON = 0.0004  # reading and checking the scenario, building the problem (deterministic estimate)
+LOAD_FIXED = 1.5
+SEATING_SHARE = 0.2  # at most this share of the time beyond the reserve goes to CP-SAT seating
+MIN_CPSAT_SECONDS = 0.3  # below this, CP-SAT allocation is not started: the greedy plan stands
+MIN_SEAT_CPSAT_SECONDS = 0.05  # per flight; below this seating is greedy only
+
+
+@dataclass(frozen=True)
+class Size:
+    """What the estimates depend on."""
+
+    people: int
+    passengers: int  # people who could fly (an upper bound on the passengers to seat)
+    flights: int  # flights that could take someone
+
+
+def finish_estimate(size: Size) -> float:
+    return FINISH_FIXED + FINISH_PER_PERSON * size.people
+
+
+def seat_greedy_estimate(size: Size, processes: int) -> float:
+    work = SEAT_GREEDY_PER_PASSENGER * size.passengers + SEAT_GREEDY_PER_FLIGHT * size.flights
+    return work / max(1, min(processes, 2)) if processes > 1 and size.flights > 1 else work
+
+
+def reserve_after_allocation(size: Size, seat: bool, processes: int) -> float:
+    """Seconds the stages after allocation need at their fastest (greedy seating)."""
+    reserve = TESTS_PER_PERSON * size.people + finish_estimate(size)
+    if seat:
+        reserve += seat_greedy_estimate(size, processes)
+    return reserve
+
+
+def seating_wanted(size: Size, per_flight: float, processes: int) -> float:
+    return per_flight * size.flights / max(1, processes)
+
+
+@dataclass(frozen=True)
+class AllocationBudget:
+    seconds: float  # CP-SAT allocation seconds (0: greedy only)
+    deadline: Deadline  # when allocation must end, whatever the seconds say
+    seating_seconds: float  # CP-SAT seating's planned share (what a deterministic solve gives it)
+
+
+def allocation_budget(deadline: Deadline, size: Size, *, seat: bool, seating_time_limit: float,
+                      processes: int, deterministic: bool) -> AllocationBudget:
+    """CP-SAT allocation's share: what is left after the later stages' reserve and CP-SAT seating's share."""
+    reserve = reserve_after_allocation(size, seat, processes)
+    if not deadline.bounded:
+        return AllocationBudget(float("inf"), deadline, float("inf"))
+    if deterministic:  # from the limit and the size only, never from the clock
+        left = deadline.seconds - LOAD_FIXED - LOAD_PER_PERSON * size.people - reserve
+    else:
+        left = deadline.remaining() - reserve
+    seating = min(seating_wanted(size, seating_time_limit, processes), SEATING_SHARE * max(0.0, left)) \
+        if seat else 0.0
+    seconds = max(0.0, left - seating)
+    if seconds < MIN_CPSAT_SECONDS:
+        seconds = 0.0
+    return AllocationBudget(seconds, deadline.before(reserve + seating), seating)
+
+
+@dataclass(frozen=True)
+class SeatingBudget:
+    per_flight: float  # CP-SAT seconds per flight (0: greedy only)
+    deadline: Deadline  # when seating must end: flights still waiting then are seated greedily
+
+
+def seating_budget(deadline: Deadline, size: Size, *, seating_time_limit: float, processes: int,
+                   deterministic: bool, planned: float | None = None) -> SeatingBudget:
+    """Per-flight CP-SAT seconds for the flights to seat now, within what is left before the finish reserve
+    (a deterministic solve: within the share `planned` when allocation's budget was set)."""
+    end = deadline.before(finish_estimate(size))
+    if not deadline.bounded:
+        return SeatingBudget(seating_time_limit, end)
+    if deterministic and planned is not None:
+        total = planned
+    else:
+        total = end.remaining() - seat_greedy_estimate(size, processes)
+    per_flight = min(seating_time_limit, max(0.0, total) * max(1, processes) / max(1, size.flights))
+    if per_flight < MIN_SEAT_CPSAT_SECONDS:
+        per_flight = 0.0
+    return SeatingBudget(per_flight, end)
