@@ -1,0 +1,127 @@
+"""Words for field names, codes and reasons, marked for translation (the pages never show a raw field name)."""
+
+from __future__ import annotations
+
+from api.web.i18n import N_
+
+#: Every field of a person, in the order of the person page, grouped in sections.
+PERSON_SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
+    (N_("Identity"), [
+        ("case_id", N_("Case number")),
+        ("household_id", N_("Household")),
+        ("given_name", N_("Given name")),
+        ("family_name", N_("Family name")),
+        ("name_native", N_("Name in native script")),
+        ("sex", N_("Sex")),
+        ("date_of_birth", N_("Date of birth")),
+        ("nationality", N_("Nationality (country code)")),
+        ("registered_on", N_("Registered on")),
+    ]),
+    (N_("Return"), [
+        ("destination", N_("Destination airport")),
+        ("location", N_("Current location")),
+        ("testing_site", N_("Required testing site")),
+        ("consent", N_("Consent to return")),
+        ("consent_date", N_("Consent given on")),
+        ("consent_note", N_("Consent note (proxy justification)")),
+        ("exit_cleared", N_("Exit clearance granted")),
+    ]),
+    (N_("Travel document"), [
+        ("document_type", N_("Document type")),
+        ("document_number", N_("Document number")),
+        ("document_expiry", N_("Document valid until")),
+    ]),
+    (N_("Health and care"), [
+        ("fitness", N_("Fitness to travel")),
+        ("mobility", N_("Mobility assistance")),
+        ("pregnant", N_("Pregnant")),
+        ("evacuation_capable", N_("Can evacuate the aircraft unaided")),
+        ("vaccinated", N_("Vaccinated against COVID-19")),
+        ("last_positive_test", N_("Last positive test on")),
+        ("last_test_sample", N_("Last sample taken at")),
+        ("last_test_result", N_("Last test result")),
+    ]),
+    (N_("Child protection"), [
+        ("unaccompanied_minor", N_("Unaccompanied or separated child")),
+        ("best_interests_approved", N_("Best-interests decision approves return")),
+        ("reception_contact", N_("Reception contact at destination")),
+    ]),
+    (N_("Vulnerabilities and notes"), [
+        ("vulnerabilities", N_("Vulnerabilities")),
+        ("notes", N_("Notes")),
+    ]),
+]
+
+FIELD_LABELS: dict[str, str] = {name: label for _, fields in PERSON_SECTIONS for name, label in fields}
+
+#: Words for the values of the closed lists (the stored code stays the form value).
+CHOICES: dict[str, list[tuple[str, str]]] = {
+    "sex": [("F", N_("female")), ("M", N_("male")), ("X", N_("other or not stated"))],
+    "consent": [("explicit", N_("given by the person")), ("proxy", N_("given by a guardian (proxy)")),
+                ("none", N_("not given or withdrawn"))],
+    "document_type": [("passport", N_("passport")), ("etd", N_("emergency travel document")),
+                      ("none", N_("no document"))],
+    "fitness": [("fit", N_("fit")), ("fit_with_escort", N_("fit with a medical escort")), ("unfit", N_("unfit")),
+                ("pending", N_("not yet checked"))],
+    "mobility": [("none", N_("none")), ("WCHR", N_("wheelchair to the aircraft door (WCHR)")),
+                 ("WCHS", N_("wheelchair, cannot use steps (WCHS)")),
+                 ("WCHC", N_("wheelchair to the seat (WCHC)")), ("WCHP", N_("reduced mobility in the legs (WCHP)")),
+                 ("STCR", N_("stretcher (STCR)"))],
+    "last_test_result": [("", N_("no result")), ("negative", N_("negative")), ("positive", N_("positive")),
+                         ("pending", N_("awaiting result"))],
+}
+
+VULNERABILITIES: dict[str, str] = {
+    "medical": N_("medical condition"),
+    "disability": N_("disability"),
+    "trafficking": N_("survivor of trafficking"),
+    "torture": N_("survivor of torture"),
+    "border_exposure": N_("exposed at the border"),
+    "elderly": N_("older person"),
+    "pregnant": N_("pregnant"),
+    "uasc": N_("unaccompanied or separated child"),
+    "single_parent": N_("single parent"),
+    "infant": N_("infant under two"),
+}
+
+#: Reason codes of the planner's registry (docs/service.md), as a short heading; the planner's own message
+#: follows with the details.
+REASONS: dict[str, str] = {
+    "gate.consent": N_("No consent to return"),
+    "gate.document": N_("No valid travel document"),
+    "gate.exit_clearance": N_("No exit clearance"),
+    "gate.fitness": N_("Not fit to travel"),
+    "gate.uasc": N_("Child protection decision missing"),
+    "gate.isolation": N_("In isolation after a positive test"),
+    "household.held_back": N_("Household member cannot travel"),
+    "flight.no_destination": N_("No flight to the destination"),
+    "test.no_valid_slot": N_("No testing slot in time"),
+    "capacity.seats": N_("No seats left"),
+    "capacity.lab": N_("Testing or lab capacity full"),
+    "capacity.escorts": N_("Not enough escorts"),
+    "capacity.special_categories": N_("Too many special-category passengers"),
+    "capacity.infants": N_("No place for a lap infant"),
+    "seating.no_fit": N_("Seating could not place the household"),
+    "pin.conflict": N_("Pinned assignment breaks a rule"),
+    "variant.excluded": N_("Excluded by the what-if variant"),
+}
+
+ROLES: dict[str, str] = {"viewer": N_("viewer"), "officer": N_("officer"), "coordinator": N_("coordinator"),
+                         "admin": N_("administrator")}
+
+#: Audit actions in words.
+ACTIONS: dict[str, str] = {
+    "read": N_("read"), "create": N_("created"), "update": N_("changed"), "delete": N_("deleted"),
+    "import": N_("imported"), "erase": N_("erased"), "export": N_("exported"), "publish": N_("published"),
+    "solve": N_("solve started"), "stop": N_("solve stopped"), "login": N_("signed in"),
+    "login_failed": N_("failed sign-in"), "logout": N_("signed out"), "revoke": N_("revoked"),
+    "events": N_("events applied"),
+}
+
+
+def choice_label(field: str, value: object) -> str:
+    """The untranslated words for a stored code (templates translate them)."""
+    for code, label in CHOICES.get(field, []):
+        if code == (value or ""):
+            return label
+    return str(value) if value not in (None, "") else "—"

@@ -1,0 +1,91 @@
+"""Sign-in, sign-out and the language choice: the only pages without a role (`session.PUBLIC_PATHS`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from api.audit import audit_commit
+from api.auth import Principal, SessionDep
+from api.problems import Problem
+from api.web import i18n
+from api.web.session import (
+    clear_session,
+    page,
+    public_form,
+    safe_next,
+    set_session,
+    signed_in,
+)
+from api.web.templating import protect, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", name="web.home")
+def home(_: Annotated[Principal, Depends(page("viewer"))]) -> Response:
+    return RedirectResponse("/operations", status_code=303)
+
+
+@router.get("/login", name="web.login")
+def login_page(request: Request, session: SessionDep, next: str = "/") -> Response:
+    if signed_in(request, session) is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "login.html", {"next": safe_next(next), "error": None, "username": ""})
+
+
+@router.post("/login", name="web.login_submit")
+def login_submit(request: Request, session: SessionDep, _: Annotated[object, Depends(public_form)]) -> Response:
+    """Exactly the API's password login (`POST /api/v1/auth/token`: audit, timing, throttling), then the
+    token it issues goes into the session cookie."""
+    from api.routers.auth_users import login
+
+    form = request.state.form
+    username = str(form.get("username") or "").strip()[:64]
+    password = str(form.get("password") or "")[:256]
+    target = safe_next(str(form.get("next") or "/"))
+    try:
+        token = login(request, session, username, password).access_token
+    except Problem as exc:
+        message = exc.detail if exc.status == 429 else None  # throttled: say when to try again
+        return render(request, "login.html", {"next": target, "username": username, "error": message or "wrong"},
+                      status_code=exc.status)
+    response = RedirectResponse(target, status_code=303)
+    set_session(response, request, token)
+    protect(response)
+    return response
+
+
+@router.post("/logout", name="web.logout")
+def logout(request: Request, session: SessionDep, _: Annotated[object, Depends(public_form)]) -> Response:
+    principal = signed_in(request, session)
+    if principal is not None:
+        end_session(request, principal)
+        audit_commit(session, principal, "logout", "user", principal.user_id)
+    response = RedirectResponse("/login", status_code=303)
+    clear_session(response, request)
+    return response
+
+
+def end_session(request: Request, principal: Principal) -> None:
+    """The one place a sign-out would revoke the token on the server, once the service can revoke access
+    tokens; until then the cookie is deleted and the token expires after CHARTERPLAN_TOKEN_MINUTES."""
+    from api import auth
+
+    revoke = getattr(auth, "revoke_token", None)
+    token = request.cookies.get("cp_session")
+    if revoke is not None and token:
+        revoke(request, token)
+
+
+@router.post("/language", name="web.language")
+def choose_language(request: Request, _: Annotated[object, Depends(public_form)]) -> Response:
+    code = str(request.state.form.get("lang") or "")
+    target = safe_next(str(request.state.form.get("next") or "/"))
+    response = RedirectResponse(target, status_code=303)
+    if code in i18n.LANGUAGES:
+        response.set_cookie(i18n.LANG_COOKIE, code, max_age=365 * 24 * 3600, path="/", samesite="lax",
+                            httponly=True)
+    return response

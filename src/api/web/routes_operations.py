@@ -1,0 +1,44 @@
+"""Operations: the list, and one operation's dashboard (funnel, flights, lab load, changes since publishing)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from api.auth import Principal, SessionDep
+from api.common import Id, get_operation
+from api.web import data
+from api.web.labels import REASONS, VULNERABILITIES
+from api.web.session import page
+from api.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Viewer = Annotated[Principal, Depends(page("viewer"))]
+
+
+@router.get("/operations", name="web.operations")
+def operations(request: Request, _: Viewer, session: SessionDep) -> Response:
+    return render(request, "operations/list.html", {"rows": data.operations_overview(session)})
+
+
+@router.get("/operations/{operation_id}", name="web.dashboard")
+def dashboard(request: Request, operation_id: Id, _: Viewer, session: SessionDep) -> Response:
+    op = get_operation(session, operation_id)
+    plan = data.current_plan(session, operation_id)
+    lab = data.lab_load(session, operation_id, plan)
+    return render(request, "operations/dashboard.html", {
+        "op": op,
+        "plan": plan,
+        "funnel": data.funnel(session, operation_id, plan),
+        "stages": data.STAGES,
+        "flights": data.flights(session, operation_id, plan),
+        "lab": lab,
+        "chart": data.lab_chart(lab),
+        "changes": data.changes_since(session, operation_id, plan),
+        "reason_counts": sorted((plan.reason_counts if plan else {}).items(), key=lambda kv: -kv[1]),
+        "reason_words": REASONS,
+        "vulnerability_words": VULNERABILITIES,
+        "section": "dashboard",
+    })
