@@ -8,16 +8,23 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import text
+from sqlmodel import Session
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import problems
-from api.auth import route_min_role
+from api.auth import authenticate, route_min_role, token_from_scope
+from api.body_limit import BodyLimit
 from api.db import make_engine, migrate
-from api.nul_guard import MESSAGE, nul_fields
+from api.login_throttle import LoginThrottle
+from api.problems import Problem
+from api.security_headers import SecurityHeaders
 from api.settings import Settings, get_settings
+from api.text_guard import TextGuard
 
 log = logging.getLogger("api")
 access_log = logging.getLogger("api.access")
@@ -28,12 +35,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. Migrations run and interrupted jobs are marked before the first request."""
     settings = settings or get_settings()
     settings.check_production()
+    settings = settings.model_copy(update={"secret_key": settings.resolved_secret()})
     engine = make_engine(settings.database_url, settings.sqlite_busy_timeout_ms)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        import anyio
-
         from api.jobs import JobManager
 
         # Few request threads: with the GIL, forty runnable threads only make every request wait longer.
@@ -64,35 +70,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.principals = {}  # see api.auth.authenticate
+    app.state.login_throttle = LoginThrottle()
     problems.install(app)
 
-    @app.middleware("http")
-    async def guard_and_log(request: Request, call_next):  # type: ignore[no-untyped-def]
-        # Refuse over-size bodies before they are read; log the route template, never the URL or its query.
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > settings.max_upload_bytes + 64 * 1024:
-            return problems.problem_response(
-                request, 413, "Content too large",
-                f"the upload is {int(length)} bytes; the limit is {settings.max_upload_bytes} bytes",
-                "too-large")
-        nul = await nul_fields(request)
-        if nul:
-            return problems.problem_response(
-                request, 422, "Unprocessable content", f"{len(nul)} field(s) are not valid", "validation",
-                errors=[{"field": field, "message": MESSAGE, "type": "nul_character"} for field in nul])
-        started = time.perf_counter()
-        try:
-            response = await call_next(request)
-        except Exception as exc:
-            # Handled here so the server never logs a traceback: driver errors quote row values.
-            log.error("unhandled %s on %s %s", type(exc).__name__, request.method,
-                      getattr(request.scope.get("route"), "path", "(unmatched)"))
-            response = problems.problem_response(request, 500, "Internal server error",
-                                                 "an unexpected error occurred", "internal")
-        route = request.scope.get("route")
-        access_log.info("%s %s %s %.1fms", request.method, getattr(route, "path", "(unmatched)"),
-                        response.status_code, (time.perf_counter() - started) * 1000)
-        return response
+    async def logged_in(scope: Scope) -> bool:
+        """Whether the request carries a valid login (checked only for bodies past the anonymous limit)."""
+        token = token_from_scope(scope)
+        if not token:
+            return False
+
+        def check() -> bool:
+            with Session(engine) as session:
+                try:
+                    authenticate(Request(scope), session, token)
+                except Problem:
+                    return False
+                return True
+
+        return await anyio.to_thread.run_sync(check)
+
+    # Outermost first once added: headers on every answer, then the access log (which also turns an escaped
+    # error into a problem), the body limit, and the text guard, which reads bodies the limit has bounded.
+    app.add_middleware(TextGuard)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + 64 * 1024, logged_in=logged_in)
+    app.add_middleware(AccessLog)
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/health", tags=["service"])
     def health() -> dict[str, str]:
@@ -129,7 +131,46 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     web.mount(app, settings)
     _check_every_route_has_a_role(app)
+    from api.openapi_responses import install as document_responses
+
+    document_responses(app, PUBLIC_PATHS)
     return app
+
+
+class AccessLog:
+    """Log the route template, status and time of every request, never the URL or its query; an error that
+    escaped every handler becomes a 500 problem and is logged by its type only (driver messages quote rows)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = [0]
+
+        async def noting_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noting_send)
+        except Exception as exc:
+            log.error("unhandled %s on %s %s", type(exc).__name__, scope.get("method"), _route_path(scope))
+            if not status[0]:
+                status[0] = 500
+                body = {"type": problems.PROBLEM_TYPE + "internal", "title": "Internal server error",
+                        "status": 500, "detail": "an unexpected error occurred", "instance": scope.get("path", "")}
+                await JSONResponse(body, 500, media_type="application/problem+json")(scope, receive, send)
+        access_log.info("%s %s %s %.1fms", scope.get("method"), _route_path(scope), status[0],
+                        (time.perf_counter() - started) * 1000)
+
+
+def _route_path(scope: Scope) -> str:
+    return getattr(scope.get("route"), "path", "(unmatched)")
 
 
 def api_routes(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, APIRoute]]:

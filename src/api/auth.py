@@ -19,9 +19,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from api.models import ApiToken, User
+from api.password_policy import normalise
 from api.problems import Problem
 
 ROLES = ("viewer", "officer", "coordinator", "admin")
@@ -30,6 +32,8 @@ API_TOKEN_PREFIX = "cp_"
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+#: The cookie a browser session keeps its access token in (the same signed token as the API's).
+SESSION_COOKIE = "charterplan_session"
 
 #: Signed tokens already resolved to a principal are remembered per app (`app.state.principals`, by the
 #: token's hash: valid until (monotonic), principal), so a burst of reads by one officer costs one signature
@@ -45,22 +49,29 @@ def forget_principals(request: Request) -> None:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    """argon2id of the NFKC form (NIST SP 800-63B: the same password typed differently is the same)."""
+    return _hasher.hash(normalise(password))
 
 
 def verify_password(stored: str, password: str) -> bool:
-    try:
-        return _hasher.verify(stored, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    """Check a password; a hash stored before passwords were normalised is also checked as typed."""
+    normal = normalise(password)
+    for candidate in (normal, password) if normal != password else (normal,):
+        try:
+            if _hasher.verify(stored, candidate):
+                return True
+        except (VerificationError, InvalidHashError):
+            continue
+    return False
 
 
-_DUMMY_HASH = hash_password("not-a-real-password")
+DUMMY_HASH = hash_password("not-a-real-password")
+_DUMMY_HASH = DUMMY_HASH
 
 
 def burn_time(password: str) -> None:
     """Verify against a dummy hash so an unknown user takes as long as a wrong password."""
-    verify_password(_DUMMY_HASH, password)
+    verify_password(DUMMY_HASH, password)
 
 
 def new_api_token() -> tuple[str, str]:
@@ -73,10 +84,26 @@ def hash_api_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(username: str, secret: str, minutes: int) -> str:
+def issue_token(username: str, secret: str, minutes: int, session_version: int = 1) -> str:
+    """A signed access token. `session_version` is the user's at issue time: a password change, a role change,
+    disabling or signing out everywhere increments the user's, which ends every token issued before."""
     now = datetime.now(UTC)
-    claims = {"sub": username, "iat": now, "exp": now + timedelta(minutes=minutes), "typ": "access"}
+    claims = {"sub": username, "iat": now, "exp": now + timedelta(minutes=minutes), "typ": "access",
+              "sv": session_version}
     return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def token_for(user: User, settings: Any) -> str:
+    """The access token of a user who just proved who they are (password login, web sign-in)."""
+    return issue_token(user.username, settings.secret_key, settings.token_minutes, user.session_version)
+
+
+def end_sessions(request: Request, session: Session, user_id: int) -> None:
+    """Invalidate every access token of the user (in the caller's transaction) and forget cached principals.
+    Call `forget_principals` again after the commit if other requests may have resolved tokens meanwhile."""
+    session.execute(update(User).where(User.id == user_id)  # type: ignore[arg-type]
+                    .values(session_version=User.session_version + 1))
+    forget_principals(request)
 
 
 @dataclass(frozen=True)
@@ -93,9 +120,14 @@ class Principal:
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """A session per request. Async because opening one does no I/O (the connection is taken on first use, in
-    the route's worker thread), which saves every request two hops through the thread pool."""
+    the route's worker thread), which saves every request two hops through the thread pool. A request that
+    fails rolls back whatever it had not committed."""
     with Session(request.app.state.engine) as session:
-        yield session
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -134,6 +166,8 @@ def authenticate(request: Request, session: Session, token: str | None) -> Princ
         except jwt.PyJWTError:
             raise _unauthorized("invalid or expired token") from None
         user = session.exec(select(User).where(User.username == claims["sub"])).first()
+        if user is not None and user.session_version != claims.get("sv", 1):
+            raise _unauthorized("the session has ended (password, role or account changed); log in again")
         if user is not None and user.active and user.id is not None:
             principal = Principal(user.id, user.username, user.role)
             if len(known) >= _PRINCIPALS_MAX:
@@ -144,6 +178,19 @@ def authenticate(request: Request, session: Session, token: str | None) -> Princ
     if user is None or not user.active or user.id is None:
         raise _unauthorized("the account is unknown or disabled")
     return Principal(user.id, user.username, user.role)
+
+
+def token_from_scope(scope: Any) -> str | None:
+    """The bearer token of a request (Authorization header, else the session cookie), read from the raw ASGI
+    scope so that middleware can tell a logged-in caller before any body is read."""
+    from starlette.requests import HTTPConnection
+
+    conn = HTTPConnection(scope)
+    header = conn.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return conn.cookies.get(SESSION_COOKIE) or None
 
 
 def require(role: str) -> Any:

@@ -30,6 +30,26 @@ def serve(host: str = "127.0.0.1", port: int = 8000, demo: bool = False, setting
     uvicorn.run(app, host=host, port=port, access_log=False, log_config=None, proxy_headers=False)
 
 
+def _read_password(username: str) -> str | None:
+    """Ask twice on a terminal; without one (a pipe, a script) read one line from standard input."""
+    try:
+        if sys.stdin is not None and sys.stdin.isatty():
+            password = getpass.getpass(f"password for {username}: ")
+            if password != getpass.getpass("again: "):
+                print("the passwords differ", file=sys.stderr)
+                return None
+            return password
+        line = sys.stdin.readline() if sys.stdin is not None else ""
+    except (EOFError, KeyboardInterrupt):
+        line = ""
+    password = line.removesuffix("\n").removesuffix("\r")
+    if not password:
+        print("no password given: type it at the prompt, pipe it on standard input or set "
+              "CHARTERPLAN_NEW_USER_PASSWORD", file=sys.stderr)
+        return None
+    return password
+
+
 def create_user(username: str, role: str, password: str | None = None, settings: Settings | None = None) -> int:
     """Create a user (e.g. the first admin); prompts for the password when none is given. Returns an exit code."""
     from sqlmodel import Session
@@ -44,12 +64,14 @@ def create_user(username: str, role: str, password: str | None = None, settings:
         print(f"unknown role {role!r}; choose one of {', '.join(ROLES)}", file=sys.stderr)
         return 2
     if password is None:
-        password = getpass.getpass(f"password for {username}: ")
-        if password != getpass.getpass("again: "):
-            print("the passwords differ", file=sys.stderr)
+        password = _read_password(username)
+        if password is None:
             return 2
-    if len(password) < 10:
-        print("use a password of at least 10 characters", file=sys.stderr)
+    from api.password_policy import password_problems
+
+    problems = password_problems(password, username)
+    if problems:
+        print("the password is too weak: " + "; ".join(problems), file=sys.stderr)
         return 2
     settings = settings or get_settings()
     engine = make_engine(settings.database_url, settings.sqlite_busy_timeout_ms)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+log = logging.getLogger("api")
 
 
 def make_engine(url: str, busy_timeout_ms: int = 10_000, pool_size: int = 10) -> Engine:
@@ -31,6 +33,9 @@ def make_engine(url: str, busy_timeout_ms: int = 10_000, pool_size: int = 10) ->
             cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
+            # freed space (an erased person's old row, a deleted operation) is overwritten with zeros, so the
+            # file never keeps it (docs/security.md)
+            cur.execute("PRAGMA secure_delete=ON")
             cur.close()
 
         return engine
@@ -64,6 +69,47 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+#: audit actions after whose commit the write-ahead log is emptied: they removed personal data
+SCRUBBING_ACTIONS = {("erase", "person"), ("delete", "person"), ("delete", "operation")}
+
+
+def scrub_after_erasure(engine: Engine) -> bool:
+    """Move the write-ahead log into the database file and truncate it, so page images that still hold
+    erased data leave the disk (with `secure_delete`, the database file itself keeps none). SQLite only;
+    returns whether the checkpoint completed (readers still on an old snapshot delay it to the next one).
+    PostgreSQL keeps erased rows in its WAL and backups: docs/security.md says what the operator does."""
+    if engine.dialect.name != "sqlite":
+        return True
+    with engine.connect() as conn:
+        busy, _, _ = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    if busy:
+        log.warning("the write-ahead log could not be emptied after an erasure (readers active); "
+                    "the next checkpoint will")
+    return not busy
+
+
+@event.listens_for(Session, "after_flush")
+def _note_erasure(session: Session, _context: Any) -> None:
+    from api.models import AuditEntry
+
+    for obj in session.new:
+        if isinstance(obj, AuditEntry) and (obj.action, obj.resource) in SCRUBBING_ACTIONS:
+            session.info["scrub_after_commit"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _scrub_after_commit(session: Session) -> None:
+    if session.info.pop("scrub_after_commit", False):
+        bind = session.get_bind()
+        engine = bind if isinstance(bind, Engine) else bind.engine
+        scrub_after_erasure(engine)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_erasure(session: Session, _previous: Any) -> None:
+    session.info.pop("scrub_after_commit", None)
 
 
 def session_scope(engine: Engine) -> Iterator[Session]:

@@ -27,6 +27,9 @@ class User(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     version: int = 1
+    #: in every access token; incremented by a password, role or status change and by "sign out everywhere",
+    #: which ends every token issued before (docs/security.md)
+    session_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class ApiToken(SQLModel, table=True):

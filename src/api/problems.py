@@ -72,8 +72,11 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         title = TITLES.get(exc.status_code, "Error")
         detail = exc.detail if isinstance(exc.detail, str) else title
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
         return problem_response(request, exc.status_code, title, detail, title.lower().replace(" ", "-"),
-                                getattr(exc, "headers", None))
+                                headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -87,6 +90,23 @@ def install(app: FastAPI) -> None:
         # The type only: messages of unexpected errors may quote personal data.
         log.error("unhandled %s on %s %s", type(exc).__name__, request.method, _route_of(request))
         return problem_response(request, 500, "Internal server error", "an unexpected error occurred", "internal")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route of this path takes. Starlette names only the first route that matched the path,
+    and this service has one route per method."""
+    table = getattr(request.app.state, "route_methods", None)
+    if table is None:
+        from starlette.routing import compile_path
+
+        from api.app import api_routes
+
+        table = [(compile_path(path)[0], set(route.methods)) for path, route in api_routes(list(request.app.routes))]
+        table += [(route.path_regex, set(route.methods)) for route in request.app.routes
+                  if getattr(route, "methods", None) and hasattr(route, "path_regex")]
+        request.app.state.route_methods = table
+    path = request.scope.get("path", "")
+    return ", ".join(sorted({m for regex, methods in table if regex.match(path) for m in methods}))
 
 
 def _route_of(request: Request) -> str:

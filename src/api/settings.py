@@ -10,7 +10,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SECRET = "change-me-development-only-never-in-production"
+DEFAULT_SECRET = "change-me-development-only-never-in-production"  # the old published value: never used
+SECRET_FILE_NAME = "charterplan.secret"
 
 
 def default_workers() -> int:
@@ -29,7 +30,11 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "CHARTERPLAN_DATABASE_URL"),
     )
     environment: Literal["development", "production"] = "development"
-    secret_key: str = DEFAULT_SECRET
+    #: signs access tokens; when empty, a random one is generated once and kept in `secret_file`
+    secret_key: str = ""
+    secret_file: Path | None = None
+    #: how many reverse proxies of our own stand in front (0: ignore X-Forwarded-For, use the peer address)
+    trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
     token_minutes: int = Field(default=480, ge=1, le=7 * 24 * 60)
     docs_enabled: bool = True
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
@@ -71,13 +76,59 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def secret_configured(self) -> bool:
+        return bool(self.secret_key) and self.secret_key != DEFAULT_SECRET
+
     def check_production(self) -> None:
-        """Refuse to run in production with the default or a short secret: tokens could be forged."""
-        weak = self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32
+        """Refuse to run in production with no, the published or a short secret: tokens could be forged."""
+        weak = not self.secret_configured or len(self.secret_key) < 32
         if self.environment == "production" and weak:
             raise RuntimeError(
                 "CHARTERPLAN_SECRET_KEY must be set to a random value of at least 32 characters in production"
             )
+
+    def default_secret_file(self) -> Path:
+        """`charterplan.secret` beside the SQLite file, else in the working directory."""
+        if self.secret_file is not None:
+            return self.secret_file
+        if self.is_sqlite:
+            from sqlalchemy.engine import make_url
+
+            database = make_url(self.database_url).database
+            if database and database != ":memory:" and not database.startswith("file:"):
+                return Path(database).resolve().parent / SECRET_FILE_NAME
+        return Path.cwd() / SECRET_FILE_NAME
+
+    def resolved_secret(self) -> str:
+        """The configured secret, or the one kept in the secret file (created with a random value, readable by
+        the owner only, on first start). A published development value is never used to sign tokens."""
+        if self.secret_configured:
+            return self.secret_key
+        return load_or_create_secret(self.default_secret_file())
+
+
+def load_or_create_secret(path: Path) -> str:
+    """Read the secret file, or create it (0600, exclusively, so two starting processes agree on one value).
+    A file others may read is made owner-only again before use."""
+    import secrets
+    import stat
+
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            os.chmod(path, 0o600)
+        value = path.read_text(encoding="ascii").strip()
+        if len(value) < 32:
+            raise RuntimeError(f"the secret file {path} holds fewer than 32 characters; delete it or set "
+                               "CHARTERPLAN_SECRET_KEY") from None
+        return value
+    value = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(value + "\n")
+    return value
 
 
 @lru_cache

@@ -19,6 +19,8 @@ ROLE_RULES: dict[tuple[str, str], str | None] = {
     ("POST", "/api/v1/auth/api-tokens"): 'viewer',
     ("GET", "/api/v1/auth/api-tokens"): 'viewer',
     ("DELETE", "/api/v1/auth/api-tokens/{token_id}"): 'viewer',
+    ("POST", "/api/v1/auth/password"): 'viewer',
+    ("POST", "/api/v1/auth/sign-out-everywhere"): 'viewer',
     ("GET", "/api/v1/users"): 'admin',
     ("POST", "/api/v1/users"): 'admin',
     ("GET", "/api/v1/users/{user_id}"): 'admin',
@@ -113,6 +115,8 @@ def test_every_role_on_every_route(api: Api) -> None:
             continue
         assert anonymous.status_code == 401, (method, path, anonymous.status_code)
         assert anonymous.headers["www-authenticate"] == "Bearer"
+        if path.endswith("/sign-out-everywhere"):
+            continue  # it would end the role's session for the routes after it (tested on its own)
         for role in ROLES:
             status = api.call(method, url, role).status_code
             if ROLES.index(role) < ROLES.index(rule):
@@ -202,6 +206,9 @@ def test_role_changes_and_disabling_apply_to_tokens_already_in_use(api: Api) -> 
     headers = {"Authorization": f"Bearer {issue_token('omar', api.settings.secret_key, 60)}"}
     assert api.client.get("/api/v1/audit", headers=headers).status_code == 200  # remembered as a coordinator
     assert api.patch(f"/api/v1/users/{uid}", "admin", if_match=1, json={"role": "viewer"}).status_code == 200
+    assert api.client.get("/api/v1/audit", headers=headers).status_code == 401  # a role change ends the session
+    login = api.client.post("/api/v1/auth/token", data={"username": "omar", "password": "a long passphrase"})
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
     assert api.client.get("/api/v1/audit", headers=headers).status_code == 403
     assert api.client.get("/api/v1/operations", headers=headers).status_code == 200
     assert api.delete(f"/api/v1/users/{uid}", "admin").status_code == 204

@@ -7,23 +7,26 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from pydantic import BaseModel, Field
+from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
-from api.audit import audit
+from api.audit import audit, audit_commit
 from api.auth import (
     Admin,
     Coordinator,
     SessionDep,
     Viewer,
-    burn_time,
+    end_sessions,
     forget_principals,
     hash_password,
-    issue_token,
     new_api_token,
+    token_for,
     verify_password,
 )
 from api.common import Id, Page, Paging, QueryId, Version, conditional_update, expected_version, paging, set_etag
+from api.login_throttle import check_allowed, sign_in, throttle_of
 from api.models import ApiToken, AuditEntry, User
+from api.password_policy import MAX_LENGTH, MIN_LENGTH, password_problems
 from api.problems import Problem, not_found
 
 router = APIRouter()
@@ -44,20 +47,50 @@ class Me(BaseModel):
 @router.post("/auth/token", response_model=TokenOut, tags=["auth"])
 def login(request: Request, session: SessionDep,
           username: Annotated[str, Form(max_length=64)], password: Annotated[str, Form(max_length=256)]) -> TokenOut:
-    """OAuth2 password flow: a signed access token for a username and password. Failures are audited."""
+    """OAuth2 password flow: a signed access token for a username and password. Failures are audited and
+    throttled (429 with Retry-After, see docs/security.md)."""
     settings = request.app.state.settings
-    user = session.exec(select(User).where(User.username == username)).first()
-    if user is None:
-        burn_time(password)
-    if user is None or not user.active or not verify_password(user.password_hash, password):
-        audit(session, username[:64] or "(empty)", "login_failed", "user")
-        session.commit()
-        raise Problem(401, "wrong username or password", kind="unauthorized",
-                      headers={"WWW-Authenticate": "Bearer"})
-    audit(session, user.username, "login", "user", user.id)
+    user = sign_in(request, session, username, password)
+    return TokenOut(access_token=token_for(user, settings), expires_in=settings.token_minutes * 60)
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(max_length=MAX_LENGTH)
+    new_password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)
+
+
+@router.post("/auth/password", response_model=TokenOut, tags=["auth"])
+def change_own_password(body: PasswordChange, request: Request, principal: Viewer, session: SessionDep) -> TokenOut:
+    """Change your own password (the current one is required, and throttled like a login). Every session of
+    the account ends, this one included; the answer carries a new access token."""
+    settings = request.app.state.settings
+    address = check_allowed(request, principal.username)
+    user = session.get(User, principal.user_id)
+    if user is None or not verify_password(user.password_hash, body.current_password):
+        throttle_of(request).failed(principal.username, address)
+        audit_commit(session, principal, "change_password_failed", "user", principal.user_id)
+        raise Problem(403, "the current password is wrong", kind="wrong-password")
+    check_password(body.new_password, user.username, "body.new_password")
+    throttle_of(request).succeeded(principal.username, address)
+    session.execute(update(User).where(User.id == user.id)  # type: ignore[arg-type]
+                    .values(password_hash=hash_password(body.new_password), version=User.version + 1,
+                            session_version=User.session_version + 1))
+    audit(session, principal, "change_password", "user", user.id)
     session.commit()
-    return TokenOut(access_token=issue_token(user.username, settings.secret_key, settings.token_minutes),
-                    expires_in=settings.token_minutes * 60)
+    forget_principals(request)
+    session.refresh(user)
+    return TokenOut(access_token=token_for(user, settings), expires_in=settings.token_minutes * 60)
+
+
+@router.post("/auth/sign-out-everywhere", status_code=204, tags=["auth"])
+def sign_out_everywhere(request: Request, principal: Viewer, session: SessionDep) -> Response:
+    """End every session of your account (all access tokens, this one included). API tokens stay valid: revoke
+    them one by one under /auth/api-tokens."""
+    end_sessions(request, session, principal.user_id)
+    audit(session, principal, "sign_out_everywhere", "user", principal.user_id)
+    session.commit()
+    forget_principals(request)
+    return Response(status_code=204)
 
 
 @router.get("/auth/me", response_model=Me, tags=["auth"])
@@ -115,14 +148,15 @@ def revoke_api_token(token_id: Id, principal: Viewer, session: SessionDep) -> Re
 
 class UserCreate(BaseModel):
     username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
-    password: str = Field(min_length=10, max_length=256)
+    password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH,
+                          description="at least 12 characters, not a common or guessable password (docs/security.md)")
     role: Role
 
 
 class UserUpdate(BaseModel):
     role: Role | None = None
     active: bool | None = None
-    password: str | None = Field(default=None, min_length=10, max_length=256)
+    password: str | None = Field(default=None, min_length=MIN_LENGTH, max_length=MAX_LENGTH)
     version: Version = None
 
 
@@ -135,8 +169,17 @@ class UserRead(BaseModel):
     version: int
 
 
+def check_password(password: str, username: str, field: str = "body.password") -> None:
+    """422 naming `field` when the password policy (api.password_policy) refuses the password."""
+    problems = password_problems(password, username)
+    if problems:
+        raise Problem(422, "the password is too weak: " + "; ".join(problems), kind="weak-password",
+                      errors=[{"field": field, "message": message, "type": "weak_password"} for message in problems])
+
+
 def create_user(session: Session, username: str, password: str, role: str) -> User:
     """Add a user (used by the API and by `charterplan users create`). The caller commits."""
+    check_password(password, username)
     if session.exec(select(User).where(User.username == username)).first() is not None:
         raise Problem(409, f"user {username!r} already exists", kind="duplicate")
     user = User(username=username, password_hash=hash_password(password), role=role)
@@ -181,8 +224,13 @@ def update_user(user_id: Id, body: UserUpdate, request: Request, principal: Admi
     values: dict[str, Any] = {k: v for k, v in body.model_dump(exclude_unset=True, exclude={"version", "password"})
                               .items() if v is not None}
     if body.password is not None:
+        check_password(body.password, user.username)
         values["password_hash"] = hash_password(body.password)
+    if values:  # a new password, role or status ends every session of the account
+        values["session_version"] = User.session_version + 1
     conditional_update(session, User, user_id, expected, values)
+    if values.get("active") is False:
+        _revoke_api_tokens(session, user_id)
     audit(session, principal, "update", "user", user_id, fields=sorted(body.model_dump(exclude_unset=True)))
     session.commit()
     forget_principals(request)
@@ -201,14 +249,20 @@ def delete_user(user_id: Id, request: Request, principal: Admin, session: Sessio
         raise Problem(409, "you cannot delete your own account", kind="self-delete")
     user.active = False
     user.version += 1
+    user.session_version += 1
     session.add(user)
-    for token in session.exec(select(ApiToken).where(ApiToken.user_id == user_id)).all():
-        token.revoked = True
-        session.add(token)
+    _revoke_api_tokens(session, user_id)
     audit(session, principal, "delete", "user", user_id)
     session.commit()
     forget_principals(request)
     return Response(status_code=204)
+
+
+def _revoke_api_tokens(session: Session, user_id: int) -> None:
+    """A disabled account's API tokens are revoked, so re-enabling it revives none of them."""
+    for token in session.exec(select(ApiToken).where(ApiToken.user_id == user_id)).all():
+        token.revoked = True
+        session.add(token)
 
 
 class AuditRead(BaseModel):

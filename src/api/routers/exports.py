@@ -18,6 +18,7 @@ from api import models as m
 from api.audit import audit_commit
 from api.auth import Officer, SessionDep
 from api.common import Id
+from api.content_disposition import content_disposition
 from api.convert import ERASED
 from api.export_cache import cache_for
 from api.exports import to_csv, to_html, to_xlsx
@@ -63,9 +64,9 @@ def _ssr(person: Any, carries_infant: bool, is_lap: bool) -> str:
 
 
 def _download(data: bytes, fmt: str, name: str) -> Response:
-    headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"', "Cache-Control": "no-store"}
-    if fmt == "html":
-        headers["Content-Disposition"] = f'inline; filename="{name}.html"'
+    """A download whose name (built from ids and query text) goes through content_disposition, never raw."""
+    headers = {"Content-Disposition": content_disposition(name, fmt, "inline" if fmt == "html" else "attachment"),
+               "Cache-Control": "no-store"}
     return Response(content=data, media_type=MEDIA[fmt], headers=headers)
 
 
@@ -219,4 +220,5 @@ def plan_json(operation_id: Id, plan_id: Id, principal: Officer, session: Sessio
     plan = get_plan(session, operation_id, plan_id)
     audit_commit(session, principal, "export", "plan_json", plan_id, operation_id=operation_id)
     return Response(content=m.plan_json(session, plan.id), media_type="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="plan-{plan.number}.json"'})
+                    headers={"Content-Disposition": content_disposition(f"plan-{plan.number}", "json"),
+                             "Cache-Control": "no-store"})
