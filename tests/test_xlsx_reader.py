@@ -119,10 +119,9 @@ def test_excel_style_workbook_reads_as_openpyxl_read_it() -> None:
             '<c t="d"><v>10:30:00</v></c><c r="E6" t="str"><v>x</v></c></row>'
             '<row><c r="b7" t="inlineStr"><is><r><t>rich</t></r><r><t> inline</t></r></is></c>'
             '<c r="C7" t="inlineStr"/><c r="D7" t="s"><v>7</v></c><c r="E7"><v></v></c></row>'
-            # a row of blanks is skipped; a formula's cached value is what counts
+            # a row of blanks is skipped (formula cells are refused: test_formula_cells_are_refused_by_row_and_column)
             '<row r="9"><c r="A9" t="inlineStr"><is><t> </t></is></c></row>'
-            '<row r="10"><c r="A10"><f>1+1</f><v>2</v></c><c r="B10" t="str"><f>"a"</f><v>a</v></c>'
-            '<c r="C10"><f>1/0</f></c><c r="D10" t="inlineStr"><is><t>_x005F_x</t></is></c></row>')
+            '<row r="10"><c r="D10" t="inlineStr"><is><t>_x005F_x</t></is></c></row>')
     for dimension in (None, "A1:E10"):
         data = handmade(rows, shared=SHARED, dimension=dimension)
         assert read_table(data, "people.xlsx") == openpyxl_table(data)
@@ -135,6 +134,16 @@ def test_excel_style_workbook_reads_as_openpyxl_read_it() -> None:
     assert found[2] == {"__row__": "5", "case_id": "42", "household_id": "42", "notes": "0.0025", "when": "#N/A",
                         "flag": "False"}
     assert [r["__row__"] for r in found] == ["2", "4", "5", "6", "7", "10"]
+
+
+def test_formula_cells_are_refused_by_row_and_column() -> None:
+    """A formula's saved result may not be what the sheet shows: the people file must hold values only."""
+    rows = (HEADER + '<row r="2"><c r="A2" t="inlineStr"><is><t>C1</t></is></c>'
+            '<c r="C2" t="str"><f>HYPERLINK("http://x","y")</f><v>y</v></c></row>')
+    with pytest.raises(ScenarioInputError) as caught:
+        read_table(handmade(rows, shared=SHARED), "people.xlsx")
+    issue = caught.value.issues[0]
+    assert (issue.row, issue.field) == (2, "notes") and "cell C2" in issue.message and "formula" in issue.message
 
 
 def test_cells_outside_a_wrong_dimension_are_kept_not_dropped() -> None:

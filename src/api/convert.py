@@ -76,7 +76,8 @@ def row_to_person_dict(row: Any) -> dict[str, Any]:
 
 
 def row_to_person(row: m.Person) -> sc.Person:
-    return sc.Person.model_validate(row_to_person_dict(row))
+    """A stored person; text stored before today's import rules is taken as it is (exports neutralise it)."""
+    return sc.Person.model_validate(row_to_person_dict(row), context=sc.STORED)
 
 
 def comparable(values: dict[str, Any]) -> dict[str, Any]:
@@ -119,7 +120,7 @@ def build_scenario(session: Session, operation_id: int) -> sc.Scenario:
         "aircraft": rows(m.AircraftType),
         "flights": rows(m.Flight),
         "people": [],
-    })
+    }, context=sc.STORED)
     scenario.people = [row_to_person(p) for p in people]
     return scenario
 

@@ -1,7 +1,9 @@
 """Tabular exports: flight manifests, testing schedules; CSV, XLSX and printable HTML.
 
-Every cell that a spreadsheet would evaluate (starting with =, +, -, @, tab or CR) is neutralised with a
-leading apostrophe, in CSV and XLSX alike.
+Every text cell that a spreadsheet would evaluate is neutralised with a leading apostrophe, in CSV and XLSX
+alike, by the one rule of `planner.cell_rules` (docs/input.md): `=`, `@`, `＝`, `＠`, and `+`/`-`/`＋`/`－`
+unless the cell is a plain number or phone number, also after leading whitespace; and a leading tab or line
+break.
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+from planner.cell_rules import neutralise_text
 
 
 def neutralise(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(DANGEROUS) else text
+    """A cell as export text: None is empty, formula-looking text gets a leading apostrophe."""
+    return neutralise_text("" if value is None else str(value))
 
 
 def to_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:

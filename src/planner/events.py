@@ -6,85 +6,88 @@ it gives the updated scenario, and `solve(updated, previous=published)` gives th
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
-from planner.loading import InputIssue, ScenarioInputError, check_scenario, read_yaml
-from planner.scenario import Person, Scenario, Slot
+from planner.loading import InputIssue, ScenarioInputError, _friendly, _loc, check_scenario, read_yaml
+from planner.scenario import Day, Model, Moment, Person, Scenario, Slot
+
+#: An id an event refers to (it must exist, so only its length is bounded here).
+Ref = Annotated[str, Field(min_length=1, max_length=64)]
 
 
-class _Event(BaseModel):
+class _Event(Model):
     model_config = ConfigDict(extra="forbid")
 
 
 class PositiveTest(_Event):
     type: Literal["positive_test"]
-    case_id: str
-    date: date
+    case_id: Ref
+    date: Day
 
 
 class ConsentWithdrawn(_Event):
     type: Literal["consent_withdrawn"]
-    case_id: str
-    note: str = ""
+    case_id: Ref
+    note: str = Field(default="", max_length=2000)  # the person's consent_note
 
 
 class NoShow(_Event):
     """The person did not come to check-in: their consent to travel must be reconfirmed before re-planning."""
 
     type: Literal["no_show"]
-    case_id: str
-    flight_id: str | None = None
+    case_id: Ref
+    flight_id: Ref | None = None
 
 
 class NewRegistrations(_Event):
     type: Literal["new_registrations"]
-    people: list[Person]
+    people: list[Person] = Field(max_length=200_000)
 
 
 class DocumentExpired(_Event):
     type: Literal["document_expired"]
-    case_id: str
-    expiry: date
+    case_id: Ref
+    expiry: Day
 
 
 class FlightDelayed(_Event):
     type: Literal["flight_delayed"]
-    flight_id: str
+    flight_id: Ref
     hours: float = Field(gt=-48, le=24 * 7)
 
 
 class FlightCancelled(_Event):
     type: Literal["flight_cancelled"]
-    flight_id: str
+    flight_id: Ref
 
 
 class AircraftChanged(_Event):
     type: Literal["aircraft_changed"]
-    flight_id: str
-    aircraft: str
+    flight_id: Ref
+    aircraft: Ref
 
 
 class LabSlotsCancelled(_Event):
     type: Literal["lab_slots_cancelled"]
-    site_id: str
-    start: AwareDatetime
-    end: AwareDatetime
+    site_id: Ref
+    start: Moment
+    end: Moment
 
 
 Event = Annotated[PositiveTest | ConsentWithdrawn | NoShow | NewRegistrations | DocumentExpired | FlightDelayed
                   | FlightCancelled | AircraftChanged | LabSlotsCancelled, Field(discriminator="type")]
 
 
-class EventsFile(BaseModel):
+class EventsFile(Model):
     model_config = ConfigDict(extra="forbid")
 
     format: Literal["charterplan.events/1"] = "charterplan.events/1"
-    as_of: AwareDatetime | None = None  # the instant of the re-plan (defaults to the scenario's)
-    events: list[Event]
+    as_of: Moment | None = None  # the instant of the re-plan (defaults to the scenario's)
+    events: list[Event] = Field(max_length=10_000)
 
 
 def load_events(path: str | Path) -> EventsFile:
@@ -93,8 +96,8 @@ def load_events(path: str | Path) -> EventsFile:
     try:
         return EventsFile.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioInputError([InputIssue(path.name, None, ".".join(map(str, e["loc"])), e["msg"])
-                                  for e in exc.errors()]) from None
+        raise ScenarioInputError([InputIssue(path.name, None, _loc(e), _friendly(e))
+                                  for e in exc.errors()[:200]]) from None
 
 
 def apply_events(scenario: Scenario, events: EventsFile, source: str = "events.yaml") -> Scenario:

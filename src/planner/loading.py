@@ -7,14 +7,11 @@ exception on bad input: callers get a `ScenarioInputError` carrying the full lis
 from __future__ import annotations
 
 import copy
-import csv
-import io
-import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time
-from pathlib import Path
+from datetime import date
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,59 +19,63 @@ import yaml
 from pydantic import ValidationError
 
 from planner.airports import airport
+from planner.excerpt import excerpt
+from planner.input_errors import InputIssue, InputTooLarge, ScenarioInputError
+from planner.input_limits import DEFAULT_LIMITS, InputLimits, check_size
+from planner.people_table import cell_text as _cell_text
+from planner.people_table import decode_text, read_people_table
+from planner.safe_yaml import compose_yaml, load_yaml
 from planner.scenario import Person, Scenario, ScenarioFile, local_date
+
+__all__ = [
+    "InputIssue",
+    "InputLimits",
+    "InputTooLarge",
+    "ScenarioInputError",
+    "_cell_text",
+    "check_scenario",
+    "load_people_file",
+    "load_scenario",
+    "parse_people",
+    "parse_people_rows",
+    "read_table",
+    "read_yaml",
+    "scenario_from_yaml",
+]
 
 PEOPLE_COLUMNS = list(Person.model_fields)
 REQUIRED_COLUMNS = ["case_id", "household_id", "sex", "date_of_birth", "nationality", "destination", "location",
                     "consent", "document_type"]
 BOOLEAN_COLUMNS = [name for name, f in Person.model_fields.items() if f.annotation in (bool, "bool")]
-MAX_PEOPLE_ROWS = 200_000
+MAX_PEOPLE_ROWS = DEFAULT_LIMITS.max_rows
 
 
-@dataclass(frozen=True)
-class InputIssue:
-    """One problem in an input file; `row` is the table row, or the line in a YAML file, when known."""
-
-    file: str
-    row: int | None
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        kind = "line" if self.file.lower().endswith((".yaml", ".yml")) else "row"
-        where = self.file + (f", {kind} {self.row}" if self.row is not None else "")
-        return f"{where}, {self.field}: {self.message}"
-
-
-class ScenarioInputError(Exception):
-    """Raised with every problem found in an input; `issues` lists them in file order."""
-
-    def __init__(self, issues: list[InputIssue]):
-        self.issues = issues
-        super().__init__(f"{len(issues)} input error(s):\n" + "\n".join(f"  {i}" for i in issues[:200]))
-
-
-def _friendly(err: dict[str, Any]) -> str:
+def _friendly(err: Mapping[str, Any]) -> str:
+    """A pydantic error in words; any input it quotes is a short escaped excerpt (planner.excerpt)."""
     kind = err.get("type", "")
+    shown = excerpt(err.get("input"))
     if kind == "timezone_aware":
         return "time has no timezone offset (write e.g. 2021-12-01T10:00:00+03:00)"
     if kind in ("date_from_datetime_parsing", "date_parsing", "date_type"):
-        return f"not a date (YYYY-MM-DD): {err.get('input')!r}"
+        return f"not a date (YYYY-MM-DD): {shown}"
     if kind in ("datetime_from_date_parsing", "datetime_parsing", "datetime_type"):
-        return f"not an ISO 8601 date-time: {err.get('input')!r}"
+        return f"not an ISO 8601 date-time: {shown}"
     if kind == "literal_error":
-        return f"{err.get('input')!r} is not one of {err.get('ctx', {}).get('expected', '')}"
+        return f"{shown} is not one of {str(err.get('ctx', {}).get('expected', ''))[:300]}"
     if kind in ("time_parsing", "time_type"):
-        return f'not a time (write it in quotes as HH:MM, e.g. "08:00"): {err.get("input")!r}'
+        return f'not a time (write it in quotes as HH:MM, e.g. "08:00"): {shown}'
     if kind == "extra_forbidden":
         return "unknown key"
     if kind == "missing":
         return "required value is missing"
-    msg = str(err.get("msg", "invalid value"))
+    if kind == "string_too_long" and isinstance(err.get("input"), str):
+        return (f"at most {err.get('ctx', {}).get('max_length')} characters are allowed here; this value has "
+                f"{len(err['input'])}")
+    msg = str(err.get("msg", "invalid value"))[:300]
     return msg.removeprefix("Value error, ")
 
 
-def _loc(err: dict[str, Any]) -> str:
+def _loc(err: Mapping[str, Any]) -> str:
     """A pydantic error location written like the cross-checks' fields: `flights[0].departure`."""
     out = ""
     for part in err.get("loc", ()):
@@ -87,90 +88,11 @@ def _loc(err: dict[str, Any]) -> str:
 
 # ---------------------------------------------------------------- people tables
 
-def read_table(data: bytes, filename: str) -> tuple[list[str], list[dict[str, str]]]:
-    """Decode a CSV or XLSX people table into a header and string rows; raises ScenarioInputError."""
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(data, filename)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        message = f"not UTF-8 text (byte {exc.start}); save the file as UTF-8 CSV"
-        raise ScenarioInputError([InputIssue(filename, None, "(file)", message)]) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        rows = list(reader)
-    except csv.Error as exc:
-        raise ScenarioInputError([InputIssue(filename, reader.line_num, "(file)", f"malformed CSV: {exc}")]) from None
-    if not rows:
-        raise ScenarioInputError([InputIssue(filename, 1, "(header)", "the file is empty")])
-    header = [h.strip() for h in rows[0]]
-    nul_cells = [InputIssue(filename, number, header[col] if col < len(header) else f"column {col + 1}",
-                            "contains a NUL character; is this a binary file saved as CSV?")
-                 for number, values in enumerate(rows, start=1) for col, value in enumerate(values)
-                 if "\x00" in value]
-    if nul_cells:
-        raise ScenarioInputError(nul_cells)
-    out = []
-    for number, values in enumerate(rows[1:], start=2):
-        if not any(v.strip() for v in values):
-            continue
-        row = {"__row__": str(number), **dict(zip(header, values, strict=False))}
-        if len(values) > len(header):
-            row["__error__"] = f"{len(values)} values but the header has {len(header)} columns"
-        out.append(row)
-    return header, out
-
-
-def _read_xlsx(data: bytes, filename: str) -> tuple[list[str], list[dict[str, str]]]:
-    """The first worksheet as a header and string rows, exactly as openpyxl's values would give them, but
-    streamed by `planner.xlsx_reader` (openpyxl's read-only mode took most of a large import's time)."""
-    import zipfile
-
-    from planner.xlsx_reader import FirstSheet, WorkbookError, column_letters
-
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise ScenarioInputError([InputIssue(filename, None, "(file)", "not a valid XLSX workbook")]) from None
-    with archive:
-        expanded = sum(i.file_size for i in archive.infolist())
-        if expanded > 200 * 1024 * 1024:
-            raise ScenarioInputError([InputIssue(filename, None, "(file)",
-                                                 f"workbook expands to {expanded // 2**20} MiB; the limit is 200 MiB")])
-        try:
-            sheet = FirstSheet(archive)
-            rows_iter = sheet.rows()
-            first = next(rows_iter, None)
-            if first is None:
-                raise ScenarioInputError([InputIssue(filename, 1, "(header)", "the sheet is empty")])
-            if first[0] == 1:
-                header_values: list[Any] = first[1]
-            else:  # no row 1: an empty header, and the first stored row is data
-                header_values = [None] * (sheet.width or 0)
-                rows_iter = itertools.chain([first], rows_iter)
-            header = [str(h).strip() if h is not None else "" for h in header_values]
-            out = []
-            for number, values in rows_iter:
-                cells = [v if type(v) is str else "" if v is None else _cell_text(v) for v in values]
-                if not any(c.strip() for c in cells):
-                    continue
-                out.append({"__row__": str(number), **dict(zip(header, cells, strict=False))})
-        except WorkbookError as exc:
-            raise ScenarioInputError([InputIssue(filename, None, "(file)", f"cannot read workbook: {exc}")]) from None
-    if sheet.problems:
-        raise ScenarioInputError([
-            InputIssue(filename, p.row, header[p.column - 1] if p.column <= len(header) and header[p.column - 1]
-                       else f"column {column_letters(p.column)}", f"cell {p.ref}: {p.message}")
-            for p in sheet.problems])
-    return header, out
-
-
-def _cell_text(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) and value.tzinfo is None else value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def read_table(data: bytes, filename: str, limits: InputLimits = DEFAULT_LIMITS
+               ) -> tuple[list[str], list[dict[str, str]]]:
+    """Decode a CSV or XLSX people table into a header and string rows (planner.people_table, the one reader
+    of the CLI and the service); raises ScenarioInputError."""
+    return read_people_table(data, filename, limits)
 
 
 def parse_people(header: list[str], rows: Iterable[dict[str, str]], filename: str
@@ -183,22 +105,25 @@ def parse_people(header: list[str], rows: Iterable[dict[str, str]], filename: st
 def parse_people_rows(header: list[str], rows: Iterable[dict[str, str]], filename: str
                       ) -> tuple[list[tuple[int, Person]], list[InputIssue]]:
     """Like `parse_people`, but each person comes with its own row number, so later checks name the right row
-    even when a case_id is repeated."""
+    even when a case_id is repeated. Text that looks like a spreadsheet formula is refused by the Person model
+    itself (planner.cell_rules), with the row and column."""
     issues: list[InputIssue] = []
     known = set(PEOPLE_COLUMNS)
     for column in header:
         if column and column not in known:
-            issues.append(InputIssue(filename, 1, column, "unknown column"))
+            issues.append(InputIssue(filename, 1, excerpt(column, 40) if not column.isprintable() or len(column) > 40
+                                     else column, "unknown column"))
     for column in REQUIRED_COLUMNS:
         if column not in header:
             issues.append(InputIssue(filename, 1, column, "required column is missing"))
     if issues:
-        return [], issues
+        return [], issues[:200]
     people: list[tuple[int, Person]] = []
     for count, raw in enumerate(rows):
         if count >= MAX_PEOPLE_ROWS:
             issues.append(InputIssue(filename, int(raw["__row__"]), "(file)",
-                                     f"more than {MAX_PEOPLE_ROWS} people in one file"))
+                                     f"more than {MAX_PEOPLE_ROWS} rows; the limit is {MAX_PEOPLE_ROWS} people "
+                                     "per file"))
             break
         row_no = int(raw["__row__"])
         if "__error__" in raw:
@@ -214,7 +139,7 @@ def parse_people_rows(header: list[str], rows: Iterable[dict[str, str]], filenam
             if key in BOOLEAN_COLUMNS:
                 low = text.lower()
                 if low not in ("yes", "no", "true", "false", "y", "n", "1", "0"):
-                    issues.append(InputIssue(filename, row_no, key, f"expected yes or no, got {text!r}"))
+                    issues.append(InputIssue(filename, row_no, key, f"expected yes or no, got {excerpt(text)}"))
                     continue
                 values[key] = low in ("yes", "true", "y", "1")
             elif key == "vulnerabilities":
@@ -230,15 +155,17 @@ def parse_people_rows(header: list[str], rows: Iterable[dict[str, str]], filenam
     return people, issues
 
 
-def load_people_file(path: Path) -> tuple[list[Person], list[InputIssue], list[int]]:
+def load_people_file(path: Path, limits: InputLimits = DEFAULT_LIMITS, name: str | None = None
+                     ) -> tuple[list[Person], list[InputIssue], list[int]]:
     """Read a people file; also return each person's row number (same order) for later cross-checks."""
-    name = path.name
+    return people_from_table(lambda: read_people_table(path, name or path.name, limits), name or path.name)
+
+
+def people_from_table(read: Callable[[], tuple[list[str], list[dict[str, str]]]], name: str
+                      ) -> tuple[list[Person], list[InputIssue], list[int]]:
+    """Parse the table `read` returns; its input errors become issues (the size limits included)."""
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return [], [InputIssue(name, None, "(file)", f"cannot read: {exc.strerror}")], []
-    try:
-        header, rows = read_table(data, name)
+        header, rows = read()
     except ScenarioInputError as exc:
         return [], exc.issues, []
     numbered, issues = parse_people_rows(header, rows, name)
@@ -247,20 +174,36 @@ def load_people_file(path: Path) -> tuple[list[Person], list[InputIssue], list[i
 
 # ---------------------------------------------------------------- scenario folder
 
-def read_yaml(path: Path) -> Any:
-    """A YAML file's content; a missing file or bad YAML is a ScenarioInputError naming the file and line."""
+def parse_yaml(text: str, name: str) -> Any:
+    """A YAML text's content under the safe loader's rules (no anchors or aliases: planner.safe_yaml); bad
+    YAML is a ScenarioInputError naming the file and line."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, IsADirectoryError):
-        raise ScenarioInputError([InputIssue(path.name, None, "(file)", f"not found: {path}")]) from None
+        return load_yaml(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = getattr(mark, "line", None)
+        problem = str(getattr(exc, "problem", None) or exc)[:200]
+        raise ScenarioInputError([InputIssue(name, None if line is None else line + 1, "(file)",
+                                             f"not valid YAML: {problem}")]) from None
+    except RecursionError:
+        raise ScenarioInputError([InputIssue(name, None, "(file)", "not valid YAML: nested too deeply")]) from None
+
+
+def read_yaml_text(path: Path, limits: InputLimits = DEFAULT_LIMITS) -> str:
+    """A YAML file's text, within the size limit; a missing or unreadable file is a ScenarioInputError."""
+    try:
+        if not path.is_file():
+            raise ScenarioInputError([InputIssue(path.name, None, "(file)", f"not found: {path}")])
+        check_size(path.name, path.stat().st_size, limits.max_yaml_bytes)
+        data = path.read_bytes()
     except OSError as exc:
         raise ScenarioInputError([InputIssue(path.name, None, "(file)", f"cannot read: {exc.strerror}")]) from None
-    except UnicodeDecodeError:
-        raise ScenarioInputError([InputIssue(path.name, None, "(file)", "not UTF-8 text")]) from None
-    except yaml.YAMLError as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise ScenarioInputError([InputIssue(path.name, None if line is None else line + 1, "(file)",
-                                             f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+    return decode_text(data, path.name)
+
+
+def read_yaml(path: Path, limits: InputLimits = DEFAULT_LIMITS) -> Any:
+    """A YAML file's content (scenario, variant, sweep or events file); errors name the file and line."""
+    return parse_yaml(read_yaml_text(path, limits), path.name)
 
 
 class YamlLines:
@@ -269,8 +212,8 @@ class YamlLines:
 
     def __init__(self, text: str):
         try:
-            self.root: yaml.Node | None = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError:
+            self.root: yaml.Node | None = compose_yaml(text)
+        except (yaml.YAMLError, RecursionError):
             self.root = None
 
     def line(self, field: str) -> int | None:
@@ -358,17 +301,69 @@ def _delete(data: Any, loc: tuple[Any, ...]) -> None:
         data.pop(str(last), None)
 
 
-def load_scenario(folder: str | Path) -> Scenario:
+PeopleResult = tuple[list[Person], list[InputIssue], list[int], str]
+
+
+def load_scenario(folder: str | Path, *, people_file: str | Path | None = None,
+                  limits: InputLimits = DEFAULT_LIMITS) -> Scenario:
     """Load and check `scenario.yaml` and its people file; raise ScenarioInputError listing every problem.
 
-    A schema error in scenario.yaml does not stop the people file from being read and checked: all errors of
-    both files come in one report.
+    The people file named in scenario.yaml must be inside the scenario folder (no absolute path, no `..`, no
+    link leading out of it); `people_file` (a path the user gave on the command line) replaces it and may be
+    anywhere. A schema error in scenario.yaml does not stop the people file from being read and checked: all
+    errors of both files come in one report.
     """
     folder = Path(folder)
     yaml_path = folder / "scenario.yaml" if folder.is_dir() else folder
     folder = yaml_path.parent
-    yname = yaml_path.name
-    raw = read_yaml(yaml_path)
+    text = read_yaml_text(yaml_path, limits)
+
+    def read_people(name: str) -> PeopleResult:
+        if people_file is not None:
+            path = Path(people_file)
+        else:
+            found = people_inside(folder, name)
+            if isinstance(found, InputIssue):
+                return [], [replace(found, file=yaml_path.name)], [], Path(name).name or "people.csv"
+            path = found
+        return (*load_people_file(path, limits), path.name)
+
+    return scenario_from_yaml(text, yaml_path.name, read_people)
+
+
+def unsafe_reference(name: str) -> str | None:
+    """Why a file name in scenario.yaml may not be followed (absolute, a drive, `..`), or None."""
+    if "\x00" in name or PurePosixPath(name).is_absolute() or PureWindowsPath(name).is_absolute() \
+            or PureWindowsPath(name).drive or name.startswith(("/", "\\")):
+        return "is an absolute path"
+    if ".." in PurePosixPath(name.replace("\\", "/")).parts:
+        return "leads out of the scenario folder (`..`)"
+    return None
+
+
+def people_inside(folder: Path, name: str) -> Path | InputIssue:
+    """The people file `name` inside `folder`, or the issue why it may not be read (docs/input.md)."""
+    why = unsafe_reference(name)
+    path = folder / name
+    if why is None:
+        try:
+            root = folder.resolve()
+            if not path.resolve().is_relative_to(root):
+                why = "leads out of the scenario folder (through a link)"
+        except (OSError, RuntimeError):
+            why = "cannot be resolved"
+    if why is not None:
+        return InputIssue("scenario.yaml", None, "people",
+                          f"{excerpt(name)} {why}; the people file must be inside the scenario folder (or be "
+                          "given on the command line)")
+    return path
+
+
+def scenario_from_yaml(text: str, yname: str, read_people: Callable[[str], PeopleResult]) -> Scenario:
+    """Check a scenario.yaml text and the people file it names (read through `read_people`, which returns
+    the people, their issues, their rows and the file's display name); the one assembly for folders and
+    uploaded archives."""
+    raw = parse_yaml(text, yname)
     if not isinstance(raw, dict):
         raise ScenarioInputError([InputIssue(yname, None, "(file)", "expected a mapping at the top level")])
     head, errors, broken = _validate_partially(raw)
@@ -378,9 +373,7 @@ def load_scenario(folder: str | Path) -> Scenario:
     rows: list[int] = []
     pname = "people.csv"
     if isinstance(people_name, str) and people_name:
-        people_path = folder / people_name
-        pname = people_path.name
-        people, people_issues, rows = load_people_file(people_path)
+        people, people_issues, rows, pname = read_people(people_name)
         issues += people_issues
     scenario = None
     if head is not None:
@@ -388,7 +381,7 @@ def load_scenario(folder: str | Path) -> Scenario:
         scenario.people = people
         issues += check_scenario(scenario, yname, pname, rows, broken=broken)
     if issues or scenario is None:
-        lines = YamlLines(yaml_path.read_text(encoding="utf-8"))
+        lines = YamlLines(text)
         raise ScenarioInputError([replace(i, row=lines.line(i.field)) if i.file == yname and i.row is None
                                   else i for i in issues])
     return scenario
@@ -531,7 +524,7 @@ def _check_people(scenario: Scenario, pname: str, rows: Mapping[str, int] | Sequ
     """Cross-row checks: repeated case_ids, airports, birth dates (when `today` is known), one destination
     per household, testing sites. Proxy consent without a justification is not an input error: the consent
     gate refuses it (DESIGN §3.1)."""
-    seen: set[str] = set()
+    seen: dict[str, int | None] = {}
     household_dest: dict[str, tuple[str, str]] = {}
     for index, p in enumerate(scenario.people):
         if rows is None:
@@ -541,8 +534,11 @@ def _check_people(scenario: Scenario, pname: str, rows: Mapping[str, int] | Sequ
         else:
             row = rows[index] if index < len(rows) else None
         if p.case_id in seen:
-            add(InputIssue(pname, row, "case_id", f"duplicate case_id {p.case_id!r}"))
-        seen.add(p.case_id)
+            first_row = seen[p.case_id]
+            also = f" (also in row {first_row})" if first_row is not None else ""
+            add(InputIssue(pname, row, "case_id", f"duplicate case_id {excerpt(p.case_id)}{also}"))
+        else:
+            seen[p.case_id] = row
         if airport(p.destination) is None:
             add(InputIssue(pname, row, "destination", f"unknown airport code {p.destination!r}"))
         if today is not None and p.date_of_birth > today:

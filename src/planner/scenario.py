@@ -6,6 +6,7 @@ These pydantic models are the planner's only input. Loading from files (with row
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from functools import cache
 from typing import Annotated, Any, Literal
@@ -17,9 +18,12 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
 )
+
+from planner.cell_rules import formula_like, formula_message
 
 Sex = Literal["F", "M", "X"]
 Consent = Literal["explicit", "proxy", "none"]
@@ -65,32 +69,105 @@ ClockTime = Annotated[
 ]
 
 
+#: Validation context for data read back from the service's own store: written before today's rules, so the
+#: text rules (formula text, id pattern) are not applied again; exports neutralise such text instead.
+STORED = {"stored": True}
+
+
+def _trusted(info: ValidationInfo | None) -> bool:
+    return bool(info is not None and isinstance(info.context, dict) and info.context.get("stored"))
+
+
+def check_text(value: str) -> str:
+    """Refuse text that is not valid Unicode (a lone surrogate cannot be stored or sent as UTF-8)."""
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("is not valid Unicode text (it holds a lone surrogate)") from None
+    return value
+
+
+def _check_all_text(value: Any, info: ValidationInfo | None) -> None:
+    if isinstance(value, str):
+        check_text(value)
+        if not _trusted(info) and formula_like(value):
+            raise ValueError(formula_message(value))
+    elif isinstance(value, list):
+        for item in value:
+            _check_all_text(item, info)
+    elif isinstance(value, dict):
+        for key in value:
+            _check_all_text(key, info)
+
+
+#: Coded ids (case, household, flight, testing site, escort, aircraft type): letters, digits, `.`, `_`, `-`,
+#: starting with a letter or digit, at most 64 characters, so they are safe in a URL path, a file name and a
+#: spreadsheet cell (docs/input.md, "Ids").
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+_CODE = re.compile(CODE_PATTERN)
+
+
+def _check_code(value: str, info: ValidationInfo) -> str:
+    if not _trusted(info) and not _CODE.match(value):
+        raise ValueError("use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+    return value
+
+
+Code = Annotated[str, Field(min_length=1, max_length=64, json_schema_extra={"pattern": CODE_PATTERN}),
+                 AfterValidator(_check_code)]
+
+#: Instants and days the planner works with: years 1900 to 2199, so that shifting a flight by days or reading
+#: a date at the end of the calendar can never overflow.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
+
+def _plausible_year(value: Any) -> Any:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"the year must be between {FIRST_YEAR} and {LAST_YEAR}")
+    return value
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_plausible_year)]
+Day = Annotated[date, AfterValidator(_plausible_year)]
+
+
 class Model(BaseModel):
-    """Strict base: unknown keys are errors, so a typo in a scenario file is reported, not ignored."""
+    """Strict base: unknown keys are errors, so a typo in a scenario file is reported, not ignored.
+
+    Every text value must be valid Unicode and must not look like a spreadsheet formula
+    (planner.cell_rules, docs/input.md), whichever door it comes through: a file, the CLI or the service."""
 
     model_config = ConfigDict(extra="forbid", frozen=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text_rules(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str | list | dict):
+            _check_all_text(value, info)
+        return value
 
 
 class Person(Model):
     """One returnee, as in a row of the people file (DESIGN §4.1)."""
 
-    case_id: str = Field(min_length=1, max_length=64)
-    household_id: str = Field(min_length=1, max_length=64)
-    given_name: str = ""
-    family_name: str = ""
-    name_native: str = ""
+    case_id: Code
+    household_id: Code
+    given_name: str = Field(default="", max_length=200)
+    family_name: str = Field(default="", max_length=200)
+    name_native: str = Field(default="", max_length=200)
     sex: Sex
-    date_of_birth: date
+    date_of_birth: Day
     nationality: str = Field(pattern=r"^[A-Z]{3}$")
     destination: str = Field(pattern=r"^[A-Z]{3}$")
-    location: str = Field(min_length=1)
-    testing_site: str | None = None  # a site this person must be tested at, overriding the location's sites
+    location: str = Field(min_length=1, max_length=100)
+    testing_site: str | None = Field(default=None, max_length=64)  # overrides the location's sites
     consent: Consent
-    consent_date: date | None = None
-    consent_note: str = ""
+    consent_date: Day | None = None
+    consent_note: str = Field(default="", max_length=2000)
     document_type: DocumentType
-    document_number: str = ""
-    document_expiry: date | None = None
+    document_number: str = Field(default="", max_length=64)
+    document_expiry: Day | None = None
     exit_cleared: bool = False
     fitness: Fitness = "pending"
     mobility: Mobility = "none"
@@ -98,14 +175,14 @@ class Person(Model):
     evacuation_capable: bool = True
     unaccompanied_minor: bool = False
     best_interests_approved: bool = False
-    reception_contact: str = ""
+    reception_contact: str = Field(default="", max_length=500)
     vaccinated: bool = False
-    last_positive_test: date | None = None
-    last_test_sample: AwareDatetime | None = None
+    last_positive_test: Day | None = None
+    last_test_sample: Moment | None = None
     last_test_result: TestResult | None = None
-    registered_on: date | None = None
-    vulnerabilities: list[str] = Field(default_factory=list)
-    notes: str = ""
+    registered_on: Day | None = None
+    vulnerabilities: list[str] = Field(default_factory=list, max_length=len(TYPED_VULNERABILITIES) * 4)
+    notes: str = Field(default="", max_length=4000)
 
     @field_validator("vulnerabilities")
     @classmethod
@@ -121,8 +198,8 @@ class Person(Model):
 class DateRange(Model):
     """An inclusive range of local dates."""
 
-    from_: date = Field(alias="from")
-    to: date
+    from_: Day = Field(alias="from")
+    to: Day
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -151,15 +228,15 @@ class SeatingRules(Model):
 
 
 class EscortRules(Model):
-    operational_per_passengers: int = Field(default=50, ge=1)
-    medical_per_cases: int = Field(default=2, ge=1)
-    uasc_per_escort: int = Field(default=2, ge=1)
-    turnaround_hours: int = Field(default=24, ge=0)
+    operational_per_passengers: int = Field(default=50, ge=1, le=10_000)
+    medical_per_cases: int = Field(default=2, ge=1, le=10_000)
+    uasc_per_escort: int = Field(default=2, ge=1, le=10_000)
+    turnaround_hours: int = Field(default=24, ge=0, le=24 * 30)
 
 
 class Weights(Model):
-    base: int = Field(default=10, ge=0)
-    per_week: int = Field(default=1, ge=0)
+    base: int = Field(default=10, ge=0, le=10_000)
+    per_week: int = Field(default=1, ge=0, le=10_000)
     elderly_age: int = Field(default=60, ge=40, le=100)
     vulnerability: dict[str, int] = Field(
         default_factory=lambda: {
@@ -182,8 +259,8 @@ class Weights(Model):
         for code, value in points.items():
             if code not in VULNERABILITY_CODES:
                 raise ValueError(f"unknown vulnerability code '{code}'")
-            if value < 0:
-                raise ValueError(f"points for '{code}' must be >= 0")
+            if not 0 <= value <= 10_000:
+                raise ValueError(f"points for '{code}' must be between 0 and 10000")
         return points
 
 
@@ -205,9 +282,9 @@ class Protocol(Model):
 class Slot(Model):
     """An explicitly listed sampling slot of a testing site."""
 
-    start: AwareDatetime
-    end: AwareDatetime
-    capacity: int | None = Field(default=None, ge=0)
+    start: Moment
+    end: Moment
+    capacity: int | None = Field(default=None, ge=0, le=100_000)
 
 
 class TestingSite(Model):
@@ -215,21 +292,21 @@ class TestingSite(Model):
 
     __test__ = False  # not a pytest class
 
-    id: str = Field(min_length=1)
-    serves: list[str] = Field(min_length=1)
+    id: Code
+    serves: list[str] = Field(min_length=1, max_length=1000)
     days: DateRange
     open: ClockTime = time(8, 0)
     close: ClockTime = time(18, 0)
     slot_minutes: int = Field(default=60, ge=5, le=24 * 60)
-    capacity_per_slot: int = Field(default=20, ge=0)
-    daily_capacity: int | None = Field(default=None, ge=0)
-    timezone: str | None = None
+    capacity_per_slot: int = Field(default=20, ge=0, le=100_000)
+    daily_capacity: int | None = Field(default=None, ge=0, le=1_000_000)
+    timezone: str | None = Field(default=None, max_length=64)
     slots: list[Slot] | None = None
     closed: list[Slot] = Field(default_factory=list)  # periods with no sampling (e.g. cancelled slots)
 
 
 class Escort(Model):
-    id: str = Field(min_length=1)
+    id: Code
     role: EscortRole
     available: DateRange | None = None
     location: str | None = None
@@ -237,43 +314,47 @@ class Escort(Model):
     vaccinated: bool = False
 
 
+#: A seat row number (rows run from 1 to 120 in every supported aircraft).
+RowNumber = Annotated[int, Field(ge=1, le=120)]
+
+
 class RowRange(Model):
     first: int = Field(ge=1, le=120)
     last: int = Field(ge=1, le=120)
-    skip: list[int] = Field(default_factory=list)
+    skip: list[RowNumber] = Field(default_factory=list)
 
 
 class AircraftType(Model):
     """A seat map (DESIGN §4.2). Library types ship with the package; scenarios may add their own."""
 
-    type: str = Field(min_length=1)
-    description: str = ""
+    type: Code
+    description: str = Field(default="", max_length=2000)
     rows: RowRange
-    layout: str = Field(min_length=1)
-    row_layouts: dict[int, str] = Field(default_factory=dict)
-    exit_rows: list[int] = Field(default_factory=list)
+    layout: str = Field(min_length=1, max_length=40)
+    row_layouts: dict[RowNumber, str] = Field(default_factory=dict)
+    exit_rows: list[RowNumber] = Field(default_factory=list)
     blocked_seats: list[str] = Field(default_factory=list)
     mask_blocks: list[list[str]] | None = None
     movable_armrests: list[str] | None = None
     stretcher_zone: list[str] | None = None
-    bassinet_rows: list[int] = Field(default_factory=list)
-    door_rows: list[int] | None = None
+    bassinet_rows: list[RowNumber] = Field(default_factory=list)
+    door_rows: list[RowNumber] | None = None
 
 
 class Stop(Model):
     airport: str = Field(pattern=r"^[A-Z]{3}$")
-    arrival: AwareDatetime
+    arrival: Moment
 
 
 class OptionalFlight(Model):
-    cost: int = Field(default=0, ge=0)
+    cost: int = Field(default=0, ge=0, le=1_000_000_000)
 
 
 class Flight(Model):
-    id: str = Field(min_length=1)
-    aircraft: str = Field(min_length=1)
+    id: Code
+    aircraft: str = Field(min_length=1, max_length=64)
     origin: str = Field(pattern=r"^[A-Z]{3}$")
-    departure: AwareDatetime
+    departure: Moment
     check_in_minutes: int = Field(default=180, ge=0, le=24 * 60)
     stops: list[Stop] = Field(min_length=1)
     blocked_seats: list[str] = Field(default_factory=list)
@@ -284,9 +365,9 @@ class Scenario(Model):
     """A whole operation at one instant `as_of`: the planner's complete input."""
 
     format: Literal["charterplan.scenario/1"] = "charterplan.scenario/1"
-    name: str = Field(min_length=1)
-    timezone: str = "UTC"
-    as_of: AwareDatetime
+    name: str = Field(min_length=1, max_length=200)
+    timezone: str = Field(default="UTC", max_length=64)
+    as_of: Moment
     notes: str = ""
     protocol: Protocol = Field(default_factory=Protocol)
     testing_sites: list[TestingSite] = Field(default_factory=list)

@@ -1,16 +1,12 @@
-"""Text cells that a spreadsheet would run as formulas (=, +, -, @, tab, CR first) are prefixed with an
-apostrophe in every CSV the planner writes (DESIGN §5.5); numbers stay numbers."""
+"""CSV cells for the planner's own tables (comparisons, sweeps): text a spreadsheet would run as a formula
+gets a leading apostrophe, by the one rule of `planner.cell_rules` (docs/input.md); numbers stay numbers."""
 
 from __future__ import annotations
 
 from typing import Any
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from planner.cell_rules import neutralise
 
 
 def safe_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return neutralise(value)

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AwareDatetime,
     Discriminator,
     Field,
     PrivateAttr,
@@ -41,6 +40,7 @@ from planner.scenario import (
     EscortRole,
     Flight,
     Model,
+    Moment,
     OptionalFlight,
     Protocol,
     Scenario,
@@ -65,7 +65,7 @@ class FlightChange(Model):
     id: str = Field(min_length=1)
     aircraft: str | None = None
     origin: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
-    departure: AwareDatetime | None = None
+    departure: Moment | None = None
     shift_hours: float | None = Field(default=None, ge=-24 * 30, le=24 * 30)
     check_in_minutes: int | None = Field(default=None, ge=0, le=24 * 60)
     stops: list[Stop] | None = None
@@ -96,7 +96,7 @@ class FlightsPatch(Model):
     remove: list[str] = Field(default_factory=list)
     update: list[FlightChange] = Field(default_factory=list)
     add: list[NewFlight] = Field(default_factory=list)
-    keep_first: int | None = Field(default=None, ge=0)  # keep the first n flights by departure (sweeps)
+    keep_first: int | None = Field(default=None, ge=0, le=100_000)  # keep the first n flights by departure (sweeps)
 
 
 class SiteChange(Model):
@@ -107,9 +107,9 @@ class SiteChange(Model):
     days: DateRange | None = None
     open: time | None = None
     close: time | None = None
-    slot_minutes: int | None = None
-    capacity_per_slot: int | None = None
-    daily_capacity: int | None = None
+    slot_minutes: int | None = Field(default=None, ge=5, le=24 * 60)
+    capacity_per_slot: int | None = Field(default=None, ge=0, le=100_000)
+    daily_capacity: int | None = Field(default=None, ge=0, le=1_000_000)
     timezone: str | None = None
     slots: list[Slot] | None = None
     closed: list[Slot] | None = None  # periods with no sampling (cancelled slots)
@@ -118,8 +118,8 @@ class SiteChange(Model):
 class SiteScale(Model):
     """Multiply capacities (rounded to whole samples); for sweeps such as "lab capacity × 0.5, 1, 2"."""
 
-    daily_capacity: float | None = Field(default=None, ge=0)
-    capacity_per_slot: float | None = Field(default=None, ge=0)
+    daily_capacity: float | None = Field(default=None, ge=0, le=1_000)
+    capacity_per_slot: float | None = Field(default=None, ge=0, le=1_000)
     sites: list[str] | None = None  # default: every site
 
 

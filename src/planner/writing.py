@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
+from planner.cell_rules import neutralise_text
 from planner.scenario import Person, Scenario
 
 #: People file columns in DESIGN §4.1 order, with the optional `name_native` after the Latin names.
@@ -45,12 +46,15 @@ def _cell(value: Any) -> str:
 
 
 def people_to_csv(people: list[Person]) -> str:
-    """The people file as UTF-8 CSV text (no BOM, RFC 4180 CRLF line ends), one row per person, in order."""
+    """The people file as UTF-8 CSV text (no BOM, RFC 4180 CRLF line ends), one row per person, in order.
+
+    Text a spreadsheet would run as a formula gets a leading apostrophe (planner.cell_rules): import refuses
+    such text, so only text stored before that rule is changed."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(PEOPLE_COLUMNS)
     for person in people:
-        writer.writerow([_cell(getattr(person, column)) for column in PEOPLE_COLUMNS])
+        writer.writerow([neutralise_text(_cell(getattr(person, column))) for column in PEOPLE_COLUMNS])
     return out.getvalue()
 
 

@@ -52,6 +52,7 @@ _CELL = f"{{{MAIN_NS}}}c"
 _VALUE = f"{{{MAIN_NS}}}v"
 _INLINE = f"{{{MAIN_NS}}}is"
 _TEXT = f"{{{MAIN_NS}}}t"
+_FORMULA = f"{{{MAIN_NS}}}f"
 _RUN = f"{{{MAIN_NS}}}r"
 _SI = f"{{{MAIN_NS}}}si"
 _DIMENSION = f"{{{MAIN_NS}}}dimension"
@@ -276,8 +277,9 @@ class FirstSheet:
     """The first worksheet of a workbook. Iterate `rows()` once; `width` (the columns the sheet declares) is
     known once the first row is out, and `problems` lists undecodable cells when the rows are done."""
 
-    def __init__(self, archive: zipfile.ZipFile):
+    def __init__(self, archive: zipfile.ZipFile, refuse_formulas: bool = True):
         self.archive = archive
+        self.refuse_formulas = refuse_formulas  # formula cells become problems (docs/input.md)
         names = set(archive.namelist())
         overrides, defaults = _manifest(archive)
         workbook = next((name[1:] for kind in WORKBOOK_TYPES if (name := _first_of_type(overrides, kind))), None)
@@ -389,6 +391,7 @@ class FirstSheet:
         """The per-cell decoding function, with the workbook's tables bound to locals for speed; a cell that
         cannot be decoded is None, with (column, message) added to `pending`."""
         strings = self.strings
+        refuse_formulas = self.refuse_formulas
         date_styles, duration_styles = self.date_styles, self.duration_styles
         epoch = self.epoch
 
@@ -404,6 +407,10 @@ class FirstSheet:
             return found
 
         def decode(cell: Element, column: int) -> CellValue:
+            if refuse_formulas and cell.find(_FORMULA) is not None:
+                pending.append((column, "holds a formula; formulas are not accepted (their saved results may "
+                                        "be out of date): paste the values only"))
+                return None
             kind = cell.get("t")
             if kind == "inlineStr":
                 node = cell.find(_INLINE)

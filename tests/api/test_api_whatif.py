@@ -17,7 +17,7 @@ flights:
 """
 MORE_LAB = {
     "format": "charterplan.variant/1",
-    "name": "=more lab",  # a name a spreadsheet would run: the CSV must neutralise it
+    "name": "more lab",
     "base": "ignored/path",
     "testing_sites": {"scale": {"daily_capacity": 2, "capacity_per_slot": 2}},
     "people_filter": {"exclude_households": ["H07"]},
@@ -41,6 +41,8 @@ def test_variants_run_in_parallel_and_compare(api: Api) -> None:
     no_bgw = r.json()
     assert no_bgw["name"] == "no Baghdad flight" and "# the only flight" in no_bgw["document"]
     assert r.headers["etag"] == '"1"'
+    formula = api.post(url(op, "variants"), "coordinator", json={"document": {**MORE_LAB, "name": "=more lab"}})
+    assert formula.status_code == 422 and "formula" in formula.text  # docs/input.md: refused on every write
     more_lab = api.post(url(op, "variants"), "coordinator", json={"document": MORE_LAB}).json()
     assert "base" not in more_lab["data"]
     assert api.post(url(op, "variants"), "coordinator", json={"document": NO_BAGHDAD}).status_code == 409
@@ -62,7 +64,7 @@ def test_variants_run_in_parallel_and_compare(api: Api) -> None:
     r = api.get(url(op, f"comparison?plans={base_plan},{bgw_plan},{lab_plan}"), "viewer")
     assert r.status_code == 200, r.text
     table = r.json()
-    assert table["columns"][1:] == ["no Baghdad flight", "=more lab"]
+    assert table["columns"][1:] == ["no Baghdad flight", "more lab"]
     assert [p["plan_id"] for p in table["plans"]] == [base_plan, bgw_plan, lab_plan]
     moved = {row["key"]: row["values"] for row in table["rows"]}["moved"]
     assert moved[1] < moved[0] and moved[2] <= moved[0]
@@ -78,7 +80,7 @@ def test_variants_run_in_parallel_and_compare(api: Api) -> None:
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
         lines = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
         assert lines[0][:4] == ["key", "section", "label", table["columns"][0]]
-        assert lines[0][5] == "'=more lab"
+        assert lines[0][5] == "more lab"
         by_key = {line[0]: line[3:] for line in lines[1:]}
         assert [int(v) for v in by_key["moved"]] == moved
         assert by_key["differences"][1].startswith("'-")  # "-N moved" would be a formula
@@ -212,7 +214,7 @@ def test_over_long_texts_in_events_and_variants_are_422(api: Api) -> None:
     op = api.import_teaching()
     events = {"events": [{"type": "consent_withdrawn", "case_id": "C0001", "note": "x" * 5000}]}
     r = api.post(url(op, "events"), "officer", json=events)
-    assert r.status_code == 422 and "consent_note" in r.text, r.text
+    assert r.status_code == 422 and "note" in r.text and "2000" in r.text, r.text
     assert api.get(url(op, "people/C0001"), "viewer").json()["consent"] == "explicit"
     r = api.post(url(op, "variants"), "coordinator", json={"document": {**MORE_LAB, "name": "v" * 300}})
     assert r.status_code == 422 and "document.name" in r.text, r.text

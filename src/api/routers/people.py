@@ -15,6 +15,7 @@ from api import models as m
 from api.audit import audit, audit_commit
 from api.auth import Coordinator, Officer, SessionDep, Viewer
 from api.common import (
+    CodePath,
     Id,
     Page,
     Paging,
@@ -38,10 +39,12 @@ from api.convert import (
     person_values,
     row_to_person_dict,
 )
-from api.problems import Problem
-from api.uploads import check_xlsx, formula_like, issue_dict, read_limited
+from api.problems import Problem, not_found
+from api.uploads import input_problem, limits_of, read_limited
 from planner import scenario as sc
-from planner.loading import InputIssue, ScenarioInputError, check_scenario, parse_people_rows, read_table
+from planner.input_limits import InputLimits
+from planner.loading import InputIssue, ScenarioInputError, check_scenario, parse_people_rows
+from planner.people_table import read_people_table
 
 router = APIRouter(tags=["people"])
 
@@ -139,6 +142,9 @@ def list_people(
     if eligible is not None:
         cond = _eligible(session, op)
         stmt = stmt.where(cond if eligible else ~cond)
+    if plan_id is not None and session.exec(select(m.Plan.id).where(
+            m.Plan.id == plan_id, m.Plan.operation_id == operation_id)).first() is None:
+        raise not_found("plan", plan_id)
     if flight is not None:
         pid = plan_id or session.exec(select(func.max(m.Plan.id)).where(m.Plan.operation_id == operation_id)).one()
         on = select(m.Assignment.case_id).where(m.Assignment.plan_id == (pid or -1))
@@ -202,10 +208,15 @@ def create_person(operation_id: Id, body: sc.Person, principal: Officer, session
 
 
 @router.get("/operations/{operation_id}/people/{case_id}", response_model=PersonRead)
-def read_person(operation_id: Id, case_id: str, _: Viewer, session: SessionDep, response: Response) -> Any:
+def read_person(operation_id: Id, case_id: CodePath, principal: Viewer, session: SessionDep,
+                response: Response) -> Any:
+    """One person's record, health and protection facts included: audited like list reads (who, which case)."""
     row = _person(session, operation_id, case_id)
     set_etag(response, row.version)
-    return to_read(row)
+    data = to_read(row)
+    if not row.erased:
+        audit_commit(session, principal, "read", "person", case_id, operation_id=operation_id, count=1)
+    return data
 
 
 @router.patch("/operations/{operation_id}/people/{case_id}", response_model=PersonRead)
@@ -315,28 +326,22 @@ async def import_people(
     filename = (file.filename or "upload.csv").rsplit("/", 1)[-1][:200]
     if not filename.lower().endswith((".csv", ".xlsx", ".xlsm", ".txt")):
         raise Problem(415, f"{filename}: upload a .csv or .xlsx file", kind="unsupported-type")
-    data = await read_limited(file, settings.max_upload_bytes)
+    data = await read_limited(file, settings.max_upload_bytes, filename)
     from starlette.concurrency import run_in_threadpool
 
     return await run_in_threadpool(_import_sync, session, principal, operation_id, filename, data, dry_run,
-                                   settings.max_xlsx_expanded_bytes)
+                                   limits_of(settings))
 
 
 def _import_sync(session: SessionDep, principal: Any, operation_id: Id, filename: str, data: bytes,
-                 dry_run: bool, max_expanded: int) -> ImportReport:
+                 dry_run: bool, limits: InputLimits) -> ImportReport:
+    """The planner's one people reader and row parser (the CLI's), then the checks against stored people."""
     get_operation(session, operation_id)
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        check_xlsx(data, filename, max_expanded)
     try:
-        header, rows = read_table(data, filename)
+        header, rows = read_people_table(data, filename, limits)
     except ScenarioInputError as exc:
-        raise _import_problem(exc.issues) from None
+        raise input_problem(exc, "the file") from None
     issues: list[InputIssue] = []
-    for raw in rows:
-        for key, value in raw.items():
-            if key != "__row__" and value and formula_like(value.strip()):
-                issues.append(InputIssue(filename, int(raw["__row__"]), key,
-                                         "looks like a spreadsheet formula; formulas are not accepted"))
     numbered, parse_issues = parse_people_rows(header, rows, filename)
     people = [person for _, person in numbered]
     issues += parse_issues
@@ -365,7 +370,7 @@ def _import_sync(session: SessionDep, principal: Any, operation_id: Id, filename
             unchanged += 1
     if issues:  # every error at once: parsing, formulas, cross-row checks, lengths, erased cases
         issues.sort(key=lambda i: (i.row or 0, i.field))
-        raise _import_problem(issues)
+        raise input_problem(ScenarioInputError(issues), "the file")
     report = ImportReport(dry_run=dry_run, filename=filename, rows=len(people), created=len(create),
                           updated=len(change), unchanged=unchanged)
     if dry_run:
@@ -411,12 +416,6 @@ def _cross_check(session: SessionDep, operation_id: Id, people: list[sc.Person],
                                            people=others + people)
     found = check_scenario(scenario, "scenario", filename, row_of)
     return [i for i in found if i.file == filename and i.row is not None]
-
-
-def _import_problem(issues: list[InputIssue]) -> Problem:
-    shown = issues[:1000]
-    return Problem(422, f"{len(issues)} error(s) in the file; nothing was imported", kind="import-errors",
-                   errors=[issue_dict(i) for i in shown], error_count=len(issues))
 
 
 def _as_validation(issues: list[InputIssue]) -> RequestValidationError:

@@ -13,11 +13,11 @@ from api.audit import audit, audit_commit
 from api.auth import Coordinator, Officer, SessionDep
 from api.common import Id, get_operation, set_etag
 from api.convert import build_scenario, store_scenario
-from api.problems import Problem
 from api.routers.operations import OperationRead
-from api.scenario_files import find_scenario_yaml, write_folder, zip_folder
-from api.uploads import check_zip, issue_dict, read_limited, safe_extract
-from planner.loading import ScenarioInputError, load_scenario
+from api.scenario_files import write_folder, zip_folder
+from api.uploads import input_problem, limits_of, read_limited
+from planner.input_errors import ScenarioInputError
+from planner.scenario_archive import load_scenario_archive
 
 router = APIRouter(tags=["scenarios"])
 
@@ -25,25 +25,19 @@ router = APIRouter(tags=["scenarios"])
 @router.post("/operations/import", status_code=201, response_model=OperationRead)
 async def import_scenario(request: Request, principal: Coordinator, session: SessionDep, response: Response,
                           file: Annotated[UploadFile, File(description="zip of a scenario folder")]) -> Any:
-    """Create an operation from a zipped scenario folder, checked exactly as the CLI checks it."""
+    """Create an operation from a zipped scenario folder, checked exactly as the CLI checks it.
+
+    The archive is read in memory: the people file scenario.yaml names must be a member of it (never a file
+    of the server), and members are unpacked as streams within the expansion limit (docs/input.md)."""
     settings = request.app.state.settings
-    data = await read_limited(file, settings.max_upload_bytes)
     filename = (file.filename or "scenario.zip").rsplit("/", 1)[-1][:200]
+    data = await read_limited(file, settings.max_upload_bytes, filename)
 
     def work() -> Any:
-        archive = check_zip(data, filename, settings.max_xlsx_expanded_bytes, settings.max_zip_members)
-        with tempfile.TemporaryDirectory(prefix="charterplan-import-") as tmp:
-            safe_extract(archive, Path(tmp))
-            yaml_path = find_scenario_yaml(Path(tmp))
-            if yaml_path is None:
-                raise Problem(422, "the archive holds no scenario.yaml (at its top or in one folder)",
-                              kind="bad-file")
-            try:
-                scenario = load_scenario(yaml_path.parent)
-            except ScenarioInputError as exc:
-                raise Problem(422, f"{len(exc.issues)} error(s) in the scenario; nothing was imported",
-                              kind="import-errors", errors=[issue_dict(i) for i in exc.issues[:1000]],
-                              error_count=len(exc.issues)) from None
+        try:
+            scenario = load_scenario_archive(data, filename, limits_of(settings))
+        except ScenarioInputError as exc:
+            raise input_problem(exc, "the scenario") from None
         op = store_scenario(session, scenario)
         audit(session, principal, "import", "scenario", op.id, operation_id=op.id, people=len(scenario.people),
               flights=len(scenario.flights))

@@ -38,6 +38,7 @@ from api.exports import neutralise, to_csv
 from api.problems import Problem, not_found
 from api.routers.jobs import JobRead, admission
 from api.routers.plans import get_plan
+from planner.safe_yaml import load_yaml
 
 router = APIRouter(tags=["what-if"])
 MAX_DOCUMENT = 200_000
@@ -75,16 +76,6 @@ class VariantRead(BaseModel):
     version: int
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader that refuses YAML aliases: a few lines of `*ref` can expand into gigabytes."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not accepted", event.start_mark)
-        return super().compose_node(parent, index)
-
-
 def _invalid(errors: list[dict[str, Any]], detail: str, kind: str = "variant-invalid") -> Problem:
     return Problem(422, detail, kind=kind, errors=errors[:200])
 
@@ -96,12 +87,15 @@ def parse_document(document: str | dict[str, Any]) -> tuple[str, dict[str, Any]]
             raise _invalid([{"field": "body.document", "message": f"longer than {MAX_DOCUMENT} characters"}],
                            "the variant document is too long")
         try:
-            data = yaml.load(document, Loader=_NoAliasLoader)  # a SafeLoader subclass
+            data = load_yaml(document)  # the planner's one YAML loader: no anchors, aliases or deep nesting
+        except RecursionError:
+            raise _invalid([{"field": "body.document", "message": "nested too deeply"}],
+                           "the variant document cannot be read") from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" (line {mark.line + 1})" if mark is not None else ""
             raise _invalid([{"field": "body.document", "message": f"not valid YAML or JSON{where}: "
-                             f"{getattr(exc, 'problem', None) or exc}"}],
+                             f"{str(getattr(exc, 'problem', None) or exc)[:200]}"}],
                            "the variant document cannot be read") from None
         text = document
     else:
