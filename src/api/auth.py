@@ -19,10 +19,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
-from api.models import ApiToken, User
+from api.models import ApiToken, RevokedToken, User
 from api.password_policy import normalise
 from api.problems import Problem
 
@@ -33,7 +33,7 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 #: The cookie a browser session keeps its access token in (the same signed token as the API's).
-SESSION_COOKIE = "charterplan_session"
+SESSION_COOKIE = "cp_session"
 
 #: Signed tokens already resolved to a principal are remembered per app (`app.state.principals`, by the
 #: token's hash: valid until (monotonic), principal), so a burst of reads by one officer costs one signature
@@ -89,7 +89,7 @@ def issue_token(username: str, secret: str, minutes: int, session_version: int =
     disabling or signing out everywhere increments the user's, which ends every token issued before."""
     now = datetime.now(UTC)
     claims = {"sub": username, "iat": now, "exp": now + timedelta(minutes=minutes), "typ": "access",
-              "sv": session_version}
+              "sv": session_version, "jti": secrets.token_urlsafe(12)}
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
@@ -165,6 +165,8 @@ def authenticate(request: Request, session: Session, token: str | None) -> Princ
                                                 options={"require": ["exp", "sub"]})
         except jwt.PyJWTError:
             raise _unauthorized("invalid or expired token") from None
+        if session.get(RevokedToken, key) is not None:
+            raise _unauthorized("this session was signed out; log in again")
         user = session.exec(select(User).where(User.username == claims["sub"])).first()
         if user is not None and user.session_version != claims.get("sv", 1):
             raise _unauthorized("the session has ended (password, role or account changed); log in again")
@@ -178,6 +180,25 @@ def authenticate(request: Request, session: Session, token: str | None) -> Princ
     if user is None or not user.active or user.id is None:
         raise _unauthorized("the account is unknown or disabled")
     return Principal(user.id, user.username, user.role)
+
+
+def revoke_token(request: Request, token: str) -> None:
+    """Sign out one session: the access token is refused from now on (kept until it would have expired).
+    API tokens are revoked under /auth/api-tokens instead. Commits in a session of its own."""
+    settings = request.app.state.settings
+    try:
+        claims = jwt.decode(token, settings.secret_key, algorithms=["HS256"], options={"require": ["exp", "sub"]})
+    except jwt.PyJWTError:
+        return  # invalid or expired: nothing to revoke
+    key = hashlib.sha256(token.encode()).hexdigest()
+    now = datetime.now(UTC)
+    with Session(request.app.state.engine) as session:
+        session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))  # type: ignore[arg-type]
+        if session.get(RevokedToken, key) is None:
+            session.add(RevokedToken(token_hash=key,
+                                     expires_at=datetime.fromtimestamp(float(claims["exp"]), UTC)))
+        session.commit()
+    request.app.state.principals.pop(key, None)
 
 
 def token_from_scope(scope: Any) -> str | None:

@@ -32,6 +32,15 @@ class User(SQLModel, table=True):
     session_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
+class RevokedToken(SQLModel, table=True):
+    """An access token signed out before it expired (its SHA-256; kept until its expiry, then purged)."""
+
+    __tablename__ = "revoked_token"
+
+    token_hash: str = Field(max_length=64, primary_key=True)
+    expires_at: datetime = Field(index=True)
+
+
 class ApiToken(SQLModel, table=True):
     __tablename__ = "api_token"
 

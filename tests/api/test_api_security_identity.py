@@ -214,3 +214,16 @@ def test_a_generated_secret_is_kept_beside_the_database(tmp_path: Path) -> None:
     os.chmod(path, 0o644)
     assert create_app(Settings(database_url=url)).state.settings.secret_key == first
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_logout_ends_only_this_session(api: Api) -> None:
+    from api.auth import SESSION_COOKIE
+
+    _new_user(api, "rania")
+    one = _login(api, "rania", "violet kestrel harbour").json()["access_token"]
+    two = _login(api, "rania", "violet kestrel harbour").json()["access_token"]
+    assert api.client.get("/api/v1/auth/me", headers=_bearer(one)).status_code == 200  # cached
+    assert api.client.post("/api/v1/auth/logout", headers=_bearer(one)).status_code == 204
+    assert api.client.get("/api/v1/auth/me", headers=_bearer(one)).status_code == 401
+    assert api.client.get("/api/v1/auth/me", headers=_bearer(two)).status_code == 200
+    assert SESSION_COOKIE == "cp_session"  # the web pages' cookie: the body limit knows it as a login

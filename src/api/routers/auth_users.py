@@ -12,6 +12,7 @@ from sqlmodel import Session, col, func, select
 
 from api.audit import audit, audit_commit
 from api.auth import (
+    API_TOKEN_PREFIX,
     Admin,
     Coordinator,
     SessionDep,
@@ -20,6 +21,8 @@ from api.auth import (
     forget_principals,
     hash_password,
     new_api_token,
+    oauth2,
+    revoke_token,
     token_for,
     verify_password,
 )
@@ -80,6 +83,18 @@ def change_own_password(body: PasswordChange, request: Request, principal: Viewe
     forget_principals(request)
     session.refresh(user)
     return TokenOut(access_token=token_for(user, settings), expires_in=settings.token_minutes * 60)
+
+
+@router.post("/auth/logout", status_code=204, tags=["auth"])
+def logout(request: Request, principal: Viewer, token: Annotated[str | None, Depends(oauth2)]) -> Response:
+    """Sign out this session: its access token is refused from now on (an API token: revoke it instead)."""
+    if token and not token.startswith(API_TOKEN_PREFIX):
+        revoke_token(request, token)
+    from sqlmodel import Session as Own
+
+    with Own(request.app.state.engine) as session:
+        audit_commit(session, principal, "logout", "user", principal.user_id)
+    return Response(status_code=204)
 
 
 @router.post("/auth/sign-out-everywhere", status_code=204, tags=["auth"])
