@@ -27,9 +27,9 @@ def mount(app: FastAPI, settings: Settings) -> None:
     from api.web import routes_admin, routes_auth, routes_operations, routes_people
 
     app.state.pages = Pages(Catalogues())
-    if settings.docs_enabled:
-        _docs(app)  # before /static: its files are under /static/swagger
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    if settings.docs_enabled:
+        _docs(app)
     for module in (routes_auth, routes_operations, routes_people, routes_admin):
         app.include_router(module.router)
     _honour_public_paths()
@@ -92,16 +92,9 @@ def _error(request: Request, status: int, kind: str, detail: str | None = None) 
 
 
 def _docs(app: FastAPI) -> None:
-    """Swagger UI from the `swagger-ui-bundle` package's files, started by a same-origin script (the
-    content policy allows no inline script), so the API description works without internet."""
-    try:
-        import swagger_ui_bundle
-
-        app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
-        available = True
-    except ImportError:
-        available = False
+    """Swagger UI from files shipped in `static/vendor/swagger-ui/` (version 5, which reads OpenAPI 3.1),
+    started by a same-origin script (the content policy allows no inline script), so it works offline."""
 
     @app.get("/docs", include_in_schema=False)
     def docs(request: Request) -> HTMLResponse:
-        return request.app.state.pages.render(request, "docs.html", {"available": available})
+        return request.app.state.pages.render(request, "docs.html")

@@ -56,9 +56,12 @@ def operations_overview(session: Session) -> list[OperationRow]:
 #: Funnel stages, each counting the people who also passed every earlier one. The gate stages use the
 #: planner's gates (`planner.gates.GATES`) at the operation's `as_of`; the last two come from the plan.
 STAGES = ("registered", "consented", "documented", "exit_cleared", "fit", "tested", "on_flight")
-#: The last gate a person must pass to reach each gate stage (index into GATES order).
-_GATE_STAGE = {"gate.consent": 1, "gate.document": 2, "gate.exit_clearance": 3, "gate.fitness": 4,
-               "gate.uasc": 4, "gate.isolation": 4}
+#: The stage (index into STAGES) a person reaches when this is the first gate they fail: failing consent
+#: leaves them registered; failing UASC or isolation after passing fitness still leaves them short of "fit",
+#: which means every personal gate passed.
+_REACHED = {"gate.consent": 0, "gate.document": 1, "gate.exit_clearance": 2, "gate.fitness": 3,
+            "gate.uasc": 3, "gate.isolation": 3}
+_ALL_GATES = 4
 
 
 @dataclass
@@ -92,9 +95,7 @@ def _facts(session: Session, operation_id: int) -> _Facts:
     for household in households(scenario):
         for person in household.members:
             failure = first_failure(person, household, None, scenario)
-            reached = 5 if failure is None else _GATE_STAGE.get(failure.code, 4)
-            if failure is not None and failure.code in ("gate.uasc", "gate.isolation"):
-                reached = 4  # passed fitness but not every gate: stays at exit-cleared
+            reached = _ALL_GATES if failure is None else _REACHED.get(failure.code, 3)
             facts.people[person.case_id] = (person.destination,
                                             tuple(derived_vulnerabilities(person, household, scenario)), reached)
     cache.put(key, facts)
@@ -280,7 +281,7 @@ def lab_chart(days: list[LabDay]) -> Chart | None:
     step = _nice_step(top)
     top = -(-top // step) * step
     left, right, upper, bottom = 48, 12, 12, 56
-    bar_w, gap, group_gap = 22, 6, 18
+    bar_w, gap, group_gap = 34, 8, 24
     sites: list[str] = []
     for d in days:
         if d.site not in sites:
