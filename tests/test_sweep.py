@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from planner.loading import ScenarioInputError
+from planner.solve_many import TABLE_RESERVE
 from planner.sweep import SweepTable, load_sweep, parse_sweep, run_sweep, sweep_points
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,7 +75,8 @@ def test_sweep_errors_name_the_parameter(tmp_path: Path) -> None:
 def test_one_row_per_point_with_its_gap(lab_sweep: SweepTable) -> None:
     assert len(lab_sweep.rows) == 10
     assert lab_sweep.parameters == ["keep_first", "daily_capacity_scale"]
-    assert lab_sweep.point_time_limit == pytest.approx(2.0)
+    # 20 s for the whole sweep: 10 points in 5 rounds of 2 parallel points, less the table's reserve
+    assert lab_sweep.point_time_limit == pytest.approx((20 - TABLE_RESERVE) / 5)
     for row, (_, scenario, plan) in zip(lab_sweep.rows, lab_sweep.results, strict=True):
         assert row["gap"] == plan.objective.gap
         assert row["moved"] == plan.kpis.moved
@@ -99,13 +101,13 @@ def test_more_lab_capacity_or_charters_never_serve_less(lab_sweep: SweepTable) -
 
 def test_renderings(lab_sweep: SweepTable) -> None:
     text = lab_sweep.to_text()
-    assert text.startswith("Sweep 's': 10 points, 2 s per point")
+    assert text.startswith("Sweep 's': 10 points, 3.9 s per point")
     assert len(text.splitlines()) == 12
     assert "gap" in text.splitlines()[1]
     rows = list(csv.DictReader(io.StringIO(lab_sweep.to_csv())))
     assert len(rows) == 10 and list(rows[0])[:2] == ["keep_first", "daily_capacity_scale"]
     data = json.loads(json.dumps(lab_sweep.to_json()))
-    assert data["rows"][0]["keep_first"] == 1 and data["point_time_limit"] == pytest.approx(2.0)
+    assert data["rows"][0]["keep_first"] == 1 and data["point_time_limit"] == pytest.approx(3.9)
     table = lab_sweep.comparison()
     assert table.columns[0] == "keep_first=1, daily_capacity_scale=0.5"
     assert "lab capacity" in table.differences[1]

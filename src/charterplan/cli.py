@@ -10,7 +10,7 @@ import argparse
 import os
 from collections.abc import Sequence
 
-from planner.cli import build_parser
+from planner.cli import build_parser, run  # first: the command's clock starts there
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -40,8 +40,7 @@ def _service_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser(_service_commands).parse_args(argv)
-    return int(args.func(args) or 0)
+    return run(build_parser(_service_commands).parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -255,6 +255,7 @@ def run_cp(model: cp_model.CpModel, seconds: float, options: SolveOptions, stage
     params = solver.parameters
     params.num_workers = max(1, options.workers)
     params.random_seed = 0
+    params.catch_sigint_signal = False  # Ctrl-C is the command's (planner.interrupt), which stops every stage
     deadline = options.clock()
     wall = max(0.05, min(seconds, deadline.remaining()))
     if options.deterministic:
@@ -319,7 +320,8 @@ def _lp_relaxation(m: AllocationModel, seconds: float = 0.0) -> tuple[list[float
     if seconds > 0:
         solver.SetTimeLimit(max(1, int(seconds * 1000)))
     if solver.Solve() != pywraplp.Solver.OPTIMAL:
-        return [0.0] * len(xs), sum(c * m.upper[v] for c, v in m.level_a)
+        # no LP optimum (e.g. out of time): every household that could fly, flying, bounds level 1a
+        return [0.0] * len(xs), sum(members[0].weight * len(members) for members in m.classes)
     # PDLP stops at a relative tolerance (1e-6 here): widen by it so that the bound stays an upper bound
     slack = abs(objective.Value()) * 1e-6 if engine == "PDLP" else 0.0
     return [v.solution_value() for v in xs], int(objective.Value() + slack + 1e-6)
@@ -370,7 +372,8 @@ def _cpsat(m: AllocationModel, problem: Problem, options: SolveOptions, hint: Al
     stage gets its share or what is left, whichever is less."""
     deadline = options.clock()
     end = min(deadline.at, time.monotonic() + seconds)
-    lp_seconds = 0.0 if options.deterministic else max(0.05, min(seconds / 4, end - time.monotonic()))
+    # the LP gives the bound and the neighbourhood: it may take the whole budget (then no CP-SAT follows)
+    lp_seconds = 0.0 if options.deterministic else max(0.05, end - time.monotonic())
     lp, lp_bound = _lp_relaxation(m, lp_seconds)
     incumbent.offer(bound=lp_bound)
     options.report(incumbent.progress("allocation-lp", options, "LP relaxation"))

@@ -19,7 +19,9 @@ from typing import Any
 import yaml
 
 from planner.capacity import seat_map_of, unusable_seats
+from planner.deadline import Deadline
 from planner.explain import primary_code
+from planner.options import Progress, ProgressCallback, StopSignal
 from planner.plan import Plan
 from planner.scenario import Scenario
 from planner.spreadsheet import safe_cell
@@ -514,17 +516,26 @@ def read_input(path: str) -> tuple[str, Any]:
     return "scenario", load_scenario(p)
 
 
-def compare_paths(paths: Sequence[str], time_limit: float = 30.0, processes: int = 2, seat: bool = True
-                  ) -> Comparison:
+def compare_paths(paths: Sequence[str], time_limit: float = 30.0, processes: int = 2, seat: bool = True,
+                  deadline: Deadline | None = None, stop: StopSignal | None = None,
+                  on_progress: ProgressCallback | None = None) -> Comparison:
     """Compare variant files, scenario folders and solved plans (`PLAN.json@SCENARIO_DIR`).
 
-    Variants and scenarios are solved in parallel, each with `time_limit` seconds for allocation; plans are
-    taken as they are. Columns keep the order of `paths`; the first is the reference.
+    Variants and scenarios are solved in parallel, all within `time_limit` seconds of wall clock from the
+    call (or the command's `deadline`), reading the inputs included; plans are taken as they are. Each solved
+    input is reported through `on_progress` as it finishes. Columns keep the order of `paths`; the first is
+    the reference.
     """
-    from planner.variants import Variant, VariantScenario, run_variants
+    import os
 
+    from planner.loading import load_scenario
+    from planner.solve_many import PointJob, solve_many
+    from planner.variants import Variant, VariantScenario, apply_variant
+
+    deadline = deadline or Deadline.after(time_limit)
     items: list[tuple[str, Any]] = []
-    to_solve: list[Variant | tuple[str, VariantScenario]] = []
+    to_solve: list[tuple[str, VariantScenario]] = []
+    bases: dict[Path, Scenario] = {}
     slots: list[int] = []
     for i, path in enumerate(paths):
         kind, obj = read_input(path)
@@ -533,19 +544,51 @@ def compare_paths(paths: Sequence[str], time_limit: float = 30.0, processes: int
             items.append((Path(path.split("@", 1)[0]).stem, (scenario, plan)))
             continue
         if kind == "variant":
+            assert isinstance(obj, Variant)
             name = obj.name
-            to_solve.append(obj)
+            where = obj.base_path().resolve()
+            if where not in bases:
+                bases[where] = load_scenario(where)
+            to_solve.append((name, apply_variant(bases[where], obj)))
         else:
             name = Path(path).name if Path(path).is_dir() else Path(path).parent.name
             to_solve.append((name, VariantScenario(obj, {})))
         items.append((name, None))
         slots.append(i)
-    solved = run_variants(to_solve, time_limit=time_limit, processes=processes, seat=seat) if to_solve else []
+    workers = max(1, (os.cpu_count() or 2) // max(1, min(processes, len(to_solve) or 1)))
+    jobs = [PointJob(name, vs.scenario, vs.excluded, seat=seat, workers=workers) for name, vs in to_solve]
+
+    def done(i: int, res: Any, count: int) -> None:
+        if on_progress is not None:
+            on_progress(point_progress(res, count, len(jobs), deadline))
+
+    solved = solve_many(jobs, deadline, processes, stop, done) if jobs else []
     results: list[Result] = []
-    by_slot = dict(zip(slots, solved, strict=True))
-    for i, (name, done) in enumerate(items):
-        if done is not None:
-            results.append((name, done[0], done[1]))
-        else:
-            results.append(by_slot[i])
+    by_slot = dict(zip(slots, [(vs.scenario, res.plan) for (_, vs), res in zip(to_solve, solved, strict=True)],
+                       strict=True))
+    for i, (name, ready) in enumerate(items):
+        scenario, plan = ready if ready is not None else by_slot[i]
+        results.append((name, scenario, plan))
+    invalid = [f"{res.name}: {len(res.violations)} violation(s), first: {res.violations[0]}"
+               for res in solved if res.violations]
+    if invalid:
+        raise InvalidPlans(invalid)
     return compare(results)
+
+
+class InvalidPlans(Exception):
+    """A solved point broke a hard rule (a planner bug): no table is built from it."""
+
+    def __init__(self, lines: list[str]):
+        super().__init__("; ".join(lines))
+        self.lines = lines
+
+
+def point_progress(res: Any, done: int, total: int, deadline: Deadline) -> Progress:
+    """How a finished point reads in the progress display."""
+    plan = res.plan
+    k = plan.kpis
+    return Progress("points", plan.objective.level1_value, plan.objective.level1_bound, plan.objective.gap,
+                    deadline.elapsed(), f"{done} of {total} done; {res.name}: moved {k.moved} of {k.people} "
+                    f"({plan.status}, {res.seconds:.1f} s)", done=done, total=total,
+                    limit=deadline.seconds if deadline.bounded else None)

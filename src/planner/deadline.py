@@ -9,8 +9,24 @@ process of a machine, so the same instant means the same thing in a worker.
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import dataclass, field
+
+
+def process_started() -> float:
+    """When this process started, on the time.monotonic() clock: a command's limit counts from there, so the
+    interpreter's start and the imports (a few seconds on a busy machine) are inside it. Linux reads it from
+    /proc (boot-time clock ticks); elsewhere, or if that fails, it is now."""
+    now = time.monotonic()
+    try:
+        with open(f"/proc/{os.getpid()}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        started_since_boot = int(fields[19]) / os.sysconf("SC_CLK_TCK")
+        age = time.clock_gettime(time.CLOCK_BOOTTIME) - started_since_boot
+    except (OSError, ValueError, IndexError, AttributeError):
+        return now
+    return now - age if 0 <= age < 600 else now
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import as_completed
@@ -668,8 +669,10 @@ def submodel(
     hint: dict[str, str],
     time_limit: float,
     deterministic: bool,
+    should_stop: Callable[[], bool] = stop_requested,
 ) -> tuple[dict[str, str] | None, bool]:
-    """Seat the units of `cand` (each within its candidate seats) around the `fixed` ones, by CP-SAT.
+    """Seat the units of `cand` (each within its candidate seats) around the `fixed` ones, by CP-SAT; a stop
+    request ends the search with its best solution (a watcher thread calls stop_search).
 
     Returns (seats of the free units, proven optimal). The objective is the full `evaluate`, with the fixed
     units' seats as constants, so a better sub-solution is a better flight.
@@ -821,12 +824,27 @@ def submodel(
     prm = solver.parameters
     prm.num_workers = 1
     prm.random_seed = 0
+    prm.catch_sigint_signal = False  # Ctrl-C is the command's (planner.interrupt): it sets the stop request
     if deterministic:
         prm.max_deterministic_time = max(0.01, time_limit)
         prm.max_time_in_seconds = max(1.0, 20 * time_limit)
     else:
         prm.max_time_in_seconds = max(0.01, time_limit)
-    status = solver.Solve(m)
+    done = threading.Event()
+
+    def watcher() -> None:
+        while not done.wait(0.05):
+            if should_stop():
+                solver.stop_search()
+                return
+
+    thread = threading.Thread(target=watcher, daemon=True)
+    thread.start()
+    try:
+        status = solver.Solve(m)
+    finally:
+        done.set()
+        thread.join()
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, False
     return {u: s for (u, s), v in x.items() if solver.BooleanValue(v)}, status == cp_model.OPTIMAL
@@ -893,7 +911,7 @@ def improve(
     cab = problem.cabin
     pairs = sum(len(a) for a in problem.allowed.values())
     if pairs <= FULL_MODEL_PAIRS:
-        seats, optimal = submodel(problem, {}, dict(problem.allowed), hint, time_limit, deterministic)
+        seats, optimal = submodel(problem, {}, dict(problem.allowed), hint, time_limit, deterministic, should_stop)
         return seats, ("optimal" if optimal else "feasible") if seats is not None else "greedy"
     best = dict(hint)
     best_cost = evaluate(problem, best)
@@ -927,6 +945,7 @@ def improve(
             best,
             0.05 if deterministic else max(0.02, min(0.2, time_limit - (time.perf_counter() - start))),
             deterministic,
+            should_stop,
         )
         if seats is None:
             continue

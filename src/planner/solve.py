@@ -25,7 +25,14 @@ from planner.problem import Problem, build_problem
 from planner.replan import Carried, carry_over, kept_bookings
 from planner.scenario import Scenario
 from planner.slot_booking import book_slots, solve_flow, test_demand
-from planner.time_budget import AllocationBudget, Size, allocation_budget, seating_budget
+from planner.time_budget import (
+    AllocationBudget,
+    Size,
+    allocation_budget,
+    finish_estimate,
+    measured_pace,
+    seating_budget,
+)
 
 SEATING_ROUNDS = 5  # seat, cut and refill at most this often (DESIGN §6: "a few rounds at most")
 
@@ -44,11 +51,36 @@ def _kept_start(problem: Problem, previous_escorts: dict[str, list[str]]) -> All
     return start
 
 
-def problem_size(problem: Problem) -> Size:
+def problem_size(problem: Problem, pace: float = 1.0, alloc: Allocation | None = None) -> Size:
+    """The size the stage estimates need; with `alloc`, also the (waiting household, flight with room for it)
+    pairs that explaining it will check against lab capacity."""
     movable = [h for h in problem.households if h.options]
     flights = {fid for h in movable for fid in h.options}
     return Size(people=len(problem.scenario.people), passengers=sum(h.household.size for h in movable),
-                flights=len(flights))
+                flights=len(flights), pace=pace, waiting_pairs=_waiting_pairs(problem, alloc) if alloc else 0)
+
+
+def _waiting_pairs(problem: Problem, alloc: Allocation) -> int:
+    """Households not allocated, per flight whose linear capacity limits still have room for them."""
+    used: dict[str, list[int]] = {}
+    for f in problem.flights:
+        fid = f.flight.id
+        n = len(alloc.escorts_on.get(fid, []))
+        used[fid] = [limit.escort_usage * n for limit in f.limits]
+    infos = problem.infos
+    for hid, fid in alloc.flight_of.items():
+        option = infos[hid].options.get(fid)
+        if option is not None and fid in used:
+            used[fid] = [u + k for u, k in zip(used[fid], option.usage, strict=False)]
+    pairs = 0
+    for h in problem.households:
+        if h.household.id in alloc.flight_of:
+            continue
+        for fid, option in h.options.items():
+            limits = problem.flight(fid).limits
+            if all(u + k <= limit.rhs for u, k, limit in zip(used.get(fid, []), option.usage, limits, strict=False)):
+                pairs += 1
+    return pairs
 
 
 def allocate(problem: Problem, options: SolveOptions, budget: AllocationBudget,
@@ -216,7 +248,7 @@ def _with_returning(seated: FlightPlan, before: FlightPlan | None) -> FlightPlan
 
 
 def _seat(problem: Problem, plan: Plan, options: SolveOptions, previous: dict[str, FlightPlan],
-          trusted: dict[str, FlightPlan] | None = None, planned: float | None = None
+          trusted: dict[str, FlightPlan] | None = None, planned: float | None = None, size: Size | None = None
           ) -> tuple[Plan, dict[str, str]]:
     """Run the seating stage; households it cannot place leave their flight (and their test bookings).
 
@@ -231,9 +263,10 @@ def _seat(problem: Problem, plan: Plan, options: SolveOptions, previous: dict[st
     prior = Plan(scenario=plan.scenario, flights=list(previous.values())) if previous else None
     # after a stop request, seating runs its greedy only (no CP-SAT), so a stop yields a complete plan quickly;
     # near the deadline too: each flight gets CP-SAT seconds only while the seating deadline is ahead
-    size = problem_size(problem)
+    size = size or problem_size(problem)
     to_seat = [fp for fp in todo.flights if fp.passengers or fp.escorts]
-    size = Size(size.people, sum(len(fp.passengers) + len(fp.escorts) for fp in to_seat), len(to_seat))
+    size = Size(size.people, sum(len(fp.passengers) + len(fp.escorts) for fp in to_seat), len(to_seat), size.pace,
+                size.waiting_pairs)
     budget = seating_budget(options.clock(), size, seating_time_limit=options.seating_time_limit,
                             processes=options.seating_processes, deterministic=options.deterministic,
                             planned=planned)
@@ -301,12 +334,16 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
     options.report(Progress("problem", elapsed=options.elapsed(),
                             message=f"{len(problem.households)} households, {len(problem.flights)} flights"))
     starts_fixed = carried is not None or bool(problem.fixed.households)
-    budget = allocation_budget(options.clock(), problem_size(problem), seat=options.seat,
+    # how busy the machine is: building the problem took this much longer than on an idle one
+    pace = 1.0 if options.deterministic else measured_pace(len(scenario.people), timings["problem"])
+    budget = allocation_budget(options.clock(), problem_size(problem, pace), seat=options.seat,
                                seating_time_limit=options.seating_time_limit,
-                               processes=options.seating_processes, deterministic=options.deterministic)
+                               processes=options.seating_processes, deterministic=options.deterministic,
+                               limit=options.time_limit)
     alloc = allocate(problem, options, budget, (carried.escorts if carried else {}) if starts_fixed else None)
     conflicts.update(unkept(problem, pins, alloc.flight_of))
     timings["allocation"] = time.monotonic() - started
+    size = problem_size(problem, pace, alloc)
     household_of = {p.case_id: p.household_id for p in scenario.people}
     infos = problem.infos
     prior = seat_pins(pins, carried.seats if carried else {})
@@ -322,7 +359,9 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
             options.report(Progress("tests", elapsed=options.elapsed(), message=f"{len(plan.tests)} samples booked"))
         if not options.seat:
             break
-        seated, lost = _seat(problem, plan, options, prior, trusted, budget.seating_seconds if round_ == 0 else 0.0)
+        round_started = time.monotonic()
+        seated, lost = _seat(problem, plan, options, prior, trusted, budget.seating_seconds if round_ == 0 else 0.0,
+                             size)
         gone = {pid for hid in lost for pid in infos[hid].household.member_ids}
         seated.tests = [b for b in seated.tests if b.person_id not in gone]
         plan = seated
@@ -337,9 +376,18 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
             infos[hid].options.pop(fid, None)
             alloc.flight_of.pop(hid, None)
             problem.fixed.households.pop(hid, None)
+        # another round costs about what this one did; near the deadline the flights take nobody more (a
+        # deterministic solve counts rounds only)
+        late = not options.deterministic and options.clock().remaining() - finish_estimate(size) \
+            < 1.5 * (time.monotonic() - round_started)
         if round_ == SEATING_ROUNDS - 1:
             # seating kept refusing the newcomers these flights' free seats were given: they take nobody more
             closed = set(lost.values())
+            break
+        if late:
+            # the households cut free seats and lab capacity that any flight could now use, but the time for
+            # another round is gone: no flight takes anybody more
+            closed = {fp.flight_id for fp in plan.flights}
             break
         before = dict(alloc.flight_of)
         alloc = top_up(problem, alloc)

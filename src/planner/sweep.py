@@ -3,9 +3,9 @@ table, e.g. "number of charters 1..6 × lab capacity ×0.5..2".
 
 A `charterplan.sweep/1` file names a base (a scenario folder or a variant file), an optional patch common to
 every point, and parameters: dotted paths into a variant document, each with a list of values. Sweeps run
-allocation and tests only (seating is represented by the capacity model), each point gets the time limit
-divided by the number of points, and the table reports each point's gap, so nobody reads solver noise as an
-effect of the parameter.
+allocation and tests only (seating is represented by the capacity model), the time limit is wall clock for
+the whole sweep (reading the base included), shared between the points as they start (planner.solve_many),
+and the table reports each point's gap, so nobody reads solver noise as an effect of the parameter.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import csv
 import io
 import itertools
 import os
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,19 +22,20 @@ from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, ValidationError
 
-from planner.compare import Comparison, Result, compare, flight_seats
+from planner.compare import Comparison, InvalidPlans, Result, compare, flight_seats, point_progress
+from planner.deadline import Deadline
 from planner.loading import InputIssue, ScenarioInputError, load_scenario, read_yaml
+from planner.options import ProgressCallback, StopSignal
 from planner.scenario import Model, Scenario
+from planner.solve_many import PointJob, planned_share, solve_many
 from planner.spreadsheet import safe_cell
 from planner.variants import (
     VARIANT_FORMAT,
-    Job,
     Variant,
     _issues,
     apply_variant,
     load_variant,
     parse_variant,
-    run_jobs,
 )
 
 SWEEP_FORMAT = "charterplan.sweep/1"
@@ -248,13 +248,15 @@ def kpi_row(scenario: Scenario, plan: Any) -> dict[str, Value]:
 
 
 def run_sweep(spec: SweepSpec | str | Path, time_limit: float = 60.0, processes: int = 2,
-              deterministic: bool = False, mp_context: str | None = None) -> SweepTable:
+              deterministic: bool = False, mp_context: str | None = None, deadline: Deadline | None = None,
+              stop: StopSignal | None = None, on_progress: ProgressCallback | None = None) -> SweepTable:
     """Solve every grid point (allocation and tests, no seating) in `processes` worker processes.
 
-    Each point gets `time_limit / points` seconds of allocation; CP-SAT gets one search worker per core left
-    to each process. The base scenario is read once.
+    The whole sweep ends within `time_limit` seconds from the call (or the command's `deadline`); each point
+    gets its share when it starts, and is reported through `on_progress` when it finishes. CP-SAT gets one
+    search worker per core left to each process. The base scenario is read once.
     """
-    started = time.monotonic()
+    deadline = deadline or Deadline.after(time_limit)
     if not isinstance(spec, SweepSpec):
         spec = load_sweep(spec)
     base_path = spec.base_path()
@@ -267,12 +269,22 @@ def run_sweep(spec: SweepSpec | str | Path, time_limit: float = 60.0, processes:
     base = load_scenario(base_path)
     spec = spec.model_copy(update={"base": str(base_path.resolve())})
     points = sweep_points(spec, base_doc)
-    per_point = time_limit / len(points)
     applied = [apply_variant(base, p.variant) for p in points]
-    workers = max(1, (os.cpu_count() or 2) // max(1, min(processes, len(points))))
-    jobs = [Job(p.name, vs.scenario, vs.excluded, per_point, seat=False, deterministic=deterministic,
-                workers=workers) for p, vs in zip(points, applied, strict=True)]
-    plans = run_jobs(jobs, processes, mp_context)
+    slots = max(1, min(processes, len(points)))
+    workers = max(1, (os.cpu_count() or 2) // slots)
+    jobs = [PointJob(p.name, vs.scenario, vs.excluded, seat=False, deterministic=deterministic, workers=workers)
+            for p, vs in zip(points, applied, strict=True)]
+
+    def done(i: int, res: Any, count: int) -> None:
+        if on_progress is not None:
+            on_progress(point_progress(res, count, len(jobs), deadline))
+
+    solved = solve_many(jobs, deadline, processes, stop, done, mp_context)
+    invalid = [f"{res.name}: {len(res.violations)} violation(s), first: {res.violations[0]}"
+               for res in solved if res.violations]
+    if invalid:
+        raise InvalidPlans(invalid)
+    plans = [res.plan for res in solved]
     results: list[Result] = [(p.name, vs.scenario, plan) for p, vs, plan in zip(points, applied, plans, strict=True)]
     parameters = list(points[0].values)
     rows = [{**p.values, **kpi_row(vs.scenario, plan)} for p, vs, plan in zip(points, applied, plans, strict=True)]
@@ -280,7 +292,8 @@ def run_sweep(spec: SweepSpec | str | Path, time_limit: float = 60.0, processes:
     for row in rows:
         for c in columns:
             row.setdefault(c, 0 if c.startswith("deferred.") else None)
-    return SweepTable(spec.name, parameters, columns, rows, results, time.monotonic() - started, per_point)
+    per_point = planned_share(deadline, len(points), slots)
+    return SweepTable(spec.name, parameters, columns, rows, results, deadline.elapsed(), per_point)
 
 
 def _columns(parameters: Sequence[str], rows: list[dict[str, Value]]) -> list[str]:

@@ -29,29 +29,46 @@ MIN_CPSAT_SECONDS = 0.3  # below this, CP-SAT allocation is not started: the gre
 MIN_SEAT_CPSAT_SECONDS = 0.05  # per flight; below this seating is greedy only
 
 
+PROBLEM_PER_PERSON = 0.0003  # building the problem (gates, options, windows) on an idle machine
+EXPLAIN_PER_PAIR = 0.004  # explaining a waiting household, per flight it could take (a lab-capacity flow each)
+PACE_FROM_SECONDS = 0.3  # problems expected to build faster than this say nothing about the machine's pace
+
+
 @dataclass(frozen=True)
 class Size:
-    """What the estimates depend on."""
+    """What the estimates depend on, and the machine's measured pace (1: as fast as when the coefficients were
+    measured; 2: everything takes twice as long, e.g. other processes share the cores)."""
 
     people: int
     passengers: int  # people who could fly (an upper bound on the passengers to seat)
     flights: int  # flights that could take someone
+    pace: float = 1.0
+    waiting_pairs: int = 0  # (household not allocated, flight it could take): what explaining costs
+
+
+def measured_pace(people: int, problem_seconds: float) -> float:
+    """How much slower than expected building the problem was, between 1 and 4."""
+    expected = PROBLEM_PER_PERSON * people
+    if expected < PACE_FROM_SECONDS:
+        return 1.0
+    return max(1.0, min(4.0, problem_seconds / expected))
 
 
 def finish_estimate(size: Size) -> float:
-    return FINISH_FIXED + FINISH_PER_PERSON * size.people
+    """Explanations, KPIs, validation, writing."""
+    return (FINISH_FIXED + FINISH_PER_PERSON * size.people + EXPLAIN_PER_PAIR * size.waiting_pairs) * size.pace
 
 
-def seat_greedy_estimate(size: Size, processes: int) -> float:
-    work = SEAT_GREEDY_PER_PASSENGER * size.passengers + SEAT_GREEDY_PER_FLIGHT * size.flights
-    return work / max(1, min(processes, 2)) if processes > 1 and size.flights > 1 else work
+def seat_greedy_estimate(size: Size) -> float:
+    """Greedy seating of every flight in this process (what seating costs at its fastest)."""
+    return (SEAT_GREEDY_PER_PASSENGER * size.passengers + SEAT_GREEDY_PER_FLIGHT * size.flights) * size.pace
 
 
 def reserve_after_allocation(size: Size, seat: bool, processes: int) -> float:
     """Seconds the stages after allocation need at their fastest (greedy seating)."""
-    reserve = TESTS_PER_PERSON * size.people + finish_estimate(size)
+    reserve = TESTS_PER_PERSON * size.people * size.pace + finish_estimate(size)
     if seat:
-        reserve += seat_greedy_estimate(size, processes)
+        reserve += seat_greedy_estimate(size)
     return reserve
 
 
@@ -67,13 +84,14 @@ class AllocationBudget:
 
 
 def allocation_budget(deadline: Deadline, size: Size, *, seat: bool, seating_time_limit: float,
-                      processes: int, deterministic: bool) -> AllocationBudget:
-    """CP-SAT allocation's share: what is left after the later stages' reserve and CP-SAT seating's share."""
+                      processes: int, deterministic: bool, limit: float | None = None) -> AllocationBudget:
+    """CP-SAT allocation's share: what is left after the later stages' reserve and CP-SAT seating's share.
+    A deterministic solve plans from `limit` (its whole time limit; default the deadline's length)."""
     reserve = reserve_after_allocation(size, seat, processes)
     if not deadline.bounded:
         return AllocationBudget(float("inf"), deadline, float("inf"))
     if deterministic:  # from the limit and the size only, never from the clock
-        left = deadline.seconds - LOAD_FIXED - LOAD_PER_PERSON * size.people - reserve
+        left = (deadline.seconds if limit is None else limit) - LOAD_FIXED - LOAD_PER_PERSON * size.people - reserve
     else:
         left = deadline.remaining() - reserve
     seating = min(seating_wanted(size, seating_time_limit, processes), SEATING_SHARE * max(0.0, left)) \
@@ -100,7 +118,8 @@ def seating_budget(deadline: Deadline, size: Size, *, seating_time_limit: float,
     if deterministic and planned is not None:
         total = planned
     else:
-        total = end.remaining() - seat_greedy_estimate(size, processes)
+        greedy = seat_greedy_estimate(size)
+        total = end.remaining() - (greedy / max(1, processes) if size.flights > 1 else greedy)
     per_flight = min(seating_time_limit, max(0.0, total) * max(1, processes) / max(1, size.flights))
     if per_flight < MIN_SEAT_CPSAT_SECONDS:
         per_flight = 0.0

@@ -1,0 +1,109 @@
+"""Ctrl-C and SIGTERM during a command: the first asks the running stages to stop and finish with the best
+complete plan so far; a second ends the process at once (docs/cli.md, "Stopping").
+
+Python runs signal handlers only in the main thread between bytecodes, and the main thread may be inside a
+long C++ call (CP-SAT, the LP), so the handlers here do nothing themselves: the signal number reaches a
+watcher thread through `signal.set_wakeup_fd`, which writes it at C level at once, and that thread sets the
+stop event every stage polls (CP-SAT's stop_search, seating between flights, worker processes by relay).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from types import FrameType
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+class StopRequest:
+    """The stop event of a command (`is_set()` for SolveOptions.stop) and which signal set it."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.signal: int | None = None
+        self.count = 0
+
+    def is_set(self) -> bool:
+        return self.event.is_set()
+
+    def set(self, signum: int | None = None) -> None:
+        if self.signal is None:
+            self.signal = signum
+        self.event.set()
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES.get(self.signal, 130) if self.signal is not None else 0
+
+    @property
+    def name(self) -> str:
+        return {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}.get(self.signal, "a stop request") \
+            if self.signal is not None else "a stop request"
+
+
+def _quiet_handler(signum: int, frame: FrameType | None) -> None:
+    """The Python-level handler: the watcher thread has done the work already."""
+
+
+@contextlib.contextmanager
+def stop_on_signals(note: Callable[[str], None]) -> Iterator[StopRequest]:
+    """Within the block, SIGINT and SIGTERM set the returned stop request (announced through `note`); a
+    second signal exits with 130 (SIGINT) or 143 (SIGTERM) at once. Outside the main thread: no handlers."""
+    request = StopRequest()
+    if threading.current_thread() is not threading.main_thread():
+        yield request
+        return
+    reader, writer = socket.socketpair()
+    writer.setblocking(False)
+    previous = {s: signal.getsignal(s) for s in SIGNALS}
+    old_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    for s in SIGNALS:
+        signal.signal(s, _quiet_handler)
+    closing = threading.Event()
+
+    def watch() -> None:
+        while True:
+            try:
+                data = reader.recv(64)
+            except OSError:
+                return
+            if closing.is_set() or not data:
+                return
+            for signum in data:
+                if signum not in SIGNALS:
+                    continue
+                request.count += 1
+                if request.count == 1:
+                    request.set(signum)
+                    with contextlib.suppress(Exception):
+                        note(f"{request.name}: stopping, finishing with the best complete plan so far "
+                             "(press Ctrl-C again to quit at once)")
+                else:
+                    with contextlib.suppress(Exception):
+                        if sys.stderr.isatty():
+                            sys.stderr.write("\x1b[?25h\n")  # the live display hid the cursor
+                        sys.stderr.write("stopped at once: nothing written\n")
+                        sys.stderr.flush()
+                    os._exit(EXIT_CODES.get(signum, 130))
+
+    thread = threading.Thread(target=watch, name="signal-watch", daemon=True)
+    thread.start()
+    try:
+        yield request
+    finally:
+        closing.set()
+        signal.set_wakeup_fd(old_fd)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        with contextlib.suppress(OSError):
+            writer.send(b"\0")  # wake the watcher so it ends
+        thread.join(1.0)
+        reader.close()
+        writer.close()

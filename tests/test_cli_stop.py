@@ -1,0 +1,73 @@
+"""Ctrl-C (SIGINT) and SIGTERM stop `charterplan solve` at once; the best complete plan is still validated,
+written, and announced as stopped (docs/cli.md, "Stopping")."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from planner import load_scenario, validate
+from planner.plan import Plan
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def scenario_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """800 synthetic people on 3 flights: small to load, but CP-SAT keeps improving for a long while."""
+    from planner.generate import generate_scenario
+    from planner.writing import write_scenario
+
+    out = tmp_path_factory.mktemp("busy")
+    write_scenario(generate_scenario(people=800, seed=2), out)
+    return out
+
+
+def _start(scenario: Path, out: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "charterplan.cli", "solve", str(scenario), "--time-limit", "120", "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+
+
+def _wait_for(proc: subprocess.Popen[str], stage: str, timeout: float = 60.0) -> None:
+    """Read progress lines until `stage` is reported (the solve is busy there)."""
+    assert proc.stderr is not None
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        if stage in line:
+            return
+    pytest.fail(f"the solve never reported {stage!r}")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_signal_stops_solve_and_writes_a_valid_plan(scenario_dir: Path, tmp_path: Path, signum: int) -> None:
+    out = tmp_path / "plan.json"
+    proc = _start(scenario_dir, out)
+    try:
+        _wait_for(proc, "allocation")  # CP-SAT is searching
+        sent = time.monotonic()
+        proc.send_signal(signum)
+        stdout, stderr = proc.communicate(timeout=30)
+        took = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert took < 10, f"the run went on for {took:.1f} s after the signal"
+    assert proc.returncode == (130 if signum == signal.SIGINT else 143), stderr
+    assert "stopping" in stderr
+    assert "stopped by" in stdout and "best complete plan" in stdout
+    plan = Plan.model_validate_json(out.read_text(encoding="utf-8"))
+    assert plan.status == "stopped"
+    scenario = load_scenario(scenario_dir)
+    assert validate(scenario, plan, Plan(scenario=plan.scenario)) == []
+    assert sum(len(fp.passengers) for fp in plan.flights) + len(plan.unassigned) == len(scenario.people)
