@@ -71,18 +71,21 @@ class DbStopSignal:
 
 
 class ProgressWriter:
-    """The planner's progress callback; writes to the job row at most once per `interval` seconds."""
+    """The planner's progress callback; writes to the job row at most once per `interval` seconds, and at once
+    when the stage changes (so the stage a reader sees follows the solve into seating and validation)."""
 
     def __init__(self, engine: Engine, job_id: int, runner: str, interval: float):
         self.engine, self.job_id, self.runner, self.interval = engine, job_id, runner, interval
         self._last = 0.0
+        self._stage: str | None = None
         self.latest: Any = None
 
     def __call__(self, progress: Any) -> None:
         self.latest = progress
         now = time.monotonic()
-        if now - self._last >= self.interval:
+        if now - self._last >= self.interval or progress.stage != self._stage:
             self._last = now
+            self._stage = progress.stage
             self.flush()
 
     def flush(self) -> None:
@@ -99,11 +102,13 @@ class ProgressWriter:
 def run_job(job_id: int, runner: str, cfg: dict[str, Any]) -> str:
     """Entry point in the worker process; returns the final status (the database holds the details)."""
     from api.convert import build_scenario
-    from planner.options import SolveOptions
+    from planner.deadline import Deadline
+    from planner.options import Progress, SolveOptions
     from planner.pins import pinned_start
     from planner.plan import Plan
     from planner.replan import departed_only, lock_flights
 
+    claimed_at = time.monotonic()  # the job's time limit counts from here: loading and storing are inside it
     engine = _engine(cfg["database_url"], cfg["busy_timeout_ms"])
     with Session(engine) as s:
         claimed = s.execute(update(m.SolveJob).where(
@@ -139,18 +144,20 @@ def run_job(job_id: int, runner: str, cfg: dict[str, Any]) -> str:
                 return "failed"
             pins = _pins_in(scenario, excluded, pins)
 
-    started = time.monotonic()
-    # The job's wall-clock limit: allocation gets `time_limit`; at `time_limit + job_grace_seconds` the stop
-    # signal ends the solve, which still returns a complete plan (later stages run greedy).
-    stop = DbStopSignal(engine, job_id, runner, started + time_limit + cfg["job_grace_seconds"])
+    # The job's wall-clock limit covers the whole job, from claiming it to storing the plan (docs/cli.md, "Time
+    # budget"): the planner splits what is left between its stages. At `time_limit + job_grace_seconds` the
+    # stop signal ends the solve (a safety net), which still returns a complete plan (later stages run greedy).
+    deadline = Deadline.after(time_limit, start=claimed_at)
+    stop = DbStopSignal(engine, job_id, runner, claimed_at + time_limit + cfg["job_grace_seconds"])
     progress = ProgressWriter(engine, job_id, runner, cfg["progress_interval"])
     options = SolveOptions(time_limit=time_limit, seating_time_limit=cfg["seating_time_limit"],
                            workers=cfg["cpsat_workers"], seating_processes=cfg["seating_processes"],
-                           seat=job.seat, on_progress=progress, stop=stop,
+                           seat=job.seat, on_progress=progress, stop=stop, deadline=deadline,
                            extra={"pins": pins, **({"excluded": excluded} if excluded else {}),
                                   **({"unlock": "all" if job.full else unlock} if unlock or job.full else {})})
     try:
         plan = load(cfg["solver"])(scenario, previous, options)
+        progress(Progress("validate", elapsed=deadline.elapsed(), limit=time_limit))
         # the plan the solve started from (an empty one for a first plan) lets the validator tell carried-over
         # bookings and departed flights from new ones; seat pins move kept passengers on purpose
         start = pinned_start(previous, pins) if previous is not None else Plan(scenario=plan.scenario)
@@ -160,6 +167,8 @@ def run_job(job_id: int, runner: str, cfg: dict[str, Any]) -> str:
         log.error("solve job %s failed: %s", job_id, type(exc).__name__)
         _finish(engine, job_id, runner, status="failed", error=f"{type(exc).__name__}: {exc}"[:4000])
         return "failed"
+    if not violations:
+        progress(Progress("storing", elapsed=deadline.elapsed(), limit=time_limit))
     progress.flush()
     if violations:
         _finish(engine, job_id, runner, status="failed",

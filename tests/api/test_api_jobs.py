@@ -157,6 +157,31 @@ def test_progress_is_written_at_most_once_per_interval(tmp_path) -> None:
     assert len(writes) == 2
 
 
+def test_progress_is_written_at_once_when_the_stage_changes() -> None:
+    from api.worker import ProgressWriter
+    from planner.options import Progress
+
+    writer = ProgressWriter(engine=None, job_id=1, runner="x", interval=60.0)  # type: ignore[arg-type]
+    writes: list[str] = []
+    writer.flush = lambda: writes.append(writer.latest.stage)  # type: ignore[method-assign]
+    for stage in ["allocation", "allocation", "seating", "seating", "seating", "validate"]:
+        writer(Progress(stage=stage, elapsed=0.0))
+    assert writes == ["allocation", "seating", "validate"]
+
+
+def test_elapsed_keeps_moving_between_progress_writes(settings: Settings) -> None:
+    for api in make_api(settings.model_copy(update={"solver": "fake_planner:slow_solve",
+                                                    "validator": "fake_planner:validate",
+                                                    "progress_interval": 60})):
+        op = api.import_teaching()
+        job = wait_running(api, op, start(api, op, time_limit=20).json()["id"])
+        time.sleep(1.0)
+        later = api.get(f"/api/v1/operations/{op}/solve-jobs/{job['id']}", "viewer").json()
+        assert later["elapsed"] >= job["elapsed"] + 0.9  # the worker wrote once; reading computes it
+        api.delete(f"/api/v1/operations/{op}/solve-jobs/{job['id']}", "officer")
+        assert wait_job(api, op, job["id"], timeout=10)["status"] == "stopped"
+
+
 def test_wall_clock_limit_stops_a_solve_that_overruns(settings: Settings) -> None:
     for api in make_api(settings.model_copy(update={"solver": "fake_planner:stubborn_solve",
                                                     "validator": "fake_planner:validate",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import text
 from sqlmodel import Session, col, func, select
 
@@ -43,7 +43,8 @@ class SolveRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     time_limit: float | None = Field(default=None, gt=0, le=86_400,
-                                     description="seconds for allocation; capped by the service's maximum")
+                                     description="wall-clock seconds for the whole job, from when a worker takes "
+                                                 "it to the stored plan; capped by the service's maximum")
     replan: bool = Field(default=False, description="re-plan from the last published plan (DESIGN §5.4)")
     previous_plan_id: int | None = Field(default=None, description="re-plan from this plan instead")
     unlock: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
@@ -81,6 +82,16 @@ class JobRead(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     created_by: str
+
+    @model_validator(mode="after")
+    def _elapsed_now(self) -> JobRead:
+        """A running job's elapsed time keeps moving between progress writes: computed from its start when read
+        (the worker's last figure if that is later, e.g. clocks of two hosts a little apart)."""
+        if self.status == "running" and self.started_at is not None:
+            started = self.started_at if self.started_at.tzinfo else self.started_at.replace(tzinfo=UTC)
+            now = (datetime.now(UTC) - started).total_seconds()
+            self.elapsed = round(max(self.elapsed or 0.0, now), 3)
+        return self
 
 
 def _job(session: SessionDep, operation_id: Id, job_id: Id) -> m.SolveJob:
