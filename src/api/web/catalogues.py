@@ -28,7 +28,7 @@ def main() -> int:
         po = LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"
         if po.is_file():
             _pybabel("update", "-i", str(pot), "-d", str(LOCALE_DIR), "-l", code, "--no-fuzzy-matching",
-                     "--omit-header", "--ignore-obsolete")
+                     "--ignore-obsolete")
         else:
             _pybabel("init", "-i", str(pot), "-d", str(LOCALE_DIR), "-l", code)
     _fill_source(LOCALE_DIR / DEFAULT / "LC_MESSAGES" / f"{DOMAIN}.po")
@@ -41,6 +41,7 @@ def _fill_source(po: Path) -> None:
 
     with po.open("rb") as fh:
         catalog = read_po(fh, locale=DEFAULT)
+    catalog.fuzzy = False
     for message in catalog:
         if not message.id:
             continue

@@ -1,0 +1,108 @@
+"""Sign-in, roles, CSRF and languages of the pages without a browser (always run, unlike the browser tests)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from api.app import api_routes, create_app
+from api.auth import route_min_role
+from api.settings import Settings
+from api.web import PUBLIC_PATHS
+from api.web.i18n import Catalogues
+
+PASSWORD = "amber-falcon-harbour-1962"
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'web.db'}", secret_key="web-unit-" + "s" * 40,
+                        solve_workers=1)
+    app = create_app(settings)
+    with TestClient(app) as c:
+        from api.routers.auth_users import create_user
+
+        with Session(app.state.engine) as session:
+            for role in ("viewer", "officer"):
+                create_user(session, role + "1", PASSWORD, role)
+            session.commit()
+        yield c
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match
+    return match.group(1)
+
+
+def _sign_in(client: TestClient, username: str) -> str:
+    token = _csrf(client.get("/login").text)
+    r = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token,
+                                    "next": "/operations"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/operations"
+    return r.headers["set-cookie"]
+
+
+def test_every_page_route_has_a_role_or_is_public(client: TestClient) -> None:
+    pages = [(path, r) for path, r in api_routes(list(client.app.routes))  # type: ignore[attr-defined]
+             if not path.startswith("/api/") and path not in ("/health", "/ready", "/docs")]
+    assert pages
+    for path, route in pages:
+        assert route_min_role(route) is not None or path in PUBLIC_PATHS, path
+        assert not route.include_in_schema, path
+
+
+def test_session_cookie_flags_and_sign_out(client: TestClient) -> None:
+    cookie = _sign_in(client, "officer1")
+    assert "cp_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
+    page = client.get("/operations")
+    assert page.status_code == 200 and "officer1" in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    r = client.post("/logout", data={"csrf_token": _csrf(page.text)}, follow_redirects=False)
+    assert r.status_code == 303
+    assert client.get("/operations", follow_redirects=False).headers["location"] == "/login?next=/operations"
+
+
+def test_sign_in_does_not_redirect_off_site(client: TestClient) -> None:
+    token = _csrf(client.get("/login").text)
+    r = client.post("/login", data={"username": "officer1", "password": PASSWORD, "csrf_token": token,
+                                    "next": "//evil.example/x"}, follow_redirects=False)
+    assert r.headers["location"] == "/"
+
+
+def test_forms_need_the_csrf_token_of_the_session(client: TestClient) -> None:
+    r = client.post("/login", data={"username": "officer1", "password": PASSWORD})
+    assert r.status_code == 403 and "The form has expired" in r.text
+    _sign_in(client, "officer1")
+    old = _csrf(client.get("/login").text)  # a token from before signing in no longer fits
+    r = client.post("/logout", data={"csrf_token": old + "0"})
+    assert r.status_code == 403
+
+
+def test_viewer_is_refused_officer_pages_and_forms(client: TestClient) -> None:
+    _sign_in(client, "viewer1")
+    page = client.get("/operations")
+    assert client.get("/operations/1/import").status_code == 403
+    r = client.post("/operations/1/import/commit", data={"csrf_token": _csrf(page.text), "token": "x"})
+    assert r.status_code == 403 and "Not allowed" in r.text
+    assert client.get("/users").status_code == 403
+
+
+def test_api_keeps_bearer_tokens_only(client: TestClient) -> None:
+    _sign_in(client, "officer1")
+    assert client.get("/api/v1/operations").status_code == 401  # the session cookie is not an API login
+
+
+def test_only_complete_languages_are_offered_and_pages_set_lang_and_dir(client: TestClient) -> None:
+    catalogues = Catalogues()
+    assert catalogues.offered[0].code == "en"
+    assert catalogues.completeness["en"] == 1.0
+    page = client.get("/login", headers={"accept-language": "ar, en;q=0.5"})
+    offered = {lang.code for lang in catalogues.offered}
+    expected = ('lang="ar" dir="rtl"' if "ar" in offered else 'lang="en" dir="ltr"')
+    assert expected in page.text
