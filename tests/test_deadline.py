@@ -1,0 +1,78 @@
+"""The command's deadline and how a solve splits it between stages (docs/cli.md, "Time budget")."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import pytest
+
+from planner.deadline import Deadline, process_started
+from planner.time_budget import (
+    Size,
+    allocation_budget,
+    finish_estimate,
+    measured_pace,
+    reserve_after_allocation,
+    seating_budget,
+)
+
+BIG = Size(people=7000, passengers=6000, flights=30)
+
+
+def test_deadline_counts_from_its_start_and_never_goes_negative() -> None:
+    d = Deadline.after(10, start=time.monotonic() - 4)
+    assert 5.9 < d.remaining() <= 6.0 and d.elapsed() >= 4 and d.bounded and d.seconds == 10
+    gone = Deadline.after(1, start=time.monotonic() - 5)
+    assert gone.expired() and gone.remaining() == 0.0
+    assert not Deadline.after(None).bounded and math.isinf(Deadline.after(0).remaining())
+
+
+def test_stage_deadlines_never_outlast_the_command() -> None:
+    d = Deadline.after(10)
+    assert d.within(100).at == d.at and d.within(1).at < d.at
+    assert d.before(3).at == d.at - 3 and d.before(100).at <= time.monotonic() + 0.01
+    assert d.until(d.at + 5).at == d.at
+
+
+def test_process_start_is_in_the_past() -> None:
+    assert process_started() <= time.monotonic()
+
+
+def test_allocation_gets_what_later_stages_do_not_need() -> None:
+    d = Deadline.after(60)
+    b = allocation_budget(d, BIG, seat=True, seating_time_limit=0.5, processes=2, deterministic=False)
+    reserve = reserve_after_allocation(BIG, True, 2)
+    # seating's CP-SAT share is at most what it asks for (0.5 s × 30 flights / 2 processes)
+    assert 60 - reserve - 7.5 - 0.1 <= b.seconds <= 60 - reserve
+    assert b.deadline.at <= d.at - reserve + 1e-6
+
+
+def test_no_cpsat_when_the_reserve_eats_the_budget() -> None:
+    b = allocation_budget(Deadline.after(2), BIG, seat=True, seating_time_limit=0.5, processes=2,
+                          deterministic=False)
+    assert b.seconds == 0.0
+
+
+def test_deterministic_budget_reads_no_clock() -> None:
+    a = allocation_budget(Deadline.after(30, start=time.monotonic() - 20), BIG, seat=True, seating_time_limit=0.5,
+                          processes=2, deterministic=True, limit=30)
+    b = allocation_budget(Deadline.after(30), BIG, seat=True, seating_time_limit=0.5, processes=2,
+                          deterministic=True, limit=30)
+    assert a.seconds == b.seconds > 0 and a.seating_seconds == b.seating_seconds
+
+
+def test_seating_falls_back_to_greedy_near_the_deadline() -> None:
+    late = seating_budget(Deadline.after(finish_estimate(BIG) + 0.5), BIG, seating_time_limit=0.5, processes=2,
+                          deterministic=False)
+    assert late.per_flight == 0.0
+    early = seating_budget(Deadline.after(600), BIG, seating_time_limit=0.5, processes=2, deterministic=False)
+    assert early.per_flight == 0.5
+
+
+def test_a_busy_machine_reserves_more() -> None:
+    assert measured_pace(100, 5.0) == 1.0  # too small to tell
+    assert measured_pace(7000, 2.0) == 1.0 and measured_pace(7000, 6.3) == pytest.approx(3.0)
+    assert measured_pace(7000, 60) == 4.0
+    slow = Size(7000, 6000, 30, pace=2.0)
+    assert reserve_after_allocation(slow, True, 2) == pytest.approx(2 * reserve_after_allocation(BIG, True, 2))
