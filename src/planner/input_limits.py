@@ -36,7 +36,9 @@ DEFAULT_LIMITS = InputLimits()
 
 
 def mib(size: int) -> str:
-    """`20 MiB`, or `1.5 MiB` when not whole."""
+    """`20 MiB`, `1.5 MiB`, or KiB below one MiB."""
+    if size < MiB:
+        return f"{size / 1024:.0f} KiB"
     value = size / MiB
     return f"{value:.0f} MiB" if value.is_integer() or value >= 10 else f"{value:.1f} MiB"
 

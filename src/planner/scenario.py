@@ -101,6 +101,13 @@ def _check_all_text(value: Any, info: ValidationInfo | None) -> None:
             _check_all_text(key, info)
 
 
+def check_input_text(value: str) -> str:
+    """The text rules of every model (valid Unicode, not formula-looking) for text outside the models, such as
+    an operation's name in the service."""
+    _check_all_text(value, None)
+    return value
+
+
 #: Coded ids (case, household, flight, testing site, escort, aircraft type): letters, digits, `.`, `_`, `-`,
 #: starting with a letter or digit, at most 64 characters, so they are safe in a URL path, a file name and a
 #: spreadsheet cell (docs/input.md, "Ids").

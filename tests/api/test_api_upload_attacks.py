@@ -376,3 +376,46 @@ def test_people_filter_refuses_a_plan_of_another_operation(api: Api) -> None:
         plan_id = plan.id
     r = api.get(f"/api/v1/operations/{second}/people", params={"flight": "none", "plan_id": plan_id})
     assert r.status_code == 404, r.text
+
+
+# ------------------------------------------------------------------ one gate: the same errors as the CLI
+
+def bad_people_files() -> dict[str, bytes]:
+    lines = PEOPLE_CSV.decode().splitlines()
+    header = lines[0].split(",")
+
+    def cell(row: int, column: str, value: str) -> bytes:
+        out = list(lines)
+        cells = out[row - 1].split(",")
+        cells[header.index(column)] = '"' + value.replace('"', '""') + '"'
+        out[row - 1] = ",".join(cells)
+        return ("\n".join(out) + "\n").encode()
+
+    duplicate = list(lines)
+    duplicate[5] = duplicate[5].replace("C0005", "C0002", 1)
+    return {"long-notes": cell(3, "notes", "n" * 100_000), "formula": cell(4, "given_name", '=HYPERLINK("x")'),
+            "semicolons": "\n".join(x.replace(",", ";") for x in lines).encode(),
+            "duplicate": ("\n".join(duplicate) + "\n").encode()}
+
+
+@pytest.mark.parametrize("case", sorted(bad_people_files()))
+def test_service_import_and_cli_give_the_same_errors(api: Api, tmp_path: Any, case: str) -> None:
+    from planner.loading import ScenarioInputError, load_scenario
+
+    data = bad_people_files()[case]
+    folder = tmp_path / "scenario"
+    folder.mkdir()
+    (folder / "scenario.yaml").write_text(SCENARIO_YAML, "utf-8")
+    (folder / "people.csv").write_bytes(data)
+    with pytest.raises(ScenarioInputError) as caught:
+        load_scenario(folder)
+    cli = {(i.row, i.field, i.message) for i in caught.value.issues if i.file == "people.csv"}
+    r = import_zip(api, scenario_zip({"scenario.yaml": SCENARIO_YAML, "people.csv": data}))
+    assert r.status_code == 422, r.text
+    assert {(e["row"], e["column"], e["message"]) for e in r.json()["errors"] if e["file"] == "people.csv"} == cli
+    op = api.post("/api/v1/operations", "coordinator", json={"name": "x", "timezone": "Europe/Minsk",
+                                                             "as_of": "2021-11-28T18:00:00+03:00"}).json()["id"]
+    r = api.post(f"/api/v1/operations/{op}/people/import", "officer",
+                 files={"file": ("people.csv", data, "text/csv")})
+    assert r.status_code == 422, r.text
+    assert {(e["row"], e["column"], e["message"]) for e in r.json()["errors"]} == cli

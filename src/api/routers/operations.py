@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import AwareDatetime, BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import delete
 from sqlmodel import func, select
 
@@ -16,7 +16,7 @@ from api.audit import audit
 from api.auth import Coordinator, SessionDep, Viewer
 from api.common import Id, Page, Paging, Version, conditional_update, expected_version, get_operation, paging, set_etag
 from api.export_cache import caseload_changed
-from planner.scenario import Protocol
+from planner.scenario import Moment, Protocol, check_input_text
 
 router = APIRouter(tags=["operations"])
 
@@ -32,19 +32,25 @@ def _tz(name: str) -> str:
 class OperationCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     timezone: str = Field(default="UTC", max_length=64)
-    as_of: AwareDatetime
+    as_of: Moment
     notes: str = Field(default="", max_length=10_000)
     protocol: Protocol = Field(default_factory=Protocol)
 
     _check_tz = field_validator("timezone")(_tz)
+    _check_text = field_validator("name", "notes")(check_input_text)  # docs/input.md
 
 
 class OperationUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     timezone: str | None = Field(default=None, max_length=64)
-    as_of: AwareDatetime | None = None
+    as_of: Moment | None = None
     notes: str | None = Field(default=None, max_length=10_000)
     version: Version = None
+
+    @field_validator("name", "notes")
+    @classmethod
+    def _check_text(cls, v: str | None) -> str | None:
+        return None if v is None else check_input_text(v)
 
     @field_validator("timezone")
     @classmethod

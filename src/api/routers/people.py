@@ -193,7 +193,7 @@ def create_person(operation_id: Id, body: sc.Person, principal: Officer, session
         raise Problem(409, f"case_id {body.case_id} already exists in this operation", kind="duplicate")
     values = person_values(body)
     check_lengths(m.Person, values)
-    issues = _cross_check(session, operation_id, [body], {body.case_id: 0}, "body")
+    issues = _cross_check(session, operation_id, [body], [0], "body")
     if issues:
         raise _as_validation(issues)
     row = m.Person(operation_id=operation_id, **values)
@@ -234,7 +234,7 @@ def update_person(operation_id: Id, case_id: str, body: PersonUpdate, request: R
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
     values = {k: v for k, v in person_values(person).items() if k in patch}
     check_lengths(m.Person, values)
-    issues = _cross_check(session, operation_id, [person], {case_id: 0}, "body")
+    issues = _cross_check(session, operation_id, [person], [0], "body")
     if issues:
         raise _as_validation(issues)
     conditional_update(session, m.Person, row.id or 0, expected, {**values, "updated_at": m.utcnow()})
@@ -345,8 +345,7 @@ def _import_sync(session: SessionDep, principal: Any, operation_id: Id, filename
     numbered, parse_issues = parse_people_rows(header, rows, filename)
     people = [person for _, person in numbered]
     issues += parse_issues
-    row_of = {r.get("case_id", "").strip(): int(r["__row__"]) for r in rows}
-    issues += _cross_check(session, operation_id, people, row_of, filename)  # on the rows that parsed
+    issues += _cross_check(session, operation_id, people, [row for row, _ in numbered], filename)  # parsed rows
 
     table = m.Person.__table__  # type: ignore[attr-defined]
     existing = {r["case_id"]: r for r in session.execute(
@@ -399,7 +398,7 @@ def _import_sync(session: SessionDep, principal: Any, operation_id: Id, filename
     return report
 
 
-def _cross_check(session: SessionDep, operation_id: Id, people: list[sc.Person], row_of: dict[str, int],
+def _cross_check(session: SessionDep, operation_id: Id, people: list[sc.Person], row_of: list[int],
                  filename: str) -> list[InputIssue]:
     """The planner's cross-row checks (duplicates, airports, households, birth dates) on the merged caseload."""
     op = get_operation(session, operation_id)
@@ -414,7 +413,8 @@ def _cross_check(session: SessionDep, operation_id: Id, people: list[sc.Person],
                                            as_of=datetime.fromisoformat(op.as_of), protocol=sc.Protocol(),
                                            testing_sites=[], escorts=[], aircraft=[], flights=[],
                                            people=others + people)
-    found = check_scenario(scenario, "scenario", filename, row_of)
+    # rows parallel to the checked people (stored ones have none), so a repeated case_id names both its rows
+    found = check_scenario(scenario, "scenario", filename, [None] * (len(scenario.people) - len(people)) + row_of)
     return [i for i in found if i.file == filename and i.row is not None]
 
 
