@@ -132,7 +132,6 @@ class LiveProgress:
         p = self.latest
         table = Table.grid(padding=(0, 2))
         if p is None:
-            table.add_row(Text("starting…"))
             return table
         clock = f"{p.elapsed:.1f} s" if p.limit is None else f"{p.elapsed:.1f} of {p.limit:g} s"
         cells: list[Any] = [Text(stage_name(p.stage), style="bold"), Text(clock)]
@@ -162,6 +161,7 @@ class LiveProgress:
             if p.stage == "done":
                 self.console.print(describe(p), highlight=False)
                 self.latest = None
+            self.live.update(self._render(), refresh=True)  # the display shows the last render it made
 
     def note(self, text: str) -> None:
         with self._lock:
@@ -172,6 +172,7 @@ class LiveProgress:
             if self.latest is not None:
                 self.console.print(describe(self.latest), highlight=False)
                 self.latest = None
+            self.live.update(self._render(), refresh=True)
             self.live.stop()
 
     def __enter__(self) -> LiveProgress:
