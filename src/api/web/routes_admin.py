@@ -56,7 +56,10 @@ def _users(request: Request, principal: Principal, session: SessionDep, errors: 
     from api.routers.auth_users import list_users
 
     result = list_users(principal, session, Paging(limit=1000, offset=0))
+    from api.routers import auth_users
+
     return render(request, "admin/users.html", {
+        "min_password": getattr(auth_users, "MIN_LENGTH", 10),
         "users": result["items"], "roles": ROLES, "role_words": ROLE_WORDS, "errors": errors or {},
         "message": message, "entered": entered or {}, "section": "users",
     }, status_code=status_code)

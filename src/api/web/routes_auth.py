@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.audit import audit_commit
 from api.auth import Principal, SessionDep
 from api.problems import Problem
 from api.web import i18n
 from api.web.session import (
+    SESSION_COOKIE,
     clear_session,
     page,
     public_form,
@@ -60,24 +60,16 @@ def login_submit(request: Request, session: SessionDep, _: Annotated[object, Dep
 
 @router.post("/logout", name="web.logout")
 def logout(request: Request, session: SessionDep, _: Annotated[object, Depends(public_form)]) -> Response:
+    """The API's sign-out (`POST /api/v1/auth/logout`: the token is refused from now on, and audited), then
+    the cookie goes."""
     principal = signed_in(request, session)
     if principal is not None:
-        end_session(request, principal)
-        audit_commit(session, principal, "logout", "user", principal.user_id)
+        from api.routers.auth_users import logout as api_logout
+
+        api_logout(request, principal, request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/login", status_code=303)
     clear_session(response, request)
     return response
-
-
-def end_session(request: Request, principal: Principal) -> None:
-    """The one place a sign-out would revoke the token on the server, once the service can revoke access
-    tokens; until then the cookie is deleted and the token expires after CHARTERPLAN_TOKEN_MINUTES."""
-    from api import auth
-
-    revoke = getattr(auth, "revoke_token", None)
-    token = request.cookies.get("cp_session")
-    if revoke is not None and token:
-        revoke(request, token)
 
 
 @router.post("/language", name="web.language")
