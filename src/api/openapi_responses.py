@@ -47,7 +47,8 @@ PROBLEM_SCHEMAS: dict[str, Any] = {
     },
 }
 _RAISED = re.compile(r"Problem\(\s*(\d{3})")
-THROTTLED_PATHS = {"/api/v1/auth/token", "/api/v1/auth/password"}
+#: answers of routes whose code raises them through a helper: a wrong login (401), throttling (429)
+EXTRA = {"/api/v1/auth/token": {401, 429}, "/api/v1/auth/password": {403, 429}}
 
 
 def _source(endpoint: Callable[..., Any]) -> str:
@@ -73,8 +74,7 @@ def statuses(path: str, method: str, route: APIRoute, public: bool, body: dict[s
         found.add(409)
     if "expected_version(" in source:
         found |= {400, 409, 428}
-    if path in THROTTLED_PATHS:
-        found.add(429)
+    found |= EXTRA.get(path, set())
     found |= {int(code) for code in _RAISED.findall(source)}
     return {code for code in found if 400 <= code < 500}
 
@@ -92,7 +92,7 @@ def _response(code: int) -> dict[str, Any]:
 
 IF_MATCH = {"name": "If-Match", "in": "header", "required": False,
             "description": "the ETag of the version you read, e.g. \"3\" (or send `version` in the body)",
-            "schema": {"type": "string"}}
+            "schema": {"type": "string", "pattern": r'^\s*(W/)?"?[0-9]{1,9}"?\s*$'}}
 
 
 def document(schema: dict[str, Any], routes: Iterable[tuple[str, APIRoute]], public_paths: set[str]) -> None:

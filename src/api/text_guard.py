@@ -1,5 +1,6 @@
 """Refuse text no column can store: NUL characters anywhere in a request (path, query parameters, form and
-JSON bodies) and lone surrogates in JSON strings, with a 422 naming the field, before any route sees them.
+JSON bodies), lone surrogates in JSON strings and JSON bodies that are not UTF-8, with a 422 naming the field,
+before any route sees them.
 
 PostgreSQL text cannot hold U+0000, and neither database driver can encode a lone surrogate (`"\\ud800"` is valid
 JSON but not valid Unicode), so either would be a 500 after half a request's work; no caseload field needs
@@ -23,6 +24,7 @@ from api.problems import PROBLEM_TYPE
 
 MESSAGE = "must not contain a NUL character (U+0000)"
 SURROGATE_MESSAGE = "must be valid Unicode text (a lone surrogate such as \\ud800 is not)"
+UTF8_MESSAGE = "must be JSON text in UTF-8 (RFC 8259)"
 _SUSPECT = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")  # a NUL or a surrogate can only reach JSON escaped
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -48,6 +50,14 @@ def bad_fields_in_json(body: bytes) -> list[tuple[str, str]]:
     except ValueError:
         return []  # the route's own validation reports malformed JSON
     return list(_walk(document, "body"))
+
+
+def _utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _problem(text: str) -> str | None:
@@ -107,7 +117,9 @@ class TextGuard:
                 if not message.get("more_body", False):
                     break
             body = b"".join(chunks)
-            if media_type.endswith("json"):
+            if media_type.endswith("json") and not _utf8(body):
+                errors.append({"field": "body", "message": UTF8_MESSAGE, "type": "json_invalid"})
+            elif media_type.endswith("json"):
                 errors += [{"field": f, "message": m,
                             "type": "nul_character" if m == MESSAGE else "invalid_unicode"}
                            for f, m in bad_fields_in_json(body)]
