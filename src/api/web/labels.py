@@ -125,3 +125,43 @@ def choice_label(field: str, value: object) -> str:
         if code == (value or ""):
             return label
     return str(value) if value not in (None, "") else "—"
+
+#: Yes/no facts of a person that are needs on board (flight page, seat map).
+FLAGS: dict[str, str] = {"pregnant": N_("pregnant"), "unaccompanied_minor": N_("unaccompanied or separated child")}
+
+#: A solve job's state in words.
+JOB_STATUS: dict[str, str] = {
+    "queued": N_("waiting for a free solver"), "running": N_("running"), "succeeded": N_("finished"),
+    "stopped": N_("stopped; best plan kept"), "failed": N_("failed"), "cancelled": N_("cancelled before it started"),
+    "interrupted": N_("interrupted by a restart of the service"),
+}
+
+#: The solver's stages (planner progress reports) in words.
+STAGES: dict[str, str] = {
+    "loading": N_("reading the operation"), "problem": N_("checking who may travel"),
+    "allocation": N_("choosing who flies on which flight"), "tests": N_("booking test slots"),
+    "seating": N_("seating passengers"), "validate": N_("checking the plan"), "storing": N_("storing the plan"),
+    "done": N_("done"),
+}
+
+#: How a stored plan was found by the solver.
+SOLVER_STATUS: dict[str, str] = {
+    "optimal": N_("best possible plan (proven)"), "feasible": N_("good plan, not proven best"),
+    "stopped": N_("stopped early; best plan found so far"), "greedy": N_("first plan by priority only"),
+}
+
+#: Kinds of a person's change between two plans (`api.routers.plans.compare_plans`).
+CHANGE_KINDS: dict[str, str] = {
+    "added": N_("added to a flight"), "dropped": N_("taken off a flight"),
+    "moved_flight": N_("moved to another flight"),
+    "moved_seat": N_("moved to another seat"), "retest": N_("needs a new test"),
+}
+
+#: Event types of an events file (`planner.events`), as the re-planning forms name them.
+EVENTS: dict[str, str] = {
+    "positive_test": N_("Positive test"), "consent_withdrawn": N_("Consent withdrawn"),
+    "no_show": N_("Did not come to check-in"), "document_expired": N_("Travel document expired"),
+    "flight_delayed": N_("Flight delayed"), "flight_cancelled": N_("Flight cancelled"),
+    "aircraft_changed": N_("Aircraft changed"), "lab_slots_cancelled": N_("Lab slots cancelled"),
+    "new_registrations": N_("New registrations"),
+}
