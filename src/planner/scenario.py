@@ -321,8 +321,9 @@ class Escort(Model):
     vaccinated: bool = False
 
 
-#: A seat row number (rows run from 1 to 120 in every supported aircraft).
-RowNumber = Annotated[int, Field(ge=1, le=120)]
+#: A seat row number in a list or mapping: bounded against absurd numbers only, so that the seat map's own
+#: checks name the row that is outside the cabin (planner.seatmaps).
+RowNumber = Annotated[int, Field(ge=-1000, le=1000)]
 
 
 class RowRange(Model):
