@@ -372,8 +372,9 @@ def _cpsat(m: AllocationModel, problem: Problem, options: SolveOptions, hint: Al
     stage gets its share or what is left, whichever is less."""
     deadline = options.clock()
     end = min(deadline.at, time.monotonic() + seconds)
-    # the LP gives the bound and the neighbourhood: it may take the whole budget (then no CP-SAT follows)
-    lp_seconds = 0.0 if options.deterministic else max(0.05, end - time.monotonic())
+    # the LP gives the bound and the neighbourhood CP-SAT starts from; without it a large plan stays greedy,
+    # which costs more to finish than the LP takes, so only the command's own deadline cuts it short
+    lp_seconds = 0.0 if options.deterministic else max(0.05, end - time.monotonic(), min(deadline.remaining(), 30.0))
     lp, lp_bound = _lp_relaxation(m, lp_seconds)
     incumbent.offer(bound=lp_bound)
     options.report(incumbent.progress("allocation-lp", options, "LP relaxation"))

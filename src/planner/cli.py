@@ -278,8 +278,14 @@ def _write_tables(table, args: argparse.Namespace) -> None:
     print(table.to_text(), end="")
 
 
-def _points_failed(exc: Exception) -> int:
-    print(f"INVALID PLAN(S): {exc}", file=sys.stderr)
+def _invalid_points(lines: list[str]) -> int:
+    """Points whose plan the validator rejected: named after the table, and the command fails."""
+    if not lines:
+        return 0
+    print(f"INVALID PLAN(S): {len(lines)} point(s) break hard rules; their figures are not to be trusted",
+          file=sys.stderr)
+    for line in lines:
+        print(f"  {line}", file=sys.stderr)
     return 1
 
 
@@ -287,16 +293,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
     deadline = _deadline(args.time_limit)
     with _session(args.quiet) as (progress, stop):
         _stage(progress, deadline, "loading", f"{len(args.inputs)} input(s)")
-        from planner.compare import InvalidPlans, compare_paths
+        from planner.compare import compare_paths
 
         try:
             table = compare_paths(args.inputs, time_limit=args.time_limit, processes=args.processes,
                                   seat=not args.no_seating, deadline=deadline, stop=stop, on_progress=progress)
         except ScenarioInputError as exc:
             return _input_errors(exc)
-        except InvalidPlans as exc:
-            return _points_failed(exc)
     _write_tables(table, args)
+    if _invalid_points(table.invalid):
+        return 1
     if stop.is_set():
         print(f"stopped by {stop.name} after {deadline.elapsed():.1f} s: each column is the best complete, "
               "validated plan its solve had found")
@@ -308,7 +314,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     deadline = _deadline(args.time_limit)
     with _session(args.quiet) as (progress, stop):
         _stage(progress, deadline, "loading", args.spec)
-        from planner.compare import InvalidPlans
         from planner.sweep import run_sweep
 
         try:
@@ -316,9 +321,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                               deterministic=args.deterministic, deadline=deadline, stop=stop, on_progress=progress)
         except ScenarioInputError as exc:
             return _input_errors(exc)
-        except InvalidPlans as exc:
-            return _points_failed(exc)
     _write_tables(table, args)
+    if _invalid_points(table.invalid):
+        return 1
     if stop.is_set():
         print(f"stopped by {stop.name} after {deadline.elapsed():.1f} s: each row is the best complete, "
               "validated plan its solve had found")

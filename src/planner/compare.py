@@ -73,6 +73,7 @@ class Comparison:
     rows: list[Row]
     differences: list[str]  # one per column; the first column is the reference
     results: list[Result] = field(default_factory=list, repr=False)
+    invalid: list[str] = field(default_factory=list)  # solved columns whose plan broke a hard rule (a defect)
 
     def row(self, key: str) -> Row:
         for r in self.rows:
@@ -569,19 +570,15 @@ def compare_paths(paths: Sequence[str], time_limit: float = 30.0, processes: int
     for i, (name, ready) in enumerate(items):
         scenario, plan = ready if ready is not None else by_slot[i]
         results.append((name, scenario, plan))
-    invalid = [f"{res.name}: {len(res.violations)} violation(s), first: {res.violations[0]}"
-               for res in solved if res.violations]
-    if invalid:
-        raise InvalidPlans(invalid)
-    return compare(results)
+    table = compare(results)
+    table.invalid = invalid_points(solved)
+    return table
 
 
-class InvalidPlans(Exception):
-    """A solved point broke a hard rule (a planner bug): no table is built from it."""
-
-    def __init__(self, lines: list[str]):
-        super().__init__("; ".join(lines))
-        self.lines = lines
+def invalid_points(solved: Sequence[Any]) -> list[str]:
+    """One line per solved point whose plan the validator rejected (a planner defect, never hidden)."""
+    return [f"{res.name}: {len(res.violations)} violation(s), first: {res.violations[0]}"
+            for res in solved if res.violations]
 
 
 def point_progress(res: Any, done: int, total: int, deadline: Deadline) -> Progress:

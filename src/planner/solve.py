@@ -29,6 +29,7 @@ from planner.time_budget import (
     AllocationBudget,
     Size,
     allocation_budget,
+    cpsat_floor,
     finish_estimate,
     measured_pace,
     seating_budget,
@@ -84,9 +85,10 @@ def _waiting_pairs(problem: Problem, alloc: Allocation) -> int:
 
 
 def allocate(problem: Problem, options: SolveOptions, budget: AllocationBudget,
-             previous_escorts: dict[str, list[str]] | None = None) -> Allocation:
+             previous_escorts: dict[str, list[str]] | None = None, pace: float = 1.0) -> Allocation:
     """Greedy first (the incumbent and the fallback), then CP-SAT within `budget`; the better plan by level 1
-    wins. Without budget (time limit 0, or too little time left) the greedy plan stands."""
+    wins. Without budget (time limit 0, or too little time left) the greedy plan stands, unless finishing it
+    would cost more than a few seconds of CP-SAT (time_budget.cpsat_floor)."""
     if previous_escorts is not None:
         greedy = _kept_start(problem, previous_escorts)
     else:
@@ -96,6 +98,9 @@ def allocate(problem: Problem, options: SolveOptions, budget: AllocationBudget,
     options.report(incumbent.progress("greedy", options, "priority-greedy incumbent"))
     best = greedy
     seconds = budget.seconds if options.deterministic else min(budget.seconds, budget.deadline.remaining())
+    if not options.deterministic and options.clock().bounded and seconds < 30:
+        floor = cpsat_floor(problem_size(problem, pace), _waiting_pairs(problem, greedy))
+        seconds = max(seconds, min(floor, options.clock().remaining()))
     if options.time_limit > 0 and seconds > 0 and not options.stopped() and any(h.options for h in problem.households):
         cp = trim_escorts(problem, solve_allocation(problem, options, greedy, seconds, incumbent))
         ca, cb = level1(problem, cp)
@@ -340,7 +345,7 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
                                seating_time_limit=options.seating_time_limit,
                                processes=options.seating_processes, deterministic=options.deterministic,
                                limit=options.time_limit)
-    alloc = allocate(problem, options, budget, (carried.escorts if carried else {}) if starts_fixed else None)
+    alloc = allocate(problem, options, budget, (carried.escorts if carried else {}) if starts_fixed else None, pace)
     conflicts.update(unkept(problem, pins, alloc.flight_of))
     timings["allocation"] = time.monotonic() - started
     size = problem_size(problem, pace, alloc)
@@ -380,13 +385,10 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
         # deterministic solve counts rounds only)
         late = not options.deterministic and options.clock().remaining() - finish_estimate(size) \
             < 1.5 * (time.monotonic() - round_started)
-        if round_ == SEATING_ROUNDS - 1:
-            # seating kept refusing the newcomers these flights' free seats were given: they take nobody more
-            closed = set(lost.values())
-            break
-        if late:
-            # the households cut free seats and lab capacity that any flight could now use, but the time for
-            # another round is gone: no flight takes anybody more
+        if round_ == SEATING_ROUNDS - 1 or late:
+            # seating kept refusing the newcomers these flights' free seats were given, or the time for another
+            # round is gone. The households cut freed seats, and lab capacity that other flights share, so no
+            # flight takes anybody more: whoever would fit now is told the seating rounds ended there
             closed = {fp.flight_id for fp in plan.flights}
             break
         before = dict(alloc.flight_of)

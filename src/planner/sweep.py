@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, ValidationError
 
-from planner.compare import Comparison, InvalidPlans, Result, compare, flight_seats, point_progress
+from planner.compare import Comparison, Result, compare, flight_seats, invalid_points, point_progress
 from planner.deadline import Deadline
 from planner.loading import InputIssue, ScenarioInputError, load_scenario, read_yaml
 from planner.options import ProgressCallback, StopSignal
@@ -177,6 +177,7 @@ class SweepTable:
     results: list[Result] = field(repr=False, default_factory=list)
     seconds: float = 0.0
     point_time_limit: float = 0.0
+    invalid: list[str] = field(default_factory=list)  # points whose plan broke a hard rule (a defect)
 
     TEXT_COLUMNS = ("moved", "moved_share", "deferred", "charters_used", "escorts_used", "load_factor",
                     "lab_peak", "cleared_on", "level1_value", "gap", "status")
@@ -280,10 +281,6 @@ def run_sweep(spec: SweepSpec | str | Path, time_limit: float = 60.0, processes:
             on_progress(point_progress(res, count, len(jobs), deadline))
 
     solved = solve_many(jobs, deadline, processes, stop, done, mp_context)
-    invalid = [f"{res.name}: {len(res.violations)} violation(s), first: {res.violations[0]}"
-               for res in solved if res.violations]
-    if invalid:
-        raise InvalidPlans(invalid)
     plans = [res.plan for res in solved]
     results: list[Result] = [(p.name, vs.scenario, plan) for p, vs, plan in zip(points, applied, plans, strict=True)]
     parameters = list(points[0].values)
@@ -293,7 +290,8 @@ def run_sweep(spec: SweepSpec | str | Path, time_limit: float = 60.0, processes:
         for c in columns:
             row.setdefault(c, 0 if c.startswith("deferred.") else None)
     per_point = planned_share(deadline, len(points), slots)
-    return SweepTable(spec.name, parameters, columns, rows, results, deadline.elapsed(), per_point)
+    return SweepTable(spec.name, parameters, columns, rows, results, deadline.elapsed(), per_point,
+                      invalid_points(solved))
 
 
 def _columns(parameters: Sequence[str], rows: list[dict[str, Value]]) -> list[str]:

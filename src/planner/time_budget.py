@@ -102,6 +102,19 @@ def allocation_budget(deadline: Deadline, size: Size, *, seat: bool, seating_tim
     return AllocationBudget(seconds, deadline.before(reserve + seating), seating)
 
 
+LP_PER_PERSON = 0.00026  # the LP relaxation (GLOP) of the allocation model, 1.8 s at 7,000 people
+RINS_FLOOR = 2.0  # CP-SAT seconds near the LP solution that a large greedy plan is worth trading for
+
+
+def cpsat_floor(size: Size, greedy_waiting_pairs: int) -> float:
+    """The least CP-SAT allocation time worth spending even beyond the budget: explaining a priority-greedy
+    plan checks every waiting household against lab capacity (costly when the greedy leaves seats free that
+    lab capacity then blocks), while a few seconds of CP-SAT near the LP solution fill the flights, after
+    which that check is cheap. 0 when the greedy plan is cheap to finish."""
+    floor = (LP_PER_PERSON * size.people + RINS_FLOOR) * size.pace
+    return floor if EXPLAIN_PER_PAIR * greedy_waiting_pairs * size.pace > floor else 0.0
+
+
 @dataclass(frozen=True)
 class SeatingBudget:
     per_flight: float  # CP-SAT seconds per flight (0: greedy only)
