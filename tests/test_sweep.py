@@ -131,3 +131,26 @@ def test_example_sweep_files_parse() -> None:
         points = sweep_points(s)
         assert points and s.base_path().resolve().is_dir()
     assert len(sweep_points(load_sweep(ROOT / "variants" / "belarus-sweep.yaml"))) == 12
+
+
+def test_each_point_is_reported_as_it_finishes_within_the_sweeps_deadline() -> None:
+    from planner.deadline import Deadline
+    from planner.options import Progress
+
+    seen: list[Progress] = []
+    deadline = Deadline.after(6)
+    table = run_sweep(spec({"lab.daily_capacity_scale": [0.5, 1, 2]}), processes=2, deadline=deadline,
+                      on_progress=seen.append)
+    assert [p.done for p in seen] == [1, 2, 3] and {p.total for p in seen} == {3}
+    assert all(p.stage == "points" and "moved" in p.message and p.limit == 6 for p in seen)
+    assert table.invalid == [] and table.seconds <= deadline.seconds + 2
+
+
+def test_a_stopped_sweep_still_fills_every_row() -> None:
+    import threading
+
+    stop = threading.Event()
+    stop.set()
+    table = run_sweep(spec({"lab.daily_capacity_scale": [0.5, 1]}), time_limit=30, processes=2, stop=stop)
+    assert len(table.rows) == 2 and table.invalid == []
+    assert all(row["status"] in ("stopped", "optimal", "greedy", "feasible") for row in table.rows)
