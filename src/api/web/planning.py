@@ -306,6 +306,7 @@ class ChangeLine:
     before: str | None
     after: str | None
     reason: str
+    reason_code: str = ""
 
 
 def change_lines(session: Session, operation_id: int, comparison: dict[str, Any]) -> list[ChangeLine]:
@@ -320,11 +321,20 @@ def change_lines(session: Session, operation_id: int, comparison: dict[str, Any]
     out = []
     for c in comparison["changes"]:
         for d in c["details"]:
+            code, reason = _reason(d.get("reason") or "")
             out.append(ChangeLine(c["case_id"], names.get(c["case_id"], ""), d["kind"], _moment(d.get("before")),
-                                  _moment(d.get("after")), d.get("reason") or ""))
+                                  _moment(d.get("after")), reason, code))
     order = {"added": 0, "dropped": 1, "moved_flight": 2, "moved_seat": 3, "retest": 4}
     out.sort(key=lambda x: (order.get(x.kind, 9), x.case_id))
     return out
+
+
+def _reason(text: str) -> tuple[str, str]:
+    """"gate.isolation: in isolation ..." -> ("gate.isolation", "in isolation ..."): the code is shown in words."""
+    code, sep, rest = text.partition(": ")
+    if sep and "." in code and " " not in code:
+        return code, rest
+    return "", text
 
 
 def _moment(value: str | None) -> str | None:
