@@ -24,13 +24,22 @@ __all__ = ["PUBLIC_PATHS", "mount"]
 
 def mount(app: FastAPI, settings: Settings) -> None:
     """Add the web pages, their static files and error pages (and /docs when docs are enabled) to `app`."""
-    from api.web import routes_admin, routes_auth, routes_operations, routes_people, routes_plans, routes_replan
+    from api.web import (
+        routes_admin,
+        routes_auth,
+        routes_operations,
+        routes_people,
+        routes_plans,
+        routes_replan,
+        routes_whatif,
+    )
 
     app.state.pages = Pages(Catalogues())
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if settings.docs_enabled:
         _docs(app)
-    for module in (routes_auth, routes_operations, routes_people, routes_plans, routes_replan, routes_admin):
+    for module in (routes_auth, routes_operations, routes_people, routes_plans, routes_replan, routes_whatif,
+                   routes_admin):
         app.include_router(module.router)
     _honour_public_paths()
     _error_pages(app)

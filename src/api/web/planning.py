@@ -396,13 +396,16 @@ def grouped_chart(categories: list[str], series: list[str], values: list[list[fl
         tick_values = [float(v) for v in range(0, int(top) + 1, step_i)]
     left, upper, bottom = 56, 14, 40
     gap, group_gap = 3, 18
-    group_w = len(series) * (bar_w + gap) - gap
+    bars_w = len(series) * (bar_w + gap) - gap
+    group_w = max(bars_w, 120)  # room for the category's label under it
     width = left + 12 + len(categories) * (group_w + group_gap)
-    height = 240
+    height = 260
     plot_h = height - upper - bottom
     bars, cats, marks = [], [], []
     x = float(left + group_gap / 2)
     for ci, name in enumerate(categories):
+        x0 = x
+        x += (group_w - bars_w) / 2
         for si in range(len(series)):
             v = values[ci][si]
             h = plot_h * (v or 0) / top
@@ -412,7 +415,7 @@ def grouped_chart(categories: list[str], series: list[str], values: list[list[fl
             if cap:
                 cy = upper + plot_h - plot_h * cap / top
                 marks.append((x + si * (bar_w + gap) - 2, x + si * (bar_w + gap) + bar_w + 2, cy))
-        cats.append((x + group_w / 2, name))
-        x += group_w + group_gap
+        cats.append((x0 + group_w / 2, name))
+        x = x0 + group_w + group_gap
     ticks = [(upper + plot_h - plot_h * v / top, f"{v:.0%}" if ratio else f"{v:g}") for v in tick_values]
     return GroupedChart(max(int(width), 260), height, bars, cats, ticks, series, left, upper + plot_h, marks)
