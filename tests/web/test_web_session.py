@@ -106,3 +106,60 @@ def test_only_complete_languages_are_offered_and_pages_set_lang_and_dir(client: 
     offered = {lang.code for lang in catalogues.offered}
     expected = ('lang="ar" dir="rtl"' if "ar" in offered else 'lang="en" dir="ltr"')
     assert expected in page.text
+
+
+#: Every planning page and form with the least role it needs (docs/web.md): a lower role gets 403 and nothing
+#: is done, even with a valid CSRF token.
+PLANNING_ROUTES = [
+    ("GET", "/operations/1/plans", "viewer"),
+    ("GET", "/operations/1/plans/1", "viewer"),
+    ("GET", "/operations/1/plans/1/flights/F1", "viewer"),
+    ("GET", "/operations/1/jobs/1", "viewer"),
+    ("GET", "/operations/1/jobs/1/progress", "viewer"),
+    ("GET", "/operations/1/what-if", "viewer"),
+    ("GET", "/operations/1/what-if/compare", "viewer"),
+    ("GET", "/operations/1/events", "officer"),
+    ("POST", "/operations/1/solve", "officer"),
+    ("POST", "/operations/1/jobs/1/stop", "officer"),
+    ("POST", "/operations/1/events", "officer"),
+    ("POST", "/operations/1/events/upload", "officer"),
+    ("POST", "/operations/1/replan", "officer"),
+    ("POST", "/operations/1/what-if/run", "officer"),
+    ("POST", "/operations/1/plans/1/publish", "coordinator"),
+    ("POST", "/operations/1/what-if/variants", "coordinator"),
+    ("POST", "/operations/1/what-if/sweep", "coordinator"),
+]
+
+
+def test_planning_routes_declare_the_role_of_the_table(client: TestClient) -> None:
+    routes = {(method, path): route for path, route in api_routes(list(client.app.routes))  # type: ignore[attr-defined]
+              for method in getattr(route, "methods", ())}
+    for method, path, role in PLANNING_ROUTES:
+        template = re.sub(r"/operations/1", "/operations/{operation_id}", path)
+        template = re.sub(r"/plans/1", "/plans/{number}", template)
+        template = re.sub(r"/jobs/1", "/jobs/{job_id}", template).replace("/flights/F1", "/flights/{flight_id}")
+        assert route_min_role(routes[(method, template)]) == role, (method, path)
+
+
+@pytest.mark.parametrize("user", ["viewer1", "officer1"])
+def test_planning_forms_refuse_a_role_too_low(client: TestClient, user: str) -> None:
+    _sign_in(client, user)
+    token = _csrf(client.get("/operations").text)
+    rank = {"viewer": 0, "officer": 1, "coordinator": 2}
+    mine = rank[user.rstrip("1")]
+    for method, path, role in PLANNING_ROUTES:
+        if rank[role] <= mine:
+            continue
+        if method == "GET":
+            r = client.get(path)
+        else:
+            r = client.post(path, data={"csrf_token": token, "time_limit": "3", "kind": "lab", "name": "x"})
+        assert r.status_code == 403 and "Not allowed" in r.text, (user, method, path)
+
+
+def test_planning_forms_need_the_csrf_token(client: TestClient) -> None:
+    _sign_in(client, "officer1")
+    for method, path, role in PLANNING_ROUTES:
+        if method == "POST" and role == "officer":
+            r = client.post(path, data={"time_limit": "3"})
+            assert r.status_code == 403 and "The form has expired" in r.text, path

@@ -28,7 +28,7 @@ Viewer = Annotated[Principal, Depends(page("viewer"))]
 OfficerForm = Annotated[Principal, Depends(form("officer"))]
 CoordinatorForm = Annotated[Principal, Depends(form("coordinator"))]
 #: Time limits the solve form offers (seconds); the service caps them at its maximum.
-TIME_LIMITS = (10, 30, 60, 120, 300, 600)
+TIME_LIMITS = (3, 10, 30, 60, 120, 300, 600)
 MAX_CHANGE_LINES = 500
 
 
