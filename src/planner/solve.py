@@ -10,6 +10,7 @@ what is left between allocation and seating, keeping back what the later stages 
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 
 from planner.allocation import Incumbent, level1, solve_allocation
@@ -98,7 +99,11 @@ def allocate(problem: Problem, options: SolveOptions, budget: AllocationBudget,
     options.report(incumbent.progress("greedy", options, "priority-greedy incumbent"))
     best = greedy
     seconds = budget.seconds if options.deterministic else min(budget.seconds, budget.deadline.remaining())
-    if not options.deterministic and options.clock().bounded and seconds < 30:
+    if math.isinf(seconds):  # a caller's unbounded deadline: the time limit alone
+        seconds = options.time_limit
+    if not options.deterministic and options.clock().bounded and seconds < 30 and not options.stopped():
+        # a few CP-SAT seconds from the later stages' reserve, when explaining a large greedy plan would cost
+        # more; never past the deadline (there the greedy plan is the fast path)
         floor = cpsat_floor(problem_size(problem, pace), _waiting_pairs(problem, greedy))
         seconds = max(seconds, min(floor, options.clock().remaining()))
     if options.time_limit > 0 and seconds > 0 and not options.stopped() and any(h.options for h in problem.households):

@@ -30,7 +30,7 @@ MIN_SEAT_CPSAT_SECONDS = 0.05  # per flight; below this seating is greedy only
 
 
 PROBLEM_PER_PERSON = 0.0003  # building the problem (gates, options, windows) on an idle machine
-EXPLAIN_PER_PAIR = 0.004  # explaining a waiting household, per flight it could take (a lab-capacity flow each)
+EXPLAIN_PER_PAIR = 0.006  # explaining a waiting household, per flight it could take (a lab-capacity flow each)
 PACE_FROM_SECONDS = 0.3  # problems expected to build faster than this say nothing about the machine's pace
 
 
@@ -103,7 +103,7 @@ def allocation_budget(deadline: Deadline, size: Size, *, seat: bool, seating_tim
 
 
 LP_PER_PERSON = 0.00026  # the LP relaxation (GLOP) of the allocation model, 1.8 s at 7,000 people
-RINS_FLOOR = 2.0  # CP-SAT seconds near the LP solution that a large greedy plan is worth trading for
+RINS_FLOOR = 1.5  # CP-SAT seconds near the LP solution that a large greedy plan is worth trading for
 
 
 def cpsat_floor(size: Size, greedy_waiting_pairs: int) -> float:
