@@ -124,7 +124,7 @@ def main() -> int:
            "CHARTERPLAN_SECRET_KEY": "load-" + "k" * 40, "CHARTERPLAN_LOG_LEVEL": "WARNING",
            "CHARTERPLAN_JOB_GRACE_SECONDS": "60", "CHARTERPLAN_MAX_TIME_LIMIT": "600"}
     subprocess.run([sys.executable, "-c", "from api.cli import create_user; "
-                    "raise SystemExit(create_user('load', 'admin', 'load-password-123'))"], env=env, check=True,
+                    "raise SystemExit(create_user('load', 'admin', 'amber-falcon-harbour-1962'))"], env=env, check=True,
                    stdout=subprocess.DEVNULL)
     server = subprocess.Popen([sys.executable, "-c", f"from api.cli import serve; serve(port={port})"], env=env)
     url = f"http://127.0.0.1:{port}"
@@ -137,7 +137,7 @@ def main() -> int:
                 pass
             time.sleep(0.2)
         token = httpx.post(f"{url}/api/v1/auth/token",
-                           data={"username": "load", "password": "load-password-123"}).json()["access_token"]
+                           data={"username": "load", "password": "amber-falcon-harbour-1962"}).json()["access_token"]
         client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=120)
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w") as z:
@@ -165,7 +165,7 @@ def main() -> int:
         cookies = httpx.Cookies()
         cold: list[tuple[str, float]] = []
         if not args.no_web:
-            cookies = web_sign_in(url, "load", "load-password-123")
+            cookies = web_sign_in(url, "load", "amber-falcon-harbour-1962")
             number = client.get(f"{base}/plans/{plan}").json()["number"]
             pages = web_urls(op, number, second["id"], flights, people)
             with httpx.Client(base_url=url, cookies=cookies, timeout=120, headers={"Accept": "text/html"}) as web:

@@ -22,7 +22,7 @@ def _pybabel(*args: str) -> None:
 
 def main() -> int:
     pot = LOCALE_DIR / f"{DOMAIN}.pot"
-    _pybabel("extract", "-F", "babel.cfg", "-k", "N_", "-o", str(pot), "--project", "charterplan",
+    _pybabel("extract", "-F", "babel.cfg", "-k", "N_", "-k", "gettext_", "-o", str(pot), "--project", "charterplan",
              "--copyright-holder", "charterplan", "--no-location", "--sort-output", "--omit-header", ".")
     for code in LANGUAGES:
         po = LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"

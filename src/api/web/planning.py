@@ -59,8 +59,13 @@ def plan_body(session: Session, plan: m.Plan) -> Any:
     key = ("web.plan_body", plan.id, plan.version)
     body = cache.get(key)
     if body is None:
-        body = Plan.model_validate_json(m.plan_json(session, plan.id or 0))
-        cache.put(key, body)
+        from api.web.data import building
+
+        with building(session, plan.operation_id):  # one parse, even when the warm-up is at it
+            body = cache.get(key)
+            if body is None:
+                body = Plan.model_validate_json(m.plan_json(session, plan.id or 0))
+                cache.put(key, body)
     return body
 
 
@@ -73,8 +78,13 @@ def scenario(session: Session, operation_id: int) -> Any:
     key = ("web.scenario", operation_id, cache.revision(operation_id), op.version if op else 0)
     built = cache.get(key)
     if built is None:
-        built = build_scenario(session, operation_id)
-        cache.put(key, built)
+        from api.web.data import building
+
+        with building(session, operation_id):
+            built = cache.get(key)
+            if built is None:
+                built = build_scenario(session, operation_id)
+                cache.put(key, built)
     return built
 
 

@@ -20,6 +20,7 @@ Viewer = Annotated[Principal, Depends(page("viewer"))]
 
 @router.get("/operations", name="web.operations")
 def operations(request: Request, _: Viewer, session: SessionDep) -> Response:
+    data.warm(session.get_bind())  # the dashboard usually comes next
     return render(request, "operations/list.html", {"rows": data.operations_overview(session)})
 
 

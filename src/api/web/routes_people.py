@@ -65,17 +65,20 @@ def people_list(request: Request, operation_id: Id, principal: Viewer, session: 
     plan = data.current_plan(session, operation_id)
     total, rows, assignments = data.search_people(session, operation_id, filters, plan, PAGE_SIZE,
                                                   (number - 1) * PAGE_SIZE)
-    if rows:  # personal data shown: who, which operation, how many, with which filters (as the API does)
-        audit_commit(session, principal, "read", "people", None, operation_id=operation_id, count=len(rows),
-                     total=total, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, filters=filters.as_audit(),
-                     via="web")
     pages = max(1, -(-total // PAGE_SIZE))
-    return render(request, "people/list.html", {
+    # rendered before the audit entry commits: a commit expires the loaded rows, and the template would then
+    # reload each person with a query of its own
+    response = render(request, "people/list.html", {
         "op": op, "plan": plan, "rows": rows, "assignments": assignments, "total": total, "filters": filters,
         "page_number": min(number, pages), "pages": pages, "page_size": PAGE_SIZE,
         "choices": data.filter_choices(session, operation_id), "vulnerability_words": VULNERABILITIES,
         "section": "people",
     })
+    if rows:  # personal data shown: who, which operation, how many, with which filters (as the API does)
+        audit_commit(session, principal, "read", "people", None, operation_id=operation_id, count=len(rows),
+                     total=total, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, filters=filters.as_audit(),
+                     via="web")
+    return response
 
 
 def _page_number(request: Request) -> int:
@@ -105,13 +108,14 @@ def person_page(request: Request, operation_id: Id, case_id: str, principal: Vie
                 session: SessionDep) -> Response:
     op = get_operation(session, operation_id)
     row = _person(session, operation_id, case_id)
-    if not row.erased:
-        audit_commit(session, principal, "read", "person", case_id, operation_id=operation_id, via="web")
-    return render(request, "people/person.html", {
+    response = render(request, "people/person.html", {  # before the audit commit expires the loaded rows
         "op": op, "person": row, "values": _display_values(row), **_person_context(session, operation_id, row),
         "sections": PERSON_SECTIONS, "reason_words": REASONS, "section": "people",
         "saved": request.query_params.get("saved") == "1",
     })
+    if not row.erased:
+        audit_commit(session, principal, "read", "person", case_id, operation_id=operation_id, via="web")
+    return response
 
 
 def _display_values(row: m.Person) -> dict[str, Any]:

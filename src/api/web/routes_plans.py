@@ -308,8 +308,9 @@ def flight_page(request: Request, operation_id: Id, number: Id, flight_id: str, 
     seat_words = _seat_labels(view)
     view.svg = planning.seat_map_svg(session, operation_id, plan, flight_id, seat_words.get, language)
     fill = next((f for f in data.flights(session, operation_id, plan) if f.code == flight_id), None)
+    response = render(request, "plans/flight.html", {"op": op, "plan": plan, "view": view, "fill": fill,
+                                                     "section": "plans", "flight_id": flight_id})
     if view.passengers:  # names and needs shown: audited as a read of the flight's passengers
         audit_commit(session, principal, "read", "flight_passengers", flight_id, operation_id=operation_id,
                      plan=plan.number, count=view.passengers, via="web")
-    return render(request, "plans/flight.html", {"op": op, "plan": plan, "view": view, "fill": fill,
-                                                 "section": "plans", "flight_id": flight_id})
+    return response
