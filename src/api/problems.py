@@ -80,7 +80,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": field_path(e.get("loc", ())), "message": str(e.get("msg", "invalid")),
+        errors = [{"field": field_path(e.get("loc", ())), "message": str(e.get("msg", "invalid"))[:300],
                    "type": e.get("type", "")} for e in exc.errors()]
         return problem_response(request, 422, "Unprocessable content",
                                 f"{len(errors)} field(s) are not valid", "validation", errors=errors)

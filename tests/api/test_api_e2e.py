@@ -160,3 +160,16 @@ def test_scenario_zip_round_trip(api: Api) -> None:
     r = api.post("/api/v1/operations/import", "coordinator", files={"file": ("s.zip", r.content, "application/zip")})
     assert r.status_code == 201
     assert api.get(f"/api/v1/operations/{r.json()['id']}/people").json()["total"] == 24
+
+
+def test_scenario_zip_of_an_operation_named_in_arabic(api: Api) -> None:
+    """A non-Latin-1 operation name reaches the file name through RFC 5987 encoding, never a 500."""
+    op = api.import_teaching()
+    version = api.get(f"/api/v1/operations/{op}", "viewer").json()["version"]
+    r = api.patch(f"/api/v1/operations/{op}", "coordinator", json={"name": "عودة أربيل", "version": version})
+    assert r.status_code == 200, r.text
+    r = api.get(f"/api/v1/operations/{op}/scenario.zip", "officer")
+    assert r.status_code == 200
+    header = r.headers["content-disposition"]
+    assert header.startswith("attachment; filename=") and "filename*=UTF-8''" in header
+    assert "%D8%B9" in header and "\n" not in header

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api.audit import audit, audit_commit
 from api.auth import Coordinator, Officer, SessionDep
 from api.common import Id, get_operation, set_etag
+from api.content_disposition import content_disposition
 from api.convert import build_scenario, store_scenario
 from api.routers.operations import OperationRead
 from api.scenario_files import write_folder, zip_folder
@@ -61,7 +62,6 @@ def export_scenario(operation_id: Id, principal: Officer, session: SessionDep) -
         data = zip_folder(Path(tmp) / "scenario")
     audit_commit(session, principal, "export", "scenario", operation_id, operation_id=operation_id,
           people=len(scenario.people))
-    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in op.name)[:60] or "scenario"
     return Response(content=data, media_type="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{safe}.zip"',
+                    headers={"Content-Disposition": content_disposition(op.name or "scenario", "zip"),
                              "Cache-Control": "no-store"})
