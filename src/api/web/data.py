@@ -213,7 +213,20 @@ class FlightRow:
 
 
 def flights(session: Session, operation_id: int, plan: m.Plan | None) -> list[FlightRow]:
-    """Flights in departure order with the plan's passengers, lap infants and provisional ones."""
+    """Flights in departure order with the plan's passengers, lap infants and provisional ones; kept per
+    caseload revision and plan version (every flight's seat map is counted, and most pages show them)."""
+    cache = cache_for(session.get_bind())  # type: ignore[arg-type]
+    op = session.get(m.Operation, operation_id)
+    key = ("web.flights", operation_id, cache.revision(operation_id), op.version if op else 0,
+           plan.id if plan else None, plan.version if plan else None)
+    found = cache.get(key)
+    if found is None:
+        found = _flights(session, operation_id, plan)
+        cache.put(key, found)
+    return list(found)
+
+
+def _flights(session: Session, operation_id: int, plan: m.Plan | None) -> list[FlightRow]:
     from planner.scenario import AircraftType
     from planner.seatmaps import build_seat_map, library
 
