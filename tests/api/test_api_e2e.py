@@ -10,6 +10,15 @@ from openpyxl import load_workbook
 from service_testkit import TEACHING, Api, teaching_scenario, wait_job
 
 
+def table(content: bytes) -> list[dict[str, str]]:
+    """The table of a manifest or testing schedule CSV: from its heading row to the first empty line (title,
+    status and flight lines come before it, totals and signatures after; docs/documents.md)."""
+    lines = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    start = next(i for i, line in enumerate(lines) if line and line[0] in ("No.", "Testing site"))
+    end = next((i for i in range(start, len(lines)) if not lines[i]), len(lines))
+    return [dict(zip(lines[start], line, strict=True)) for line in lines[start + 1:end]]
+
+
 def build_operation(api: Api) -> int:
     """Create the teaching operation piece by piece, as an officer would through the API."""
     sc = teaching_scenario()
@@ -87,35 +96,36 @@ def test_end_to_end(api: Api, caplog, capfd) -> None:
 
     r = api.get(f"{base}/plans/{plan_id}/flights/MSQ-EBL-1/manifest", "officer", params={"format": "csv"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
-    by_case = {row["case_id"]: row for row in rows if row["case_id"].startswith("C")}
-    assert by_case["C0002"]["given_name"] == "Shilan" and by_case["C0002"]["date_of_birth"] == "1988-07-14"
-    assert by_case["C0002"]["document_number"] == "A0002123" and by_case["C0002"]["destination"] == "EBL"
-    assert by_case["C0002"]["seat"][:-1].isdigit()
-    assert by_case["C0001"]["family_name"].startswith("'=")  # neutralised
+    rows = table(r.content)
+    by_case = {row["Case or escort number"]: row for row in rows if row["Case or escort number"].startswith("C")}
+    assert by_case["C0002"]["Given names"] == "Shilan" and by_case["C0002"]["Date of birth"] == "1988-07-14"
+    assert by_case["C0002"]["Travel document"] == "passport A0002123" and by_case["C0002"]["Destination"] == "EBL"
+    assert by_case["C0002"]["Seat"][:-1].isdigit()
+    assert by_case["C0001"]["Family name"].startswith("'=")  # neutralised
     infant = by_case["C0005"]
-    assert infant["lap_infant"].startswith("on lap of ") and "INF" in infant["ssr"].split()
-    carrier = by_case[infant["lap_infant"].removeprefix("on lap of ")]
-    assert carrier["lap_infant"] == "carries C0005" and "INFT" in carrier["ssr"].split()
+    assert infant["Travels as"] == "infant on a lap" and "(INF) of " in infant["Needs, infants and escorts"]
+    carrier = by_case[infant["Needs, infants and escorts"].split(" of ")[1].split()[0]]
+    assert "carries lap infant C0005 (INFT)" in carrier["Needs, infants and escorts"]
     assert "C0008" not in by_case  # no document, not on the manifest
-    assert any(row["ssr"] == "ESCORT" for row in rows)
+    assert any(row["Travels as"].startswith("escort") for row in rows)
 
     r = api.get(f"{base}/plans/{plan_id}/flights/MSQ-EBL-1/manifest", "officer", params={"format": "xlsx"})
     sheet = load_workbook(io.BytesIO(r.content)).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert values[0][:3] == ["seat", "case_id", "family_name"]
-    assert any(v[1] == "C0001" and v[2].startswith("'=") for v in values[1:])
+    header = next(i for i, v in enumerate(values) if v[0] == "No.")
+    assert values[header][1:5] == ["Seat", "Household", "Case or escort number", "Family name"]
+    assert any(v[3] == "C0001" and v[4].startswith("'=") for v in values[header + 1:])
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
 
     r = api.get(f"{base}/plans/{plan_id}/flights/MSQ-EBL-1/manifest", "officer", params={"format": "html"})
     assert r.status_code == 200 and "Shilan" in r.text and "<script" not in r.text and "<svg" in r.text
 
     r = api.get(f"{base}/plans/{plan_id}/testing-schedule", "officer", params={"format": "csv"})
-    sched = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
-    assert sched and {row["site_id"] for row in sched} <= {"BRUZGI-LAB", "MINSK-LAB"}
-    day = sched[0]["day"]
+    sched = table(r.content)
+    assert sched and {row["Testing site"] for row in sched} <= {"BRUZGI-LAB", "MINSK-LAB"}
+    day = sched[0]["Day"]
     r = api.get(f"{base}/plans/{plan_id}/testing-schedule", "officer",
-                params={"format": "xlsx", "site": sched[0]["site_id"], "day": day})
+                params={"format": "xlsx", "site": sched[0]["Testing site"], "day": day})
     assert r.status_code == 200
     r = api.get(f"{base}/plans/{plan_id}/plan.json", "officer")
     assert r.json()["format"] == "charterplan.plan/1"

@@ -1,12 +1,15 @@
-"""Exports of a plan: flight manifests (CSV, XLSX, printable HTML), testing schedules, the plan JSON.
+"""Exports of a plan: flight manifests and testing schedules (CSV, XLSX, printable HTML, PDF), the plan JSON.
 
+The documents are built here once (`build_manifest`, `build_schedule`) and written in each format by
+`api.exports`; the web print view (`api.web.routes_documents`) shows the same documents (docs/documents.md).
 Every export that carries personal data is audited with who, what and how many rows, never the rows.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from datetime import datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -21,19 +24,57 @@ from api.common import Id
 from api.content_disposition import content_disposition
 from api.convert import ERASED
 from api.export_cache import cache_for
-from api.exports import to_csv, to_html, to_xlsx
+from api.exports import Column, Document, Section, render
 from api.problems import not_found
 from api.routers.plans import get_plan
 
 router = APIRouter(tags=["exports"])
-Format = Literal["csv", "xlsx", "html"]
-MEDIA = {"csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8",
+Format = Literal["csv", "xlsx", "html", "pdf"]
+MEDIA = {"csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8", "pdf": "application/pdf",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-MANIFEST_HEADER = ["seat", "case_id", "family_name", "given_name", "name_native", "sex", "date_of_birth",
-                   "nationality", "document_type", "document_number", "document_expiry", "destination", "ssr",
-                   "lap_infant", "provisional", "test_site", "test_start"]
-SCHEDULE_HEADER = ["site_id", "day", "start", "end", "case_id", "family_name", "given_name", "date_of_birth",
-                   "location", "flight_id"]
+CONTENT = {200: {"content": {v: {} for v in MEDIA.values()}}}
+
+MANIFEST_COLUMNS = [
+    Column("line", "No.", "num"), Column("seat", "Seat"), Column("household", "Household"),
+    Column("case", "Case or escort number"), Column("family", "Family name", "name"),
+    Column("given", "Given names", "name"), Column("native", "Name in own script", "native"),
+    Column("sex", "Sex"), Column("dob", "Date of birth"), Column("age", "Age", "num"),
+    Column("travels_as", "Travels as"), Column("nationality", "Nationality"),
+    Column("document", "Travel document"), Column("expiry", "Document valid until"),
+    Column("destination", "Destination"), Column("needs", "Needs, infants and escorts", "wide"),
+    Column("sample", "Sample taken"),
+]
+SCHEDULE_COLUMNS = [
+    Column("site", "Testing site"), Column("day", "Day"), Column("time", "Time"),
+    Column("case", "Case or escort number"), Column("family", "Family name", "name"),
+    Column("given", "Given names", "name"), Column("native", "Name in own script", "native"),
+    Column("dob", "Date of birth"), Column("who", "Tested as"), Column("location", "Staying at"),
+    Column("flight", "For flight"), Column("result", "Sampled (initials)"),
+]
+MANIFEST_SIGNATURES = ["Prepared by (return officer)", "Checked by", "Airline representative"]
+SCHEDULE_SIGNATURES = ["Prepared by (return officer)", "Site staff (samples taken)"]
+#: Needs in words for airline staff, with the IATA code they know (SSR). Vulnerabilities such as torture or
+#: trafficking are never printed: they are not the airline's business (docs/documents.md).
+MOBILITY = {"WCHR": "wheelchair to the aircraft door (WCHR)", "WCHS": "wheelchair, cannot use steps (WCHS)",
+            "WCHC": "wheelchair to the seat (WCHC)", "WCHP": "wheelchair, no use of the legs (WCHP)",
+            "STCR": "stretcher (STCR)"}
+ROLES = {"medical": "medical escort", "uasc": "escort of unaccompanied children", "operational": "operational escort"}
+SEX = {"F": "female", "M": "male", "X": "other"}
+INFANT_YEARS, CHILD_YEARS = 2, 12  # IATA: infant under 2, child 2 to 11, adult 12 and over
+
+
+def plan_status(plan: m.Plan) -> tuple[str, str]:
+    """What every document says about its plan; a published plan whose caseload changed since is out of date
+    (`api.common.mark_stale` sets `stale`)."""
+    if plan.variant_id is not None:
+        return "what-if", f"What-if plan {plan.number}: for comparison only, not for use"
+    if plan.state == "published" and plan.stale:
+        return "out-of-date", (f"OUT OF DATE: plan {plan.number} was published, but the caseload has changed "
+                               f"since. Check with the planning team or re-plan before use.")
+    if plan.state == "published":
+        when = f" on {plan.published_at:%Y-%m-%d %H:%M} UTC" if plan.published_at else ""
+        return "published", f"Plan {plan.number}, published{when}"
+    return "draft", f"DRAFT: plan {plan.number} is not published yet"
 
 
 def _seat_key(seat: str | None) -> tuple[int, str]:
@@ -47,20 +88,14 @@ def _local(iso: str | None, tz: ZoneInfo) -> str:
     return datetime.fromisoformat(iso).astimezone(tz).strftime("%Y-%m-%d %H:%M") if iso else ""
 
 
-def _ssr(person: Any, carries_infant: bool, is_lap: bool) -> str:
-    """Special service request codes a check-in agent expects (IATA SSR)."""
-    codes = []
-    if person.mobility != "none":
-        codes.append(person.mobility)
-    if carries_infant:
-        codes.append("INFT")
-    if is_lap:
-        codes.append("INF")
-    if person.unaccompanied_minor:
-        codes.append("UMNR")
-    if person.fitness == "fit_with_escort":
-        codes.append("MEDA")
-    return " ".join(codes)
+def _age(born: date | None, on: date) -> int | None:
+    if born is None:
+        return None
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _generated(tz: ZoneInfo) -> str:
+    return datetime.now(UTC).astimezone(tz).strftime("%Y-%m-%d %H:%M ") + str(tz)
 
 
 def _download(data: bytes, fmt: str, name: str) -> Response:
@@ -70,30 +105,50 @@ def _download(data: bytes, fmt: str, name: str) -> Response:
     return Response(content=data, media_type=MEDIA[fmt], headers=headers)
 
 
+def _cached(session: SessionDep, key: tuple[Any, ...], make: Any) -> tuple[bytes, int]:
+    """Renderings kept until the caseload changes (`api.export_cache`); the audit entry is never cached."""
+    cache = cache_for(session.get_bind())  # type: ignore[arg-type]
+    rendered = cache.get(key)
+    if rendered is None:
+        rendered = make()
+        cache.put(key, rendered)
+    return rendered  # type: ignore[no-any-return]
+
+
+def _revision(session: SessionDep, op: m.Operation, plan: m.Plan) -> tuple[Any, ...]:
+    cache = cache_for(session.get_bind())  # type: ignore[arg-type]
+    return (op.id, cache.revision(op.id or 0), op.version, plan.id, plan.version, plan.stale, plan.state,
+            str(plan.created_at))
+
+
+# ------------------------------------------------------------------------------------------- manifests
+
+
 @router.get("/operations/{operation_id}/plans/{plan_id}/flights/{flight_id}/manifest",
-            response_class=Response, responses={200: {"content": {v: {} for v in MEDIA.values()}}})
+            response_class=Response, responses=CONTENT)  # type: ignore[arg-type]
 def flight_manifest(operation_id: Id, plan_id: Id, flight_id: str, principal: Officer, session: SessionDep,
                     format: Annotated[Format, Query()] = "csv") -> Response:
-    """The passenger manifest of one flight: travel-document data, seat, SSR codes, lap infants with their adult."""
+    """The passenger manifest of one flight for the airline: travel documents, seats, households, needs in
+    words, lap infants with their carrier, escorts with their role, totals and signatures (docs/documents.md)."""
     plan = get_plan(session, operation_id, plan_id)
     op = session.get(m.Operation, operation_id)
     assert op is not None
-    cache = cache_for(session.get_bind())  # type: ignore[arg-type]
-    key = ("manifest", operation_id, cache.revision(operation_id), op.version, plan_id, plan.version,
-           str(plan.created_at), flight_id, format)
-    rendered = cache.get(key)
-    if rendered is None:
-        rendered = _render_manifest(session, op, plan, flight_id, format)
-        cache.put(key, rendered)
-    data, rows = rendered
+    key = ("manifest", *_revision(session, op, plan), flight_id, format)
+
+    def make() -> tuple[bytes, int]:
+        doc = build_manifest(session, op, plan, flight_id, figure=format in ("html", "pdf"))
+        return render(doc, format), doc.rows
+
+    data, rows = _cached(session, key, make)
     audit_commit(session, principal, "export", "manifest", flight_id, operation_id=operation_id, plan_id=plan_id,
                  format=format, rows=rows)
     return _download(data, format, f"manifest-{flight_id}-plan{plan.number}")
 
 
-def _render_manifest(session: SessionDep, op: m.Operation, plan: m.Plan, flight_id: str, format: str
-                     ) -> tuple[bytes, int]:
-    """The manifest file and its number of lines."""
+def build_manifest(session: SessionDep, op: m.Operation, plan: m.Plan, flight_id: str,
+                   figure: bool = False) -> Document:
+    """The manifest document of one flight of a plan (404 when the flight is neither in the operation nor in
+    the plan)."""
     operation_id = op.id
     flight = session.exec(select(m.Flight).where(m.Flight.operation_id == operation_id,
                                                  m.Flight.code == flight_id)).first()
@@ -102,57 +157,137 @@ def _render_manifest(session: SessionDep, op: m.Operation, plan: m.Plan, flight_
     lines = session.connection().execute(
         select(A.case_id, A.seat, A.lap_of, A.provisional, A.test_site, A.test_start, P.family_name, P.given_name,
                P.name_native, P.sex, P.date_of_birth, P.nationality, P.document_type, P.document_number,
-               P.document_expiry, P.destination, P.mobility, P.unaccompanied_minor, P.fitness, P.erased)
+               P.document_expiry, P.destination, P.mobility, P.unaccompanied_minor, P.fitness, P.pregnant,
+               P.household_id, P.erased)
         .select_from(A)
         .join(P, (P.operation_id == operation_id) & (P.case_id == A.case_id), isouter=True)
         .where(A.plan_id == plan.id, A.flight_id == flight_id)).all()
     if flight is None and not lines:
         raise not_found("flight", flight_id)
     tz = ZoneInfo(op.timezone)
+    departure = datetime.fromisoformat(flight.departure).astimezone(tz) if flight else None
+    on = departure.date() if departure else datetime.now(UTC).date()
     by_case = {r.case_id: r for r in lines}
     infant_of = {r.lap_of: r.case_id for r in lines if r.lap_of}
-    rows: list[list[Any]] = []
+    escorts = _escorts(session, plan, flight_id)
+    roles = {e.code: str(e.data.get("role", "")) for e in session.exec(
+        select(m.Escort).where(m.Escort.operation_id == operation_id)).all()}
+    escorted_by: dict[str, list[str]] = {}
+    for esc in escorts:
+        for case in esc.get("serves", []):
+            escorted_by.setdefault(case, []).append(f"{ROLES.get(roles.get(esc['escort_id'], ''), 'escort')} "
+                                                    f"{esc['escort_id']}")
+    rows: list[dict[str, Any]] = []
+    tally = {"adult": 0, "child": 0, "infant": 0, "lap": 0, "unknown": 0, "wheelchair": 0, "stretcher": 0,
+             "medical": 0, "uasc": 0}
     for adult in sorted((r for r in lines if not r.lap_of), key=lambda r: (_seat_key(r.seat), r.case_id)):
         infant = infant_of.get(adult.case_id)
-        rows.append(_manifest_row(adult, infant, tz))
+        rows.append(_manifest_row(adult, by_case.get(infant) if infant else None, on, tz, escorted_by, tally))
         if infant and infant in by_case:
-            rows.append(_manifest_row(by_case[infant], None, tz))
-    body_escorts = _escorts(session, plan, flight_id)
-    for esc in body_escorts:
-        rows.append([esc.get("seat") or "", esc["escort_id"], "", "", "", "", "", "", "", "", "", "", "ESCORT",
-                     "", "", "", ""])
-    departure = _local(flight.departure, tz) if flight else ""
-    title = f"Manifest {flight_id}"
-    subtitle = f"{op.name} · plan {plan.number} ({plan.state}) · departure {departure} {op.timezone}" \
-               f" · {len(lines)} passengers, {len(body_escorts)} escorts"
-    if format == "csv":
-        return to_csv(MANIFEST_HEADER, rows), len(rows)
-    if format == "xlsx":
-        return to_xlsx(MANIFEST_HEADER, rows, title), len(rows)
-    svg = _seatmap_svg(session, operation_id, plan, flight_id)  # type: ignore[arg-type]
-    return to_html(title, subtitle, MANIFEST_HEADER, rows, svg), len(rows)
+            rows.append(_manifest_row(by_case[infant], adult, on, tz, escorted_by, tally))
+    names = {r.case_id: _short_name(r) for r in lines}
+    for esc in sorted(escorts, key=lambda e: (_seat_key(e.get("seat")), e["escort_id"])):
+        role = ROLES.get(roles.get(esc["escort_id"], ""), "escort")
+        serves = [f"{c} {names.get(c, '')}".strip() for c in esc.get("serves", [])]
+        rows.append({"_kind": "escort", "seat": esc.get("seat") or "", "household": "", "case": esc["escort_id"],
+                     "travels_as": f"escort: {role}",
+                     "needs": ("serves " + ", ".join(serves)) if serves else "serves the whole flight"})
+    for number, row in enumerate(rows, start=1):
+        row["line"] = number
+    passengers = len(lines)
+    seated = sum(1 for r in lines if r.seat) + sum(1 for e in escorts if e.get("seat"))
+    totals = [("Passengers (returnees, lap infants included)", passengers),
+              ("Adults (12 years and over)", tally["adult"]), ("Children (2 to 11 years)", tally["child"]),
+              ("Infants (under 2 years)", tally["infant"]), ("of them on a lap", tally["lap"])]
+    if tally["unknown"]:
+        totals.append(("Age not known (erased records)", tally["unknown"]))
+    totals += [("Wheelchairs", tally["wheelchair"]), ("Stretchers", tally["stretcher"]),
+               ("Medical cases (travel with a medical escort)", tally["medical"]),
+               ("Unaccompanied or separated children (UASC)", tally["uasc"]),
+               ("Escorts", len(escorts)), ("People on board (passengers and escorts)", passengers + len(escorts)),
+               ("Seats taken", seated)]
+    facts = [("Flight", flight_id)]
+    if flight is not None and departure is not None:
+        data = flight.data
+        stops = " → ".join(str(s.get("airport", "")) for s in data.get("stops", []))
+        facts += [("Departure", f"{departure:%Y-%m-%d %H:%M} ({op.timezone})"),
+                  ("Route", f"{data.get('origin', '')} → {stops}"), ("Aircraft", str(data.get("aircraft", "")))]
+        minutes = int(data.get("check_in_minutes", 180))
+        check_in = datetime.fromtimestamp(departure.timestamp() - minutes * 60, tz)
+        facts.append(("Check-in opens", f"{check_in:%Y-%m-%d %H:%M}"))
+    status, words = plan_status(plan)
+    svg = _seatmap_svg(session, operation_id, plan, flight_id) if figure and lines else None  # type: ignore[arg-type]
+    section = Section(title=f"Flight {flight_id}", facts=facts, rows=rows, totals=totals)
+    return Document(kind="manifest", title=f"Passenger manifest, flight {flight_id}",
+                    subtitle=f"{op.name} · plan {plan.number}", status=status, status_words=words,
+                    columns=MANIFEST_COLUMNS, sections=[section], signatures=MANIFEST_SIGNATURES,
+                    generated=_generated(tz), figure_svg=svg)
 
 
-def _manifest_row(r: Any, infant: str | None, tz: ZoneInfo) -> list[Any]:
-    """One manifest line from an assignment joined with its person (person columns are None if missing)."""
+def _short_name(r: Any) -> str:
+    if r.sex is None or r.erased:
+        return ""
+    return f"{r.given_name} {r.family_name}".strip()
+
+
+def _manifest_row(r: Any, other: Any, on: date, tz: ZoneInfo, escorted_by: dict[str, list[str]],
+                  tally: dict[str, int]) -> dict[str, Any]:
+    """One passenger line; `other` is the lap infant an adult carries, or the adult carrying an infant."""
     missing = r.sex is None or bool(r.erased)  # an erased person keeps only the case_id (blank columns)
+    row: dict[str, Any] = {"_kind": "infant" if r.lap_of else "passenger", "case": r.case_id,
+                           "seat": r.seat or ("on a lap" if r.lap_of else "")}
     if missing:
-        names, dob, doc_no, doc_exp = [ERASED, ERASED, ""], ERASED, ERASED, ""
+        row.update(family=ERASED, given=ERASED, dob=ERASED, travels_as="lap infant" if r.lap_of else "")
+        tally["unknown"] += 1
+        if r.lap_of:
+            row["needs"] = f"lap infant of {r.lap_of}" + (f", seat {other.seat}" if other is not None else "")
+        return row
+    age = _age(r.date_of_birth, on)
+    if r.lap_of:
+        travels_as, group = "infant on a lap", "infant"
+        tally["lap"] += 1
+    elif age is None:
+        travels_as, group = "", "unknown"
+    elif age < INFANT_YEARS:
+        travels_as, group = "infant with own seat", "infant"
+    elif age < CHILD_YEARS:
+        travels_as, group = "child", "child"
     else:
-        names = [r.family_name, r.given_name, r.name_native]
-        dob, doc_no = r.date_of_birth.isoformat() if r.date_of_birth else "", r.document_number
-        doc_exp = r.document_expiry.isoformat() if r.document_expiry else ""
-    lap = f"on lap of {r.lap_of}" if r.lap_of else (f"carries {infant}" if infant else "")
-    ssr = "" if missing else _ssr(r, bool(infant), bool(r.lap_of))
-    sex, nationality, doc_type, destination = ("", "", "", "") if missing else (
-        r.sex or "", r.nationality or "", r.document_type or "", r.destination or "")
-    return [r.seat or ("lap" if r.lap_of else ""), r.case_id, *names, sex, dob, nationality, doc_type, doc_no,
-            doc_exp, destination, ssr, lap, "yes" if r.provisional else "", r.test_site or "", _local(r.test_start, tz)]
+        travels_as, group = "adult", "adult"
+    tally[group] += 1
+    needs = []
+    if r.mobility in MOBILITY:
+        needs.append(MOBILITY[r.mobility])
+        tally["stretcher" if r.mobility == "STCR" else "wheelchair"] += 1
+    if r.fitness == "fit_with_escort":
+        needs.append("medical case: travels with a medical escort (MEDA)")
+        tally["medical"] += 1
+    if r.unaccompanied_minor:
+        needs.append("unaccompanied or separated child (UASC, UMNR)")
+        tally["uasc"] += 1
+    if r.pregnant:
+        needs.append("pregnant")
+    if r.lap_of:
+        carrier = f"{r.lap_of} {_short_name(other)}".strip() if other is not None else r.lap_of
+        needs.append(f"lap infant (INF) of {carrier}" + (f", seat {other.seat}" if other is not None and
+                                                         other.seat else ""))
+    elif other is not None:
+        needs.append(f"carries lap infant {other.case_id} (INFT)")
+    for escort in escorted_by.get(r.case_id, []):
+        needs.append(f"with {escort}")
+    if r.provisional:
+        needs.append("provisional: fitness check pending")
+    document = " ".join(x for x in (r.document_type or "", r.document_number or "") if x)
+    row.update(household=r.household_id or "", family=r.family_name, given=r.given_name,
+               native=r.name_native or "", sex=SEX.get(r.sex, r.sex or ""),
+               dob=r.date_of_birth.isoformat() if r.date_of_birth else "", age=age if age is not None else "",
+               travels_as=travels_as, nationality=r.nationality or "", document=document,
+               expiry=r.document_expiry.isoformat() if r.document_expiry else "", destination=r.destination or "",
+               needs="; ".join(needs), sample=f"{r.test_site} {_local(r.test_start, tz)}" if r.test_site else "")
+    return row
 
 
 def _escorts(session: SessionDep, plan: m.Plan, flight_id: str) -> list[dict[str, Any]]:
-    import json
-
     stored = plan.summary.get("escorts_by_flight")
     if stored is not None:
         return list(stored.get(flight_id, []))
@@ -168,7 +303,7 @@ def _seatmap_svg(session: SessionDep, operation_id: Id, plan: m.Plan, flight_id:
     try:
         from api.convert import build_scenario
         from planner.plan import Plan
-        from planner.seatmap_render import render_svg  # type: ignore[import-not-found]
+        from planner.seatmap_render import render_svg
 
         body = Plan.model_validate_json(m.plan_json(session, plan.id))  # type: ignore[arg-type]
         return str(render_svg(build_scenario(session, operation_id), body, flight_id))
@@ -176,41 +311,89 @@ def _seatmap_svg(session: SessionDep, operation_id: Id, plan: m.Plan, flight_id:
         return None
 
 
+# ------------------------------------------------------------------------------------ testing schedules
+
+
 @router.get("/operations/{operation_id}/plans/{plan_id}/testing-schedule", response_class=Response,
-            responses={200: {"content": {MEDIA["csv"]: {}, MEDIA["xlsx"]: {}}}})
+            responses=CONTENT)  # type: ignore[arg-type]
 def testing_schedule(operation_id: Id, plan_id: Id, principal: Officer, session: SessionDep,
-                     format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
+                     format: Annotated[Format, Query()] = "csv",
                      site: Annotated[str | None, Query(max_length=64)] = None,
                      day: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None) -> Response:
-    """Who is sampled where and when, per site and local day, for the sites' staff."""
+    """Who is sampled where and when (returnees and escorts), per site and local day, for the sites' staff."""
     plan = get_plan(session, operation_id, plan_id)
     op = session.get(m.Operation, operation_id)
     assert op is not None
+    key = ("schedule", *_revision(session, op, plan), site, day, format)
+
+    def make() -> tuple[bytes, int]:
+        doc = build_schedule(session, op, plan, site, day)
+        return render(doc, format), doc.rows
+
+    data, rows = _cached(session, key, make)
+    audit_commit(session, principal, "export", "testing_schedule", site or "(all)", operation_id=operation_id,
+                 plan_id=plan_id, format=format, rows=rows, day=day)
+    name = f"testing-schedule-plan{plan.number}" + (f"-{site}" if site else "") + (f"-{day}" if day else "")
+    return _download(data, format, name)
+
+
+def build_schedule(session: SessionDep, op: m.Operation, plan: m.Plan, site: str | None = None,
+                   day: str | None = None) -> Document:
+    """Every test booking of the plan (the plan document's `tests`: people and escorts), one section per site
+    and local day, in time order."""
+    operation_id = op.id
     tz = ZoneInfo(op.timezone)
-    stmt = select(m.Assignment).where(m.Assignment.plan_id == plan_id, col(m.Assignment.test_site).is_not(None))
-    if site:
-        stmt = stmt.where(m.Assignment.test_site == site)
-    lines = session.exec(stmt).all()
+    tests = [t for t in json.loads(m.plan_json(session, plan.id)).get("tests", [])
+             if not site or t.get("site_id") == site]
+    cases = sorted({t["person_id"] for t in tests if t.get("person_id")})
     people = {p.case_id: p for p in session.exec(select(m.Person).where(
-        m.Person.operation_id == operation_id, col(m.Person.case_id).in_([a.case_id for a in lines]))).all()}
-    rows = []
-    for a in lines:
-        start = _local(a.test_start, tz)
+        m.Person.operation_id == operation_id, col(m.Person.case_id).in_(cases))).all()} if cases else {}
+    escorts = {e.code: e.data for e in session.exec(select(m.Escort).where(
+        m.Escort.operation_id == operation_id)).all()}
+    sites = {s.code: s.data for s in session.exec(select(m.TestingSite).where(
+        m.TestingSite.operation_id == operation_id)).all()}
+    departures = {f.code: _local(f.departure, tz) for f in session.exec(select(m.Flight).where(
+        m.Flight.operation_id == operation_id)).all()}
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for t in tests:
+        start, end = _local(t.get("start"), tz), _local(t.get("end"), tz)
         if day and not start.startswith(day):
             continue
-        p = people.get(a.case_id)
-        erased = p is None or p.erased
-        rows.append([a.test_site, start[:10], start[11:], _local(a.test_end, tz)[11:], a.case_id,
-                     ERASED if erased else p.family_name, ERASED if erased else p.given_name,  # type: ignore[union-attr]
-                     ERASED if erased else (p.date_of_birth.isoformat() if p.date_of_birth else ""),  # type: ignore[union-attr]
-                     p.location if p else "", a.flight_id or ""])
-    rows.sort(key=lambda r: (r[0], r[1], r[2], r[4]))
-    audit_commit(session, principal, "export", "testing_schedule", site or "(all)", operation_id=operation_id,
-          plan_id=plan_id, format=format, rows=len(rows), day=day)
-    name = f"testing-schedule-plan{plan.number}" + (f"-{site}" if site else "") + (f"-{day}" if day else "")
-    if format == "csv":
-        return _download(to_csv(SCHEDULE_HEADER, rows), "csv", name)
-    return _download(to_xlsx(SCHEDULE_HEADER, rows, "Testing schedule"), "xlsx", name)
+        flight = t.get("flight_id") or ""
+        row: dict[str, Any] = {"site": t.get("site_id", ""), "day": start[:10], "time": f"{start[11:]}–{end[11:]}",
+                               "flight": f"{flight} ({departures[flight]})" if flight in departures else flight}
+        if t.get("escort_id"):
+            data = escorts.get(t["escort_id"], {})
+            row.update(_kind="escort", case=t["escort_id"], who=f"escort: {ROLES.get(data.get('role', ''), 'escort')}",
+                       location=data.get("location") or "")
+        else:
+            p = people.get(t.get("person_id") or "")
+            erased = p is None or p.erased
+            row.update(_kind="passenger", case=t.get("person_id") or "", who="returnee",
+                       family=ERASED if erased else p.family_name,  # type: ignore[union-attr]
+                       given=ERASED if erased else p.given_name,  # type: ignore[union-attr]
+                       native="" if erased else p.name_native,  # type: ignore[union-attr]
+                       dob=ERASED if erased else (p.date_of_birth.isoformat() if p.date_of_birth else ""),  # type: ignore[union-attr]
+                       location="" if erased else p.location)  # type: ignore[union-attr]
+        groups.setdefault((row["site"], row["day"]), []).append(row)
+    sections = []
+    for (site_id, on), rows in sorted(groups.items()):
+        rows.sort(key=lambda r: (r["time"], r["_kind"] == "escort", r["case"]))
+        info = sites.get(site_id, {})
+        facts = [("Testing site", site_id), ("Day", on)]
+        if info.get("serves"):
+            facts.append(("For people staying at", ", ".join(str(x) for x in info["serves"])))
+        if info.get("open") and info.get("close"):
+            facts.append(("Open", f"{str(info['open'])[:5]}–{str(info['close'])[:5]}"))
+        escorts_here = sum(1 for r in rows if r["_kind"] == "escort")
+        totals = [("Samples", len(rows)), ("Returnees", len(rows) - escorts_here), ("Escorts", escorts_here)]
+        sections.append(Section(title=f"{site_id}, {on}", facts=facts, rows=rows, totals=totals))
+    status, words = plan_status(plan)
+    scope = " · ".join(x for x in (f"site {site}" if site else "", f"day {day}" if day else "") if x)
+    return Document(kind="schedule", title="Testing schedule",
+                    subtitle=f"{op.name} · plan {plan.number}" + (f" · {scope}" if scope else ""),
+                    status=status, status_words=words, columns=SCHEDULE_COLUMNS, sections=sections,
+                    signatures=SCHEDULE_SIGNATURES, generated=_generated(tz))
 
 
 @router.get("/operations/{operation_id}/plans/{plan_id}/plan.json", response_class=Response,
