@@ -172,6 +172,12 @@ class BrowserProblems:
                 return
         self.problems.append(f"console error: {text}")
 
+    def failed(self, request: Any) -> None:
+        # the browser's own favicon fetch is abandoned when a page is left or closed early: not the page's fault
+        if "/favicon" in request.url and "ERR_ABORTED" in str(request.failure):
+            return
+        self.problems.append(f"request failed: {request.method} {request.url} {request.failure}")
+
     def response(self, response: Any) -> None:
         if response.status >= 400 and response.status not in self.allowed_status:
             self.problems.append(f"HTTP {response.status} {response.request.method} {response.url}")
@@ -189,8 +195,7 @@ def page(browser: Any, server: Server, problems: BrowserProblems) -> Iterator[An
     pg = context.new_page()
     pg.on("console", problems.console)
     pg.on("pageerror", lambda exc: problems.problems.append(f"page error: {exc}"))
-    pg.on("requestfailed", lambda request: problems.problems.append(
-        f"request failed: {request.method} {request.url} {request.failure}"))
+    pg.on("requestfailed", problems.failed)
     pg.on("response", problems.response)
     yield pg
     context.close()

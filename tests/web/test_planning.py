@@ -150,6 +150,30 @@ def test_two_variants_run_and_compare(page: Any, server: Any, sign_in: Any, axe_
     screenshot(page, "compare", full_page=True)
 
 
+
+def test_sweep_table_and_chart(page: Any, server: Any, sign_in: Any, axe_check: Any, screenshot: Any) -> None:
+    sign_in(page, "coordinator")
+    page.goto(f"/operations/{OP}/what-if")
+    sweep = page.locator("form[action$='/what-if/sweep']")
+    sweep.get_by_label("0.5").check()  # with "1", checked by default: two points
+    sweep.get_by_label("Time for each point").select_option("2")
+    sweep.get_by_role("button", name="Run the sweep").click()
+    page.wait_for_url("**/what-if?started=*")
+    deadline = time.monotonic() + 120
+    while page.get_by_role("heading", name="Running now").count():
+        assert time.monotonic() < deadline
+        time.sleep(1)
+        page.reload()
+    rows = page.locator("#sweep-table tbody tr")
+    assert rows.count() == 2 and "lab ×0.5" in rows.first.inner_text()
+    assert page.locator("#sweep-results svg.chart rect").count() == 2
+    assert axe_check(page) == []
+    page.locator("#sweep-results").scroll_into_view_if_needed()
+    screenshot(page, "sweep")
+    page.get_by_role("link", name="Compare every point of the sweep side by side").click()
+    page.wait_for_url("**/what-if/compare?*")
+    assert page.locator("#comparison thead th").count() == 3
+
 def test_viewer_sees_no_planning_actions_and_forged_posts_are_refused(page: Any, server: Any, sign_in: Any,
                                                                     problems: Any, axe_check: Any) -> None:
     sign_in(page, "viewer")

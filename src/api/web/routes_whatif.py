@@ -58,11 +58,17 @@ def _context(session: Any, operation_id: int) -> dict[str, Any]:
         .order_by(col(m.SolveJob.id))).all())
     plans = planning.plans(session, operation_id, limit=60)
     names = {v.id: v.name for v in variants}
-    return {"variants": variants, "latest": _latest_plans(session, operation_id), "running": running,
+    latest = _latest_plans(session, operation_id)
+    sweep = [(v.name.removeprefix(SWEEP_PREFIX), latest[v.id]) for v in variants
+             if v.name.startswith(SWEEP_PREFIX) and v.id in latest]
+    sweep_chart = planning.grouped_chart([n for n, _ in sweep], ["on a flight"],
+                                         [[p.assigned] for _, p in sweep], bar_w=48) if sweep else None
+    return {"variants": variants, "latest": latest, "running": running, "sweep": sweep,
+            "sweep_chart": sweep_chart, "sweep_numbers": ",".join(str(p.number) for _, p in sweep),
             "flights": data.flights(session, operation_id, None), "aircraft": sorted(set(library()) | set(custom)),
             "destinations": _destinations(session, operation_id), "lab_factors": LAB_FACTORS, "windows": WINDOWS,
             "run_limits": RUN_LIMITS, "time_limits": TIME_LIMITS, "plans": plans, "variant_names": names,
-            "job_status": labels.JOB_STATUS, "section": "whatif"}
+            "job_status": labels.JOB_STATUS, "solver_status": labels.SOLVER_STATUS, "section": "whatif"}
 
 
 def _page(request: Request, session: Any, op: m.Operation, status_code: int = 200, **extra: Any) -> Response:
