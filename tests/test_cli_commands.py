@@ -79,3 +79,22 @@ def test_plain_progress_shows_the_best_proven_bound_and_counts() -> None:
     assert len(lines) == 3 and "seated 0 of 30 flights" in lines[0] and "seated 30 of 30 flights" in lines[1]
     assert lines[2] == describe(Progress("done", 70_508, 70_799, 0.0041, 3.0, limit=20))
     assert "bound 70,799" in lines[2] and "gap 0.41%" in lines[2] and "3.0/20s" in lines[2]
+
+
+def test_a_people_file_outside_the_folder_only_from_the_command_line(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """scenario.yaml may not reach outside its folder; the person at the keyboard may, with --people."""
+    folder = tmp_path / "op"
+    folder.mkdir()
+    outside = tmp_path / "elsewhere.csv"
+    outside.write_bytes((FIRST / "people.csv").read_bytes())
+    text = (FIRST / "scenario.yaml").read_text(encoding="utf-8")
+    text = text.replace("people: people.csv", "people: ../elsewhere.csv")
+    (folder / "scenario.yaml").write_text(text, encoding="utf-8")
+    out = tmp_path / "plan.json"
+    with pytest.raises(SystemExit) as refused:
+        main(["solve", str(folder), "--time-limit", "5", "--quiet", "--out", str(out)])
+    assert refused.value.code == 2 and "elsewhere.csv" in capsys.readouterr().err and not out.exists()
+    assert main(["solve", str(folder), "--people", str(outside), "--time-limit", "5", "--quiet",
+                 "--out", str(out)]) == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["flights"]

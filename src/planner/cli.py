@@ -85,9 +85,11 @@ def _input_errors(exc: ScenarioInputError) -> int:
     return 2
 
 
-def _load(path: str):
+def _load(path: str, people: str | None = None):
+    """The scenario folder; `people` (from --people) may name a people file outside it, as only the command
+    line may (docs/input.md)."""
     try:
-        return load_scenario(path)
+        return load_scenario(path, people_file=people)
     except ScenarioInputError as exc:
         print(f"{path}:", file=sys.stderr)
         raise SystemExit(_input_errors(exc)) from None
@@ -100,7 +102,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
         from planner.solve import solve
         from planner.validate import validate
 
-        scenario = _load(args.scenario)
+        scenario = _load(args.scenario, getattr(args, "people", None))
         options = SolveOptions(time_limit=args.time_limit, deterministic=args.deterministic, workers=args.workers,
                                seat=not args.no_seating, seating_time_limit=args.seating_time_limit,
                                on_progress=progress, stop=stop, deadline=deadline)
@@ -130,7 +132,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     from planner.validate import validate
 
-    scenario = _load(args.scenario)
+    scenario = _load(args.scenario, getattr(args, "people", None))
     try:
         plan = Plan.model_validate_json(Path(args.plan).read_text(encoding="utf-8"))
     except (OSError, ValidationError) as exc:
@@ -194,7 +196,7 @@ def cmd_seatmap(args: argparse.Namespace) -> int:
     from planner.seatmaps import SeatMapError
     from planner.solve import scenario_digest
 
-    scenario = _load(args.scenario)
+    scenario = _load(args.scenario, getattr(args, "people", None))
     try:
         plan = Plan.model_validate_json(Path(args.plan).read_text(encoding="utf-8"))
     except (OSError, ValidationError) as exc:
@@ -233,7 +235,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
         from planner.solve import solve
         from planner.validate import validate
 
-        scenario = _load(args.scenario)
+        scenario = _load(args.scenario, getattr(args, "people", None))
         try:
             updated = apply_events(scenario, load_events(args.events), Path(args.events).name)
         except ScenarioInputError as exc:
@@ -339,7 +341,7 @@ def cmd_fleet(args: argparse.Namespace) -> int:
         _stage(progress, deadline, "loading", args.scenario)
         from planner.fleet import size_fleet
 
-        scenario = _load(args.scenario)
+        scenario = _load(args.scenario, getattr(args, "people", None))
         by = date.fromisoformat(args.by) if args.by else None
         result = size_fleet(scenario, by=by, minimise=args.minimise,
                             options=SolveOptions(time_limit=args.time_limit, on_progress=progress, stop=stop,
@@ -364,6 +366,8 @@ def build_parser(extend: Callable[[argparse._SubParsersAction], None] | None = N
 
     p = sub.add_parser("solve", help="plan a scenario folder and print a summary")
     p.add_argument("scenario", help="scenario folder (scenario.yaml + people file)")
+    p.add_argument("--people", metavar="FILE",
+                   help="people file to use instead of the one scenario.yaml names (may be outside the folder)")
     p.add_argument("--out", help="write the plan JSON here")
     p.add_argument("--time-limit", type=float, default=30.0, metavar="S",
                    help=TIME_LIMIT_HELP + " (default: %(default)g)")
@@ -377,6 +381,8 @@ def build_parser(extend: Callable[[argparse._SubParsersAction], None] | None = N
 
     p = sub.add_parser("validate", help="check a plan against a scenario; exit 1 on violations")
     p.add_argument("scenario")
+    p.add_argument("--people", metavar="FILE",
+                   help="people file to use instead of the one scenario.yaml names (may be outside the folder)")
     p.add_argument("plan")
     p.add_argument("--anyway", action="store_true",
                    help="check the plan even when it was made for another scenario (by name)")
@@ -393,6 +399,8 @@ def build_parser(extend: Callable[[argparse._SubParsersAction], None] | None = N
 
     p = sub.add_parser("replan", help="apply events to a scenario and re-plan from a previous plan")
     p.add_argument("scenario")
+    p.add_argument("--people", metavar="FILE",
+                   help="people file to use instead of the one scenario.yaml names (may be outside the folder)")
     p.add_argument("plan", help="the previous (published) plan JSON")
     p.add_argument("events", help="events YAML (format: charterplan.events/1)")
     p.add_argument("--out", help="write the new plan JSON here")
@@ -432,6 +440,8 @@ def build_parser(extend: Callable[[argparse._SubParsersAction], None] | None = N
 
     p = sub.add_parser("fleet", help="fewest (or cheapest) optional charters that move everyone eligible by a date")
     p.add_argument("scenario")
+    p.add_argument("--people", metavar="FILE",
+                   help="people file to use instead of the one scenario.yaml names (may be outside the folder)")
     p.add_argument("--by", help="last departure date (YYYY-MM-DD); default: all flights")
     p.add_argument("--minimise", choices=["count", "cost"], default="count")
     p.add_argument("--time-limit", type=float, default=30.0, metavar="S",
