@@ -269,3 +269,13 @@ def test_workers_die_with_a_killed_service() -> None:
     finally:
         service.kill()
         service.wait(10)
+
+
+def test_previous_plan_must_be_in_range_and_of_this_operation(api: Api) -> None:
+    """A re-plan base out of the id range is a 422 (PostgreSQL answered 500), one of another operation a 404."""
+    op = api.import_teaching()
+    other = api.import_teaching()
+    plan_id = wait_job(api, other, start(api, other, time_limit=1).json()["id"])["plan_id"]
+    assert start(api, op, previous_plan_id=99999999999).status_code == 422
+    r = start(api, op, previous_plan_id=plan_id)
+    assert r.status_code == 404, r.text

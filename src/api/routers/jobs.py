@@ -15,7 +15,7 @@ from sqlmodel import Session, col, func, select
 from api import models as m
 from api.audit import audit
 from api.auth import Officer, SessionDep, Viewer
-from api.common import Id, Page, Paging, QueryId, get_operation, paging
+from api.common import BodyId, Id, Page, Paging, QueryId, get_operation, paging
 from api.db import write_lock
 from api.problems import Problem, not_found
 
@@ -46,7 +46,8 @@ class SolveRequest(BaseModel):
                                      description="wall-clock seconds for the whole job, from when a worker takes "
                                                  "it to the stored plan; capped by the service's maximum")
     replan: bool = Field(default=False, description="re-plan from the last published plan (DESIGN §5.4)")
-    previous_plan_id: int | None = Field(default=None, description="re-plan from this plan instead")
+    previous_plan_id: BodyId | None = Field(default=None, description="re-plan from this plan of the same "
+                                                                       "operation instead")
     unlock: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
         default=None, max_length=1000,
         description="re-plan only: flight ids whose lock is lifted, so they take people from the waiting list; "
