@@ -37,7 +37,7 @@ CONTENT = {200: {"content": {v: {} for v in MEDIA.values()}}}
 MANIFEST_COLUMNS = [
     Column("line", "No.", "num"), Column("seat", "Seat"), Column("household", "Household"),
     Column("case", "Case or escort number"), Column("family", "Family name", "name"),
-    Column("given", "Given names", "name"), Column("native", "Name in own script", "native"),
+    Column("given", "Given names", "name"), Column("native", "Name in own script", "script"),
     Column("sex", "Sex"), Column("dob", "Date of birth"), Column("age", "Age", "num"),
     Column("travels_as", "Travels as"), Column("nationality", "Nationality"),
     Column("document", "Travel document"), Column("expiry", "Document valid until"),
@@ -47,7 +47,7 @@ MANIFEST_COLUMNS = [
 SCHEDULE_COLUMNS = [
     Column("site", "Testing site"), Column("day", "Day"), Column("time", "Time"),
     Column("case", "Case or escort number"), Column("family", "Family name", "name"),
-    Column("given", "Given names", "name"), Column("native", "Name in own script", "native"),
+    Column("given", "Given names", "name"), Column("native", "Name in own script", "script"),
     Column("dob", "Date of birth"), Column("who", "Tested as"), Column("location", "Staying at"),
     Column("flight", "For flight"), Column("result", "Sampled (initials)"),
 ]
