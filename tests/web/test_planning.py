@@ -183,6 +183,7 @@ def test_viewer_sees_no_planning_actions_and_forged_posts_are_refused(page: Any,
     assert axe_check(page) == []
     page.goto(f"/operations/{OP}/plans/1")
     assert page.get_by_role("button", name=re.compile("Publish")).count() == 0
+    assert page.get_by_role("link", name=re.compile("Manifest of")).count() == 0  # officers' documents
     page.goto(f"/operations/{OP}/what-if")
     assert page.get_by_role("button", name="Save variant").count() == 0
     assert page.get_by_role("button", name="Run the ticked variants").count() == 0
