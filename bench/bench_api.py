@@ -3,7 +3,7 @@
     python bench/bench_api.py [--scenario scenarios/belarus-2021-iraq] [--database-url URL] [--solve SECONDS]
 
 Runs the real app in-process (FastAPI TestClient) on a fresh temporary SQLite file unless --database-url is
-given. Targets (issue 4): import <= 5 s; every list endpoint < 50 ms (median and p95 are printed).
+given. Targets: import <= 5 s; every list endpoint < 50 ms (median and p95 are printed).
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ added, moved to another flight, moved seat and re-tested, the people changed who
 replacements ("others"), and the validator's verdict. The baseline is a full re-solve of the
 updated scenario from scratch, which reshuffles far more people.
 
-"Touched" are the members of the households the event invalidates in the base plan (DESIGN §5.4): a household
+"Touched" are the members of the households the event invalidates in the base plan (docs/rules.md#re-plan-stability):
+a household
 that can no longer keep its flight (a positive test, consent withdrawn, a document that expires, a flight
 cancelled or shrunk), or that keeps its flight but must be re-tested because its sample is no longer valid
 (a delayed flight, a cancelled lab slot). A touched household may be re-tested, moved to another flight or

@@ -8,7 +8,7 @@ seeded (households built here, not by the scenario generator), so runs compare a
    by the same objective and checked by the independent rule checker.
 2. A 30-row 3-3 cabin of single travellers under each of the 16 distancing combinations: seats reached, the
    proven maximum (exact row DP), and the time, against row filling that skips seats next to someone.
-3. The issue's own target: every flight of `scenarios/belarus-2021-iraq`, allocated by `planner.solve` without
+3. The target: every flight of `scenarios/belarus-2021-iraq`, allocated by `planner.solve` without
    seating (allocation time printed, not part of the target), then seated by `seat_plan` on 2 processes in at
    most 10 s, with split households and rule violations against the same row-filling baseline.
 
@@ -178,7 +178,7 @@ def _table(ours: tuple[int, int, int, int], ours_v: list, base: tuple[int, int, 
 
 
 def part_three(processes: int, time_limit: float, folder: Path, allocation_limit: float) -> None:
-    """Seat the allocated flights of a real-sized scenario: the issue's "all flights in at most 10 s"."""
+    """Seat the allocated flights of a real-sized scenario: the target "all flights in at most 10 s"."""
     start = time.perf_counter()
     sc = load_scenario(folder)
     plan = solve(sc, options=SolveOptions(seat=False, time_limit=allocation_limit, seating_processes=processes))

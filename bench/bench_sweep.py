@@ -1,4 +1,4 @@
-"""Benchmark: a 12-point sweep on the Belarus scenario (issue 6: at most 3 minutes on 2 cores).
+"""Benchmark: a 12-point sweep on the Belarus scenario (target: at most 3 minutes on 2 cores).
 
 Grid: the first 20, 25 or 30 charters × lab daily capacity ×0.5, 0.75, 1, 1.5 (variants/belarus-sweep.yaml).
 Allocation and tests only; the time limit is wall clock for the whole sweep, shared between the points as they

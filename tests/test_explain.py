@@ -1,4 +1,4 @@
-"""Reasons for people left out (DESIGN §3.6): true, complete, never invented."""
+"""Reasons for people left out (docs/rules.md#explanations): true, complete, never invented."""
 
 from builders import person, scenario
 from planner import SolveOptions, solve, validate

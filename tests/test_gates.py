@@ -1,4 +1,4 @@
-"""One test per planning gate (DESIGN §3.1), plus household unity."""
+"""One test per planning gate (docs/rules.md#gates), plus household unity."""
 
 from datetime import date
 

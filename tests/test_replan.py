@@ -1,4 +1,4 @@
-"""Re-planning after each event type changes as little as possible (DESIGN §5.4)."""
+"""Re-planning after each event type changes as little as possible (docs/rules.md#re-plan-stability)."""
 
 from datetime import date, timedelta
 

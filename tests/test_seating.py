@@ -369,7 +369,8 @@ def test_reduced_mobility_sits_near_a_door_when_there_is_room() -> None:
 
 
 def test_replan_keeps_every_seat_and_leaves_out_newcomers_that_do_not_fit() -> None:
-    """DESIGN §5.4: seated passengers keep their seats (hard); a newcomer the kept seats leave no room for is
+    """docs/rules.md#re-plan-stability: seated passengers keep their seats (hard); a newcomer the kept seats leave no
+    room for is
     unplaced rather than the flight being re-seated."""
     first = [person(f"S{i:02d}", f"S{i:02d}", 30) for i in range(20)]
     sc = scenario_with(first, aircraft=ROW33, isolation_rows=0)  # 24 seats
@@ -384,7 +385,8 @@ def test_replan_keeps_every_seat_and_leaves_out_newcomers_that_do_not_fit() -> N
 
 
 def test_reseating_around_kept_seats_never_moves_a_kept_passenger() -> None:
-    """A re-plan (DESIGN §5.4): kept passengers keep their seats, newcomers go around them; a new stretcher
+    """A re-plan (docs/rules.md#re-plan-stability): kept passengers keep their seats, newcomers go around them; a new
+    stretcher
     case whose zone a kept passenger sits in does not fit (its household is listed, seating.no_fit), and no
     kept passenger is moved out of the zone for it."""
     sc, full = _two_stretcher_households(6)

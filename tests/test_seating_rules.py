@@ -1,4 +1,4 @@
-"""One broken plan per seating rule of DESIGN §3.2: the checker names the rule that breaks."""
+"""One broken plan per seating rule of docs/rules.md#cabin-rules: the checker names the rule that breaks."""
 
 from __future__ import annotations
 
@@ -119,7 +119,8 @@ def _age(years: float) -> dict:
     return {"date_of_birth": DAY - timedelta(days=int(years * 365.25) + 1)}
 
 
-#: Each exit-row bar of DESIGN §3.2, alone, on P5, who sits in exit seat 3F of the valid fixture. The scenario
+#: Each exit-row bar of docs/rules.md#cabin-rules, alone, on P5, who sits in exit seat 3F of the valid fixture. The
+#: scenario
 #: rules passed along isolate the bar (a lap carrier always has a young household member, so the exit-row age is
 #: set to 0 for that case: only the carrying bars the seat).
 EXIT_BARS = [

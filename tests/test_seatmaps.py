@@ -1,4 +1,5 @@
-"""Seat-map library and checks (DESIGN §4.2): documented types, clear errors, exit seats, geometry."""
+"""Seat-map library and checks (docs/architecture.md#seat-maps): documented types, clear errors, exit seats,
+geometry."""
 
 from __future__ import annotations
 

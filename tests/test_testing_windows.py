@@ -1,4 +1,4 @@
-"""Test windows, exemptions, slot generation and slot classes (DESIGN §3.3)."""
+"""Test windows, exemptions, slot generation and slot classes (docs/rules.md#test-windows)."""
 
 from datetime import date, datetime, timedelta
 

@@ -115,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         auth_users,
         events,
         exports,
+        fleet,
         jobs,
         operations,
         people,
@@ -125,7 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     for module in (auth_users, operations, people, resources, scenarios, jobs, plans, exports, variants,
-                   events):
+                   fleet, events):
         app.include_router(module.router, prefix="/api/v1")
     from api import web
 

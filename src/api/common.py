@@ -134,7 +134,8 @@ def get_in_operation(session: Session, table: Any, operation_id: int, column: st
 
 
 def mark_stale(session: Session, operation_id: int) -> None:
-    """Edits to people or flights after publishing mark the published plans stale (DESIGN §5.4); rendered
+    """Edits to people or flights after publishing mark the published plans stale
+    (docs/architecture.md#publishing-and-re-planning-in-the-service); rendered
     exports of the operation are outdated once the change commits."""
     from api.export_cache import caseload_changed
 

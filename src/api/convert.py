@@ -27,7 +27,8 @@ _NEUTRAL = {"fitness": "pending", "mobility": "none", "evacuation_capable": True
 def _erasure_values() -> dict[str, Any]:
     """Every person column except the tombstone's: names, birth date, sex, nationality, household, where the
     person stays, consent and its dates, documents, health (fitness, mobility, pregnancy, vaccination, test
-    results), protection facts, contacts, notes and any newer planner field (DESIGN §5.5). Derived from the
+    results), protection facts, contacts, notes and any newer planner field
+    (docs/architecture.md#exports-and-data-protection). Derived from the
     table, so a column added later is erased too unless it is added to ERASURE_KEEPS."""
     out: dict[str, Any] = {}
     for column in m.Person.__table__.columns:  # type: ignore[attr-defined]
@@ -49,7 +50,7 @@ def _erasure_values() -> dict[str, Any]:
 
 #: Column values of an erased person (what erasure writes).
 ERASURE_VALUES = _erasure_values()
-#: Fields blanked by erasure (DESIGN §5.5).
+#: Fields blanked by erasure (docs/architecture.md#exports-and-data-protection).
 PERSONAL_FIELDS = tuple(ERASURE_VALUES)
 
 

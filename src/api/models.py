@@ -87,7 +87,8 @@ class Household(SQLModel, table=True):
 
 
 class Person(SQLModel, table=True):
-    """One returnee (DESIGN §4.1). Erasure blanks the personal fields and keeps the row as a tombstone."""
+    """One returnee (docs/architecture.md#people-file). Erasure blanks the personal fields and keeps the row as a
+    tombstone."""
 
     __table_args__ = (
         UniqueConstraint("operation_id", "case_id"),
@@ -202,7 +203,7 @@ class Escort(SQLModel, table=True):
 
 
 class Pin(SQLModel, table=True):
-    """Keeps a household on a flight (and a person on a seat) in the next solve (DESIGN §5.4)."""
+    """Keeps a household on a flight (and a person on a seat) in the next solve (docs/rules.md#pins)."""
 
     __table_args__ = (UniqueConstraint("operation_id", "case_id"),)
 

@@ -1,4 +1,5 @@
-"""Scenario folders out of the service: the same files the CLI reads (DESIGN §4.2, §5.1), written by the
+"""Scenario folders out of the service: the same files the CLI reads (docs/architecture.md#scenario-folder), written
+by the
 planner's writer (which neutralises formula-looking text, planner.cell_rules)."""
 
 from __future__ import annotations

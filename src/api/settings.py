@@ -15,7 +15,8 @@ SECRET_FILE_NAME = "charterplan.secret"
 
 
 def default_workers() -> int:
-    """`cores - 1` solve workers, at least one, so the API keeps a core for reads (DESIGN §5.3)."""
+    """`cores - 1` solve workers, at least one, so the API keeps a core for reads
+    (docs/architecture.md#jobs-and-workers)."""
     return max(1, (os.cpu_count() or 2) - 1)
 
 

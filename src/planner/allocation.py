@@ -1,6 +1,7 @@
 """Allocation stage: which households fly on which flight, with escorts and test capacity.
 
-A one-boolean-per-household-and-flight model does not scale (DESIGN §6), so interchangeable households are
+A one-boolean-per-household-and-flight model does not scale (docs/architecture.md#allocation), so interchangeable
+households are
 aggregated into classes (same weight and the same options on every flight: usage, escorts, test windows) and
 the model counts households per class and flight. Test capacity is a flow from test windows into slot
 classes with daily lab limits, which is exact: any integral flow can be cut into concrete slots afterwards.

@@ -26,7 +26,8 @@ def age_months(born: date, on: date) -> int:
 
 
 def departure_date(flight: Flight, scenario: Scenario) -> date:
-    """The local departure date at the origin: ages and document validity are taken on it (DESIGN §3.3)."""
+    """The local departure date at the origin: ages and document validity are taken on it
+    (docs/architecture.md#time-dates-and-identity)."""
     origin = airport(flight.origin)
     return local_date(flight.departure, origin.timezone if origin else scenario.timezone)
 
@@ -77,7 +78,7 @@ def lap_pairs(household: Household, on: date, scenario: Scenario) -> dict[str, s
     """Lap infants of a household mapped to their carrying adult (one infant per adult).
 
     Infants under the lap age ride on a household adult of at least `lap_carrier_min_age`; the youngest infant
-    is placed first, and an infant with no free lap takes a seat (DESIGN §3.2).
+    is placed first, and an infant with no free lap takes a seat (docs/rules.md#cabin-rules).
     """
     rules = scenario.protocol.seating
     infants = sorted((p for p in household.members if is_lap_age(p, on, scenario)),
@@ -99,7 +100,7 @@ def is_medical_case(person: Person, household: Household, on: date) -> bool:
 
 
 def is_special_category(person: Person, household: Household, on: date, lap_infant: bool) -> bool:
-    """EASA special categories of passenger (DESIGN §3.2)."""
+    """EASA special categories of passenger (docs/rules.md#cabin-rules)."""
     return (lap_infant or person.unaccompanied_minor or person.mobility != "none"
             or is_medical_case(person, household, on))
 
@@ -130,7 +131,8 @@ def derived_vulnerabilities(person: Person, household: Household, scenario: Scen
 
 
 def household_weight(household: Household, scenario: Scenario) -> int:
-    """Integer priority weight of DESIGN §3.4 level 1: members' base + vulnerability points + waiting weeks."""
+    """Integer priority weight of docs/rules.md#priority-weights level 1: members' base + vulnerability points +
+    waiting weeks."""
     w = scenario.protocol.weights
     total = 0
     for p in household.members:

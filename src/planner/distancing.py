@@ -1,4 +1,5 @@
-"""Exact distancing capacity: the maximum independent set of a cabin's seat graph, row by row (DESIGN §6).
+"""Exact distancing capacity: the maximum independent set of a cabin's seat graph, row by row
+(docs/rules.md#distancing).
 
 Distancing relations only link seats of the same row or of physically consecutive rows, so a dynamic
 programme over rows, whose state is the set of occupied seats of the current row, is exact. A row holds at

@@ -1,4 +1,4 @@
-"""Operational events that trigger a re-plan, applied to a scenario (DESIGN §5.4, issue: re-planning).
+"""Operational events that trigger a re-plan, applied to a scenario (docs/architecture.md#events-files).
 
 An events file (`format: charterplan.events/1`) lists what happened since the last published plan; applying
 it gives the updated scenario, and `solve(updated, previous=published)` gives the re-plan.

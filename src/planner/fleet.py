@@ -3,7 +3,7 @@
 Flights marked `optional: {cost}` are candidates; the others are booked already. Stage 1 finds the most
 priority weight any choice of candidates can move by the date (the allocation model with every candidate
 on board); stage 2 keeps that level and minimises the number (or cost) of candidates operated, with CP-SAT's
-proof of optimality or its gap (DESIGN §4.2 `optional`, issue "What-if scenarios").
+proof of optimality or its gap (`optional` flights, docs/architecture.md#scenario-folder).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Planning gates (DESIGN §3.1): the checks a person must pass before they can be put on a flight.
+"""Planning gates (docs/rules.md#gates): the checks a person must pass before they can be put on a flight.
 
 Each gate is a named unit with a reason code from the registry; `first_failure` evaluates them in registry
 order, which makes "the reasons that apply" deterministic. Household unity is applied on top by
@@ -78,7 +78,8 @@ def positive_date(p: Person) -> date | None:
 
 def isolation_end(p: Person, household: Household, scenario: Scenario) -> date | None:
     """First local date a person may fly (and be sampled again) after a positive test in the person or,
-    when the protocol isolates households, in any member (WHO 2020 criteria, domain.md [S63])."""
+    when the protocol isolates households, in any member (WHO 2020 criteria,
+    docs/rules.md#isolation-after-a-positive-test [S63])."""
     people = household.members if scenario.protocol.isolate_household else (p,)
     dates = [d for d in (positive_date(m) for m in people) if d is not None]
     if not dates:
@@ -119,7 +120,7 @@ def household_failure(household: Household, flight: Flight | None, scenario: Sce
     """Reasons per member when the household cannot pass the gates for `flight`; empty when it can.
 
     Members that fail get their own gate reason; the others get `household.held_back` naming the first
-    failing member (DESIGN §3.1 household unity).
+    failing member (docs/rules.md#household-unity household unity).
     """
     own = {p.case_id: r for p in household.members
            if (r := first_failure(p, household, flight, scenario)) is not None}

@@ -1,6 +1,7 @@
 """Synthetic scenarios shaped like the 2021–22 Belarus–Iraq return operation (docs/scenarios.md).
 
-Every person is invented. The shape follows the public facts (reference/domain.md §0): mostly Iraqi Kurds
+Every person is invented. The shape follows the public facts (docs/scenarios.md#public-facts-and-synthetic-figures):
+mostly Iraqi Kurds
 housed at the Bruzgi transport-logistics centre, a Hrodna facility and Minsk hotels, flying Minsk to Erbil,
 Baghdad and Sulaymaniyah under the 2021 Iraqi test rules. Everything else (shares, ages, document states) is a
 plausible guess, kept in one place (`Rates`) so that tests and docs can name it.
@@ -59,7 +60,7 @@ BORDER_LOCATIONS = {"BRUZGI-LOGISTICS-CENTRE": 0.5, "HRODNA-FACILITY": 0.12, "MI
                     "MINSK-HOTEL-2": 0.12, "MINSK-HOTEL-3": 0.10}
 IRAQ_DESTINATIONS = {"EBL": 0.70, "BGW": 0.19, "ISU": 0.11}
 
-#: 2021 entry rules (DESIGN §3.3, domain.md §3.1): Erbil and Sulaymaniyah PCR 48 h before arrival with
+#: 2021 entry rules (docs/rules.md#test-windows): Erbil and Sulaymaniyah PCR 48 h before arrival with
 #: under-12s and the vaccinated exempt; Baghdad PCR 72 h before departure with under-10s exempt.
 RULES_2021 = {
     "EBL": DestinationRule(test="PCR", window_hours=48, anchor="arrival", exempt_under_years=12,
@@ -569,7 +570,7 @@ class _Demand:
 
 
 def _passes(p: Person, middle: date, last_day: date, isolation_days: int) -> bool:
-    """Whether a person would clear the DESIGN §3.1 gates at mid-operation (sizing estimate only)."""
+    """Whether a person would clear the docs/rules.md#gates gates at mid-operation (sizing estimate only)."""
     blocked = (
         p.consent == "none"
         or p.document_type == "none"
@@ -585,7 +586,7 @@ def _passes(p: Person, middle: date, last_day: date, isolation_days: int) -> boo
 
 def _estimate(households: list[_Household], served: list[str], today: date, middle: date,
               last_day: date, isolation_days: int) -> _Demand:
-    """A rough view of who could fly: the gates of DESIGN §3.1 at mid-operation. Sizing only, not planning."""
+    """A rough view of who could fly: the gates of docs/rules.md#gates at mid-operation. Sizing only, not planning."""
     seats = dict.fromkeys(served, 0)
     tests: dict[str, int] = {}
     medical = uasc = plannable = 0

@@ -1,4 +1,5 @@
-"""Read a scenario folder (DESIGN §4.2) and people files (§4.1), reporting every input error at once.
+"""Read a scenario folder (docs/architecture.md#scenario-folder) and people files (docs/architecture.md#people-file),
+reporting every input error at once.
 
 Each error names the file, the row (1-based, the header is row 1) and the field. Nothing here raises a bare
 exception on bad input: callers get a `ScenarioInputError` carrying the full list.
@@ -523,7 +524,7 @@ def _check_people(scenario: Scenario, pname: str, rows: Mapping[str, int] | Sequ
                   add: Callable[[InputIssue], None]) -> None:
     """Cross-row checks: repeated case_ids, airports, birth dates (when `today` is known), one destination
     per household, testing sites. Proxy consent without a justification is not an input error: the consent
-    gate refuses it (DESIGN §3.1)."""
+    gate refuses it (docs/rules.md#consent)."""
     seen: dict[str, int | None] = {}
     household_dest: dict[str, tuple[str, str]] = {}
     for index, p in enumerate(scenario.people):

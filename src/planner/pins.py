@@ -1,4 +1,4 @@
-"""Pins (DESIGN §5.4): an officer holds a person, and so their whole household, on a flight (and optionally a
+"""Pins (docs/rules.md#pins): an officer holds a person, and so their whole household, on a flight (and optionally a
 seat) that the next solve keeps; a pin that breaks a rule is not applied and the household gets
 `pin.conflict` with the rule it would break."""
 

@@ -1,4 +1,5 @@
-"""The plan the planner emits (DESIGN §4.3). People are named by `case_id`, seats as "<row><letter>"."""
+"""The plan the planner emits (docs/architecture.md#plan-json). People are named by `case_id`, seats as
+"<row><letter>"."""
 
 from __future__ import annotations
 

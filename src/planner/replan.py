@@ -1,4 +1,5 @@
-"""Re-planning with minimal disruption (DESIGN §5.4): what a new plan keeps from the previous one, and the
+"""Re-planning with minimal disruption (docs/rules.md#re-plan-stability): what a new plan keeps from the previous one,
+and the
 difference between two plans per person.
 
 Households an event does not touch keep their flight (hard) and their test booking while it stays valid;
@@ -75,14 +76,16 @@ def carry_over(scenario: Scenario, previous: Plan, unlock: set[str] | str | None
 
 
 def lock_flights(plan: Plan) -> Plan:
-    """The plan with every flight marked locked, as it is once published (DESIGN §5.4): a re-plan from it keeps
+    """The plan with every flight marked locked, as it is once published (docs/rules.md#re-plan-stability): a re-plan
+    from it keeps
     each flight's remaining passengers on their flight and seat and adds nobody unless the flight is unlocked."""
     return plan.model_copy(update={"flights": [fp.model_copy(update={"locked": True}) for fp in plan.flights]})
 
 
 def departed_only(scenario: Scenario, previous: Plan) -> Plan | None:
     """What a full re-optimisation keeps of the previous plan: only the flights that departed before `as_of`
-    (always locked, DESIGN §3.5), with their tests; None when no flight has departed (a solve from scratch)."""
+    (always locked, docs/rules.md#departed-flights-locked), with their tests; None when no flight has departed (a
+    solve from scratch)."""
     departures = {f.id: f.departure for f in scenario.flights}
     gone = [fp for fp in previous.flights
             if fp.flight_id in departures and departures[fp.flight_id] < scenario.as_of]

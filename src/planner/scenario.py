@@ -34,7 +34,7 @@ TestResult = Literal["negative", "positive", "pending"]
 EscortRole = Literal["operational", "medical", "uasc"]
 Distancing = Literal["side", "across-aisle", "front-back", "diagonal"]
 
-#: Vulnerability codes an officer may type in the people file (DESIGN §3.4).
+#: Vulnerability codes an officer may type in the people file (docs/rules.md#priority-weights).
 TYPED_VULNERABILITIES = ("medical", "disability", "trafficking", "torture", "border_exposure")
 #: Codes the planner derives from the data; typing them in is an input error.
 DERIVED_VULNERABILITIES = ("elderly", "pregnant", "uasc", "single_parent", "infant")
@@ -156,7 +156,7 @@ class Model(BaseModel):
 
 
 class Person(Model):
-    """One returnee, as in a row of the people file (DESIGN §4.1)."""
+    """One returnee, as in a row of the people file (docs/architecture.md#people-file)."""
 
     case_id: Code
     household_id: Code
@@ -215,7 +215,7 @@ class DateRange(Model):
 
 
 class DestinationRule(Model):
-    """The 2021 entry test rule of one destination airport (DESIGN §3.3)."""
+    """The 2021 entry test rule of one destination airport (docs/rules.md#test-windows)."""
 
     test: Literal["PCR", "antigen", "none"] = "PCR"
     window_hours: int = Field(default=72, ge=1, le=24 * 14)
@@ -333,7 +333,7 @@ class RowRange(Model):
 
 
 class AircraftType(Model):
-    """A seat map (DESIGN §4.2). Library types ship with the package; scenarios may add their own."""
+    """A seat map (docs/architecture.md#seat-maps). Library types ship with the package; scenarios may add their own."""
 
     type: Code
     description: str = Field(default="", max_length=2000)

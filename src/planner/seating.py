@@ -1,4 +1,4 @@
-"""Seating: a seat for every passenger and escort of every flight, keeping the rules of DESIGN §3.2.
+"""Seating: a seat for every passenger and escort of every flight, keeping the rules of docs/rules.md#cabin-rules.
 
 Per flight, a constructive greedy places *parties* (a household together with the escorts who serve its
 members) into windows of consecutive free seats, hardest parties first, and assigns members to the window's
@@ -7,7 +7,7 @@ greedy is its hint and its fallback) on a model restricted to rows near the gree
 model would be too large. Flights are independent, so they are seated in parallel worker processes, each with
 its own time limit, and merged by flight id.
 
-Objective (DESIGN §3.4), lowest first: people left unseated, then households together (level 2: extra row
+Objective (docs/rules.md#objective), lowest first: people left unseated, then households together (level 2: extra row
 blocks and row spread), then comfort (level 4: windows for single travellers, reduced mobility near a door,
 first-stop passengers forward on multi-stop flights, lap infants in bassinet rows).
 """
@@ -93,7 +93,8 @@ class Cabin:
         self.map: SeatMap = build_seat_map(job.spec)
         self.carries_stretcher = any(o.stretcher for o in job.occupants)
         self.zone = set(self.map.stretcher_zone)
-        # one stretcher case per zone (DESIGN §3.2); a seat map has at most one zone, so one case per flight
+        # one stretcher case per zone (docs/rules.md#cabin-rules); a seat map has at most one zone, so one case per
+        # flight
         self.stretcher_cases = 1 if self.zone else 0
         self.usable: list[Seat] = sorted(
             (s for s in self.map.seats if s.id not in job.unusable), key=lambda s: (s.row_index, s.column)
@@ -395,7 +396,7 @@ class Greedy:
     def fill_exits(self, parties: list[list[str]], first: int) -> set[int]:
         """Exit seats first go to escorts and households that may all sit there (adults only), so
         that families with children keep the other seats; a full flight is otherwise left with exit seats only
-        the barred could use (14 CFR 121.585, DESIGN §3.2)."""
+        the barred could use (14 CFR 121.585, docs/rules.md#cabin-rules)."""
         cab = self.cab
         exits = {s.id for s in cab.usable if s.exit and s.id not in self.owner and not self.near_party[s.id]}
         done: set[int] = set()
@@ -775,7 +776,7 @@ def submodel(
                     ok = [v for w, v in at_seat[t] if w in friends]
                     m.Add(sum(here) + occ[t] - sum(ok) <= 1)
         if not fixed:
-            # one seat per placed household is an independent set: the exact bound of DESIGN §6
+            # one seat per placed household is an independent set: the exact bound of docs/architecture.md#seating
             m.Add(sum(v for h, v in placed.items() if not h.startswith("escort:")) <= cab.mis[0])
     obj = []
     for hid, p_var in placed.items():
@@ -961,7 +962,8 @@ def improve(
 
 
 def _around_previous(job: FlightJob, problem: Problem) -> FlightResult | None:
-    """Re-plan seating (DESIGN §5.4): everyone who had a seat keeps it, newcomers are placed around them by
+    """Re-plan seating (docs/rules.md#re-plan-stability): everyone who had a seat keeps it, newcomers are placed
+    around them by
     CP-SAT and those that do not fit are unplaced; None only when the kept seats themselves break a rule that
     freeing the broken pairings cannot mend (the flight is then seated afresh)."""
     newcomers = {problem.units[u].household for u in problem.stretchers if u not in job.previous}

@@ -1,4 +1,4 @@
-"""The seating rules of DESIGN §3.2 as an independent checker: `seating_violations(scenario, plan)`.
+"""The seating rules of docs/rules.md#cabin-rules as an independent checker: `seating_violations(scenario, plan)`.
 
 No solver code here: each rule is a small named function over the seats a plan gives, so the validator can
 check any plan (ours, an officer's edit, a pinned seat) the same way. The facts each rule needs (who is a
@@ -41,7 +41,7 @@ class Occupant:
     age: int  # years at the local departure date (escorts: 99, they are adults by definition)
     adult: bool  # 18 or over
     child: bool = False  # under child_seating_age: sits near a household adult or their escort
-    exit_barred: bool = False  # may not sit in an exit seat (DESIGN §3.2 exit rows)
+    exit_barred: bool = False  # may not sit in an exit seat (docs/rules.md#exit-rows exit rows)
     wheelchair: bool = False  # WCHC/WCHP: aisle seat, companion next to them
     stretcher: bool = False  # STCR
     uasc: bool = False
@@ -92,7 +92,7 @@ class FlightFacts:
 
 def exit_barred(p: Person, household: Household, on, rules, lap_carrier: bool) -> bool:
     """Exit seats: never under exit_row_min_age, a special category, pregnant, an adult with a young household
-    member, or not evacuation capable (14 CFR 121.585; EASA operator rules, domain.md §2.1)."""
+    member, or not evacuation capable (14 CFR 121.585; EASA operator rules, docs/rules.md#exit-rows)."""
     young = any(age_years(m.date_of_birth, on) < rules.exit_row_min_age for m in household.members)
     return (
         young or p.pregnant or not p.evacuation_capable or lap_carrier or is_special_category(p, household, on, False)
@@ -173,7 +173,7 @@ def flight_facts(scenario: Scenario, flight_plan: FlightPlan, index: CaseIndex |
             role=roles.get(e.escort_id),
             serves=tuple(e.serves),
         )
-        able += 1  # escorts count as able-bodied adults (DESIGN §3.2)
+        able += 1  # escorts count as able-bodied adults (docs/rules.md#cabin-rules)
     unusable = {s.id for s in seat_map.seats if s.blocked} | set(flight.blocked_seats)
     isolation: set[str] = set()
     if scenario.protocol.covid:
@@ -208,7 +208,7 @@ def _across(a: Seat, b: Seat, layout: str) -> bool:
 
 
 def related(a: Seat, b: Seat, relation: str, layout: str, across_on: bool) -> bool:
-    """Whether seats a and b are neighbours under one distancing relation (DESIGN §3.2)."""
+    """Whether seats a and b are neighbours under one distancing relation (docs/rules.md#cabin-rules)."""
     if relation == "side":
         return _next_to(a, b)
     if relation == "across-aisle":
@@ -562,7 +562,7 @@ def flight_violations(scenario: Scenario, flight_plan: FlightPlan, index: CaseIn
 
 
 def seating_violations(scenario: Scenario, plan: Plan, index: CaseIndex | None = None) -> list[Violation]:
-    """Check every seating rule of DESIGN §3.2 on the flights of `plan` whose seats are set."""
+    """Check every seating rule of docs/rules.md#cabin-rules on the flights of `plan` whose seats are set."""
     out: list[Violation] = []
     ids = {f.id for f in scenario.flights}
     index = index or case_index(scenario)
@@ -577,7 +577,7 @@ def seating_violations(scenario: Scenario, plan: Plan, index: CaseIndex | None =
 
 
 def escorts_needed(seated: int, laps: int, medical: int, uasc: int, scenario: Scenario) -> dict[str, int]:
-    """Escort counts DESIGN §3.2 asks for (shown on the seat map legend)."""
+    """Escort counts docs/rules.md#cabin-rules asks for (shown on the seat map legend)."""
     r = scenario.protocol.escorts
     return {
         "operational": ceil((seated + laps) / r.operational_per_passengers),

@@ -2,7 +2,8 @@
 
 Deliberately small and self-contained (the scenario generator proper lives elsewhere): a seeded random mix
 of household sizes close to the Belarus 2021 caseload (families of up to six, many single travellers), with
-optional lap infants, reduced mobility, medical cases and unaccompanied children, and the escorts DESIGN §3.2
+optional lap infants, reduced mobility, medical cases and unaccompanied children, and the escorts
+docs/rules.md#escort-ratios
 asks for, listed with whom they serve.
 """
 

@@ -2,8 +2,8 @@
 
 A seat's position is the character index of its letter in the type's base layout string, so per-row layouts
 that omit seats keep the others in their columns, and "next position" means the adjacent character
-(DESIGN §3.2). Seat maps vary by operator, so the library only holds typical charter types; scenarios bring
-the broker's real LOPA as their own `aircraft` entry (domain.md §2.6).
+(docs/rules.md#distancing). Seat maps vary by operator, so the library only holds typical charter types; scenarios bring
+the broker's real LOPA as their own `aircraft` entry (docs/architecture.md#seat-maps).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from planner.scenario import AircraftType, Flight, Scenario
 
-#: The distancing relations of DESIGN §3.2, in a fixed order.
+#: The distancing relations of docs/rules.md#distancing, in a fixed order.
 RELATIONS = ("side", "across-aisle", "front-back", "diagonal")
 
 
@@ -42,7 +42,7 @@ class Seat:
     aisle: bool
     exit: bool  # an exit seat: in an exit row, between the exit and the first aisle inboard (14 CFR 121.585)
     blocked: bool
-    armrest: bool = True  # movable aisle armrest (True when the map does not say: domain.md §2.3)
+    armrest: bool = True  # movable aisle armrest (True when the map does not say: docs/rules.md#wheelchair-aisle-seats)
     bassinet: bool = False
     stretcher: bool = False  # part of the stretcher zone
     mask_block: int = -1  # index into SeatMap.mask_blocks
@@ -92,7 +92,7 @@ class SeatMap:
 
 
 def seat_neighbours(seat_map: SeatMap, relations: list[str] | tuple[str, ...]) -> dict[str, set[str]]:
-    """Seats related to each seat under the given distancing relations (DESIGN §3.2), symmetric.
+    """Seats related to each seat under the given distancing relations (docs/rules.md#distancing), symmetric.
 
     `side`: same row and block, next position; `across-aisle`: the two seats either side of one aisle;
     `front-back`: same letter in physically consecutive rows; `diagonal`: consecutive rows, next position,

@@ -1,4 +1,5 @@
-"""Parameter sweeps (issue 6, DESIGN §6): a grid of variant patches, every point solved in parallel into one
+"""Parameter sweeps (docs/architecture.md#sweep-files): a grid of variant patches, every point solved in parallel into
+one
 table, e.g. "number of charters 1..6 × lab capacity ×0.5..2".
 
 A `charterplan.sweep/1` file names a base (a scenario folder or a variant file), an optional patch common to

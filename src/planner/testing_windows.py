@@ -1,9 +1,11 @@
-"""COVID-19 testing windows (DESIGN §3.3): who needs a test for which flight, which slots are valid, and the
+"""COVID-19 testing windows (docs/rules.md#test-windows): who needs a test for which flight, which slots are valid,
+and the
 slot classes that let allocation treat test capacity as a small flow problem.
 
 A slot [start, end) at a site serving the person's location is valid for person p on flight f iff
 start ≥ anchor(p, f) − window_hours and end + lab_turnaround_hours ≤ departure − check_in. It is robust when
-start ≥ anchor + delay_margin_hours − window_hours. Sources for the 2021 rules: domain.md §3 ([S55]-[S60]).
+start ≥ anchor + delay_margin_hours − window_hours. Sources for the 2021 rules: docs/rules.md#test-windows
+([S55]-[S60]).
 """
 
 from __future__ import annotations
@@ -131,7 +133,7 @@ def person_window(person: Person, household: Household, flight: Flight, scenario
 
 
 def escort_window(escort: Escort, flight: Flight, scenario: Scenario) -> TestWindow | None:
-    """Escorts reach every stop, so their sample must satisfy every stop's rule (DESIGN §3.2)."""
+    """Escorts reach every stop, so their sample must satisfy every stop's rule (docs/rules.md#test-windows)."""
     rules = [(scenario.protocol.destinations.get(s.airport), s.airport) for s in flight.stops]
     rules = [(r, a) for r, a in rules if r is not None and r.test != "none"
              and not (r.vaccinated_exempt and escort.vaccinated)]

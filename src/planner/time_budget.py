@@ -30,7 +30,9 @@ MIN_SEAT_CPSAT_SECONDS = 0.05  # per flight; below this seating is greedy only
 
 
 PROBLEM_PER_PERSON = 0.0003  # building the problem (gates, options, windows) on an idle machine
-EXPLAIN_PER_PAIR = 0.006  # explaining a waiting household, per flight it could take (a lab-capacity flow each)
+# explaining a waiting household, per flight it could take: the lab check costs one max flow per test window,
+# not per household (planner.feasibility.LabRoom); 20,000 pairs took 0.7 s at 7,000 people, 2 cores busy
+EXPLAIN_PER_PAIR = 0.0001
 PACE_FROM_SECONDS = 0.3  # problems expected to build faster than this say nothing about the machine's pace
 
 

@@ -1,18 +1,20 @@
 """The oracle: check a Plan against a Scenario and list every violated hard rule.
 
 Written without solver code: it recomputes every fact from the scenario (ages, gates, test windows from the
-DESIGN §3.3 formula, slot schedules, capacities counted from the seat map) and looks only at the plan's output.
+docs/rules.md#test-windows formula, slot schedules, capacities counted from the seat map) and looks only at the plan's
+output.
 Each rule is a named unit; `RULES` lists them with the reason a person would read.
 
 Shared definitions it relies on. These are rule *definitions* (pure functions of the scenario's data), not
 solver code: nothing here imports allocation, greedy, feasibility, problem, capacity (the linear capacity
 model), slot_booking or seating (the seating solver), so a solver bug cannot hide itself from the oracle.
-- `caseload`: households, ages, and the §3.2 definitions of special category, able-bodied adult and medical
-  case (one definition the whole project shares, so "special category" means one thing).
-- `gates`: the §3.1 gate predicates, each a pure check of one person on one date.
-- `reasons`: the closed registry of reason codes and their message templates (§3.6).
+- `caseload`: households, ages, and the definitions (docs/rules.md#cabin-rules) of special category,
+  able-bodied adult and medical case (one definition the whole project shares, so "special category" means one thing).
+- `gates`: the gate predicates (docs/rules.md#gates), each a pure check of one person on one date.
+- `reasons`: the closed registry of reason codes and their message templates (docs/rules.md#reason-codes).
 - `seatmaps`: the cabin built from the aircraft definition (seats, exits, mask blocks, zones): data, not a model.
-- `seating_rules`: the independent seat-by-seat checker of §3.2, and its `exit_barred` definition.
+- `seating_rules`: the independent seat-by-seat checker of docs/rules.md#cabin-rules, and its `exit_barred`
+  definition.
 - `testing_windows`: `site_slots` (the slot grid a site's hours generate) and `is_exempt` (who needs a test);
   the window formula itself is written out again below.
 """
@@ -150,7 +152,8 @@ def check_known_flight(ctx: Context) -> Iterator[Violation]:
 
 
 def check_departed_flights(ctx: Context) -> Iterator[Violation]:
-    """Nobody may be newly planned on a flight that left before `as_of` (DESIGN §3.5, §5.4).
+    """Nobody may be newly planned on a flight that left before `as_of` (docs/rules.md#departed-flights-locked,
+    docs/rules.md#re-plan-stability).
 
     A re-plan copies departed flights from the previous plan unchanged and marks them locked, so a departed
     flight is acceptable only when locked. With `previous` known, every passenger and escort of a departed
@@ -183,7 +186,7 @@ def check_departed_flights(ctx: Context) -> Iterator[Violation]:
 
 
 def check_gates(ctx: Context) -> Iterator[Violation]:
-    """Every passenger passes every planning gate for the date of their flight (DESIGN §3.1)."""
+    """Every passenger passes every planning gate for the date of their flight (docs/rules.md#gates)."""
     for fp, flight in ctx.known_flights():
         for pa in fp.passengers:
             p = ctx.people.get(pa.person_id)
@@ -214,7 +217,8 @@ def check_household_unity(ctx: Context) -> Iterator[Violation]:
 
 
 def check_provisional(ctx: Context) -> Iterator[Violation]:
-    """`provisional` lists exactly the passengers whose fitness is `pending` (DESIGN §3.1), so the pre-embarkation
+    """`provisional` lists exactly the passengers whose fitness is `pending` (docs/rules.md#fitness-to-travel), so the
+    pre-embarkation
     check list is complete. Departed flights are history (copied as they were) and are not rechecked."""
     for fp, flight in ctx.known_flights():
         if ctx.departed(flight):
@@ -233,7 +237,8 @@ def check_provisional(ctx: Context) -> Iterator[Violation]:
 
 
 def _unusable(sm: SeatMap, scenario: Scenario, flight: Flight) -> set[str]:
-    """Operator-blocked seats (type or flight) and the rear isolation rows under COVID-19 (DESIGN §3.2)."""
+    """Operator-blocked seats (type or flight) and the rear isolation rows under COVID-19
+    (docs/rules.md#cabin-rules)."""
     ids = {s.id for s in sm.seats}
     rear = set(isolation_rows(sm, scenario.protocol.seating.isolation_rows_rear)) if scenario.protocol.covid else set()
     return {s.id for s in sm.seats if s.blocked or s.row in rear} | (set(flight.blocked_seats) & ids)
@@ -244,7 +249,8 @@ def _stretcher_on_board(ctx: Context, fp: FlightPlan) -> bool:
 
 
 def check_lap_infants(ctx: Context) -> Iterator[Violation]:
-    """Lap infants (under the lap age) ride on a household adult of the carrier age, one each (DESIGN §3.2)."""
+    """Lap infants (under the lap age) ride on a household adult of the carrier age, one each
+    (docs/rules.md#cabin-rules)."""
     rules = ctx.scenario.protocol.seating
     for fp, flight in ctx.known_flights():
         on = departure_date(flight, ctx.scenario)
@@ -282,7 +288,7 @@ def _seated(fp: FlightPlan) -> int:
 
 
 def check_capacity(ctx: Context) -> Iterator[Violation]:
-    """Seated passengers + escorts + blocked seats ≤ the seat map's seats (DESIGN §3.2)."""
+    """Seated passengers + escorts + blocked seats ≤ the seat map's seats (docs/rules.md#cabin-rules)."""
     for fp, flight in ctx.known_flights():
         try:
             sm = resolve_aircraft(flight.aircraft, ctx.scenario)
@@ -342,7 +348,8 @@ def check_cabin_limits(ctx: Context) -> Iterator[Violation]:
 
 
 def check_escorts(ctx: Context) -> Iterator[Violation]:
-    """Escort ratios, availability and turnaround; special categories ≤ able-bodied adults (DESIGN §3.2)."""
+    """Escort ratios, availability and turnaround; special categories ≤ able-bodied adults
+    (docs/rules.md#cabin-rules)."""
     rules = ctx.scenario.protocol.escorts
     flights_of: dict[str, list[Flight]] = defaultdict(list)
     for fp, flight in ctx.known_flights():
@@ -385,7 +392,7 @@ def check_escorts(ctx: Context) -> Iterator[Violation]:
 
 
 def _window(ctx: Context, flight: Flight, airport: str) -> tuple[datetime, datetime] | None:
-    """DESIGN §3.3, written out: [anchor − window_hours, departure − check-in − lab turnaround]."""
+    """docs/rules.md#test-windows, written out: [anchor − window_hours, departure − check-in − lab turnaround]."""
     rule = ctx.scenario.protocol.destinations.get(airport)
     if rule is None or rule.test == "none":
         return None
@@ -409,7 +416,7 @@ def _who(key: str) -> str:
 
 def check_tests(ctx: Context) -> Iterator[Violation]:
     """Each tested passenger and escort has exactly one sample, at a site serving them, on the site's slot grid,
-    inside the destination's window and after any isolation (DESIGN §3.3)."""
+    inside the destination's window and after any isolation (docs/rules.md#test-windows)."""
     scenario = ctx.scenario
     sites = {s.id: s for s in scenario.testing_sites}
     schedule = {sid: {(s.start, s.end): s.capacity for s in site_slots(site, scenario, include_past=True)}
@@ -493,7 +500,7 @@ def _same_booking(a: TestBooking, b: TestBooking) -> bool:
 
 
 def check_past_bookings(ctx: Context) -> Iterator[Violation]:
-    """Slots before `as_of` cannot be booked (DESIGN §3.3); a sample already taken may be carried over.
+    """Slots before `as_of` cannot be booked (docs/rules.md#test-windows); a sample already taken may be carried over.
 
     With `previous` known, a booking starting before `as_of` must be the one the previous plan had for the same
     person (or escort), at the same site and time: re-plans keep such bookings (`replan.kept_bookings`) and copy
@@ -516,7 +523,7 @@ def check_past_bookings(ctx: Context) -> Iterator[Violation]:
 
 
 def check_test_capacity(ctx: Context) -> Iterator[Violation]:
-    """Each slot's sampling capacity and each site's daily lab capacity (DESIGN §3.3)."""
+    """Each slot's sampling capacity and each site's daily lab capacity (docs/rules.md#test-windows)."""
     scenario = ctx.scenario
     sites = {s.id: s for s in scenario.testing_sites}
     per_slot: Counter[tuple] = Counter()
@@ -538,7 +545,7 @@ def check_test_capacity(ctx: Context) -> Iterator[Violation]:
             yield _v("test_capacity", f"site {sid} processes {n} samples on {day}, daily capacity {cap}")
 
 
-# ---------------------------------------------------------------- reasons (DESIGN §3.6)
+# ---------------------------------------------------------------- reasons (docs/rules.md#explanations)
 
 
 def _held_back_pattern() -> re.Pattern[str]:
@@ -573,7 +580,8 @@ def check_reasons(ctx: Context) -> Iterator[Violation]:
 
 
 def check_reason_per_flight(ctx: Context) -> Iterator[Violation]:
-    """A reason for every flight serving the destination, with that flight's id (DESIGN §3.6), or, when none
+    """A reason for every flight serving the destination, with that flight's id (docs/rules.md#explanations), or, when
+    none
     serves it, `flight.no_destination` or a flight-independent gate. A variant exclusion covers every flight;
     a pin conflict covers the flights the pin took the household off."""
     for u in ctx.plan.unassigned:
@@ -654,7 +662,7 @@ def check_held_back(ctx: Context) -> Iterator[Violation]:
 
 
 def check_seating(ctx: Context) -> Iterator[Violation]:
-    """Every seating rule of DESIGN §3.2, by the independent seat-by-seat checker."""
+    """Every seating rule of docs/rules.md#cabin-rules, by the independent seat-by-seat checker."""
     seated_flights = [fp for fp in ctx.plan.flights if any(pa.seat for pa in fp.passengers)]
     if ctx.plan.stages.seating is not None:
         for fp in ctx.plan.flights:
@@ -670,7 +678,8 @@ def check_seating(ctx: Context) -> Iterator[Violation]:
 
 
 def check_seats_kept(ctx: Context) -> Iterator[Violation]:
-    """In a re-plan, a household kept on its flight keeps its seats (DESIGN §5.4): newcomers are seated around
+    """In a re-plan, a household kept on its flight keeps its seats (docs/rules.md#re-plan-stability): newcomers are
+    seated around
     kept passengers, never the other way round.
 
     Needs `previous`. A household is kept when all its members are on the same flight in both plans. A seat may
@@ -747,7 +756,7 @@ RULES: list[Rule] = [
     Rule("reason_per_flight", "a reason for every flight serving the destination", check_reason_per_flight),
     Rule("reasons_true", "gate and destination reasons are true for the person", check_reasons_true),
     Rule("held_back", "household.held_back names a member who really cannot travel", check_held_back),
-    Rule("seating", "every seating rule of DESIGN §3.2", check_seating),
+    Rule("seating", "every seating rule of docs/rules.md#cabin-rules", check_seating),
     Rule("seats_kept", "in a re-plan, households kept on their flight keep their seats", check_seats_kept),
 ]
 

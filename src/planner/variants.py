@@ -1,4 +1,5 @@
-"""What-if variants (DESIGN §4.4): a base scenario plus overrides, written as `charterplan.variant/1` YAML.
+"""What-if variants (docs/architecture.md#variant-files): a base scenario plus overrides, written as
+`charterplan.variant/1` YAML.
 
 A variant changes the protocol (an RFC 7396 merge patch), testing sites, flights, escorts and aircraft by id,
 and may filter the caseload. Filtered-out households stay in `scenario.people`: the caller passes

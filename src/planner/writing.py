@@ -1,4 +1,5 @@
-"""Write a Scenario back to the scenario folder format (DESIGN §4.1, §4.2).
+"""Write a Scenario back to the scenario folder format (docs/architecture.md#people-file,
+docs/architecture.md#scenario-folder).
 
 The generator, the CLI and the service's scenario export all go through these functions, so a folder written
 here loads back with `planner.loading.load_scenario` to an equal Scenario. The string builders are pure
@@ -20,10 +21,11 @@ from pydantic import BaseModel
 from planner.cell_rules import neutralise_text
 from planner.scenario import Person, Scenario
 
-#: People file columns in DESIGN §4.1 order, with the optional `name_native` after the Latin names.
+#: People file columns in docs/architecture.md#people-file order, with the optional `name_native` after the Latin names.
 PEOPLE_COLUMNS: tuple[str, ...] = tuple(Person.model_fields)
 
-#: Top-level keys of scenario.yaml in the order of DESIGN §4.2 (`notes` is ours; it follows the header).
+#: Top-level keys of scenario.yaml in the order of docs/architecture.md#scenario-folder (`notes` is ours; it follows
+#: the header).
 SCENARIO_KEYS: tuple[str, ...] = ("format", "name", "timezone", "as_of", "notes", "people", "protocol",
                                   "testing_sites", "escorts", "aircraft", "flights")
 
@@ -154,7 +156,8 @@ def scenario_data(scenario: Scenario, people_file: str = "people.csv") -> dict[s
 
 
 def scenario_to_yaml(scenario: Scenario, people_file: str = "people.csv") -> str:
-    """The text of scenario.yaml (DESIGN §4.2): block style, short leaf mappings inline, UTF-8 as is."""
+    """The text of scenario.yaml (docs/architecture.md#scenario-folder): block style, short leaf mappings inline,
+    UTF-8 as is."""
     return yaml.dump(scenario_data(scenario, people_file), Dumper=_Dumper, sort_keys=False,
                      default_flow_style=False, allow_unicode=True, width=110)
 

@@ -2,7 +2,12 @@
 
 The server runs as a subprocess on a free loopback port with a temporary SQLite store, the bundled demo
 operation `first-charter-2022` and one account per role; a plan is solved and published through the API
-once, so the dashboard has figures. Tests skip (not fail) when Playwright or Chromium is missing.
+once, so the dashboard has figures. Tests skip when Playwright or Chromium is missing, and fail instead when
+CHARTERPLAN_REQUIRE_BROWSER=1 (as in CI).
+
+`server` is parametrized over the databases (ids `sqlite`, `postgresql`): every browser test runs on SQLite,
+and the tests marked `web_postgresql` also run on a fresh PostgreSQL database (created and dropped here) when
+CHARTERPLAN_TEST_PG_URL is set; that case is skipped otherwise.
 
 Fixtures (docs/web.md): `server` (base URL, accounts), `browser`, `page` (fresh context, 1366×768, fails the
 test on any console error, page error or failed request unless the test allowed that status), `sign_in`,
@@ -11,6 +16,7 @@ test on any console error, page error or failed request unless the test allowed 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -39,6 +45,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 PASSWORD = "amber-falcon-harbour-1962"
 ROLES = ("viewer", "officer", "coordinator", "admin")
 VIEWPORT = {"width": 1366, "height": 768}
+PG_URL = os.environ.get("CHARTERPLAN_TEST_PG_URL")
+#: The browser tests marked with this also run against PostgreSQL (when CHARTERPLAN_TEST_PG_URL is set).
+PG_MARKER = "web_postgresql"
 
 
 @dataclass
@@ -48,6 +57,7 @@ class Server:
     password: str
     operation_id: int
     tmp: Path
+    database: str = "sqlite"
 
     def api_token(self, role: str) -> str:
         body = urllib.parse.urlencode({"username": self.accounts[role], "password": self.password}).encode()
@@ -71,22 +81,70 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _browser_missing(reason: str) -> None:
+    """Skip, or fail when CHARTERPLAN_REQUIRE_BROWSER=1: CI must never pass with the browser tests skipped."""
+    if os.environ.get("CHARTERPLAN_REQUIRE_BROWSER", "").strip().lower() in ("1", "true", "yes"):
+        pytest.fail(f"{reason}, and CHARTERPLAN_REQUIRE_BROWSER is set", pytrace=False)
+    pytest.skip(reason)
+
+
 def _playwright_or_skip() -> Any:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.skip("playwright is not installed (pip install playwright)")
+        _browser_missing("playwright is not installed (pip install playwright)")
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)")
+        _browser_missing(f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)")
     return sync_playwright
 
 
+@contextlib.contextmanager
+def _database(kind: str, tmp: Path) -> Iterator[str]:
+    """A fresh database URL for the server: a SQLite file in `tmp`, or a new PostgreSQL database on the
+    server of CHARTERPLAN_TEST_PG_URL, dropped afterwards (skipped when the variable is unset)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp / 'web.db'}"
+        return
+    if not PG_URL:
+        pytest.skip("CHARTERPLAN_TEST_PG_URL is not set")
+    import uuid
+
+    import psycopg
+
+    name = "cp_web_" + uuid.uuid4().hex[:12]
+    admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = admin.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test using `server` runs on SQLite; those marked `web_postgresql` on PostgreSQL as well."""
+    if "server" not in metafunc.fixturenames:
+        return
+    kinds = ["sqlite", "postgresql"] if metafunc.definition.get_closest_marker(PG_MARKER) else ["sqlite"]
+    metafunc.parametrize("server", kinds, indirect=True, ids=kinds, scope="session")
+
+
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    kind = getattr(request, "param", "sqlite")
     _playwright_or_skip()  # no browser, no server: skip before the slow part
-    tmp = tmp_path_factory.mktemp("web")
+    if kind == "postgresql" and not PG_URL:
+        pytest.skip("CHARTERPLAN_TEST_PG_URL is not set")
+    tmp = tmp_path_factory.mktemp(f"web-{kind}")
+    with _database(kind, tmp) as database_url:
+        yield from _serve(tmp, database_url, kind)
+
+
+def _serve(tmp: Path, database_url: str, kind: str) -> Iterator[Server]:
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'web.db'}",
+    env = {**os.environ, "DATABASE_URL": database_url,
            "CHARTERPLAN_SECRET_KEY": "web-test-secret-" + "k" * 40, "CHARTERPLAN_SOLVE_WORKERS": "1",
            "CHARTERPLAN_DEMO_SCENARIOS": '["first-charter-2022"]', "CHARTERPLAN_NEW_USER_PASSWORD": PASSWORD,
            "CHARTERPLAN_LOG_LEVEL": "WARNING", "CHARTERPLAN_SEATING_TIME_LIMIT": "0.2"}
@@ -101,7 +159,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(url, process, tmp / "server.log")
-        srv = Server(url, accounts, PASSWORD, 1, tmp)
+        srv = Server(url, accounts, PASSWORD, 1, tmp, kind)
         _solve_and_publish(srv)
         yield srv
     finally:
@@ -229,12 +287,14 @@ def axe_check() -> Callable[[Any], list[dict[str, Any]]]:
 
 
 @pytest.fixture
-def screenshot() -> Callable[..., Path]:
-    """Save the viewport (1366×768) as docs/screenshots/<name>.png; `full_page=True` for the whole page."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def screenshot(server: Server) -> Callable[..., Path]:
+    """Save the viewport (1366×768) as docs/screenshots/<name>.png; `full_page=True` for the whole page.
+    On PostgreSQL the pictures go to the server's temporary folder, so docs/ keeps the SQLite run's."""
+    folder = SCREENSHOTS if server.database == "sqlite" else server.tmp / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
 
     def shot(pg: Any, name: str, full_page: bool = False) -> Path:
-        path = SCREENSHOTS / f"{name}.png"
+        path = folder / f"{name}.png"
         pg.screenshot(path=str(path), full_page=full_page, animations="disabled")
         return path
     return shot
@@ -246,3 +306,5 @@ def pytest_report_header() -> str:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "web: browser tests of the web pages (Playwright and Chromium)")
+    config.addinivalue_line("markers", f"{PG_MARKER}: browser test also run against PostgreSQL when "
+                            "CHARTERPLAN_TEST_PG_URL is set")

@@ -26,6 +26,7 @@ def _row(case_id: str, given: str, born: str) -> str:
             f"passport,PW-{case_id},2023-05-02,yes,fit,none,no,yes,no,no,,no,,,,2022-01-02,,")
 
 
+@pytest.mark.web_postgresql  # also on PostgreSQL (conftest.py)
 def test_sign_in_shows_name_and_role_and_sign_out_ends_the_session(page: Any, server: Any, problems: Any,
                                                                   screenshot: Any) -> None:
     page.goto("/operations")
@@ -67,6 +68,7 @@ def test_dashboard_shows_funnel_flights_and_lab_load(page: Any, server: Any, sig
     screenshot(page, "dashboard", full_page=True)
 
 
+@pytest.mark.web_postgresql  # also on PostgreSQL (conftest.py)
 def test_import_reports_every_row_error_then_imports_the_fixed_file(page: Any, server: Any, sign_in: Any,
                                                                      problems: Any, screenshot: Any,
                                                                      tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ def _wait_for_plan_page(page: Any, timeout: float = 90_000) -> int:
     return int(page.url.rsplit("/", 1)[1])
 
 
+@pytest.mark.web_postgresql  # also on PostgreSQL (conftest.py)
 def test_solve_shows_live_progress_and_lands_on_the_new_plan(page: Any, server: Any, sign_in: Any,
                                                               axe_check: Any, screenshot: Any) -> None:
     sign_in(page, "officer")
@@ -50,6 +51,7 @@ def test_solve_shows_live_progress_and_lands_on_the_new_plan(page: Any, server: 
     assert page.get_by_role("link", name=f"Plan {number}", exact=True).count() >= 1
 
 
+@pytest.mark.web_postgresql  # also on PostgreSQL (conftest.py)
 def test_flight_page_shows_the_seat_map_and_households(page: Any, server: Any, sign_in: Any, axe_check: Any,
                                                        screenshot: Any) -> None:
     sign_in(page, "officer")
@@ -77,6 +79,7 @@ def test_flight_page_shows_the_seat_map_and_households(page: Any, server: Any, s
     screenshot(page, "flight")
 
 
+@pytest.mark.web_postgresql  # also on PostgreSQL (conftest.py)
 def test_positive_test_replan_change_list_and_publish(page: Any, server: Any, sign_in: Any, axe_check: Any,
                                                       screenshot: Any) -> None:
     sign_in(page, "coordinator")

@@ -1,4 +1,5 @@
-"""Operational events for re-planning (DESIGN §5.4): applied to the stored operation in one transaction.
+"""Operational events for re-planning (docs/architecture.md#events-files): applied to the stored operation in one
+transaction.
 
 The planner's `apply_events` is the single definition of what an event changes; the service applies it to the
 scenario built from the database and writes back only the differences, field by field. The client then starts

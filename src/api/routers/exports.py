@@ -399,7 +399,7 @@ def build_schedule(session: SessionDep, op: m.Operation, plan: m.Plan, site: str
 @router.get("/operations/{operation_id}/plans/{plan_id}/plan.json", response_class=Response,
             responses={200: {"content": {"application/json": {}}}})
 def plan_json(operation_id: Id, plan_id: Id, principal: Officer, session: SessionDep) -> Response:
-    """The plan file (DESIGN §4.3), the same the CLI writes; it names people by case_id only."""
+    """The plan file (docs/architecture.md#plan-json), the same the CLI writes; it names people by case_id only."""
     plan = get_plan(session, operation_id, plan_id)
     audit_commit(session, principal, "export", "plan_json", plan_id, operation_id=operation_id)
     return Response(content=m.plan_json(session, plan.id), media_type="application/json",

@@ -268,7 +268,8 @@ def delete_person(operation_id: Id, case_id: str, request: Request, principal: O
 @router.post("/operations/{operation_id}/people/{case_id}/erase", response_model=PersonRead)
 def erase_person(operation_id: Id, case_id: str, principal: Coordinator, session: SessionDep,
                  response: Response) -> Any:
-    """Blank the personal fields and keep a tombstone: past plans keep their anonymous counts (DESIGN §5.5)."""
+    """Blank the personal fields and keep a tombstone: past plans keep their anonymous counts
+    (docs/architecture.md#exports-and-data-protection)."""
     row = _person(session, operation_id, case_id)
     session.execute(update(m.Person).where(m.Person.id == row.id).values(
         **ERASURE_VALUES, erased=True, version=row.version + 1, updated_at=m.utcnow()))
@@ -318,7 +319,8 @@ class ImportReport(BaseModel):
                                                                                      " column and message"}})
 async def import_people(
     operation_id: Id, request: Request, principal: Officer, session: SessionDep,
-    file: Annotated[UploadFile, File(description="people CSV (UTF-8) or XLSX with the DESIGN §4.1 header")],
+    file: Annotated[UploadFile, File(description="people CSV (UTF-8) or XLSX with the people file header "
+                                                              "(docs/architecture.md#people-file)")],
     dry_run: bool = False,
 ) -> Any:
     """Validate every row, then commit all or nothing, upserting by case_id. `dry_run` only counts."""

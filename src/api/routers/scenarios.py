@@ -1,4 +1,4 @@
-"""Scenario exchange over HTTP: a zip of the scenario folder, in and out (DESIGN §5.1)."""
+"""Scenario exchange over HTTP: a zip of the scenario folder, in and out (docs/architecture.md#scenario-folder)."""
 
 from __future__ import annotations
 
