@@ -92,6 +92,7 @@ ROLE_RULES: dict[tuple[str, str], str | None] = {
     ("DELETE", "/api/v1/operations/{operation_id}/variants/{variant_id}"): 'coordinator',
     ("POST", "/api/v1/operations/{operation_id}/variant-runs"): 'officer',
     ("GET", "/api/v1/operations/{operation_id}/comparison"): 'viewer',
+    ("POST", "/api/v1/operations/{operation_id}/fleet-sizing"): 'coordinator',
     ("POST", "/api/v1/operations/{operation_id}/events"): 'officer',
 }
 ROLES = ["viewer", "officer", "coordinator", "admin"]
