@@ -136,6 +136,9 @@ def test_replan_from_the_published_plan(api: Api) -> None:
     done = wait_job(api, op, job["id"])
     assert done["status"] == "succeeded"
     cmp = api.get(f"/api/v1/operations/{op}/plans/{plan_id}/compare/{done['plan_id']}", "viewer").json()
+    assert (cmp["base_number"], cmp["other_number"]) == (1, 2) and done["plan_number"] == 2
+    listed = api.get(f"/api/v1/operations/{op}/solve-jobs", "viewer").json()["items"]
+    assert [j["plan_number"] for j in listed] == [2, 1]
     assert cmp["added"] + cmp["removed"] + cmp["moved"] + cmp["seat_changed"] + cmp["unchanged"] == 24
     versions = api.get(f"/api/v1/operations/{op}/plans", "viewer").json()["items"]
     assert [v["number"] for v in versions] == [2, 1]

@@ -93,6 +93,19 @@ def test_variants_run_in_parallel_and_compare(api: Api) -> None:
     assert api.get(url(op, f"comparison?plans={base_plan},abc"), "viewer").status_code == 422
     assert api.get(url(op, "comparison?plans=999999"), "viewer").status_code == 404
 
+    # Plan numbers within the operation instead of ids, in the order given; labels stay the same.
+    numbers = [p["number"] for p in table["plans"]]
+    assert [j["plan_number"] for j in jobs] == numbers
+    by_number = api.get(url(op, f"comparison?numbers={numbers[2]},{numbers[0]}"), "viewer")
+    assert by_number.status_code == 200, by_number.text
+    assert [p["plan_id"] for p in by_number.json()["plans"]] == [lab_plan, base_plan]
+    assert by_number.json()["columns"][0] == "more lab"
+    missing = api.get(url(op, f"comparison?numbers={numbers[0]},999"), "viewer")
+    assert missing.status_code == 404 and "plan 999" in missing.json()["detail"]
+    assert api.get(url(op, "comparison"), "viewer").status_code == 422
+    assert api.get(url(op, f"comparison?numbers={numbers[0]}&plans={base_plan}"), "viewer").status_code == 422
+    assert api.get(url(op, "comparison?numbers=1,x"), "viewer").status_code == 422
+
 
 def test_bad_variants_are_422_with_field_paths(api: Api) -> None:
     op = api.import_teaching()

@@ -79,6 +79,7 @@ class JobRead(BaseModel):
     error: str | None
     violations: list[dict[str, Any]]
     plan_id: int | None
+    plan_number: int | None = Field(default=None, description="the stored plan's number in its operation")
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -101,6 +102,15 @@ def _job(session: SessionDep, operation_id: Id, job_id: Id) -> m.SolveJob:
         get_operation(session, operation_id)
         raise not_found("solve job", job_id)
     return job
+
+
+def with_numbers(session: Session, jobs: list[m.SolveJob]) -> list[JobRead]:
+    """The jobs as read, each with its plan's number (one query for all of them)."""
+    ids = [j.plan_id for j in jobs if j.plan_id is not None]
+    numbers = dict(session.exec(select(m.Plan.id, m.Plan.number).where(col(m.Plan.id).in_(ids))).all()) if ids \
+        else {}
+    return [JobRead.model_validate(j, from_attributes=True).model_copy(
+        update={"plan_number": numbers.get(j.plan_id) if j.plan_id is not None else None}) for j in jobs]
 
 
 @router.post("/operations/{operation_id}/solve-jobs", status_code=202, response_model=JobRead)
@@ -193,12 +203,13 @@ def list_jobs(operation_id: Id, _: Viewer, session: SessionDep, page: Annotated[
         stmt = stmt.where(m.SolveJob.variant_id == variant_id)
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     items = session.exec(stmt.order_by(col(m.SolveJob.id).desc()).offset(page.offset).limit(page.limit)).all()
-    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+    return {"items": with_numbers(session, list(items)), "total": total, "limit": page.limit,
+            "offset": page.offset}
 
 
 @router.get("/operations/{operation_id}/solve-jobs/{job_id}", response_model=JobRead)
 def read_job(operation_id: Id, job_id: Id, _: Viewer, session: SessionDep) -> Any:
-    return _job(session, operation_id, job_id)
+    return with_numbers(session, [_job(session, operation_id, job_id)])[0]
 
 
 @router.delete("/operations/{operation_id}/solve-jobs/{job_id}", status_code=202, response_model=JobRead)
@@ -210,4 +221,4 @@ def stop_job(operation_id: Id, job_id: Id, request: Request, principal: Officer,
         audit(session, principal, "stop", "solve_job", job_id, operation_id=operation_id)
         session.commit()
     session.refresh(job)
-    return job
+    return with_numbers(session, [job])[0]

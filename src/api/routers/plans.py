@@ -245,6 +245,8 @@ class Change(BaseModel):
 class Comparison(BaseModel):
     base: int
     other: int
+    base_number: int = Field(description="the base plan's number in its operation")
+    other_number: int = Field(description="the other plan's number in its operation")
     added: int
     removed: int
     moved: int
@@ -265,8 +267,8 @@ def compare_plans(operation_id: Id, plan_id: Id, other_id: Id, _: Viewer, sessio
     from planner.plan import Plan
     from planner.replan import diff_plans
 
-    get_plan(session, operation_id, plan_id)  # both belong to the operation (404 otherwise)
-    get_plan(session, operation_id, other_id)
+    base_row = get_plan(session, operation_id, plan_id)  # both belong to the operation (404 otherwise)
+    other_row = get_plan(session, operation_id, other_id)
     old = Plan.model_validate_json(m.plan_json(session, plan_id))
     new = Plan.model_validate_json(m.plan_json(session, other_id))
 
@@ -297,5 +299,6 @@ def compare_plans(operation_id: Id, plan_id: Id, other_id: Id, _: Viewer, sessio
         if case_id in details:
             changes.append({"case_id": case_id, "before_flight": bf, "before_seat": bs, "after_flight": af,
                             "after_seat": as_, "details": details[case_id]})
-    return {"base": plan_id, "other": other_id, **{k: tally[k] for k in
+    return {"base": plan_id, "other": other_id, "base_number": base_row.number, "other_number": other_row.number,
+            **{k: tally[k] for k in
             ("added", "removed", "moved", "seat_changed", "retested", "unchanged")}, "changes": changes}

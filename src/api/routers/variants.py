@@ -334,6 +334,23 @@ def _plan_ids(plans: str) -> list[int]:
     return ids
 
 
+def _ids_of_numbers(session: Session, operation_id: int, numbers: str) -> list[int]:
+    """Plan numbers within the operation turned into plan ids, in the order given (404 "plan N" if missing)."""
+    try:
+        wanted = [int(p) for p in numbers.split(",") if p.strip()]
+    except ValueError:
+        wanted = []
+    if not wanted or len(wanted) > MAX_COMPARED or any(not 1 <= n <= 2_147_483_647 for n in wanted):
+        raise Problem(422, f"numbers must be 1 to {MAX_COMPARED} plan numbers separated by commas",
+                      kind="validation", errors=[{"field": "query.numbers", "message": "expected e.g. 1,3,4"}])
+    found = dict(session.exec(select(m.Plan.number, m.Plan.id).where(
+        m.Plan.operation_id == operation_id, col(m.Plan.number).in_(wanted))).all())
+    for n in wanted:
+        if n not in found:
+            raise Problem(404, f"plan {n} does not exist in this operation", kind="not-found")
+    return [found[n] for n in wanted]
+
+
 def build_comparison(session: Session, operation_id: int, ids: list[int]) -> tuple[Any, list[dict[str, Any]],
                                                                                      list[str]]:
     """compare() over stored plans, each read against its scenario rebuilt from the operation (and variant)."""
@@ -379,8 +396,10 @@ def build_comparison(session: Session, operation_id: int, ids: list[int]) -> tup
 @router.get("/operations/{operation_id}/comparison", response_model=ComparisonRead,
             responses={200: {"content": {"text/csv": {}}}})
 def comparison(operation_id: Id, request: Request, _: Viewer, session: SessionDep,
-               plans: Annotated[str, Query(max_length=300, description="plan ids, comma-separated; the first "
-                                                                       "is the reference")],
+               plans: Annotated[str | None, Query(max_length=300, description="plan ids, comma-separated; the "
+                                                                              "first is the reference")] = None,
+               numbers: Annotated[str | None, Query(max_length=300, description="or plan numbers within the "
+                                                                                "operation, comma-separated")] = None,
                format: Annotated[Literal["json", "csv"] | None, Query()] = None) -> Any:
     """KPIs of plans side by side (people moved, deferred by reason, seats, tests, lab peak, cleared on),
     and each against the first in words. JSON, or CSV with `format=csv` or `Accept: text/csv`.
@@ -388,7 +407,11 @@ def comparison(operation_id: Id, request: Request, _: Viewer, session: SessionDe
     KPIs only, no personal data, so it is not audited as an export.
     """
     get_operation(session, operation_id)
-    table, described, warnings = build_comparison(session, operation_id, _plan_ids(plans))
+    if (plans is None) == (numbers is None):
+        raise Problem(422, "give the plans to compare as ids (plans) or as numbers (numbers), not both",
+                      kind="validation", errors=[{"field": "query.plans", "message": "give plans or numbers"}])
+    ids = _plan_ids(plans) if plans is not None else _ids_of_numbers(session, operation_id, numbers or "")
+    table, described, warnings = build_comparison(session, operation_id, ids)
     data = table.to_json()
     wants_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
     if wants_csv:
