@@ -270,3 +270,64 @@ def compare_page(request: Request, operation_id: Id, _: Viewer, session: Session
         "op": op, "table": result, "plans": described, "headings": headings, "warnings": warnings,
         "charts": charts(result, headings), "numbers": ",".join(str(n) for n in numbers),
         "reason_codes": labels.REASONS, "section": "whatif"})
+
+
+# ------------------------------------------------------------------------------------------ fleet sizing
+
+CoordinatorPage = Annotated[Principal, Depends(page("coordinator"))]
+FLEET_LIMITS = (5, 10, 30, 60, 120)
+
+
+def _candidates(row: m.Variant) -> list[str]:
+    """Flight ids a variant marks `optional` (updated or added)."""
+    flights = (row.data or {}).get("flights") or {}
+    return [str(f.get("id") or "") for key in ("update", "add") for f in flights.get(key) or []
+            if isinstance(f, dict) and f.get("optional") is not None]
+
+
+def _fleet_page(request: Request, session: Any, op: m.Operation, status_code: int = 200,
+                **extra: Any) -> Response:
+    variants = [(v, _candidates(v)) for v in session.exec(select(m.Variant).where(
+        m.Variant.operation_id == op.id).order_by(m.Variant.name)).all()]
+    with_candidates = [(v, c) for v, c in variants if c]
+    return render(request, "whatif/fleet.html", {
+        "op": op, "variants": with_candidates, "limits": FLEET_LIMITS, "section": "whatif",
+        "values": {"by": "", "minimise": "count", "variant": "", "time_limit": "10"}, **extra},
+        status_code=status_code)
+
+
+@router.get("/operations/{operation_id}/what-if/fleet", name="web.fleet")
+def fleet_page(request: Request, operation_id: Id, _: CoordinatorPage, session: SessionDep) -> Response:
+    """The form: a date, fewest or cheapest, the variant whose optional flights are the candidates."""
+    return _fleet_page(request, session, get_operation(session, operation_id))
+
+
+@router.post("/operations/{operation_id}/what-if/fleet", name="web.fleet_run")
+def fleet_form(request: Request, operation_id: Id, principal: CoordinatorForm, session: SessionDep) -> Response:
+    """Size the fleet (the API's `size_fleet`, within the chosen time) and show the answer under the form."""
+    from datetime import date
+
+    from api.routers.fleet import FleetRequest, fleet_scenario, size_fleet
+
+    op = get_operation(session, operation_id)
+    formdata = request.state.form
+    values = {k: str(formdata.get(k) or "") for k in ("by", "minimise", "variant", "time_limit")}
+    try:
+        body = FleetRequest(by=date.fromisoformat(values["by"]) if values["by"] else None,
+                            minimise="cost" if values["minimise"] == "cost" else "count",
+                            variant_id=int(values["variant"]) if values["variant"].isdigit() else None,
+                            time_limit=_number(values["time_limit"], 10))
+    except (ValueError, ValidationError):
+        return _fleet_page(request, session, op, 422, values=values,
+                           fleet_problem=i18n.gettext_("Check the date and the time limit."))
+    try:
+        answer = size_fleet(operation_id, body, request, principal, session)
+        scenario, _ = fleet_scenario(session, operation_id, body.variant_id)
+    except Problem as exc:
+        session.rollback()
+        return _fleet_page(request, session, op, exc.status, values=values, fleet_problem=problem_words(exc))
+    costs = {f.id: f.optional.cost for f in scenario.flights if f.optional is not None}
+    rows = ([(f, "book", costs.get(f)) for f in answer["chosen"]] + [(f, "spare", costs.get(f))
+            for f in answer["dropped"]] + [(f, "booked", None) for f in answer["booked"]])
+    return _fleet_page(request, session, op, values=values, answer=answer, rows=rows,
+                       total=len(answer["chosen"]) + len(answer["dropped"]))
