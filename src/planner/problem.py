@@ -15,16 +15,18 @@ from datetime import date, datetime, timedelta
 from planner.capacity import CapacityLimit, flight_limits, household_usage
 from planner.caseload import (
     Household,
+    age_months,
+    age_years,
     departure_date,
     household_weight,
     households,
     is_medical_case,
     lap_pairs,
 )
-from planner.gates import failure_signature, household_failure
+from planner.gates import failure_signature, household_failure, isolation_end
 from planner.plan import Reason, TestBooking
 from planner.reasons import reason
-from planner.scenario import Escort, Flight, Scenario, local_date
+from planner.scenario import Escort, Flight, Person, Scenario, local_date
 from planner.testing_windows import (
     SlotClass,
     SlotInstance,
@@ -32,6 +34,7 @@ from planner.testing_windows import (
     all_slots,
     daily_capacities,
     escort_window,
+    is_exempt,
     person_window,
     slot_classes,
 )
@@ -240,13 +243,27 @@ def build_problem(scenario: Scenario, excluded: frozenset[str] = frozenset(), fi
         flight_infos.append(FlightInfo(f, (departure_date(f, scenario) - today).days,
                                        flight_limits(scenario, f), ew))
 
+    windows_of: dict[tuple, TestWindow | None] = {}
+
+    def window_of(p: Person, hh: Household, f: Flight, isolated: date | None) -> TestWindow | None:
+        """`person_window`, shared by everyone it reads the same of (destination, exemption, isolation end,
+        location, testing site): a flight's passengers test in a handful of windows, not one each."""
+        key = (f.id, p.destination, is_exempt(p, f, scenario), isolated, p.location, p.testing_site)
+        if key not in windows_of:
+            windows_of[key] = person_window(p, hh, f, scenario)
+        return windows_of[key]
+
     def fill(info: HouseholdInfo, serving: list[Flight]) -> None:
         """Options (or the member reasons why not) of one household on the given flights."""
         hh = info.household
         by_day: dict[date, dict[str, Reason]] = {}  # gates depend on the flight only through its date
         by_signature: dict[tuple, dict[str, Reason]] = {}  # and mostly not on the date at all
-        usages: dict[tuple, tuple[int, ...]] = {}  # cabin usage: through its date and cabin
+        # cabin usage depends on the date only through the members' ages, and on the flight through its cabin:
+        # keyed so, it is computed once per household and cabin rather than once per departure date
+        usages: dict[tuple, tuple[int, ...]] = {}
         laps_on: dict[date, dict[str, str]] = {}
+        ages_on: dict[date, tuple[tuple[int, int], ...]] = {}
+        isolated = {p.case_id: isolation_end(p, hh, scenario) for p in hh.members}
         for f in serving:
             on = departure_date(f, scenario)
             if on not in by_day:
@@ -264,7 +281,7 @@ def build_problem(scenario: Scenario, excluded: frozenset[str] = frozenset(), fi
             tests: Counter[TestWindow] = Counter()
             missing: dict[str, Reason] = {}
             for p in hh.members:
-                w = person_window(p, hh, f, scenario)
+                w = window_of(p, hh, f, isolated[p.case_id])
                 if w is None or (p.case_id in fixed.bookings and fixed.households.get(hh.id) == f.id):
                     continue
                 if not has_slot(w):
@@ -281,7 +298,10 @@ def build_problem(scenario: Scenario, excluded: frozenset[str] = frozenset(), fi
                 info.blocked[f.id] = missing
                 continue
             windows.update(tests)
-            usage_key = (on, f.aircraft, tuple(f.blocked_seats))
+            if on not in ages_on:
+                ages_on[on] = tuple((age_years(p.date_of_birth, on), age_months(p.date_of_birth, on))
+                                    for p in hh.members)
+            usage_key = (ages_on[on], f.aircraft, tuple(f.blocked_seats))
             if usage_key not in usages:
                 usages[usage_key] = household_usage(scenario, f, hh)
             info.options[f.id] = Option(
