@@ -9,6 +9,7 @@ caseload revision (`api.export_cache`).
 
 from __future__ import annotations
 
+import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,8 +23,8 @@ from api import models as m
 from api.export_cache import cache_for
 from api.problems import not_found
 
+log = logging.getLogger("api.web")
 SVG_NS = "http://www.w3.org/2000/svg"
-ET.register_namespace("", SVG_NS)
 ACTIVE = ("queued", "running")
 
 # ------------------------------------------------------------------------------------------------ plans
@@ -260,8 +261,8 @@ def seat_map_svg(session: Session, operation_id: int, plan: m.Plan, flight_id: s
         return None
     try:
         raw = render_svg(scenario(session, operation_id), body, flight_id)
-    except Exception:  # a flight the current data no longer describes: the list below still stands
-        cache.put(key, "")
+    except Exception as exc:  # a flight the current data no longer describes: the list below still stands
+        log.warning("seat map of a flight not drawn: %s", type(exc).__name__)
         return None
     svg = _make_interactive(raw, label)
     cache.put(key, svg)
@@ -302,6 +303,12 @@ def _make_interactive(raw: str, label: Callable[[str], str | None]) -> str:
     root.set("class", "seatmap")
     root.set("role", "group")
     root.set("font-family", "sans-serif")
+    # Plain tag names and one xmlns, not ElementTree's global prefix registry: a library that registers its
+    # own prefix for SVG (WeasyPrint does) would otherwise turn <svg> into <svg:svg>, which HTML does not draw.
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.tag.startswith(q):
+            element.tag = element.tag[len(q):]
+    root.set("xmlns", SVG_NS)
     return ET.tostring(root, encoding="unicode")
 
 

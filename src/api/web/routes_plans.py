@@ -306,7 +306,9 @@ def flight_page(request: Request, operation_id: Id, number: Id, flight_id: str, 
     language = translate_now(request)
     view = planning.flight_page(session, operation_id, plan, flight_id, _words)
     seat_words = _seat_labels(view)
-    view.svg = planning.seat_map_svg(session, operation_id, plan, flight_id, seat_words.get, language)
+    # the labels are part of the key: who may see names, and the names themselves, decide the rendering
+    tag = f"{language}:{hash(frozenset(seat_words.items()))}"
+    view.svg = planning.seat_map_svg(session, operation_id, plan, flight_id, seat_words.get, tag)
     fill = next((f for f in data.flights(session, operation_id, plan) if f.code == flight_id), None)
     response = render(request, "plans/flight.html", {"op": op, "plan": plan, "view": view, "fill": fill,
                                                      "section": "plans", "flight_id": flight_id})
