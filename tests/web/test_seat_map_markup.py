@@ -20,7 +20,8 @@ def test_seat_map_keeps_plain_svg_tags_after_a_library_registers_a_prefix() -> N
     taken = {p.seat for p in flight.passengers if p.seat}
     ET.register_namespace("svg", SVG_NS)  # as WeasyPrint does when it has drawn a PDF in the same process
     try:
-        svg = planning._make_interactive(render_svg(scenario, plan, flight.flight_id), lambda seat: f"seat {seat}" if seat in taken else None)
+        raw = render_svg(scenario, plan, flight.flight_id)
+        svg = planning._make_interactive(raw, lambda seat: f"seat {seat}" if seat in taken else None)
     finally:
         ET.register_namespace("", SVG_NS)
     assert svg.startswith("<svg ") and "svg:" not in svg and f'xmlns="{SVG_NS}"' in svg
