@@ -128,6 +128,8 @@ PLANNING_ROUTES = [
     ("POST", "/operations/1/plans/1/publish", "coordinator"),
     ("POST", "/operations/1/what-if/variants", "coordinator"),
     ("POST", "/operations/1/what-if/sweep", "coordinator"),
+    ("GET", "/operations/1/what-if/fleet", "coordinator"),
+    ("POST", "/operations/1/what-if/fleet", "coordinator"),
 ]
 
 
