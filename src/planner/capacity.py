@@ -2,7 +2,8 @@
 
 Each limit is `Σ household usage + escorts × escort_usage ≤ rhs`. Allocation, the greedy baseline and the
 explanations use the same limits, so a household the allocation puts on a flight fits the cabin's rules
-(DESIGN §6: seats, exit rows, mask blocks, wheelchair aisle seats, stretcher zones, special categories,
+(docs/rules.md#capacity-limits: seats, exit rows, mask blocks, wheelchair aisle seats, stretcher zones, special
+categories,
 distancing units).
 
 Distancing units. Under distancing a cabin's capacity depends on the household mix: members of one household
@@ -12,7 +13,7 @@ independent set of its seat graph, `planner.distancing`). A household of n seate
 greedy fits into the empty cabin. Single travellers therefore fill the cabin exactly (a 30-row 3-3 cabin
 with `side` distancing holds 120), homogeneous mixes are exact for the seating the planner runs, and mixed
 loads use the convex combination; when a mix still does not fit, the seating stage reports the household
-and the allocation adds a cut (DESIGN §6).
+and the allocation adds a cut (docs/architecture.md#seating).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Reasons for everyone left out of a plan (DESIGN §3.6).
+"""Reasons for everyone left out of a plan (docs/rules.md#explanations).
 
 For each flight serving the household's destination, in departure order, the first failing check in
 registry order, evaluated on the final allocation by the same exact checks for every household; so the
@@ -25,7 +25,7 @@ def explain(problem: Problem, alloc: Allocation, unseated: dict[str, set[str]] |
 
     `unseated` maps household id to the flights seating could not place it on; `excluded` maps household id
     to the variant filter that removed it from the caseload; `closed` are the flights whose last seating round
-    still could not seat the newcomers given their free seats (the rounds ended there, DESIGN §6).
+    still could not seat the newcomers given their free seats (the rounds ended there, docs/architecture.md#seating).
     """
     unseated = unseated or {}
     excluded = excluded or {}

@@ -1,7 +1,7 @@
 """Exact checks of whether one more household fits on a flight of a finished allocation.
 
 Used twice with the same code: to top up a solved allocation with households that still fit, and to
-explain, in registry order, why each household left out does not fit on each flight (DESIGN §3.6).
+explain, in registry order, why each household left out does not fit on each flight (docs/rules.md#explanations).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Key figures of a plan (DESIGN §4.3), computed from the plan and the scenario alone, so that plans from any
+"""Key figures of a plan (docs/architecture.md#plan-json), computed from the plan and the scenario alone, so that
+plans from any
 source (solver, greedy, an edited file) are summarised and compared the same way."""
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ from planner.testing_windows import (
     slot_classes,
 )
 
-#: Escort roles: (role, Option field counting who needs it, EscortRules ratio field) — DESIGN §3.2.
+#: Escort roles: (role, Option field counting who needs it, EscortRules ratio field) — docs/rules.md#escort-ratios.
 ESCORT_ROLES = (("operational", "passengers", "operational_per_passengers"),
                 ("medical", "medical", "medical_per_cases"), ("uasc", "uasc", "uasc_per_escort"))
 
@@ -75,7 +75,8 @@ class FlightInfo:
 
 @dataclass
 class Fixed:
-    """What a re-plan keeps from the previous plan (DESIGN §5.4): households on their flights (hard), test
+    """What a re-plan keeps from the previous plan (docs/rules.md#re-plan-stability): households on their flights
+    (hard), test
     bookings still valid for them, and flights that take no additions (published or departed)."""
 
     households: dict[str, str] = field(default_factory=dict)  # household id -> flight id
@@ -123,7 +124,8 @@ class Problem:
 
     def pairings_kept(self, flight_of: dict[str, str], flight_id: str) -> set[str]:
         """Escorts who served, in the previous plan, someone of a household kept on this flight. Kept households
-        keep their seats (hard, DESIGN §5.4), and a seat beside one's escort holds only with that escort, so
+        keep their seats (hard, docs/rules.md#re-plan-stability), and a seat beside one's escort holds only with that
+        escort, so
         these stay on the flight even when fewer cases would need fewer escorts."""
         served = self.fixed.serves.get(flight_id, {})
         if not served:
@@ -172,7 +174,7 @@ def escort_can_fly(escort: Escort, flight: Flight, scenario: Scenario) -> bool:
 
 def escort_conflicts(flights: list[Flight], hours: int) -> set[tuple[str, str]]:
     """Pairs of flights too close for one escort: the next departure must come `hours` after the last
-    arrival of the previous flight (DESIGN §3.2 escort turnaround)."""
+    arrival of the previous flight (docs/rules.md#escort-availability-and-turnaround escort turnaround)."""
     out: set[tuple[str, str]] = set()
     for a in flights:
         for b in flights:

@@ -1,4 +1,4 @@
-"""The closed registry of reason codes (DESIGN §3.6), in registry order, with their message templates.
+"""The closed registry of reason codes (docs/rules.md#explanations), in registry order, with their message templates.
 
 Gates, capacity checks, the validator and the explanations all speak through this table, so that a person
 sees the same words whichever part of the planner found the problem.

@@ -1,7 +1,8 @@
 """Test slots stage: turn an allocation into a concrete sample slot for every tested passenger and escort.
 
 First a min-cost flow (OR-Tools) sends each test window's demand into slot classes, respecting slot and daily
-lab capacity and preferring robust slots (DESIGN §3.3, §3.4 level 4). Then each class's share is cut into
+lab capacity and preferring robust slots (docs/rules.md#lab-slot-and-daily-capacity,
+docs/rules.md#level-4-comfort-and-operations level 4). Then each class's share is cut into
 concrete slots, keeping household members in one slot where capacity allows and spreading load over slots.
 """
 

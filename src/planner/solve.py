@@ -36,7 +36,7 @@ from planner.time_budget import (
     seating_budget,
 )
 
-SEATING_ROUNDS = 5  # seat, cut and refill at most this often (DESIGN §6: "a few rounds at most")
+SEATING_ROUNDS = 5  # seat, cut and refill at most this often (docs/architecture.md#seating: "a few rounds at most")
 
 
 def scenario_digest(scenario: Scenario) -> str:
@@ -124,7 +124,8 @@ def allocate(problem: Problem, options: SolveOptions, budget: AllocationBudget,
 def _serves(escorts: list[str], roles: dict[str, str], queues: dict[str, tuple[list[str], int]],
             before: dict[str, list[str]]) -> dict[str, list[str]]:
     """Whom each escort serves: in a re-plan everyone keeps the escort they had (so kept seats still sit beside
-    their escort, DESIGN §5.4), then the cases left are shared in order among escorts of the role with room."""
+    their escort, docs/rules.md#re-plan-stability), then the cases left are shared in order among escorts of the role
+    with room."""
     out: dict[str, list[str]] = {eid: [] for eid in escorts}
     left = {role: list(queue) for role, (queue, _) in queues.items()}
     for eid in escorts:
@@ -263,7 +264,7 @@ def _seat(problem: Problem, plan: Plan, options: SolveOptions, previous: dict[st
     """Run the seating stage; households it cannot place leave their flight (and their test bookings).
 
     In a re-plan, flights whose passengers and escorts are unchanged keep their previous seats and are not
-    seated again (DESIGN §5.4); `trusted` are flights an earlier round of this solve seated."""
+    seated again (docs/rules.md#re-plan-stability); `trusted` are flights an earlier round of this solve seated."""
     try:
         from planner.seating import seat_plan
     except ModuleNotFoundError:  # seating not installed in this build: seats stay unset, stage absent
@@ -378,7 +379,8 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
         if not lost:
             break
         # a cut per flight: the household cannot be seated there; refill the freed seats and seat again,
-        # everyone already seated keeping their seat (DESIGN §6). After a stop request too: the rounds then
+        # everyone already seated keeping their seat (docs/architecture.md#seating). After a stop request too: the
+        # rounds then
         # seat greedily (fast), and a household seating dropped must be listed as unassigned, never left out
         # of the plan, while seats it freed go to the households waiting for them.
         for hid, fid in lost.items():

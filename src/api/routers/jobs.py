@@ -1,4 +1,5 @@
-"""Solve jobs (DESIGN §5.3): POST answers 202 at once; GET shows progress; DELETE stops and keeps the best plan."""
+"""Solve jobs (docs/architecture.md#jobs-and-workers): POST answers 202 at once; GET shows progress; DELETE stops and
+keeps the best plan."""
 
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ class SolveRequest(BaseModel):
     time_limit: float | None = Field(default=None, gt=0, le=86_400,
                                      description="wall-clock seconds for the whole job, from when a worker takes "
                                                  "it to the stored plan; capped by the service's maximum")
-    replan: bool = Field(default=False, description="re-plan from the last published plan (DESIGN §5.4)")
+    replan: bool = Field(default=False, description="re-plan from the last published plan "
+                                                      "(docs/architecture.md#publishing-and-re-planning-in-the-service)")
     previous_plan_id: BodyId | None = Field(default=None, description="re-plan from this plan of the same "
                                                                        "operation instead")
     unlock: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(

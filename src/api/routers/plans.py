@@ -127,7 +127,8 @@ def publish_plan(operation_id: Id, plan_id: Id, request: Request, principal: Coo
         raise Problem(409, f"the plan breaks {len(violations)} hard rule(s) against the current caseload; "
                       "solve again", kind="plan-violations",
                       violations=[v.model_dump() for v in violations][:200])
-    # Publishing makes the plan a record, and its flights locked (DESIGN §5.4): the body says so, so the plan
+    # Publishing makes the plan a record, and its flights locked (docs/rules.md#re-plan-stability): the body says so,
+    # so the plan
     # JSON export carries `locked: true` and a re-plan from it (service or `charterplan replan`) adds nobody to
     # a published flight unless it is unlocked on purpose.
     conditional_update(session, m.Plan, plan_id, expected,
@@ -145,7 +146,8 @@ def publish_plan(operation_id: Id, plan_id: Id, request: Request, principal: Coo
 
 
 def _boarding_warnings(session: SessionDep, operation_id: Id, plan_id: Id) -> list[dict[str, str]]:
-    """Boarding conditions (DESIGN §3.1): fitness fit or fit_with_escort, and a negative test result."""
+    """Boarding conditions (docs/rules.md#boarding-conditions): fitness fit or fit_with_escort, and a negative test
+    result."""
     rows = session.execute(
         select(m.Assignment.case_id, m.Assignment.flight_id, m.Person.fitness, m.Person.last_test_result)
         .join(m.Person, (m.Person.case_id == m.Assignment.case_id) & (m.Person.operation_id == operation_id))
