@@ -419,3 +419,16 @@ def test_service_import_and_cli_give_the_same_errors(api: Api, tmp_path: Any, ca
                  files={"file": ("people.csv", data, "text/csv")})
     assert r.status_code == 422, r.text
     assert {(e["row"], e["column"], e["message"]) for e in r.json()["errors"]} == cli
+
+
+def test_a_delay_cannot_push_a_flight_out_of_the_calendar(api: Api) -> None:
+    """A huge delay was a SQLite OverflowError (500) past year 9999: delays are bounded, nothing is changed."""
+    op = api.import_teaching()
+    flight = api.get(f"/api/v1/operations/{op}/flights").json()["items"][0]
+    for hours in (10**9, 1e308, -10**9):
+        events = {"format": "charterplan.events/1",
+                  "events": [{"type": "flight_delayed", "flight_id": flight["id"], "hours": hours}]}
+        r = api.post(f"/api/v1/operations/{op}/events", "officer", json=events)
+        assert r.status_code == 422, r.text
+    after = api.get(f"/api/v1/operations/{op}/flights").json()["items"][0]
+    assert after["departure"] == flight["departure"] and after["version"] == flight["version"]
