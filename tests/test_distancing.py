@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import time
 
 import pytest
 
@@ -78,14 +77,13 @@ def test_next_position_follows_the_layout_string_not_the_alphabet() -> None:
 
 @pytest.mark.parametrize("combo", COMBOS, ids=["+".join(c) or "none" for c in COMBOS])
 def test_seating_reaches_the_proven_maximum_for_single_travellers(combo) -> None:
-    """The seating stage seats exactly the exact capacity of single travellers, fast, with no violation."""
+    """The seating stage seats exactly the exact capacity of single travellers, with no violation (its speed,
+    at most 2 s per combination, is measured by bench/bench_seating.py, not here)."""
     sm = build_seat_map(A320)
     best = max_independent_seats(sm, combo, [s.id for s in sm.seats])[0]
     people = [person(f"P{i:03d}", f"P{i:03d}", 30) for i in range(min(180, best + 6))]
     sc = scenario_with(people, aircraft=A320, distancing=list(combo), isolation_rows=0, covid=True)
-    start = time.perf_counter()
     out = seat_plan(sc, plan_for(sc), time_limit=0.5, processes=1, deterministic=True)
-    assert time.perf_counter() - start < 2.0
     seated = sum(1 for p in out.plan.flights[0].passengers if p.seat)
     assert seated == best
     assert seating_violations(sc, out.plan) == []
