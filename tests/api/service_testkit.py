@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,10 +15,10 @@ from api.app import create_app
 from api.auth import ROLES, hash_password, issue_token
 from api.models import User
 from api.settings import Settings
+from pg_testdb import fresh_postgresql_database
 
 ROOT = Path(__file__).resolve().parents[2]
 TEACHING = ROOT / "scenarios" / "teaching-two-flights"
-PG_URL = os.environ.get("CHARTERPLAN_TEST_PG_URL")
 PASSWORD = "correct horse battery"
 
 
@@ -86,24 +85,7 @@ def database(kind: str, folder: Path) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{folder / 'test.db'}"
         return
-    import pytest
-
-    if not PG_URL:
-        pytest.skip("CHARTERPLAN_TEST_PG_URL is not set")
-    import uuid
-
-    import psycopg
-
-    name = "cp_" + uuid.uuid4().hex[:12]
-    admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base, _, _ = admin.rpartition("/")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield from fresh_postgresql_database("cp_")
 
 
 DATABASES = ["sqlite", "postgresql"]

@@ -34,6 +34,8 @@ from typing import Any
 
 import pytest
 
+from pg_testdb import PG_URL, fresh_postgresql_database
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 #: axe-core 4.14.1 (`npm pack axe-core`, file package/axe.min.js; MPL-2.0, licence in axe.LICENSE): the
@@ -45,7 +47,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 PASSWORD = "amber-falcon-harbour-1962"
 ROLES = ("viewer", "officer", "coordinator", "admin")
 VIEWPORT = {"width": 1366, "height": 768}
-PG_URL = os.environ.get("CHARTERPLAN_TEST_PG_URL")
 #: The browser tests marked with this also run against PostgreSQL (when CHARTERPLAN_TEST_PG_URL is set).
 PG_MARKER = "web_postgresql"
 
@@ -105,22 +106,7 @@ def _database(kind: str, tmp: Path) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{tmp / 'web.db'}"
         return
-    if not PG_URL:
-        pytest.skip("CHARTERPLAN_TEST_PG_URL is not set")
-    import uuid
-
-    import psycopg
-
-    name = "cp_web_" + uuid.uuid4().hex[:12]
-    admin = PG_URL.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base, _, _ = admin.rpartition("/")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield from fresh_postgresql_database("cp_web_")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
