@@ -1,7 +1,7 @@
 """Allocation benchmark: the solver against the priority-greedy baseline at 500 to 20,000 people.
 
 Run as `python bench/bench_allocation.py [--sizes 500 2000 7000 20000] [--time-limit 20] [--engines]`.
-For each size a seeded synthetic operation (`planner.generate`, 14 days, seats and lab binding) is written to a
+For each size a seeded synthetic operation (`planner.synth.generate`, 14 days, seats and lab binding) is written to a
 temporary folder; the time is wall time from loading that folder to a validated allocation with test slots
 (seating has its own benchmark). Printed per size: the greedy baseline's level-1 objective (same rules,
 testing included), the solver's, their ratio, the solver's proven gap to its bound, seconds, and the
@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from planner import SolveOptions, load_scenario, solve, validate
-from planner.generate import generate_scenario
-from planner.writing import write_scenario
+from planner.io.writing import write_scenario
+from planner.synth.generate import generate_scenario
 
 
 def run(size: int, time_limit: float, engine: str, seed: int) -> dict:
@@ -31,7 +31,7 @@ def run(size: int, time_limit: float, engine: str, seed: int) -> dict:
         greedy_seconds = time.monotonic() - started
         started = time.monotonic()
         scenario = load_scenario(folder)
-        plan = solve(scenario, options=SolveOptions(time_limit=time_limit, seat=False, extra={"engine": engine}))
+        plan = solve(scenario, options=SolveOptions(time_limit=time_limit, seat=False, engine=engine))
         violations = validate(scenario, plan)
         seconds = time.monotonic() - started
     return {

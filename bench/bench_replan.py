@@ -14,7 +14,7 @@ that can no longer keep its flight (a positive test, consent withdrawn, a docume
 cancelled or shrunk), or that keeps its flight but must be re-tested because its sample is no longer valid
 (a delayed flight, a cancelled lab slot). A touched household may be re-tested, moved to another flight or
 dropped when no slot or seat is left; "replacements" are the people added. The households kept on their
-flight with a still-valid sample are computed by `planner.replan.carry_over`, the same rule the re-plan
+flight with a still-valid sample are computed by `planner.whatif.replan.carry_over`, the same rule the re-plan
 keeps to; every other change counts under "others".
 Target: at most 5 s per re-plan, and no change beyond the touched households and their replacements.
 """
@@ -27,8 +27,8 @@ import time
 from collections import Counter
 
 from planner import SolveOptions, load_scenario, solve, validate
-from planner.events import EventsFile, apply_events
-from planner.replan import carry_over, diff_plans
+from planner.whatif.events import EventsFile, apply_events
+from planner.whatif.replan import carry_over, diff_plans
 
 
 def touched_people(updated, base) -> set[str]:

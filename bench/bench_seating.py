@@ -8,7 +8,7 @@ seeded (households built here, not by the scenario generator), so runs compare a
    by the same objective and checked by the independent rule checker.
 2. A 30-row 3-3 cabin of single travellers under each of the 16 distancing combinations: seats reached, the
    proven maximum (exact row DP), and the time, against row filling that skips seats next to someone.
-3. The target: every flight of `scenarios/belarus-2021-iraq`, allocated by `planner.solve` without
+3. The target: every flight of `scenarios/belarus-2021-iraq`, allocated by `planner.pipeline.solve` without
    seating (allocation time printed, not part of the target), then seated by `seat_plan` on 2 processes in at
    most 10 s, with split households and rule violations against the same row-filling baseline.
 
@@ -28,16 +28,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from planner.distancing import max_independent_seats
-from planner.loading import load_scenario
-from planner.options import SolveOptions
-from planner.plan import Plan
-from planner.scenario import AircraftType, Escort, Scenario, Stop
-from planner.seating import Cabin, flight_job, household_spread, seat_plan, spread_bound
-from planner.seating_rules import flight_facts, seating_violations
-from planner.seating_synth import person, plan_for, random_households, scenario_with
-from planner.seatmaps import RELATIONS, build_seat_map, resolve_aircraft, seat_neighbours
-from planner.solve import solve
+from planner.io.loading import load_scenario
+from planner.model.options import SolveOptions
+from planner.model.plan import Plan
+from planner.model.scenario import AircraftType, Escort, Scenario, Stop
+from planner.oracle.seating_checks import flight_facts, seating_violations
+from planner.pipeline.solve import solve
+from planner.rules.distancing import max_independent_seats
+from planner.seating.seat_plan import Cabin, flight_job, household_spread, seat_plan, spread_bound
+from planner.seating.seatmaps import RELATIONS, build_seat_map, resolve_aircraft, seat_neighbours
+from planner.seating.synth import person, plan_for, random_households, scenario_with
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "belarus-2021-iraq"
 
@@ -201,7 +201,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--flights", type=int, default=30)
     parser.add_argument("--parts", default="123", help="which parts to run, e.g. 3")
     parser.add_argument("--scenario", type=Path, default=SCENARIO, help="scenario folder of part 3")
-    parser.add_argument("--allocation-time-limit", type=float, default=15.0, help="part 3: planner.solve seconds")
+    parser.add_argument("--allocation-time-limit", type=float, default=15.0,
+                        help="part 3: planner.pipeline.solve seconds")
     args = parser.parse_args(argv)
     if "1" in args.parts:
         part_one(args.processes, args.time_limit, args.flights)

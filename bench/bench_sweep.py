@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from planner.sweep import load_sweep, run_sweep
+from planner.whatif.sweep import load_sweep, run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_SECONDS = 180.0

@@ -3,7 +3,7 @@
     python scenarios/make_bundled.py            # rewrite all of them
     python scenarios/make_bundled.py --check    # exit 1 if a file on disk differs from what this makes
 
-The large scenarios come from `planner.generate` with fixed seeds; the two teaching scenarios are written
+The large scenarios come from `planner.synth.generate` with fixed seeds; the two teaching scenarios are written
 out person by person here so that their story stays readable. README.md notes in each folder are written by
 hand and are not touched.
 """
@@ -16,8 +16,8 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
-from planner.generate import KU_FAMILY, KU_FEMALE, KU_MALE, RULES_2021, generate_scenario
-from planner.scenario import (
+from planner.io.writing import people_to_csv, scenario_to_yaml
+from planner.model.scenario import (
     AircraftType,
     DateRange,
     DestinationRule,
@@ -32,7 +32,7 @@ from planner.scenario import (
     Stop,
     TestingSite,
 )
-from planner.writing import people_to_csv, scenario_to_yaml
+from planner.synth.generate import KU_FAMILY, KU_FEMALE, KU_MALE, RULES_2021, generate_scenario
 
 HERE = Path(__file__).resolve().parent
 MSK = timezone(timedelta(hours=3))

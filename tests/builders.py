@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from planner.scenario import (
+from planner.model.scenario import (
     AircraftType,
     DestinationRule,
     Escort,

@@ -7,12 +7,12 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.capacity import distancing_usage, flight_limits, household_usage
-from planner.caseload import households
-from planner.scenario import AircraftType
-from planner.seating import seat_plan
-from planner.seating_rules import seating_violations
-from planner.seating_synth import mix_within_distancing_limit, person, plan_for, scenario_with
+from planner.model.caseload import households
+from planner.model.scenario import AircraftType
+from planner.oracle.seating_checks import seating_violations
+from planner.rules.capacity import distancing_usage, flight_limits, household_usage
+from planner.seating.seat_plan import seat_plan
+from planner.seating.synth import mix_within_distancing_limit, person, plan_for, scenario_with
 
 A320 = AircraftType(type="T30", rows={"first": 1, "last": 30}, layout="ABC DEF", exit_rows=[12, 13])
 

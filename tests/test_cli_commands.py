@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from planner.cli import main
-from planner.options import Progress
-from planner.progress import PlainProgress, describe
+from planner.model.options import Progress
+from planner.pipeline.progress import PlainProgress, describe
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRST = ROOT / "scenarios" / "first-charter-2022"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from planner import load_scenario, validate
-from planner.plan import Plan
+from planner.model.plan import Plan
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def scenario_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """800 synthetic people on 3 flights: small to load, but CP-SAT keeps improving for a long while."""
-    from planner.generate import generate_scenario
-    from planner.writing import write_scenario
+    from planner.io.writing import write_scenario
+    from planner.synth.generate import generate_scenario
 
     out = tmp_path_factory.mktemp("busy")
     write_scenario(generate_scenario(people=800, seed=2), out)

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from planner.compare import Comparison, compare, compare_paths, count_words, describe, scenario_changes
-from planner.loading import ScenarioInputError, load_scenario
-from planner.options import SolveOptions
-from planner.scenario import Scenario
-from planner.solve import solve
-from planner.variants import apply_variant, parse_variant
+from planner.io.loading import ScenarioInputError, load_scenario
+from planner.model.options import SolveOptions
+from planner.model.scenario import Scenario
+from planner.pipeline.solve import solve
+from planner.whatif.compare import Comparison, compare, compare_paths, count_words, describe, scenario_changes
+from planner.whatif.variants import apply_variant, parse_variant
 
 ROOT = Path(__file__).resolve().parent.parent
 TWO = ROOT / "scenarios" / "teaching-two-flights"
@@ -29,7 +29,7 @@ def variant(base: Path, **body: Any):
 
 def solved(name: str, scenario: Scenario, excluded: dict[str, str] | None = None):
     plan = solve(scenario, options=SolveOptions(time_limit=3, seat=False, deterministic=True,
-                                                extra={"excluded": excluded or {}}))
+                                                excluded=excluded or {}))
     return name, scenario, plan
 
 
@@ -235,7 +235,7 @@ def test_differences_within_the_gap_are_flagged() -> None:
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised():
-    from planner.spreadsheet import safe_cell
+    from planner.io.spreadsheet import safe_cell
 
     assert safe_cell("-12 moved: one fewer flight") == "'-12 moved: one fewer flight"
     assert safe_cell("=HYPERLINK()") == "'=HYPERLINK()"

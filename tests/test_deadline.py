@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from planner.deadline import Deadline, process_started
-from planner.time_budget import (
+from planner.pipeline.deadline import Deadline, process_started
+from planner.pipeline.time_budget import (
     Size,
     allocation_budget,
     finish_estimate,

@@ -6,12 +6,12 @@ import itertools
 
 import pytest
 
-from planner.distancing import max_independent_seats
-from planner.scenario import AircraftType
-from planner.seating import seat_plan
-from planner.seating_rules import seating_violations
-from planner.seating_synth import person, plan_for, scenario_with
-from planner.seatmaps import RELATIONS, build_seat_map, seat_neighbours
+from planner.model.scenario import AircraftType
+from planner.oracle.seating_checks import seating_violations
+from planner.rules.distancing import max_independent_seats
+from planner.seating.seat_plan import seat_plan
+from planner.seating.seatmaps import RELATIONS, build_seat_map, seat_neighbours
+from planner.seating.synth import person, plan_for, scenario_with
 
 COMBOS = [c for k in range(len(RELATIONS) + 1) for c in itertools.combinations(RELATIONS, k)]
 CABINS = [

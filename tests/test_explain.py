@@ -2,9 +2,9 @@
 
 from builders import person, scenario
 from planner import SolveOptions, solve, validate
-from planner.explain import explain
-from planner.greedy import Allocation
-from planner.problem import build_problem
+from planner.allocation.greedy import Allocation
+from planner.allocation.problem import build_problem
+from planner.report.explain import explain
 
 FAST = SolveOptions(time_limit=1, seat=False, deterministic=True)
 

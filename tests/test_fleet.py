@@ -4,8 +4,8 @@ from datetime import date
 
 from builders import flight, person, scenario, site
 from planner import SolveOptions
-from planner.fleet import size_fleet
-from planner.scenario import Escort
+from planner.model.scenario import Escort
+from planner.whatif.fleet import size_fleet
 
 
 def _scenario(n_people: int):

@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 
 from builders import flight, person, scenario
-from planner.caseload import households
-from planner.gates import GATES, first_failure, household_failure
+from planner.model.caseload import households
+from planner.rules.gates import GATES, first_failure, household_failure
 
 
 def _fail(p, **proto):
@@ -84,7 +84,7 @@ def test_household_members_are_held_back_naming_the_member():
 
 
 def test_gates_follow_registry_order():
-    from planner.reasons import ORDER
+    from planner.model.reasons import ORDER
 
     assert [g.code for g in GATES] == sorted((g.code for g in GATES), key=ORDER.__getitem__)
 

@@ -11,8 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from planner.caseload import age_years
-from planner.generate import (
+from planner.io.loading import load_scenario
+from planner.io.writing import people_to_csv, scenario_to_yaml, write_scenario
+from planner.model.caseload import age_years
+from planner.model.scenario import TYPED_VULNERABILITIES, Person, Scenario
+from planner.seating.seatmaps import resolve_aircraft
+from planner.synth.generate import (
     AR_FAMILY,
     AR_FEMALE,
     AR_MALE,
@@ -24,10 +28,6 @@ from planner.generate import (
     KU_MALE,
     generate_scenario,
 )
-from planner.loading import load_scenario
-from planner.scenario import TYPED_VULNERABILITIES, Person, Scenario
-from planner.seatmaps import resolve_aircraft
-from planner.writing import people_to_csv, scenario_to_yaml, write_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ["belarus-2021-iraq", "first-charter-2022", "teaching-lab-bottleneck", "teaching-vulnerable-first",

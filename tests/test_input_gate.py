@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from planner.cell_rules import formula_like, needs_neutralising, neutralise
-from planner.input_errors import InputIssue, InputTooLarge, ScenarioInputError
-from planner.input_limits import InputLimits
-from planner.loading import load_scenario
-from planner.people_table import read_people_table
-from planner.scenario_archive import load_scenario_archive
+from planner.io.cell_rules import formula_like, needs_neutralising, neutralise
+from planner.io.input_errors import InputIssue, InputTooLarge, ScenarioInputError
+from planner.io.input_limits import InputLimits
+from planner.io.loading import load_scenario
+from planner.io.people_table import read_people_table
+from planner.io.scenario_archive import load_scenario_archive
 
 ROOT = Path(__file__).resolve().parents[1]
 TEACHING = ROOT / "scenarios" / "teaching-two-flights"

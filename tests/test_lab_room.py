@@ -1,6 +1,6 @@
-"""The lab check of explanations and top-ups (planner.feasibility.LabRoom) answers exactly what a test flow for
-the summed demand answers (explanations stay true and complete, docs/rules.md#explanations), and `import planner`
-stays light."""
+"""The lab check of explanations and top-ups (planner.allocation.feasibility.LabRoom) answers exactly what a test
+flow for the summed demand answers (explanations stay true and
+complete, docs/rules.md#explanations), and `import planner` stays light."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from planner import slot_booking
-from planner.feasibility import LabRoom
-from planner.greedy import greedy_allocation
-from planner.loading import load_scenario
-from planner.problem import build_problem
-from planner.testing_windows import TestWindow
+from planner.allocation import slot_booking
+from planner.allocation.feasibility import LabRoom
+from planner.allocation.greedy import greedy_allocation
+from planner.allocation.problem import build_problem
+from planner.io.loading import load_scenario
+from planner.rules.testing_windows import TestWindow
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,8 +60,9 @@ def test_nothing_fits_on_top_of_demand_the_lab_cannot_test():
 
 
 def test_importing_planner_does_not_load_the_solver():
-    code = ("import sys, planner; assert 'planner.solve' not in sys.modules; "
+    code = ("import sys, planner; assert 'planner.pipeline.solve' not in sys.modules; "
             "assert 'ortools.sat.python.cp_model' not in sys.modules; "
-            "from planner import solve, validate; import planner.solve; "
-            "assert callable(planner.solve) and planner.solve is solve and planner.validate is validate")
+            "from planner import solve, validate; import planner.pipeline.solve; "
+            "assert planner.solve is solve is planner.pipeline.solve.solve; "
+            "assert planner.validate is validate is planner.oracle.validate.validate")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from planner.caseload import households
-from planner.gates import first_failure
-from planner.loading import ScenarioInputError, check_scenario, load_scenario, parse_people, read_table
-from planner.scenario import ScenarioFile
+from planner.io.loading import ScenarioInputError, check_scenario, load_scenario, parse_people, read_table
+from planner.model.caseload import households
+from planner.model.scenario import ScenarioFile
+from planner.rules.gates import first_failure
 
 TEACHING = Path(__file__).parent.parent / "scenarios" / "teaching-two-flights"
 

@@ -2,7 +2,8 @@
 
 from builders import flight, person, scenario, site
 from planner import SolveOptions, solve, validate
-from planner.scenario import Escort
+from planner.model.scenario import Escort
+from planner.whatif.pins import parse_pins
 
 
 def _scenario():
@@ -15,7 +16,7 @@ def _scenario():
 
 def _solve(s, pins):
     plan = solve(s, options=SolveOptions(time_limit=2, seating_processes=1, deterministic=True,
-                                         extra={"pins": pins}))
+                                         pins=parse_pins(pins)))
     assert validate(s, plan) == []
     return plan
 
@@ -44,7 +45,7 @@ def test_pin_to_unknown_flight_is_a_conflict():
 def test_a_seat_pin_moves_a_kept_passenger_on_purpose_and_the_replan_stays_valid():
     """A re-plan keeps kept passengers in their seats, unless an officer pins one to another seat: the check of
     kept seats then runs against the previous plan with the pinned seats laid over it."""
-    from planner.pins import pinned_start
+    from planner.whatif.pins import pinned_start
 
     s = _scenario()
     first = _solve(s, [])
@@ -54,7 +55,7 @@ def test_a_seat_pin_moves_a_kept_passenger_on_purpose_and_the_replan_stays_valid
     new_seat = next(f"{row}{letter}" for row in range(3, 20) for letter in "ABCDEF" if f"{row}{letter}" not in taken)
     pins = [{"case_id": "A", "flight_id": fid, "seat": new_seat}]
     again = solve(s, previous=first, options=SolveOptions(time_limit=1, seating_processes=1, deterministic=True,
-                                                         extra={"pins": pins}))
+                                                         pins=parse_pins(pins)))
     seats = {pa.person_id: pa.seat for fp in again.flights for pa in fp.passengers}
     assert seats["A"] == new_seat
     assert [v.rule for v in validate(s, again, first)] == ["seats_kept"]  # unaware of the pin, it is a move

@@ -6,10 +6,10 @@ import pytest
 
 from builders import flight, person, scenario, site
 from planner import SolveOptions, solve, validate
-from planner.events import EventsFile, apply_events
-from planner.loading import ScenarioInputError
-from planner.replan import diff_plans
-from planner.scenario import Escort
+from planner.io.loading import ScenarioInputError
+from planner.model.scenario import Escort
+from planner.whatif.events import EventsFile, apply_events
+from planner.whatif.replan import diff_plans
 
 OPTS = dict(time_limit=2, seating_time_limit=0.5, seating_processes=1, deterministic=True)
 
@@ -31,9 +31,9 @@ def base():
     return _base()
 
 
-def _replan(s, plan, events, **extra):
+def _replan(s, plan, events, **options):
     updated = apply_events(s, EventsFile.model_validate({"events": events}))
-    new = solve(updated, previous=plan, options=SolveOptions(**OPTS, extra=extra))
+    new = solve(updated, previous=plan, options=SolveOptions(**OPTS, **options))
     assert validate(updated, new, plan) == [], validate(updated, new, plan)
     return updated, new, diff_plans(plan, new)
 
@@ -156,7 +156,7 @@ def test_flight_cancelled_moves_people_only_where_room_exists(base):
 
 
 def test_aircraft_change_to_a_smaller_cabin():
-    from planner.scenario import AircraftType
+    from planner.model.scenario import AircraftType
 
     s, plan = _base()
     s.aircraft.append(AircraftType.model_validate({"type": "TINY", "rows": {"first": 1, "last": 4},
@@ -186,7 +186,7 @@ def test_lab_slots_cancelled_keeps_valid_samples(base):
 
 
 def test_locked_flights_take_nobody_new(base):
-    from planner.replan import lock_flights
+    from planner.whatif.replan import lock_flights
 
     s, plan = base
     published = lock_flights(plan)
@@ -215,7 +215,7 @@ def test_locked_flights_take_nobody_new(base):
 
 
 def test_full_reoptimisation_keeps_only_the_departed_flights(base):
-    from planner.replan import departed_only
+    from planner.whatif.replan import departed_only
 
     s, plan = base
     assert departed_only(s, plan) is None  # nothing has departed: a solve from scratch
@@ -223,7 +223,7 @@ def test_full_reoptimisation_keeps_only_the_departed_flights(base):
     s2.as_of = s.flights[0].departure.replace(hour=12)  # F1 has left
     kept = departed_only(s2, plan)
     assert [fp.flight_id for fp in kept.flights] == ["F1"]
-    new = solve(s2, previous=kept, options=SolveOptions(**OPTS, extra={"unlock": "all"}))
+    new = solve(s2, previous=kept, options=SolveOptions(**OPTS, unlock="all"))
     assert validate(s2, new) == []
     assert [(fp.flight_id, fp.locked) for fp in new.flights] == [("F1", True), ("F2", False)]
     f1 = next(fp for fp in plan.flights if fp.flight_id == "F1")
@@ -329,7 +329,7 @@ def test_validator_reports_a_kept_passenger_moved_seat(base):
     found = validate(s, moved, plan)
     assert {(v.rule, v.person_id) for v in found} == {("seats_kept", a.person_id), ("seats_kept", b.person_id)}
     # an officer unlocking a published flight releases its seats
-    from planner.replan import lock_flights
+    from planner.whatif.replan import lock_flights
 
     assert validate(s, moved, lock_flights(plan)) == []
     # a household whose members left or joined is not "kept"; here the previous plan had a left out

@@ -9,9 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.plan import FlightPlan, Plan
-from planner.scenario import AircraftType, Escort, Scenario
-from planner.seating import (
+from planner.model.plan import FlightPlan, Plan
+from planner.model.scenario import AircraftType, Escort, Scenario
+from planner.oracle.seating_checks import RULES, Ctx, flight_facts, seating_violations
+from planner.seating.seat_plan import (
     W_LEVEL2,
     W_UNPLACED,
     Cabin,
@@ -24,8 +25,7 @@ from planner.seating import (
     seat_plan,
     submodel,
 )
-from planner.seating_rules import RULES, Ctx, flight_facts, seating_violations
-from planner.seating_synth import person, plan_for, random_households, scenario_with
+from planner.seating.synth import person, plan_for, random_households, scenario_with
 from test_seating_rules import base
 
 SMALL = AircraftType(type="S-4x4", rows={"first": 1, "last": 3}, layout="AB CD", exit_rows=[2])
@@ -280,8 +280,8 @@ def test_single_travellers_get_windows_and_first_stop_sits_forward() -> None:
 
 _SEAT_IN_A_FRESH_PROCESS = """
 import random, sys
-from planner.seating import seat_plan
-from planner.seating_synth import mix_within_distancing_limit, plan_for
+from planner.seating.seat_plan import seat_plan
+from planner.seating.synth import mix_within_distancing_limit, plan_for
 sc = mix_within_distancing_limit(random.Random(3688), ["diagonal"])
 sys.stdout.write(seat_plan(sc, plan_for(sc), time_limit=0.3, processes=1, deterministic=True).plan.to_json())
 """

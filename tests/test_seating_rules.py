@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from planner.plan import Plan
-from planner.scenario import AircraftType, Escort, Scenario
-from planner.seating_rules import RULES, related, seating_violations
-from planner.seating_synth import DAY, person, plan_for, scenario_with
-from planner.seatmaps import build_seat_map
-from planner.validate import validate
+from planner.model.plan import Plan
+from planner.model.scenario import AircraftType, Escort, Scenario
+from planner.oracle.seating_checks import RULES, related, seating_violations
+from planner.oracle.validate import validate
+from planner.seating.seatmaps import build_seat_map
+from planner.seating.synth import DAY, person, plan_for, scenario_with
 
 CABIN = AircraftType(
     type="T-6x6",

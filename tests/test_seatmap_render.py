@@ -6,10 +6,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from planner.cli import main
-from planner.loading import load_scenario
-from planner.seating import seat_plan
-from planner.seating_synth import plan_for
-from planner.seatmap_render import SVG_LEGEND, household_code, household_colour, render_svg, render_text
+from planner.io.loading import load_scenario
+from planner.seating.render import SVG_LEGEND, household_code, household_colour, render_svg, render_text
+from planner.seating.seat_plan import seat_plan
+from planner.seating.synth import plan_for
 from test_seating_rules import base
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from planner.scenario import AircraftType
-from planner.seating_synth import scenario_with
-from planner.seatmaps import SeatMapError, build_seat_map, check_flight_seats, library, resolve_aircraft
+from planner.model.scenario import AircraftType
+from planner.seating.seatmaps import SeatMapError, build_seat_map, check_flight_seats, library, resolve_aircraft
+from planner.seating.synth import scenario_with
 
 EXPECTED = {
     "A320-180Y": 180,

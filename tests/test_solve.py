@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from builders import flight, person, scenario, site
 from planner import SolveOptions, load_scenario, solve, validate
-from planner.scenario import Escort
+from planner.model.scenario import Escort
 
 TEACHING = Path(__file__).parent.parent / "scenarios" / "teaching-two-flights"
 FAST = SolveOptions(time_limit=2, seating_time_limit=1, seating_processes=1)
@@ -178,7 +178,7 @@ def test_any_small_caseload_gives_a_valid_complete_plan(rows, lab):
 
 
 def test_household_seating_cannot_place_is_cut_and_its_seats_refilled(monkeypatch):
-    import planner.seating as seating
+    import planner.seating.seat_plan as seating
 
     real = seating.seat_plan
     calls = []

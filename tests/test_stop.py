@@ -15,9 +15,9 @@ from datetime import date
 import pytest
 
 from planner import SolveOptions, solve, validate
-from planner.options import Progress
-from planner.scenario import Escort, Scenario, TestingSite
-from planner.seating_synth import mix_within_distancing_limit
+from planner.model.options import Progress
+from planner.model.scenario import Escort, Scenario, TestingSite
+from planner.seating.synth import mix_within_distancing_limit
 
 
 def _distanced_load(seed: int) -> Scenario:

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from planner.loading import ScenarioInputError
-from planner.solve_many import TABLE_RESERVE
-from planner.sweep import SweepTable, load_sweep, parse_sweep, run_sweep, sweep_points
+from planner.io.loading import ScenarioInputError
+from planner.pipeline.solve_many import TABLE_RESERVE
+from planner.whatif.sweep import SweepTable, load_sweep, parse_sweep, run_sweep, sweep_points
 
 ROOT = Path(__file__).resolve().parent.parent
 LAB = ROOT / "scenarios" / "teaching-lab-bottleneck"
@@ -134,8 +134,8 @@ def test_example_sweep_files_parse() -> None:
 
 
 def test_each_point_is_reported_as_it_finishes_within_the_sweeps_deadline() -> None:
-    from planner.deadline import Deadline
-    from planner.options import Progress
+    from planner.model.options import Progress
+    from planner.pipeline.deadline import Deadline
 
     seen: list[Progress] = []
     deadline = Deadline.after(6)

@@ -3,8 +3,8 @@
 from datetime import date, datetime, timedelta
 
 from builders import flight, person, scenario, site
-from planner.caseload import households
-from planner.testing_windows import escort_window, is_exempt, person_window, site_slots, slot_classes
+from planner.model.caseload import households
+from planner.rules.testing_windows import escort_window, is_exempt, person_window, site_slots, slot_classes
 
 
 def _window(p, f=None, **proto):
@@ -79,7 +79,7 @@ def test_slot_classes_group_equal_validity():
 
 
 def test_escort_window_satisfies_every_stop():
-    from planner.scenario import Escort
+    from planner.model.scenario import Escort
 
     f = flight(stops=[{"airport": "EBL", "arrival": "2021-12-01T14:10:00+03:00"},
                       {"airport": "BGW", "arrival": "2021-12-01T16:00:00+03:00"}])
@@ -93,7 +93,7 @@ def test_escort_window_satisfies_every_stop():
 
 def _solved(people, **site_kw):
     from planner import SolveOptions, solve, validate
-    from planner.scenario import Escort
+    from planner.model.scenario import Escort
 
     s = scenario(people, flights=[flight(day=2)], sites=[site(**site_kw)],
                  escorts=[Escort(id="OPS-1", role="operational", vaccinated=True)])

@@ -7,7 +7,7 @@ import pytest
 
 from builders import flight, person, scenario
 from planner import SolveOptions, load_scenario, solve, validate
-from planner.plan import EscortOnBoard, FlightPlan, Passenger, Plan, Reason, TestBooking, Unassigned
+from planner.model.plan import EscortOnBoard, FlightPlan, Passenger, Plan, Reason, TestBooking, Unassigned
 
 TEACHING = Path(__file__).parent.parent / "scenarios" / "teaching-two-flights"
 

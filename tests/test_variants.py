@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from planner.explain import primary_code
-from planner.loading import ScenarioInputError, load_scenario
-from planner.scenario import Scenario
-from planner.solve import solve
-from planner.validate import validate
-from planner.variants import (
+from planner.io.loading import ScenarioInputError, load_scenario
+from planner.model.scenario import Scenario
+from planner.oracle.validate import validate
+from planner.pipeline.solve import solve
+from planner.report.explain import primary_code
+from planner.whatif.variants import (
     VariantScenario,
     apply_variant,
     load_variant,

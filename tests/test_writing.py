@@ -12,11 +12,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.cell_rules import formula_like
-from planner.generate import generate_scenario
-from planner.loading import load_scenario, parse_people, read_table
-from planner.scenario import TYPED_VULNERABILITIES, Person
-from planner.writing import PEOPLE_COLUMNS, people_to_csv, scenario_to_yaml, write_scenario
+from planner.io.cell_rules import formula_like
+from planner.io.loading import load_scenario, parse_people, read_table
+from planner.io.writing import PEOPLE_COLUMNS, people_to_csv, scenario_to_yaml, write_scenario
+from planner.model.scenario import TYPED_VULNERABILITIES, Person
+from planner.synth.generate import generate_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 TEACHING = ROOT / "scenarios" / "teaching-two-flights"

@@ -18,8 +18,8 @@ from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 from openpyxl.utils.datetime import MAC_EPOCH
 
-from planner.loading import ScenarioInputError, _cell_text, read_table
-from planner.xlsx_reader import column_letters
+from planner.io.loading import ScenarioInputError, _cell_text, read_table
+from planner.io.xlsx_reader import column_letters
 
 TEACHING = Path(__file__).parent.parent / "scenarios" / "teaching-two-flights"
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from api import models as m
-from planner import scenario as sc
+from planner.model import scenario as sc
 
 PERSON_FIELDS = list(sc.Person.model_fields)
 ERASED = "[erased]"

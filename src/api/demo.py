@@ -11,7 +11,7 @@ from api import models as m
 from api.audit import audit
 from api.convert import store_scenario
 from api.settings import Settings
-from planner.loading import ScenarioInputError, load_scenario
+from planner.io.loading import ScenarioInputError, load_scenario
 
 log = logging.getLogger("api")
 

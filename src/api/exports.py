@@ -5,7 +5,7 @@ One `Document` (title, plan status, sections with rows, totals and a signature b
 a lab or the police says the same in each (docs/documents.md). Column headings are words, not field names.
 
 Every text cell that a spreadsheet would evaluate is neutralised with a leading apostrophe, in CSV and XLSX
-alike, by the one rule of `planner.cell_rules` (docs/input.md): `=`, `@`, `＝`, `＠`, and `+`/`-`/`＋`/`－`
+alike, by the one rule of `planner.io.cell_rules` (docs/input.md): `=`, `@`, `＝`, `＠`, and `+`/`-`/`＋`/`－`
 unless the cell is a plain number or phone number, also after leading whitespace; and a leading tab or line
 break. Whole numbers (totals) stay numbers.
 """
@@ -22,7 +22,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from planner.cell_rules import neutralise_text
+from planner.io.cell_rules import neutralise_text
 
 WEB = Path(__file__).parent / "web"
 TEMPLATES = WEB / "templates"

@@ -1,6 +1,6 @@
 """Scenario folders out of the service: the same files the CLI reads (docs/architecture.md#scenario-folder), written
 by the
-planner's writer (which neutralises formula-looking text, planner.cell_rules)."""
+planner's writer (which neutralises formula-looking text, planner.io.cell_rules)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import io
 import zipfile
 from pathlib import Path
 
-from planner.scenario import Scenario
-from planner.writing import write_scenario
+from planner.io.writing import write_scenario
+from planner.model.scenario import Scenario
 
 
 def write_folder(scenario: Scenario, folder: Path) -> None:

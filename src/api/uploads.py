@@ -1,5 +1,5 @@
 """Uploads in the service: read within the size limit, then handed to the planner's one input gate
-(planner.people_table, planner.scenario_archive) with the service's limits, so the service and the CLI
+(planner.io.people_table, planner.io.scenario_archive) with the service's limits, so the service and the CLI
 refuse the same files with the same messages (docs/input.md)."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from typing import Any
 from fastapi import UploadFile
 
 from api.problems import Problem
-from planner.input_errors import InputIssue, InputTooLarge, ScenarioInputError
-from planner.input_limits import InputLimits, too_large
+from planner.io.input_errors import InputIssue, InputTooLarge, ScenarioInputError
+from planner.io.input_limits import InputLimits, too_large
 
 
 def limits_of(settings: Any) -> InputLimits:

@@ -13,7 +13,7 @@ import logging
 import os
 import time
 from collections import Counter
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
@@ -102,11 +102,11 @@ class ProgressWriter:
 def run_job(job_id: int, runner: str, cfg: dict[str, Any]) -> str:
     """Entry point in the worker process; returns the final status (the database holds the details)."""
     from api.convert import build_scenario
-    from planner.deadline import Deadline
-    from planner.options import Progress, SolveOptions
-    from planner.pins import pinned_start
-    from planner.plan import Plan
-    from planner.replan import departed_only, lock_flights
+    from planner.model.options import Progress, SolveOptions
+    from planner.model.plan import Plan
+    from planner.pipeline.deadline import Deadline
+    from planner.whatif.pins import parse_pins, pinned_start
+    from planner.whatif.replan import departed_only, lock_flights
 
     claimed_at = time.monotonic()  # the job's time limit counts from here: loading and storing are inside it
     engine = _engine(cfg["database_url"], cfg["busy_timeout_ms"])
@@ -130,7 +130,7 @@ def run_job(job_id: int, runner: str, cfg: dict[str, Any]) -> str:
                 previous = lock_flights(previous)
             if previous is not None and job.full:
                 previous = departed_only(scenario, previous)  # nothing kept but the departed flights
-        unlock: str | list[str] | None = "all" if job.unlock == ["all"] else (job.unlock or None)
+        unlock: set[str] | Literal["all"] | None = "all" if job.unlock == ["all"] else (set(job.unlock or []) or None)
         pins = [{"case_id": p.case_id, "flight_id": p.flight_id, **({"seat": p.seat} if p.seat else {})}
                 for p in s.exec(select(m.Pin).where(m.Pin.operation_id == operation_id)
                                 .order_by(m.Pin.case_id)).all()]
@@ -153,8 +153,8 @@ def run_job(job_id: int, runner: str, cfg: dict[str, Any]) -> str:
     options = SolveOptions(time_limit=time_limit, seating_time_limit=cfg["seating_time_limit"],
                            workers=cfg["cpsat_workers"], seating_processes=cfg["seating_processes"],
                            seat=job.seat, on_progress=progress, stop=stop, deadline=deadline,
-                           extra={"pins": pins, **({"excluded": excluded} if excluded else {}),
-                                  **({"unlock": "all" if job.full else unlock} if unlock or job.full else {})})
+                           pins=parse_pins(pins), excluded=excluded or {},
+                           unlock="all" if job.full else (unlock or None))
     try:
         plan = load(cfg["solver"])(scenario, previous, options)
         progress(Progress("validate", elapsed=deadline.elapsed(), limit=time_limit))
@@ -185,8 +185,8 @@ def _apply_stored_variant(session: Session, variant_id: int, base: Any) -> tuple
 
     The snapshot goes with the plan, so a comparison rebuilds the same scenario after the variant is edited.
     """
-    from planner.loading import ScenarioInputError
-    from planner.variants import apply_variant, parse_variant
+    from planner.io.loading import ScenarioInputError
+    from planner.whatif.variants import apply_variant, parse_variant
 
     row = session.get(m.Variant, variant_id)
     if row is None:

@@ -15,12 +15,12 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from planner.deadline import Deadline, process_started
-from planner.interrupt import StopRequest, stop_on_signals
-from planner.loading import ScenarioInputError, load_scenario
-from planner.options import Progress, SolveOptions
-from planner.plan import Plan
-from planner.progress import Reporter, reporter
+from planner.io.loading import ScenarioInputError, load_scenario
+from planner.model.options import Progress, SolveOptions
+from planner.model.plan import Plan
+from planner.pipeline.deadline import Deadline, process_started
+from planner.pipeline.interrupt import StopRequest, stop_on_signals
+from planner.pipeline.progress import Reporter, reporter
 
 #: when the process started: the interpreter's start and the imports count against --time-limit
 COMMAND_STARTED = process_started()
@@ -99,8 +99,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
     deadline = _deadline(args.time_limit)
     with _session(args.quiet) as (progress, stop):
         _stage(progress, deadline, "loading", args.scenario)
-        from planner.solve import solve
-        from planner.validate import validate
+        from planner.oracle.validate import validate
+        from planner.pipeline.solve import solve
 
         scenario = _load(args.scenario, getattr(args, "people", None))
         options = SolveOptions(time_limit=args.time_limit, deterministic=args.deterministic, workers=args.workers,
@@ -130,7 +130,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from planner.validate import validate
+    from planner.oracle.validate import validate
 
     scenario = _load(args.scenario, getattr(args, "people", None))
     try:
@@ -138,7 +138,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     except (OSError, ValidationError) as exc:
         print(f"{args.plan}: not a readable plan: {exc}", file=sys.stderr)
         return 2
-    from planner.solve import scenario_digest
+    from planner.pipeline.solve import scenario_digest
 
     digest = scenario_digest(scenario)
     if plan.scenario.sha256 != digest:
@@ -159,8 +159,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from planner.generate import generate_scenario
-    from planner.writing import write_scenario
+    from planner.io.writing import write_scenario
+    from planner.synth.generate import generate_scenario
 
     out = Path(args.out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.force:
@@ -174,10 +174,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from planner.events import EventsFile
-    from planner.scenario import Person, ScenarioFile
-    from planner.sweep import SweepSpec
-    from planner.variants import Variant
+    from planner.model.scenario import Person, ScenarioFile
+    from planner.whatif.events import EventsFile
+    from planner.whatif.sweep import SweepSpec
+    from planner.whatif.variants import Variant
 
     schemas = {"scenario": ScenarioFile.model_json_schema(by_alias=True), "person": Person.model_json_schema(),
                "plan": Plan.model_json_schema(), "variant": Variant.model_json_schema(by_alias=True),
@@ -192,9 +192,9 @@ def cmd_seatmap(args: argparse.Namespace) -> int:
     """Print one flight's seat map; a flight missing from the plan or the scenario is an error, not a crash."""
     from pydantic import ValidationError
 
-    from planner.seatmap_render import render_svg, render_text
-    from planner.seatmaps import SeatMapError
-    from planner.solve import scenario_digest
+    from planner.pipeline.solve import scenario_digest
+    from planner.seating.render import render_svg, render_text
+    from planner.seating.seatmaps import SeatMapError
 
     scenario = _load(args.scenario, getattr(args, "people", None))
     try:
@@ -230,10 +230,10 @@ def cmd_replan(args: argparse.Namespace) -> int:
     deadline = _deadline(limit)
     with _session(args.quiet) as (progress, stop):
         _stage(progress, deadline, "loading", args.scenario)
-        from planner.events import apply_events, load_events
-        from planner.replan import departed_only, diff_plans
-        from planner.solve import solve
-        from planner.validate import validate
+        from planner.oracle.validate import validate
+        from planner.pipeline.solve import solve
+        from planner.whatif.events import apply_events, load_events
+        from planner.whatif.replan import departed_only, diff_plans
 
         scenario = _load(args.scenario, getattr(args, "people", None))
         try:
@@ -243,11 +243,11 @@ def cmd_replan(args: argparse.Namespace) -> int:
         previous = Plan.model_validate_json(Path(args.plan).read_text(encoding="utf-8"))
         unlock: set[str] | str | None = "all" if args.unlock == ["all"] else set(args.unlock or []) or None
         options = SolveOptions(time_limit=limit or 0.0, deterministic=args.deterministic, seat=not args.no_seating,
-                               on_progress=progress, stop=stop, deadline=deadline, extra={"unlock": unlock})
+                               on_progress=progress, stop=stop, deadline=deadline, unlock=unlock)
         # a full re-optimisation keeps only the departed flights (always locked), so nobody on them is planned again
         start = departed_only(updated, previous) if args.full else previous
         if args.full:
-            options.extra["unlock"] = "all"
+            options.unlock = "all"
         plan = solve(updated, previous=start, options=options)
         changes = diff_plans(previous, plan)
         _stage(progress, deadline, "validate")
@@ -295,7 +295,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     deadline = _deadline(args.time_limit)
     with _session(args.quiet) as (progress, stop):
         _stage(progress, deadline, "loading", f"{len(args.inputs)} input(s)")
-        from planner.compare import compare_paths
+        from planner.whatif.compare import compare_paths
 
         try:
             table = compare_paths(args.inputs, time_limit=args.time_limit, processes=args.processes,
@@ -316,7 +316,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     deadline = _deadline(args.time_limit)
     with _session(args.quiet) as (progress, stop):
         _stage(progress, deadline, "loading", args.spec)
-        from planner.sweep import run_sweep
+        from planner.whatif.sweep import run_sweep
 
         try:
             table = run_sweep(args.spec, time_limit=args.time_limit, processes=args.processes,
@@ -339,7 +339,7 @@ def cmd_fleet(args: argparse.Namespace) -> int:
     deadline = _deadline(args.time_limit)
     with _session(args.quiet) as (progress, stop):
         _stage(progress, deadline, "loading", args.scenario)
-        from planner.fleet import size_fleet
+        from planner.whatif.fleet import size_fleet
 
         scenario = _load(args.scenario, getattr(args, "people", None))
         by = date.fromisoformat(args.by) if args.by else None

@@ -1,4 +1,4 @@
-"""Stand-ins for `planner.solve` / `planner.validate` so the job machinery is tested on its own.
+"""Stand-ins for `planner.pipeline.solve` / `planner.oracle.validate` so the job machinery is tested on its own.
 
 `slow_solve` reports progress until it is stopped (or its time limit passes) and then returns a plan with
 everyone unassigned; `broken_solve` returns a plan the fake validator rejects; `solve` is the real planner's
@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from planner.options import Progress, SolveOptions
-from planner.plan import Plan, Reason, ScenarioRef, Unassigned
-from planner.violations import Violation
+from planner.model.options import Progress, SolveOptions
+from planner.model.plan import Plan, Reason, ScenarioRef, Unassigned
+from planner.model.violations import Violation
 
 
 def _empty_plan(scenario: Any, status: str) -> Plan:

@@ -123,6 +123,6 @@ def wait_job(api: Api, operation_id: int, job_id: int, timeout: float = 60.0) ->
 
 
 def teaching_scenario() -> Any:
-    from planner.loading import load_scenario
+    from planner.io.loading import load_scenario
 
     return load_scenario(TEACHING)

@@ -152,7 +152,7 @@ def test_scenario_zip_round_trip(api: Api) -> None:
     import zipfile
     from pathlib import Path
 
-    from planner.loading import load_scenario
+    from planner.io.loading import load_scenario
 
     op = api.import_teaching()
     r = api.get(f"/api/v1/operations/{op}/scenario.zip", "officer")

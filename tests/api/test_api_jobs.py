@@ -149,7 +149,7 @@ def test_replan_from_the_published_plan(api: Api) -> None:
 
 def test_progress_is_written_at_most_once_per_interval(tmp_path) -> None:
     from api.worker import ProgressWriter
-    from planner.options import Progress
+    from planner.model.options import Progress
 
     writer = ProgressWriter(engine=None, job_id=1, runner="x", interval=1.0)  # type: ignore[arg-type]
     writes = []
@@ -162,7 +162,7 @@ def test_progress_is_written_at_most_once_per_interval(tmp_path) -> None:
 
 def test_progress_is_written_at_once_when_the_stage_changes() -> None:
     from api.worker import ProgressWriter
-    from planner.options import Progress
+    from planner.model.options import Progress
 
     writer = ProgressWriter(engine=None, job_id=1, runner="x", interval=60.0)  # type: ignore[arg-type]
     writes: list[str] = []

@@ -67,7 +67,7 @@ def test_scenario_import_refuses_unsafe_member_names(api: Api) -> None:
 
 
 def test_cli_loader_refuses_people_paths_outside_the_folder(tmp_path: Any) -> None:
-    from planner.loading import ScenarioInputError, load_scenario
+    from planner.io.loading import ScenarioInputError, load_scenario
 
     folder = tmp_path / "scenario"
     folder.mkdir()
@@ -163,10 +163,10 @@ def test_lying_members_are_read_in_bounded_memory(kind: str) -> None:
     """Reading the whole of a lying member at once inflated everything it holds before checking its size."""
     import tracemalloc
 
-    from planner.input_errors import ScenarioInputError
-    from planner.input_limits import InputLimits
-    from planner.people_table import read_people_table
-    from planner.scenario_archive import load_scenario_archive
+    from planner.io.input_errors import ScenarioInputError
+    from planner.io.input_limits import InputLimits
+    from planner.io.people_table import read_people_table
+    from planner.io.scenario_archive import load_scenario_archive
 
     limits = InputLimits(max_expanded_bytes=8 << 20)
     tracemalloc.start()
@@ -225,8 +225,8 @@ def test_yaml_alias_bomb_in_a_scenario_is_refused_small(api: Api) -> None:
 
 
 def test_yaml_alias_bomb_in_events_and_variants_is_refused(api: Api, tmp_path: Any) -> None:
-    from planner.events import load_events
-    from planner.loading import ScenarioInputError
+    from planner.io.loading import ScenarioInputError
+    from planner.whatif.events import load_events
 
     path = tmp_path / "events.yaml"
     path.write_text(laughs() + "\nformat: charterplan.events/1\nevents: *a8\n", "utf-8")
@@ -400,7 +400,7 @@ def bad_people_files() -> dict[str, bytes]:
 
 @pytest.mark.parametrize("case", sorted(bad_people_files()))
 def test_service_import_and_cli_give_the_same_errors(api: Api, tmp_path: Any, case: str) -> None:
-    from planner.loading import ScenarioInputError, load_scenario
+    from planner.io.loading import ScenarioInputError, load_scenario
 
     data = bad_people_files()[case]
     folder = tmp_path / "scenario"

@@ -6,9 +6,9 @@ import xml.etree.ElementTree as ET
 
 from api.web import planning
 from planner import solve
-from planner.loading import load_scenario
-from planner.options import SolveOptions
-from planner.seatmap_render import render_svg
+from planner.io.loading import load_scenario
+from planner.model.options import SolveOptions
+from planner.seating.render import render_svg
 
 SVG_NS = "http://www.w3.org/2000/svg"
 

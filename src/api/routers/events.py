@@ -21,8 +21,8 @@ from api.auth import Officer, SessionDep
 from api.common import Id, check_lengths, get_operation, mark_stale
 from api.convert import build_scenario, insert_people, person_values
 from api.problems import Problem
-from planner.events import EventsFile
-from planner.loading import ScenarioInputError
+from planner.io.loading import ScenarioInputError
+from planner.whatif.events import EventsFile
 
 router = APIRouter(tags=["re-planning"])
 
@@ -51,7 +51,7 @@ def apply_operation_events(operation_id: Id, body: EventsFile, principal: Office
     All or nothing: an unknown case or flight id, or a result the scenario checks refuse, is a 422 and nothing
     is written. Start a solve with `replan: true` afterwards.
     """
-    from planner.events import apply_events
+    from planner.whatif.events import apply_events
 
     get_operation(session, operation_id)
     before = build_scenario(session, operation_id)

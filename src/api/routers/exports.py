@@ -302,8 +302,8 @@ def _seatmap_svg(session: SessionDep, operation_id: Id, plan: m.Plan, flight_id:
     """The seat map picture when the planner provides a renderer; the manifest table stands on its own."""
     try:
         from api.convert import build_scenario
-        from planner.plan import Plan
-        from planner.seatmap_render import render_svg
+        from planner.model.plan import Plan
+        from planner.seating.render import render_svg
 
         body = Plan.model_validate_json(m.plan_json(session, plan.id))  # type: ignore[arg-type]
         return str(render_svg(build_scenario(session, operation_id), body, flight_id))

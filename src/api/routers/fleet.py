@@ -72,8 +72,8 @@ def fleet_scenario(session: Any, operation_id: int, variant_id: int | None) -> t
     """The operation's scenario, with the stored variant applied (409 if it no longer applies)."""
     from api.convert import build_scenario
     from api.routers.variants import BASE, get_variant
-    from planner.loading import ScenarioInputError
-    from planner.variants import apply_variant, parse_variant
+    from planner.io.loading import ScenarioInputError
+    from planner.whatif.variants import apply_variant, parse_variant
 
     scenario = build_scenario(session, operation_id)
     if variant_id is None:
@@ -92,9 +92,9 @@ def size_fleet(operation_id: Id, body: FleetRequest, request: Request, principal
     """The fewest (or cheapest) optional charters that move every person eligible by the date, with the
     solver's proof of optimality or its gap. 422 when no flight by the date is optional; 429 when as many
     sizings as solve workers are running."""
-    from planner.caseload import departure_date
-    from planner.fleet import size_fleet as plan_fleet
-    from planner.options import SolveOptions
+    from planner.model.caseload import departure_date
+    from planner.model.options import SolveOptions
+    from planner.whatif.fleet import size_fleet as plan_fleet
 
     settings = request.app.state.settings
     get_operation(session, operation_id)

@@ -16,7 +16,7 @@ from api.audit import audit
 from api.auth import Coordinator, SessionDep, Viewer
 from api.common import Id, Page, Paging, Version, conditional_update, expected_version, get_operation, paging, set_etag
 from api.export_cache import caseload_changed
-from planner.scenario import Moment, Protocol, check_input_text
+from planner.model.scenario import Moment, Protocol, check_input_text
 
 router = APIRouter(tags=["operations"])
 

@@ -41,10 +41,10 @@ from api.convert import (
 )
 from api.problems import Problem, not_found
 from api.uploads import input_problem, limits_of, read_limited
-from planner import scenario as sc
-from planner.input_limits import InputLimits
-from planner.loading import InputIssue, ScenarioInputError, check_scenario, parse_people_rows
-from planner.people_table import read_people_table
+from planner.io.input_limits import InputLimits
+from planner.io.loading import InputIssue, ScenarioInputError, check_scenario, parse_people_rows
+from planner.io.people_table import read_people_table
+from planner.model import scenario as sc
 
 router = APIRouter(tags=["people"])
 

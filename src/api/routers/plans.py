@@ -103,8 +103,8 @@ def publish_plan(operation_id: Id, plan_id: Id, request: Request, principal: Coo
     """Lock a draft. It is validated against the current caseload first; boarding conditions are reported."""
     from api.convert import build_scenario
     from api.worker import load
-    from planner.plan import Plan
-    from planner.replan import lock_flights
+    from planner.model.plan import Plan
+    from planner.whatif.replan import lock_flights
 
     plan = get_plan(session, operation_id, plan_id)
     expected = expected_version(request, None)
@@ -265,9 +265,9 @@ _TALLY = {"added": "added", "dropped": "removed", "moved_flight": "moved", "move
 @router.get("/operations/{operation_id}/plans/{plan_id}/compare/{other_id}", response_model=Comparison)
 def compare_plans(operation_id: Id, plan_id: Id, other_id: Id, _: Viewer, session: SessionDep) -> Any:
     """What changes from plan `plan_id` to `other_id`, per person and with the reason: added to a flight,
-    dropped from one, moved to another flight, moved seat, to be re-tested (`planner.replan.diff_plans`)."""
-    from planner.plan import Plan
-    from planner.replan import diff_plans
+    dropped from one, moved to another flight, moved seat, to be re-tested (`planner.whatif.replan.diff_plans`)."""
+    from planner.model.plan import Plan
+    from planner.whatif.replan import diff_plans
 
     base_row = get_plan(session, operation_id, plan_id)  # both belong to the operation (404 otherwise)
     other_row = get_plan(session, operation_id, other_id)

@@ -36,7 +36,7 @@ from api.common import (
     set_etag,
 )
 from api.problems import Problem, not_found
-from planner import scenario as sc
+from planner.model import scenario as sc
 
 router = APIRouter()
 

@@ -17,8 +17,8 @@ from api.convert import build_scenario, store_scenario
 from api.routers.operations import OperationRead
 from api.scenario_files import write_folder, zip_folder
 from api.uploads import input_problem, limits_of, read_limited
-from planner.input_errors import ScenarioInputError
-from planner.scenario_archive import load_scenario_archive
+from planner.io.input_errors import ScenarioInputError
+from planner.io.scenario_archive import load_scenario_archive
 
 router = APIRouter(tags=["scenarios"])
 

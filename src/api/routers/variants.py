@@ -38,7 +38,7 @@ from api.exports import neutralise, to_csv
 from api.problems import Problem, not_found
 from api.routers.jobs import JobRead, admission
 from api.routers.plans import get_plan
-from planner.safe_yaml import load_yaml
+from planner.io.safe_yaml import load_yaml
 
 router = APIRouter(tags=["what-if"])
 MAX_DOCUMENT = 200_000
@@ -116,8 +116,8 @@ def _iso(value: Any) -> str:
 def check_variant(session: Session, operation_id: int, data: dict[str, Any]) -> Any:
     """Validate the document and apply it to the operation as it is now; 422 with field paths if either fails."""
     from api.convert import build_scenario
-    from planner.loading import ScenarioInputError
-    from planner.variants import apply_variant, parse_variant
+    from planner.io.loading import ScenarioInputError
+    from planner.whatif.variants import apply_variant, parse_variant
 
     try:
         variant = parse_variant({**data, "base": BASE}, "variant")
@@ -355,11 +355,11 @@ def build_comparison(session: Session, operation_id: int, ids: list[int]) -> tup
                                                                                      list[str]]:
     """compare() over stored plans, each read against its scenario rebuilt from the operation (and variant)."""
     from api.convert import build_scenario
-    from planner.compare import compare
-    from planner.loading import ScenarioInputError
-    from planner.plan import Plan
-    from planner.solve import scenario_digest
-    from planner.variants import apply_variant, parse_variant
+    from planner.io.loading import ScenarioInputError
+    from planner.model.plan import Plan
+    from planner.pipeline.solve import scenario_digest
+    from planner.whatif.compare import compare
+    from planner.whatif.variants import apply_variant, parse_variant
 
     rows = [get_plan(session, operation_id, i) for i in ids]
     base = build_scenario(session, operation_id)

@@ -1,7 +1,7 @@
 """What the pages show, read from the store: current plan, funnel, flight fill, lab load, people search.
 
-Rules come from the planner (`planner.gates`, `planner.caseload`, `planner.testing_windows`), counts of a plan
-from its stored rows (`Assignment`, `Plan.summary`), so the pages say what the planner and the API say.
+Rules come from the planner (`planner.rules.gates`, `planner.model.caseload`, `planner.rules.testing_windows`),
+counts of a plan from its stored rows (`Assignment`, `Plan.summary`), so the pages say what the planner and the API say.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def operations_overview(session: Session) -> list[OperationRow]:
 # ------------------------------------------------------------------------------------------- the funnel
 
 #: Funnel stages, each counting the people who also passed every earlier one. The gate stages use the
-#: planner's gates (`planner.gates.GATES`) at the operation's `as_of`; the last two come from the plan.
+#: planner's gates (`planner.rules.gates.GATES`) at the operation's `as_of`; the last two come from the plan.
 STAGES = ("registered", "consented", "documented", "exit_cleared", "fit", "tested", "on_flight")
 #: The stage (index into STAGES) a person reaches when this is the first gate they fail: failing consent
 #: leaves them registered; failing UASC or isolation after passing fitness still leaves them short of "fit",
@@ -111,8 +111,8 @@ def _facts(session: Session, operation_id: int) -> _Facts:
 
 def _build_facts(session: Session, operation_id: int) -> _Facts:
     from api.web.planning import scenario as cached_scenario
-    from planner.caseload import derived_vulnerabilities, households
-    from planner.gates import first_failure
+    from planner.model.caseload import derived_vulnerabilities, households
+    from planner.rules.gates import first_failure
 
     scenario = cached_scenario(session, operation_id)
     facts = _Facts()
@@ -227,8 +227,8 @@ def flights(session: Session, operation_id: int, plan: m.Plan | None) -> list[Fl
 
 
 def _flights(session: Session, operation_id: int, plan: m.Plan | None) -> list[FlightRow]:
-    from planner.scenario import AircraftType
-    from planner.seatmaps import build_seat_map, library
+    from planner.model.scenario import AircraftType
+    from planner.seating.seatmaps import build_seat_map, library
 
     custom = {a.code: a.data for a in session.exec(select(m.AircraftType).where(
         m.AircraftType.operation_id == operation_id)).all()}
@@ -280,7 +280,7 @@ def lab_load(session: Session, operation_id: int, plan: m.Plan | None) -> list[L
     daily lab capacity where it sets one."""
     if plan is None or plan.id is None:
         return []
-    from planner.testing_windows import daily_capacities
+    from planner.rules.testing_windows import daily_capacities
 
     kpis = _plan_kpis(session, plan)
     per_site: dict[str, dict[str, int]] = kpis.get("tests_by_site_day", {})
@@ -313,7 +313,7 @@ def _plan_kpis(session: Session, plan: m.Plan) -> dict[str, Any]:
 
 
 def _sites_scenario(session: Session, operation_id: int) -> Any:
-    from planner.scenario import Scenario, TestingSite
+    from planner.model.scenario import Scenario, TestingSite
 
     op = session.get(m.Operation, operation_id)
     sites = [TestingSite.model_validate(s.data) for s in session.exec(

@@ -157,7 +157,7 @@ CHANGE_KINDS: dict[str, str] = {
     "moved_seat": N_("moved to another seat"), "retest": N_("needs a new test"),
 }
 
-#: Event types of an events file (`planner.events`), as the re-planning forms name them.
+#: Event types of an events file (`planner.whatif.events`), as the re-planning forms name them.
 EVENTS: dict[str, str] = {
     "positive_test": N_("Positive test"), "consent_withdrawn": N_("Consent withdrawn"),
     "no_show": N_("Did not come to check-in"), "document_expired": N_("Travel document expired"),

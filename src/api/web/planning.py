@@ -53,8 +53,8 @@ def numbers_by_id(session: Session, operation_id: int) -> dict[int, int]:
 
 
 def plan_body(session: Session, plan: m.Plan) -> Any:
-    """The parsed plan document (planner.plan.Plan), kept per plan and version (publishing adds locks)."""
-    from planner.plan import Plan
+    """The parsed plan document (planner.model.plan.Plan), kept per plan and version (publishing adds locks)."""
+    from planner.model.plan import Plan
 
     cache = cache_for(session.get_bind())  # type: ignore[arg-type]
     key = ("web.plan_body", plan.id, plan.version)
@@ -149,7 +149,7 @@ class HouseholdGroup:
     household_id: str
     code: str
     colour: str
-    palette: int  # index into planner.seatmap_render.PALETTE (CSS class hh-c<index>)
+    palette: int  # index into planner.seating.render.PALETTE (CSS class hh-c<index>)
     members: list[Traveller] = field(default_factory=list)
 
 
@@ -190,7 +190,7 @@ def needs(person: m.Person, words: Callable[[str, str], str]) -> list[str]:
 def flight_page(session: Session, operation_id: int, plan: m.Plan, flight_id: str,
                 words: Callable[[str, str], str]) -> FlightPage:
     """A flight of a plan: its passengers grouped by household (in seat order), escorts and the seat map."""
-    from planner.seatmap_render import PALETTE, household_code, household_colour
+    from planner.seating.render import PALETTE, household_code, household_colour
 
     flight = session.exec(select(m.Flight).where(m.Flight.operation_id == operation_id,
                                                  m.Flight.code == flight_id)).first()
@@ -243,7 +243,7 @@ def _seat_order(seat: str | None) -> tuple[int, str]:
 
 def seat_map_svg(session: Session, operation_id: int, plan: m.Plan, flight_id: str,
                  label: Callable[[str], str | None], cache_tag: str) -> str | None:
-    """The planner's seat-map SVG (`planner.seatmap_render.render_svg`) made part of the page: its English
+    """The planner's seat-map SVG (`planner.seating.render.render_svg`) made part of the page: its English
     legend and escort list are left to the page (translated), and each occupied seat becomes a focusable group
     whose `<title>` and accessible name say who sits there and what they need (`label(seat)`)."""
     cache = cache_for(session.get_bind())  # type: ignore[arg-type]
@@ -253,7 +253,7 @@ def seat_map_svg(session: Session, operation_id: int, plan: m.Plan, flight_id: s
     cached = cache.get(key)
     if cached is not None:
         return str(cached) if cached else None
-    from planner.seatmap_render import render_svg
+    from planner.seating.render import render_svg
 
     body = plan_body(session, plan)
     if not any(f.flight_id == flight_id and any(p.seat for p in f.passengers) for f in body.flights):

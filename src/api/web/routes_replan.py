@@ -36,7 +36,7 @@ FORM_EVENTS = ("positive_test", "consent_withdrawn", "no_show", "document_expire
 
 
 def _context(session: Any, operation_id: int) -> dict[str, Any]:
-    from planner.seatmaps import library
+    from planner.seating.seatmaps import library
 
     flights = data.flights(session, operation_id, None)
     sites = sorted(session.exec(select(m.TestingSite.code).where(m.TestingSite.operation_id == operation_id)).all())
@@ -113,7 +113,7 @@ def _apply(request: Request, session: Any, op: m.Operation, principal: Principal
            source: str) -> Response:
     """Validate the events file, apply it through the API and show what changed (or every error)."""
     from api.routers.events import apply_operation_events
-    from planner.events import EventsFile
+    from planner.whatif.events import EventsFile
 
     try:
         body = EventsFile.model_validate(document)
@@ -145,7 +145,7 @@ async def upload_events(request: Request, operation_id: Id, principal: OfficerFo
     """The same YAML events file `charterplan replan --events` takes."""
     from starlette.concurrency import run_in_threadpool
 
-    from planner.loading import ScenarioInputError, parse_yaml
+    from planner.io.loading import ScenarioInputError, parse_yaml
 
     upload = request.state.form.get("file")
     raw = b""

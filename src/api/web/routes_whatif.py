@@ -2,7 +2,7 @@
 side-by-side comparison with SVG charts, and sweeps (a grid of variants run together).
 
 Variants are stored and run through the API's `create_variant` and `run_variants`; the comparison is the
-API's `build_comparison` (`planner.compare`). Plans are named by their number. See docs/web.md.
+API's `build_comparison` (`planner.whatif.compare`). Plans are named by their number. See docs/web.md.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def _latest_plans(session: Any, operation_id: int) -> dict[int | None, m.Plan]:
 
 
 def _context(session: Any, operation_id: int) -> dict[str, Any]:
-    from planner.seatmaps import library
+    from planner.seating.seatmaps import library
 
     variants = list(session.exec(select(m.Variant).where(m.Variant.operation_id == operation_id)
                                  .order_by(m.Variant.name)).all())

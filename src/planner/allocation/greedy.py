@@ -1,0 +1,152 @@
+"""The priority-greedy planner: the baseline of the benchmarks, the solver's first incumbent, and the filler
+that tops up a plan with households that still fit.
+
+Households are taken by weight (highest first, then id); each goes on the earliest flight where every rule
+holds: seats and cabin limits, escorts (drawn from the pool, turnaround respected, tested too), special
+categories, and a test for every tested member in a slot class with room left that day.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from planner.allocation.problem import ESCORT_ROLES, HouseholdInfo, Option, Problem
+from planner.rules.testing_windows import TestWindow
+
+TOTAL_FIELDS = ("passengers", "medical", "uasc")  # per-flight totals that decide the escorts needed
+
+
+@dataclass
+class Allocation:
+    """Households on flights and escorts on flights; the test flow is recomputed by `slot_booking`."""
+
+    flight_of: dict[str, str] = field(default_factory=dict)  # household id -> flight id
+    escorts_on: dict[str, list[str]] = field(default_factory=dict)  # flight id -> escort ids
+    status: str = "greedy"
+    bound: int | None = None
+
+
+class Residual:
+    """Running totals of an allocation, to test whether one more household (and its escorts) fits."""
+
+    def __init__(self, problem: Problem):
+        self.p = problem
+        self.usage = {f.flight.id: [0] * len(f.limits) for f in problem.flights}
+        self.totals = {f.flight.id: defaultdict(int) for f in problem.flights}
+        self.escorts_on: dict[str, list[str]] = {f.flight.id: [] for f in problem.flights}
+        self.flights_of_escort: dict[str, list[str]] = defaultdict(list)
+        self.class_left = [c.capacity for c in problem.classes]
+        self.day_left = dict(problem.daily)
+        self.by_window: dict[TestWindow, list[int]] = defaultdict(list)
+        for i, c in enumerate(problem.classes):
+            for w in sorted(c.valid):
+                self.by_window[w].append(i)
+        for w, idxs in self.by_window.items():
+            # robust first, then the least contested class, then the latest slot (keeps early slots free)
+            idxs.sort(key=lambda i: (w not in problem.classes[i].robust, len(problem.classes[i].valid),
+                                     -problem.classes[i].slots[0].start.timestamp()))
+        self.escort_role = {e.id: e.role for e in problem.escorts}
+
+    # ---- tests
+    def _take_tests(self, demand: list[tuple[TestWindow, int]]) -> list[tuple[int, int]] | None:
+        taken: list[tuple[int, int]] = []
+        for window, count in demand:
+            need = count
+            for i in self.by_window.get(window, ()):
+                if need == 0:
+                    break
+                c = self.p.classes[i]
+                day_key = (c.site_id, c.day)
+                room = min(self.class_left[i], self.day_left.get(day_key, need))
+                if room <= 0:
+                    continue
+                k = min(room, need)
+                self.class_left[i] -= k
+                if day_key in self.day_left:
+                    self.day_left[day_key] -= k
+                taken.append((i, k))
+                need -= k
+            if need:
+                self._give_back(taken)
+                return None
+        return taken
+
+    def _give_back(self, taken: list[tuple[int, int]]) -> None:
+        for i, k in taken:
+            self.class_left[i] += k
+            c = self.p.classes[i]
+            if (c.site_id, c.day) in self.day_left:
+                self.day_left[(c.site_id, c.day)] += k
+
+    # ---- escorts
+    def _escort_free(self, escort_id: str, flight_id: str) -> bool:
+        for other in self.flights_of_escort[escort_id]:
+            if other == flight_id or tuple(sorted((other, flight_id))) in self.p.escort_conflicts:
+                return False
+        return True
+
+    def needed(self, totals: dict[str, int]) -> dict[str, int]:
+        rules = self.p.scenario.protocol.escorts
+        return {role: math.ceil(totals[field] / getattr(rules, ratio)) for role, field, ratio in ESCORT_ROLES}
+
+    def try_add(self, info: HouseholdInfo, option: Option) -> bool:
+        """Add the household on the option's flight if every rule still holds; report whether it did."""
+        fid = option.flight_id
+        fi = self.p.flight(fid)
+        totals = dict(self.totals[fid])
+        for key in TOTAL_FIELDS:
+            totals[key] = totals.get(key, 0) + getattr(option, key)
+        have: dict[str, int] = defaultdict(int)
+        for e in self.escorts_on[fid]:
+            have[self.escort_role[e]] += 1
+        missing = {r: n - have[r] for r, n in self.needed(totals).items() if n > have[r]}
+        new_escorts: list[str] = []
+        tests = list(option.tests)
+        for role, count in sorted(missing.items()):
+            for eid, window in fi.escort_windows.items():
+                if count == 0:
+                    break
+                if self.escort_role[eid] != role or eid in self.escorts_on[fid] or eid in new_escorts:
+                    continue
+                if self._escort_free(eid, fid):
+                    new_escorts.append(eid)
+                    if window is not None:
+                        tests.append((window, 1))
+                    count -= 1
+            if count:
+                return False
+        n_escorts = len(self.escorts_on[fid]) + len(new_escorts)
+        usage = self.usage[fid]
+        for j, limit in enumerate(fi.limits):
+            if usage[j] + option.usage[j] + n_escorts * limit.escort_usage > limit.rhs:
+                return False
+        merged: dict[TestWindow, int] = defaultdict(int)
+        for w, k in tests:
+            merged[w] += k
+        if self._take_tests(sorted(merged.items())) is None:
+            return False
+        for j in range(len(usage)):
+            usage[j] += option.usage[j]
+        self.totals[fid] = defaultdict(int, totals)
+        for eid in new_escorts:
+            self.escorts_on[fid].append(eid)
+            self.flights_of_escort[eid].append(fid)
+        return True
+
+
+def greedy_allocation(problem: Problem) -> Allocation:
+    """Priority greedy from an empty plan (re-plans start from their kept households instead, see solve)."""
+    state = Residual(problem)
+    alloc = Allocation(status="greedy")
+    order = sorted(problem.households, key=lambda h: (-h.weight, h.household.id))
+    flight_order = [f.flight.id for f in problem.flights]
+    for info in order:
+        for fid in flight_order:
+            option = info.options.get(fid)
+            if option is not None and state.try_add(info, option):
+                alloc.flight_of[info.household.id] = fid
+                break
+    alloc.escorts_on = {fid: sorted(es) for fid, es in state.escorts_on.items() if es}
+    return alloc

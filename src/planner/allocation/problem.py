@@ -1,0 +1,355 @@
+"""The allocation problem, precomputed once: which household may take which flight, what it would use there,
+which escorts can fly when, and the test windows that compete for slots.
+
+Both allocation engines (the CP-SAT model and the priority-greedy baseline) read this, so they keep exactly
+the same rules; explanations and the validator recompute facts independently.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+
+from planner.model.caseload import (
+    Household,
+    age_months,
+    age_years,
+    departure_date,
+    household_weight,
+    households,
+    is_medical_case,
+    lap_pairs,
+)
+from planner.model.plan import Reason, TestBooking
+from planner.model.reasons import reason
+from planner.model.scenario import Escort, Flight, Person, Scenario, local_date
+from planner.rules.capacity import CapacityLimit, flight_limits, household_usage
+from planner.rules.gates import failure_signature, household_failure, isolation_end
+from planner.rules.testing_windows import (
+    SlotClass,
+    SlotInstance,
+    TestWindow,
+    all_slots,
+    daily_capacities,
+    escort_window,
+    is_exempt,
+    person_window,
+    slot_classes,
+)
+
+#: Escort roles: (role, Option field counting who needs it, EscortRules ratio field) — docs/rules.md#escort-ratios.
+ESCORT_ROLES = (("operational", "passengers", "operational_per_passengers"),
+                ("medical", "medical", "medical_per_cases"), ("uasc", "uasc", "uasc_per_escort"))
+
+
+@dataclass(frozen=True)
+class Option:
+    """What household h would use on flight f."""
+
+    flight_id: str
+    usage: tuple[int, ...]  # per capacity limit of the flight
+    passengers: int  # seated + lap infants (operational escort ratio)
+    medical: int
+    uasc: int
+    tests: tuple[tuple[TestWindow, int], ...]  # windows of its tested members, with counts
+    laps: tuple[tuple[str, str], ...]  # (infant, carrier)
+
+
+@dataclass
+class HouseholdInfo:
+    household: Household
+    weight: int
+    options: dict[str, Option]  # by flight id, only flights it may take
+    blocked: dict[str, dict[str, Reason]]  # flight id -> member reasons (gates, held back, no slot)
+
+
+@dataclass
+class FlightInfo:
+    flight: Flight
+    day: int  # days after as_of (local), for level 1b
+    limits: list[CapacityLimit]
+    escort_windows: dict[str, TestWindow | None]  # escort id -> window, for escorts who may fly it
+
+
+@dataclass
+class Fixed:
+    """What a re-plan keeps from the previous plan (docs/rules.md#re-plan-stability): households on their flights
+    (hard), test
+    bookings still valid for them, and flights that take no additions (published or departed)."""
+
+    households: dict[str, str] = field(default_factory=dict)  # household id -> flight id
+    bookings: dict[str, TestBooking] = field(default_factory=dict)  # person id -> kept booking
+    locked: set[str] = field(default_factory=set)
+    escorts_departed: dict[str, list[str]] = field(default_factory=dict)  # escort id -> departed flight ids
+    serves: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # flight -> escort -> people served
+
+
+@dataclass
+class Problem:
+    scenario: Scenario
+    flights: list[FlightInfo]
+    households: list[HouseholdInfo]
+    escorts: list[Escort]
+    escort_conflicts: set[tuple[str, str]]  # flight pairs no single escort can both fly
+    classes: list[SlotClass]
+    daily: dict[tuple[str, date], int]
+    no_destination: dict[str, Reason] = field(default_factory=dict)  # household id -> reason
+    fixed: Fixed = field(default_factory=Fixed)
+
+    # a re-plan builds a kept household's option for its kept flight only (most households are kept, and their
+    # other flights matter only once they are released); `expand` fills in the rest on demand
+    pending: dict[str, list[Flight]] = field(default_factory=dict)  # household id -> flights not yet built
+    fill: Callable[[HouseholdInfo, list[Flight]], None] | None = None
+    windows: set[TestWindow] = field(default_factory=set)  # every window the slot classes were built for
+    slots: list[SlotInstance] = field(default_factory=list)
+
+    def flight(self, flight_id: str) -> FlightInfo:
+        return self._by_id[flight_id]
+
+    def __post_init__(self) -> None:
+        self._by_id = {f.flight.id: f for f in self.flights}
+        self._info = {h.household.id: h for h in self.households}
+        self._household_of: dict[str, str] | None = None
+
+    def escort_rank(self, flight_of: dict[str, str], flight_id: str) -> Callable[[str], tuple[int, str]]:
+        """Sort key for a flight's escorts: in a re-plan, those who served people still on the flight first (so
+        the pairing, and with it the kept seats, holds), then by id."""
+        served = self.fixed.serves.get(flight_id, {})
+        if not served:
+            return lambda e: (0, e)
+        hh = self._households_of()
+        return lambda e: (-sum(1 for p in served.get(e, ()) if flight_of.get(hh.get(p, "")) == flight_id), e)
+
+    def pairings_kept(self, flight_of: dict[str, str], flight_id: str) -> set[str]:
+        """Escorts who served, in the previous plan, someone of a household kept on this flight. Kept households
+        keep their seats (hard, docs/rules.md#re-plan-stability), and a seat beside one's escort holds only with that
+        escort, so
+        these stay on the flight even when fewer cases would need fewer escorts."""
+        served = self.fixed.serves.get(flight_id, {})
+        if not served:
+            return set()
+        hh = self._households_of()
+        kept = self.fixed.households
+        return {e for e, people in served.items()
+                if any(kept.get(hh.get(p, "")) == flight_id == flight_of.get(hh.get(p, "")) for p in people)}
+
+    def _households_of(self) -> dict[str, str]:
+        if self._household_of is None:
+            self._household_of = {p.case_id: p.household_id for p in self.scenario.people}
+        return self._household_of
+
+    @property
+    def infos(self) -> dict[str, HouseholdInfo]:
+        """Households by id (built once: the stages looked them up by rebuilding this per call)."""
+        return self._info
+
+    def expand(self, household_ids: Iterable[str]) -> None:
+        """Build the options and reasons a kept household skipped, before it may move or must be explained.
+
+        Options already built (and any an engine removed since, e.g. a seating cut) stay as they are. New test
+        windows regroup the slot classes, so the test flow sees every window it may be asked to serve."""
+        todo = [h for h in household_ids if h in self.pending]
+        if not todo or self.fill is None:
+            return
+        known = len(self.windows)
+        order = {f.flight.id: i for i, f in enumerate(self.flights)}
+        for hid in sorted(todo):
+            info = self._info[hid]
+            self.fill(info, self.pending.pop(hid))
+            info.options = dict(sorted(info.options.items(), key=lambda kv: order[kv[0]]))
+            info.blocked = dict(sorted(info.blocked.items(), key=lambda kv: order[kv[0]]))
+        if len(self.windows) != known:
+            self.classes = slot_classes(self.windows, self.slots)
+
+
+def serves(flight: Flight, destination: str) -> bool:
+    return any(s.airport == destination for s in flight.stops)
+
+
+def escort_can_fly(escort: Escort, flight: Flight, scenario: Scenario) -> bool:
+    return escort.available is None or escort.available.contains(departure_date(flight, scenario))
+
+
+def escort_conflicts(flights: list[Flight], hours: int) -> set[tuple[str, str]]:
+    """Pairs of flights too close for one escort: the next departure must come `hours` after the last
+    arrival of the previous flight (docs/rules.md#escort-availability-and-turnaround escort turnaround)."""
+    out: set[tuple[str, str]] = set()
+    for a in flights:
+        for b in flights:
+            if a.id >= b.id:
+                continue
+            first, second = (a, b) if a.departure <= b.departure else (b, a)
+            if second.departure < first.stops[-1].arrival + timedelta(hours=hours):
+                out.add((a.id, b.id))
+    return out
+
+
+def active_flights(scenario: Scenario) -> list[Flight]:
+    """Flights not yet departed at `as_of`, in departure order (departed flights are locked)."""
+    return sorted((f for f in scenario.flights if f.departure >= scenario.as_of), key=lambda f: (f.departure, f.id))
+
+
+def _reserve(slots: list[SlotInstance], daily: dict[tuple[str, date], int], kept: list[TestBooking]
+             ) -> list[SlotInstance]:
+    """Slots and daily lab capacity left once the kept bookings are counted."""
+    taken: Counter[tuple[str, datetime]] = Counter((b.site_id, b.start) for b in kept)
+    out = []
+    for s in slots:
+        n = taken.get((s.site_id, s.start), 0)
+        if n:
+            s = replace(s, capacity=max(0, s.capacity - n))
+            if (s.site_id, s.day) in daily:
+                daily[(s.site_id, s.day)] = max(0, daily[(s.site_id, s.day)] - n)
+        if s.capacity > 0:
+            out.append(s)
+    return out
+
+
+def build_problem(scenario: Scenario, excluded: frozenset[str] = frozenset(), fixed: Fixed | None = None
+                  ) -> Problem:
+    """Precompute options per household and flight; `excluded` households are not planned (variant filter);
+    `fixed` carries what a re-plan keeps."""
+    fixed = fixed or Fixed()
+    flights = active_flights(scenario)
+    daily = daily_capacities(scenario)
+    slots: list[SlotInstance] = _reserve(all_slots(scenario), daily, list(fixed.bookings.values()))
+    today = local_date(scenario.as_of, scenario.timezone)
+
+    slot_found: dict[TestWindow, bool] = {}
+
+    def has_slot(window: TestWindow) -> bool:
+        if window not in slot_found:
+            slot_found[window] = any(window.valid(s) for s in slots)
+        return slot_found[window]
+
+    windows: set[TestWindow] = set()
+    flight_infos: list[FlightInfo] = []
+    by_id = {f.id: f for f in scenario.flights}
+    hours = scenario.protocol.escorts.turnaround_hours
+    for f in flights:
+        ew: dict[str, TestWindow | None] = {}
+        for e in sorted(scenario.escorts, key=lambda e: e.id):
+            if not escort_can_fly(e, f, scenario):
+                continue
+            gone = [by_id[d] for d in fixed.escorts_departed.get(e.id, []) if d in by_id]
+            if any(escort_conflicts([d, f], hours) for d in gone):
+                continue  # still on the way back from a flight that already left
+            w = escort_window(e, f, scenario)
+            if w is not None and not has_slot(w):
+                continue
+            ew[e.id] = w
+            if w is not None:
+                windows.add(w)
+        flight_infos.append(FlightInfo(f, (departure_date(f, scenario) - today).days,
+                                       flight_limits(scenario, f), ew))
+
+    windows_of: dict[tuple, TestWindow | None] = {}
+
+    def window_of(p: Person, hh: Household, f: Flight, isolated: date | None) -> TestWindow | None:
+        """`person_window`, shared by everyone it reads the same of (destination, exemption, isolation end,
+        location, testing site): a flight's passengers test in a handful of windows, not one each."""
+        key = (f.id, p.destination, is_exempt(p, f, scenario), isolated, p.location, p.testing_site)
+        if key not in windows_of:
+            windows_of[key] = person_window(p, hh, f, scenario)
+        return windows_of[key]
+
+    def fill(info: HouseholdInfo, serving: list[Flight]) -> None:
+        """Options (or the member reasons why not) of one household on the given flights."""
+        hh = info.household
+        by_day: dict[date, dict[str, Reason]] = {}  # gates depend on the flight only through its date
+        by_signature: dict[tuple, dict[str, Reason]] = {}  # and mostly not on the date at all
+        # cabin usage depends on the date only through the members' ages, and on the flight through its cabin:
+        # keyed so, it is computed once per household and cabin rather than once per departure date
+        usages: dict[tuple, tuple[int, ...]] = {}
+        laps_on: dict[date, dict[str, str]] = {}
+        ages_on: dict[date, tuple[tuple[int, int], ...]] = {}
+        isolated = {p.case_id: isolation_end(p, hh, scenario) for p in hh.members}
+        for f in serving:
+            on = departure_date(f, scenario)
+            if on not in by_day:
+                sig = failure_signature(hh, on, scenario)
+                if sig not in by_signature:
+                    by_signature[sig] = household_failure(hh, f, scenario) if sig else {}
+                by_day[on] = by_signature[sig]
+            failed = {pid: r.model_copy(update={"flight_id": f.id}) for pid, r in by_day[on].items()}
+            if failed:
+                info.blocked[f.id] = failed
+                continue
+            if on not in laps_on:
+                laps_on[on] = lap_pairs(hh, on, scenario)
+            laps = laps_on[on]
+            tests: Counter[TestWindow] = Counter()
+            missing: dict[str, Reason] = {}
+            for p in hh.members:
+                w = window_of(p, hh, f, isolated[p.case_id])
+                if w is None or (p.case_id in fixed.bookings and fixed.households.get(hh.id) == f.id):
+                    continue
+                if not has_slot(w):
+                    where = ", ".join(w.sites) or "no site"
+                    span = f"{w.earliest_start:%Y-%m-%d %H:%M}..{w.latest_end:%Y-%m-%d %H:%M}"
+                    detail = f" (needs a sample {span} at {where})"
+                    missing[p.case_id] = reason("test.no_valid_slot", f.id, detail=detail)
+                tests[w] += 1
+            if missing:
+                first = min(missing)
+                for p in hh.members:
+                    missing.setdefault(p.case_id, reason("household.held_back", f.id, member=first,
+                                                         member_code="test.no_valid_slot"))
+                info.blocked[f.id] = missing
+                continue
+            windows.update(tests)
+            if on not in ages_on:
+                ages_on[on] = tuple((age_years(p.date_of_birth, on), age_months(p.date_of_birth, on))
+                                    for p in hh.members)
+            usage_key = (ages_on[on], f.aircraft, tuple(f.blocked_seats))
+            if usage_key not in usages:
+                usages[usage_key] = household_usage(scenario, f, hh)
+            info.options[f.id] = Option(
+                flight_id=f.id,
+                usage=usages[usage_key],
+                passengers=hh.size,
+                medical=sum(is_medical_case(p, hh, on) for p in hh.members),
+                uasc=sum(p.unaccompanied_minor for p in hh.members),
+                tests=tuple(sorted(tests.items())),
+                laps=tuple(sorted(laps.items())),
+            )
+
+    infos: list[HouseholdInfo] = []
+    no_dest: dict[str, Reason] = {}
+    pending: dict[str, list[Flight]] = {}
+    serving_by: dict[str, list[Flight]] = {}
+    for hh in households(scenario):
+        info = HouseholdInfo(hh, household_weight(hh, scenario), {}, {})
+        infos.append(info)
+        if hh.id in excluded:
+            continue
+        if hh.destination not in serving_by:
+            serving_by[hh.destination] = [f for f in flights if serves(f, hh.destination)]
+        serving = serving_by[hh.destination]
+        if not serving:
+            no_dest[hh.id] = reason("flight.no_destination", destination=hh.destination)
+        kept = fixed.households.get(hh.id)
+        if kept is not None and any(f.id == kept for f in serving):
+            # kept on its flight (hard): its other flights are built only if it is released (Problem.expand)
+            fill(info, [f for f in serving if f.id == kept])
+            pending[hh.id] = [f for f in serving if f.id != kept]
+        else:
+            fill(info, serving)
+
+    return Problem(
+        scenario=scenario,
+        flights=flight_infos,
+        households=infos,
+        escorts=sorted(scenario.escorts, key=lambda e: e.id),
+        escort_conflicts=escort_conflicts(flights, scenario.protocol.escorts.turnaround_hours),
+        classes=slot_classes(windows, slots),
+        daily=daily,
+        no_destination=no_dest,
+        fixed=fixed,
+        pending=pending,
+        fill=fill,
+        windows=windows,
+        slots=slots,
+    )

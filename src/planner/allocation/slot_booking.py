@@ -1,0 +1,134 @@
+"""Test slots stage: turn an allocation into a concrete sample slot for every tested passenger and escort.
+
+First a min-cost flow (OR-Tools) sends each test window's demand into slot classes, respecting slot and daily
+lab capacity and preferring robust slots (docs/rules.md#lab-slot-and-daily-capacity,
+docs/rules.md#level-4-comfort-and-operations level 4). Then each class's share is cut into
+concrete slots, keeping household members in one slot where capacity allows and spreading load over slots.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ortools.graph.python import min_cost_flow
+
+from planner.allocation.greedy import Allocation
+from planner.allocation.problem import Problem
+from planner.model.plan import TestBooking
+from planner.rules.testing_windows import SlotInstance, TestWindow, escort_window, person_window
+
+NON_ROBUST_COST = 1000  # per test in a slot that a delay of delay_margin_hours would invalidate
+Flow = dict[tuple[TestWindow, int], int]
+
+
+def test_demand(problem: Problem, alloc: Allocation) -> dict[TestWindow, int]:
+    demand: dict[TestWindow, int] = defaultdict(int)
+    infos = problem.infos
+    for hid, fid in alloc.flight_of.items():
+        for window, count in infos[hid].options[fid].tests:
+            demand[window] += count
+    for fid, escorts in alloc.escorts_on.items():
+        windows = problem.flight(fid).escort_windows
+        for eid in escorts:
+            w = windows.get(eid)
+            if w is not None:
+                demand[w] += 1
+    return dict(demand)
+
+
+def solve_flow(problem: Problem, demand: dict[TestWindow, int]) -> Flow | None:
+    """Min-cost assignment of test demand to slot classes; None when the demand cannot all be met."""
+    total = sum(demand.values())
+    if total == 0:
+        return {}
+    classes = problem.classes
+    windows = sorted(demand)
+    w_node = {w: 2 + i for i, w in enumerate(windows)}
+    base = 2 + len(windows)
+    days = sorted({(c.site_id, c.day) for c in classes})
+    d_node = {d: base + 2 * len(classes) + i for i, d in enumerate(days)}
+    source, sink = 0, 1
+    mcf = min_cost_flow.SimpleMinCostFlow()
+    arcs: list[tuple[TestWindow, int, int]] = []
+    for w in windows:
+        mcf.add_arc_with_capacity_and_unit_cost(source, w_node[w], demand[w], 0)
+    for k, c in enumerate(classes):
+        cin, cout = base + 2 * k, base + 2 * k + 1
+        mcf.add_arc_with_capacity_and_unit_cost(cin, cout, c.capacity, 0)
+        mcf.add_arc_with_capacity_and_unit_cost(cout, d_node[(c.site_id, c.day)], c.capacity, 0)
+        for w in sorted(c.valid):
+            if w in w_node:
+                cost = 0 if w in c.robust else NON_ROBUST_COST
+                arc = mcf.add_arc_with_capacity_and_unit_cost(w_node[w], cin, demand[w], cost)
+                arcs.append((w, k, arc))
+    for d, node in d_node.items():
+        mcf.add_arc_with_capacity_and_unit_cost(node, sink, problem.daily.get(d, total), 0)
+    mcf.set_node_supply(source, total)
+    mcf.set_node_supply(sink, -total)
+    status = mcf.solve_max_flow_with_min_cost()
+    if status != mcf.OPTIMAL or mcf.maximum_flow() < total:
+        return None
+    return {(w, k): mcf.flow(arc) for w, k, arc in arcs if mcf.flow(arc) > 0}
+
+
+def book_slots(problem: Problem, alloc: Allocation, flow: Flow) -> list[TestBooking]:
+    """Concrete bookings for every tested passenger and escort of the allocation."""
+    scenario = problem.scenario
+    flights = {f.flight.id: f.flight for f in problem.flights}
+    infos = problem.infos
+    # people (grouped by household) waiting for each window
+    groups: dict[TestWindow, list[tuple[str, list[tuple[str, bool, str]]]]] = defaultdict(list)
+    for hid, fid in sorted(alloc.flight_of.items()):
+        hh = infos[hid].household
+        members: dict[TestWindow, list[tuple[str, bool, str]]] = defaultdict(list)
+        kept = problem.fixed.households.get(hid) == fid
+        for p in hh.members:
+            if kept and p.case_id in problem.fixed.bookings:
+                continue  # a re-plan keeps this sample
+            w = person_window(p, hh, flights[fid], scenario)
+            if w is not None:
+                members[w].append((p.case_id, False, fid))
+        for w, ids in members.items():
+            groups[w].append((hid, ids))
+    for fid, escorts in sorted(alloc.escorts_on.items()):
+        for eid in escorts:
+            escort = next(e for e in problem.escorts if e.id == eid)
+            w = escort_window(escort, flights[fid], scenario)
+            if w is not None:
+                groups[w].append((f"escort:{eid}:{fid}", [(eid, True, fid)]))
+
+    share: dict[TestWindow, list[list[int]]] = defaultdict(list)  # window -> [[class, amount]]
+    for (w, k), amount in sorted(flow.items(), key=lambda x: (x[0][0], problem.classes[x[0][1]].slots[0].start)):
+        share[w].append([k, amount])
+    slot_left: dict[SlotInstance, int] = {}
+    bookings: list[TestBooking] = []
+    for w in sorted(groups):
+        parts = share.get(w, [])
+        # biggest households first so they find a class with room for all of them
+        for _, ids in sorted(groups[w], key=lambda g: (-len(g[1]), g[0])):
+            remaining = list(ids)
+            while remaining:
+                part = next((p for p in parts if p[1] >= len(remaining)), None) or next(p for p in parts if p[1] > 0)
+                take = min(part[1], len(remaining))
+                chunk, remaining = remaining[:take], remaining[take:]
+                part[1] -= take
+                bookings += _into_slots(problem, part[0], chunk, slot_left)
+    return sorted(bookings, key=lambda b: (b.site_id, b.start, b.person_id or "", b.escort_id or ""))
+
+
+def _into_slots(problem: Problem, k: int, chunk: list[tuple[str, bool, str]], slot_left: dict[SlotInstance, int]
+                ) -> list[TestBooking]:
+    cls = problem.classes[k]
+    for s in cls.slots:
+        slot_left.setdefault(s, s.capacity)
+    out = []
+    while chunk:
+        fits = [s for s in cls.slots if slot_left[s] >= len(chunk)]
+        slot = max(fits or cls.slots, key=lambda s: (slot_left[s], -s.start.timestamp()))
+        take = min(slot_left[slot], len(chunk))
+        for pid, is_escort, fid in chunk[:take]:
+            out.append(TestBooking(person_id=None if is_escort else pid, escort_id=pid if is_escort else None,
+                                   flight_id=fid, site_id=slot.site_id, start=slot.start, end=slot.end))
+        slot_left[slot] -= take
+        chunk = chunk[take:]
+    return out

@@ -1,0 +1,1 @@
+"""The planner's data: the scenario it reads, the plan it writes, reason codes, violations and options."""

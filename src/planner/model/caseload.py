@@ -1,0 +1,144 @@
+"""Facts derived from the caseload: ages, households, lap infants, special categories and priority weights.
+
+Everything here is a pure function of the scenario (and a flight's departure date where ages matter), so the
+solver, the greedy baseline, the validator and the explanations all derive the same facts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+
+from planner.io.airports import airport
+from planner.model.scenario import Flight, Person, Scenario, local_date
+
+WHEELCHAIR_AISLE = ("WCHC", "WCHP")
+ESCORT_MOBILITY = ("WCHC", "WCHP", "STCR")
+
+
+def age_years(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def age_months(born: date, on: date) -> int:
+    return (on.year - born.year) * 12 + on.month - born.month - (on.day < born.day)
+
+
+def departure_date(flight: Flight, scenario: Scenario) -> date:
+    """The local departure date at the origin: ages and document validity are taken on it
+    (docs/architecture.md#time-dates-and-identity)."""
+    origin = airport(flight.origin)
+    return local_date(flight.departure, origin.timezone if origin else scenario.timezone)
+
+
+@dataclass(frozen=True)
+class Household:
+    id: str
+    members: tuple[Person, ...]
+
+    @property
+    def destination(self) -> str:
+        return self.members[0].destination
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+    @cached_property
+    def member_ids(self) -> tuple[str, ...]:
+        return tuple(p.case_id for p in self.members)
+
+
+_grouped: tuple[tuple[int, ...], list[Household]] | None = None
+
+
+def households(scenario: Scenario) -> list[Household]:
+    """Households in id order, members in case_id order.
+
+    Stages, the seating checker and the validator all ask for them, a hundred times per solve at 7,000
+    people; the last grouping is reused while the people list holds the same Person objects (the cache keeps
+    them alive, so their ids cannot be reused; members are the objects themselves, so edits show through)."""
+    global _grouped
+    key = tuple(map(id, scenario.people))
+    if _grouped is None or _grouped[0] != key:
+        groups: dict[str, list[Person]] = {}
+        for p in scenario.people:
+            groups.setdefault(p.household_id, []).append(p)
+        _grouped = key, [Household(hid, tuple(sorted(ms, key=lambda p: p.case_id)))
+                         for hid, ms in sorted(groups.items())]
+    return list(_grouped[1])
+
+
+def is_lap_age(person: Person, on: date, scenario: Scenario) -> bool:
+    return age_months(person.date_of_birth, on) < scenario.protocol.seating.lap_infant_max_months
+
+
+def lap_pairs(household: Household, on: date, scenario: Scenario) -> dict[str, str]:
+    """Lap infants of a household mapped to their carrying adult (one infant per adult).
+
+    Infants under the lap age ride on a household adult of at least `lap_carrier_min_age`; the youngest infant
+    is placed first, and an infant with no free lap takes a seat (docs/rules.md#cabin-rules).
+    """
+    rules = scenario.protocol.seating
+    infants = sorted((p for p in household.members if is_lap_age(p, on, scenario)),
+                     key=lambda p: (p.date_of_birth, p.case_id), reverse=True)
+    carriers = [p for p in household.members
+                if age_years(p.date_of_birth, on) >= rules.lap_carrier_min_age and p.mobility == "none"]
+    carriers.sort(key=lambda p: (p.sex != "F", p.case_id))
+    return {inf.case_id: adult.case_id for inf, adult in zip(infants, carriers, strict=False)}
+
+
+def is_medical_case(person: Person, household: Household, on: date) -> bool:
+    """Needs a medical escort: fit with escort, a stretcher case, or a wheelchair user with no household adult."""
+    if person.fitness == "fit_with_escort" or person.mobility == "STCR":
+        return True
+    if person.mobility in WHEELCHAIR_AISLE:
+        return not any(age_years(m.date_of_birth, on) >= 18 and m.case_id != person.case_id
+                       for m in household.members)
+    return False
+
+
+def is_special_category(person: Person, household: Household, on: date, lap_infant: bool) -> bool:
+    """EASA special categories of passenger (docs/rules.md#cabin-rules)."""
+    return (lap_infant or person.unaccompanied_minor or person.mobility != "none"
+            or is_medical_case(person, household, on))
+
+
+def is_able_bodied_adult(person: Person, household: Household, on: date, carries_infant: bool) -> bool:
+    return (age_years(person.date_of_birth, on) >= 18 and not person.pregnant and not carries_infant
+            and person.evacuation_capable and not is_special_category(person, household, on, False))
+
+
+def derived_vulnerabilities(person: Person, household: Household, scenario: Scenario) -> list[str]:
+    """Typed codes plus those derived from the data at `as_of` (elderly, pregnant, UASC, single parent, infant)."""
+    on = local_date(scenario.as_of, scenario.timezone)
+    codes = set(person.vulnerabilities)
+    age = age_years(person.date_of_birth, on)
+    if age >= scenario.protocol.weights.elderly_age:
+        codes.add("elderly")
+    if person.pregnant:
+        codes.add("pregnant")
+    if person.unaccompanied_minor:
+        codes.add("uasc")
+    if age_months(person.date_of_birth, on) < 24:
+        codes.add("infant")
+    adults = [m for m in household.members if age_years(m.date_of_birth, on) >= 18]
+    children = [m for m in household.members if age_years(m.date_of_birth, on) < 18]
+    if len(adults) == 1 and adults[0].case_id == person.case_id and len(children) >= 2:
+        codes.add("single_parent")
+    return sorted(codes)
+
+
+def household_weight(household: Household, scenario: Scenario) -> int:
+    """Integer priority weight of docs/rules.md#priority-weights level 1: members' base + vulnerability points +
+    waiting weeks."""
+    w = scenario.protocol.weights
+    total = 0
+    for p in household.members:
+        total += w.base + sum(w.vulnerability.get(c, 0) for c in derived_vulnerabilities(p, household, scenario))
+    registered = [p.registered_on for p in household.members if p.registered_on is not None]
+    if registered:
+        waited = (local_date(scenario.as_of, scenario.timezone) - min(registered)).days
+        total += max(0, waited) // 7 * w.per_week
+    return total

@@ -1,0 +1,1 @@
+"""The independent checks of a finished plan: every hard rule, without the model's code."""

@@ -1,0 +1,141 @@
+"""How a solve splits the time it has left between its stages (docs/cli.md, "Time budget").
+
+The stages after allocation (test slots, seating, explanations, KPIs, validation, writing the file) are
+reserved an estimate of what they need, from the size of the problem; CP-SAT seating gets at most a fifth of
+what is left beyond that; allocation's CP-SAT gets the rest. When little is left, stages take their fast paths
+(greedy allocation, greedy seating), so a complete, valid plan is always returned. The coefficients were
+measured with `bench/bench_timelimit.py` on the bundled scenarios (2 cores) and err on the safe side.
+
+A deterministic solve never reads the clock to split its budget: its shares come from the whole limit and the
+estimates only, so the same input and limit give the same plan; the wall clock stays a safety net.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planner.pipeline.deadline import Deadline
+
+#: seconds per person for explanations, KPIs, validation, plan JSON and the summary (7,000 people ≈ 1.5 s)
+FINISH_PER_PERSON = 0.00022
+FINISH_FIXED = 0.4  # interpreter exit, file writes
+TESTS_PER_PERSON = 0.00003  # test demand, flow and concrete slots
+SEAT_GREEDY_PER_PASSENGER = 0.00028  # greedy seating incl. checking (1.7 s for 30 full flights)
+SEAT_GREEDY_PER_FLIGHT = 0.02
+LOAD_PER_PERSON = 0.0004  # reading and checking the scenario, building the problem (deterministic estimate)
+LOAD_FIXED = 1.5
+SEATING_SHARE = 0.2  # at most this share of the time beyond the reserve goes to CP-SAT seating
+MIN_CPSAT_SECONDS = 0.3  # below this, CP-SAT allocation is not started: the greedy plan stands
+MIN_SEAT_CPSAT_SECONDS = 0.05  # per flight; below this seating is greedy only
+
+
+PROBLEM_PER_PERSON = 0.0003  # building the problem (gates, options, windows) on an idle machine
+# explaining a waiting household, per flight it could take: the lab check costs one max flow per test window,
+# not per household (planner.allocation.feasibility.LabRoom); 20,000 pairs took 0.7 s at 7,000 people, 2 cores busy
+EXPLAIN_PER_PAIR = 0.0001
+PACE_FROM_SECONDS = 0.3  # problems expected to build faster than this say nothing about the machine's pace
+
+
+@dataclass(frozen=True)
+class Size:
+    """What the estimates depend on, and the machine's measured pace (1: as fast as when the coefficients were
+    measured; 2: everything takes twice as long, e.g. other processes share the cores)."""
+
+    people: int
+    passengers: int  # people who could fly (an upper bound on the passengers to seat)
+    flights: int  # flights that could take someone
+    pace: float = 1.0
+    waiting_pairs: int = 0  # (household not allocated, flight it could take): what explaining costs
+
+
+def measured_pace(people: int, problem_seconds: float) -> float:
+    """How much slower than expected building the problem was, between 1 and 4."""
+    expected = PROBLEM_PER_PERSON * people
+    if expected < PACE_FROM_SECONDS:
+        return 1.0
+    return max(1.0, min(4.0, problem_seconds / expected))
+
+
+def finish_estimate(size: Size) -> float:
+    """Explanations, KPIs, validation, writing."""
+    return (FINISH_FIXED + FINISH_PER_PERSON * size.people + EXPLAIN_PER_PAIR * size.waiting_pairs) * size.pace
+
+
+def seat_greedy_estimate(size: Size) -> float:
+    """Greedy seating of every flight in this process (what seating costs at its fastest)."""
+    return (SEAT_GREEDY_PER_PASSENGER * size.passengers + SEAT_GREEDY_PER_FLIGHT * size.flights) * size.pace
+
+
+def reserve_after_allocation(size: Size, seat: bool, processes: int) -> float:
+    """Seconds the stages after allocation need at their fastest (greedy seating)."""
+    reserve = TESTS_PER_PERSON * size.people * size.pace + finish_estimate(size)
+    if seat:
+        reserve += seat_greedy_estimate(size)
+    return reserve
+
+
+def seating_wanted(size: Size, per_flight: float, processes: int) -> float:
+    return per_flight * size.flights / max(1, processes)
+
+
+@dataclass(frozen=True)
+class AllocationBudget:
+    seconds: float  # CP-SAT allocation seconds (0: greedy only)
+    deadline: Deadline  # when allocation must end, whatever the seconds say
+    seating_seconds: float  # CP-SAT seating's planned share (what a deterministic solve gives it)
+
+
+def allocation_budget(deadline: Deadline, size: Size, *, seat: bool, seating_time_limit: float,
+                      processes: int, deterministic: bool, limit: float | None = None) -> AllocationBudget:
+    """CP-SAT allocation's share: what is left after the later stages' reserve and CP-SAT seating's share.
+    A deterministic solve plans from `limit` (its whole time limit; default the deadline's length)."""
+    reserve = reserve_after_allocation(size, seat, processes)
+    if not deadline.bounded:
+        return AllocationBudget(float("inf"), deadline, float("inf"))
+    if deterministic:  # from the limit and the size only, never from the clock
+        left = (deadline.seconds if limit is None else limit) - LOAD_FIXED - LOAD_PER_PERSON * size.people - reserve
+    else:
+        left = deadline.remaining() - reserve
+    seating = min(seating_wanted(size, seating_time_limit, processes), SEATING_SHARE * max(0.0, left)) \
+        if seat else 0.0
+    seconds = max(0.0, left - seating)
+    if seconds < MIN_CPSAT_SECONDS:
+        seconds = 0.0
+    return AllocationBudget(seconds, deadline.before(reserve + seating), seating)
+
+
+LP_PER_PERSON = 0.00026  # the LP relaxation (GLOP) of the allocation model, 1.8 s at 7,000 people
+RINS_FLOOR = 1.5  # CP-SAT seconds near the LP solution that a large greedy plan is worth trading for
+
+
+def cpsat_floor(size: Size, greedy_waiting_pairs: int) -> float:
+    """The least CP-SAT allocation time worth spending even beyond the budget: explaining a priority-greedy
+    plan checks every waiting household against lab capacity (costly when the greedy leaves seats free that
+    lab capacity then blocks), while a few seconds of CP-SAT near the LP solution fill the flights, after
+    which that check is cheap. 0 when the greedy plan is cheap to finish."""
+    floor = (LP_PER_PERSON * size.people + RINS_FLOOR) * size.pace
+    return floor if EXPLAIN_PER_PAIR * greedy_waiting_pairs * size.pace > floor else 0.0
+
+
+@dataclass(frozen=True)
+class SeatingBudget:
+    per_flight: float  # CP-SAT seconds per flight (0: greedy only)
+    deadline: Deadline  # when seating must end: flights still waiting then are seated greedily
+
+
+def seating_budget(deadline: Deadline, size: Size, *, seating_time_limit: float, processes: int,
+                   deterministic: bool, planned: float | None = None) -> SeatingBudget:
+    """Per-flight CP-SAT seconds for the flights to seat now, within what is left before the finish reserve
+    (a deterministic solve: within the share `planned` when allocation's budget was set)."""
+    end = deadline.before(finish_estimate(size))
+    if not deadline.bounded:
+        return SeatingBudget(seating_time_limit, end)
+    if deterministic and planned is not None:
+        total = planned
+    else:
+        greedy = seat_greedy_estimate(size)
+        total = end.remaining() - (greedy / max(1, processes) if size.flights > 1 else greedy)
+    per_flight = min(seating_time_limit, max(0.0, total) * max(1, processes) / max(1, size.flights))
+    if per_flight < MIN_SEAT_CPSAT_SECONDS:
+        per_flight = 0.0
+    return SeatingBudget(per_flight, end)

@@ -1,0 +1,80 @@
+"""Reasons for everyone left out of a plan (docs/rules.md#explanations).
+
+For each flight serving the household's destination, in departure order, the first failing check in
+registry order, evaluated on the final allocation by the same exact checks for every household; so the
+same plan always gets the same explanations. When no flight serves the destination, the gates are still
+evaluated (at `as_of`), so that a missing consent is not hidden behind `flight.no_destination`. A reason is
+never invented: when no check fails for a flight, no reason is given for it and the validator reports the
+gap (capacity freed after the allocation was final is a solver defect, not something to explain away).
+"""
+
+from __future__ import annotations
+
+from planner.allocation.feasibility import PlanState
+from planner.allocation.greedy import Allocation
+from planner.allocation.problem import Problem, serves
+from planner.model.plan import Reason, Unassigned
+from planner.model.reasons import ORDER, reason
+from planner.rules.gates import household_failure
+
+
+def explain(problem: Problem, alloc: Allocation, unseated: dict[str, set[str]] | None = None,
+            excluded: dict[str, str] | None = None, departed: frozenset[str] = frozenset(),
+            pin_conflicts: dict[str, Reason] | None = None, closed: set[str] | None = None) -> list[Unassigned]:
+    """Unassigned entries, with reasons, for every person whose household is not on a flight.
+
+    `unseated` maps household id to the flights seating could not place it on; `excluded` maps household id
+    to the variant filter that removed it from the caseload; `closed` are the flights whose last seating round
+    still could not seat the newcomers given their free seats (the rounds ended there, docs/architecture.md#seating).
+    """
+    unseated = unseated or {}
+    excluded = excluded or {}
+    problem.expand(h.household.id for h in problem.households if h.household.id not in alloc.flight_of)
+    state = PlanState(problem, Allocation(flight_of=dict(alloc.flight_of),
+                                          escorts_on={k: list(v) for k, v in alloc.escorts_on.items()}))
+    out: list[Unassigned] = []
+    for info in problem.households:
+        hh = info.household
+        if hh.id in alloc.flight_of or hh.id in departed:
+            continue
+        conflict = (pin_conflicts or {}).get(hh.id)
+        per_member: dict[str, list[Reason]] = {p.case_id: [conflict] if conflict else [] for p in hh.members}
+        if hh.id in excluded:
+            for reasons in per_member.values():
+                reasons.append(reason("variant.excluded", detail=f" ({excluded[hh.id]})"))
+        elif hh.id in problem.no_destination:
+            gates = household_failure(hh, None, problem.scenario)  # flight-independent: evaluated at as_of
+            for pid, reasons in per_member.items():
+                reasons.append(problem.no_destination[hh.id])
+                if pid in gates:
+                    reasons.append(gates[pid])
+        else:
+            for f in problem.flights:
+                fid = f.flight.id
+                if not serves(f.flight, hh.destination):
+                    continue
+                if fid in info.blocked:
+                    for pid, r in info.blocked[fid].items():
+                        per_member[pid].append(r)
+                    continue
+                if fid in unseated.get(hh.id, ()):
+                    found = reason("seating.no_fit", fid)
+                elif fid not in info.options:
+                    continue  # held by a conflicting pin: its reason is already given
+                else:
+                    found, _ = state.check(info, fid)
+                    if found is None and fid in (closed or ()):
+                        found = reason("seating.no_fit", fid, detail=" (its free seats could not be given to "
+                                       "newcomers in the last seating round; seated passengers keep their seats)")
+                    elif found is None:
+                        continue  # fits the final plan: no true reason exists (see the module docstring)
+                for reasons in per_member.values():
+                    reasons.append(found)
+        for pid, reasons in per_member.items():
+            out.append(Unassigned(person_id=pid, reasons=reasons))
+    return sorted(out, key=lambda u: u.person_id)
+
+
+def primary_code(reasons: list[Reason]) -> str:
+    """The earliest code in registry order: the headline reason for summaries."""
+    return min((r.code for r in reasons), key=lambda c: ORDER[c]) if reasons else "unknown"

@@ -1,0 +1,216 @@
+"""The per-flight linear capacity model: what seating can hold, as limits the allocation can respect.
+
+Each limit is `Σ household usage + escorts × escort_usage ≤ rhs`. Allocation, the greedy baseline and the
+explanations use the same limits, so a household the allocation puts on a flight fits the cabin's rules
+(docs/rules.md#capacity-limits: seats, exit rows, mask blocks, wheelchair aisle seats, stretcher zones, special
+categories,
+distancing units).
+
+Distancing units. Under distancing a cabin's capacity depends on the household mix: members of one household
+need no gap among themselves. A cabin has `U` units, its exact single-traveller capacity (the maximum
+independent set of its seat graph, `planner.rules.distancing`). A household of n seated members uses
+`ceil(SCALE·U / cap_n)` of `SCALE·U` scaled units, where cap_n is how many such households the seating
+greedy fits into the empty cabin. Single travellers therefore fill the cabin exactly (a 30-row 3-3 cabin
+with `side` distancing holds 120), homogeneous mixes are exact for the seating the planner runs, and mixed
+loads use the convex combination; when a mix still does not fit, the seating stage reports the household
+and the allocation adds a cut (docs/architecture.md#seating).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from math import ceil
+
+from planner.model.caseload import (
+    WHEELCHAIR_AISLE,
+    Household,
+    age_years,
+    departure_date,
+    is_able_bodied_adult,
+    is_medical_case,
+    is_special_category,
+    lap_pairs,
+)
+from planner.model.scenario import AircraftType, Flight, Scenario
+from planner.oracle.seating_checks import exit_barred
+from planner.seating.seatmaps import SeatMap, aircraft_spec, isolation_rows, resolve_aircraft
+
+#: Units per single traveller in the distancing limit (integer rounding of the other sizes is at most 1/SCALE).
+SCALE = 12
+#: Larger households are charged pro rata from this size (the greedy is run for sizes up to it).
+MAX_PACKED_SIZE = 10
+#: Surcharge on households of two or more under distancing, measured on random mixes (tests/test_capacity*).
+MIX_MARGIN_PERCENT = 8
+
+
+@dataclass(frozen=True)
+class CapacityLimit:
+    name: str
+    reason: str  # reason code when this limit is what keeps a household off the flight
+    rhs: int
+    escort_usage: int  # what one escort on board uses of this limit
+
+
+def seat_map_of(scenario: Scenario, flight: Flight) -> SeatMap:
+    return resolve_aircraft(flight.aircraft, scenario)
+
+
+def unusable_seats(scenario: Scenario, flight: Flight) -> set[str]:
+    """Seats nobody may take: operator-blocked (type or flight) and the rear isolation rows under COVID-19."""
+    rear = scenario.protocol.seating.isolation_rows_rear if scenario.protocol.covid else 0
+    return set(_unusable(_key(scenario, flight), tuple(flight.blocked_seats), rear))
+
+
+@cache
+def _unusable(spec: str, flight_blocked: tuple[str, ...], rear: int) -> frozenset[str]:
+    sm = _map(spec)
+    blocked = {s.id for s in sm.seats if s.blocked} | set(flight_blocked)
+    rows = set(isolation_rows(sm, rear))
+    return frozenset(blocked | {s.id for s in sm.seats if s.row in rows})
+
+
+@cache
+def _zone_extra(spec: str, flight_blocked: tuple[str, ...], rear: int) -> int:
+    """Seats a stretcher case blocks beyond its own: the rest of the usable stretcher zone."""
+    zone = set(_map(spec).stretcher_zone) - _unusable(spec, flight_blocked, rear)
+    return max(0, len(zone) - 1)
+
+
+def _relations(scenario: Scenario) -> tuple[str, ...]:
+    return tuple(sorted(set(scenario.protocol.seating.distancing)))
+
+
+def flight_limits(scenario: Scenario, flight: Flight) -> list[CapacityLimit]:
+    sm = seat_map_of(scenario, flight)
+    unusable = unusable_seats(scenario, flight)
+    usable = [s for s in sm.seats if s.id not in unusable]
+    stretcher = set(sm.stretcher_zone) & {s.id for s in usable}
+    non_exit = [s for s in usable if not s.exit]
+    wheelchair_seats = [s for s in non_exit if s.aisle and s.armrest and s.id not in stretcher]
+    per_block = scenario.protocol.seating.infants_per_mask_block
+    usable_ids = {s.id for s in non_exit}
+    mask_blocks = sum(1 for blk in sm.mask_blocks if any(sid in usable_ids for sid in blk))
+    limits = [
+        # a stretcher case takes one zone seat and blocks the rest of the zone (household_usage charges it)
+        CapacityLimit("seats", "capacity.seats", len(usable), 1),
+        CapacityLimit("non_exit_seats", "seating.no_fit", len(non_exit), 0),
+        CapacityLimit("lap_infants", "capacity.infants", mask_blocks * per_block, 0),
+        CapacityLimit("wheelchair_aisle_seats", "seating.no_fit", len(wheelchair_seats), 0),
+        CapacityLimit("stretcher_zones", "seating.no_fit", 1 if stretcher else 0, 0),
+        # special categories minus able-bodied adults <= 0; each escort is one more able-bodied adult
+        CapacityLimit("special_categories", "capacity.special_categories", 0, -1),
+    ]
+    relations = _relations(scenario)
+    if relations:
+        units = _distancing_units(_key(scenario, flight), frozenset(unusable), relations)
+        limits.append(CapacityLimit("distancing_units", "seating.no_fit", units[0], units[1]))
+    return limits
+
+
+def distancing_usage(scenario: Scenario, flight: Flight, seated: int) -> int:
+    """Scaled distancing units a household of `seated` members uses on this flight (0 without distancing)."""
+    relations = _relations(scenario)
+    if not relations or seated <= 0:
+        return 0
+    spec = _key(scenario, flight)
+    unusable = frozenset(unusable_seats(scenario, flight))
+    if seated > MAX_PACKED_SIZE:
+        return ceil(seated * distancing_usage(scenario, flight, MAX_PACKED_SIZE) / MAX_PACKED_SIZE)
+    # a household may always take the seats of a larger one, so usage never grows less than with size
+    raw = min(_household_units(spec, unusable, relations, m) for m in range(seated, MAX_PACKED_SIZE + 1))
+    # mixed loads pack a little worse than homogeneous ones: families pay a margin, singles stay exact
+    return raw if seated == 1 else ceil(raw * (100 + MIX_MARGIN_PERCENT) / 100)
+
+
+@cache
+def _distancing_units(spec: str, unusable: frozenset[str], relations: tuple[str, ...]) -> tuple[int, int]:
+    """(rhs, units of one escort): SCALE × the exact single-traveller capacity, and one single's share."""
+    from planner.rules.distancing import max_independent_seats
+
+    sm = _map(spec)
+    usable = [s.id for s in sm.seats if s.id not in unusable]
+    mis, _ = max_independent_seats(sm, relations, usable)
+    return SCALE * mis, _household_units(spec, unusable, relations, 1)
+
+
+def _key(scenario: Scenario, flight: Flight) -> str:
+    """The aircraft definition as JSON text: hashable, so capacities are computed once per type."""
+    return aircraft_spec(flight.aircraft, scenario).model_dump_json()
+
+
+def _map(spec: str) -> SeatMap:
+    from planner.seating.seatmaps import build_seat_map
+
+    return build_seat_map(AircraftType.model_validate_json(spec))
+
+
+@cache
+def _household_units(spec: str, unusable: frozenset[str], relations: tuple[str, ...], n: int) -> int:
+    """Scaled units of an n-person household: SCALE·U / (how many such households the seating greedy fits)."""
+    from planner.oracle.seating_checks import Occupant
+    from planner.rules.distancing import max_independent_seats
+    from planner.seating.seat_plan import Cabin, FlightJob, Greedy, Problem
+
+    sm = _map(spec)
+    usable = [s.id for s in sm.seats if s.id not in unusable]
+    mis, _ = max_independent_seats(sm, relations, usable)
+    if mis == 0:
+        return SCALE * max(1, len(usable)) + 1
+    count = len(usable) // n + 1
+    occupants = [
+        Occupant(
+            id=f"H{h:04d}-{i}",
+            escort=False,
+            household=f"H{h:04d}",
+            age=30,
+            adult=True,
+        )
+        for h in range(count)
+        for i in range(n)
+    ]
+    job = FlightJob(
+        flight_id="capacity",
+        spec=AircraftType.model_validate_json(spec),
+        occupants=occupants,
+        unusable=unusable,
+        relations=relations,
+        infants_per_block=1,
+        multi_stop=False,
+        time_limit=0,
+        deterministic=True,
+        cpsat=False,
+    )
+    problem = Problem(job, Cabin(job))
+    seats = Greedy(problem).run()
+    fitted = sum(1 for h in range(count) if f"H{h:04d}-0" in seats and all(f"H{h:04d}-{i}" in seats for i in range(n)))
+    if fitted == 0:
+        return SCALE * mis + 1  # does not fit at all
+    return ceil(SCALE * mis / fitted)
+
+
+def household_usage(scenario: Scenario, flight: Flight, household: Household) -> tuple[int, ...]:
+    """How much of each of `flight_limits` the household uses, in the same order."""
+    on = departure_date(flight, scenario)
+    rules = scenario.protocol.seating
+    laps = lap_pairs(household, on, scenario)
+    seated = [p for p in household.members if p.case_id not in laps]
+    carriers = set(laps.values())
+    barred_people = [p for p in seated if exit_barred(p, household, on, rules, p.case_id in carriers)]
+    barred_ids = {p.case_id for p in barred_people}
+    free_adults = sum(1 for p in seated if p.case_id not in barred_ids and age_years(p.date_of_birth, on) >= 18)
+    wheelchairs = sum(1 for p in seated if p.mobility in WHEELCHAIR_AISLE)
+    # who must sit next to a barred passenger is out of the exit rows too: the escort of each medical case or
+    # unaccompanied child (counted per case, a bound), and a wheelchair user's companion
+    escorted = sum(1 for p in seated if p.unaccompanied_minor or is_medical_case(p, household, on))
+    barred = len(barred_people) + escorted + min(free_adults, wheelchairs)
+    wheel = sum(1 for p in seated if p.mobility in WHEELCHAIR_AISLE)
+    stretchers = sum(1 for p in seated if p.mobility == "STCR")
+    rear = rules.isolation_rows_rear if scenario.protocol.covid else 0
+    seats = len(seated) + (_zone_extra(_key(scenario, flight), tuple(flight.blocked_seats), rear) if stretchers else 0)
+    special = len(laps) + sum(1 for p in seated if is_special_category(p, household, on, False))
+    able = sum(1 for p in seated if is_able_bodied_adult(p, household, on, p.case_id in carriers))
+    usage = [seats, barred, len(laps), wheel, stretchers, special - able]
+    if _relations(scenario):
+        usage.append(distancing_usage(scenario, flight, len(seated)))
+    return tuple(usage)

@@ -1,0 +1,150 @@
+"""Planning gates (docs/rules.md#gates): the checks a person must pass before they can be put on a flight.
+
+Each gate is a named unit with a reason code from the registry; `first_failure` evaluates them in registry
+order, which makes "the reasons that apply" deterministic. Household unity is applied on top by
+`household_failure`: a household flies only if every member passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from planner.model.caseload import Household, departure_date
+from planner.model.plan import Reason
+from planner.model.reasons import reason
+from planner.model.scenario import Flight, Person, Scenario
+
+
+@dataclass(frozen=True)
+class GateContext:
+    scenario: Scenario
+    household: Household
+    on: date  # local departure date at the origin
+
+
+@dataclass(frozen=True)
+class Gate:
+    code: str
+    description: str
+    check: Callable[[Person, GateContext], str | None]  # detail text when the gate fails, else None
+
+
+def _consent(p: Person, ctx: GateContext) -> str | None:
+    if p.consent == "none":
+        return " (consent withdrawn or never given)"
+    if p.consent == "proxy" and not p.consent_note.strip():
+        return " (proxy consent without a justification)"
+    return None
+
+
+def _document(p: Person, ctx: GateContext) -> str | None:
+    if p.document_type == "none":
+        return " (no passport or emergency travel document)"
+    if p.document_expiry is None:
+        return " (document expiry date missing)"
+    if p.document_expiry < ctx.on:
+        return f" (expires {p.document_expiry}, departure {ctx.on})"
+    return None
+
+
+def _exit_clearance(p: Person, ctx: GateContext) -> str | None:
+    return "" if ctx.scenario.protocol.require_exit_clearance and not p.exit_cleared else None
+
+
+def _fitness(p: Person, ctx: GateContext) -> str | None:
+    return " (pre-embarkation check: unfit)" if p.fitness == "unfit" else None
+
+
+def _uasc(p: Person, ctx: GateContext) -> str | None:
+    if not p.unaccompanied_minor:
+        return None
+    missing = []
+    if not p.best_interests_approved:
+        missing.append("a best-interests decision approving return")
+    if not p.reception_contact.strip():
+        missing.append("a reception contact at the destination")
+    return " and ".join(missing) or None
+
+
+def positive_date(p: Person) -> date | None:
+    """The date of a person's most recent positive test, from either column."""
+    dates = [p.last_positive_test] if p.last_positive_test else []
+    if p.last_test_result == "positive" and p.last_test_sample is not None:
+        dates.append(p.last_test_sample.date())
+    return max(dates) if dates else None
+
+
+def isolation_end(p: Person, household: Household, scenario: Scenario) -> date | None:
+    """First local date a person may fly (and be sampled again) after a positive test in the person or,
+    when the protocol isolates households, in any member (WHO 2020 criteria,
+    docs/rules.md#isolation-after-a-positive-test [S63])."""
+    people = household.members if scenario.protocol.isolate_household else (p,)
+    dates = [d for d in (positive_date(m) for m in people) if d is not None]
+    if not dates:
+        return None
+    return max(dates) + timedelta(days=scenario.protocol.positive_isolation_days)
+
+
+def _isolation(p: Person, ctx: GateContext) -> str | None:
+    end = isolation_end(p, ctx.household, ctx.scenario)
+    return str(end) if end is not None and ctx.on < end else None
+
+
+GATES: list[Gate] = [
+    Gate("gate.consent", "informed voluntary consent recorded (explicit, or proxy with a justification)", _consent),
+    Gate("gate.document", "passport or emergency travel document valid on the departure date", _document),
+    Gate("gate.exit_clearance", "exit clearance from the host authorities when the protocol requires it",
+         _exit_clearance),
+    Gate("gate.fitness", "pre-embarkation fitness not 'unfit'", _fitness),
+    Gate("gate.uasc", "unaccompanied child: best-interests decision and reception contact", _uasc),
+    Gate("gate.isolation", "not within the isolation period after a positive test", _isolation),
+]
+
+
+def first_failure(person: Person, household: Household, flight: Flight | None, scenario: Scenario
+                  ) -> Reason | None:
+    """The first gate (registry order) the person fails for `flight` (as_of date when no flight)."""
+    on = departure_date(flight, scenario) if flight is not None else scenario.as_of.date()
+    ctx = GateContext(scenario, household, on)
+    for gate in GATES:
+        detail = gate.check(person, ctx)
+        if detail is not None:
+            return reason(gate.code, flight.id if flight else None, detail=detail)
+    return None
+
+
+def household_failure(household: Household, flight: Flight | None, scenario: Scenario
+                      ) -> dict[str, Reason]:
+    """Reasons per member when the household cannot pass the gates for `flight`; empty when it can.
+
+    Members that fail get their own gate reason; the others get `household.held_back` naming the first
+    failing member (docs/rules.md#household-unity household unity).
+    """
+    own = {p.case_id: r for p in household.members
+           if (r := first_failure(p, household, flight, scenario)) is not None}
+    if not own:
+        return {}
+    first_id = min(own)
+    out = dict(own)
+    for p in household.members:
+        if p.case_id not in own:
+            out[p.case_id] = reason("household.held_back", flight.id if flight else None,
+                                    member=first_id, member_code=own[first_id].code)
+    return out
+
+
+def failure_signature(household: Household, on: date, scenario: Scenario) -> tuple[tuple[str, str, str], ...]:
+    """(member, gate code, detail) of each member's first failing gate on `on`, without building reasons: equal
+    signatures give equal `household_failure` reasons, so a planner building them for many dates builds each
+    distinct set once."""
+    ctx = GateContext(scenario, household, on)
+    out = []
+    for p in household.members:
+        for gate in GATES:
+            detail = gate.check(p, ctx)
+            if detail is not None:
+                out.append((p.case_id, gate.code, detail))
+                break
+    return tuple(out)

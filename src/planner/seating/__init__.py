@@ -1,0 +1,1 @@
+"""Seating stage: seat maps, a seat for every passenger and escort, and seat map rendering."""

@@ -1,0 +1,1 @@
+"""Synthetic operations for tests, demos and benchmarks."""

@@ -1,0 +1,146 @@
+"""Re-planning with minimal disruption (docs/rules.md#re-plan-stability): what a new plan keeps from the previous one,
+and the
+difference between two plans per person.
+
+Households an event does not touch keep their flight (hard) and their test booking while it stays valid;
+flights that departed before `as_of`, and flights the previous plan marks as locked (published), take nobody
+new unless unlocked on purpose; freed capacity is filled from the unassigned pool by priority.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planner.allocation.problem import Fixed, serves
+from planner.model.caseload import households
+from planner.model.plan import FlightPlan, Plan, TestBooking
+from planner.model.scenario import Scenario
+from planner.rules.gates import household_failure
+from planner.rules.testing_windows import person_window, site_slots
+
+
+@dataclass(frozen=True)
+class Carried:
+    """What solve takes over from a previous plan."""
+
+    fixed: Fixed
+    escorts: dict[str, list[str]]  # flight id -> escorts the previous plan had (preferred again)
+    departed: list[FlightPlan]  # flights gone before as_of, copied as they were
+    departed_households: frozenset[str]
+    seats: dict[str, FlightPlan]  # flight id -> previous flight plan (to keep seats where nothing changed)
+
+
+def carry_over(scenario: Scenario, previous: Plan, unlock: set[str] | str | None = None) -> Carried:
+    """Work out the fixed part of a re-plan from the previous plan and the (event-updated) scenario."""
+    flights = {f.id: f for f in scenario.flights}
+    by_id = {h.id: h for h in households(scenario)}
+    household_of = {p.case_id: p.household_id for p in scenario.people}
+    bookings = {b.person_id: b for b in previous.tests if b.person_id}
+    slots = {(s.site_id, s.start, s.end) for site in scenario.testing_sites
+             for s in site_slots(site, scenario, include_past=True)}
+    unlock_all = unlock == "all"
+    unlocked = set() if unlock is None or unlock_all else set(unlock)
+    fixed = Fixed()
+    departed: list[FlightPlan] = []
+    departed_households: set[str] = set()
+    for fp in previous.flights:
+        flight = flights.get(fp.flight_id)
+        if flight is None:
+            continue  # cancelled: its households are free again
+        if flight.departure < scenario.as_of:
+            departed.append(fp)
+            for e in fp.escorts:
+                fixed.escorts_departed.setdefault(e.escort_id, []).append(fp.flight_id)
+            departed_households |= {household_of[pa.person_id] for pa in fp.passengers if pa.person_id in household_of}
+            continue
+        if fp.locked and not unlock_all and fp.flight_id not in unlocked:
+            fixed.locked.add(fp.flight_id)
+        fixed.serves[fp.flight_id] = {e.escort_id: list(e.serves) for e in fp.escorts if e.serves}
+        on_board = {pa.person_id for pa in fp.passengers}
+        for hid in sorted({household_of[p] for p in on_board if p in household_of}):
+            hh = by_id[hid]
+            if not set(hh.member_ids) <= on_board:
+                continue  # the household changed (a new member registered): plan it afresh
+            if not serves(flight, hh.destination) or household_failure(hh, flight, scenario):
+                continue  # an event made it ineligible for this flight
+            fixed.households[hid] = fp.flight_id
+            for p in hh.members:
+                b = bookings.get(p.case_id)
+                w = person_window(p, hh, flight, scenario)
+                if b is not None and w is not None and (b.site_id, b.start, b.end) in slots and \
+                        b.site_id in w.sites and b.start >= w.earliest_start and b.end <= w.latest_end:
+                    fixed.bookings[p.case_id] = b
+    escorts = {fp.flight_id: [e.escort_id for e in fp.escorts] for fp in previous.flights}
+    return Carried(fixed, escorts, departed, frozenset(departed_households),
+                   {fp.flight_id: fp for fp in previous.flights})
+
+
+def lock_flights(plan: Plan) -> Plan:
+    """The plan with every flight marked locked, as it is once published (docs/rules.md#re-plan-stability): a re-plan
+    from it keeps
+    each flight's remaining passengers on their flight and seat and adds nobody unless the flight is unlocked."""
+    return plan.model_copy(update={"flights": [fp.model_copy(update={"locked": True}) for fp in plan.flights]})
+
+
+def departed_only(scenario: Scenario, previous: Plan) -> Plan | None:
+    """What a full re-optimisation keeps of the previous plan: only the flights that departed before `as_of`
+    (always locked, docs/rules.md#departed-flights-locked), with their tests; None when no flight has departed (a
+    solve from scratch)."""
+    departures = {f.id: f.departure for f in scenario.flights}
+    gone = [fp for fp in previous.flights
+            if fp.flight_id in departures and departures[fp.flight_id] < scenario.as_of]
+    if not gone:
+        return None
+    people = {pa.person_id for fp in gone for pa in fp.passengers}
+    escorts = {e.escort_id for fp in gone for e in fp.escorts}
+    tests = [b for b in previous.tests if b.person_id in people or b.escort_id in escorts]
+    return previous.model_copy(update={"flights": gone, "tests": tests, "unassigned": []})
+
+
+def kept_bookings(carried: Carried, flight_of: dict[str, str], household_of: dict[str, str]) -> list[TestBooking]:
+    """Kept bookings of people whose household is still on the flight it was kept on."""
+    fixed = carried.fixed
+    return [b for pid, b in fixed.bookings.items()
+            if flight_of.get(household_of[pid]) is not None
+            and flight_of.get(household_of[pid]) == fixed.households.get(household_of[pid])]
+
+
+@dataclass(frozen=True)
+class Change:
+    """How one person's plan changed, with the reason a person would read."""
+
+    person_id: str
+    kind: str  # added | dropped | moved_flight | moved_seat | retest
+    before: str | None
+    after: str | None
+    reason: str
+
+
+def diff_plans(old: Plan, new: Plan) -> list[Change]:
+    """Per-person differences between two plans of the same operation."""
+    def where(plan: Plan) -> dict[str, tuple[str, str | None]]:
+        return {pa.person_id: (fp.flight_id, pa.seat or (f"lap of {pa.lap_of}" if pa.lap_of else None))
+                for fp in plan.flights for pa in fp.passengers}
+
+    before, after = where(old), where(new)
+    reasons = {u.person_id: u.reasons for u in new.unassigned}
+    old_tests = {b.person_id: b for b in old.tests if b.person_id}
+    new_tests = {b.person_id: b for b in new.tests if b.person_id}
+    out: list[Change] = []
+    for pid in sorted(set(before) | set(after)):
+        b, a = before.get(pid), after.get(pid)
+        if b and not a:
+            first = reasons.get(pid, [])
+            why = f"{first[0].code}: {first[0].message}" if first else "no longer planned"
+            out.append(Change(pid, "dropped", b[0], None, why))
+        elif a and not b:
+            out.append(Change(pid, "added", None, a[0], "fits the capacity freed or added"))
+        elif a and b and a[0] != b[0]:
+            out.append(Change(pid, "moved_flight", b[0], a[0], "previous flight changed or no longer possible"))
+        elif a and b and a[1] != b[1] and b[1] is not None and a[1] is not None:
+            out.append(Change(pid, "moved_seat", b[1], a[1], "seating re-ran on a changed flight"))
+        if a and pid in new_tests and pid in old_tests and (new_tests[pid].start, new_tests[pid].site_id) != (
+                old_tests[pid].start, old_tests[pid].site_id):
+            out.append(Change(pid, "retest", old_tests[pid].start.isoformat(), new_tests[pid].start.isoformat(),
+                              "the earlier sample is no longer valid for the flight (new slot booked)"))
+    return out
