@@ -16,7 +16,7 @@ from planner.seating.seat_plan import (
     W_LEVEL2,
     W_UNPLACED,
     Cabin,
-    Problem,
+    SeatingProblem,
     apply_results,
     check,
     evaluate,
@@ -128,7 +128,7 @@ def _accepted(sc: Scenario, trial: FlightPlan, facts, assignment: dict[str, str]
     return all(next(fn(ctx), None) is None for fn in RULES.values())
 
 
-def validator_optimum(sc: Scenario, fp: FlightPlan, problem: Problem) -> int:
+def validator_optimum(sc: Scenario, fp: FlightPlan, problem: SeatingProblem) -> int:
     """The least `evaluate` over every seating of the flight that the independent checker accepts.
 
     Households fly whole or are left off; escorts always stay. Neither the solver's `check` nor its allowed
@@ -217,7 +217,7 @@ def _optimal_and_valid(sc: Scenario, plan: Plan) -> None:
     res = seat_flight(job)
     assert res.status == "optimal"
     assert seating_violations(sc, apply_results(sc, plan, {fp.flight_id: res}).plan) == []
-    assert res.cost == validator_optimum(sc, fp, Problem(job, Cabin(job)))
+    assert res.cost == validator_optimum(sc, fp, SeatingProblem(job, Cabin(job)))
 
 
 RELATION_MIXES = [
@@ -340,7 +340,7 @@ def test_one_stretcher_case_per_zone(singles: int, cpsat: bool) -> None:
 def test_check_rejects_a_second_stretcher_case() -> None:
     sc, plan = _two_stretcher_households(0)
     job = flight_job(sc, flight_facts(sc, plan.flights[0]), time_limit=0.1, deterministic=True)
-    problem = Problem(job, Cabin(job))
+    problem = SeatingProblem(job, Cabin(job))
     seats = {"A1": "36A", "A2": "36C", "B1": "37A", "B2": "37C", "M1": "35A", "O1": "1A"}
     assert check(problem, seats) == ["B1: a second stretcher case in the zone (one case per zone)"]
     del seats["B1"], seats["B2"]

@@ -21,7 +21,7 @@ from api.auth import authenticate, route_min_role, token_from_scope
 from api.body_limit import BodyLimit
 from api.db import make_engine, migrate
 from api.login_throttle import LoginThrottle
-from api.problems import Problem
+from api.problems import ApiProblem
 from api.security_headers import SecurityHeaders
 from api.settings import Settings, get_settings
 from api.text_guard import TextGuard
@@ -83,7 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             with Session(engine) as session:
                 try:
                     authenticate(Request(scope), session, token)
-                except Problem:
+                except ApiProblem:
                     return False
                 return True
 

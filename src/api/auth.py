@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 
 from api.models import ApiToken, RevokedToken, User
 from api.password_policy import normalise
-from api.problems import Problem
+from api.problems import ApiProblem
 
 ROLES = ("viewer", "officer", "coordinator", "admin")
 RANK = {role: i for i, role in enumerate(ROLES)}
@@ -133,8 +133,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def _unauthorized(detail: str) -> Problem:
-    return Problem(401, detail, kind="unauthorized", headers={"WWW-Authenticate": "Bearer"})
+def _unauthorized(detail: str) -> ApiProblem:
+    return ApiProblem(401, detail, kind="unauthorized", headers={"WWW-Authenticate": "Bearer"})
 
 
 def authenticate(request: Request, session: Session, token: str | None) -> Principal:
@@ -223,7 +223,7 @@ def require(role: str) -> Any:
                    token: Annotated[str | None, Depends(oauth2)]) -> Principal:
         principal = authenticate(request, session, token)
         if not principal.at_least(role):
-            raise Problem(403, f"this action needs the role '{role}' or higher", kind="forbidden")
+            raise ApiProblem(403, f"this action needs the role '{role}' or higher", kind="forbidden")
         request.state.principal = principal
         return principal
 

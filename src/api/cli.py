@@ -57,7 +57,7 @@ def create_user(username: str, role: str, password: str | None = None, settings:
     from api.audit import audit
     from api.auth import ROLES
     from api.db import make_engine, migrate
-    from api.problems import Problem
+    from api.problems import ApiProblem
     from api.routers.auth_users import create_user as add
 
     if role not in ROLES:
@@ -79,7 +79,7 @@ def create_user(username: str, role: str, password: str | None = None, settings:
     with Session(engine) as session:
         try:
             user = add(session, username, password, role)
-        except Problem as exc:
+        except ApiProblem as exc:
             print(exc.detail, file=sys.stderr)
             return 1
         audit(session, "cli", "create", "user", user.id, role=role)

@@ -15,7 +15,7 @@ from sqlalchemy import update
 from sqlmodel import Session, SQLModel, select
 
 from api.models import Operation, Plan
-from api.problems import Problem, not_found
+from api.problems import ApiProblem, not_found
 
 T = TypeVar("T")
 
@@ -54,11 +54,11 @@ def expected_version(request: Request, body_version: int | None = None) -> int:
     if header is not None:
         match = _IF_MATCH.match(header)
         if not match:
-            raise Problem(400, "If-Match must be the ETag from a previous read, e.g. \"3\"", kind="bad-if-match")
+            raise ApiProblem(400, "If-Match must be the ETag from a previous read, e.g. \"3\"", kind="bad-if-match")
         return int(match.group(1))
     if body_version is not None:
         return body_version
-    raise Problem(428, "send the resource's ETag in If-Match (or its version in the body) to update it",
+    raise ApiProblem(428, "send the resource's ETag in If-Match (or its version in the body) to update it",
                   kind="precondition-required")
 
 
@@ -76,14 +76,14 @@ def conditional_update(session: Session, table: type[SQLModel], row_id: int, exp
         current = session.get(table, row_id)
         if current is None:
             raise not_found(table.__name__, row_id)
-        raise Problem(409, f"the resource was changed by someone else (now version {current.version}, "  # type: ignore[attr-defined]
+        raise ApiProblem(409, f"the resource was changed by someone else (now version {current.version}, "  # type: ignore[attr-defined]
                       f"you sent {expected}); read it again and reapply your change",
                       kind="version-conflict", current_version=current.version)  # type: ignore[attr-defined]
 
 
 def check_version(current: int, expected: int) -> None:
     if current != expected:
-        raise Problem(409, f"the resource is at version {current}, you sent {expected}; read it again",
+        raise ApiProblem(409, f"the resource is at version {current}, you sent {expected}; read it again",
                       kind="version-conflict", current_version=current)
 
 

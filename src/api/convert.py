@@ -153,9 +153,9 @@ def scenario_length_issues(scenario: sc.Scenario) -> list[dict[str, Any]]:
 
 def _refuse_long(issues: list[dict[str, Any]]) -> None:
     if issues:
-        from api.problems import Problem
+        from api.problems import ApiProblem
 
-        raise Problem(422, f"{len(issues)} value(s) are too long to store; nothing was imported",
+        raise ApiProblem(422, f"{len(issues)} value(s) are too long to store; nothing was imported",
                       kind="import-errors", errors=issues[:1000], error_count=len(issues))
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from fastapi import Request
 
-from api.problems import Problem
+from api.problems import ApiProblem
 
 BASE_DELAY = 1.0
 MAX_DELAY = 60.0
@@ -124,7 +124,7 @@ def check_allowed(request: Request, username: str) -> str:
                 audit_commit(session, username[:64] or "(empty)", "login_throttled", "user",
                              retry_after=math.ceil(delay))
         seconds = max(1, math.ceil(delay))
-        raise Problem(429, f"too many failed logins; try again in {seconds} s", kind="login-throttled",
+        raise ApiProblem(429, f"too many failed logins; try again in {seconds} s", kind="login-throttled",
                       headers={"Retry-After": str(seconds)})
     return address
 
@@ -146,7 +146,7 @@ def sign_in(request: Request, session: Any, username: str, password: str) -> Any
         throttle_of(request).failed(username, address)
         audit(session, username[:64] or "(empty)", "login_failed", "user")
         session.commit()
-        raise Problem(401, "wrong username or password", kind="unauthorized", headers={"WWW-Authenticate": "Bearer"})
+        raise ApiProblem(401, "wrong username or password", kind="unauthorized", headers={"WWW-Authenticate": "Bearer"})
     throttle_of(request).succeeded(username, address)
     audit(session, user.username, "login", "user", user.id)
     session.commit()

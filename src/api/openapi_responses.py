@@ -4,7 +4,7 @@ Every route may answer 422 (the text guard checks paths and queries of all of th
 login 401 (with `WWW-Authenticate`) and 403; a route with ids in its path 404; a route with a body 413 (and 415
 and 400 for file uploads); an update or delete that takes `If-Match` 400, 409 and 428 (and documents the
 header); any write 409; login and password routes 429 with `Retry-After`; and whatever status the route's own
-code raises as a `Problem`. All error bodies are `application/problem+json` (RFC 9457, api.problems).
+code raises as an `ApiProblem`. All error bodies are `application/problem+json` (RFC 9457, api.problems).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ PROBLEM_SCHEMAS: dict[str, Any] = {
         "additionalProperties": True,
     },
 }
-_RAISED = re.compile(r"Problem\(\s*(\d{3})")
+_RAISED = re.compile(r"ApiProblem\(\s*(\d{3})")
 #: answers of routes whose code raises them through a helper: a wrong login (401), throttling (429)
 EXTRA = {"/api/v1/auth/token": {401, 429}, "/api/v1/auth/password": {403, 429}}
 

@@ -30,7 +30,7 @@ TITLES = {
 }
 
 
-class Problem(Exception):
+class ApiProblem(Exception):
     """Raise anywhere in a route to answer with a problem document."""
 
     def __init__(self, status: int, detail: str, *, kind: str | None = None, title: str | None = None,
@@ -44,8 +44,8 @@ class Problem(Exception):
         self.extra = extra
 
 
-def not_found(what: str, ident: object) -> Problem:
-    return Problem(404, f"{what} {ident} does not exist", kind="not-found")
+def not_found(what: str, ident: object) -> ApiProblem:
+    return ApiProblem(404, f"{what} {ident} does not exist", kind="not-found")
 
 
 def problem_response(request: Request, status: int, title: str, detail: str, kind: str,
@@ -64,8 +64,8 @@ def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 def install(app: FastAPI) -> None:
-    @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+    @app.exception_handler(ApiProblem)
+    async def _problem(request: Request, exc: ApiProblem) -> JSONResponse:
         return problem_response(request, exc.status, exc.title, exc.detail, exc.kind, exc.headers, **exc.extra)
 
     @app.exception_handler(StarletteHTTPException)

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import UploadFile
 
-from api.problems import Problem
+from api.problems import ApiProblem
 from planner.io.input_errors import InputIssue, InputTooLarge, ScenarioInputError
 from planner.io.input_limits import InputLimits, too_large
 
@@ -35,17 +35,17 @@ async def read_limited(upload: UploadFile, limit: int, filename: str = "upload")
     return b"".join(chunks)
 
 
-def input_problem(exc: ScenarioInputError, what: str) -> Problem:
+def input_problem(exc: ScenarioInputError, what: str) -> ApiProblem:
     """A 413 for an input over a size, row or expansion limit; a 422 listing every issue otherwise."""
     errors = [issue_dict(i) for i in exc.issues[:1000]]
     if isinstance(exc, InputTooLarge):
         first = exc.issues[0]
         kind = "expands-too-much" if "expands" in first.message else "too-large"
-        return Problem(413, f"{first.file}: {first.message}", kind=kind, errors=errors)
+        return ApiProblem(413, f"{first.file}: {first.message}", kind=kind, errors=errors)
     detail = f"{len(exc.issues)} error(s) in {what}; nothing was imported"
     if len(exc.issues) == 1:
         detail += f": {exc.issues[0]}"
-    return Problem(422, detail, kind="import-errors", errors=errors, error_count=len(exc.issues))
+    return ApiProblem(422, detail, kind="import-errors", errors=errors, error_count=len(exc.issues))
 
 
 def issue_dict(issue: InputIssue) -> dict[str, object]:

@@ -30,7 +30,7 @@ from api.common import Id, Page, Paging, QueryId, Version, conditional_update, e
 from api.login_throttle import check_allowed, sign_in, throttle_of
 from api.models import ApiToken, AuditEntry, User
 from api.password_policy import MAX_LENGTH, MIN_LENGTH, password_problems
-from api.problems import Problem, not_found
+from api.problems import ApiProblem, not_found
 
 router = APIRouter()
 Role = Literal["viewer", "officer", "coordinator", "admin"]
@@ -72,7 +72,7 @@ def change_own_password(body: PasswordChange, request: Request, principal: Viewe
     if user is None or not verify_password(user.password_hash, body.current_password):
         throttle_of(request).failed(principal.username, address)
         audit_commit(session, principal, "change_password_failed", "user", principal.user_id)
-        raise Problem(403, "the current password is wrong", kind="wrong-password")
+        raise ApiProblem(403, "the current password is wrong", kind="wrong-password")
     check_password(body.new_password, user.username, "body.new_password")
     throttle_of(request).succeeded(principal.username, address)
     session.execute(update(User).where(User.id == user.id)  # type: ignore[arg-type]
@@ -188,7 +188,7 @@ def check_password(password: str, username: str, field: str = "body.password") -
     """422 naming `field` when the password policy (api.password_policy) refuses the password."""
     problems = password_problems(password, username)
     if problems:
-        raise Problem(422, "the password is too weak: " + "; ".join(problems), kind="weak-password",
+        raise ApiProblem(422, "the password is too weak: " + "; ".join(problems), kind="weak-password",
                       errors=[{"field": field, "message": message, "type": "weak_password"} for message in problems])
 
 
@@ -196,7 +196,7 @@ def create_user(session: Session, username: str, password: str, role: str) -> Us
     """Add a user (used by the API and by `charterplan users create`). The caller commits."""
     check_password(password, username)
     if session.exec(select(User).where(User.username == username)).first() is not None:
-        raise Problem(409, f"user {username!r} already exists", kind="duplicate")
+        raise ApiProblem(409, f"user {username!r} already exists", kind="duplicate")
     user = User(username=username, password_hash=hash_password(password), role=role)
     session.add(user)
     session.flush()
@@ -261,7 +261,7 @@ def delete_user(user_id: Id, request: Request, principal: Admin, session: Sessio
     if user is None:
         raise not_found("user", user_id)
     if user.id == principal.user_id:
-        raise Problem(409, "you cannot delete your own account", kind="self-delete")
+        raise ApiProblem(409, "you cannot delete your own account", kind="self-delete")
     user.active = False
     user.version += 1
     user.session_version += 1

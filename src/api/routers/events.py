@@ -20,7 +20,7 @@ from api.audit import audit
 from api.auth import Officer, SessionDep
 from api.common import Id, check_lengths, get_operation, mark_stale
 from api.convert import build_scenario, insert_people, person_values
-from api.problems import Problem
+from api.problems import ApiProblem
 from planner.io.loading import ScenarioInputError
 from planner.whatif.events import EventsFile
 
@@ -60,7 +60,7 @@ def apply_operation_events(operation_id: Id, body: EventsFile, principal: Office
     except ScenarioInputError as exc:
         errors = [{"field": "body." + i.field if i.field.startswith("events") else i.field,
                    "message": i.message, **({"row": i.row} if i.row is not None else {})} for i in exc.issues]
-        raise Problem(422, f"{len(errors)} event(s) cannot be applied; nothing was changed", kind="event-errors",
+        raise ApiProblem(422, f"{len(errors)} event(s) cannot be applied; nothing was changed", kind="event-errors",
                       errors=errors[:200]) from None
     changes = _write_back(session, operation_id, before, after)
     mark_stale(session, operation_id)
@@ -88,7 +88,7 @@ def _write_back(session: Session, operation_id: int, before: Any, after: Any) ->
             m.Person.operation_id == operation_id,
             col(m.Person.case_id).in_([p.case_id for p in new_people]))).all())
         if taken:
-            raise Problem(422, "new registrations reuse case ids of erased people: " + ", ".join(sorted(taken)),
+            raise ApiProblem(422, "new registrations reuse case ids of erased people: " + ", ".join(sorted(taken)),
                           kind="event-errors", errors=[{"field": "body.events", "message": f"case_id {c!r} "
                                                         "belongs to an erased person"} for c in sorted(taken)])
         insert_people(session, operation_id, new_people)

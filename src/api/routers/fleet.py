@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.audit import audit_commit
 from api.auth import Coordinator, SessionDep
 from api.common import BodyId, Id, get_operation
-from api.problems import Problem
+from api.problems import ApiProblem
 
 router = APIRouter(tags=["what-if"])
 _SLOTS_LOCK = threading.Lock()
@@ -82,7 +82,7 @@ def fleet_scenario(session: Any, operation_id: int, variant_id: int | None) -> t
     try:
         return apply_variant(scenario, parse_variant({**row.data, "base": BASE}, row.name)).scenario, row.name
     except ScenarioInputError as exc:
-        raise Problem(409, "the variant no longer applies to the operation: "
+        raise ApiProblem(409, "the variant no longer applies to the operation: "
                       + "; ".join(str(i) for i in exc.issues[:5]), kind="variant-does-not-apply") from None
 
 
@@ -103,13 +103,13 @@ def size_fleet(operation_id: Id, body: FleetRequest, request: Request, principal
     candidates = [f.id for f in scenario.flights if f.optional is not None
                   and (body.by is None or departure_date(f, scenario) <= body.by)]
     if not candidates:
-        raise Problem(422, "no flight departing by the date is optional: mark candidates `optional: {cost: …}` in "
+        raise ApiProblem(422, "no flight departing by the date is optional: mark candidates `optional: {cost: …}` in "
                       "a variant", kind="no-candidates",
                       errors=[{"field": "body.variant_id", "message": "no optional flight by the date"}])
     limit = min(body.time_limit or settings.default_time_limit, settings.max_time_limit)
     slots = _slots(request)
     if not slots.acquire(blocking=False):
-        raise Problem(429, "as many fleet sizings as solve workers are running; try again shortly",
+        raise ApiProblem(429, "as many fleet sizings as solve workers are running; try again shortly",
                       kind="queue-full", headers={"Retry-After": "30"})
     started = time.monotonic()
     try:

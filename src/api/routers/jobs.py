@@ -18,7 +18,7 @@ from api.audit import audit
 from api.auth import Officer, SessionDep, Viewer
 from api.common import BodyId, Id, Page, Paging, QueryId, get_operation, paging
 from api.db import write_lock
-from api.problems import Problem, not_found
+from api.problems import ApiProblem, not_found
 
 router = APIRouter(tags=["solve jobs"])
 #: Key of the PostgreSQL advisory lock that serialises job admission (queue cap, one job per operation).
@@ -137,7 +137,7 @@ def _unlock(session: Session, operation_id: int, unlock: list[str] | None) -> li
         return None
     if "all" in unlock:
         if len(unlock) > 1:
-            raise Problem(422, '"all" unlocks every flight and cannot be combined with flight ids',
+            raise ApiProblem(422, '"all" unlocks every flight and cannot be combined with flight ids',
                           kind="validation", errors=[{"field": "body.unlock", "message": '"all" with flight ids'}])
         return ["all"]
     known = set(session.exec(select(m.Flight.code).where(m.Flight.operation_id == operation_id,
@@ -145,7 +145,7 @@ def _unlock(session: Session, operation_id: int, unlock: list[str] | None) -> li
     errors = [{"field": f"body.unlock[{i}]", "message": f"unknown flight {code!r}"}
               for i, code in enumerate(unlock) if code not in known]
     if errors:
-        raise Problem(422, f"{len(errors)} flight(s) to unlock are not flights of this operation",
+        raise ApiProblem(422, f"{len(errors)} flight(s) to unlock are not flights of this operation",
                       kind="validation", errors=errors)
     return sorted(set(unlock))
 
@@ -157,20 +157,20 @@ def _admit(session: Session, operation_id: int, body: SolveRequest, username: st
                                                     col(m.SolveJob.variant_id).is_(None),
                                                     col(m.SolveJob.status).in_(("queued", "running")))).first()
     if busy is not None:
-        raise Problem(409, f"solve job {busy} of this operation is still queued or running", kind="job-running",
+        raise ApiProblem(409, f"solve job {busy} of this operation is still queued or running", kind="job-running",
                       job_id=busy)
     if manager.capacity_left(session) <= 0:
-        raise Problem(429, "the solve queue is full; try again when a job has finished", kind="queue-full",
+        raise ApiProblem(429, "the solve queue is full; try again when a job has finished", kind="queue-full",
                       headers={"Retry-After": "30"})
     previous = body.previous_plan_id
     is_replan = previous is not None or body.replan
     if not is_replan and (body.unlock or body.full):
         field = "body.unlock" if body.unlock else "body.full"
-        raise Problem(422, "unlock and full apply to a re-plan: set replan or previous_plan_id",
+        raise ApiProblem(422, "unlock and full apply to a re-plan: set replan or previous_plan_id",
                       kind="validation", errors=[{"field": field, "message": "needs replan: true or "
                                                   "previous_plan_id"}])
     if body.full and body.unlock:
-        raise Problem(422, "a full re-optimisation keeps no flight but the departed ones: unlock has no effect",
+        raise ApiProblem(422, "a full re-optimisation keeps no flight but the departed ones: unlock has no effect",
                       kind="validation", errors=[{"field": "body.unlock", "message": "not with full: true"}])
     unlock = _unlock(session, operation_id, body.unlock)
     if previous is not None:
@@ -182,7 +182,7 @@ def _admit(session: Session, operation_id: int, body: SolveRequest, username: st
                                                         m.Plan.state == "published")
                                 .order_by(col(m.Plan.number).desc())).first()
         if previous is None:
-            raise Problem(409, "there is no published plan to re-plan from", kind="no-published-plan")
+            raise ApiProblem(409, "there is no published plan to re-plan from", kind="no-published-plan")
     limit = min(body.time_limit or settings.default_time_limit, settings.max_time_limit)
     job = m.SolveJob(operation_id=operation_id, time_limit=limit, replan=previous is not None,
                      previous_plan_id=previous, unlock=unlock, full=body.full, runner=manager.runner,

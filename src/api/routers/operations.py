@@ -138,9 +138,9 @@ def delete_operation(operation_id: Id, request: Request, principal: Coordinator,
     running = session.exec(select(func.count()).select_from(m.SolveJob).where(
         m.SolveJob.operation_id == operation_id, m.SolveJob.status.in_(("queued", "running")))).one()  # type: ignore[attr-defined]
     if running:
-        from api.problems import Problem
+        from api.problems import ApiProblem
 
-        raise Problem(409, "a solve job of this operation is still queued or running; stop it first",
+        raise ApiProblem(409, "a solve job of this operation is still queued or running; stop it first",
                       kind="job-running")
     plan_ids = select(m.Plan.id).where(m.Plan.operation_id == operation_id)
     site_ids = select(m.TestingSite.id).where(m.TestingSite.operation_id == operation_id)

@@ -39,7 +39,7 @@ from api.convert import (
     person_values,
     row_to_person_dict,
 )
-from api.problems import Problem, not_found
+from api.problems import ApiProblem, not_found
 from api.uploads import input_problem, limits_of, read_limited
 from planner.io.input_limits import InputLimits
 from planner.io.loading import InputIssue, ScenarioInputError, check_scenario, parse_people_rows
@@ -190,7 +190,7 @@ def create_person(operation_id: Id, body: sc.Person, principal: Officer, session
     get_operation(session, operation_id)
     if session.exec(select(m.Person.id).where(m.Person.operation_id == operation_id,
                                               m.Person.case_id == body.case_id)).first() is not None:
-        raise Problem(409, f"case_id {body.case_id} already exists in this operation", kind="duplicate")
+        raise ApiProblem(409, f"case_id {body.case_id} already exists in this operation", kind="duplicate")
     values = person_values(body)
     check_lengths(m.Person, values)
     issues = _cross_check(session, operation_id, [body], [0], "body")
@@ -224,7 +224,7 @@ def update_person(operation_id: Id, case_id: str, body: PersonUpdate, request: R
                   principal: Officer, session: SessionDep, response: Response) -> Any:
     row = _person(session, operation_id, case_id)
     if row.erased:
-        raise Problem(409, "this person was erased; a tombstone cannot be edited", kind="erased")
+        raise ApiProblem(409, "this person was erased; a tombstone cannot be edited", kind="erased")
     expected = expected_version(request, body.version)  # type: ignore[attr-defined]
     patch = body.model_dump(exclude_unset=True, exclude={"version"})  # type: ignore[attr-defined]
     merged = {**row_to_person_dict(row), **patch}
@@ -254,7 +254,7 @@ def delete_person(operation_id: Id, case_id: str, request: Request, principal: O
     row = _person(session, operation_id, case_id)
     expected = expected_version(request, None)
     if row.version != expected:
-        raise Problem(409, f"the person is at version {row.version}, you sent {expected}", kind="version-conflict",
+        raise ApiProblem(409, f"the person is at version {row.version}, you sent {expected}", kind="version-conflict",
                       current_version=row.version)
     session.delete(row)
     session.execute(m.Pin.__table__.delete().where(m.Pin.operation_id == operation_id,  # type: ignore[attr-defined]
@@ -327,7 +327,7 @@ async def import_people(
     settings = request.app.state.settings
     filename = (file.filename or "upload.csv").rsplit("/", 1)[-1][:200]
     if not filename.lower().endswith((".csv", ".xlsx", ".xlsm", ".txt")):
-        raise Problem(415, f"{filename}: upload a .csv or .xlsx file", kind="unsupported-type")
+        raise ApiProblem(415, f"{filename}: upload a .csv or .xlsx file", kind="unsupported-type")
     data = await read_limited(file, settings.max_upload_bytes, filename)
     from starlette.concurrency import run_in_threadpool
 
@@ -389,7 +389,7 @@ def _import_sync(session: SessionDep, principal: Any, operation_id: Id, filename
         result = session.execute(stmt, params)
         if result.rowcount not in (-1, len(params)):  # type: ignore[attr-defined]
             session.rollback()
-            raise Problem(409, "people changed while the file was imported; nothing was saved, import again",
+            raise ApiProblem(409, "people changed while the file was imported; nothing was saved, import again",
                           kind="version-conflict")
     ensure_households(session, operation_id, {p.household_id for p in people})
     if create or change:

@@ -27,7 +27,7 @@ from api.common import (
     paging,
     set_etag,
 )
-from api.problems import Problem, not_found
+from api.problems import ApiProblem, not_found
 
 router = APIRouter(tags=["plans"])
 
@@ -110,9 +110,9 @@ def publish_plan(operation_id: Id, plan_id: Id, request: Request, principal: Coo
     expected = expected_version(request, None)
     check_version(plan.version, expected)
     if plan.state == "published":
-        raise Problem(409, f"plan {plan.number} is already published", kind="already-published")
+        raise ApiProblem(409, f"plan {plan.number} is already published", kind="already-published")
     if plan.variant_id is not None:
-        raise Problem(409, f"plan {plan.number} is a what-if plan (solved with a variant); make the variant's "
+        raise ApiProblem(409, f"plan {plan.number} is a what-if plan (solved with a variant); make the variant's "
                       "changes to the operation and solve it to get a plan that can be published",
                       kind="variant-plan")
     settings = request.app.state.settings
@@ -121,10 +121,10 @@ def publish_plan(operation_id: Id, plan_id: Id, request: Request, principal: Coo
     try:
         violations = list(load(settings.validator)(scenario, body))
     except Exception as exc:
-        raise Problem(409, f"the plan no longer matches the caseload ({type(exc).__name__}); solve again",
+        raise ApiProblem(409, f"the plan no longer matches the caseload ({type(exc).__name__}); solve again",
                       kind="plan-outdated") from None
     if violations:
-        raise Problem(409, f"the plan breaks {len(violations)} hard rule(s) against the current caseload; "
+        raise ApiProblem(409, f"the plan breaks {len(violations)} hard rule(s) against the current caseload; "
                       "solve again", kind="plan-violations",
                       violations=[v.model_dump() for v in violations][:200])
     # Publishing makes the plan a record, and its flights locked (docs/rules.md#re-plan-stability): the body says so,
@@ -169,7 +169,7 @@ def delete_plan(operation_id: Id, plan_id: Id, request: Request, principal: Coor
     plan = get_plan(session, operation_id, plan_id)
     check_version(plan.version, expected_version(request, None))
     if plan.state == "published":
-        raise Problem(409, "a published plan cannot be deleted", kind="published-is-immutable")
+        raise ApiProblem(409, "a published plan cannot be deleted", kind="published-is-immutable")
     for table in (m.Assignment, m.PlanBody):
         session.execute(delete(table).where(table.plan_id == plan_id))  # type: ignore[attr-defined]
     session.delete(plan)

@@ -35,7 +35,7 @@ from api.common import (
     paging,
     set_etag,
 )
-from api.problems import Problem, not_found
+from api.problems import ApiProblem, not_found
 from planner.model import scenario as sc
 
 router = APIRouter()
@@ -95,7 +95,7 @@ def resource_router(*, path: str, noun: str, table: type[SQLModel], model: type[
         values = columns(body)
         if session.exec(select(table.id).where(table.operation_id == operation_id,  # type: ignore[attr-defined]
                                                table.code == values["code"])).first() is not None:  # type: ignore[attr-defined]
-            raise Problem(409, f"{noun} {values['code']} already exists in this operation", kind="duplicate")
+            raise ApiProblem(409, f"{noun} {values['code']} already exists in this operation", kind="duplicate")
         row = table(operation_id=operation_id, **values)
         session.add(row)
         if table is m.TestingSite and getattr(body, "slots", None):
@@ -251,8 +251,8 @@ def _pin_row(session: Any, operation_id: int, case_id: str) -> Any:
     return session.exec(select(m.Pin).where(m.Pin.operation_id == operation_id, m.Pin.case_id == case_id)).first()
 
 
-def _pin_conflict(detail: str, current: int | None) -> Problem:
-    return Problem(409, detail, kind="version-conflict", current_version=current)
+def _pin_conflict(detail: str, current: int | None) -> ApiProblem:
+    return ApiProblem(409, detail, kind="version-conflict", current_version=current)
 
 
 @router.get("/operations/{operation_id}/pins", response_model=list[PinRead], tags=["pins"])
@@ -303,7 +303,7 @@ def set_pin(operation_id: Id, case_id: str, body: PinIn, request: Request,
         expected = expected_version(request, body.version)
         try:
             conditional_update(session, m.Pin, row.id, expected, {"flight_id": body.flight_id, "seat": body.seat})
-        except Problem as exc:
+        except ApiProblem as exc:
             if exc.status != 404:
                 raise
             raise _pin_conflict(f"the pin of {case_id} was removed by someone else; read the pins again",

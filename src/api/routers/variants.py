@@ -35,7 +35,7 @@ from api.common import (
     set_etag,
 )
 from api.exports import neutralise, to_csv
-from api.problems import Problem, not_found
+from api.problems import ApiProblem, not_found
 from api.routers.jobs import JobRead, admission
 from api.routers.plans import get_plan
 from planner.io.safe_yaml import load_yaml
@@ -76,8 +76,8 @@ class VariantRead(BaseModel):
     version: int
 
 
-def _invalid(errors: list[dict[str, Any]], detail: str, kind: str = "variant-invalid") -> Problem:
-    return Problem(422, detail, kind=kind, errors=errors[:200])
+def _invalid(errors: list[dict[str, Any]], detail: str, kind: str = "variant-invalid") -> ApiProblem:
+    return ApiProblem(422, detail, kind=kind, errors=errors[:200])
 
 
 def parse_document(document: str | dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -145,7 +145,7 @@ def _duplicate(session: Session, operation_id: int, name: str, other_than: int |
     stmt = select(m.Variant.id).where(m.Variant.operation_id == operation_id, m.Variant.name == name)
     found = session.exec(stmt).first()
     if found is not None and found != other_than:
-        raise Problem(409, f"a variant named {name!r} already exists in this operation", kind="duplicate",
+        raise ApiProblem(409, f"a variant named {name!r} already exists in this operation", kind="duplicate",
                       variant_id=found)
 
 
@@ -175,7 +175,7 @@ def create_variant(operation_id: Id, body: VariantCreate, principal: Coordinator
         session.flush()
     except IntegrityError:  # the same name saved by someone else a moment ago
         session.rollback()
-        raise Problem(409, f"a variant named {variant.name!r} already exists in this operation",
+        raise ApiProblem(409, f"a variant named {variant.name!r} already exists in this operation",
                       kind="duplicate") from None
     audit(session, principal, "create", "variant", row.id, operation_id=operation_id)
     session.commit()
@@ -223,7 +223,7 @@ def delete_variant(operation_id: Id, variant_id: Id, request: Request, principal
     active = session.exec(select(m.SolveJob.id).where(m.SolveJob.variant_id == variant_id,
                                                       col(m.SolveJob.status).in_(("queued", "running")))).first()
     if active is not None:
-        raise Problem(409, f"solve job {active} of this variant is still queued or running; stop it first",
+        raise ApiProblem(409, f"solve job {active} of this variant is still queued or running; stop it first",
                       kind="job-running", job_id=active)
     session.delete(row)
     audit(session, principal, "delete", "variant", variant_id, operation_id=operation_id)
@@ -262,7 +262,7 @@ def run_variants(operation_id: Id, body: VariantRunRequest, request: Request, pr
     get_operation(session, operation_id)
     ids = list(dict.fromkeys(body.variant_ids))
     if not ids and not body.base:
-        raise Problem(422, "name at least one variant, or ask for the base run", kind="validation",
+        raise ApiProblem(422, "name at least one variant, or ask for the base run", kind="validation",
                       errors=[{"field": "body.variant_ids", "message": "empty, and base is false"}])
     for variant_id in ids:
         get_variant(session, operation_id, variant_id)
@@ -272,11 +272,11 @@ def run_variants(operation_id: Id, body: VariantRunRequest, request: Request, pr
         for job_id, variant_id in active:
             if variant_id in ids or (variant_id is None and body.base):
                 what = f"variant {variant_id}" if variant_id is not None else "the base"
-                raise Problem(409, f"solve job {job_id} of {what} is still queued or running", kind="job-running",
+                raise ApiProblem(409, f"solve job {job_id} of {what} is still queued or running", kind="job-running",
                               job_id=job_id)
         wanted = ([None] if body.base else []) + ids
         if manager.capacity_left(session) < len(wanted):
-            raise Problem(429, f"the solve queue cannot take {len(wanted)} more job(s) now; try again when jobs "
+            raise ApiProblem(429, f"the solve queue cannot take {len(wanted)} more job(s) now; try again when jobs "
                           "have finished", kind="queue-full", headers={"Retry-After": "30"})
         limit = min(body.time_limit or settings.default_time_limit, settings.max_time_limit)
         jobs = []
@@ -329,7 +329,7 @@ def _plan_ids(plans: str) -> list[int]:
     except ValueError:
         ids = []
     if not ids or len(ids) > MAX_COMPARED or any(not 1 <= i <= 2_147_483_647 for i in ids):
-        raise Problem(422, f"plans must be 1 to {MAX_COMPARED} plan ids separated by commas", kind="validation",
+        raise ApiProblem(422, f"plans must be 1 to {MAX_COMPARED} plan ids separated by commas", kind="validation",
                       errors=[{"field": "query.plans", "message": "expected e.g. 12,14,15"}])
     return ids
 
@@ -341,13 +341,13 @@ def _ids_of_numbers(session: Session, operation_id: int, numbers: str) -> list[i
     except ValueError:
         wanted = []
     if not wanted or len(wanted) > MAX_COMPARED or any(not 1 <= n <= 2_147_483_647 for n in wanted):
-        raise Problem(422, f"numbers must be 1 to {MAX_COMPARED} plan numbers separated by commas",
+        raise ApiProblem(422, f"numbers must be 1 to {MAX_COMPARED} plan numbers separated by commas",
                       kind="validation", errors=[{"field": "query.numbers", "message": "expected e.g. 1,3,4"}])
     found = dict(session.exec(select(m.Plan.number, m.Plan.id).where(
         m.Plan.operation_id == operation_id, col(m.Plan.number).in_(wanted))).all())
     for n in wanted:
         if n not in found:
-            raise Problem(404, f"plan {n} does not exist in this operation", kind="not-found")
+            raise ApiProblem(404, f"plan {n} does not exist in this operation", kind="not-found")
     return [found[n] for n in wanted]
 
 
@@ -373,7 +373,7 @@ def build_comparison(session: Session, operation_id: int, ids: list[int]) -> tup
             try:
                 scenario = apply_variant(base, parse_variant({**snapshot["data"], "base": BASE}, name)).scenario
             except ScenarioInputError as exc:
-                raise Problem(409, f"the variant of plan {row.number} no longer applies to the operation: "
+                raise ApiProblem(409, f"the variant of plan {row.number} no longer applies to the operation: "
                               + "; ".join(str(i) for i in exc.issues[:5]), kind="plan-outdated") from None
         plan = Plan.model_validate_json(m.plan_json(session, row.id))
         if plan.scenario.sha256 != scenario_digest(scenario):
@@ -386,7 +386,7 @@ def build_comparison(session: Session, operation_id: int, ids: list[int]) -> tup
     try:
         table = compare(results)
     except (KeyError, ValueError) as exc:
-        raise Problem(409, f"the plans cannot be compared against the operation's current data "
+        raise ApiProblem(409, f"the plans cannot be compared against the operation's current data "
                       f"({type(exc).__name__}); solve them again", kind="plan-outdated") from None
     for d, column in zip(described, table.columns, strict=True):
         d["column"] = column
@@ -408,7 +408,7 @@ def comparison(operation_id: Id, request: Request, _: Viewer, session: SessionDe
     """
     get_operation(session, operation_id)
     if (plans is None) == (numbers is None):
-        raise Problem(422, "give the plans to compare as ids (plans) or as numbers (numbers), not both",
+        raise ApiProblem(422, "give the plans to compare as ids (plans) or as numbers (numbers), not both",
                       kind="validation", errors=[{"field": "query.plans", "message": "give plans or numbers"}])
     ids = _plan_ids(plans) if plans is not None else _ids_of_numbers(session, operation_id, numbers or "")
     table, described, warnings = build_comparison(session, operation_id, ids)

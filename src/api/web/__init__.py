@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.problems import Problem
+from api.problems import ApiProblem
 from api.settings import Settings
 from api.web.i18n import Catalogues
 from api.web.session import PUBLIC_PATHS, CsrfRejected, PageForbidden, SignInRequired, login_redirect
@@ -62,7 +62,7 @@ def _is_page(request: Request) -> bool:
 
 
 def _error_pages(app: FastAPI) -> None:
-    problem_json = app.exception_handlers[Problem]
+    problem_json = app.exception_handlers[ApiProblem]
     http_json = app.exception_handlers[StarletteHTTPException]
 
     async def sign_in(request: Request, exc: Exception) -> Response:
@@ -78,7 +78,7 @@ def _error_pages(app: FastAPI) -> None:
         return _error(request, 403, "csrf")
 
     async def problem(request: Request, exc: Exception) -> Any:
-        assert isinstance(exc, Problem)
+        assert isinstance(exc, ApiProblem)
         if _is_page(request):
             return _error(request, exc.status, "problem", exc.detail)
         return await problem_json(request, exc)
@@ -92,7 +92,7 @@ def _error_pages(app: FastAPI) -> None:
     app.add_exception_handler(SignInRequired, sign_in)
     app.add_exception_handler(PageForbidden, forbidden)
     app.add_exception_handler(CsrfRejected, csrf)
-    app.add_exception_handler(Problem, problem)
+    app.add_exception_handler(ApiProblem, problem)
     app.add_exception_handler(StarletteHTTPException, http)
 
 

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from api.auth import ROLES, Principal, SessionDep
 from api.common import Id, Paging
-from api.problems import Problem
+from api.problems import ApiProblem
 from api.web.labels import ACTIONS
 from api.web.labels import ROLES as ROLE_WORDS
 from api.web.session import form, page
@@ -78,7 +78,7 @@ def users_create(request: Request, principal: AdminForm, session: SessionDep) ->
     except (ValidationError, RequestValidationError) as exc:
         errors = {str(e["loc"][-1]): str(e["msg"]) for e in exc.errors()}
         return _users(request, principal, session, errors=errors, status_code=422, entered=entered)
-    except Problem as exc:
+    except ApiProblem as exc:
         return _users(request, principal, session, errors={"username": exc.detail}, status_code=exc.status,
                       entered=entered)
     return RedirectResponse("/users?created=1", status_code=303)
@@ -98,14 +98,14 @@ def users_update(request: Request, user_id: Id, principal: AdminForm, session: S
 
             user = session.get(User, user_id)
             if user is not None and user.version != version:
-                raise Problem(409, "the account was changed by someone else; look again", kind="version-conflict")
+                raise ApiProblem(409, "the account was changed by someone else; look again", kind="version-conflict")
             delete_user(user_id, request, principal, session)
         else:
             body = UserUpdate(role=str(formdata.get("role") or ""), version=version)  # type: ignore[arg-type]
             update_user(user_id, body, request, principal, session, Response())
     except (ValidationError, RequestValidationError) as exc:
         return _users(request, principal, session, message=str(exc.errors()[0]["msg"]), status_code=422)
-    except Problem as exc:
+    except ApiProblem as exc:
         session.rollback()
         return _users(request, principal, session, message=exc.detail, status_code=exc.status)
     return RedirectResponse("/users?updated=1", status_code=303)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.auth import Principal, SessionDep
-from api.problems import Problem
+from api.problems import ApiProblem
 from api.web import i18n
 from api.web.session import (
     SESSION_COOKIE,
@@ -48,7 +48,7 @@ def login_submit(request: Request, session: SessionDep, _: Annotated[object, Dep
     target = safe_next(str(form.get("next") or "/"))
     try:
         token = login(request, session, username, password).access_token
-    except Problem as exc:
+    except ApiProblem as exc:
         message = exc.detail if exc.status == 429 else None  # throttled: say when to try again
         return render(request, "login.html", {"next": target, "username": username, "error": message or "wrong"},
                       status_code=exc.status)

@@ -24,7 +24,7 @@ from api.audit import audit_commit
 from api.auth import Principal, SessionDep
 from api.common import Id, get_in_operation, get_operation
 from api.convert import row_to_person_dict
-from api.problems import Problem
+from api.problems import ApiProblem
 from api.web import data
 from api.web.labels import CHOICES, FIELD_LABELS, PERSON_SECTIONS, REASONS, VULNERABILITIES, choice_label
 from api.web.session import form, page
@@ -219,7 +219,7 @@ def person_save(request: Request, operation_id: Id, case_id: str, principal: Off
     raw_version = str(formdata.get("version") or "")
     version = int(raw_version) if raw_version.isdigit() and len(raw_version) < 10 else 0
     if row.erased:
-        raise Problem(409, "this person was erased; a tombstone cannot be edited", kind="erased")
+        raise ApiProblem(409, "this person was erased; a tombstone cannot be edited", kind="erased")
     current = _form_values(row)
     if row.version != version:
         return _conflict(request, op, row, submitted, current)
@@ -233,7 +233,7 @@ def person_save(request: Request, operation_id: Id, case_id: str, principal: Off
         return _edit(request, op, row, submitted, version, _field_errors(exc.errors()), status_code=422)
     except RequestValidationError as exc:
         return _edit(request, op, row, submitted, version, _field_errors(exc.errors()), status_code=422)
-    except Problem as exc:
+    except ApiProblem as exc:
         if exc.kind != "version-conflict":
             raise
         session.rollback()
@@ -346,7 +346,7 @@ async def import_check(request: Request, operation_id: Id, principal: OfficerFor
     filename = upload.filename.rsplit("/", 1)[-1][:200]
     try:
         report = await import_people(operation_id, request, principal, session, upload, dry_run=True)
-    except Problem as exc:
+    except ApiProblem as exc:
         return render(request, "people/import.html", {
             "op": op, "section": "import", "filename": filename, "problem": exc,
             "errors": exc.extra.get("errors", []), "error_count": exc.extra.get("error_count"),
@@ -374,7 +374,7 @@ async def import_commit(request: Request, operation_id: Id, principal: OfficerFo
     upload = UploadFile(io.BytesIO(content), filename=filename)
     try:
         report = await import_people(operation_id, request, principal, session, upload, dry_run=False)
-    except Problem as exc:  # the caseload changed since the check: every error again, nothing imported
+    except ApiProblem as exc:  # the caseload changed since the check: every error again, nothing imported
         return render(request, "people/import.html", {
             "op": op, "section": "import", "filename": filename, "problem": exc,
             "errors": exc.extra.get("errors", []), "error_count": exc.extra.get("error_count"),

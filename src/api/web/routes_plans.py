@@ -18,7 +18,7 @@ from api import models as m
 from api.audit import audit_commit
 from api.auth import Principal, SessionDep
 from api.common import Id, get_operation
-from api.problems import Problem
+from api.problems import ApiProblem
 from api.web import data, i18n, labels, planning
 from api.web.session import form, page
 from api.web.templating import pages, protect, render
@@ -48,7 +48,7 @@ def translate_now(request: Request) -> str:
     return language.code
 
 
-def problem_words(exc: Problem) -> str:
+def problem_words(exc: ApiProblem) -> str:
     return str(exc.detail)
 
 
@@ -93,7 +93,7 @@ def solve(request: Request, operation_id: Id, principal: OfficerForm, session: S
                       status_code=422)
     try:
         job = start_solve(operation_id, SolveRequest(time_limit=limit), request, principal, session, Response())
-    except Problem as exc:
+    except ApiProblem as exc:
         return render(request, "plans/list.html", {"op": op, **_plans_context(session, operation_id),
                                                    "solve_error": problem_words(exc)}, status_code=exc.status)
     return RedirectResponse(f"/operations/{operation_id}/jobs/{job.id}", status_code=303)
@@ -235,15 +235,15 @@ def publish(request: Request, operation_id: Id, number: Id, principal: Coordinat
     try:
         result = publish_plan(operation_id, plan.id or 0, with_if_match(request, version), principal, session,
                               Response())
-    except (Problem, ValidationError) as exc:
+    except (ApiProblem, ValidationError) as exc:
         session.rollback()
         plan = planning.plan_by_number(session, operation_id, number)
-        detail = problem_words(exc) if isinstance(exc, Problem) else str(exc)
-        violations = exc.extra.get("violations", []) if isinstance(exc, Problem) else []
+        detail = problem_words(exc) if isinstance(exc, ApiProblem) else str(exc)
+        violations = exc.extra.get("violations", []) if isinstance(exc, ApiProblem) else []
         return render(request, "plans/plan.html", {
             "op": op, **_plan_context(request, session, operation_id, plan, principal),
             "publish_error": detail, "violations": violations[:50]},
-            status_code=exc.status if isinstance(exc, Problem) else 422)
+            status_code=exc.status if isinstance(exc, ApiProblem) else 422)
     warnings = result["boarding_warnings"]
     names = {}
     if warnings:

@@ -20,7 +20,7 @@ from starlette.datastructures import UploadFile
 from api import models as m
 from api.auth import Principal, SessionDep
 from api.common import Id, get_operation
-from api.problems import Problem
+from api.problems import ApiProblem
 from api.web import data, i18n, labels
 from api.web.routes_plans import TIME_LIMITS, _limit, problem_words
 from api.web.session import form, page
@@ -123,7 +123,7 @@ def _apply(request: Request, session: Any, op: m.Operation, principal: Principal
                      event_problem=i18n.gettext_("The events could not be read; nothing was changed."))
     try:
         result = apply_operation_events(op.id or 0, body, principal, session)
-    except Problem as exc:
+    except ApiProblem as exc:
         session.rollback()
         return _page(request, session, op, exc.status, event_errors=exc.extra.get("errors", []), source=source,
                      event_problem=problem_words(exc))
@@ -189,6 +189,6 @@ def replan(request: Request, operation_id: Id, principal: OfficerForm, session: 
         job = start_solve(operation_id, body, request, principal, session, Response())
     except ValidationError as exc:
         return _page(request, session, op, 422, replan_error=str(exc.errors()[0]["msg"]))
-    except Problem as exc:
+    except ApiProblem as exc:
         return _page(request, session, op, exc.status, replan_error=problem_words(exc))
     return RedirectResponse(f"/operations/{operation_id}/jobs/{job.id}", status_code=303)

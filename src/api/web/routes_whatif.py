@@ -17,7 +17,7 @@ from sqlmodel import col, select
 from api import models as m
 from api.auth import Principal, SessionDep
 from api.common import Id, get_operation
-from api.problems import Problem
+from api.problems import ApiProblem
 from api.web import data, i18n, labels, planning
 from api.web.routes_plans import TIME_LIMITS, problem_words
 from api.web.session import form, page
@@ -137,7 +137,7 @@ def create_variant_form(request: Request, operation_id: Id, principal: Coordinat
         row = create_variant(operation_id, VariantCreate(document=document), principal, session, Response())
     except ValueError:
         return _page(request, session, op, 422, variant_problem=i18n.gettext_("Choose what the variant changes."))
-    except Problem as exc:
+    except ApiProblem as exc:
         session.rollback()
         return _page(request, session, op, exc.status, variant_problem=problem_words(exc),
                      variant_errors=exc.extra.get("errors", []))
@@ -162,10 +162,10 @@ def run_form(request: Request, operation_id: Id, principal: OfficerForm, session
     try:
         jobs = _run(request, session, operation_id, principal, ids, formdata.get("base") == "on", limit,
                     formdata.get("seat") == "on")
-    except (Problem, ValidationError) as exc:
+    except (ApiProblem, ValidationError) as exc:
         session.rollback()
-        detail = problem_words(exc) if isinstance(exc, Problem) else i18n.gettext_("Check the time limit.")
-        return _page(request, session, op, exc.status if isinstance(exc, Problem) else 422, run_problem=detail)
+        detail = problem_words(exc) if isinstance(exc, ApiProblem) else i18n.gettext_("Check the time limit.")
+        return _page(request, session, op, exc.status if isinstance(exc, ApiProblem) else 422, run_problem=detail)
     started = ",".join(str(j.id) for j in jobs)
     return RedirectResponse(f"/operations/{operation_id}/what-if?started={started}#runs", status_code=303)
 
@@ -200,7 +200,7 @@ def sweep_form(request: Request, operation_id: Id, principal: CoordinatorForm, s
                 ids.append(existing[name])
         jobs = _run(request, session, operation_id, principal, ids, False, _number(formdata.get("time_limit"), 10),
                     False)
-    except Problem as exc:
+    except ApiProblem as exc:
         session.rollback()
         return _page(request, session, op, exc.status, sweep_problem=problem_words(exc),
                      variant_errors=exc.extra.get("errors", []))
@@ -261,7 +261,7 @@ def compare_page(request: Request, operation_id: Id, _: Viewer, session: Session
                      compare_problem=i18n.gettext_("Tick at least two plans to compare."))
     try:
         table, described, warnings = build_comparison(session, operation_id, [r.id or 0 for r in rows])
-    except Problem as exc:
+    except ApiProblem as exc:
         return _page(request, session, op, exc.status, compare_problem=problem_words(exc))
     result = table.to_json()
     headings = [i18n.gettext_("Plan %(n)s") % {"n": d["number"]} + (f" · {d['variant_name']}" if d["variant_name"]
@@ -323,7 +323,7 @@ def fleet_form(request: Request, operation_id: Id, principal: CoordinatorForm, s
     try:
         answer = size_fleet(operation_id, body, request, principal, session)
         scenario, _ = fleet_scenario(session, operation_id, body.variant_id)
-    except Problem as exc:
+    except ApiProblem as exc:
         session.rollback()
         return _fleet_page(request, session, op, exc.status, values=values, fleet_problem=problem_words(exc))
     costs = {f.id: f.optional.cost for f in scenario.flights if f.optional is not None}

@@ -18,7 +18,7 @@ from fastapi import Depends, Request, Response
 from starlette.datastructures import FormData
 
 from api.auth import RANK, Principal, SessionDep, authenticate
-from api.problems import Problem
+from api.problems import ApiProblem
 
 SESSION_COOKIE = "cp_session"
 CSRF_COOKIE = "cp_csrf"
@@ -77,7 +77,7 @@ def signed_in(request: Request, session: Any) -> Principal | None:
         return None
     try:
         return authenticate(request, session, token)
-    except Problem:
+    except ApiProblem:
         return None
 
 

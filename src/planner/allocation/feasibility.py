@@ -12,7 +12,7 @@ from collections import defaultdict
 from ortools.graph.python import max_flow
 
 from planner.allocation.greedy import TOTAL_FIELDS, Allocation
-from planner.allocation.problem import ESCORT_ROLES, FlightInfo, HouseholdInfo, Option, Problem
+from planner.allocation.problem import ESCORT_ROLES, AllocationProblem, FlightInfo, HouseholdInfo, Option
 from planner.allocation.slot_booking import solve_flow, test_demand
 from planner.model.plan import Reason
 from planner.model.reasons import ORDER, reason
@@ -33,7 +33,7 @@ class LabRoom:
     gets an exact flow, remembered whether it fits or not. The test flow is monotone in its demand: what failed
     still fails after demand grows, and a window's room only shrinks (by at least what was added to it)."""
 
-    def __init__(self, problem: Problem, demand: dict[TestWindow, int]):
+    def __init__(self, problem: AllocationProblem, demand: dict[TestWindow, int]):
         self.p = problem
         self.demand = demand
         self._feasible: bool | None = None  # whether `demand` itself has a flow
@@ -110,7 +110,7 @@ class _Network:
     """The test flow network of `slot_booking.solve_flow` as a max-flow graph (no costs: only whether demand
     can be met), with supply arcs that can be raised per query; caps that never bind there are unbounded here."""
 
-    def __init__(self, problem: Problem, demand: dict[TestWindow, int]):
+    def __init__(self, problem: AllocationProblem, demand: dict[TestWindow, int]):
         self.p = problem
         self.classes: list[SlotClass] = problem.classes
         self.flow = max_flow.SimpleMaxFlow()
@@ -163,7 +163,7 @@ class _Network:
 class PlanState:
     """An allocation with its running totals, able to test and add one household at a time."""
 
-    def __init__(self, problem: Problem, alloc: Allocation):
+    def __init__(self, problem: AllocationProblem, alloc: Allocation):
         self.p = problem
         self.alloc = alloc
         self.infos = problem.infos
@@ -262,7 +262,7 @@ class PlanState:
         self.lab.shrank(less)
 
 
-def top_up(problem: Problem, alloc: Allocation) -> Allocation:
+def top_up(problem: AllocationProblem, alloc: Allocation) -> Allocation:
     """Add, by priority, every left-out household that still fits somewhere (earliest flight first)."""
     problem.expand(h.household.id for h in problem.households if h.household.id not in alloc.flight_of)
     state = PlanState(problem, alloc)
@@ -280,7 +280,7 @@ def top_up(problem: Problem, alloc: Allocation) -> Allocation:
     return alloc
 
 
-def trim_escorts(problem: Problem, alloc: Allocation) -> Allocation:
+def trim_escorts(problem: AllocationProblem, alloc: Allocation) -> Allocation:
     """Keep on each flight only the escorts its passengers require (lowest ids first per role; in a re-plan,
     those still serving whom they served first, and any still serving a kept household: its seats hold)."""
     state = PlanState(problem, Allocation(flight_of=dict(alloc.flight_of)))
@@ -307,7 +307,8 @@ def _over(state: PlanState, f: FlightInfo, escorts: int) -> bool:
     return any(usage[j] + escorts * lim.escort_usage > lim.rhs for j, lim in enumerate(f.limits))
 
 
-def assign_escorts(problem: Problem, alloc: Allocation, prefer: dict[str, list[str]] | None = None) -> Allocation:
+def assign_escorts(problem: AllocationProblem, alloc: Allocation,
+                   prefer: dict[str, list[str]] | None = None) -> Allocation:
     """Give each flight the escorts its households require, preferring `prefer` (the previous plan's).
 
     Used when a re-plan starts from kept households. Where the pool cannot cover a flight, or the flight's
@@ -355,7 +356,7 @@ def assign_escorts(problem: Problem, alloc: Allocation, prefer: dict[str, list[s
     return out
 
 
-def complete(problem: Problem, alloc: Allocation, prefer: dict[str, list[str]] | None = None) -> Allocation:
+def complete(problem: AllocationProblem, alloc: Allocation, prefer: dict[str, list[str]] | None = None) -> Allocation:
     """Make a partial allocation valid and maximal: escorts for every flight, households released (lowest
     weight first, those needing new tests before others) until the lab can test everyone, then a top-up by
     priority. Used for re-plans (from the kept households) and for rounding the LP relaxation.

@@ -12,7 +12,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from planner.allocation.problem import ESCORT_ROLES, HouseholdInfo, Option, Problem
+from planner.allocation.problem import ESCORT_ROLES, AllocationProblem, HouseholdInfo, Option
 from planner.rules.testing_windows import TestWindow
 
 TOTAL_FIELDS = ("passengers", "medical", "uasc")  # per-flight totals that decide the escorts needed
@@ -31,7 +31,7 @@ class Allocation:
 class Residual:
     """Running totals of an allocation, to test whether one more household (and its escorts) fits."""
 
-    def __init__(self, problem: Problem):
+    def __init__(self, problem: AllocationProblem):
         self.p = problem
         self.usage = {f.flight.id: [0] * len(f.limits) for f in problem.flights}
         self.totals = {f.flight.id: defaultdict(int) for f in problem.flights}
@@ -136,7 +136,7 @@ class Residual:
         return True
 
 
-def greedy_allocation(problem: Problem) -> Allocation:
+def greedy_allocation(problem: AllocationProblem) -> Allocation:
     """Priority greedy from an empty plan (re-plans start from their kept households instead, see solve)."""
     state = Residual(problem)
     alloc = Allocation(status="greedy")

@@ -23,7 +23,7 @@ from ortools.sat.python import cp_model
 
 from planner.allocation.feasibility import top_up, trim_escorts
 from planner.allocation.greedy import Allocation
-from planner.allocation.problem import ESCORT_ROLES, HouseholdInfo, Option, Problem
+from planner.allocation.problem import ESCORT_ROLES, AllocationProblem, HouseholdInfo, Option
 from planner.allocation.slot_booking import solve_flow, test_demand
 from planner.model.options import Progress, SolveOptions
 from planner.rules.testing_windows import TestWindow
@@ -33,7 +33,7 @@ def _option_key(o: Option) -> tuple:
     return (o.flight_id, o.usage, o.passengers, o.medical, o.uasc, o.tests)
 
 
-def household_classes(problem: Problem) -> list[list[HouseholdInfo]]:
+def household_classes(problem: AllocationProblem) -> list[list[HouseholdInfo]]:
     """Groups of interchangeable households (same weight and same options), each sorted by id."""
     groups: dict[tuple, list[HouseholdInfo]] = defaultdict(list)
     for h in problem.households:
@@ -44,7 +44,7 @@ def household_classes(problem: Problem) -> list[list[HouseholdInfo]]:
     return [sorted(g, key=lambda h: h.household.id) for g in ordered]
 
 
-def level1(problem: Problem, alloc: Allocation) -> tuple[int, int]:
+def level1(problem: AllocationProblem, alloc: Allocation) -> tuple[int, int]:
     """(Σ weight flown, Σ weight × flight day) of an allocation."""
     weights = {h.household.id: h.weight for h in problem.households}
     a = sum(weights[h] for h in alloc.flight_of)
@@ -82,7 +82,7 @@ class AllocationModel:
             self.rows.append((terms, lo, hi))
 
 
-def build_model(problem: Problem) -> AllocationModel:
+def build_model(problem: AllocationProblem) -> AllocationModel:
     classes = household_classes(problem)
     m = AllocationModel(classes)
     flights = [f.flight.id for f in problem.flights]
@@ -161,7 +161,7 @@ def build_model(problem: Problem) -> AllocationModel:
     return m
 
 
-def hint_values(m: AllocationModel, problem: Problem, alloc: Allocation) -> dict[int, int]:
+def hint_values(m: AllocationModel, problem: AllocationProblem, alloc: Allocation) -> dict[int, int]:
     class_of = {h.household.id: c for c, members in enumerate(m.classes) for h in members}
     values: dict[int, int] = defaultdict(int)
     for hid, fid in alloc.flight_of.items():
@@ -175,7 +175,7 @@ def hint_values(m: AllocationModel, problem: Problem, alloc: Allocation) -> dict
     return values
 
 
-def extract(m: AllocationModel, value: dict[int, int] | list[int], problem: Problem) -> Allocation:
+def extract(m: AllocationModel, value: dict[int, int] | list[int], problem: AllocationProblem) -> Allocation:
     """Households per class and flight back to named households; kept households stay where they were."""
     alloc = Allocation()
     order = [f.flight.id for f in problem.flights]
@@ -363,7 +363,7 @@ def weighted(xs: list[cp_model.IntVar], terms: Terms) -> cp_model.LinearExpr:
     return cp_model.LinearExpr.weighted_sum([xs[v] for _, v in terms], [c for c, _ in terms])
 
 
-def _cpsat(m: AllocationModel, problem: Problem, options: SolveOptions, hint: Allocation, seconds: float,
+def _cpsat(m: AllocationModel, problem: AllocationProblem, options: SolveOptions, hint: Allocation, seconds: float,
            incumbent: Incumbent) -> Allocation:
     """LP relaxation → CP-SAT inside the LP's support (a RINS-like neighbourhood) → top-up → full CP-SAT →
     level 1b with 1a fixed; all within `seconds` and never past the solve's deadline.
@@ -450,7 +450,7 @@ def _cpsat(m: AllocationModel, problem: Problem, options: SolveOptions, hint: Al
 
 # ------------------------------------------------------------------ MIP engines (HiGHS, SCIP) via pywraplp
 
-def _mip(m: AllocationModel, problem: Problem, options: SolveOptions, hint: Allocation, seconds: float,
+def _mip(m: AllocationModel, problem: AllocationProblem, options: SolveOptions, hint: Allocation, seconds: float,
          engine: str) -> Allocation:
     from ortools.linear_solver import pywraplp
 
@@ -471,7 +471,7 @@ def _mip(m: AllocationModel, problem: Problem, options: SolveOptions, hint: Allo
     return result
 
 
-def solve_allocation(problem: Problem, options: SolveOptions, hint: Allocation, seconds: float,
+def solve_allocation(problem: AllocationProblem, options: SolveOptions, hint: Allocation, seconds: float,
                      incumbent: Incumbent | None = None) -> Allocation:
     """Solve levels 1a and 1b with the chosen engine (`options.engine`, default CP-SAT) within
     `seconds` (and the solve's deadline)."""

@@ -87,7 +87,7 @@ class Fixed:
 
 
 @dataclass
-class Problem:
+class AllocationProblem:
     scenario: Scenario
     flights: list[FlightInfo]
     households: list[HouseholdInfo]
@@ -208,7 +208,7 @@ def _reserve(slots: list[SlotInstance], daily: dict[tuple[str, date], int], kept
 
 
 def build_problem(scenario: Scenario, excluded: frozenset[str] = frozenset(), fixed: Fixed | None = None
-                  ) -> Problem:
+                  ) -> AllocationProblem:
     """Precompute options per household and flight; `excluded` households are not planned (variant filter);
     `fixed` carries what a re-plan keeps."""
     fixed = fixed or Fixed()
@@ -332,13 +332,13 @@ def build_problem(scenario: Scenario, excluded: frozenset[str] = frozenset(), fi
             no_dest[hh.id] = reason("flight.no_destination", destination=hh.destination)
         kept = fixed.households.get(hh.id)
         if kept is not None and any(f.id == kept for f in serving):
-            # kept on its flight (hard): its other flights are built only if it is released (Problem.expand)
+            # kept on its flight (hard): its other flights are built only if it is released (AllocationProblem.expand)
             fill(info, [f for f in serving if f.id == kept])
             pending[hh.id] = [f for f in serving if f.id != kept]
         else:
             fill(info, serving)
 
-    return Problem(
+    return AllocationProblem(
         scenario=scenario,
         flights=flight_infos,
         households=infos,

@@ -13,7 +13,7 @@ from collections import defaultdict
 from ortools.graph.python import min_cost_flow
 
 from planner.allocation.greedy import Allocation
-from planner.allocation.problem import Problem
+from planner.allocation.problem import AllocationProblem
 from planner.model.plan import TestBooking
 from planner.rules.testing_windows import SlotInstance, TestWindow, escort_window, person_window
 
@@ -21,7 +21,7 @@ NON_ROBUST_COST = 1000  # per test in a slot that a delay of delay_margin_hours 
 Flow = dict[tuple[TestWindow, int], int]
 
 
-def test_demand(problem: Problem, alloc: Allocation) -> dict[TestWindow, int]:
+def test_demand(problem: AllocationProblem, alloc: Allocation) -> dict[TestWindow, int]:
     demand: dict[TestWindow, int] = defaultdict(int)
     infos = problem.infos
     for hid, fid in alloc.flight_of.items():
@@ -36,7 +36,7 @@ def test_demand(problem: Problem, alloc: Allocation) -> dict[TestWindow, int]:
     return dict(demand)
 
 
-def solve_flow(problem: Problem, demand: dict[TestWindow, int]) -> Flow | None:
+def solve_flow(problem: AllocationProblem, demand: dict[TestWindow, int]) -> Flow | None:
     """Min-cost assignment of test demand to slot classes; None when the demand cannot all be met."""
     total = sum(demand.values())
     if total == 0:
@@ -71,7 +71,7 @@ def solve_flow(problem: Problem, demand: dict[TestWindow, int]) -> Flow | None:
     return {(w, k): mcf.flow(arc) for w, k, arc in arcs if mcf.flow(arc) > 0}
 
 
-def book_slots(problem: Problem, alloc: Allocation, flow: Flow) -> list[TestBooking]:
+def book_slots(problem: AllocationProblem, alloc: Allocation, flow: Flow) -> list[TestBooking]:
     """Concrete bookings for every tested passenger and escort of the allocation."""
     scenario = problem.scenario
     flights = {f.flight.id: f.flight for f in problem.flights}
@@ -116,8 +116,8 @@ def book_slots(problem: Problem, alloc: Allocation, flow: Flow) -> list[TestBook
     return sorted(bookings, key=lambda b: (b.site_id, b.start, b.person_id or "", b.escort_id or ""))
 
 
-def _into_slots(problem: Problem, k: int, chunk: list[tuple[str, bool, str]], slot_left: dict[SlotInstance, int]
-                ) -> list[TestBooking]:
+def _into_slots(problem: AllocationProblem, k: int, chunk: list[tuple[str, bool, str]],
+                slot_left: dict[SlotInstance, int]) -> list[TestBooking]:
     cls = problem.classes[k]
     for s in cls.slots:
         slot_left.setdefault(s, s.capacity)

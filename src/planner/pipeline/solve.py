@@ -16,7 +16,7 @@ import time
 from planner.allocation.feasibility import complete, top_up, trim_escorts
 from planner.allocation.greedy import Allocation, greedy_allocation
 from planner.allocation.model import Incumbent, level1, solve_allocation
-from planner.allocation.problem import Problem, build_problem
+from planner.allocation.problem import AllocationProblem, build_problem
 from planner.allocation.slot_booking import book_slots, solve_flow, test_demand
 from planner.model.caseload import departure_date, is_medical_case
 from planner.model.options import Progress, SolveOptions
@@ -43,7 +43,7 @@ def scenario_digest(scenario: Scenario) -> str:
     return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
 
 
-def _kept_start(problem: Problem, previous_escorts: dict[str, list[str]]) -> Allocation:
+def _kept_start(problem: AllocationProblem, previous_escorts: dict[str, list[str]]) -> Allocation:
     """A re-plan's first incumbent: the kept households with escorts, completed and topped up by priority;
     kept households released for lack of lab capacity are no longer fixed."""
     start = complete(problem, Allocation(flight_of=dict(problem.fixed.households)), previous_escorts)
@@ -53,7 +53,7 @@ def _kept_start(problem: Problem, previous_escorts: dict[str, list[str]]) -> All
     return start
 
 
-def problem_size(problem: Problem, pace: float = 1.0, alloc: Allocation | None = None) -> Size:
+def problem_size(problem: AllocationProblem, pace: float = 1.0, alloc: Allocation | None = None) -> Size:
     """The size the stage estimates need; with `alloc`, also the (waiting household, flight with room for it)
     pairs that explaining it will check against lab capacity."""
     movable = [h for h in problem.households if h.options]
@@ -62,7 +62,7 @@ def problem_size(problem: Problem, pace: float = 1.0, alloc: Allocation | None =
                 flights=len(flights), pace=pace, waiting_pairs=_waiting_pairs(problem, alloc) if alloc else 0)
 
 
-def _waiting_pairs(problem: Problem, alloc: Allocation) -> int:
+def _waiting_pairs(problem: AllocationProblem, alloc: Allocation) -> int:
     """Households not allocated, per flight whose linear capacity limits still have room for them."""
     used: dict[str, list[int]] = {}
     for f in problem.flights:
@@ -85,7 +85,7 @@ def _waiting_pairs(problem: Problem, alloc: Allocation) -> int:
     return pairs
 
 
-def allocate(problem: Problem, options: SolveOptions, budget: AllocationBudget,
+def allocate(problem: AllocationProblem, options: SolveOptions, budget: AllocationBudget,
              previous_escorts: dict[str, list[str]] | None = None, pace: float = 1.0) -> Allocation:
     """Greedy first (the incumbent and the fallback), then CP-SAT within `budget`; the better plan by level 1
     wins. Without budget (time limit 0, or too little time left) the greedy plan stands, unless finishing it
@@ -147,7 +147,7 @@ def _serves(escorts: list[str], roles: dict[str, str], queues: dict[str, tuple[l
     return out
 
 
-def _flight_plans(problem: Problem, alloc: Allocation,
+def _flight_plans(problem: AllocationProblem, alloc: Allocation,
                   served_before: dict[str, dict[str, list[str]]] | None = None) -> list[FlightPlan]:
     """Flight plans of an allocation; `served_before` (flight -> escort -> people) keeps escort pairings."""
     served_before = served_before or {}
@@ -199,7 +199,7 @@ def _occupancy(fp: FlightPlan) -> tuple:
             tuple(sorted((e.escort_id, tuple(sorted(e.serves))) for e in fp.escorts)))
 
 
-def _kept_seating(problem: Problem, plan: Plan, previous: dict[str, FlightPlan],
+def _kept_seating(problem: AllocationProblem, plan: Plan, previous: dict[str, FlightPlan],
                   trusted: dict[str, FlightPlan] | None = None) -> dict[str, FlightPlan]:
     """Flights that are unchanged or only lost people since the previous plan keep everyone's seat when that
     still keeps every seating rule (checked by the independent rule checker, so an aircraft change or a
@@ -258,7 +258,7 @@ def _with_returning(seated: FlightPlan, before: FlightPlan | None) -> FlightPlan
     return seated.model_copy(update={"passengers": seated.passengers + back}) if back else seated
 
 
-def _seat(problem: Problem, plan: Plan, options: SolveOptions, previous: dict[str, FlightPlan],
+def _seat(problem: AllocationProblem, plan: Plan, options: SolveOptions, previous: dict[str, FlightPlan],
           trusted: dict[str, FlightPlan] | None = None, planned: float | None = None, size: Size | None = None
           ) -> tuple[Plan, dict[str, str]]:
     """Run the seating stage; households it cannot place leave their flight (and their test bookings).
@@ -304,7 +304,7 @@ def _seat(problem: Problem, plan: Plan, options: SolveOptions, previous: dict[st
     return seated, unseated
 
 
-def _draft(problem: Problem, alloc: Allocation, carried: Carried | None, previous: Plan | None,
+def _draft(problem: AllocationProblem, alloc: Allocation, carried: Carried | None, previous: Plan | None,
            household_of: dict[str, str], prior: dict[str, FlightPlan], ref: ScenarioRef) -> Plan:
     """The plan of an allocation before seating: flights, escorts and test bookings; escorts keep serving whom
     they served in `prior` (the previous plan, then the last seating round)."""

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from planner.allocation.feasibility import PlanState
 from planner.allocation.greedy import Allocation
-from planner.allocation.problem import Problem, serves
+from planner.allocation.problem import AllocationProblem, serves
 from planner.model.plan import Reason, Unassigned
 from planner.model.reasons import ORDER, reason
 from planner.rules.gates import household_failure
 
 
-def explain(problem: Problem, alloc: Allocation, unseated: dict[str, set[str]] | None = None,
+def explain(problem: AllocationProblem, alloc: Allocation, unseated: dict[str, set[str]] | None = None,
             excluded: dict[str, str] | None = None, departed: frozenset[str] = frozenset(),
             pin_conflicts: dict[str, Reason] | None = None, closed: set[str] | None = None) -> list[Unassigned]:
     """Unassigned entries, with reasons, for every person whose household is not on a flight.

@@ -150,7 +150,7 @@ def _household_units(spec: str, unusable: frozenset[str], relations: tuple[str, 
     """Scaled units of an n-person household: SCALE·U / (how many such households the seating greedy fits)."""
     from planner.oracle.seating_checks import Occupant
     from planner.rules.distancing import max_independent_seats
-    from planner.seating.seat_plan import Cabin, FlightJob, Greedy, Problem
+    from planner.seating.seat_plan import Cabin, FlightJob, Greedy, SeatingProblem
 
     sm = _map(spec)
     usable = [s.id for s in sm.seats if s.id not in unusable]
@@ -181,7 +181,7 @@ def _household_units(spec: str, unusable: frozenset[str], relations: tuple[str, 
         deterministic=True,
         cpsat=False,
     )
-    problem = Problem(job, Cabin(job))
+    problem = SeatingProblem(job, Cabin(job))
     seats = Greedy(problem).run()
     fitted = sum(1 for h in range(count) if f"H{h:04d}-0" in seats and all(f"H{h:04d}-{i}" in seats for i in range(n)))
     if fitted == 0:

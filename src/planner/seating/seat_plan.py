@@ -138,7 +138,7 @@ class Requirement:
     partners: tuple[str, ...]
 
 
-class Problem:
+class SeatingProblem:
     """Occupants of one flight with their allowed seats, partner requirements and distancing classes."""
 
     def __init__(self, job: FlightJob, cabin: Cabin):
@@ -226,7 +226,7 @@ def household_spread(cabin: Cabin, seats: Iterable[str]) -> int:
     return 2 * (len(blocks) - 1) + (max(rows) - min(rows))
 
 
-def evaluate(problem: Problem, seats: dict[str, str]) -> int:
+def evaluate(problem: SeatingProblem, seats: dict[str, str]) -> int:
     """The seating objective of an assignment (lower is better); used by greedy, CP-SAT check and tests."""
     cost = W_UNPLACED * sum(1 for u in problem.units if u not in seats)
     for hid, ms in problem.members.items():
@@ -237,7 +237,7 @@ def evaluate(problem: Problem, seats: dict[str, str]) -> int:
     return cost
 
 
-def check(problem: Problem, seats: dict[str, str]) -> list[str]:
+def check(problem: SeatingProblem, seats: dict[str, str]) -> list[str]:
     """Hard-rule problems of an assignment in the solver's own terms (a safety net before returning)."""
     cab, out = problem.cabin, []
     if len(set(seats.values())) != len(seats):
@@ -267,7 +267,7 @@ def check(problem: Problem, seats: dict[str, str]) -> list[str]:
     return out
 
 
-def _requirement_met(problem: Problem, req: Requirement, seats: dict[str, str]) -> bool:
+def _requirement_met(problem: SeatingProblem, req: Requirement, seats: dict[str, str]) -> bool:
     cab = problem.cabin
     here = seats[req.unit]
     placed = [seats[p] for p in req.partners if p in seats]
@@ -286,7 +286,7 @@ class Greedy:
 
     NODE_LIMIT = 600
 
-    def __init__(self, problem: Problem):
+    def __init__(self, problem: SeatingProblem):
         self.p = problem
         self.cab = problem.cabin
         self.owner: dict[str, str] = {}
@@ -664,7 +664,7 @@ class Greedy:
 
 
 def submodel(
-    problem: Problem,
+    problem: SeatingProblem,
     fixed: dict[str, str],
     cand: dict[str, list[str]],
     hint: dict[str, str],
@@ -860,7 +860,7 @@ def spread_bound(cabin: Cabin, n: int) -> int:
     return 2 * (-(-n // block) - 1) + (-(-n // width) - 1)
 
 
-def _next_band(problem: Problem, seats: dict[str, str], tried: set[tuple[int, int]]) -> tuple[int, int] | None:
+def _next_band(problem: SeatingProblem, seats: dict[str, str], tried: set[tuple[int, int]]) -> tuple[int, int] | None:
     """The next band of rows to re-seat, not yet tried: while someone is unseated, the band with the most free
     seats; then rows around the household furthest above its spread bound."""
     cab = problem.cabin
@@ -901,7 +901,7 @@ def _next_band(problem: Problem, seats: dict[str, str], tried: set[tuple[int, in
 
 
 def improve(
-    problem: Problem, hint: dict[str, str], time_limit: float, deterministic: bool,
+    problem: SeatingProblem, hint: dict[str, str], time_limit: float, deterministic: bool,
     should_stop: Callable[[], bool] = stop_requested,
 ) -> tuple[dict[str, str] | None, str]:
     """Improve `hint` by CP-SAT: the whole flight when it is small, else bands of rows in turn (LNS).
@@ -961,7 +961,7 @@ def improve(
 # ---------------------------------------------------------------- one flight, and all flights in parallel
 
 
-def _around_previous(job: FlightJob, problem: Problem) -> FlightResult | None:
+def _around_previous(job: FlightJob, problem: SeatingProblem) -> FlightResult | None:
     """Re-plan seating (docs/rules.md#re-plan-stability): everyone who had a seat keeps it, newcomers are placed
     around them by
     CP-SAT and those that do not fit are unplaced; None only when the kept seats themselves break a rule that
@@ -972,7 +972,7 @@ def _around_previous(job: FlightJob, problem: Problem) -> FlightResult | None:
         # a new stretcher case needs the zone that kept passengers sit in: kept seats are hard, so the newcomer
         # does not fit this flight (seating.no_fit) rather than moving them
         rest = replace(job, occupants=[o for o in job.occupants if o.household not in newcomers])
-        result = _around_previous(rest, Problem(rest, Cabin(rest)))
+        result = _around_previous(rest, SeatingProblem(rest, Cabin(rest)))
         if result is not None:
             result.unplaced = sorted(set(result.unplaced) | newcomers)
         return result
@@ -1009,7 +1009,7 @@ def seat_flight(job: FlightJob, should_stop: Callable[[], bool] = stop_requested
     """Seat one flight: greedy, then CP-SAT within the time limit and the flight's deadline (none after a
     stop request); the better valid assignment wins."""
     cabin = Cabin(job)
-    problem = Problem(job, cabin)
+    problem = SeatingProblem(job, cabin)
     if job.previous:
         kept = _around_previous(job, problem)
         if kept is not None:

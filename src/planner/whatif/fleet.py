@@ -29,7 +29,7 @@ from planner.allocation.model import (
     stage_model,
     weighted,
 )
-from planner.allocation.problem import Problem, build_problem
+from planner.allocation.problem import AllocationProblem, build_problem
 from planner.model.caseload import departure_date
 from planner.model.options import Progress, SolveOptions
 from planner.model.scenario import Scenario
@@ -144,6 +144,6 @@ def size_fleet(scenario: Scenario, by: date | None = None, minimise: Literal["co
     )
 
 
-def _values(m: AllocationModel, problem: Problem, alloc: Allocation) -> list[int]:
+def _values(m: AllocationModel, problem: AllocationProblem, alloc: Allocation) -> list[int]:
     found = hint_values(m, problem, alloc)
     return [found.get(i, 0) for i in range(len(m.upper))]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner.allocation.problem import Problem
+from planner.allocation.problem import AllocationProblem
 from planner.model.options import Pin
 from planner.model.plan import FlightPlan, Passenger, Plan, Reason
 from planner.model.reasons import ORDER, reason
@@ -17,7 +17,7 @@ def parse_pins(raw: list[dict[str, Any]] | None) -> tuple[Pin, ...]:
     return tuple([Pin(p["case_id"], p["flight_id"], p.get("seat")) for p in raw or []])
 
 
-def apply_pins(problem: Problem, pins: list[Pin]) -> dict[str, Reason]:
+def apply_pins(problem: AllocationProblem, pins: list[Pin]) -> dict[str, Reason]:
     """Fix pinned households on their flights in `problem`; return the conflicts by household id."""
     household_of = {p.case_id: p.household_id for p in problem.scenario.people}
     infos = problem.infos
@@ -54,7 +54,7 @@ def apply_pins(problem: Problem, pins: list[Pin]) -> dict[str, Reason]:
     return conflicts
 
 
-def unkept(problem: Problem, pins: tuple[Pin, ...], flight_of: dict[str, str]) -> dict[str, Reason]:
+def unkept(problem: AllocationProblem, pins: tuple[Pin, ...], flight_of: dict[str, str]) -> dict[str, Reason]:
     """Pinned households the allocation could not keep (cabin, escorts or lab full)."""
     household_of = {p.case_id: p.household_id for p in problem.scenario.people}
     out = {}
