@@ -5,7 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from planner.io.loading import ScenarioInputError, check_scenario, load_scenario, parse_people, read_table
+from planner.io.input_errors import ScenarioInputError
+from planner.io.loading import load_scenario
+from planner.io.people_file import parse_people, read_table
+from planner.io.scenario_checks import check_scenario
 from planner.model.caseload import households
 from planner.model.scenario import ScenarioFile
 from planner.rules.gates import first_failure

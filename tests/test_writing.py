@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.io.cell_rules import formula_like
-from planner.io.loading import load_scenario, parse_people, read_table
+from planner.io.loading import load_scenario
+from planner.io.people_file import parse_people, read_table
 from planner.io.writing import PEOPLE_COLUMNS, people_to_csv, scenario_to_yaml, write_scenario
 from planner.model.scenario import TYPED_VULNERABILITIES, Person
 from planner.synth.generate import generate_scenario

@@ -18,7 +18,9 @@ from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 from openpyxl.utils.datetime import MAC_EPOCH
 
-from planner.io.loading import ScenarioInputError, _cell_text, read_table
+from planner.io.input_errors import ScenarioInputError
+from planner.io.people_file import read_table
+from planner.io.people_table import cell_text
 from planner.io.xlsx_reader import column_letters
 
 TEACHING = Path(__file__).parent.parent / "scenarios" / "teaching-two-flights"
@@ -35,7 +37,7 @@ def openpyxl_table(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
     header = [str(h).strip() if h is not None else "" for h in header_row]
     out = []
     for number, values in enumerate(rows, start=2):
-        cells = ["" if v is None else _cell_text(v) for v in values]
+        cells = ["" if v is None else cell_text(v) for v in values]
         if not any(c.strip() for c in cells):
             continue
         out.append({"__row__": str(number), **dict(zip(header, cells, strict=False))})

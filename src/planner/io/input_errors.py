@@ -5,9 +5,11 @@ Issues cap what they quote (`planner.io.excerpt`), so no reader can echo a large
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from planner.io.excerpt import safe_label
+from planner.io.excerpt import excerpt, safe_label
 
 #: Longest message an issue carries; longer ones are cut (they would only repeat input).
 MAX_MESSAGE = 400
@@ -44,3 +46,39 @@ class ScenarioInputError(Exception):
 
 class InputTooLarge(ScenarioInputError):
     """The input is over a size, row or expansion limit; reading stopped there (the service answers 413)."""
+
+
+def describe_error(err: Mapping[str, Any]) -> str:
+    """A pydantic error in words; any input it quotes is a short escaped excerpt (planner.io.excerpt)."""
+    kind = err.get("type", "")
+    shown = excerpt(err.get("input"))
+    if kind == "timezone_aware":
+        return "time has no timezone offset (write e.g. 2021-12-01T10:00:00+03:00)"
+    if kind in ("date_from_datetime_parsing", "date_parsing", "date_type"):
+        return f"not a date (YYYY-MM-DD): {shown}"
+    if kind in ("datetime_from_date_parsing", "datetime_parsing", "datetime_type"):
+        return f"not an ISO 8601 date-time: {shown}"
+    if kind == "literal_error":
+        return f"{shown} is not one of {str(err.get('ctx', {}).get('expected', ''))[:300]}"
+    if kind in ("time_parsing", "time_type"):
+        return f'not a time (write it in quotes as HH:MM, e.g. "08:00"): {shown}'
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required value is missing"
+    if kind == "string_too_long" and isinstance(err.get("input"), str):
+        return (f"at most {err.get('ctx', {}).get('max_length')} characters are allowed here; this value has "
+                f"{len(err['input'])}")
+    msg = str(err.get("msg", "invalid value"))[:300]
+    return msg.removeprefix("Value error, ")
+
+
+def error_field(err: Mapping[str, Any]) -> str:
+    """A pydantic error location written like the cross-checks' fields: `flights[0].departure`."""
+    out = ""
+    for part in err.get("loc", ()):
+        if part == "[key]":  # pydantic's marker for a mapping key that fails, e.g. row_layouts: {x: ...}
+            out += " (key)"
+        else:
+            out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else str(part)
+    return out or "(file)"

@@ -13,7 +13,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import IO, Any, Literal, cast
 
 from planner.io.input_errors import InputIssue, InputTooLarge, ScenarioInputError
 
@@ -108,12 +108,14 @@ class BoundedZip(zipfile.ZipFile):
 
     budget: ExpansionBudget
 
-    def open(self, name: Any, mode: str = "r", pwd: bytes | None = None, *,  # type: ignore[override]
+    def open(self, name: str | zipfile.ZipInfo, mode: Literal["r", "w"] = "r", pwd: bytes | None = None, *,
              force_zip64: bool = False) -> IO[bytes]:
         stream = super().open(name, mode, pwd, force_zip64=force_zip64)
         if mode != "r":
             return stream
-        return _Counted(stream, self.budget)  # type: ignore[return-value]
+        # a raw binary stream is what ZipFile.open's callers read (read, readinto, close); typeshed's IO[bytes]
+        # also lists text-file methods no reader of a member calls
+        return cast(IO[bytes], _Counted(stream, self.budget))
 
 
 #: What reading a damaged member raises; reported as a damaged archive, never as an internal error.

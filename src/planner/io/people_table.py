@@ -133,7 +133,8 @@ def _check_separator(header: list[str], filename: str) -> None:
 def _read_xlsx(source: bytes | Path, filename: str, limits: InputLimits) -> tuple[list[str], Rows]:
     """The first worksheet, with the values openpyxl gives, streamed by `planner.io.xlsx_reader` within the
     expansion limit; formula cells are refused (their cached values may not be what the sheet shows)."""
-    from planner.io.xlsx_reader import FirstSheet, WorkbookError, column_letters
+    from planner.io.xlsx_parts import WorkbookError
+    from planner.io.xlsx_reader import FirstSheet, column_letters
 
     archive = open_zip(source, filename, limits, what="XLSX workbook", max_members=limits.max_workbook_parts)
     with archive:

@@ -7,6 +7,7 @@ refuses both, and nesting deeper than `MAX_DEPTH` (docs/input.md, "YAML files").
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -22,21 +23,28 @@ class SafeYamlLoader(yaml.SafeLoader):
         self._depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
+        next_event: Callable[[], yaml.Event] = self.peek_event  # the stubs leave the parser's methods unannotated
+        event = next_event()
         if isinstance(event, yaml.AliasEvent):
             raise yaml.composer.ComposerError(None, None, "aliases (*name) are not accepted; write the value out",
-                                              event.start_mark)
+                                              _mark(event))
         if getattr(event, "anchor", None) is not None:
             raise yaml.composer.ComposerError(None, None, "anchors (&name) are not accepted; write the value out",
-                                              event.start_mark)
+                                              _mark(event))
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
                 raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_DEPTH} levels deep",
-                                                  event.start_mark)
+                                                  _mark(event))
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+
+def _mark(event: yaml.Event) -> yaml.error.Mark | None:
+    """Where the event starts; the pure-Python parser this loader extends always gives a `yaml.error.Mark`."""
+    mark = event.start_mark
+    return mark if isinstance(mark, yaml.error.Mark) else None
 
 
 def load_yaml(text: str) -> Any:

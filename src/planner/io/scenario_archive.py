@@ -14,7 +14,8 @@ import posixpath
 from planner.io.excerpt import excerpt
 from planner.io.input_errors import InputIssue, ScenarioInputError
 from planner.io.input_limits import DEFAULT_LIMITS, BoundedZip, InputLimits, open_zip, read_member, unsafe_member
-from planner.io.loading import PeopleResult, people_from_table, scenario_from_yaml, unsafe_reference
+from planner.io.loading import PeopleResult, scenario_from_yaml, unsafe_reference
+from planner.io.people_file import people_from_table
 from planner.io.people_table import decode_text, read_people_table
 from planner.model.scenario import Scenario
 

@@ -66,11 +66,11 @@ class _Quoted(str):
     """A string always written in double quotes (ISO times, clock times), so YAML never re-types it."""
 
 
-class _Flow(dict):
+class _Flow(dict[str, Any]):
     """A mapping written inline (`{a: 1, b: 2}`): used for short leaf records such as stops and sites."""
 
 
-class _FlowList(list):
+class _FlowList(list[Any]):
     """A list of scalars written inline (`[EBL, BGW]`)."""
 
 
@@ -102,7 +102,7 @@ def _is_default_empty(model: BaseModel, name: str, value: Any) -> bool:
     if value is None or value == "" or value == [] or value == {}:
         field = type(model).model_fields[name]
         default = field.get_default(call_default_factory=True)
-        return default == value
+        return bool(default == value)
     return False
 
 

@@ -12,7 +12,9 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, ValidationError
 
-from planner.io.loading import InputIssue, ScenarioInputError, _friendly, _loc, check_scenario, read_yaml
+from planner.io.input_errors import InputIssue, ScenarioInputError, describe_error, error_field
+from planner.io.scenario_checks import check_scenario
+from planner.io.yaml_files import read_yaml
 from planner.model.scenario import Day, Model, Moment, Person, Scenario, Slot
 
 #: An id an event refers to (it must exist, so only its length is bounded here).
@@ -96,7 +98,7 @@ def load_events(path: str | Path) -> EventsFile:
     try:
         return EventsFile.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioInputError([InputIssue(path.name, None, _loc(e), _friendly(e))
+        raise ScenarioInputError([InputIssue(path.name, None, error_field(e), describe_error(e))
                                   for e in exc.errors()[:200]]) from None
 
 

@@ -23,7 +23,9 @@ from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, ValidationError
 
-from planner.io.loading import InputIssue, ScenarioInputError, load_scenario, read_yaml
+from planner.io.input_errors import InputIssue, ScenarioInputError
+from planner.io.loading import load_scenario
+from planner.io.yaml_files import read_yaml
 from planner.io.spreadsheet import safe_cell
 from planner.model.options import ProgressCallback, StopSignal
 from planner.model.scenario import Model, Scenario

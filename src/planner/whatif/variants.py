@@ -31,7 +31,10 @@ from pydantic import (
 )
 
 from planner.io.airports import airport
-from planner.io.loading import InputIssue, ScenarioInputError, _friendly, check_scenario, load_scenario, read_yaml
+from planner.io.input_errors import InputIssue, ScenarioInputError, describe_error
+from planner.io.loading import load_scenario
+from planner.io.scenario_checks import check_scenario
+from planner.io.yaml_files import read_yaml
 from planner.model.options import SolveOptions
 from planner.model.plan import Plan
 from planner.model.scenario import (
@@ -216,7 +219,7 @@ def _issues(label: str, exc: ValidationError, prefix: str = "") -> list[InputIss
     out = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("flight", "copy"))
-        out.append(InputIssue(label, None, prefix + (loc or "(file)"), _friendly(err)))
+        out.append(InputIssue(label, None, prefix + (loc or "(file)"), describe_error(err)))
     return out
 
 
@@ -308,7 +311,7 @@ def _apply_flights(flights: list[Flight], patch: FlightsPatch, add: Any) -> list
             by_id[change.id] = Flight.model_validate(_moved_flight(by_id[change.id], change))
         except ValidationError as exc:
             for err in exc.errors():
-                add(f"flights.update[{i}]." + ".".join(map(str, err["loc"])), _friendly(err))
+                add(f"flights.update[{i}]." + ".".join(map(str, err["loc"])), describe_error(err))
     originals = {f.id: f for f in flights}
     for i, entry in enumerate(patch.add):
         if entry.id in by_id:
@@ -323,7 +326,7 @@ def _apply_flights(flights: list[Flight], patch: FlightsPatch, add: Any) -> list
                 entry = Flight.model_validate(_moved_flight(like, entry, new_id=entry.id))
             except ValidationError as exc:
                 for err in exc.errors():
-                    add(f"flights.add[{i}]." + ".".join(map(str, err["loc"])), _friendly(err))
+                    add(f"flights.add[{i}]." + ".".join(map(str, err["loc"])), describe_error(err))
                 continue
         by_id[entry.id] = entry
     out = list(by_id.values())
@@ -349,7 +352,7 @@ def _keyed(items: list[Any], patch: Any, model: type, key: str, noun: str, add: 
             by_id[change.id] = model.model_validate(data)
         except ValidationError as exc:
             for err in exc.errors():
-                add(f"{key}.update[{i}]." + ".".join(map(str, err["loc"])), _friendly(err))
+                add(f"{key}.update[{i}]." + ".".join(map(str, err["loc"])), describe_error(err))
     for i, item in enumerate(patch.add):
         if item.id in by_id:
             add(f"{key}.add[{i}].id", f"{noun} {item.id!r} already exists")
