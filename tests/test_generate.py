@@ -16,7 +16,8 @@ from planner.io.writing import people_to_csv, scenario_to_yaml, write_scenario
 from planner.model.caseload import age_years
 from planner.model.scenario import TYPED_VULNERABILITIES, Person, Scenario
 from planner.seating.seatmaps import resolve_aircraft
-from planner.synth.generate import (
+from planner.synth.generate import generate_scenario
+from planner.synth.names import (
     AR_FAMILY,
     AR_FEMALE,
     AR_MALE,
@@ -26,7 +27,6 @@ from planner.synth.generate import (
     KU_FAMILY,
     KU_FEMALE,
     KU_MALE,
-    generate_scenario,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
