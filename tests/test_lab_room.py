@@ -1,4 +1,4 @@
-"""The lab check of explanations and top-ups (planner.allocation.feasibility.LabRoom) answers exactly what a test
+"""The lab check of explanations and top-ups (planner.allocation.lab_room.LabRoom) answers exactly what a test
 flow for the summed demand answers (explanations stay true and
 complete, docs/rules.md#explanations), and `import planner` stays light."""
 
@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from planner.allocation import slot_booking
-from planner.allocation.feasibility import LabRoom
+from planner.allocation.lab_room import LabRoom
 from planner.allocation.greedy import greedy_allocation
 from planner.allocation.problem import build_problem
 from planner.io.loading import load_scenario

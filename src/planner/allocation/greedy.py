@@ -8,11 +8,12 @@ categories, and a test for every tested member in a slot class with room left th
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from planner.allocation.problem import ESCORT_ROLES, AllocationProblem, HouseholdInfo, Option
+from planner.allocation.household_options import HouseholdInfo, Option
+from planner.allocation.problem import AllocationProblem, FlightInfo, escorts_needed
+from planner.model.plan import PlanStatus
 from planner.rules.testing_windows import TestWindow
 
 TOTAL_FIELDS = ("passengers", "medical", "uasc")  # per-flight totals that decide the escorts needed
@@ -24,7 +25,7 @@ class Allocation:
 
     flight_of: dict[str, str] = field(default_factory=dict)  # household id -> flight id
     escorts_on: dict[str, list[str]] = field(default_factory=dict)  # flight id -> escort ids
-    status: str = "greedy"
+    status: PlanStatus = "greedy"
     bound: int | None = None
 
 
@@ -34,7 +35,7 @@ class Residual:
     def __init__(self, problem: AllocationProblem):
         self.p = problem
         self.usage = {f.flight.id: [0] * len(f.limits) for f in problem.flights}
-        self.totals = {f.flight.id: defaultdict(int) for f in problem.flights}
+        self.totals: dict[str, dict[str, int]] = {f.flight.id: defaultdict(int) for f in problem.flights}
         self.escorts_on: dict[str, list[str]] = {f.flight.id: [] for f in problem.flights}
         self.flights_of_escort: dict[str, list[str]] = defaultdict(list)
         self.class_left = [c.capacity for c in problem.classes]
@@ -88,8 +89,7 @@ class Residual:
         return True
 
     def needed(self, totals: dict[str, int]) -> dict[str, int]:
-        rules = self.p.scenario.protocol.escorts
-        return {role: math.ceil(totals[field] / getattr(rules, ratio)) for role, field, ratio in ESCORT_ROLES}
+        return escorts_needed(self.p.scenario.protocol.escorts, totals)
 
     def try_add(self, info: HouseholdInfo, option: Option) -> bool:
         """Add the household on the option's flight if every rule still holds; report whether it did."""
@@ -98,35 +98,19 @@ class Residual:
         totals = dict(self.totals[fid])
         for key in TOTAL_FIELDS:
             totals[key] = totals.get(key, 0) + getattr(option, key)
-        have: dict[str, int] = defaultdict(int)
-        for e in self.escorts_on[fid]:
-            have[self.escort_role[e]] += 1
-        missing = {r: n - have[r] for r, n in self.needed(totals).items() if n > have[r]}
-        new_escorts: list[str] = []
-        tests = list(option.tests)
-        for role, count in sorted(missing.items()):
-            for eid, window in fi.escort_windows.items():
-                if count == 0:
-                    break
-                if self.escort_role[eid] != role or eid in self.escorts_on[fid] or eid in new_escorts:
-                    continue
-                if self._escort_free(eid, fid):
-                    new_escorts.append(eid)
-                    if window is not None:
-                        tests.append((window, 1))
-                    count -= 1
-            if count:
-                return False
-        n_escorts = len(self.escorts_on[fid]) + len(new_escorts)
-        usage = self.usage[fid]
-        for j, limit in enumerate(fi.limits):
-            if usage[j] + option.usage[j] + n_escorts * limit.escort_usage > limit.rhs:
-                return False
+        new_escorts = self._escorts_to_add(fi, totals)
+        if new_escorts is None or not self._cabin_fits(fi, option, len(self.escorts_on[fid]) + len(new_escorts)):
+            return False
         merged: dict[TestWindow, int] = defaultdict(int)
-        for w, k in tests:
+        for w, k in option.tests:
             merged[w] += k
+        for eid in new_escorts:
+            escort_w = fi.escort_windows[eid]
+            if escort_w is not None:
+                merged[escort_w] += 1
         if self._take_tests(sorted(merged.items())) is None:
             return False
+        usage = self.usage[fid]
         for j in range(len(usage)):
             usage[j] += option.usage[j]
         self.totals[fid] = defaultdict(int, totals)
@@ -134,6 +118,34 @@ class Residual:
             self.escorts_on[fid].append(eid)
             self.flights_of_escort[eid].append(fid)
         return True
+
+    def _escorts_to_add(self, fi: FlightInfo, totals: dict[str, int]) -> list[str] | None:
+        """Escorts who would have to join the flight for these totals (lowest ids of each role first, free of
+        turnaround conflicts); None when the pool runs short."""
+        fid = fi.flight.id
+        have: dict[str, int] = defaultdict(int)
+        for e in self.escorts_on[fid]:
+            have[self.escort_role[e]] += 1
+        missing = {r: n - have[r] for r, n in self.needed(totals).items() if n > have[r]}
+        new_escorts: list[str] = []
+        for role, count in sorted(missing.items()):
+            for eid in fi.escort_windows:
+                if count == 0:
+                    break
+                if self.escort_role[eid] != role or eid in self.escorts_on[fid] or eid in new_escorts:
+                    continue
+                if self._escort_free(eid, fid):
+                    new_escorts.append(eid)
+                    count -= 1
+            if count:
+                return None
+        return new_escorts
+
+    def _cabin_fits(self, fi: FlightInfo, option: Option, n_escorts: int) -> bool:
+        """Whether every cabin limit of the flight holds with the option and this many escorts on board."""
+        usage = self.usage[fi.flight.id]
+        return all(usage[j] + option.usage[j] + n_escorts * limit.escort_usage <= limit.rhs
+                   for j, limit in enumerate(fi.limits))
 
 
 def greedy_allocation(problem: AllocationProblem) -> Allocation:

@@ -7,26 +7,18 @@ the same rules; explanations and the validator recompute facts independently.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from planner.model.caseload import (
-    Household,
-    age_months,
-    age_years,
-    departure_date,
-    household_weight,
-    households,
-    is_medical_case,
-    lap_pairs,
-)
+from planner.allocation.household_options import HouseholdInfo, OptionBuilder
+from planner.model.caseload import departure_date, household_weight, households
 from planner.model.plan import Reason, TestBooking
 from planner.model.reasons import reason
-from planner.model.scenario import Escort, Flight, Person, Scenario, local_date
-from planner.rules.capacity import CapacityLimit, flight_limits, household_usage
-from planner.rules.gates import failure_signature, household_failure, isolation_end
+from planner.model.scenario import Escort, EscortRules, Flight, Scenario, local_date
+from planner.rules.capacity import CapacityLimit, flight_limits
 from planner.rules.testing_windows import (
     SlotClass,
     SlotInstance,
@@ -34,8 +26,6 @@ from planner.rules.testing_windows import (
     all_slots,
     daily_capacities,
     escort_window,
-    is_exempt,
-    person_window,
     slot_classes,
 )
 
@@ -44,25 +34,11 @@ ESCORT_ROLES = (("operational", "passengers", "operational_per_passengers"),
                 ("medical", "medical", "medical_per_cases"), ("uasc", "uasc", "uasc_per_escort"))
 
 
-@dataclass(frozen=True)
-class Option:
-    """What household h would use on flight f."""
-
-    flight_id: str
-    usage: tuple[int, ...]  # per capacity limit of the flight
-    passengers: int  # seated + lap infants (operational escort ratio)
-    medical: int
-    uasc: int
-    tests: tuple[tuple[TestWindow, int], ...]  # windows of its tested members, with counts
-    laps: tuple[tuple[str, str], ...]  # (infant, carrier)
-
-
-@dataclass
-class HouseholdInfo:
-    household: Household
-    weight: int
-    options: dict[str, Option]  # by flight id, only flights it may take
-    blocked: dict[str, dict[str, Reason]]  # flight id -> member reasons (gates, held back, no slot)
+def escorts_needed(rules: EscortRules, totals: Mapping[str, int]) -> dict[str, int]:
+    """Escorts of each role a flight needs for its totals (Option fields summed over its households): one per
+    started ratio, docs/rules.md#escort-ratios. The greedy, the checks of top-ups and explanations, and the
+    escort trimming all read it here; the model states the same rule as linear rows (model._escort_ratios)."""
+    return {role: math.ceil(totals.get(field, 0) / getattr(rules, ratio)) for role, field, ratio in ESCORT_ROLES}
 
 
 @dataclass
@@ -215,107 +191,62 @@ def build_problem(scenario: Scenario, excluded: frozenset[str] = frozenset(), fi
     flights = active_flights(scenario)
     daily = daily_capacities(scenario)
     slots: list[SlotInstance] = _reserve(all_slots(scenario), daily, list(fixed.bookings.values()))
+    builder = OptionBuilder(scenario, slots, fixed.households, fixed.bookings)
+    flight_infos = _flight_infos(scenario, flights, fixed, builder)
+    infos, no_dest, pending = _household_infos(scenario, flights, excluded, fixed, builder)
+    return AllocationProblem(
+        scenario=scenario,
+        flights=flight_infos,
+        households=infos,
+        escorts=sorted(scenario.escorts, key=lambda e: e.id),
+        escort_conflicts=escort_conflicts(flights, scenario.protocol.escorts.turnaround_hours),
+        classes=slot_classes(builder.windows, slots),
+        daily=daily,
+        no_destination=no_dest,
+        fixed=fixed,
+        pending=pending,
+        fill=builder.fill,
+        windows=builder.windows,
+        slots=slots,
+    )
+
+
+def _flight_infos(scenario: Scenario, flights: list[Flight], fixed: Fixed, builder: OptionBuilder
+                  ) -> list[FlightInfo]:
+    """Each active flight with its day (level 1b), cabin limits and the escorts who may fly it."""
     today = local_date(scenario.as_of, scenario.timezone)
+    return [FlightInfo(f, (departure_date(f, scenario) - today).days, flight_limits(scenario, f),
+                       _escort_windows(scenario, f, fixed, builder))
+            for f in flights]
 
-    slot_found: dict[TestWindow, bool] = {}
 
-    def has_slot(window: TestWindow) -> bool:
-        if window not in slot_found:
-            slot_found[window] = any(window.valid(s) for s in slots)
-        return slot_found[window]
-
-    windows: set[TestWindow] = set()
-    flight_infos: list[FlightInfo] = []
-    by_id = {f.id: f for f in scenario.flights}
+def _escort_windows(scenario: Scenario, f: Flight, fixed: Fixed, builder: OptionBuilder
+                    ) -> dict[str, TestWindow | None]:
+    """Escorts who may fly `f`, with their test window (None: exempt): available that day, back from any
+    departed flight in time (docs/rules.md#escort-availability-and-turnaround), and testable if tested."""
+    by_id = {g.id: g for g in scenario.flights}
     hours = scenario.protocol.escorts.turnaround_hours
-    for f in flights:
-        ew: dict[str, TestWindow | None] = {}
-        for e in sorted(scenario.escorts, key=lambda e: e.id):
-            if not escort_can_fly(e, f, scenario):
-                continue
-            gone = [by_id[d] for d in fixed.escorts_departed.get(e.id, []) if d in by_id]
-            if any(escort_conflicts([d, f], hours) for d in gone):
-                continue  # still on the way back from a flight that already left
-            w = escort_window(e, f, scenario)
-            if w is not None and not has_slot(w):
-                continue
-            ew[e.id] = w
-            if w is not None:
-                windows.add(w)
-        flight_infos.append(FlightInfo(f, (departure_date(f, scenario) - today).days,
-                                       flight_limits(scenario, f), ew))
+    out: dict[str, TestWindow | None] = {}
+    for e in sorted(scenario.escorts, key=lambda e: e.id):
+        if not escort_can_fly(e, f, scenario):
+            continue
+        gone = [by_id[d] for d in fixed.escorts_departed.get(e.id, []) if d in by_id]
+        if any(escort_conflicts([d, f], hours) for d in gone):
+            continue  # still on the way back from a flight that already left
+        w = escort_window(e, f, scenario)
+        if w is not None and not builder.has_slot(w):
+            continue
+        out[e.id] = w
+        if w is not None:
+            builder.windows.add(w)
+    return out
 
-    windows_of: dict[tuple, TestWindow | None] = {}
 
-    def window_of(p: Person, hh: Household, f: Flight, isolated: date | None) -> TestWindow | None:
-        """`person_window`, shared by everyone it reads the same of (destination, exemption, isolation end,
-        location, testing site): a flight's passengers test in a handful of windows, not one each."""
-        key = (f.id, p.destination, is_exempt(p, f, scenario), isolated, p.location, p.testing_site)
-        if key not in windows_of:
-            windows_of[key] = person_window(p, hh, f, scenario)
-        return windows_of[key]
-
-    def fill(info: HouseholdInfo, serving: list[Flight]) -> None:
-        """Options (or the member reasons why not) of one household on the given flights."""
-        hh = info.household
-        by_day: dict[date, dict[str, Reason]] = {}  # gates depend on the flight only through its date
-        by_signature: dict[tuple, dict[str, Reason]] = {}  # and mostly not on the date at all
-        # cabin usage depends on the date only through the members' ages, and on the flight through its cabin:
-        # keyed so, it is computed once per household and cabin rather than once per departure date
-        usages: dict[tuple, tuple[int, ...]] = {}
-        laps_on: dict[date, dict[str, str]] = {}
-        ages_on: dict[date, tuple[tuple[int, int], ...]] = {}
-        isolated = {p.case_id: isolation_end(p, hh, scenario) for p in hh.members}
-        for f in serving:
-            on = departure_date(f, scenario)
-            if on not in by_day:
-                sig = failure_signature(hh, on, scenario)
-                if sig not in by_signature:
-                    by_signature[sig] = household_failure(hh, f, scenario) if sig else {}
-                by_day[on] = by_signature[sig]
-            failed = {pid: r.model_copy(update={"flight_id": f.id}) for pid, r in by_day[on].items()}
-            if failed:
-                info.blocked[f.id] = failed
-                continue
-            if on not in laps_on:
-                laps_on[on] = lap_pairs(hh, on, scenario)
-            laps = laps_on[on]
-            tests: Counter[TestWindow] = Counter()
-            missing: dict[str, Reason] = {}
-            for p in hh.members:
-                w = window_of(p, hh, f, isolated[p.case_id])
-                if w is None or (p.case_id in fixed.bookings and fixed.households.get(hh.id) == f.id):
-                    continue
-                if not has_slot(w):
-                    where = ", ".join(w.sites) or "no site"
-                    span = f"{w.earliest_start:%Y-%m-%d %H:%M}..{w.latest_end:%Y-%m-%d %H:%M}"
-                    detail = f" (needs a sample {span} at {where})"
-                    missing[p.case_id] = reason("test.no_valid_slot", f.id, detail=detail)
-                tests[w] += 1
-            if missing:
-                first = min(missing)
-                for p in hh.members:
-                    missing.setdefault(p.case_id, reason("household.held_back", f.id, member=first,
-                                                         member_code="test.no_valid_slot"))
-                info.blocked[f.id] = missing
-                continue
-            windows.update(tests)
-            if on not in ages_on:
-                ages_on[on] = tuple((age_years(p.date_of_birth, on), age_months(p.date_of_birth, on))
-                                    for p in hh.members)
-            usage_key = (ages_on[on], f.aircraft, tuple(f.blocked_seats))
-            if usage_key not in usages:
-                usages[usage_key] = household_usage(scenario, f, hh)
-            info.options[f.id] = Option(
-                flight_id=f.id,
-                usage=usages[usage_key],
-                passengers=hh.size,
-                medical=sum(is_medical_case(p, hh, on) for p in hh.members),
-                uasc=sum(p.unaccompanied_minor for p in hh.members),
-                tests=tuple(sorted(tests.items())),
-                laps=tuple(sorted(laps.items())),
-            )
-
+def _household_infos(scenario: Scenario, flights: list[Flight], excluded: frozenset[str], fixed: Fixed,
+                     builder: OptionBuilder
+                     ) -> tuple[list[HouseholdInfo], dict[str, Reason], dict[str, list[Flight]]]:
+    """Every household with its options on the flights serving its destination; a kept household only on
+    its kept flight for now (its other flights wait in `pending` until it is released, AllocationProblem.expand)."""
     infos: list[HouseholdInfo] = []
     no_dest: dict[str, Reason] = {}
     pending: dict[str, list[Flight]] = {}
@@ -332,24 +263,8 @@ def build_problem(scenario: Scenario, excluded: frozenset[str] = frozenset(), fi
             no_dest[hh.id] = reason("flight.no_destination", destination=hh.destination)
         kept = fixed.households.get(hh.id)
         if kept is not None and any(f.id == kept for f in serving):
-            # kept on its flight (hard): its other flights are built only if it is released (AllocationProblem.expand)
-            fill(info, [f for f in serving if f.id == kept])
+            builder.fill(info, [f for f in serving if f.id == kept])
             pending[hh.id] = [f for f in serving if f.id != kept]
         else:
-            fill(info, serving)
-
-    return AllocationProblem(
-        scenario=scenario,
-        flights=flight_infos,
-        households=infos,
-        escorts=sorted(scenario.escorts, key=lambda e: e.id),
-        escort_conflicts=escort_conflicts(flights, scenario.protocol.escorts.turnaround_hours),
-        classes=slot_classes(windows, slots),
-        daily=daily,
-        no_destination=no_dest,
-        fixed=fixed,
-        pending=pending,
-        fill=fill,
-        windows=windows,
-        slots=slots,
-    )
+            builder.fill(info, serving)
+    return infos, no_dest, pending

@@ -71,32 +71,13 @@ def solve_flow(problem: AllocationProblem, demand: dict[TestWindow, int]) -> Flo
     return {(w, k): mcf.flow(arc) for w, k, arc in arcs if mcf.flow(arc) > 0}
 
 
+#: People waiting for one test window, grouped: (group key, [(person or escort id, is escort, flight id)]).
+Waiting = dict[TestWindow, list[tuple[str, list[tuple[str, bool, str]]]]]
+
+
 def book_slots(problem: AllocationProblem, alloc: Allocation, flow: Flow) -> list[TestBooking]:
     """Concrete bookings for every tested passenger and escort of the allocation."""
-    scenario = problem.scenario
-    flights = {f.flight.id: f.flight for f in problem.flights}
-    infos = problem.infos
-    # people (grouped by household) waiting for each window
-    groups: dict[TestWindow, list[tuple[str, list[tuple[str, bool, str]]]]] = defaultdict(list)
-    for hid, fid in sorted(alloc.flight_of.items()):
-        hh = infos[hid].household
-        members: dict[TestWindow, list[tuple[str, bool, str]]] = defaultdict(list)
-        kept = problem.fixed.households.get(hid) == fid
-        for p in hh.members:
-            if kept and p.case_id in problem.fixed.bookings:
-                continue  # a re-plan keeps this sample
-            w = person_window(p, hh, flights[fid], scenario)
-            if w is not None:
-                members[w].append((p.case_id, False, fid))
-        for w, ids in members.items():
-            groups[w].append((hid, ids))
-    for fid, escorts in sorted(alloc.escorts_on.items()):
-        for eid in escorts:
-            escort = next(e for e in problem.escorts if e.id == eid)
-            w = escort_window(escort, flights[fid], scenario)
-            if w is not None:
-                groups[w].append((f"escort:{eid}:{fid}", [(eid, True, fid)]))
-
+    groups = _waiting(problem, alloc)
     share: dict[TestWindow, list[list[int]]] = defaultdict(list)  # window -> [[class, amount]]
     for (w, k), amount in sorted(flow.items(), key=lambda x: (x[0][0], problem.classes[x[0][1]].slots[0].start)):
         share[w].append([k, amount])
@@ -114,6 +95,34 @@ def book_slots(problem: AllocationProblem, alloc: Allocation, flow: Flow) -> lis
                 part[1] -= take
                 bookings += _into_slots(problem, part[0], chunk, slot_left)
     return sorted(bookings, key=lambda b: (b.site_id, b.start, b.person_id or "", b.escort_id or ""))
+
+
+def _waiting(problem: AllocationProblem, alloc: Allocation) -> Waiting:
+    """Who needs a sample in each window: household members together (one group per household and window),
+    each escort alone; members whose sample a re-plan keeps are left out."""
+    scenario = problem.scenario
+    flights = {f.flight.id: f.flight for f in problem.flights}
+    infos = problem.infos
+    groups: Waiting = defaultdict(list)
+    for hid, fid in sorted(alloc.flight_of.items()):
+        hh = infos[hid].household
+        members: dict[TestWindow, list[tuple[str, bool, str]]] = defaultdict(list)
+        kept = problem.fixed.households.get(hid) == fid
+        for p in hh.members:
+            if kept and p.case_id in problem.fixed.bookings:
+                continue  # a re-plan keeps this sample
+            w = person_window(p, hh, flights[fid], scenario)
+            if w is not None:
+                members[w].append((p.case_id, False, fid))
+        for w, ids in members.items():
+            groups[w].append((hid, ids))
+    escorts = {e.id: e for e in problem.escorts}
+    for fid, on_board in sorted(alloc.escorts_on.items()):
+        for eid in on_board:
+            ew = escort_window(escorts[eid], flights[fid], scenario)
+            if ew is not None:
+                groups[ew].append((f"escort:{eid}:{fid}", [(eid, True, fid)]))
+    return groups
 
 
 def _into_slots(problem: AllocationProblem, k: int, chunk: list[tuple[str, bool, str]],

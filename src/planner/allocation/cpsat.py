@@ -1,0 +1,268 @@
+"""The CP-SAT engine of the allocation program (planner.allocation.program), in stages: the LP relaxation for
+a bound and a guide, CP-SAT in the LP's neighbourhood, a top-up by priority, CP-SAT on the full model, then
+level 1b with level 1a kept (docs/architecture.md#allocation).
+
+Every stage clones one base model (variable i is proto index i), so hints and values carry from stage to stage.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from planner.allocation.feasibility import top_up, trim_escorts
+from planner.allocation.greedy import Allocation
+from planner.allocation.linear import lp_relaxation
+from planner.allocation.problem import AllocationProblem
+from planner.allocation.program import AllocationModel, Terms, dense, extract, hint_values
+from planner.model.options import Progress, SolveOptions
+
+DETERMINISTIC_PER_SECOND = 0.3
+#: Shares of the engine's seconds: the LP at most a quarter (not in deterministic mode), the neighbourhood 35 %,
+#: the full model 45 %, level 1b the rest (deterministic: 20 % of the seconds).
+NEAR_LP_SHARE, FULL_MODEL_SHARE, LEVEL_1B_DETERMINISTIC_SHARE = 0.35, 0.45, 0.2
+
+
+@dataclass
+class Incumbent:
+    """The best level-1a value found so far and the best proven bound (the least of the LP relaxation's and
+    CP-SAT's bounds on the full model), so every progress report reads on one scale."""
+
+    value: float | None = None
+    bound: float | None = None
+
+    def offer(self, value: float | None = None, bound: float | None = None) -> None:
+        if value is not None:
+            self.value = value if self.value is None else max(self.value, value)
+        if bound is not None:
+            self.bound = bound if self.bound is None else min(self.bound, bound)
+
+    def progress(self, stage: str, options: SolveOptions, message: str = "") -> Progress:
+        value, bound = self.value, self.bound
+        if value is not None and bound is not None:
+            bound = max(bound, value)
+        gap = (bound - value) / bound if value is not None and bound else None
+        return Progress(stage, value, bound, gap, options.elapsed(), message)
+
+
+class Watch(cp_model.CpSolverSolutionCallback):
+    """Reports progress at most once a second, in level-1a terms.
+
+    `kind`: "1a" (a model maximising level 1a; with `proves`, its bound is a bound of the whole problem, not
+    only of a neighbourhood), or "other" (level 1b or fleet sizing: the level-1a figures stay as they were)."""
+
+    def __init__(self, stage: str, options: SolveOptions, incumbent: Incumbent, kind: str = "1a",
+                 proves: bool = False, message: str = ""):
+        super().__init__()
+        self.stage, self.options, self.incumbent = stage, options, incumbent
+        self.kind, self.proves, self.message = kind, proves, message
+        self.last = 0.0
+
+    def on_solution_callback(self) -> None:
+        if self.kind == "1a":
+            self.incumbent.offer(self.objective_value, int(self.best_objective_bound + 1e-6) if self.proves
+                                 else None)
+        now = time.monotonic()
+        if now - self.last >= 1.0:
+            self.last = now
+            message = self.message
+            if self.kind != "1a":
+                message = f"{message} {self.objective_value:,.0f} (bound {self.best_objective_bound:,.0f})".strip()
+            self.options.report(self.incumbent.progress(self.stage, self.options, message))
+
+
+def run_cp(model: cp_model.CpModel, seconds: float, options: SolveOptions, stage: str,
+           watch: Watch | None = None) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
+    """Solve within `seconds` and never past the solve's deadline; a stop request or the deadline ends the
+    search with its best solution (CP-SAT's stop_search, from a watcher thread)."""
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.num_workers = max(1, options.workers)
+    params.random_seed = 0
+    params.catch_sigint_signal = False  # Ctrl-C is the command's (planner.pipeline.interrupt), which stops every stage
+    deadline = options.clock()
+    if options.deterministic:
+        params.interleave_search = True
+        # CP-SAT's deterministic time runs about 3-4x slower than the wall clock on 2 cores with interleaved
+        # workers; the wall limit is only a safety net that a normal run never reaches
+        params.max_deterministic_time = max(0.05, seconds * DETERMINISTIC_PER_SECOND)
+        params.max_time_in_seconds = max(0.05, min(seconds * 10, deadline.remaining()))
+    else:
+        params.max_time_in_seconds = max(0.05, min(seconds, deadline.remaining()))
+    done = threading.Event()
+
+    def watcher() -> None:
+        while not done.wait(0.05):
+            if options.stopped() or deadline.expired():
+                solver.stop_search()
+                return
+
+    thread = threading.Thread(target=watcher, daemon=True)
+    thread.start()
+    status = solver.solve(model, watch or Watch(stage, options, Incumbent(), kind="other"))
+    done.set()
+    thread.join()
+    return solver, status
+
+
+def cp_base_model(m: AllocationModel) -> cp_model.CpModel:
+    """The CP-SAT model of `m`, without objective, variables and constraints named as in `m`; stages clone it
+    (variable i is proto index i)."""
+    model = cp_model.CpModel()
+    xs = [model.new_int_var(0, u, name) for u, name in zip(m.upper, m.names, strict=True)]
+    for terms, lo, hi, name in m.rows:
+        expr = weighted(xs, terms)
+        if lo is not None and hi is not None and lo == hi:
+            model.add(expr == lo).with_name(name)
+        else:
+            if lo is not None:
+                model.add(expr >= lo).with_name(name)
+            if hi is not None:
+                model.add(expr <= hi).with_name(name)
+    for u, v, name in m.at_most_one:
+        model.add(xs[u] + xs[v] <= 1).with_name(name)
+    return model
+
+
+def stage_model(base: cp_model.CpModel, m: AllocationModel, start: list[int] | None, upper: list[int] | None = None
+                ) -> tuple[cp_model.CpModel, list[cp_model.IntVar]]:
+    """A copy of the base model for one stage: hinted at `start`, with variables capped at `upper`."""
+    model = base.clone()
+    xs = [model.get_int_var_from_proto_index(i) for i in range(len(m.upper))]
+    if upper is not None:
+        for i, u in enumerate(upper):
+            if u != m.upper[i]:
+                model.proto.variables[i].domain[1] = u
+    for var, val in zip(xs, start or [], strict=False):
+        model.add_hint(var, val)
+    return model, xs
+
+
+def weighted(xs: list[cp_model.IntVar], terms: Terms) -> cp_model.LinearExpr:
+    return cp_model.LinearExpr.weighted_sum([xs[v] for _, v in terms], [c for c, _ in terms])
+
+
+@dataclass
+class _Search:
+    """What the CP-SAT stages share: the best level-1a point so far (`best`, worth `best_a`), the proven bound,
+    and the time they may use (`seconds` of the engine, ending at `end` on the monotonic clock)."""
+
+    m: AllocationModel
+    problem: AllocationProblem
+    options: SolveOptions
+    incumbent: Incumbent
+    seconds: float
+    end: float
+    base: cp_model.CpModel
+    best: list[int]
+    best_a: int
+    bound: int
+    optimal: bool = False
+
+    def left(self, share: float) -> float:
+        """A stage's seconds: its share as it is in a deterministic solve (CP-SAT's deterministic time),
+        otherwise its share or what is left, whichever is less."""
+        if self.options.deterministic:
+            return self.seconds * share
+        return min(self.seconds * share, self.end - time.monotonic())
+
+    def going(self) -> bool:
+        return not self.options.stopped() and (self.options.deterministic or self.end - time.monotonic() > 0.05)
+
+    def improve(self, upper: list[int] | None, seconds: float, stage: str) -> None:
+        """Maximise level 1a by CP-SAT within `upper` (a neighbourhood), or on the full model from the best plan
+        so far (its bound then bounds the whole problem); keep what is at least as good."""
+        model, xs = stage_model(self.base, self.m, None if upper is not None else self.best, upper)
+        model.maximize(weighted(xs, self.m.level_a))
+        watch = Watch(stage, self.options, self.incumbent, proves=upper is None,
+                      message="near the LP solution" if upper is not None else "full model")
+        solver, status = run_cp(model, seconds, self.options, stage, watch)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return
+        if round(solver.objective_value) >= self.best_a:
+            self.best, self.best_a = [solver.value(v) for v in xs], round(solver.objective_value)
+        if upper is None:
+            self.bound = min(self.bound, round(solver.best_objective_bound))
+            self.optimal = self.optimal or status == cp_model.OPTIMAL
+            self.incumbent.offer(bound=self.bound)
+
+    def adopt(self, alloc: Allocation) -> None:
+        """Keep an allocation found outside CP-SAT when it is at least as good."""
+        candidate = dense(self.m, hint_values(self.m, self.problem, alloc))
+        value = self.m.value(self.m.level_a, candidate)
+        if value >= self.best_a:
+            self.best, self.best_a = candidate, value
+        self.incumbent.offer(self.best_a)
+
+    def result(self) -> Allocation:
+        result = extract(self.m, self.best, self.problem)
+        result.bound = self.bound
+        proven = self.optimal or self.best_a >= self.bound
+        result.status = "stopped" if self.options.stopped() else ("optimal" if proven else "feasible")
+        return result
+
+
+def solve_cpsat(m: AllocationModel, problem: AllocationProblem, options: SolveOptions, hint: Allocation,
+                seconds: float, incumbent: Incumbent) -> Allocation:
+    """LP relaxation → CP-SAT inside the LP's support (a RINS-like neighbourhood) → top-up → full CP-SAT →
+    level 1b with 1a fixed; all within `seconds` and never past the solve's deadline (shares above)."""
+    end = min(options.clock().at, time.monotonic() + seconds)
+    lp, lp_bound = _lp_stage(m, options, incumbent, end)
+    best = dense(m, hint_values(m, problem, hint))
+    search = _Search(m, problem, options, incumbent, seconds, end, cp_base_model(m), best,
+                     m.value(m.level_a, best), lp_bound)
+    if search.best_a < search.bound and search.going():
+        _near_lp(search, lp)
+        _top_up(search)
+    if search.best_a < search.bound and search.going():
+        search.improve(None, search.left(FULL_MODEL_SHARE), "allocation")
+    result = search.result()
+    if not search.going():
+        return result
+    return _level_1b(search, result)
+
+
+def _lp_stage(m: AllocationModel, options: SolveOptions, incumbent: Incumbent, end: float
+              ) -> tuple[list[float], int]:
+    """The LP relaxation: the bound, and the neighbourhood CP-SAT starts from. Without it a large plan stays
+    greedy, which costs more to finish than the LP takes, so only the command's own deadline cuts it short."""
+    deadline = options.clock()
+    seconds = 0.0 if options.deterministic else max(0.05, end - time.monotonic(), min(deadline.remaining(), 30.0))
+    lp, lp_bound = lp_relaxation(m, seconds)
+    incumbent.offer(bound=lp_bound)
+    options.report(incumbent.progress("allocation-lp", options, "LP relaxation"))
+    return lp, lp_bound
+
+
+def _near_lp(search: _Search, lp: list[float]) -> None:
+    """CP-SAT with each household count capped at its LP value rounded up (a RINS-like move); no hint: the
+    greedy plan is a poor local optimum that holds the search back."""
+    x_ids = set(search.m.x.values())
+    upper = [min(u, int(-(-lp[i] // 1) + 1e-9)) if i in x_ids else u for i, u in enumerate(search.m.upper)]
+    search.improve(upper, search.left(NEAR_LP_SHARE), "allocation-rins")
+
+
+def _top_up(search: _Search) -> None:
+    """Add by priority every household that still fits on the best plan so far."""
+    problem = search.problem
+    search.adopt(top_up(problem, trim_escorts(problem, extract(search.m, search.best, problem))))
+
+
+def _level_1b(search: _Search, result: Allocation) -> Allocation:
+    """Minimise Σ weight × flight day with level 1a kept at its best value
+    (docs/rules.md#level-1b-the-most-vulnerable-first); the level-1a plan stands when this finds nothing."""
+    m, options = search.m, search.options
+    model, xs = stage_model(search.base, m, search.best)
+    model.add(weighted(xs, m.level_a) >= search.best_a).with_name("level 1a kept")
+    model.minimize(weighted(xs, m.level_b))
+    watch = Watch("allocation-1b", options, search.incumbent, kind="other", message="level 1b, Σ weight × day")
+    seconds = search.seconds * LEVEL_1B_DETERMINISTIC_SHARE if options.deterministic else search.left(1.0)
+    solver, status = run_cp(model, seconds, options, "allocation-1b", watch)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return result
+    second = extract(m, [solver.value(v) for v in xs], search.problem)
+    second.bound, second.status = search.bound, result.status
+    return second

@@ -1,0 +1,174 @@
+"""Options of one household on each flight it may take: what it would use there (cabin, escorts, tests), or
+the member reasons why it may not (gates, held back, no valid test slot).
+
+Built once per household and flight for the whole solve, so the work is shared as far as the rules allow: gates
+depend on a flight only through its date, cabin usage only through the members' ages and the cabin, and a test
+window only through a handful of facts (docs/rules.md#test-windows).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Container, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from planner.model.caseload import (
+    Household,
+    age_months,
+    age_years,
+    departure_date,
+    is_medical_case,
+    lap_pairs,
+)
+from planner.model.plan import Reason
+from planner.model.reasons import reason
+from planner.model.scenario import Flight, Person, Scenario
+from planner.rules.capacity import household_usage
+from planner.rules.gates import failure_signature, household_failure, isolation_end
+from planner.rules.testing_windows import SlotInstance, TestWindow, is_exempt, person_window
+
+#: What a passenger's test window depends on: (flight, destination, exempt, isolation end, location, site).
+WindowKey = tuple[str, str, bool, date | None, str, str | None]
+#: What a household's cabin usage depends on: (members' ages in years and months, aircraft, blocked seats).
+UsageKey = tuple[tuple[tuple[int, int], ...], str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Option:
+    """What household h would use on flight f."""
+
+    flight_id: str
+    usage: tuple[int, ...]  # per capacity limit of the flight
+    passengers: int  # seated + lap infants (operational escort ratio)
+    medical: int
+    uasc: int
+    tests: tuple[tuple[TestWindow, int], ...]  # windows of its tested members, with counts
+    laps: tuple[tuple[str, str], ...]  # (infant, carrier)
+
+
+@dataclass
+class HouseholdInfo:
+    household: Household
+    weight: int
+    options: dict[str, Option]  # by flight id, only flights it may take
+    blocked: dict[str, dict[str, Reason]]  # flight id -> member reasons (gates, held back, no slot)
+
+
+@dataclass
+class _HouseholdMemo:
+    """What one household's options share across its flights (keyed by the facts each really depends on)."""
+
+    isolated: dict[str, date | None]  # person id -> isolation end
+    gates_on: dict[date, dict[str, Reason]] = field(default_factory=dict)
+    gates_by_signature: dict[tuple[tuple[str, str, str], ...], dict[str, Reason]] = field(default_factory=dict)
+    usages: dict[UsageKey, tuple[int, ...]] = field(default_factory=dict)
+    laps_on: dict[date, dict[str, str]] = field(default_factory=dict)
+    ages_on: dict[date, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+
+
+class OptionBuilder:
+    """Fills `HouseholdInfo.options` and `.blocked`, and collects every test window an option needs (the slot
+    classes are built for exactly these). `kept_bookings`: people whose kept sample a re-plan keeps on their
+    kept flight, so they need no new test there."""
+
+    def __init__(self, scenario: Scenario, slots: list[SlotInstance], kept_households: Mapping[str, str],
+                 kept_bookings: Container[str]):
+        self.scenario = scenario
+        self.slots = slots
+        self.kept_households = kept_households
+        self.kept_bookings = kept_bookings
+        self.windows: set[TestWindow] = set()
+        self._slot_found: dict[TestWindow, bool] = {}
+        self._windows_of: dict[WindowKey, TestWindow | None] = {}
+
+    def has_slot(self, window: TestWindow) -> bool:
+        """Whether any bookable slot is valid for the window (remembered: windows repeat across households)."""
+        if window not in self._slot_found:
+            self._slot_found[window] = any(window.valid(s) for s in self.slots)
+        return self._slot_found[window]
+
+    def window_of(self, p: Person, hh: Household, f: Flight, isolated: date | None) -> TestWindow | None:
+        """`person_window`, shared by everyone it reads the same of (destination, exemption, isolation end,
+        location, testing site): a flight's passengers test in a handful of windows, not one each."""
+        key = (f.id, p.destination, is_exempt(p, f, self.scenario), isolated, p.location, p.testing_site)
+        if key not in self._windows_of:
+            self._windows_of[key] = person_window(p, hh, f, self.scenario)
+        return self._windows_of[key]
+
+    def fill(self, info: HouseholdInfo, serving: list[Flight]) -> None:
+        """Options (or the member reasons why not) of one household on the given flights."""
+        hh = info.household
+        memo = _HouseholdMemo({p.case_id: isolation_end(p, hh, self.scenario) for p in hh.members})
+        for f in serving:
+            on = departure_date(f, self.scenario)
+            failed = self._gate_failures(memo, hh, f, on)
+            if failed:
+                info.blocked[f.id] = failed
+                continue
+            tests, missing = self._tests(memo, hh, f)
+            if missing:
+                info.blocked[f.id] = _held_back(hh, f.id, missing)
+                continue
+            self.windows.update(tests)
+            info.options[f.id] = self._option(memo, hh, f, on, tests)
+
+    def _gate_failures(self, memo: _HouseholdMemo, hh: Household, f: Flight, on: date) -> dict[str, Reason]:
+        """Member reasons the household fails a gate on this flight (docs/rules.md#gates); gates depend on the
+        flight only through its date, and mostly not on the date at all (the failure signature)."""
+        if on not in memo.gates_on:
+            sig = failure_signature(hh, on, self.scenario)
+            if sig not in memo.gates_by_signature:
+                memo.gates_by_signature[sig] = household_failure(hh, f, self.scenario) if sig else {}
+            memo.gates_on[on] = memo.gates_by_signature[sig]
+        return {pid: r.model_copy(update={"flight_id": f.id}) for pid, r in memo.gates_on[on].items()}
+
+    def _tests(self, memo: _HouseholdMemo, hh: Household, f: Flight
+               ) -> tuple[Counter[TestWindow], dict[str, Reason]]:
+        """Test windows of the members who need a new sample for this flight, and the members whose window has
+        no valid slot at all."""
+        tests: Counter[TestWindow] = Counter()
+        missing: dict[str, Reason] = {}
+        kept_here = self.kept_households.get(hh.id) == f.id
+        for p in hh.members:
+            w = self.window_of(p, hh, f, memo.isolated[p.case_id])
+            if w is None or (kept_here and p.case_id in self.kept_bookings):
+                continue
+            if not self.has_slot(w):
+                where = ", ".join(w.sites) or "no site"
+                span = f"{w.earliest_start:%Y-%m-%d %H:%M}..{w.latest_end:%Y-%m-%d %H:%M}"
+                missing[p.case_id] = reason("test.no_valid_slot", f.id, detail=f" (needs a sample {span} at {where})")
+            tests[w] += 1
+        return tests, missing
+
+    def _option(self, memo: _HouseholdMemo, hh: Household, f: Flight, on: date,
+                tests: Counter[TestWindow]) -> Option:
+        """The option of a household that passes every gate and can be tested; cabin usage depends on the date
+        only through the members' ages, and on the flight through its cabin, so it is computed once per
+        household and cabin rather than once per departure date."""
+        if on not in memo.laps_on:
+            memo.laps_on[on] = lap_pairs(hh, on, self.scenario)
+        if on not in memo.ages_on:
+            memo.ages_on[on] = tuple((age_years(p.date_of_birth, on), age_months(p.date_of_birth, on))
+                                     for p in hh.members)
+        usage_key = (memo.ages_on[on], f.aircraft, tuple(f.blocked_seats))
+        if usage_key not in memo.usages:
+            memo.usages[usage_key] = household_usage(self.scenario, f, hh)
+        return Option(
+            flight_id=f.id,
+            usage=memo.usages[usage_key],
+            passengers=hh.size,
+            medical=sum(is_medical_case(p, hh, on) for p in hh.members),
+            uasc=sum(p.unaccompanied_minor for p in hh.members),
+            tests=tuple(sorted(tests.items())),
+            laps=tuple(sorted(memo.laps_on[on].items())),
+        )
+
+
+def _held_back(hh: Household, flight_id: str, missing: dict[str, Reason]) -> dict[str, Reason]:
+    """Members without a valid slot keep their reason; the rest of the household is held back by the first."""
+    first = min(missing)
+    for p in hh.members:
+        missing.setdefault(p.case_id, reason("household.held_back", flight_id, member=first,
+                                             member_code="test.no_valid_slot"))
+    return missing
