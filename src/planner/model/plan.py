@@ -66,10 +66,17 @@ class ScenarioRef(PlanModel):
 
 
 class Objective(PlanModel):
+    """The solver's own values of the levels it optimised (docs/rules.md "Objective"); a level it did not run
+    (seating off, or a plan written before the level was reported) is None. `planner.oracle.objective`
+    scores any plan independently and must agree."""
+
     level1_value: int = 0
     level1_bound: int = 0
     gap: float = 0.0
     level1b_value: int = 0
+    level2_spread: int | None = None  # Σ household spread in the cabins
+    level4_non_robust: int | None = None  # samples in slots a delay of delay_margin_hours would invalidate
+    level4_seat_cost: int | None = None  # Σ comfort cost of the seats taken
 
 
 class Stages(PlanModel):
