@@ -100,7 +100,7 @@ def test_lap_infant_on_a_stranger(base):
     bgw = _flight(p, "MSQ-BGW-1")
     infant = next(pa for pa in bgw.passengers if pa.lap_of)
     infant.lap_of = "C0014"  # an adult of another household
-    assert "lap_infants" in _rules(s, p)
+    assert _hits(s, p, "lap.carrier", "may not hold them")
 
 
 def test_seat_capacity(base):
@@ -186,7 +186,7 @@ def test_cabin_limits_before_seating(base):
     s, plan = base
     s2 = s.model_copy(deep=True)
     s2.protocol.seating.infants_per_mask_block = 0
-    assert _hits(s2, plan, "cabin_limits", "mask blocks: 1 lap infants")
+    assert _hits(s2, plan, "lap.mask_block", "mask blocks: 1 lap infants")
 
 
 def test_special_categories(base):
@@ -255,10 +255,11 @@ def test_lap_infant_too_old_and_carrier_too_young(base):
     s, plan = base
     s2 = s.model_copy(deep=True)
     next(x for x in s2.people if x.case_id == "C0024").date_of_birth = date(2019, 5, 1)  # 31 months
-    assert _hits(s2, plan, "lap_infants", "months") == ["not under 24 months at departure"]
+    assert _hits(s2, plan, "lap.carrier", "months") == ["not under 24 months at departure"]
     s2 = s.model_copy(deep=True)
     next(x for x in s2.people if x.case_id == "C0020").date_of_birth = date(2004, 6, 1)  # 17 at departure
-    assert _hits(s2, plan, "lap_infants", "under 18") == ["carrier C0020 is under 18"]
+    assert _hits(s2, plan, "lap.carrier", "18 or over") == [
+        "carrier C0020 may not hold them (an adult of the infant's household, 18 or over, without reduced mobility)"]
 
 
 def test_escort_not_available(base):
@@ -375,22 +376,22 @@ def test_cabin_limits_from_the_seat_map(base):
     s, plan = base
     s2 = s.model_copy(deep=True)
     next(x for x in s2.people if x.case_id == "C0014").mobility = "STCR"  # SMALL-6x6 has no stretcher zone
-    assert _hits(s2, plan, "cabin_limits", "") == ["stretcher zones: 1 stretcher cases, 0 usable zone"]
+    assert _hits(s2, plan, "stretcher.zone", "") == ["stretcher zones: 1 stretcher cases, 0 usable zone"]
     s2 = s.model_copy(deep=True)
     s2.aircraft[0].movable_armrests = []
     next(x for x in s2.people if x.case_id == "C0014").mobility = "WCHC"
-    assert _hits(s2, plan, "cabin_limits", "wheelchair") == [
+    assert _hits(s2, plan, "mobility.aisle", "wheelchair") == [
         "wheelchair seats: 1 WCHC/WCHP passengers, 0 non-exit aisle seats with a movable armrest"]
     s2 = s.model_copy(deep=True)
     s2.aircraft[0].exit_rows = list(range(1, 8))  # every seat an exit seat
-    assert _hits(s2, plan, "cabin_limits", "exit rows")
+    assert _hits(s2, plan, "exit.barred", "exit rows")
 
 
 def test_seats_after_seating_ran(base):
     s, plan = base
     p = _copy(plan)
     p.stages.seating = {"MSQ-EBL-1": "optimal", "MSQ-BGW-1": "optimal"}
-    missing = _hits(s, p, "seat_assigned", "no seat after seating ran")
+    missing = _hits(s, p, "seat.missing", "has no seat on a flight that has been seated")
     assert len(missing) == 6 + 2 + 10 + 2  # seated passengers and escorts of both flights (lap infants sit on laps)
     ebl = _flight(p, "MSQ-EBL-1")
     ebl.passengers[0].seat = ebl.passengers[1].seat = "1A"

@@ -1,7 +1,8 @@
-"""Facts derived from the caseload: ages, households, lap infants, special categories and priority weights.
+"""Facts derived from the caseload: ages, households, vulnerabilities and priority weights.
 
 Everything here is a pure function of the scenario (and a flight's departure date where ages matter), so the
-solver, the greedy baseline, the validator and the explanations all derive the same facts.
+solver, the greedy baseline, the validator and the explanations all derive the same facts. What a rule says about
+a person (lap infant, medical case, special category) lives with its rule family in `planner.rules`.
 """
 
 from __future__ import annotations
@@ -9,12 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from planner.io.airports import airport
 from planner.model.scenario import Flight, Person, Scenario, local_date
 
+if TYPE_CHECKING:  # re-export: moved to planner.rules (lap_infants, escorts, special_categories)
+    from planner.rules.escorts import is_medical_case as is_medical_case
+    from planner.rules.lap_infants import is_lap_age as is_lap_age
+    from planner.rules.lap_infants import lap_pairs as lap_pairs
+    from planner.rules.special_categories import is_able_bodied_adult as is_able_bodied_adult
+    from planner.rules.special_categories import is_special_category as is_special_category
+
 WHEELCHAIR_AISLE = ("WCHC", "WCHP")
-ESCORT_MOBILITY = ("WCHC", "WCHP", "STCR")
 
 
 def age_years(born: date, on: date) -> int:
@@ -70,46 +78,6 @@ def households(scenario: Scenario) -> list[Household]:
     return list(_grouped[1])
 
 
-def is_lap_age(person: Person, on: date, scenario: Scenario) -> bool:
-    return age_months(person.date_of_birth, on) < scenario.protocol.seating.lap_infant_max_months
-
-
-def lap_pairs(household: Household, on: date, scenario: Scenario) -> dict[str, str]:
-    """Lap infants of a household mapped to their carrying adult (one infant per adult).
-
-    Infants under the lap age ride on a household adult of at least `lap_carrier_min_age`; the youngest infant
-    is placed first, and an infant with no free lap takes a seat (docs/rules.md#cabin-rules).
-    """
-    rules = scenario.protocol.seating
-    infants = sorted((p for p in household.members if is_lap_age(p, on, scenario)),
-                     key=lambda p: (p.date_of_birth, p.case_id), reverse=True)
-    carriers = [p for p in household.members
-                if age_years(p.date_of_birth, on) >= rules.lap_carrier_min_age and p.mobility == "none"]
-    carriers.sort(key=lambda p: (p.sex != "F", p.case_id))
-    return {inf.case_id: adult.case_id for inf, adult in zip(infants, carriers, strict=False)}
-
-
-def is_medical_case(person: Person, household: Household, on: date) -> bool:
-    """Needs a medical escort: fit with escort, a stretcher case, or a wheelchair user with no household adult."""
-    if person.fitness == "fit_with_escort" or person.mobility == "STCR":
-        return True
-    if person.mobility in WHEELCHAIR_AISLE:
-        return not any(age_years(m.date_of_birth, on) >= 18 and m.case_id != person.case_id
-                       for m in household.members)
-    return False
-
-
-def is_special_category(person: Person, household: Household, on: date, lap_infant: bool) -> bool:
-    """EASA special categories of passenger (docs/rules.md#cabin-rules)."""
-    return (lap_infant or person.unaccompanied_minor or person.mobility != "none"
-            or is_medical_case(person, household, on))
-
-
-def is_able_bodied_adult(person: Person, household: Household, on: date, carries_infant: bool) -> bool:
-    return (age_years(person.date_of_birth, on) >= 18 and not person.pregnant and not carries_infant
-            and person.evacuation_capable and not is_special_category(person, household, on, False))
-
-
 def derived_vulnerabilities(person: Person, household: Household, scenario: Scenario) -> list[str]:
     """Typed codes plus those derived from the data at `as_of` (elderly, pregnant, UASC, single parent, infant)."""
     on = local_date(scenario.as_of, scenario.timezone)
@@ -142,3 +110,15 @@ def household_weight(household: Household, scenario: Scenario) -> int:
         waited = (local_date(scenario.as_of, scenario.timezone) - min(registered)).days
         total += max(0, waited) // 7 * w.per_week
     return total
+
+
+_MOVED = {"is_lap_age": "lap_infants", "lap_pairs": "lap_infants", "is_medical_case": "escorts",
+          "is_special_category": "special_categories", "is_able_bodied_adult": "special_categories"}
+
+
+def __getattr__(name: str) -> object:  # re-export: moved to planner.rules (see _MOVED)
+    if name in _MOVED:
+        import importlib
+
+        return getattr(importlib.import_module(f"planner.rules.{_MOVED[name]}"), name)
+    raise AttributeError(name)

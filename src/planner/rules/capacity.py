@@ -14,6 +14,10 @@ greedy fits into the empty cabin. Single travellers therefore fill the cabin exa
 with `side` distancing holds 120), homogeneous mixes are exact for the seating the planner runs, and mixed
 loads use the convex combination; when a mix still does not fit, the seating stage reports the household
 and the allocation adds a cut (docs/architecture.md#seating).
+
+Each limit and usage term is its rule family's definition (`seats`, `exits`, `lap_infants`, `mobility`,
+`special_categories`, `distancing`); this module only lines them up. The validator does not import it: the
+distancing usage (`_household_units`) runs the seating solver's greedy, which belongs with the seating stage.
 """
 
 from __future__ import annotations
@@ -22,19 +26,17 @@ from dataclasses import dataclass
 from functools import cache
 from math import ceil
 
-from planner.model.caseload import (
-    WHEELCHAIR_AISLE,
-    Household,
-    age_years,
-    departure_date,
-    is_able_bodied_adult,
-    is_medical_case,
-    is_special_category,
-    lap_pairs,
-)
+from planner.model.caseload import WHEELCHAIR_AISLE, Household, departure_date
 from planner.model.scenario import AircraftType, Flight, Scenario
-from planner.oracle.seating_checks import exit_barred
-from planner.seating.seatmaps import SeatMap, aircraft_spec, isolation_rows, resolve_aircraft
+from planner.rules import seats as seat_rules
+from planner.rules.base import Occupant
+from planner.rules.distancing import max_independent_seats
+from planner.rules.exits import barred_usage
+from planner.rules.isolation_rows import isolation_seats, rear_rows
+from planner.rules.lap_infants import lap_limit, lap_pairs
+from planner.rules.mobility import wheelchair_seats
+from planner.rules.special_categories import balance
+from planner.seating.seatmaps import SeatMap, aircraft_spec, build_seat_map, resolve_aircraft
 
 #: Units per single traveller in the distancing limit (integer rounding of the other sizes is at most 1/SCALE).
 SCALE = 12
@@ -57,24 +59,14 @@ def seat_map_of(scenario: Scenario, flight: Flight) -> SeatMap:
 
 
 def unusable_seats(scenario: Scenario, flight: Flight) -> set[str]:
-    """Seats nobody may take: operator-blocked (type or flight) and the rear isolation rows under COVID-19."""
-    rear = scenario.protocol.seating.isolation_rows_rear if scenario.protocol.covid else 0
-    return set(_unusable(_key(scenario, flight), tuple(flight.blocked_seats), rear))
+    """`planner.rules.seats.unusable_seats` for a flight, cached per aircraft definition and blocked seats."""
+    return set(_unusable(_key(scenario, flight), tuple(flight.blocked_seats), rear_rows(scenario)))
 
 
 @cache
 def _unusable(spec: str, flight_blocked: tuple[str, ...], rear: int) -> frozenset[str]:
     sm = _map(spec)
-    blocked = {s.id for s in sm.seats if s.blocked} | set(flight_blocked)
-    rows = set(isolation_rows(sm, rear))
-    return frozenset(blocked | {s.id for s in sm.seats if s.row in rows})
-
-
-@cache
-def _zone_extra(spec: str, flight_blocked: tuple[str, ...], rear: int) -> int:
-    """Seats a stretcher case blocks beyond its own: the rest of the usable stretcher zone."""
-    zone = set(_map(spec).stretcher_zone) - _unusable(spec, flight_blocked, rear)
-    return max(0, len(zone) - 1)
+    return seat_rules.operator_blocked(sm, flight_blocked) | isolation_seats(sm, rear)
 
 
 def _relations(scenario: Scenario) -> tuple[str, ...]:
@@ -85,19 +77,16 @@ def flight_limits(scenario: Scenario, flight: Flight) -> list[CapacityLimit]:
     sm = seat_map_of(scenario, flight)
     unusable = unusable_seats(scenario, flight)
     usable = [s for s in sm.seats if s.id not in unusable]
-    stretcher = set(sm.stretcher_zone) & {s.id for s in usable}
+    zone = seat_rules.usable_zone(sm, unusable)
     non_exit = [s for s in usable if not s.exit]
-    wheelchair_seats = [s for s in non_exit if s.aisle and s.armrest and s.id not in stretcher]
-    per_block = scenario.protocol.seating.infants_per_mask_block
-    usable_ids = {s.id for s in non_exit}
-    mask_blocks = sum(1 for blk in sm.mask_blocks if any(sid in usable_ids for sid in blk))
     limits = [
         # a stretcher case takes one zone seat and blocks the rest of the zone (household_usage charges it)
-        CapacityLimit("seats", "capacity.seats", len(usable), 1),
+        CapacityLimit("seats", seat_rules.REASON, len(usable), 1),
         CapacityLimit("non_exit_seats", "seating.no_fit", len(non_exit), 0),
-        CapacityLimit("lap_infants", "capacity.infants", mask_blocks * per_block, 0),
-        CapacityLimit("wheelchair_aisle_seats", "seating.no_fit", len(wheelchair_seats), 0),
-        CapacityLimit("stretcher_zones", "seating.no_fit", 1 if stretcher else 0, 0),
+        CapacityLimit("lap_infants", "capacity.infants", lap_limit(sm, {s.id for s in non_exit},
+                                                                   scenario.protocol.seating), 0),
+        CapacityLimit("wheelchair_aisle_seats", "seating.no_fit", wheelchair_seats(usable, zone), 0),
+        CapacityLimit("stretcher_zones", "seating.no_fit", 1 if zone else 0, 0),
         # special categories minus able-bodied adults <= 0; each escort is one more able-bodied adult
         CapacityLimit("special_categories", "capacity.special_categories", 0, -1),
     ]
@@ -126,8 +115,6 @@ def distancing_usage(scenario: Scenario, flight: Flight, seated: int) -> int:
 @cache
 def _distancing_units(spec: str, unusable: frozenset[str], relations: tuple[str, ...]) -> tuple[int, int]:
     """(rhs, units of one escort): SCALE × the exact single-traveller capacity, and one single's share."""
-    from planner.rules.distancing import max_independent_seats
-
     sm = _map(spec)
     usable = [s.id for s in sm.seats if s.id not in unusable]
     mis, _ = max_independent_seats(sm, relations, usable)
@@ -140,16 +127,15 @@ def _key(scenario: Scenario, flight: Flight) -> str:
 
 
 def _map(spec: str) -> SeatMap:
-    from planner.seating.seatmaps import build_seat_map
-
     return build_seat_map(AircraftType.model_validate_json(spec))
 
 
 @cache
 def _household_units(spec: str, unusable: frozenset[str], relations: tuple[str, ...], n: int) -> int:
-    """Scaled units of an n-person household: SCALE·U / (how many such households the seating greedy fits)."""
-    from planner.oracle.seating_checks import Occupant
-    from planner.rules.distancing import max_independent_seats
+    """Scaled units of an n-person household: SCALE·U / (how many such households the seating greedy fits).
+
+    Runs the seating solver's greedy: solver code, imported here only when a distancing protocol asks for it
+    (it belongs with the seating stage, not with the rule definitions)."""
     from planner.seating.seat_plan import Cabin, FlightJob, Greedy, SeatingProblem
 
     sm = _map(spec)
@@ -192,25 +178,21 @@ def _household_units(spec: str, unusable: frozenset[str], relations: tuple[str, 
 def household_usage(scenario: Scenario, flight: Flight, household: Household) -> tuple[int, ...]:
     """How much of each of `flight_limits` the household uses, in the same order."""
     on = departure_date(flight, scenario)
-    rules = scenario.protocol.seating
     laps = lap_pairs(household, on, scenario)
     seated = [p for p in household.members if p.case_id not in laps]
     carriers = set(laps.values())
-    barred_people = [p for p in seated if exit_barred(p, household, on, rules, p.case_id in carriers)]
-    barred_ids = {p.case_id for p in barred_people}
-    free_adults = sum(1 for p in seated if p.case_id not in barred_ids and age_years(p.date_of_birth, on) >= 18)
-    wheelchairs = sum(1 for p in seated if p.mobility in WHEELCHAIR_AISLE)
-    # who must sit next to a barred passenger is out of the exit rows too: the escort of each medical case or
-    # unaccompanied child (counted per case, a bound), and a wheelchair user's companion
-    escorted = sum(1 for p in seated if p.unaccompanied_minor or is_medical_case(p, household, on))
-    barred = len(barred_people) + escorted + min(free_adults, wheelchairs)
+    barred = barred_usage(household, seated, carriers, on, scenario.protocol.seating)
     wheel = sum(1 for p in seated if p.mobility in WHEELCHAIR_AISLE)
     stretchers = sum(1 for p in seated if p.mobility == "STCR")
-    rear = rules.isolation_rows_rear if scenario.protocol.covid else 0
-    seats = len(seated) + (_zone_extra(_key(scenario, flight), tuple(flight.blocked_seats), rear) if stretchers else 0)
-    special = len(laps) + sum(1 for p in seated if is_special_category(p, household, on, False))
-    able = sum(1 for p in seated if is_able_bodied_adult(p, household, on, p.case_id in carriers))
+    seats = len(seated) + (_zone_extra(_key(scenario, flight), tuple(flight.blocked_seats), rear_rows(scenario))
+                           if stretchers else 0)
+    special, able = balance(((p, household) for p in household.members), on, set(laps), carriers)
     usage = [seats, barred, len(laps), wheel, stretchers, special - able]
     if _relations(scenario):
         usage.append(distancing_usage(scenario, flight, len(seated)))
     return tuple(usage)
+
+
+@cache
+def _zone_extra(spec: str, flight_blocked: tuple[str, ...], rear: int) -> int:
+    return seat_rules.zone_extra(_map(spec), _unusable(spec, flight_blocked, rear))

@@ -1,5 +1,11 @@
-"""Exact distancing capacity: the maximum independent set of a cabin's seat graph, row by row
-(docs/rules.md#distancing).
+"""Distancing (docs/rules.md#distancing): which seats are neighbours, who is exempt, and a cabin's exact capacity.
+
+Optional COVID-19 distancing (`protocol.seating.distancing`, a list of relations): two related seats may not
+hold people of different households; members of one household, and an escort with each person they serve, are
+exempt. Reason code: `seating.no_fit` (limit `distancing_units`); violation ids `distancing.side`,
+`distancing.across_aisle`, `distancing.front_back`, `distancing.diagonal` (one per relation).
+
+Exact capacity: the maximum independent set of a cabin's seat graph, row by row.
 
 Distancing relations only link seats of the same row or of physically consecutive rows, so a dynamic
 programme over rows, whose state is the set of occupied seats of the current row, is exact. A row holds at
@@ -10,12 +16,69 @@ that the seating greedy uses to place single travellers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 
 import numpy as np
 
-from planner.seating.seatmaps import SeatMap, seat_neighbours
+from planner.model.violations import Violation
+from planner.rules.base import FlightFacts, SeatCheck, SeatContext, across_aisle, next_to
+from planner.seating.seatmaps import Seat, SeatMap, seat_neighbours
+
+REASON = "seating.no_fit"
+RELATIONS = ("side", "across-aisle", "front-back", "diagonal")
+
+
+def rule_id(relation: str) -> str:
+    """The violation id of a relation: `across-aisle` reports as `distancing.across_aisle`."""
+    return f"distancing.{relation.replace('-', '_')}"
+
+
+def related(a: Seat, b: Seat, relation: str, layout: str, across_on: bool) -> bool:
+    """Whether seats a and b are neighbours under one relation. "Next position" is the adjacent character of the
+    layout string; `diagonal` crosses an aisle only when `across-aisle` is on too."""
+    if relation == "side":
+        return next_to(a, b)
+    if relation == "across-aisle":
+        return a.row_index == b.row_index and across_aisle(a, b, layout)
+    consecutive = abs(a.row_index - b.row_index) == 1
+    if relation == "front-back":
+        return consecutive and a.letter == b.letter
+    if relation == "diagonal":
+        if not consecutive:
+            return False
+        lo, hi = sorted((a.column, b.column))
+        return (hi - lo == 1 and layout[lo] != " " and layout[hi] != " ") or (across_on and across_aisle(a, b, layout))
+    raise ValueError(relation)
+
+
+def exempt(facts: FlightFacts, a: str, b: str) -> bool:
+    """No distancing between members of one household, nor between an escort and whom they serve."""
+    oa, ob = facts.occupants[a], facts.occupants[b]
+    return oa.household == ob.household or b in oa.serves or a in ob.serves
+
+
+def _distancing(relation: str) -> Callable[[SeatContext], Iterator[Violation]]:
+    def check(ctx: SeatContext) -> Iterator[Violation]:
+        rel = ctx.scenario.protocol.seating.distancing
+        if relation not in rel:
+            return
+        across_on = "across-aisle" in rel
+        layout = ctx.facts.seat_map.layout
+        items = sorted(ctx.seat_of.items(), key=lambda kv: (kv[1].row_index, kv[1].column, kv[0]))
+        for i, (a, sa) in enumerate(items):
+            for b, sb in items[i + 1:]:
+                if sb.row_index > sa.row_index + 1:
+                    break
+                if related(sa, sb, relation, layout, across_on) and not exempt(ctx.facts, a, b):
+                    yield ctx.v(rule_id(relation), f"seats {sa.id} and {sb.id} are {relation} neighbours but hold "
+                                                   f"different households ({a} and {b})", b)
+
+    return check
+
+
+CHECKS = ()
+SEAT_CHECKS = tuple(SeatCheck(rule_id(r), _distancing(r)) for r in RELATIONS)
 
 
 def max_independent_seats(seat_map: SeatMap, relations: Iterable[str], usable: Iterable[str]) -> tuple[int, list[str]]:

@@ -2,19 +2,29 @@
 
 Each gate is a named unit with a reason code from the registry; `first_failure` evaluates them in registry
 order, which makes "the reasons that apply" deterministic. Household unity is applied on top by
-`household_failure`: a household flies only if every member passes.
+`planner.rules.household`: a household flies only if every member passes.
+
+Parameters: `protocol.require_exit_clearance`, `positive_isolation_days`, `isolate_household`. Reason codes:
+the `gate.*` codes of `GATES`, and `flight.no_destination`. Violation ids: `gates` (the message starts with the
+failed gate's code), `destination_served`, `provisional`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from planner.model.caseload import Household, departure_date
 from planner.model.plan import Reason
 from planner.model.reasons import reason
 from planner.model.scenario import Flight, Person, Scenario
+from planner.model.violations import Violation
+from planner.rules.base import Context, PlanCheck, violation
+
+if TYPE_CHECKING:  # re-export: moved to planner.rules.household
+    from planner.rules.household import household_failure as household_failure
 
 
 @dataclass(frozen=True)
@@ -115,26 +125,6 @@ def first_failure(person: Person, household: Household, flight: Flight | None, s
     return None
 
 
-def household_failure(household: Household, flight: Flight | None, scenario: Scenario
-                      ) -> dict[str, Reason]:
-    """Reasons per member when the household cannot pass the gates for `flight`; empty when it can.
-
-    Members that fail get their own gate reason; the others get `household.held_back` naming the first
-    failing member (docs/rules.md#household-unity household unity).
-    """
-    own = {p.case_id: r for p in household.members
-           if (r := first_failure(p, household, flight, scenario)) is not None}
-    if not own:
-        return {}
-    first_id = min(own)
-    out = dict(own)
-    for p in household.members:
-        if p.case_id not in own:
-            out[p.case_id] = reason("household.held_back", flight.id if flight else None,
-                                    member=first_id, member_code=own[first_id].code)
-    return out
-
-
 def failure_signature(household: Household, on: date, scenario: Scenario) -> tuple[tuple[str, str, str], ...]:
     """(member, gate code, detail) of each member's first failing gate on `on`, without building reasons: equal
     signatures give equal `household_failure` reasons, so a planner building them for many dates builds each
@@ -148,3 +138,66 @@ def failure_signature(household: Household, on: date, scenario: Scenario) -> tup
                 out.append((p.case_id, gate.code, detail))
                 break
     return tuple(out)
+
+
+GATE_CHECKS = {g.code: g for g in GATES}
+
+
+def serves(flight: Flight, destination: str) -> bool:
+    """The flight stops at the destination airport."""
+    return any(s.airport == destination for s in flight.stops)
+
+
+def gate_fails(ctx: Context, person: Person, code: str, flight_id: str | None) -> tuple[bool, date]:
+    """Whether `person` fails gate `code` on the flight's local departure date (as_of's date without a flight,
+    as `first_failure` takes it), and that date."""
+    flight = ctx.flights.get(flight_id) if flight_id else None
+    on = ctx.on(flight) if flight is not None else ctx.scenario.as_of.date()
+    gate = GATE_CHECKS[code]
+    return gate.check(person, GateContext(ctx.scenario, ctx.household_of[person.case_id], on)) is not None, on
+
+
+def check_gates(ctx: Context) -> Iterator[Violation]:
+    """Every passenger passes every planning gate for the date of their flight."""
+    for fp, flight in ctx.known_flights():
+        for p in ctx.on_board(fp):
+            failure = first_failure(p, ctx.household_of[p.case_id], flight, ctx.scenario)
+            if failure is not None:
+                yield violation("gates", f"{failure.code}: {failure.message}", fp.flight_id, p.case_id)
+
+
+def check_destination(ctx: Context) -> Iterator[Violation]:
+    """The flight stops at the passenger's destination airport."""
+    for fp, flight in ctx.known_flights():
+        for p in ctx.on_board(fp):
+            if not serves(flight, p.destination):
+                yield violation("destination_served", f"flight does not stop at {p.destination}", fp.flight_id,
+                                p.case_id)
+
+
+def check_provisional(ctx: Context) -> Iterator[Violation]:
+    """`provisional` lists exactly the passengers whose fitness is `pending`, so the pre-embarkation check list
+    is complete. Departed flights are history (copied as they were) and are not rechecked."""
+    for fp, flight in ctx.known_flights():
+        if ctx.departed(flight):
+            continue
+        pending = {p.case_id for p in ctx.on_board(fp) if p.fitness == "pending"}
+        listed = set(fp.provisional)
+        for pid in sorted(pending - listed):
+            yield violation("provisional", "fitness pending but not listed as provisional", fp.flight_id, pid)
+        for pid in sorted(listed - pending):
+            yield violation("provisional", "listed as provisional but not a passenger with fitness pending",
+                            fp.flight_id, pid)
+
+
+CHECKS = (PlanCheck(("gates",), check_gates), PlanCheck(("destination_served",), check_destination),
+          PlanCheck(("provisional",), check_provisional))
+SEAT_CHECKS = ()
+
+
+def __getattr__(name: str) -> object:  # re-export: moved to planner.rules.household
+    if name == "household_failure":
+        from planner.rules.household import household_failure as moved
+
+        return moved
+    raise AttributeError(name)
