@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.principals = {}  # see api.auth.authenticate
     app.state.login_throttle = LoginThrottle()
+    app.state.fleet_slots = threading.BoundedSemaphore(settings.solve_workers)  # see api.deps.fleet_slots_of
     problems.install(app)
 
     async def logged_in(scope: Scope) -> bool:

@@ -1,7 +1,7 @@
 """Authentication (OAuth2 password flow with signed tokens, hashed API tokens) and role checks.
 
-Every route under /api/v1 declares its minimum role with `Depends(require(...))`; the app refuses to start if
-a route lacks one, so a new endpoint can never be public by accident.
+Every route under /api/v1 declares its minimum role (`api.deps.require`, through `Viewer` ... `Admin`); the app
+refuses to start if a route lacks one, so a new endpoint can never be public by accident.
 """
 
 from __future__ import annotations
@@ -9,15 +9,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import delete, update
 from sqlmodel import Session, select
@@ -118,21 +117,6 @@ class Principal:
         return RANK[self.role] >= RANK[role]
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
-    """A session per request. Async because opening one does no I/O (the connection is taken on first use, in
-    the route's worker thread), which saves every request two hops through the thread pool. A request that
-    fails rolls back whatever it had not committed."""
-    with Session(request.app.state.engine) as session:
-        try:
-            yield session
-        except BaseException:
-            session.rollback()
-            raise
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
-
-
 def _unauthorized(detail: str) -> ApiProblem:
     return ApiProblem(401, detail, kind="unauthorized", headers={"WWW-Authenticate": "Bearer"})
 
@@ -214,29 +198,6 @@ def token_from_scope(scope: Any) -> str | None:
     return conn.cookies.get(SESSION_COOKIE) or None
 
 
-def require(role: str) -> Any:
-    """A dependency that lets in users with at least `role` (viewer < officer < coordinator < admin)."""
-    if role not in RANK:
-        raise ValueError(role)
-
-    def dependency(request: Request, session: SessionDep,
-                   token: Annotated[str | None, Depends(oauth2)]) -> Principal:
-        principal = authenticate(request, session, token)
-        if not principal.at_least(role):
-            raise ApiProblem(403, f"this action needs the role '{role}' or higher", kind="forbidden")
-        request.state.principal = principal
-        return principal
-
-    dependency.min_role = role  # type: ignore[attr-defined]
-    return dependency
-
-
-Viewer = Annotated[Principal, Depends(require("viewer"))]
-Officer = Annotated[Principal, Depends(require("officer"))]
-Coordinator = Annotated[Principal, Depends(require("coordinator"))]
-Admin = Annotated[Principal, Depends(require("admin"))]
-
-
 def route_min_role(route: Any) -> str | None:
     """The role a route requires, found in its dependency tree; None for a public route."""
     stack = [route.dependant]
@@ -247,3 +208,15 @@ def route_min_role(route: Any) -> str | None:
             return role
         stack.extend(dep.dependencies)
     return None
+
+
+_MOVED_TO_DEPS = {"SessionDep", "get_session", "require", "Viewer", "Officer", "Coordinator", "Admin"}
+
+
+def __getattr__(name: str) -> Any:
+    """Names read lazily from api.deps (which imports this module)."""
+    if name in _MOVED_TO_DEPS:  # re-export: moved to api.deps
+        from api import deps
+
+        return getattr(deps, name)
+    raise AttributeError(name)

@@ -9,7 +9,7 @@ from sqlmodel import Session, func, select
 
 from api import models as m
 from api.audit import audit
-from api.convert import store_scenario
+from api.scenario_store import store_scenario
 from api.settings import Settings
 from planner.io.loading import ScenarioInputError, load_scenario
 

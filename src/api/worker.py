@@ -101,7 +101,7 @@ class ProgressWriter:
 
 def run_job(job_id: int, runner: str, cfg: dict[str, Any]) -> str:
     """Entry point in the worker process; returns the final status (the database holds the details)."""
-    from api.convert import build_scenario
+    from api.scenario_store import build_scenario
     from planner.model.options import Progress, SolveOptions
     from planner.model.plan import Plan
     from planner.pipeline.deadline import Deadline

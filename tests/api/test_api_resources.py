@@ -96,6 +96,31 @@ def test_people_filters_and_pagination(api: Api) -> None:
     assert api.get(base, "viewer", params={"limit": 0}).status_code == 422
 
 
+def test_eligible_filter_is_the_gates_at_as_of(api: Api) -> None:
+    """Proxy consent with an empty note and a missing document expiry fail their gates (planner.rules.gates);
+    the answer follows every edit, and erased people are never eligible."""
+    op = api.import_teaching()
+    base = f"/api/v1/operations/{op}/people"
+
+    def split() -> tuple[set[str], set[str]]:
+        found = [{p["case_id"] for p in api.get(base, "viewer", params={"eligible": flag, "limit": 1000,
+                                                                        "include_erased": True}).json()["items"]}
+                 for flag in (True, False)]
+        return found[0], found[1]
+
+    eligible, ineligible = split()
+    assert {"C0001", "C0002"} <= eligible and not eligible & ineligible and len(eligible | ineligible) == 24
+    for case_id, patch in (("C0001", {"consent": "proxy", "consent_note": ""}), ("C0002", {"document_expiry": None})):
+        assert api.patch(f"{base}/{case_id}", "officer", json={**patch, "version": 1}).status_code == 200
+    eligible, ineligible = split()
+    assert {"C0001", "C0002"} <= ineligible and not {"C0001", "C0002"} & eligible
+    assert api.patch(f"{base}/C0001", "officer", json={"consent_note": "signed by the spouse", "version": 2}
+                     ).status_code == 200
+    assert api.post(f"{base}/C0003/erase", "coordinator").status_code == 200
+    eligible, ineligible = split()
+    assert "C0001" in eligible and "C0003" in ineligible and len(eligible | ineligible) == 24
+
+
 def test_erasure_keeps_a_tombstone_and_plan_counts(api: Api) -> None:
     from service_testkit import wait_job
 
@@ -118,7 +143,7 @@ def test_erasure_keeps_a_tombstone_and_plan_counts(api: Api) -> None:
              "last_positive_test": None, "last_test_sample": None, "last_test_result": None,
              "registered_on": None, "vulnerabilities": [], "notes": ""}
     assert {k: p[k] for k in blank} == blank
-    from api.convert import ERASURE_VALUES, PERSON_FIELDS
+    from api.person_rows import ERASURE_VALUES, PERSON_FIELDS
 
     assert set(PERSON_FIELDS) - set(ERASURE_VALUES) == {"case_id"}  # a new field is erased unless kept on purpose
     listed = api.get(f"/api/v1/operations/{op}/people", "viewer", params={"include_erased": True,
@@ -259,7 +284,7 @@ def test_pin_versions_etags_and_two_officers_racing(api: Api) -> None:
 
 def test_over_long_text_is_a_422_with_the_field_not_a_database_error(api: Api) -> None:
     from api import models as m
-    from api.common import column_length
+    from api.columns import column_length
 
     op = api.import_teaching()
     people = f"/api/v1/operations/{op}/people"

@@ -13,24 +13,22 @@ from sqlmodel import Session, col, func, select
 from api.audit import audit, audit_commit
 from api.auth import (
     API_TOKEN_PREFIX,
-    Admin,
-    Coordinator,
-    SessionDep,
-    Viewer,
     end_sessions,
     forget_principals,
     hash_password,
     new_api_token,
-    oauth2,
     revoke_token,
     token_for,
     verify_password,
 )
-from api.common import Id, Page, Paging, QueryId, Version, conditional_update, expected_version, paging, set_etag
+from api.deps import Admin, BearerToken, Coordinator, EngineDep, SessionDep, SettingsDep, Viewer, engine_of, settings_of
 from api.login_throttle import check_allowed, sign_in, throttle_of
 from api.models import ApiToken, AuditEntry, User
+from api.pagination import Page, Paging, paging
+from api.params import Id, QueryId, Version
 from api.password_policy import MAX_LENGTH, MIN_LENGTH, password_problems
 from api.problems import ApiProblem, not_found
+from api.versions import conditional_update, expected_version, set_etag
 
 router = APIRouter()
 Role = Literal["viewer", "officer", "coordinator", "admin"]
@@ -49,10 +47,11 @@ class Me(BaseModel):
 
 @router.post("/auth/token", response_model=TokenOut, tags=["auth"])
 def login(request: Request, session: SessionDep,
-          username: Annotated[str, Form(max_length=64)], password: Annotated[str, Form(max_length=256)]) -> TokenOut:
+          username: Annotated[str, Form(max_length=64)], password: Annotated[str, Form(max_length=256)],
+          settings: SettingsDep = None) -> TokenOut:  # type: ignore[assignment]
     """OAuth2 password flow: a signed access token for a username and password. Failures are audited and
     throttled (429 with Retry-After, see docs/security.md)."""
-    settings = request.app.state.settings
+    settings = settings if settings is not None else settings_of(request)  # web pages call without it
     user = sign_in(request, session, username, password)
     return TokenOut(access_token=token_for(user, settings), expires_in=settings.token_minutes * 60)
 
@@ -63,10 +62,10 @@ class PasswordChange(BaseModel):
 
 
 @router.post("/auth/password", response_model=TokenOut, tags=["auth"])
-def change_own_password(body: PasswordChange, request: Request, principal: Viewer, session: SessionDep) -> TokenOut:
+def change_own_password(body: PasswordChange, request: Request, principal: Viewer, session: SessionDep,
+                        settings: SettingsDep) -> TokenOut:
     """Change your own password (the current one is required, and throttled like a login). Every session of
     the account ends, this one included; the answer carries a new access token."""
-    settings = request.app.state.settings
     address = check_allowed(request, principal.username)
     user = session.get(User, principal.user_id)
     if user is None or not verify_password(user.password_hash, body.current_password):
@@ -86,13 +85,12 @@ def change_own_password(body: PasswordChange, request: Request, principal: Viewe
 
 
 @router.post("/auth/logout", status_code=204, tags=["auth"])
-def logout(request: Request, principal: Viewer, token: Annotated[str | None, Depends(oauth2)]) -> Response:
+def logout(request: Request, principal: Viewer, token: BearerToken,
+           engine: EngineDep = None) -> Response:  # type: ignore[assignment]
     """Sign out this session: its access token is refused from now on (an API token: revoke it instead)."""
     if token and not token.startswith(API_TOKEN_PREFIX):
         revoke_token(request, token)
-    from sqlmodel import Session as Own
-
-    with Own(request.app.state.engine) as session:
+    with Session(engine if engine is not None else engine_of(request)) as session:  # web pages call without it
         audit_commit(session, principal, "logout", "user", principal.user_id)
     return Response(status_code=204)
 

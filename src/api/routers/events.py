@@ -17,10 +17,14 @@ from sqlmodel import Session, col, select
 
 from api import models as m
 from api.audit import audit
-from api.auth import Officer, SessionDep
-from api.common import Id, check_lengths, get_operation, mark_stale
-from api.convert import build_scenario, insert_people, person_values
+from api.columns import check_lengths
+from api.deps import Officer, SessionDep
+from api.lookups import get_operation
+from api.params import Id
+from api.person_rows import person_values
 from api.problems import ApiProblem
+from api.scenario_store import build_scenario, insert_people
+from api.staleness import mark_stale
 from planner.io.loading import ScenarioInputError
 from planner.whatif.events import EventsFile
 

@@ -19,12 +19,12 @@ from sqlmodel import col, select
 
 from api import models as m
 from api.audit import audit_commit
-from api.auth import Officer, SessionDep
-from api.common import Id
 from api.content_disposition import content_disposition
-from api.convert import ERASED
+from api.deps import Officer, SessionDep
 from api.export_cache import cache_for
 from api.exports import Column, Document, Section, render
+from api.params import Id
+from api.person_rows import ERASED
 from api.problems import not_found
 from api.routers.plans import get_plan
 
@@ -301,7 +301,7 @@ def _escorts(session: SessionDep, plan: m.Plan, flight_id: str) -> list[dict[str
 def _seatmap_svg(session: SessionDep, operation_id: Id, plan: m.Plan, flight_id: str) -> str | None:
     """The seat map picture when the planner provides a renderer; the manifest table stands on its own."""
     try:
-        from api.convert import build_scenario
+        from api.scenario_store import build_scenario
         from planner.model.plan import Plan
         from planner.seating.render import render_svg
 

@@ -7,7 +7,6 @@ within a time limit capped by the service's `max_time_limit`; at most `solve_wor
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import date
 from typing import Any, Literal
@@ -16,12 +15,12 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.audit import audit_commit
-from api.auth import Coordinator, SessionDep
-from api.common import BodyId, Id, get_operation
+from api.deps import Coordinator, FleetSlotsDep, SessionDep, SettingsDep, fleet_slots_of, settings_of
+from api.lookups import get_operation
+from api.params import BodyId, Id
 from api.problems import ApiProblem
 
 router = APIRouter(tags=["what-if"])
-_SLOTS_LOCK = threading.Lock()
 
 
 class FleetRequest(BaseModel):
@@ -59,19 +58,10 @@ class FleetRead(BaseModel):
     text: str = Field(description="the answer in words")
 
 
-def _slots(request: Request) -> threading.BoundedSemaphore:
-    with _SLOTS_LOCK:
-        slots = getattr(request.app.state, "fleet_slots", None)
-        if slots is None:
-            slots = threading.BoundedSemaphore(request.app.state.settings.solve_workers)
-            request.app.state.fleet_slots = slots
-        return slots
-
-
 def fleet_scenario(session: Any, operation_id: int, variant_id: int | None) -> tuple[Any, str | None]:
     """The operation's scenario, with the stored variant applied (409 if it no longer applies)."""
-    from api.convert import build_scenario
     from api.routers.variants import BASE, get_variant
+    from api.scenario_store import build_scenario
     from planner.io.loading import ScenarioInputError
     from planner.whatif.variants import apply_variant, parse_variant
 
@@ -88,7 +78,8 @@ def fleet_scenario(session: Any, operation_id: int, variant_id: int | None) -> t
 
 @router.post("/operations/{operation_id}/fleet-sizing", response_model=FleetRead)
 def size_fleet(operation_id: Id, body: FleetRequest, request: Request, principal: Coordinator,
-               session: SessionDep) -> Any:
+               session: SessionDep, settings: SettingsDep = None,  # type: ignore[assignment]
+               slots: FleetSlotsDep = None) -> Any:  # type: ignore[assignment]
     """The fewest (or cheapest) optional charters that move every person eligible by the date, with the
     solver's proof of optimality or its gap. 422 when no flight by the date is optional; 429 when as many
     sizings as solve workers are running."""
@@ -96,7 +87,7 @@ def size_fleet(operation_id: Id, body: FleetRequest, request: Request, principal
     from planner.model.options import SolveOptions
     from planner.whatif.fleet import size_fleet as plan_fleet
 
-    settings = request.app.state.settings
+    settings = settings if settings is not None else settings_of(request)  # web pages call without it
     get_operation(session, operation_id)
     scenario, variant_name = fleet_scenario(session, operation_id, body.variant_id)
     session.rollback()  # end the read transaction: the solve may take minutes
@@ -107,7 +98,7 @@ def size_fleet(operation_id: Id, body: FleetRequest, request: Request, principal
                       "a variant", kind="no-candidates",
                       errors=[{"field": "body.variant_id", "message": "no optional flight by the date"}])
     limit = min(body.time_limit or settings.default_time_limit, settings.max_time_limit)
-    slots = _slots(request)
+    slots = slots if slots is not None else fleet_slots_of(request)  # web pages call without it
     if not slots.acquire(blocking=False):
         raise ApiProblem(429, "as many fleet sizings as solve workers are running; try again shortly",
                       kind="queue-full", headers={"Retry-After": "30"})

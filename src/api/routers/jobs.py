@@ -15,9 +15,11 @@ from sqlmodel import Session, col, func, select
 
 from api import models as m
 from api.audit import audit
-from api.auth import Officer, SessionDep, Viewer
-from api.common import BodyId, Id, Page, Paging, QueryId, get_operation, paging
 from api.db import write_lock
+from api.deps import JobsDep, Officer, SessionDep, SettingsDep, Viewer, jobs_of, settings_of
+from api.lookups import get_operation
+from api.pagination import Page, Paging, paging
+from api.params import BodyId, Id, QueryId
 from api.problems import ApiProblem, not_found
 
 router = APIRouter(tags=["solve jobs"])
@@ -117,10 +119,11 @@ def with_numbers(session: Session, jobs: list[m.SolveJob]) -> list[JobRead]:
 
 @router.post("/operations/{operation_id}/solve-jobs", status_code=202, response_model=JobRead)
 def start_solve(operation_id: Id, body: SolveRequest, request: Request, principal: Officer,
-                session: SessionDep, response: Response) -> Any:
+                session: SessionDep, response: Response, settings: SettingsDep = None,  # type: ignore[assignment]
+                manager: JobsDep = None) -> Any:  # type: ignore[assignment]
     """Queue a solve; a worker process picks it up. 429 when the queue is full."""
-    settings = request.app.state.settings
-    manager = request.app.state.jobs
+    settings = settings if settings is not None else settings_of(request)  # web pages call without it
+    manager = manager if manager is not None else jobs_of(request)  # web pages call without it
     get_operation(session, operation_id)
     with admission(session):
         job = _admit(session, operation_id, body, principal.username, settings, manager)
@@ -215,11 +218,12 @@ def read_job(operation_id: Id, job_id: Id, _: Viewer, session: SessionDep) -> An
 
 
 @router.delete("/operations/{operation_id}/solve-jobs/{job_id}", status_code=202, response_model=JobRead)
-def stop_job(operation_id: Id, job_id: Id, request: Request, principal: Officer, session: SessionDep) -> Any:
+def stop_job(operation_id: Id, job_id: Id, request: Request, principal: Officer, session: SessionDep,
+             manager: JobsDep = None) -> Any:  # type: ignore[assignment]
     """Stop: a queued job is cancelled; a running one ends its stage and stores its best complete plan."""
     job = _job(session, operation_id, job_id)
     if job.status in ("queued", "running"):
-        request.app.state.jobs.stop(session, job)
+        (manager if manager is not None else jobs_of(request)).stop(session, job)  # web pages call without it
         audit(session, principal, "stop", "solve_job", job_id, operation_id=operation_id)
         session.commit()
     session.refresh(job)

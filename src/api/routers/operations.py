@@ -13,9 +13,12 @@ from sqlmodel import func, select
 
 from api import models as m
 from api.audit import audit
-from api.auth import Coordinator, SessionDep, Viewer
-from api.common import Id, Page, Paging, Version, conditional_update, expected_version, get_operation, paging, set_etag
+from api.deps import Coordinator, SessionDep, Viewer
 from api.export_cache import caseload_changed
+from api.lookups import get_operation
+from api.pagination import Page, Paging, paging
+from api.params import Id, Version
+from api.versions import conditional_update, expected_version, set_etag
 from planner.model.scenario import Moment, Protocol, check_input_text
 
 router = APIRouter(tags=["operations"])
@@ -132,7 +135,7 @@ def delete_operation(operation_id: Id, request: Request, principal: Coordinator,
     op = get_operation(session, operation_id)
     expected = expected_version(request, None)
     if op.version != expected:
-        from api.common import check_version
+        from api.versions import check_version
 
         check_version(op.version, expected)
     running = session.exec(select(func.count()).select_from(m.SolveJob).where(
@@ -171,7 +174,7 @@ def replace_protocol(operation_id: Id, body: ProtocolUpdate, request: Request, p
     expected = expected_version(request, body.version)
     conditional_update(session, m.Protocol, row.id or 0, expected,
                        {"data": body.protocol.model_dump(mode="json", by_alias=True)})
-    from api.common import mark_stale
+    from api.staleness import mark_stale
 
     mark_stale(session, operation_id)
     audit(session, principal, "update", "protocol", operation_id, operation_id=operation_id)

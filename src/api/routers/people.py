@@ -3,47 +3,30 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError, create_model
-from sqlalchemy import and_, bindparam, insert, or_, update
+from sqlalchemy import update
 from sqlmodel import col, func, select
+from starlette.concurrency import run_in_threadpool
 
 from api import models as m
 from api.audit import audit, audit_commit
-from api.auth import Coordinator, Officer, SessionDep, Viewer
-from api.common import (
-    CodePath,
-    Id,
-    Page,
-    Paging,
-    QueryId,
-    Version,
-    check_lengths,
-    conditional_update,
-    expected_version,
-    get_in_operation,
-    get_operation,
-    mark_stale,
-    paging,
-    set_etag,
-    too_long,
-)
-from api.convert import (
-    COLUMNS,
-    ERASURE_VALUES,
-    comparable,
-    ensure_households,
-    person_values,
-    row_to_person_dict,
-)
+from api.columns import check_lengths
+from api.deps import Coordinator, Officer, SessionDep, SettingsDep, Viewer, settings_of
+from api.eligible_people import eligible_condition
+from api.lookups import get_in_operation, get_operation
+from api.pagination import Page, Paging, paging
+from api.params import CodePath, Id, QueryId, Version
+from api.people_import import ImportReport, as_validation, cross_check, import_people_file, upload_name
+from api.person_rows import ERASURE_VALUES, person_values, row_to_person_dict
 from api.problems import ApiProblem, not_found
-from api.uploads import input_problem, limits_of, read_limited
-from planner.io.input_limits import InputLimits
-from planner.io.loading import InputIssue, ScenarioInputError, check_scenario, parse_people_rows
-from planner.io.people_table import read_people_table
+from api.scenario_store import ensure_households
+from api.staleness import mark_stale
+from api.uploads import limits_of, read_limited
+from api.versions import conditional_update, expected_version, set_etag
 from planner.model import scenario as sc
 
 router = APIRouter(tags=["people"])
@@ -140,7 +123,7 @@ def list_people(
     if vulnerability:
         stmt = stmt.where(col(m.Person.vulnerabilities).contains(f";{vulnerability};", autoescape=True))
     if eligible is not None:
-        cond = _eligible(session, op)
+        cond = eligible_condition(session, op)
         stmt = stmt.where(cond if eligible else ~cond)
     if plan_id is not None and session.exec(select(m.Plan.id).where(
             m.Plan.id == plan_id, m.Plan.operation_id == operation_id)).first() is None:
@@ -165,25 +148,6 @@ def list_people(
     return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
 
 
-def _eligible(session: SessionDep, op: m.Operation) -> Any:
-    """The personal gates that do not depend on a flight (consent, document, clearance, fitness, UASC)."""
-    protocol = session.exec(select(m.Protocol).where(m.Protocol.operation_id == op.id)).first()
-    need_clearance = (protocol.data if protocol else {}).get("require_exit_clearance", True)
-    today = datetime.fromisoformat(op.as_of).date()
-    P = m.Person
-    cond = and_(
-        col(P.consent).in_(("explicit", "proxy")),
-        P.document_type != "none",
-        or_(col(P.document_expiry).is_(None), col(P.document_expiry) >= today),
-        P.fitness != "unfit",
-        or_(P.unaccompanied_minor == False, and_(P.best_interests_approved == True,  # noqa: E712
-                                                 P.reception_contact != "")),
-    )
-    if need_clearance:
-        cond = and_(cond, P.exit_cleared == True)  # noqa: E712
-    return cond
-
-
 @router.post("/operations/{operation_id}/people", status_code=201, response_model=PersonRead)
 def create_person(operation_id: Id, body: sc.Person, principal: Officer, session: SessionDep,
                   response: Response) -> Any:
@@ -193,9 +157,9 @@ def create_person(operation_id: Id, body: sc.Person, principal: Officer, session
         raise ApiProblem(409, f"case_id {body.case_id} already exists in this operation", kind="duplicate")
     values = person_values(body)
     check_lengths(m.Person, values)
-    issues = _cross_check(session, operation_id, [body], [0], "body")
+    issues = cross_check(session, operation_id, [body], [0], "body")
     if issues:
-        raise _as_validation(issues)
+        raise as_validation(issues)
     row = m.Person(operation_id=operation_id, **values)
     session.add(row)
     ensure_households(session, operation_id, {body.household_id})
@@ -234,9 +198,9 @@ def update_person(operation_id: Id, case_id: str, body: PersonUpdate, request: R
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
     values = {k: v for k, v in person_values(person).items() if k in patch}
     check_lengths(m.Person, values)
-    issues = _cross_check(session, operation_id, [person], [0], "body")
+    issues = cross_check(session, operation_id, [person], [0], "body")
     if issues:
-        raise _as_validation(issues)
+        raise as_validation(issues)
     conditional_update(session, m.Person, row.id or 0, expected, {**values, "updated_at": m.utcnow()})
     ensure_households(session, operation_id, {person.household_id})
     mark_stale(session, operation_id)
@@ -305,15 +269,6 @@ def list_households(operation_id: Id, _: Viewer, session: SessionDep,
 
 # ------------------------------------------------------------------------------------------------ import
 
-class ImportReport(BaseModel):
-    dry_run: bool
-    filename: str
-    rows: int
-    created: int
-    updated: int
-    unchanged: int
-
-
 @router.post("/operations/{operation_id}/people/import", response_model=ImportReport,
              responses={413: {"description": "file too large"}, 422: {"description": "every error, with row,"
                                                                                      " column and message"}})
@@ -321,108 +276,14 @@ async def import_people(
     operation_id: Id, request: Request, principal: Officer, session: SessionDep,
     file: Annotated[UploadFile, File(description="people CSV (UTF-8) or XLSX with the people file header "
                                                               "(docs/architecture.md#people-file)")],
-    dry_run: bool = False,
+    dry_run: bool = False, settings: SettingsDep = None,  # type: ignore[assignment]
 ) -> Any:
     """Validate every row, then commit all or nothing, upserting by case_id. `dry_run` only counts."""
-    settings = request.app.state.settings
-    filename = (file.filename or "upload.csv").rsplit("/", 1)[-1][:200]
-    if not filename.lower().endswith((".csv", ".xlsx", ".xlsm", ".txt")):
-        raise ApiProblem(415, f"{filename}: upload a .csv or .xlsx file", kind="unsupported-type")
+    settings = settings if settings is not None else settings_of(request)  # web pages call without it
+    filename = upload_name(file.filename)
     data = await read_limited(file, settings.max_upload_bytes, filename)
-    from starlette.concurrency import run_in_threadpool
-
-    return await run_in_threadpool(_import_sync, session, principal, operation_id, filename, data, dry_run,
+    return await run_in_threadpool(import_people_file, session, principal, operation_id, filename, data, dry_run,
                                    limits_of(settings))
 
 
-def _import_sync(session: SessionDep, principal: Any, operation_id: Id, filename: str, data: bytes,
-                 dry_run: bool, limits: InputLimits) -> ImportReport:
-    """The planner's one people reader and row parser (the CLI's), then the checks against stored people."""
-    get_operation(session, operation_id)
-    try:
-        header, rows = read_people_table(data, filename, limits)
-    except ScenarioInputError as exc:
-        raise input_problem(exc, "the file") from None
-    issues: list[InputIssue] = []
-    numbered, parse_issues = parse_people_rows(header, rows, filename)
-    people = [person for _, person in numbered]
-    issues += parse_issues
-    issues += _cross_check(session, operation_id, people, [row for row, _ in numbered], filename)  # parsed rows
-
-    table = m.Person.__table__  # type: ignore[attr-defined]
-    existing = {r["case_id"]: r for r in session.execute(
-        select(table).where(table.c.operation_id == operation_id)).mappings()}
-    create, change, unchanged = [], [], 0
-    for row, person in numbered:
-        values = person_values(person)
-        long = too_long(m.Person, values)
-        issues += [InputIssue(filename, row, column, message) for column, message in long]
-        old = existing.get(person.case_id)
-        if old is not None and old["erased"]:
-            issues.append(InputIssue(filename, row, "case_id",
-                                     f"case {person.case_id} was erased and cannot be imported again"))
-        elif long:
-            continue
-        elif old is None:
-            create.append(values)
-        elif comparable(values) != comparable({k: old[k] for k in [*COLUMNS, "extra"]}):
-            change.append((old, values))
-        else:
-            unchanged += 1
-    if issues:  # every error at once: parsing, formulas, cross-row checks, lengths, erased cases
-        issues.sort(key=lambda i: (i.row or 0, i.field))
-        raise input_problem(ScenarioInputError(issues), "the file")
-    report = ImportReport(dry_run=dry_run, filename=filename, rows=len(people), created=len(create),
-                          updated=len(change), unchanged=unchanged)
-    if dry_run:
-        return report
-    now = m.utcnow()
-    if create:
-        session.execute(insert(m.Person), [{**v, "operation_id": operation_id, "erased": False,
-                                            "updated_at": now, "version": 1} for v in create])
-    if change:
-        stmt = (update(table).where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
-                .values({**{k: bindparam(k) for k in [*COLUMNS, "extra"]}, "version": bindparam("b_next"),
-                         "updated_at": now}))
-        params = [{**v, "b_id": old["id"], "b_version": old["version"], "b_next": old["version"] + 1}
-                  for old, v in change]
-        result = session.execute(stmt, params)
-        if result.rowcount not in (-1, len(params)):  # type: ignore[attr-defined]
-            session.rollback()
-            raise ApiProblem(409, "people changed while the file was imported; nothing was saved, import again",
-                          kind="version-conflict")
-    ensure_households(session, operation_id, {p.household_id for p in people})
-    if create or change:
-        mark_stale(session, operation_id)
-    audit(session, principal, "import", "people", filename, operation_id=operation_id,
-          rows=len(people), created=len(create), updated=len(change), unchanged=unchanged)
-    session.commit()
-    return report
-
-
-def _cross_check(session: SessionDep, operation_id: Id, people: list[sc.Person], row_of: list[int],
-                 filename: str) -> list[InputIssue]:
-    """The planner's cross-row checks (duplicates, airports, households, birth dates) on the merged caseload."""
-    op = get_operation(session, operation_id)
-    incoming = {p.case_id for p in people}
-    cols = ("case_id", "household_id", "destination", "date_of_birth", "consent", "consent_note")
-    table = m.Person.__table__  # type: ignore[attr-defined]
-    others = [sc.Person.model_construct(**{k: r[k] for k in cols})
-              for r in session.execute(select(*[table.c[k] for k in cols]).where(
-                  table.c.operation_id == operation_id, table.c.erased == False)).mappings()  # noqa: E712
-              if r["case_id"] not in incoming and r["date_of_birth"] is not None]
-    scenario = sc.Scenario.model_construct(name=op.name, timezone=op.timezone,
-                                           as_of=datetime.fromisoformat(op.as_of), protocol=sc.Protocol(),
-                                           testing_sites=[], escorts=[], aircraft=[], flights=[],
-                                           people=others + people)
-    # rows parallel to the checked people (stored ones have none), so a repeated case_id names both its rows
-    found = check_scenario(scenario, "scenario", filename, [None] * (len(scenario.people) - len(people)) + row_of)
-    return [i for i in found if i.file == filename and i.row is not None]
-
-
-def _as_validation(issues: list[InputIssue]) -> RequestValidationError:
-    return RequestValidationError([{"loc": ("body", i.field), "msg": i.message, "type": "value_error"}
-                                   for i in issues])
-
-
-Eligibility = Literal["eligible", "ineligible"]
+_eligible = eligible_condition  # re-export: moved to api.eligible_people.eligible_condition

@@ -14,20 +14,12 @@ from sqlmodel import col, func, select
 
 from api import models as m
 from api.audit import audit
-from api.auth import Coordinator, SessionDep, Viewer
-from api.common import (
-    Id,
-    Page,
-    Paging,
-    QueryId,
-    check_version,
-    conditional_update,
-    expected_version,
-    get_operation,
-    paging,
-    set_etag,
-)
+from api.deps import Coordinator, SessionDep, SettingsDep, Viewer, settings_of
+from api.lookups import get_operation
+from api.pagination import Page, Paging, paging
+from api.params import Id, QueryId
 from api.problems import ApiProblem, not_found
+from api.versions import check_version, conditional_update, expected_version, set_etag
 
 router = APIRouter(tags=["plans"])
 
@@ -99,9 +91,9 @@ class PublishResult(BaseModel):
 
 @router.post("/operations/{operation_id}/plans/{plan_id}/publish", response_model=PublishResult)
 def publish_plan(operation_id: Id, plan_id: Id, request: Request, principal: Coordinator, session: SessionDep,
-                 response: Response) -> Any:
+                 response: Response, settings: SettingsDep = None) -> Any:  # type: ignore[assignment]
     """Lock a draft. It is validated against the current caseload first; boarding conditions are reported."""
-    from api.convert import build_scenario
+    from api.scenario_store import build_scenario
     from api.worker import load
     from planner.model.plan import Plan
     from planner.whatif.replan import lock_flights
@@ -115,7 +107,7 @@ def publish_plan(operation_id: Id, plan_id: Id, request: Request, principal: Coo
         raise ApiProblem(409, f"plan {plan.number} is a what-if plan (solved with a variant); make the variant's "
                       "changes to the operation and solve it to get a plan that can be published",
                       kind="variant-plan")
-    settings = request.app.state.settings
+    settings = settings if settings is not None else settings_of(request)  # web pages call without it
     scenario = build_scenario(session, operation_id)
     body = Plan.model_validate_json(m.plan_json(session, plan_id))
     try:

@@ -18,24 +18,14 @@ from sqlmodel import SQLModel, func, select
 
 from api import models as m
 from api.audit import audit
-from api.auth import SessionDep, Viewer, require
-from api.common import (
-    Id,
-    Page,
-    Paging,
-    Version,
-    check_lengths,
-    check_version,
-    column_length,
-    conditional_update,
-    expected_version,
-    get_in_operation,
-    get_operation,
-    mark_stale,
-    paging,
-    set_etag,
-)
+from api.columns import check_lengths, column_length
+from api.deps import SessionDep, Viewer, require
+from api.lookups import get_in_operation, get_operation
+from api.pagination import Page, Paging, paging
+from api.params import Id, Version
 from api.problems import ApiProblem, not_found
+from api.staleness import mark_stale
+from api.versions import check_version, conditional_update, expected_version, set_etag
 from planner.model import scenario as sc
 
 router = APIRouter()

@@ -6,17 +6,19 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Request, Response, UploadFile
+from fastapi import APIRouter, File, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from api.audit import audit, audit_commit
-from api.auth import Coordinator, Officer, SessionDep
-from api.common import Id, get_operation, set_etag
 from api.content_disposition import content_disposition
-from api.convert import build_scenario, store_scenario
+from api.deps import Coordinator, Officer, SessionDep, SettingsDep
+from api.lookups import get_operation
+from api.params import Id
 from api.routers.operations import OperationRead
 from api.scenario_files import write_folder, zip_folder
+from api.scenario_store import build_scenario, store_scenario
 from api.uploads import input_problem, limits_of, read_limited
+from api.versions import set_etag
 from planner.io.input_errors import ScenarioInputError
 from planner.io.scenario_archive import load_scenario_archive
 
@@ -24,13 +26,12 @@ router = APIRouter(tags=["scenarios"])
 
 
 @router.post("/operations/import", status_code=201, response_model=OperationRead)
-async def import_scenario(request: Request, principal: Coordinator, session: SessionDep, response: Response,
+async def import_scenario(principal: Coordinator, session: SessionDep, response: Response, settings: SettingsDep,
                           file: Annotated[UploadFile, File(description="zip of a scenario folder")]) -> Any:
     """Create an operation from a zipped scenario folder, checked exactly as the CLI checks it.
 
     The archive is read in memory: the people file scenario.yaml names must be a member of it (never a file
     of the server), and members are unpacked as streams within the expansion limit (docs/input.md)."""
-    settings = request.app.state.settings
     filename = (file.filename or "scenario.zip").rsplit("/", 1)[-1][:200]
     data = await read_limited(file, settings.max_upload_bytes, filename)
 

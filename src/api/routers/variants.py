@@ -20,24 +20,16 @@ from sqlmodel import Session, col, func, select
 
 from api import models as m
 from api.audit import audit
-from api.auth import Coordinator, Officer, SessionDep, Viewer
-from api.common import (
-    Id,
-    Page,
-    Paging,
-    Version,
-    check_lengths,
-    check_version,
-    conditional_update,
-    expected_version,
-    get_operation,
-    paging,
-    set_etag,
-)
+from api.columns import check_lengths
+from api.deps import Coordinator, JobsDep, Officer, SessionDep, SettingsDep, Viewer, jobs_of, settings_of
 from api.exports import neutralise, to_csv
+from api.lookups import get_operation
+from api.pagination import Page, Paging, paging
+from api.params import Id, Version
 from api.problems import ApiProblem, not_found
 from api.routers.jobs import JobRead, admission
 from api.routers.plans import get_plan
+from api.versions import check_version, conditional_update, expected_version, set_etag
 from planner.io.safe_yaml import load_yaml
 
 router = APIRouter(tags=["what-if"])
@@ -115,7 +107,7 @@ def _iso(value: Any) -> str:
 
 def check_variant(session: Session, operation_id: int, data: dict[str, Any]) -> Any:
     """Validate the document and apply it to the operation as it is now; 422 with field paths if either fails."""
-    from api.convert import build_scenario
+    from api.scenario_store import build_scenario
     from planner.io.loading import ScenarioInputError
     from planner.whatif.variants import apply_variant, parse_variant
 
@@ -252,13 +244,14 @@ class VariantRunRead(BaseModel):
 
 @router.post("/operations/{operation_id}/variant-runs", status_code=202, response_model=VariantRunRead)
 def run_variants(operation_id: Id, body: VariantRunRequest, request: Request, principal: Officer,
-                 session: SessionDep) -> Any:
+                 session: SessionDep, settings: SettingsDep = None,  # type: ignore[assignment]
+                 manager: JobsDep = None) -> Any:  # type: ignore[assignment]
     """Queue one solve job per variant (and the base if asked); they run in parallel up to the worker count.
 
     All or nothing: 429 if the queue cannot take every job, 409 if one of them is already queued or running.
     """
-    settings = request.app.state.settings
-    manager = request.app.state.jobs
+    settings = settings if settings is not None else settings_of(request)  # web pages call without it
+    manager = manager if manager is not None else jobs_of(request)  # web pages call without it
     get_operation(session, operation_id)
     ids = list(dict.fromkeys(body.variant_ids))
     if not ids and not body.base:
@@ -354,7 +347,7 @@ def _ids_of_numbers(session: Session, operation_id: int, numbers: str) -> list[i
 def build_comparison(session: Session, operation_id: int, ids: list[int]) -> tuple[Any, list[dict[str, Any]],
                                                                                      list[str]]:
     """compare() over stored plans, each read against its scenario rebuilt from the operation (and variant)."""
-    from api.convert import build_scenario
+    from api.scenario_store import build_scenario
     from planner.io.loading import ScenarioInputError
     from planner.model.plan import Plan
     from planner.pipeline.solve import scenario_digest

@@ -1,0 +1,83 @@
+"""What a route may ask FastAPI for: the database session, the settings, the job manager, the engine, the
+fleet-sizing slots, the caller and the role a route requires.
+
+The app keeps these on `app.state` (`api.app.create_app`); this module is the one place that reads them, so a
+router names what it needs in its signature and never reaches into the app.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from api.auth import RANK, Principal, authenticate, oauth2
+from api.jobs import JobManager
+from api.problems import ApiProblem
+from api.settings import Settings
+
+
+def settings_of(request: Request) -> Settings:
+    """The settings the app was built with (secret resolved)."""
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def engine_of(request: Request) -> Engine:
+    return request.app.state.engine  # type: ignore[no-any-return]
+
+
+def jobs_of(request: Request) -> JobManager:
+    """The solve job manager, created when the app starts (its lifespan)."""
+    return request.app.state.jobs  # type: ignore[no-any-return]
+
+
+def fleet_slots_of(request: Request) -> threading.BoundedSemaphore:
+    """Fleet sizing solves in the request thread: at most `solve_workers` at once (docs/what-if.md)."""
+    return request.app.state.fleet_slots  # type: ignore[no-any-return]
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """A session per request. Async because opening one does no I/O (the connection is taken on first use, in
+    the route's worker thread), which saves every request two hops through the thread pool. A request that
+    fails rolls back whatever it had not committed."""
+    with Session(engine_of(request)) as session:
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(settings_of)]
+EngineDep = Annotated[Engine, Depends(engine_of)]
+JobsDep = Annotated[JobManager, Depends(jobs_of)]
+FleetSlotsDep = Annotated[threading.BoundedSemaphore, Depends(fleet_slots_of)]
+BearerToken = Annotated[str | None, Depends(oauth2)]
+
+
+def require(role: str) -> Any:
+    """A dependency that lets in users with at least `role` (viewer < officer < coordinator < admin)."""
+    if role not in RANK:
+        raise ValueError(role)
+
+    def dependency(request: Request, session: SessionDep, token: BearerToken) -> Principal:
+        principal = authenticate(request, session, token)
+        if not principal.at_least(role):
+            raise ApiProblem(403, f"this action needs the role '{role}' or higher", kind="forbidden")
+        request.state.principal = principal
+        return principal
+
+    dependency.min_role = role  # type: ignore[attr-defined]  # read by api.auth.route_min_role
+    return dependency
+
+
+#: The caller, by the least role the route needs.
+Viewer = Annotated[Principal, Depends(require("viewer"))]
+Officer = Annotated[Principal, Depends(require("officer"))]
+Coordinator = Annotated[Principal, Depends(require("coordinator"))]
+Admin = Annotated[Principal, Depends(require("admin"))]
