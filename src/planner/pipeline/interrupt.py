@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterator
 from types import FrameType
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
-EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+EXIT_CODES: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
+NAMES: dict[int, str] = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
 
 
 class StopRequest:
@@ -44,8 +45,7 @@ class StopRequest:
 
     @property
     def name(self) -> str:
-        return {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}.get(self.signal, "a stop request") \
-            if self.signal is not None else "a stop request"
+        return NAMES.get(self.signal, "a stop request") if self.signal is not None else "a stop request"
 
 
 def _quiet_handler(signum: int, frame: FrameType | None) -> None:

@@ -16,12 +16,14 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any, TypeVar
 
 from planner.model.options import StopSignal
 
+J = TypeVar("J")
+R = TypeVar("R")
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 _STOP: Any = None  # in a worker: the event the parent sets to stop
 
@@ -77,3 +79,22 @@ def worker_pool(processes: int, stop: StopSignal | None, mp_context: str | None 
         done.set()
         pool.shutdown(wait=True, cancel_futures=True)
         thread.join()
+
+
+def run_in_workers(task: Callable[[J], R], jobs: Sequence[J], processes: int, stop: StopSignal | None,
+                   on_done: Callable[[int, int], None] | None = None) -> list[R]:
+    """`task` over `jobs` in at most `processes` worker processes (one job: in this process), in the order
+    they finish; `on_done(done, total)` is called in this process as they do."""
+    out: list[R] = []
+    if len(jobs) <= 1 or processes <= 1:
+        for job in jobs:
+            out.append(task(job))
+            if on_done is not None:
+                on_done(len(out), len(jobs))
+        return out
+    with worker_pool(min(processes, len(jobs)), stop) as pool:
+        for future in as_completed([pool.submit(task, job) for job in jobs]):
+            out.append(future.result())
+            if on_done is not None:
+                on_done(len(out), len(jobs))
+    return out
