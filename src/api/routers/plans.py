@@ -20,6 +20,7 @@ from api.pagination import Page, Paging, paging
 from api.params import Id, QueryId
 from api.problems import ApiProblem, not_found
 from api.versions import check_version, conditional_update, expected_version, set_etag
+from planner.rules.boarding import Boarder, boarding_warnings
 
 router = APIRouter(tags=["plans"])
 
@@ -138,20 +139,13 @@ def publish_plan(operation_id: Id, plan_id: Id, request: Request, principal: Coo
 
 
 def _boarding_warnings(session: SessionDep, operation_id: Id, plan_id: Id) -> list[dict[str, str]]:
-    """Boarding conditions (docs/rules.md#boarding-conditions): fitness fit or fit_with_escort, and a negative test
-    result."""
+    """The boarding conditions (planner.rules.boarding) of every passenger the plan puts on a flight."""
     rows = session.execute(
         select(m.Assignment.case_id, m.Assignment.flight_id, m.Person.fitness, m.Person.last_test_result)
         .join(m.Person, (m.Person.case_id == m.Assignment.case_id) & (m.Person.operation_id == operation_id))
         .where(m.Assignment.plan_id == plan_id, col(m.Assignment.flight_id).is_not(None))
         .order_by(m.Assignment.flight_id, m.Assignment.case_id)).all()
-    out = []
-    for case_id, flight_id, fitness, result in rows:
-        if fitness not in ("fit", "fit_with_escort"):
-            out.append({"case_id": case_id, "flight_id": flight_id, "issue": f"fitness is {fitness}"})
-        if result == "positive":
-            out.append({"case_id": case_id, "flight_id": flight_id, "issue": "last test result is positive"})
-    return out
+    return boarding_warnings(Boarder(*row) for row in rows)
 
 
 @router.delete("/operations/{operation_id}/plans/{plan_id}", status_code=204)
