@@ -14,15 +14,9 @@ from planner.model.scenario import Scenario
 from planner.oracle.validate import validate
 from planner.pipeline.solve import solve
 from planner.report.explain import primary_code
-from planner.whatif.variants import (
-    VariantScenario,
-    apply_variant,
-    load_variant,
-    load_variant_scenario,
-    merge_patch,
-    parse_variant,
-    run_variants,
-)
+from planner.whatif.variant_files import load_variant, parse_variant
+from planner.whatif.variant_runs import run_variants
+from planner.whatif.variants import VariantScenario, apply_variant, load_variant_scenario, merge_patch
 
 ROOT = Path(__file__).resolve().parent.parent
 TWO = ROOT / "scenarios" / "teaching-two-flights"

@@ -107,59 +107,83 @@ def apply_events(scenario: Scenario, events: EventsFile, source: str = "events.y
     s = scenario.model_copy(deep=True)
     if events.as_of is not None:
         s.as_of = events.as_of
-    people = {p.case_id: p for p in s.people}
-    flights = {f.id: f for f in s.flights}
-    sites = {t.id: t for t in s.testing_sites}
-    issues: list[InputIssue] = []
-
-    def missing(kind: str, value: str, i: int) -> None:
-        issues.append(InputIssue(source, None, f"events[{i}]", f"unknown {kind} {value!r}"))
-
+    applying = _Applying(s, source)
     for i, ev in enumerate(events.events):
-        if isinstance(ev, PositiveTest | ConsentWithdrawn | NoShow | DocumentExpired) and ev.case_id not in people:
-            missing("case_id", ev.case_id, i)
-            continue
-        if isinstance(ev, FlightDelayed | FlightCancelled | AircraftChanged) and ev.flight_id not in flights:
-            missing("flight", ev.flight_id, i)
-            continue
+        applying.apply(i, ev)
+    issues = applying.issues + check_scenario(s, source, "people")
+    if issues:
+        raise ScenarioInputError(issues)
+    return s
+
+
+PersonEvent = PositiveTest | ConsentWithdrawn | NoShow | DocumentExpired
+FlightEvent = FlightDelayed | FlightCancelled | AircraftChanged
+
+
+class _Applying:
+    """The scenario being changed, indexed by id, and the issues found so far."""
+
+    def __init__(self, scenario: Scenario, source: str):
+        self.scenario = scenario
+        self.source = source
+        self.people = {p.case_id: p for p in scenario.people}
+        self.flights = {f.id: f for f in scenario.flights}
+        self.sites = {t.id: t for t in scenario.testing_sites}
+        self.issues: list[InputIssue] = []
+
+    def apply(self, i: int, ev: Event) -> None:
+        """One event; an id the scenario does not have is an issue and the event is skipped."""
+        if isinstance(ev, PersonEvent):
+            if ev.case_id not in self.people:
+                self._missing("case_id", ev.case_id, i)
+            else:
+                _apply_to_person(self.people[ev.case_id], ev)
+        elif isinstance(ev, FlightEvent):
+            if ev.flight_id not in self.flights:
+                self._missing("flight", ev.flight_id, i)
+            else:
+                self._apply_to_flight(ev)
+        elif isinstance(ev, NewRegistrations):
+            for p in ev.people:
+                if p.case_id in self.people:
+                    self.issues.append(InputIssue(self.source, None, f"events[{i}]", f"case_id {p.case_id!r} exists"))
+                else:
+                    self.people[p.case_id] = p
+                    self.scenario.people.append(p)
+        elif ev.site_id not in self.sites:
+            self._missing("testing site", ev.site_id, i)
+        else:
+            self.sites[ev.site_id].closed.append(Slot(start=ev.start, end=ev.end))
+
+    def _missing(self, kind: str, value: str, i: int) -> None:
+        self.issues.append(InputIssue(self.source, None, f"events[{i}]", f"unknown {kind} {value!r}"))
+
+    def _apply_to_flight(self, ev: FlightEvent) -> None:
+        """A delay moves the departure and every arrival; a cancelled flight leaves the scenario."""
+        f = self.flights[ev.flight_id]
         match ev:
-            case PositiveTest():
-                p = people[ev.case_id]
-                p.last_positive_test = ev.date
-                p.last_test_result = "positive"
-                p.last_test_sample = None
-            case ConsentWithdrawn():
-                p = people[ev.case_id]
-                p.consent, p.consent_note = "none", ev.note or "consent withdrawn"
-            case NoShow():
-                p = people[ev.case_id]
-                p.consent, p.consent_note = "none", f"no-show{' on ' + ev.flight_id if ev.flight_id else ''}; reconfirm"
-            case DocumentExpired():
-                people[ev.case_id].document_expiry = ev.expiry
-            case NewRegistrations():
-                for p in ev.people:
-                    if p.case_id in people:
-                        issues.append(InputIssue(source, None, f"events[{i}]", f"case_id {p.case_id!r} exists"))
-                    else:
-                        people[p.case_id] = p
-                        s.people.append(p)
             case FlightDelayed():
-                f = flights[ev.flight_id]
                 shift = timedelta(hours=ev.hours)
                 f.departure = f.departure + shift
                 for stop in f.stops:
                     stop.arrival = stop.arrival + shift
             case FlightCancelled():
-                s.flights = [f for f in s.flights if f.id != ev.flight_id]
-                del flights[ev.flight_id]
+                self.scenario.flights = [x for x in self.scenario.flights if x.id != ev.flight_id]
+                del self.flights[ev.flight_id]
             case AircraftChanged():
-                flights[ev.flight_id].aircraft = ev.aircraft
-            case LabSlotsCancelled():
-                if ev.site_id not in sites:
-                    missing("testing site", ev.site_id, i)
-                    continue
-                sites[ev.site_id].closed.append(Slot(start=ev.start, end=ev.end))
-    issues += check_scenario(s, source, "people")
-    if issues:
-        raise ScenarioInputError(issues)
-    return s
+                f.aircraft = ev.aircraft
+
+
+def _apply_to_person(p: Person, ev: PersonEvent) -> None:
+    """A positive test, withdrawn consent, a no-show (consent to be reconfirmed) or an expired document."""
+    match ev:
+        case PositiveTest():
+            p.last_positive_test = ev.date
+            p.last_test_result = "positive"
+            p.last_test_sample = None
+        case ConsentWithdrawn():
+            p.consent, p.consent_note = "none", ev.note or "consent withdrawn"
+        case NoShow():
+            p.consent, p.consent_note = "none", f"no-show{' on ' + ev.flight_id if ev.flight_id else ''}; reconfirm"
+        case DocumentExpired():
+            p.document_expiry = ev.expiry

@@ -33,6 +33,7 @@ from planner.allocation.problem import AllocationProblem, build_problem
 from planner.model.caseload import departure_date
 from planner.model.options import Progress, SolveOptions
 from planner.model.scenario import Scenario
+from planner.pipeline.deadline import Deadline
 
 
 @dataclass
@@ -77,71 +78,87 @@ def size_fleet(scenario: Scenario, by: date | None = None, minimise: Literal["co
     options = options or SolveOptions(time_limit=30)
     deadline = options.clock()
     flights = [f for f in scenario.flights if by is None or departure_date(f, scenario) <= by]
-    limited = scenario.model_copy(update={"flights": flights})
-    problem = build_problem(limited)
+    problem = build_problem(scenario.model_copy(update={"flights": flights}))
     candidates = {f.id: f.optional.cost for f in flights if f.optional is not None}
-    # stage 1: the most that can move with every candidate flying
     reserve = 0.3 + 0.0001 * len(scenario.people)
-    stage1 = SolveOptions(time_limit=options.time_limit, workers=options.workers,
-                          deterministic=options.deterministic, on_progress=options.on_progress, stop=options.stop,
-                          deadline=deadline)
     greedy = trim_escorts(problem, greedy_allocation(problem))
     incumbent = Incumbent()
     options.report(Progress("fleet-problem", elapsed=options.elapsed(),
                             message=f"{len(candidates)} candidate flights, {len(problem.households)} households"))
-    first = options.time_limit / 2 if options.deterministic else max(0.0, deadline.remaining() - reserve) / 2
-    best = greedy
-    if first >= 0.3 and not options.stopped():
-        best = solve_allocation(problem, stage1, greedy, first, incumbent)
-    best = trim_escorts(problem, top_up(problem, best))
+    best = _most_movable(problem, greedy, options, deadline, reserve, incumbent)
     m = build_model(problem)
     values = _values(m, problem, best)
     target = sum(c * values[v] for c, v in m.level_a)
     movable_bound = max(target, best.bound or target)
-    # stage 2: keep that level, operate as few (or as cheap) candidates as possible
-    base = cp_base_model(m)
-    model, xs = stage_model(base, m, values)
+    weight = {fid: (1 if minimise == "count" else cost) for fid, cost in candidates.items()}
+    choice = _fewest(m, values, target, weight, options, deadline, reserve, incumbent, minimise)
+    alloc = extract(m, choice.plan_values, problem)
+    options.report(Progress("fleet", target, movable_bound, None, options.elapsed(),
+                            f"{len(choice.chosen)} candidates chosen, {'count' if minimise == 'count' else 'cost'} "
+                            f"{choice.value:,} (bound {choice.bound:,})"))
+    eligible = sum(h.household.size for h in problem.households if h.options)
+    return FleetResult(
+        minimise=minimise, by=by, chosen=choice.chosen, dropped=sorted(set(candidates) - set(choice.chosen)),
+        booked=sorted(f.id for f in flights if f.id not in candidates), value=choice.value, bound=choice.bound,
+        optimal=choice.optimal,
+        moved_weight=sum(h.weight for h in problem.households if h.household.id in alloc.flight_of),
+        movable_weight_bound=movable_bound, eligible_people=eligible,
+        moved_people=sum(h.household.size for h in problem.households if h.household.id in alloc.flight_of),
+    )
+
+
+def _most_movable(problem: AllocationProblem, greedy: Allocation, options: SolveOptions, deadline: Deadline,
+                  reserve: float, incumbent: Incumbent) -> Allocation:
+    """Stage 1: the most priority weight that can move with every candidate flying."""
+    stage1 = SolveOptions(time_limit=options.time_limit, workers=options.workers,
+                          deterministic=options.deterministic, on_progress=options.on_progress, stop=options.stop,
+                          deadline=deadline)
+    first = options.time_limit / 2 if options.deterministic else max(0.0, deadline.remaining() - reserve) / 2
+    best = greedy
+    if first >= 0.3 and not options.stopped():
+        best = solve_allocation(problem, stage1, greedy, first, incumbent)
+    return trim_escorts(problem, top_up(problem, best))
+
+
+@dataclass
+class _Choice:
+    """Stage 2's answer: the candidates to operate, the allocation values, their count or cost and bound."""
+
+    chosen: list[str]
+    plan_values: list[int]
+    value: int
+    bound: int
+    optimal: bool
+
+
+def _fewest(m: AllocationModel, values: list[int], target: int, weight: dict[str, int], options: SolveOptions,
+            deadline: Deadline, reserve: float, incumbent: Incumbent, minimise: str) -> _Choice:
+    """Stage 2: keep stage 1's level and operate as few (or as cheap) candidates as possible; without an
+    answer in time, every candidate stage 1 uses is kept."""
+    model, xs = stage_model(cp_base_model(m), m, values)
     model.add(weighted(xs, m.level_a) >= target)
-    use = {fid: model.new_bool_var(f"use_{fid}") for fid in sorted(candidates)}
+    use = {fid: model.new_bool_var(f"use_{fid}") for fid in sorted(weight)}
     for (_, fid), v in m.x.items():
         if fid in use:
             model.add(xs[v] <= m.upper[v] * use[fid])
     for (_, fid), v in m.a.items():
         if fid in use:
             model.add(xs[v] <= use[fid])
-    used = {f for f in {fid for (_, fid), v in m.x.items() if values[v]} | {fid for (_, fid), v in m.a.items()
-                                                                          if values[v]}}
+    used = {fid for (_, fid), v in m.x.items() if values[v]} | {fid for (_, fid), v in m.a.items() if values[v]}
     for fid, var in use.items():
         model.add_hint(var, 1 if fid in used else 0)
-    weight = {fid: (1 if minimise == "count" else cost) for fid, cost in candidates.items()}
     model.minimize(sum(weight[fid] * var for fid, var in use.items()))
     remaining = options.time_limit / 2 if options.deterministic else max(0.1, deadline.remaining() - reserve)
     incumbent.offer(target)
     watch = Watch("fleet", options, incumbent, kind="other",
-                   message=f"fewest charters for priority {target:,};" if minimise == "count"
-                   else f"cheapest charters for priority {target:,}; cost")
+                  message=f"fewest charters for priority {target:,};" if minimise == "count"
+                  else f"cheapest charters for priority {target:,}; cost")
     solver, status = run_cp(model, remaining, options, "fleet", watch)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        chosen = sorted(fid for fid, var in use.items() if solver.value(var))
-        plan_values = [solver.value(v) for v in xs]
-        value, bound = round(solver.objective_value), round(solver.best_objective_bound)
-        optimal = status == cp_model.OPTIMAL
-    else:  # keep the stage-1 plan: every candidate it uses
-        chosen = sorted(used & set(candidates))
-        plan_values = values
-        value, bound, optimal = sum(weight[f] for f in chosen), 0, False
-    alloc = extract(m, plan_values, problem)
-    options.report(Progress("fleet", target, movable_bound, None, options.elapsed(),
-                            f"{len(chosen)} candidates chosen, {'count' if minimise == 'count' else 'cost'} {value:,}"
-                            f" (bound {bound:,})"))
-    eligible = sum(h.household.size for h in problem.households if h.options)
-    return FleetResult(
-        minimise=minimise, by=by, chosen=chosen, dropped=sorted(set(candidates) - set(chosen)),
-        booked=sorted(f.id for f in flights if f.id not in candidates), value=value, bound=bound, optimal=optimal,
-        moved_weight=sum(h.weight for h in problem.households if h.household.id in alloc.flight_of),
-        movable_weight_bound=movable_bound, eligible_people=eligible,
-        moved_people=sum(h.household.size for h in problem.households if h.household.id in alloc.flight_of),
-    )
+        return _Choice(sorted(fid for fid, var in use.items() if solver.value(var)), [solver.value(v) for v in xs],
+                       round(solver.objective_value), round(solver.best_objective_bound), status == cp_model.OPTIMAL)
+    chosen = sorted(used & set(weight))
+    return _Choice(chosen, values, sum(weight[f] for f in chosen), 0, False)
 
 
 def _values(m: AllocationModel, problem: AllocationProblem, alloc: Allocation) -> list[int]:

@@ -57,11 +57,12 @@ def apply_pins(problem: AllocationProblem, pins: list[Pin]) -> dict[str, Reason]
 def unkept(problem: AllocationProblem, pins: tuple[Pin, ...], flight_of: dict[str, str]) -> dict[str, Reason]:
     """Pinned households the allocation could not keep (cabin, escorts or lab full)."""
     household_of = {p.case_id: p.household_id for p in problem.scenario.people}
-    out = {}
+    out: dict[str, Reason] = {}
     for pin in pins:
         hid = household_of.get(pin.case_id)
-        pinned_here = hid is not None and problem.fixed.households.get(hid) == pin.flight_id
-        if pinned_here and flight_of.get(hid) != pin.flight_id:
+        if hid is None:
+            continue  # unknown person: nothing was held
+        if problem.fixed.households.get(hid) == pin.flight_id and flight_of.get(hid) != pin.flight_id:
             out[hid] = reason("pin.conflict", pin.flight_id,
                               detail=" (the flight's seats, escorts or testing capacity cannot take the household)")
     return out

@@ -19,29 +19,23 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import Field, PrivateAttr, ValidationError
 
 from planner.io.input_errors import InputIssue, ScenarioInputError
 from planner.io.loading import load_scenario
-from planner.io.yaml_files import read_yaml
 from planner.io.spreadsheet import safe_cell
+from planner.io.yaml_files import read_yaml
 from planner.model.options import ProgressCallback, StopSignal
 from planner.model.scenario import Model, Scenario
 from planner.pipeline.deadline import Deadline
 from planner.pipeline.solve_many import PointJob, planned_share, solve_many
 from planner.whatif.compare import Comparison, Result, compare, flight_seats, invalid_points, point_progress
-from planner.whatif.variants import (
-    VARIANT_FORMAT,
-    Variant,
-    _issues,
-    apply_variant,
-    load_variant,
-    parse_variant,
-)
+from planner.whatif.variant_files import VARIANT_FORMAT, Variant, load_variant, parse_variant, variant_issues
+from planner.whatif.variants import apply_variant
 
-SWEEP_FORMAT = "charterplan.sweep/1"
+SWEEP_FORMAT: Final = "charterplan.sweep/1"
 
 #: Short parameter names for the usual questions; anything else is a dotted path into a variant document.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -104,7 +98,7 @@ def parse_sweep(data: Any, label: str = "sweep") -> SweepSpec:
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioInputError(_issues(label, exc)) from None
+        raise ScenarioInputError(variant_issues(label, exc)) from None
     issues = []
     for path, values in spec.grid():
         if not isinstance(values, list) or not values:

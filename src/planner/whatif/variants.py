@@ -1,203 +1,48 @@
-"""What-if variants (docs/architecture.md#variant-files): a base scenario plus overrides, written as
-`charterplan.variant/1` YAML.
+"""Applying a what-if variant (the file format: planner.whatif.variant_files) to its base scenario.
 
-A variant changes the protocol (an RFC 7396 merge patch), testing sites, flights, escorts and aircraft by id,
-and may filter the caseload. Filtered-out households stay in `scenario.people`: the caller passes
-`VariantScenario.excluded` to `solve` as `SolveOptions(excluded=excluded)`, so that they are not
-planned and are reported as `variant.excluded`, and every variant is compared on the same caseload.
-
-Errors are reported like scenario errors (`ScenarioInputError`, naming the variant file and the field), so the
-CLI and the service show them the same way. `run_variants` solves several variants in worker processes.
+Overrides change the protocol (an RFC 7396 merge patch), testing sites, flights, escorts and aircraft by id.
+Households the caseload filter takes out stay in `scenario.people`: the caller passes
+`VariantScenario.excluded` to `solve` as `SolveOptions(excluded=excluded)`, so that they are not planned and
+are reported as `variant.excluded`, and every variant is compared on the same caseload. Several variants are
+solved in worker processes by planner.whatif.variant_runs.
 """
 
 from __future__ import annotations
 
 import copy
-import os
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
-from multiprocessing import get_context
+from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, TypeVar
 
-from pydantic import (
-    Discriminator,
-    Field,
-    PrivateAttr,
-    Tag,
-    ValidationError,
-)
+from pydantic import ValidationError
 
 from planner.io.airports import airport
 from planner.io.input_errors import InputIssue, ScenarioInputError, describe_error
 from planner.io.loading import load_scenario
 from planner.io.scenario_checks import check_scenario
-from planner.io.yaml_files import read_yaml
 from planner.model.options import SolveOptions
-from planner.model.plan import Plan
-from planner.model.scenario import (
-    AircraftType,
-    DateRange,
-    Escort,
-    EscortRole,
-    Flight,
-    Model,
-    Moment,
-    OptionalFlight,
-    Protocol,
-    Scenario,
-    Slot,
-    Stop,
-    TestingSite,
+from planner.model.scenario import Escort, Flight, Model, Protocol, Scenario, TestingSite
+from planner.whatif.variant_files import (
+    EscortChange,
+    EscortsPatch,
+    FlightChange,
+    FlightCopy,
+    FlightsPatch,
+    PeopleFilter,
+    SiteChange,
+    SitesPatch,
+    Variant,
+    load_variant,
+    parse_variant,  # noqa: F401  # re-export: moved to planner.whatif.variant_files
+    variant_issues,
 )
 
-VARIANT_FORMAT = "charterplan.variant/1"
-
-
-# ---------------------------------------------------------------- the file format
-
-
-class FlightChange(Model):
-    """Update of one flight by id. Fields not given keep their value.
-
-    `shift_hours` moves the departure and every stop arrival by that many hours (a slip or an earlier slot).
-    A new `departure` without `stops` moves the arrivals with it, so block times stay the same.
-    """
-
-    id: str = Field(min_length=1)
-    aircraft: str | None = None
-    origin: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
-    departure: Moment | None = None
-    shift_hours: float | None = Field(default=None, ge=-24 * 30, le=24 * 30)
-    check_in_minutes: int | None = Field(default=None, ge=0, le=24 * 60)
-    stops: list[Stop] | None = None
-    blocked_seats: list[str] | None = None
-    optional: OptionalFlight | None = None
-
-
-class FlightCopy(FlightChange):
-    """A new flight made from an existing one (`like`), e.g. the same rotation two days later."""
-
-    like: str = Field(min_length=1)
-
-
-def _flight_kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return "copy" if "like" in value else "flight"
-    return "copy" if isinstance(value, FlightCopy) else "flight"
-
-
-NewFlight = Annotated[
-    Annotated[Flight, Tag("flight")] | Annotated[FlightCopy, Tag("copy")], Discriminator(_flight_kind)
-]
-
-
-class FlightsPatch(Model):
-    """Applied in this order: remove, update, add, keep_first."""
-
-    remove: list[str] = Field(default_factory=list)
-    update: list[FlightChange] = Field(default_factory=list)
-    add: list[NewFlight] = Field(default_factory=list)
-    keep_first: int | None = Field(default=None, ge=0, le=100_000)  # keep the first n flights by departure (sweeps)
-
-
-class SiteChange(Model):
-    """Update of one testing site by id; `daily_capacity: null` removes the site's daily lab limit."""
-
-    id: str = Field(min_length=1)
-    serves: list[str] | None = Field(default=None, min_length=1)
-    days: DateRange | None = None
-    open: time | None = None
-    close: time | None = None
-    slot_minutes: int | None = Field(default=None, ge=5, le=24 * 60)
-    capacity_per_slot: int | None = Field(default=None, ge=0, le=100_000)
-    daily_capacity: int | None = Field(default=None, ge=0, le=1_000_000)
-    timezone: str | None = None
-    slots: list[Slot] | None = None
-    closed: list[Slot] | None = None  # periods with no sampling (cancelled slots)
-
-
-class SiteScale(Model):
-    """Multiply capacities (rounded to whole samples); for sweeps such as "lab capacity × 0.5, 1, 2"."""
-
-    daily_capacity: float | None = Field(default=None, ge=0, le=1_000)
-    capacity_per_slot: float | None = Field(default=None, ge=0, le=1_000)
-    sites: list[str] | None = None  # default: every site
-
-
-class SitesPatch(Model):
-    """Applied in this order: remove, update, add, scale."""
-
-    remove: list[str] = Field(default_factory=list)
-    update: list[SiteChange] = Field(default_factory=list)
-    add: list[TestingSite] = Field(default_factory=list)
-    scale: SiteScale | None = None
-
-
-class EscortChange(Model):
-    id: str = Field(min_length=1)
-    role: EscortRole | None = None
-    available: DateRange | None = None
-    location: str | None = None
-    testing_site: str | None = None
-    vaccinated: bool | None = None
-
-
-class EscortsPatch(Model):
-    remove: list[str] = Field(default_factory=list)
-    update: list[EscortChange] = Field(default_factory=list)
-    add: list[Escort] = Field(default_factory=list)
-
-
-class AircraftPatch(Model):
-    add: list[AircraftType] = Field(default_factory=list)
-
-
-class PeopleFilter(Model):
-    """Who stays in the planned caseload. A household is excluded when any member fails a condition.
-
-    People without consent are left to the consent gate, so their reason stays `gate.consent`.
-    """
-
-    consent_recorded_by: date | None = None
-    registered_by: date | None = None
-    destinations: list[str] | None = None
-    locations: list[str] | None = None
-    households: list[str] | None = None
-    exclude_households: list[str] = Field(default_factory=list)
-
-
-class Variant(Model):
-    format: Literal["charterplan.variant/1"] = VARIANT_FORMAT
-    name: str = Field(min_length=1)
-    description: str = ""
-    base: str = Field(min_length=1)  # scenario folder (or its scenario.yaml), relative to the variant file
-    protocol: dict[str, Any] = Field(default_factory=dict)  # RFC 7396 merge patch of the protocol
-    testing_sites: SitesPatch = Field(default_factory=SitesPatch)
-    flights: FlightsPatch = Field(default_factory=FlightsPatch)
-    escorts: EscortsPatch = Field(default_factory=EscortsPatch)
-    aircraft: AircraftPatch = Field(default_factory=AircraftPatch)
-    people_filter: PeopleFilter | None = None
-
-    _source: Path | None = PrivateAttr(default=None)
-
-    @property
-    def source(self) -> Path | None:
-        """The file the variant was read from; relative `base` paths resolve against its folder."""
-        return self._source
-
-    def base_path(self, relative_to: str | Path | None = None) -> Path:
-        base = Path(self.base)
-        if base.is_absolute():
-            return base
-        folder = Path(relative_to) if relative_to is not None else (
-            self._source.parent if self._source is not None else Path.cwd())
-        return folder / base
-
-    def file_label(self) -> str:
-        return self._source.name if self._source is not None else f"variant {self.name!r}"
+#: Records the issue at a field of the variant file: (field, message).
+AddIssue = Callable[[str, str], None]
+#: The items kept by id that overrides change in the same way.
+Keyed = TypeVar("Keyed", TestingSite, Escort)
 
 
 @dataclass
@@ -210,40 +55,6 @@ class VariantScenario:
     def solve_options(self, **kw: Any) -> SolveOptions:
         """SolveOptions that tell `solve` not to plan the excluded households (reported `variant.excluded`)."""
         return SolveOptions(**kw, excluded=dict(self.excluded))
-
-
-# ---------------------------------------------------------------- loading
-
-
-def _issues(label: str, exc: ValidationError, prefix: str = "") -> list[InputIssue]:
-    out = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("flight", "copy"))
-        out.append(InputIssue(label, None, prefix + (loc or "(file)"), describe_error(err)))
-    return out
-
-
-def parse_variant(data: Any, label: str = "variant") -> Variant:
-    """Validate a variant document (already parsed YAML or JSON); raise ScenarioInputError on any problem."""
-    if not isinstance(data, dict):
-        raise ScenarioInputError([InputIssue(label, None, "(file)", "expected a mapping at the top level")])
-    if data.get("format") != VARIANT_FORMAT:
-        got = data.get("format")
-        raise ScenarioInputError([InputIssue(label, None, "format",
-                                             f"expected {VARIANT_FORMAT!r}, got {got!r}")])
-    try:
-        variant = Variant.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioInputError(_issues(label, exc)) from None
-    return variant
-
-
-def load_variant(path: str | Path) -> Variant:
-    """Read a variant YAML file; `base` is resolved relative to the file's folder."""
-    path = Path(path)
-    variant = parse_variant(read_yaml(path), path.name)
-    variant._source = path.resolve()
-    return variant
 
 
 def load_base(variant: Variant) -> Scenario:
@@ -297,12 +108,24 @@ def _moved_flight(flight: Flight, change: FlightChange, new_id: str | None = Non
     return data
 
 
-def _apply_flights(flights: list[Flight], patch: FlightsPatch, add: Any) -> list[Flight]:
+def _report(exc: ValidationError, where: str, add: AddIssue) -> None:
+    """Each schema error of a changed item, at its field under `where`."""
+    for err in exc.errors():
+        add(where + ".".join(map(str, err["loc"])), describe_error(err))
+
+
+def _remove(by_id: dict[str, Any], ids: list[str], key: str, noun: str, add: AddIssue) -> None:
+    """Take out the items named in a `remove` list; an unknown id is an issue."""
+    for i, xid in enumerate(ids):
+        if xid not in by_id:
+            add(f"{key}.remove[{i}]", f"unknown {noun} {xid!r}")
+        by_id.pop(xid, None)
+
+
+def _apply_flights(flights: list[Flight], patch: FlightsPatch, add: AddIssue) -> list[Flight]:
+    """Remove, update (moving arrivals with the departure), add (new or copied) flights, then keep the first."""
     by_id = {f.id: f for f in flights}
-    for i, fid in enumerate(patch.remove):
-        if fid not in by_id:
-            add(f"flights.remove[{i}]", f"unknown flight {fid!r}")
-        by_id.pop(fid, None)
+    _remove(by_id, patch.remove, "flights", "flight", add)
     for i, change in enumerate(patch.update):
         if change.id not in by_id:
             add(f"flights.update[{i}].id", f"unknown flight {change.id!r}")
@@ -310,39 +133,42 @@ def _apply_flights(flights: list[Flight], patch: FlightsPatch, add: Any) -> list
         try:
             by_id[change.id] = Flight.model_validate(_moved_flight(by_id[change.id], change))
         except ValidationError as exc:
-            for err in exc.errors():
-                add(f"flights.update[{i}]." + ".".join(map(str, err["loc"])), describe_error(err))
+            _report(exc, f"flights.update[{i}].", add)
     originals = {f.id: f for f in flights}
     for i, entry in enumerate(patch.add):
         if entry.id in by_id:
             add(f"flights.add[{i}].id", f"flight {entry.id!r} already exists")
             continue
-        if isinstance(entry, FlightCopy):
-            like = by_id.get(entry.like) or originals.get(entry.like)
-            if like is None:
-                add(f"flights.add[{i}].like", f"unknown flight {entry.like!r}")
-                continue
-            try:
-                entry = Flight.model_validate(_moved_flight(like, entry, new_id=entry.id))
-            except ValidationError as exc:
-                for err in exc.errors():
-                    add(f"flights.add[{i}]." + ".".join(map(str, err["loc"])), describe_error(err))
-                continue
-        by_id[entry.id] = entry
+        new = _copied_flight(entry, by_id, originals, f"flights.add[{i}]", add) \
+            if isinstance(entry, FlightCopy) else entry
+        if new is not None:
+            by_id[entry.id] = new
     out = list(by_id.values())
     if patch.keep_first is not None:
         out = sorted(out, key=lambda f: (f.departure, f.id))[: patch.keep_first]
     return out
 
 
-def _keyed(items: list[Any], patch: Any, model: type, key: str, noun: str, add: Any) -> dict[str, Any]:
+def _copied_flight(entry: FlightCopy, by_id: dict[str, Flight], originals: dict[str, Flight], where: str,
+                   add: AddIssue) -> Flight | None:
+    """A new flight made `like` an existing one (as changed so far, else as in the base); None on errors."""
+    like = by_id.get(entry.like) or originals.get(entry.like)
+    if like is None:
+        add(f"{where}.like", f"unknown flight {entry.like!r}")
+        return None
+    try:
+        return Flight.model_validate(_moved_flight(like, entry, new_id=entry.id))
+    except ValidationError as exc:
+        _report(exc, f"{where}.", add)
+        return None
+
+
+def _keyed(items: list[Keyed], remove: list[str], update: Sequence[SiteChange | EscortChange], new: list[Keyed],
+           model: type[Keyed], key: str, noun: str, add: AddIssue) -> dict[str, Keyed]:
     """Remove, update (a partial change validated on the merged item), then add items keyed by id."""
     by_id = {x.id: x for x in items}
-    for i, xid in enumerate(patch.remove):
-        if xid not in by_id:
-            add(f"{key}.remove[{i}]", f"unknown {noun} {xid!r}")
-        by_id.pop(xid, None)
-    for i, change in enumerate(patch.update):
+    _remove(by_id, remove, key, noun, add)
+    for i, change in enumerate(update):
         if change.id not in by_id:
             add(f"{key}.update[{i}].id", f"unknown {noun} {change.id!r}")
             continue
@@ -351,9 +177,8 @@ def _keyed(items: list[Any], patch: Any, model: type, key: str, noun: str, add: 
         try:
             by_id[change.id] = model.model_validate(data)
         except ValidationError as exc:
-            for err in exc.errors():
-                add(f"{key}.update[{i}]." + ".".join(map(str, err["loc"])), describe_error(err))
-    for i, item in enumerate(patch.add):
+            _report(exc, f"{key}.update[{i}].", add)
+    for i, item in enumerate(new):
         if item.id in by_id:
             add(f"{key}.add[{i}].id", f"{noun} {item.id!r} already exists")
             continue
@@ -361,8 +186,9 @@ def _keyed(items: list[Any], patch: Any, model: type, key: str, noun: str, add: 
     return by_id
 
 
-def _apply_sites(sites: list[TestingSite], patch: SitesPatch, add: Any) -> list[TestingSite]:
-    by_id = _keyed(sites, patch, TestingSite, "testing_sites", "testing site", add)
+def _apply_sites(sites: list[TestingSite], patch: SitesPatch, add: AddIssue) -> list[TestingSite]:
+    """Site overrides by id, then capacities scaled (rounded to whole samples) on the chosen sites."""
+    by_id = _keyed(sites, patch.remove, patch.update, patch.add, TestingSite, "testing_sites", "testing site", add)
     scale = patch.scale
     if scale is not None:
         for i, sid in enumerate(scale.sites or []):
@@ -384,8 +210,9 @@ def _apply_sites(sites: list[TestingSite], patch: SitesPatch, add: Any) -> list[
     return list(by_id.values())
 
 
-def _apply_escorts(escorts: list[Escort], patch: EscortsPatch, add: Any) -> list[Escort]:
-    return list(_keyed(escorts, patch, Escort, "escorts", "escort", add).values())
+def _apply_escorts(escorts: list[Escort], patch: EscortsPatch, add: AddIssue) -> list[Escort]:
+    """Escort overrides by id."""
+    return list(_keyed(escorts, patch.remove, patch.update, patch.add, Escort, "escorts", "escort", add).values())
 
 
 def excluded_households(scenario: Scenario, rule: PeopleFilter | None) -> dict[str, str]:
@@ -439,7 +266,7 @@ def apply_variant(base: Scenario, variant: Variant) -> VariantScenario:
         try:
             scenario.protocol = Protocol.model_validate(merged)
         except ValidationError as exc:
-            issues += _issues(label, exc, "protocol.")
+            issues += variant_issues(label, exc, "protocol.")
     scenario.aircraft = list(base.aircraft)
     known_types = {a.type for a in base.aircraft}
     for i, ac in enumerate(variant.aircraft.add):
@@ -460,70 +287,3 @@ def apply_variant(base: Scenario, variant: Variant) -> VariantScenario:
     if issues:
         raise ScenarioInputError(issues)
     return VariantScenario(scenario=scenario, excluded=excluded_households(base, variant.people_filter))
-
-
-# ---------------------------------------------------------------- solving several variants
-
-
-@dataclass(frozen=True)
-class Job:
-    """One solve for a worker process: everything it needs, picklable."""
-
-    name: str
-    scenario: Scenario
-    excluded: dict[str, str]
-    time_limit: float
-    seat: bool = True
-    deterministic: bool = False
-    workers: int = 1
-
-
-def _solve_job(job: Job) -> Plan:
-    from planner.pipeline.solve import solve
-
-    options = SolveOptions(time_limit=job.time_limit, seat=job.seat, deterministic=job.deterministic,
-                           workers=job.workers, seating_processes=1,
-                           seating_time_limit=min(10.0, max(1.0, job.time_limit / 4)),
-                           excluded=dict(job.excluded))
-    return solve(job.scenario, options=options)
-
-
-def run_jobs(jobs: Sequence[Job], processes: int = 2, mp_context: str | None = None) -> list[Plan]:
-    """Solve jobs in worker processes; results in job order whatever finishes first.
-
-    The default start method is the platform's, like the seating stage (scripts need no `__main__` guard on
-    Linux); a threaded host such as the service should pass "spawn" or run this inside its own worker.
-    """
-    if processes <= 1 or len(jobs) <= 1:
-        return [_solve_job(j) for j in jobs]
-    context = get_context(mp_context) if mp_context else None
-    with ProcessPoolExecutor(max_workers=min(processes, len(jobs)), mp_context=context) as pool:
-        return list(pool.map(_solve_job, jobs))
-
-
-def default_processes() -> int:
-    return max(1, min(4, (os.cpu_count() or 2)))
-
-
-def run_variants(variants: Sequence[Variant | tuple[str, VariantScenario]], time_limit: float = 30.0,
-                 processes: int = 2, seat: bool = True, deterministic: bool = False,
-                 mp_context: str | None = None) -> list[tuple[str, Scenario, Plan]]:
-    """Apply and solve variants in parallel; results in the order given, as (name, scenario, plan).
-
-    Each variant gets the full `time_limit` for its allocation; CP-SAT runs with as many search workers as
-    leave one core per process. Bases shared by several variants are read once.
-    """
-    bases: dict[Path, Scenario] = {}
-    prepared: list[tuple[str, VariantScenario]] = []
-    for v in variants:
-        if isinstance(v, Variant):
-            where = v.base_path().resolve()
-            if where not in bases:
-                bases[where] = load_scenario(where)
-            prepared.append((v.name, apply_variant(bases[where], v)))
-        else:
-            prepared.append(v)
-    workers = max(1, (os.cpu_count() or 2) // max(1, min(processes, len(prepared))))
-    jobs = [Job(name, vs.scenario, vs.excluded, time_limit, seat, deterministic, workers) for name, vs in prepared]
-    plans = run_jobs(jobs, processes, mp_context)
-    return [(name, vs.scenario, plan) for (name, vs), plan in zip(prepared, plans, strict=True)]
