@@ -369,8 +369,8 @@ class Flight(Model):
     optional: OptionalFlight | None = None
 
 
-class Scenario(Model):
-    """A whole operation at one instant `as_of`: the planner's complete input."""
+class _ScenarioHead(Model):
+    """Everything of a scenario but its people, shared by the in-memory `Scenario` and `scenario.yaml`."""
 
     format: Literal["charterplan.scenario/1"] = "charterplan.scenario/1"
     name: str = Field(min_length=1, max_length=200)
@@ -382,13 +382,18 @@ class Scenario(Model):
     escorts: list[Escort] = Field(default_factory=list)
     aircraft: list[AircraftType] = Field(default_factory=list)
     flights: list[Flight] = Field(default_factory=list)
+
+
+class Scenario(_ScenarioHead):
+    """A whole operation at one instant `as_of`: the planner's complete input."""
+
     people: list[Person] = Field(default_factory=list)
 
 
-class ScenarioFile(Scenario):
+class ScenarioFile(_ScenarioHead):
     """The shape of `scenario.yaml`: like `Scenario`, but `people` names the people file."""
 
-    people: str = "people.csv"  # type: ignore[assignment]
+    people: str = "people.csv"
 
 
 @cache

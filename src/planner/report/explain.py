@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from planner.allocation.feasibility import PlanState
 from planner.allocation.greedy import Allocation
+from planner.allocation.household_options import HouseholdInfo
 from planner.allocation.problem import AllocationProblem, serves
 from planner.model.plan import Reason, Unassigned
 from planner.model.reasons import ORDER, reason
@@ -49,30 +50,41 @@ def explain(problem: AllocationProblem, alloc: Allocation, unseated: dict[str, s
                 if pid in gates:
                     reasons.append(gates[pid])
         else:
-            for f in problem.flights:
-                fid = f.flight.id
-                if not serves(f.flight, hh.destination):
-                    continue
-                if fid in info.blocked:
-                    for pid, r in info.blocked[fid].items():
-                        per_member[pid].append(r)
-                    continue
-                if fid in unseated.get(hh.id, ()):
-                    found = reason("seating.no_fit", fid)
-                elif fid not in info.options:
-                    continue  # held by a conflicting pin: its reason is already given
-                else:
-                    found, _ = state.check(info, fid)
-                    if found is None and fid in (closed or ()):
-                        found = reason("seating.no_fit", fid, detail=" (its free seats could not be given to "
-                                       "newcomers in the last seating round; seated passengers keep their seats)")
-                    elif found is None:
-                        continue  # fits the final plan: no true reason exists (see the module docstring)
-                for reasons in per_member.values():
-                    reasons.append(found)
-        for pid, reasons in per_member.items():
-            out.append(Unassigned(person_id=pid, reasons=reasons))
+            _flight_reasons(problem, state, info, unseated.get(hh.id, set()), closed or set(), per_member)
+        out += [Unassigned(person_id=pid, reasons=reasons) for pid, reasons in per_member.items()]
     return sorted(out, key=lambda u: u.person_id)
+
+
+def _flight_reasons(problem: AllocationProblem, state: PlanState, info: HouseholdInfo, unseated_on: set[str],
+                    closed: set[str], per_member: dict[str, list[Reason]]) -> None:
+    """For each flight serving the household's destination, in departure order, the reason it is not on it:
+    a gate a member fails (per member), else the first check of the final plan that fails (for everyone)."""
+    for f in problem.flights:
+        fid = f.flight.id
+        if not serves(f.flight, info.household.destination):
+            continue
+        if fid in info.blocked:
+            for pid, r in info.blocked[fid].items():
+                per_member[pid].append(r)
+            continue
+        found = _reason_on(state, info, fid, unseated_on, closed)
+        if found is not None:
+            for reasons in per_member.values():
+                reasons.append(found)
+
+
+def _reason_on(state: PlanState, info: HouseholdInfo, fid: str, unseated_on: set[str], closed: set[str]
+               ) -> Reason | None:
+    """Why the household is not on flight `fid` of the final plan, or None when no true reason exists."""
+    if fid in unseated_on:
+        return reason("seating.no_fit", fid)
+    if fid not in info.options:
+        return None  # held by a conflicting pin: its reason is already given
+    found, _ = state.check(info, fid)
+    if found is None and fid in closed:
+        return reason("seating.no_fit", fid, detail=" (its free seats could not be given to newcomers in the "
+                      "last seating round; seated passengers keep their seats)")
+    return found  # None: fits the final plan, no true reason exists (see the module docstring)
 
 
 def primary_code(reasons: list[Reason]) -> str:
