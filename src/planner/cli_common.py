@@ -1,0 +1,122 @@
+"""What every `charterplan` subcommand shares: the command's deadline from the process start, the progress
+display with Ctrl-C handling, loading a scenario, writing files, the plan summary (docs/cli.md)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from planner.io.loading import ScenarioInputError, load_scenario
+from planner.model.options import Progress
+from planner.model.plan import Plan
+from planner.model.scenario import Scenario
+from planner.pipeline.deadline import Deadline, process_started
+from planner.pipeline.interrupt import StopRequest, stop_on_signals
+from planner.pipeline.progress import Reporter, reporter
+
+#: when the process started: the interpreter's start and the imports count against --time-limit
+COMMAND_STARTED = process_started()
+
+
+def command_deadline(seconds: float | None) -> Deadline:
+    """The command's deadline, from when the command started (None or 0: no limit)."""
+    return Deadline.after(seconds, start=COMMAND_STARTED)
+
+
+@contextlib.contextmanager
+def session(quiet: bool) -> Iterator[tuple[Reporter, StopRequest]]:
+    """Progress display and Ctrl-C/SIGTERM handling for the length of a command's work."""
+    with reporter(quiet) as progress, stop_on_signals(progress.note) as stop:
+        yield progress, stop
+
+
+def stage(progress: Reporter, deadline: Deadline, stage: str, message: str = "") -> None:
+    progress(Progress(stage, elapsed=deadline.elapsed(), message=message,
+                      limit=deadline.seconds if deadline.bounded else None))
+
+
+def write_file(path: str, text: str) -> None:
+    """Write through a temporary file, so an interrupted write never leaves half a plan."""
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, target)
+
+
+def stopped_line(stop: StopRequest, deadline: Deadline) -> str:
+    return (f"  stopped by {stop.name} after {deadline.elapsed():.1f} s: this is the best complete plan found "
+            "so far, validated")
+
+
+def summary(plan: Plan) -> str:
+    """A readable summary of a plan: who moves, who waits and why, flights and lab load."""
+    k = plan.kpis
+    lines = [f"Plan for {plan.scenario.name!r}: status {plan.status}",
+             f"  moved {k.moved} of {k.people} people on {k.flights_used} flight(s); "
+             f"{len(plan.unassigned)} not this time",
+             f"  priority (level 1): {plan.objective.level1_value:,} of bound {plan.objective.level1_bound:,} "
+             f"(gap {plan.objective.gap:.2%})"]
+    o = plan.objective
+    if o.level2_spread is not None:
+        lines.append(f"  households together (level 2): spread {o.level2_spread:,}; seat comfort (level 4): "
+                     f"cost {o.level4_seat_cost or 0:,}")
+    if o.level4_non_robust is not None:
+        lines.append(f"  samples a delay could invalidate (level 4): {o.level4_non_robust:,}")
+    if k.unassigned_by_reason:
+        lines.append("  not this time, by main reason:")
+        lines += [f"    {code:<28} {n:>6}" for code, n in sorted(k.unassigned_by_reason.items(), key=lambda x: -x[1])]
+    lines.append("  passengers per flight (seats used incl. escorts):")
+    for fp in plan.flights:
+        lines.append(f"    {fp.flight_id:<20} {len(fp.passengers):>4} passengers  {len(fp.escorts):>2} escorts  "
+                     f"{k.seats_used_by_flight.get(fp.flight_id, 0):>4} seats  {len(fp.provisional):>3} provisional")
+    if k.tests_by_site_day:
+        lines.append(f"  lab load per site and day (peak {k.lab_peak_ratio:.0%} of daily capacity):")
+        for site, days in k.tests_by_site_day.items():
+            lines.append(f"    {site:<20} " + "  ".join(f"{d[5:]}:{n}" for d, n in days.items()))
+    return "\n".join(lines)
+
+
+def input_errors(exc: ScenarioInputError) -> int:
+    print(f"{len(exc.issues)} input error(s)", file=sys.stderr)
+    for issue in exc.issues:
+        print(f"  {issue}", file=sys.stderr)
+    return 2
+
+
+def load(path: str, people: str | None = None) -> Scenario:
+    """The scenario folder; `people` (from --people) may name a people file outside it, as only the command
+    line may (docs/input.md)."""
+    try:
+        return load_scenario(path, people_file=people)
+    except ScenarioInputError as exc:
+        print(f"{path}:", file=sys.stderr)
+        raise SystemExit(input_errors(exc)) from None
+
+
+def write_tables(table: Any, args: argparse.Namespace) -> None:
+    if args.csv:
+        Path(args.csv).write_text(table.to_csv(), encoding="utf-8")
+    if args.json:
+        Path(args.json).write_text(json.dumps(table.to_json(), indent=2), encoding="utf-8")
+    print(table.to_text(), end="")
+
+
+def invalid_points(lines: list[str]) -> int:
+    """Points whose plan the validator rejected: named after the table, and the command fails."""
+    if not lines:
+        return 0
+    print(f"INVALID PLAN(S): {len(lines)} point(s) break hard rules; their figures are not to be trusted",
+          file=sys.stderr)
+    for line in lines:
+        print(f"  {line}", file=sys.stderr)
+    return 1
+
+
+TIME_LIMIT_HELP = ("wall-clock seconds for the whole command, from its start to the file written (loading, "
+                   "solving, seating, validating and writing); Ctrl-C stops earlier with the best plan so far")
