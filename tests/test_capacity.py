@@ -54,12 +54,14 @@ def test_limits_without_distancing_and_usage_order() -> None:
         "wheelchair_aisle_seats",
         "stretcher_zones",
         "special_categories",
+        "unpartnered_children",
     ]
     assert limits(sc)["seats"] == 174 and limits(sc)["non_exit_seats"] == 162
     usage = household_usage(sc, sc.flights[0], households(sc)[0])
     # 3 seated, all barred from exit rows (young members), 1 lap infant, 1 wheelchair, 0 stretchers,
-    # special categories (infant, WCHC) minus able-bodied adults (B; A carries the infant) = 1
-    assert usage == (3, 3, 1, 1, 0, 1)
+    # special categories (infant, WCHC) minus able-bodied adults (B; A carries the infant) = 1, no child without
+    # an adult
+    assert usage == (3, 3, 1, 1, 0, 1, 0)
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -28,6 +28,7 @@ from math import ceil
 
 from planner.model.caseload import WHEELCHAIR_AISLE, Household, departure_date
 from planner.model.scenario import AircraftType, Flight, Scenario
+from planner.rules import children
 from planner.rules import seats as seat_rules
 from planner.rules.base import Occupant
 from planner.rules.distancing import max_independent_seats
@@ -89,6 +90,8 @@ def flight_limits(scenario: Scenario, flight: Flight) -> list[CapacityLimit]:
         CapacityLimit("stretcher_zones", "seating.no_fit", 1 if zone else 0, 0),
         # special categories minus able-bodied adults <= 0; each escort is one more able-bodied adult
         CapacityLimit("special_categories", "capacity.special_categories", 0, -1),
+        # a child under the seating age with no household adult and no serving escort cannot fly (children.py)
+        CapacityLimit("unpartnered_children", children.REASON, 0, 0),
     ]
     relations = _relations(scenario)
     if relations:
@@ -187,7 +190,8 @@ def household_usage(scenario: Scenario, flight: Flight, household: Household) ->
     seats = len(seated) + (_zone_extra(_key(scenario, flight), tuple(flight.blocked_seats), rear_rows(scenario))
                            if stretchers else 0)
     special, able = balance(((p, household) for p in household.members), on, set(laps), carriers)
-    usage = [seats, barred, len(laps), wheel, stretchers, special - able]
+    usage = [seats, barred, len(laps), wheel, stretchers, special - able,
+             len(children.without_partner(household, on, scenario))]
     if _relations(scenario):
         usage.append(distancing_usage(scenario, flight, len(seated)))
     return tuple(usage)

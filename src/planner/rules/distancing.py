@@ -86,71 +86,79 @@ def max_independent_seats(seat_map: SeatMap, relations: Iterable[str], usable: I
     return _mis(seat_map, tuple(sorted(set(relations))), frozenset(usable))
 
 
-@cache
-def _mis(seat_map: SeatMap, relations: tuple[str, ...], usable: frozenset[str]) -> tuple[int, list[str]]:
-    nbrs = seat_neighbours(seat_map, relations)
-    rows: list[list[str]] = [[] for _ in seat_map.rows]
-    for s in sorted(seat_map.seats, key=lambda s: (s.row_index, s.column)):
-        if s.id in usable:
-            rows[s.row_index].append(s.id)
-    row_of = {sid: r for r, ids in enumerate(rows) for sid in ids}
-    bit = {sid: i for ids in rows for i, sid in enumerate(ids)}
+def _popcount(a: np.ndarray) -> np.ndarray:
+    count = np.zeros_like(a)
+    x = a.copy()
+    while x.any():
+        count += x & 1
+        x >>= 1
+    return count
 
-    def states_of(ids: list[str]) -> np.ndarray:
-        inner = [0] * len(ids)
-        for i, sid in enumerate(ids):
-            for t in nbrs[sid]:
-                if row_of.get(t) == row_of[sid]:
-                    inner[i] |= 1 << bit[t]
+
+class _Rows:
+    """The usable seats of a cabin row by row, with each seat's bit in its row's state mask."""
+
+    def __init__(self, seat_map: SeatMap, relations: tuple[str, ...], usable: frozenset[str]):
+        self.nbrs = seat_neighbours(seat_map, relations)
+        self.rows: list[list[str]] = [[] for _ in seat_map.rows]
+        for s in sorted(seat_map.seats, key=lambda s: (s.row_index, s.column)):
+            if s.id in usable:
+                self.rows[s.row_index].append(s.id)
+        self.row_of = {sid: r for r, ids in enumerate(self.rows) for sid in ids}
+        self.bit = {sid: i for ids in self.rows for i, sid in enumerate(ids)}
+
+    def mask(self, sid: str, row: int) -> int:
+        """The seats of `row` related to seat `sid`, as a bit mask."""
+        m = 0
+        for t in self.nbrs[sid]:
+            if self.row_of.get(t) == row:
+                m |= 1 << self.bit[t]
+        return m
+
+    def states(self, r: int) -> np.ndarray:
+        """Every set of seats of row r with no two related."""
+        ids = self.rows[r]
+        inner = [self.mask(sid, r) for sid in ids]
         out = [m for m in range(1 << len(ids)) if all(not (m >> i) & 1 or not (m & inner[i]) for i in range(len(ids)))]
         return np.array(out, dtype=np.int64)
 
-    def popcount(a: np.ndarray) -> np.ndarray:
-        count = np.zeros_like(a)
-        x = a.copy()
-        while x.any():
-            count += x & 1
-            x >>= 1
-        return count
+    def reach(self, r: int, prev_states: np.ndarray) -> np.ndarray:
+        """For each state of row r − 1, the seats of row r related to one of its seats."""
+        out = np.zeros(len(prev_states), dtype=np.int64)
+        for i, sid in enumerate(self.rows[r - 1]):
+            out |= np.where((prev_states >> i) & 1 == 1, self.mask(sid, r), 0)
+        return out
 
-    total_best = 0
-    chosen: list[str] = []
-    prev_states: np.ndarray | None = None
-    best = np.zeros(0)
+
+@cache
+def _mis(seat_map: SeatMap, relations: tuple[str, ...], usable: frozenset[str]) -> tuple[int, list[str]]:
+    rows = _Rows(seat_map, relations, usable)
+    best = np.zeros(0, dtype=np.int64)
     back: list[np.ndarray | None] = []
     all_states: list[np.ndarray] = []
-    for r, ids in enumerate(rows):
-        states = states_of(ids)
-        gain = popcount(states)
-        if prev_states is None:
+    for r in range(len(rows.rows)):
+        states = rows.states(r)
+        gain = _popcount(states)
+        if not all_states:
             best = gain.astype(np.int64)
             back.append(None)
         else:
-            # reach[m] = seats of this row related to some seat of previous-row state m
-            seat_reach = []
-            for sid in rows[r - 1]:
-                m = 0
-                for t in nbrs[sid]:
-                    if row_of.get(t) == r:
-                        m |= 1 << bit[t]
-                seat_reach.append(m)
-            reach = np.zeros(len(prev_states), dtype=np.int64)
-            for i, m in enumerate(seat_reach):
-                reach |= np.where((prev_states >> i) & 1 == 1, m, 0)
-            ok = (reach[:, None] & states[None, :]) == 0
+            ok = (rows.reach(r, all_states[-1])[:, None] & states[None, :]) == 0
             scores = np.where(ok, best[:, None], -1)
             arg = scores.argmax(axis=0)
             best = scores[arg, np.arange(len(states))] + gain
             back.append(arg)
-        prev_states = states
         all_states.append(states)
-    if rows and len(best):
-        k = int(best.argmax())
-        total_best = int(best[k])
-        for r in range(len(rows) - 1, -1, -1):
-            m = int(all_states[r][k])
-            chosen += [sid for i, sid in enumerate(rows[r]) if (m >> i) & 1]
-            arg = back[r]
-            if arg is not None:
-                k = int(arg[k])
-    return total_best, sorted(chosen, key=lambda sid: (seat_map.by_id()[sid].row_index, seat_map.by_id()[sid].column))
+    if not rows.rows or not len(best):
+        return 0, []
+    k = int(best.argmax())
+    total_best = int(best[k])
+    chosen: list[str] = []
+    for r in range(len(rows.rows) - 1, -1, -1):
+        m = int(all_states[r][k])
+        chosen += [sid for i, sid in enumerate(rows.rows[r]) if (m >> i) & 1]
+        arg = back[r]
+        if arg is not None:
+            k = int(arg[k])
+    by_id = seat_map.by_id()
+    return total_best, sorted(chosen, key=lambda sid: (by_id[sid].row_index, by_id[sid].column))

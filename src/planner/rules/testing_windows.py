@@ -194,7 +194,7 @@ class SlotClass:
 
 def slot_classes(windows: set[TestWindow], slots: list[SlotInstance]) -> list[SlotClass]:
     """Group slots by site-day and validity signature; slots valid for no window are dropped."""
-    groups: dict[tuple, SlotClass] = {}
+    groups: dict[tuple[str, date, tuple[TestWindow, ...], tuple[TestWindow, ...]], SlotClass] = {}
     ordered = sorted(windows)
     for slot in slots:
         valid = frozenset(w for w in ordered if w.valid(slot))
