@@ -240,3 +240,23 @@ def test_csv_cells_that_look_like_formulas_are_neutralised():
     assert safe_cell("-12 moved: one fewer flight") == "'-12 moved: one fewer flight"
     assert safe_cell("=HYPERLINK()") == "'=HYPERLINK()"
     assert safe_cell(-12) == -12 and safe_cell("MSQ-EBL-1") == "MSQ-EBL-1" and safe_cell(None) == ""
+
+
+def test_objective_rows_are_the_oracles_score_of_each_plan() -> None:
+    """A plan from elsewhere that claims more than it does is shown as the oracle scores it."""
+    from planner.oracle.objective import score
+
+    scenario = load_scenario(TWO)
+    plan = solve(scenario, options=SolveOptions(time_limit=3, seating_time_limit=0.2, seating_processes=1))
+    claims = plan.model_copy(deep=True)
+    claims.objective.level1_value += 1000
+    claims.objective.level2_spread = 0
+    table = compare([("solved", scenario, plan), ("claims", scenario, claims)])
+    truth = score(plan, scenario)
+    for i in (0, 1):
+        assert table.value("level1_value", i) == truth.level1a == plan.objective.level1_value
+        assert table.value("level1b_value", i) == truth.level1b
+        assert table.value("level2_spread", i) == truth.level2_spread == plan.objective.level2_spread
+        assert table.value("level4_non_robust", i) == truth.level4_non_robust
+        assert table.value("level4_seat_cost", i) == truth.level4_seat_cost
+    assert truth.level2_spread > 0  # the claim of 0 is not what the table shows
