@@ -32,10 +32,13 @@ from planner.io.loading import load_scenario
 from planner.model.options import SolveOptions
 from planner.model.plan import Plan
 from planner.model.scenario import AircraftType, Escort, Scenario, Stop
-from planner.oracle.seating_checks import flight_facts, seating_violations
+from planner.oracle.seating_checks import seating_violations
 from planner.pipeline.solve import solve
 from planner.rules.distancing import max_independent_seats
-from planner.seating.seat_plan import Cabin, flight_job, household_spread, seat_plan, spread_bound
+from planner.rules.occupants import flight_facts
+from planner.seating.cabin import Cabin
+from planner.seating.objective import household_spread, spread_bound
+from planner.seating.seat_plan import flight_job, seat_plan
 from planner.seating.seatmaps import RELATIONS, build_seat_map, resolve_aircraft, seat_neighbours
 from planner.seating.synth import person, plan_for, random_households, scenario_with
 

@@ -11,20 +11,15 @@ from hypothesis import strategies as st
 
 from planner.model.plan import FlightPlan, Plan
 from planner.model.scenario import AircraftType, Escort, Scenario
-from planner.oracle.seating_checks import RULES, Ctx, flight_facts, seating_violations
-from planner.seating.seat_plan import (
-    W_LEVEL2,
-    W_UNPLACED,
-    Cabin,
-    SeatingProblem,
-    apply_results,
-    check,
-    evaluate,
-    flight_job,
-    seat_flight,
-    seat_plan,
-    submodel,
-)
+from planner.oracle.objective import W_LEVEL2, W_UNPLACED
+from planner.oracle.seating_checks import RULES, seating_violations
+from planner.rules.base import SeatContext
+from planner.rules.occupants import flight_facts
+from planner.seating.cabin import Cabin
+from planner.seating.cpsat_model import SeatModel, submodel
+from planner.seating.objective import evaluate
+from planner.seating.problem import SeatingProblem, check
+from planner.seating.seat_plan import apply_results, flight_job, seat_flight, seat_plan
 from planner.seating.synth import person, plan_for, random_households, scenario_with
 from test_seating_rules import base
 
@@ -117,14 +112,14 @@ def _without(fp: FlightPlan, gone: set[str]) -> FlightPlan:
 
 
 def _accepted(sc: Scenario, trial: FlightPlan, facts, assignment: dict[str, str]) -> bool:
-    """No rule of the independent checker (`seating_rules.RULES`) objects to `assignment` on `trial`."""
+    """No rule of the independent checker (`planner.oracle.seating_checks.RULES`) objects to `assignment` on `trial`."""
     for p in trial.passengers:
         if p.lap_of is None:
             p.seat = assignment.get(p.person_id)
     for e in trial.escorts:
         e.seat = assignment.get(e.escort_id)
     by_id = facts.seat_map.by_id()
-    ctx = Ctx(sc, trial, facts, {u: by_id[s] for u, s in assignment.items()})
+    ctx = SeatContext(sc, trial, facts, {u: by_id[s] for u, s in assignment.items()})
     return all(next(fn(ctx), None) is None for fn in RULES.values())
 
 
@@ -218,6 +213,21 @@ def _optimal_and_valid(sc: Scenario, plan: Plan) -> None:
     assert res.status == "optimal"
     assert seating_violations(sc, apply_results(sc, plan, {fp.flight_id: res}).plan) == []
     assert res.cost == validator_optimum(sc, fp, SeatingProblem(job, Cabin(job)))
+
+
+def test_model_variables_are_named_for_what_they_mean() -> None:
+    """A dumped CP-SAT model names every variable after the unit, household, seat or row it is about."""
+    sc, plan = special_case(["side", "diagonal"])
+    job = flight_job(sc, flight_facts(sc, plan.flights[0]), time_limit=0.1, deterministic=True)
+    problem = SeatingProblem(job, Cabin(job))
+    model = SeatModel(problem, {}, dict(problem.allowed))
+    names = [v.name for v in model.m.proto.variables]
+    assert "" not in names
+    assert len(set(names)) == len(names)
+    assert {f"seat[{u},{s}]" for u, s in model.seat} <= set(names)
+    assert {"seated[HA]", "seated[HB]", "occupied[1A]", "first_row_index[HA]", "last_row_index[HA]"} <= set(names)
+    assert any(n.startswith("in_block[HA,row 1 block ") for n in names)
+    assert any(n.startswith("in_row[HB,row ") for n in names)
 
 
 RELATION_MIXES = [

@@ -12,7 +12,9 @@ from html import escape
 
 from planner.model.plan import FlightPlan, Plan
 from planner.model.scenario import Scenario
-from planner.oracle.seating_checks import FlightFacts, flight_facts
+from planner.rules.base import FlightFacts
+from planner.rules.occupants import flight_facts
+from planner.seating.seatmaps import SeatMap
 
 LEGEND = [
     ("AB", "household code (same code = same household), shown in the seat"),
@@ -193,6 +195,9 @@ def _escort_lines(facts: FlightFacts, escort_codes: dict[str, str]) -> list[tupl
     return out
 
 
+SIZE, GAP, LEFT, TOP = 26, 4, 44, 40  # SVG seat size, gap between seats, left and top margins
+
+
 def render_svg(scenario: Scenario, plan: Plan, flight_id: str) -> str:
     """The same map as a standalone SVG: one colour per household, hover titles, then a legend of colour
     swatches and the escort list (the SVG has no text-map symbols to explain)."""
@@ -200,10 +205,9 @@ def render_svg(scenario: Scenario, plan: Plan, flight_id: str) -> str:
     facts, cells, escort_codes = _cells(scenario, fp)
     escorts = _escort_lines(facts, escort_codes)
     sm = facts.seat_map
-    size, gap, left, top = 26, 4, 44, 40
     cols = len(sm.layout)
-    width = max(left + cols * (size + gap) + 60, 520)
-    height = top + len(sm.rows) * (size + gap) + 20 + 18 * len(SVG_LEGEND) + 26 + 18 * max(1, len(escorts)) + 16
+    width = max(LEFT + cols * (SIZE + GAP) + 60, 520)
+    height = TOP + len(sm.rows) * (SIZE + GAP) + 20 + 18 * len(SVG_LEGEND) + 26 + 18 * max(1, len(escorts)) + 16
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="10">',
@@ -212,38 +216,52 @@ def render_svg(scenario: Scenario, plan: Plan, flight_id: str) -> str:
     ]
     for i, c in enumerate(sm.layout):
         if c != " ":
-            out.append(f'<text x="{left + i * (size + gap) + size / 2}" y="{top - 6}" text-anchor="middle">{c}</text>')
+            out.append(f'<text x="{LEFT + i * (SIZE + GAP) + SIZE / 2}" y="{TOP - 6}" text-anchor="middle">{c}</text>')
     for ri, r in enumerate(sm.rows):
-        y = top + ri * (size + gap)
-        label = f"{r}" + (" EXIT" if r in sm.exit_rows else "")
-        out.append(f'<text x="4" y="{y + size * 0.65}">{label}</text>')
-        if r in sm.exit_rows:
+        out += _svg_row(sm, r, TOP + ri * (SIZE + GAP), cells)
+    y = TOP + len(sm.rows) * (SIZE + GAP) + 20
+    out += _svg_legend(y)
+    out += _svg_escorts(y + 18 * len(SVG_LEGEND) + 26, escorts)
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def _svg_row(sm: SeatMap, r: int, y: int, cells: dict[str, Cell]) -> list[str]:
+    """Row r at height y: its label, the exit-row outline, and each seat with its hover title and code."""
+    cols = len(sm.layout)
+    label = f"{r}" + (" EXIT" if r in sm.exit_rows else "")
+    out = [f'<text x="4" y="{y + SIZE * 0.65}">{label}</text>']
+    if r in sm.exit_rows:
+        out.append(
+            f'<rect x="{LEFT - 4}" y="{y - 2}" width="{cols * (SIZE + GAP) + 4}" height="{SIZE + 4}" '
+            f'fill="none" stroke="{EXIT_STROKE}" stroke-dasharray="4 2"/>'
+        )
+    for c in sm.row_layout(r):
+        if c == " ":
+            continue
+        cell = cells[f"{r}{c}"]
+        x = LEFT + sm.layout.index(c) * (SIZE + GAP)
+        colour = household_colour(cell.code) if cell.kind == "person" else FILL[cell.kind]
+        stroke = BASSINET_STROKE if r in sm.bassinet_rows else SEAT_STROKE
+        out.append(
+            f"<g><title>{escape(cell.seat)}: {escape(cell.title)}</title>"
+            f'<rect x="{x}" y="{y}" width="{SIZE}" height="{SIZE}" rx="4" fill="{colour}" '
+            f'stroke="{stroke}"/>'
+        )
+        text = cell.code + cell.marks
+        if text:
+            colour_text = "#ffffff" if cell.kind == "escort" else "#000000"
             out.append(
-                f'<rect x="{left - 4}" y="{y - 2}" width="{cols * (size + gap) + 4}" height="{size + 4}" '
-                f'fill="none" stroke="{EXIT_STROKE}" stroke-dasharray="4 2"/>'
+                f'<text x="{x + SIZE / 2}" y="{y + SIZE * 0.65}" text-anchor="middle" '
+                f'fill="{colour_text}">{escape(text)}</text>'
             )
-        for c in sm.row_layout(r):
-            if c == " ":
-                continue
-            cell = cells[f"{r}{c}"]
-            x = left + sm.layout.index(c) * (size + gap)
-            colour = household_colour(cell.code) if cell.kind == "person" else FILL[cell.kind]
-            stroke = BASSINET_STROKE if r in sm.bassinet_rows else SEAT_STROKE
-            out.append(
-                f"<g><title>{escape(cell.seat)}: {escape(cell.title)}</title>"
-                f'<rect x="{x}" y="{y}" width="{size}" height="{size}" rx="4" fill="{colour}" '
-                f'stroke="{stroke}"/>'
-            )
-            text = cell.code + cell.marks
-            if text:
-                colour_text = "#ffffff" if cell.kind == "escort" else "#000000"
-                out.append(
-                    f'<text x="{x + size / 2}" y="{y + size * 0.65}" text-anchor="middle" '
-                    f'fill="{colour_text}">{escape(text)}</text>'
-                )
-            out.append("</g>")
-    y = top + len(sm.rows) * (size + gap) + 20
-    out.append(f'<g id="legend"><text x="4" y="{y}" font-weight="bold">Legend</text>')
+        out.append("</g>")
+    return out
+
+
+def _svg_legend(y: int) -> list[str]:
+    """The legend from height y: a swatch and its text per SVG_LEGEND entry."""
+    out = [f'<g id="legend"><text x="4" y="{y}" font-weight="bold">Legend</text>']
     for key, swatch, text in SVG_LEGEND:
         y += 18
         out.append(f'<g class="legend-entry" data-key="{key}">')
@@ -260,13 +278,16 @@ def render_svg(scenario: Scenario, plan: Plan, flight_id: str) -> str:
             out.append(f'{box}fill="{swatch}" stroke="{SEAT_STROKE}"/>')
         out.append(f'<text x="24" y="{y}">{escape(text)}</text></g>')
     out.append("</g>")
-    y += 26
-    out.append(f'<g id="escorts"><text x="4" y="{y}" font-weight="bold">Escorts</text>')
+    return out
+
+
+def _svg_escorts(y: int, escorts: list[tuple[str, str]]) -> list[str]:
+    """The escort list from height y (or "none on this flight")."""
+    out = [f'<g id="escorts"><text x="4" y="{y}" font-weight="bold">Escorts</text>']
     for code, text in escorts or [("", "none on this flight")]:
         y += 18
         out.append(
             f'<text class="escort" x="4" y="{y}"><tspan font-weight="bold">{escape(code)}</tspan> {escape(text)}</text>'
         )
     out.append("</g>")
-    out.append("</svg>")
-    return "\n".join(out) + "\n"
+    return out

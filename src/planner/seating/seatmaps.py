@@ -11,12 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from importlib import resources
-from itertools import pairwise
 
 import yaml
-from pydantic import ValidationError
 
 from planner.model.scenario import AircraftType, Flight, Scenario
+from planner.seating.seatmap_checks import (
+    cabin_rows,
+    layout_problems,
+    listed_row_problems,
+    row_layout_problems,
+    seat_list_problems,
+)
 
 #: The distancing relations of docs/rules.md#distancing, in a fixed order.
 RELATIONS = ("side", "across-aisle", "front-back", "diagonal")
@@ -102,39 +107,36 @@ def seat_neighbours(seat_map: SeatMap, relations: list[str] | tuple[str, ...]) -
     unknown = rel - set(RELATIONS)
     if unknown:
         raise ValueError(f"unknown distancing relation(s): {sorted(unknown)}")
-    base = seat_map.layout
     pos = seat_map.by_position
     out: dict[str, set[str]] = {s.id: set() for s in seat_map.seats}
-
-    def link(a: Seat | None, b: Seat | None) -> None:
-        if a is not None and b is not None and a.id != b.id:
-            out[a.id].add(b.id)
-            out[b.id].add(a.id)
-
     for s in seat_map.seats:
-        r, c = s.row_index, s.column
-        right = pos.get((r, c + 1))
-        if "side" in rel and right is not None:
-            link(s, right)
-        over_aisle = c + 2 < len(base) and base[c + 1] == " "
-        if "across-aisle" in rel and over_aisle:
-            link(s, pos.get((r, c + 2)))
-        if "front-back" in rel:
-            link(s, pos.get((r + 1, c)))
-        if "diagonal" in rel:
-            for dc in (-1, 1):
-                link(s, pos.get((r + 1, c + dc)))
-            if "across-aisle" in rel:
-                if over_aisle:
-                    link(s, pos.get((r + 1, c + 2)))
-                if c - 2 >= 0 and base[c - 1] == " ":
-                    link(s, pos.get((r + 1, c - 2)))
+        for key in _related_positions(s, rel, seat_map.layout):
+            t = pos.get(key)
+            if t is not None and t.id != s.id:
+                out[s.id].add(t.id)
+                out[t.id].add(s.id)
     return out
 
 
-def side_neighbours(seat_map: SeatMap) -> dict[str, set[str]]:
-    """Seats "next to" each seat: same row and block, adjacent position (escort and companion rules)."""
-    return seat_neighbours(seat_map, ("side",))
+def _related_positions(seat: Seat, rel: set[str], base: str) -> list[tuple[int, int]]:
+    """(row_index, column) positions related to `seat` in its own row to the right, or in the row behind it:
+    each related pair is found from one of its two seats, and `seat_neighbours` links both ways."""
+    r, c = seat.row_index, seat.column
+    out: list[tuple[int, int]] = []
+    over_aisle = c + 2 < len(base) and base[c + 1] == " "
+    if "side" in rel:
+        out.append((r, c + 1))
+    if "across-aisle" in rel and over_aisle:
+        out.append((r, c + 2))
+    if "front-back" in rel:
+        out.append((r + 1, c))
+    if "diagonal" in rel:
+        out += [(r + 1, c - 1), (r + 1, c + 1)]
+        if "across-aisle" in rel and over_aisle:
+            out.append((r + 1, c + 2))
+        if "across-aisle" in rel and c - 2 >= 0 and base[c - 1] == " ":
+            out.append((r + 1, c - 2))
+    return out
 
 
 @cache
@@ -166,13 +168,6 @@ def resolve_aircraft(type_id: str, scenario: Scenario | None = None) -> SeatMap:
     return build_seat_map(aircraft_spec(type_id, scenario))
 
 
-def parse_spec(data: dict) -> AircraftType:
-    try:
-        return AircraftType.model_validate(data)
-    except ValidationError as exc:
-        raise SeatMapError([f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]) from None
-
-
 @cache
 def _build_cached(spec_json: str) -> SeatMap:
     return _build(AircraftType.model_validate_json(spec_json))
@@ -192,58 +187,6 @@ def check_flight_seats(seat_map: SeatMap, flight: Flight) -> list[str]:
     ]
 
 
-def _layout_problems(base: str) -> list[str]:
-    problems: list[str] = []
-    letters = [c for c in base if c != " "]
-    if len(set(letters)) != len(letters):
-        problems.append(f"layout {base!r} repeats a letter")
-    if not all(c.isalpha() and c.isupper() and c.isascii() for c in letters):
-        problems.append(f"layout {base!r} may hold only capital letters A-Z and spaces (aisles)")
-    if base != base.strip() or "  " in base:
-        problems.append(f"layout {base!r} must not start or end with a space or hold two spaces together")
-    return problems
-
-
-def _row_layout_problems(r: int, lay: str, base: str, column: dict[str, int], block_of: dict[int, int]
-                         ) -> list[str]:
-    """A row layout may leave seats out, but its letters keep the layout's order and its aisles: two seats
-    are apart (a space between them) exactly when the base layout has an aisle between them. Only the first
-    misplaced aisle is named, since one moved aisle shows up on both of its sides."""
-    problems: list[str] = []
-    present = [c for c in lay if c != " "]
-    for c in present:
-        if c not in column:
-            problems.append(f"row_layouts[{r}]: letter {c!r} is not in the layout {base!r}")
-    if len(set(present)) != len(present):
-        problems.append(f"row_layouts[{r}]: {lay!r} repeats a letter")
-    known = [column[c] for c in present if c in column]
-    if known != sorted(known):
-        problems.append(f"row_layouts[{r}]: letters of {lay!r} are not in the order of the layout {base!r}")
-        return problems
-    if not present:
-        problems.append(f"row_layouts[{r}]: the row has no seats")
-    keeps = "a row layout may leave seats out but keeps the aisles of the layout"
-    sequence: list[tuple[str, bool]] = []  # each known letter, and whether the row layout has an aisle before it
-    gap = False
-    for c in lay:
-        if c == " ":
-            gap = True
-        elif c in column:
-            sequence.append((c, gap))
-            gap = False
-    for (a, _), (b, aisle) in pairwise(sequence):
-        split = block_of[column[a]] != block_of[column[b]]
-        if split and not aisle:
-            problems.append(f"row_layouts[{r}]: {lay!r} puts {a} and {b} together, but the layout {base!r} "
-                            f"has an aisle between them; {keeps}")
-            break
-        if aisle and not split:
-            problems.append(f"row_layouts[{r}]: {lay!r} has an aisle between {a} and {b} that the layout "
-                            f"{base!r} does not have; {keeps}")
-            break
-    return problems
-
-
 def _window_columns(present: list[str], column: dict[str, int], block_of: dict[int, int], last_block: int
                     ) -> set[int]:
     """Columns of a row's window seats: the outermost seat present in each outer block of the layout.
@@ -258,29 +201,8 @@ def _window_columns(present: list[str], column: dict[str, int], block_of: dict[i
     return ({left[0]} if left else set()) | ({right[-1]} if right else set())
 
 
-def _check_seat_lists(spec: AircraftType, seats: list[Seat], problems: list[str]
-                      ) -> tuple[list[list[str]], dict[str, int]]:
-    """Check the spec's seat lists against the built seats; return the mask blocks and each seat's block."""
-    ids = {s.id for s in seats}
-    for name, listed in (
-        ("blocked_seats", spec.blocked_seats),
-        ("movable_armrests", spec.movable_armrests or []),
-        ("stretcher_zone", spec.stretcher_zone or []),
-    ):
-        seen: set[str] = set()
-        for sid in listed:
-            if sid not in ids:
-                problems.append(f"{name}: seat {sid!r} is not in the cabin")
-            if sid in seen:
-                problems.append(f"{name}: seat {sid!r} is listed twice")
-            seen.add(sid)
-    by_id = {s.id: s for s in seats}
-    for sid in spec.movable_armrests or []:
-        if sid in by_id and not by_id[sid].aisle:
-            problems.append(f"movable_armrests: seat {sid!r} is not an aisle seat")
-    for sid in spec.stretcher_zone or []:
-        if sid in by_id and by_id[sid].exit:
-            problems.append(f"stretcher_zone: seat {sid!r} is an exit seat")
+def _mask_blocks(spec: AircraftType, seats: list[Seat], problems: list[str]) -> tuple[list[list[str]], dict[str, int]]:
+    """The mask blocks (the spec's, or one per row side) and each seat's block; problems are appended."""
     if spec.mask_blocks is None:
         groups: dict[tuple[int, int], list[str]] = {}
         for s in seats:
@@ -291,6 +213,7 @@ def _check_seat_lists(spec: AircraftType, seats: list[Seat], problems: list[str]
         # Seats a custom list leaves out form their own one-seat blocks, so every seat has a block.
         listed_ids = {sid for blk in mask_blocks for sid in blk}
         mask_blocks += [[s.id] for s in seats if s.id not in listed_ids]
+    ids = {s.id for s in seats}
     owner: dict[str, int] = {}
     for b, blk in enumerate(mask_blocks):
         if not blk:
@@ -304,79 +227,71 @@ def _check_seat_lists(spec: AircraftType, seats: list[Seat], problems: list[str]
     return mask_blocks, owner
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """The base layout string read once: each letter's column, each column's block, the last block."""
+
+    base: str
+    column: dict[str, int]
+    block_of: dict[int, int]
+    last_block: int
+
+    @classmethod
+    def read(cls, base: str) -> _Layout:
+        column = {c: i for i, c in enumerate(base) if c != " "}
+        block_of: dict[int, int] = {}
+        block = 0
+        for i, c in enumerate(base):
+            if c == " ":
+                block += 1
+            else:
+                block_of[i] = block
+        return cls(base, column, block_of, block)
+
+    def is_aisle(self, col: int) -> bool:
+        """Whether the seat in column `col` has an aisle on one side."""
+        base = self.base
+        return (col - 1 >= 0 and base[col - 1] == " ") or (col + 1 < len(base) and base[col + 1] == " ")
+
+
+def _row_seats(spec: AircraftType, index: int, r: int, lay: _Layout) -> list[Seat]:
+    """The seats of row r (the `index`-th row), before the spec's seat lists are applied."""
+    present = list(dict.fromkeys(c for c in spec.row_layouts.get(r, lay.base) if c in lay.column))
+    outer = _window_columns(present, lay.column, lay.block_of, lay.last_block)
+    seats = []
+    for c in present:
+        col = lay.column[c]
+        # Exit seats: the seats between a fuselage exit and the first aisle inboard, i.e. the outer blocks.
+        is_exit = r in spec.exit_rows and lay.block_of[col] in (0, lay.last_block)
+        seats.append(
+            Seat(
+                id=f"{r}{c}", row=r, letter=c, column=col, block=lay.block_of[col], row_index=index,
+                window=col in outer, aisle=lay.is_aisle(col), exit=is_exit, blocked=False,
+                bassinet=r in spec.bassinet_rows,
+            )
+        )
+    return seats
+
+
 def _build(spec: AircraftType) -> SeatMap:
     """The seat map of a spec, or a SeatMapError listing every problem (one batch, not one per stage)."""
     base = spec.layout
-    problems = _layout_problems(base)
+    problems = layout_problems(base)
     layout_ok = not problems
-    rows_ok = spec.rows.last >= spec.rows.first
-    if not rows_ok:  # one error: every row-number check below would only repeat it
-        problems.append(f"rows: last {spec.rows.last} is before first {spec.rows.first} "
-                        "(write the range front to back)")
-    else:
-        for r in spec.rows.skip:
-            if not spec.rows.first <= r <= spec.rows.last:
-                problems.append(f"rows.skip: row {r} is outside rows {spec.rows.first}-{spec.rows.last}")
-    rows = [r for r in range(spec.rows.first, spec.rows.last + 1) if r not in set(spec.rows.skip)]
-    if not rows and rows_ok:
-        problems.append("rows: every row is skipped, the cabin has no seats")
-    row_set = set(rows)
-    column = {c: i for i, c in enumerate(base) if c != " "}
-    block_of: dict[int, int] = {}
-    block = 0
-    for i, c in enumerate(base):
-        if c == " ":
-            block += 1
-        else:
-            block_of[i] = block
-    last_block = block
-    for r, lay in sorted(spec.row_layouts.items()):
-        if rows_ok and r not in row_set:
+    rows, rows_ok = cabin_rows(spec, problems)
+    lay = _Layout.read(base)
+    for r, row_layout in sorted(spec.row_layouts.items()):
+        if rows_ok and r not in rows:
             problems.append(f"row_layouts: row {r} is not in the cabin")
-        problems += _row_layout_problems(r, lay, base, column, block_of)
-    for name, listed in (
-        ("exit row", spec.exit_rows),
-        ("bassinet row", spec.bassinet_rows),
-        ("door row", spec.door_rows or []),
-    ):
-        for r in listed:
-            if rows_ok and r not in row_set:
-                problems.append(
-                    f"{name} {r} is outside the cabin (rows {spec.rows.first}-{spec.rows.last}"
-                    + (f", skipping {sorted(spec.rows.skip)}" if spec.rows.skip else "")
-                    + ")"
-                )
-
-    seats: list[Seat] = []
-    exit_rows = set(spec.exit_rows)
-    for index, r in enumerate(rows):
-        present = list(dict.fromkeys(c for c in spec.row_layouts.get(r, base) if c in column))
-        outer = _window_columns(present, column, block_of, last_block)
-        for c in present:
-            col = column[c]
-            left, right = col - 1, col + 1
-            aisle = (left >= 0 and base[left] == " ") or (right < len(base) and base[right] == " ")
-            # Exit seats: the seats between a fuselage exit and the first aisle inboard, i.e. the outer blocks.
-            is_exit = r in exit_rows and block_of[col] in (0, last_block)
-            seats.append(
-                Seat(
-                    id=f"{r}{c}",
-                    row=r,
-                    letter=c,
-                    column=col,
-                    block=block_of[col],
-                    row_index=index,
-                    window=col in outer,
-                    aisle=aisle,
-                    exit=is_exit,
-                    blocked=False,
-                    bassinet=r in set(spec.bassinet_rows),
-                )
-            )
+        problems += row_layout_problems(r, row_layout, base, lay.column, lay.block_of)
+    if rows_ok:
+        problems += listed_row_problems(spec, rows)
+    seats = [s for index, r in enumerate(rows) for s in _row_seats(spec, index, r, lay)]
     owner: dict[str, int] = {}
     mask_blocks: list[list[str]] = []
     if layout_ok and rows_ok:  # seat-level checks only make sense on a sound cabin
-        mask_blocks, owner = _check_seat_lists(spec, seats, problems)
+        problems += seat_list_problems(spec, seats)
+        mask_blocks, owner = _mask_blocks(spec, seats, problems)
     if problems:
         raise SeatMapError(problems)
     blocked = set(spec.blocked_seats)
@@ -395,7 +310,7 @@ def _build(spec: AircraftType) -> SeatMap:
     return SeatMap(
         type=spec.type,
         seats=seats,
-        exit_rows=sorted(exit_rows),
+        exit_rows=sorted(set(spec.exit_rows)),
         bassinet_rows=sorted(spec.bassinet_rows),
         door_rows=sorted(spec.door_rows or [rows[0]]),
         mask_blocks=mask_blocks,

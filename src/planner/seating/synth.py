@@ -12,9 +12,10 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta, timezone
 
-from planner.model.caseload import households, lap_pairs
+from planner.model.caseload import households
 from planner.model.plan import EscortOnBoard, FlightPlan, Passenger, Plan, ScenarioRef
 from planner.model.scenario import AircraftType, Escort, Flight, Person, Protocol, Scenario, SeatingRules, Stop
+from planner.rules.lap_infants import lap_pairs
 
 DEPARTURE = datetime(2021, 12, 1, 10, 0, tzinfo=timezone(timedelta(hours=3)))
 DAY = DEPARTURE.date()
@@ -65,7 +66,10 @@ def scenario_with(
         for i in range(flights)
     ]
     protocol = Protocol(
-        covid=covid, seating=SeatingRules(distancing=distancing or [], isolation_rows_rear=isolation_rows, **rules)
+        covid=covid,
+        seating=SeatingRules.model_validate(
+            {"distancing": distancing or [], "isolation_rows_rear": isolation_rows, **rules}
+        ),
     )
     return Scenario(
         name="synthetic seating",

@@ -1,0 +1,257 @@
+"""The constructive seating: parties placed one by one into windows of consecutive free seats.
+
+Each party (planner.seating.parties) gets the best-scoring window along two snake orders of the cabin, and
+its members get the window's seats by a small backtracking search (planner.seating.members). The result is
+CP-SAT's hint and its fallback, and the capacity model's measure of how many households fit
+(docs/seating.md#how-a-flight-is-seated).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from planner.oracle.objective import COST_NO_BASSINET, COST_NOT_WINDOW
+from planner.seating.members import MemberSearch
+from planner.seating.parties import parties, plain
+from planner.seating.problem import SeatingProblem
+
+TRIED_WINDOWS = 24  # best-scoring windows handed to the member search, per window size
+ESCORT_PARTY = 10_000  # party ids of escorts placed alone after their party did not fit start here
+
+
+class Greedy:
+    """Place parties one by one into windows of consecutive free seats, best-scoring window first."""
+
+    NODE_LIMIT = 600
+
+    def __init__(self, problem: SeatingProblem):
+        self.p = problem
+        self.cab = problem.cabin
+        self.owner: dict[str, str] = {}  # seat -> unit
+        self.near_party: dict[str, set[int]] = {s: set() for s in self.cab.ids}  # parties distancing reaches
+        self.mask: dict[int, int] = {}  # lap infants per mask block
+        self.seats: dict[str, str] = {}  # unit -> seat
+        self.orders = self._snake_orders()
+        self.position = {id(seq): {s: i for i, s in enumerate(seq)} for seq in self.orders}
+        self.pattern = set(self.cab.mis[1]) if problem.job.relations else set()
+        self.width = max(len(v) for v in self.cab.by_row.values()) if self.cab.by_row else 1
+        self.allowed_set = {u: set(a) for u, a in problem.allowed.items()}
+
+    def _snake_orders(self) -> list[list[str]]:
+        """The cabin's seats row by row, every other row reversed, starting either way."""
+        cab = self.cab
+        orders = []
+        for flip in (0, 1):
+            seq: list[str] = []
+            for i, r in enumerate(cab.rows):
+                row = [s.id for s in cab.by_row[r]]
+                seq += row if (i + flip) % 2 == 0 else row[::-1]
+            orders.append(seq)
+        return orders
+
+    def available(self, sid: str, party: int) -> bool:
+        """Free, and not closed by distancing to anyone but `party` itself."""
+        return sid not in self.owner and self.near_party[sid] <= {party}
+
+    def run(self) -> dict[str, str]:
+        """Seats for every unit that fits; a party that does not fit still has its escorts seated alone."""
+        order = parties(self.p)
+        placed: set[int] = set()
+        filled_exits = False
+        for i, party in enumerate(order):
+            if i in placed:
+                continue
+            if not filled_exits:
+                filled_exits = True
+                placed |= self.fill_exits(order, i)
+                if i in placed:
+                    continue
+            placed.add(i)
+            party = self.within_zone(party)
+            if not self.place(party, i):
+                escorts = [u for u in party if self.p.units[u].escort]
+                for j, e in enumerate(escorts):
+                    self.place([e], ESCORT_PARTY + i * 100 + j)
+        return self.seats
+
+    def within_zone(self, party: list[str]) -> list[str]:
+        """The party without the households of stretcher cases the zone has no room for (one case per zone):
+        those stay unplaced, and the rest of the party (its escorts, other households) is still seated."""
+        room = self.cab.stretcher_cases - sum(1 for u in self.p.stretchers if u in self.seats)
+        cases = [u for u in party if self.p.units[u].stretcher]
+        if len(cases) <= room:
+            return party
+        drop = {self.p.units[u].household for u in cases[max(room, 0) :]}
+        return [u for u in party if self.p.units[u].household not in drop]
+
+    def fill_exits(self, order: list[list[str]], first: int) -> set[int]:
+        """Exit seats first go to escorts and households that may all sit there (adults only), so
+        that families with children keep the other seats; a full flight is otherwise left with exit seats only
+        the barred could use (14 CFR 121.585, docs/rules.md#cabin-rules)."""
+        cab = self.cab
+        exits = {s.id for s in cab.usable if s.exit and s.id not in self.owner and not self.near_party[s.id]}
+        done: set[int] = set()
+        barred = sum(1 for o in self.p.units.values() if o.exit_barred)
+        non_exit = sum(1 for s in cab.usable if not s.exit and not (cab.carries_stretcher and s.id in cab.zone))
+        if barred < non_exit - self.width:
+            return done  # room enough: exit rows fill in the normal order, households stay compact
+        eligible = [
+            i
+            for i in range(first, len(order))
+            if plain(self.p, order[i]) and not any(self.p.units[u].exit_barred for u in order[i])
+        ]
+        eligible.sort(key=lambda i: (-len(order[i]), i))
+        for i in eligible:
+            free = {s for s in exits if s not in self.owner and self.available(s, i)}
+            if len(order[i]) > len(free):
+                continue
+            if self.place(order[i], i, only=free):
+                done.add(i)
+        return done
+
+    def place(self, party: list[str], pid: int, only: set[str] | None = None) -> bool:
+        """Seat the party in the best window that the member search can fill: exact size first, then with
+        room to spare; as a last resort, anywhere free when few seats are left."""
+        stretcher = [u for u in party if self.p.units[u].stretcher]
+        seated_cases = sum(1 for u in self.p.stretchers if u in self.seats)
+        if stretcher and seated_cases + len(stretcher) > self.cab.stretcher_cases:
+            return False  # one stretcher case per zone: a further STCR household stays unplaced
+        stops = [self.p.units[u].stop for u in party if not self.p.units[u].escort]
+        forward = not self.p.job.multi_stop or (min(stops) == 0 if stops else True)
+        seen: set[tuple[str, ...]] = set()
+        for extra in [0, 2, self.width] if len(party) > 1 else [0]:
+            candidates = self._candidates(party, pid, only, extra, len(stretcher), forward, seen)
+            candidates.sort()
+            if any(self._try(party, ws, pid) for _, ws in candidates[:TRIED_WINDOWS]):
+                return True
+        # last resort when few seats are left: any free seats, members still next to or near their own
+        rest = self._free(self.orders[0], pid, only)
+        n = len(party)
+        return not stretcher and n <= len(rest) <= 6 * n + 12 and self._try(party, tuple(rest), pid)
+
+    def _try(self, party: list[str], ws: tuple[str, ...], pid: int) -> bool:
+        """Seat the party in these seats if the member search finds a way."""
+        assignment = MemberSearch(self.p, self.allowed_set, self.mask, party, ws, self.NODE_LIMIT).run()
+        if assignment is None:
+            return False
+        self.commit(assignment, pid)
+        return True
+
+    def _free(self, order: list[str], pid: int, only: set[str] | None) -> list[str]:
+        """Seats of `order` the party may take: available, outside a used stretcher zone, within `only`."""
+        cab = self.cab
+        return [
+            s
+            for s in order
+            if self.available(s, pid)
+            and (s not in cab.zone or not cab.carries_stretcher)
+            and (only is None or s in only)
+        ]
+
+    def _candidates(
+        self, party: list[str], pid: int, only: set[str] | None, extra: int, cases: int, forward: bool,
+        seen: set[tuple[str, ...]],
+    ) -> list[tuple[float, tuple[str, ...]]]:
+        """Scored windows of `extra` seats more than the party's non-stretcher members (plus a zone seat for
+        a stretcher case), along both snake orders; windows already in `seen` are skipped."""
+        n = len(party)
+        zone_choices: list[tuple[str, ...]] = [()]
+        if cases:
+            zone_choices = [(z,) for z in sorted(self.cab.zone) if self.available(z, pid)]
+        span = (n + extra) // self.width + 2 + (4 if cases else 0)
+        out = []
+        for order in self.orders:
+            for w in self._windows(order, self._free(order, pid, only), n - cases + extra, n > 1 and extra == 0):
+                for z in zone_choices:
+                    ws = tuple(sorted(w + z))
+                    if ws in seen:
+                        continue
+                    seen.add(ws)
+                    rows = [self.cab.by_id[s].row_index for s in ws]
+                    if max(rows) - min(rows) <= span:
+                        out.append((self.score(party, ws, pid, forward), ws))
+        return out
+
+    def _windows(self, order: list[str], avail: list[str], m: int, aligned: bool) -> list[tuple[str, ...]]:
+        """Runs of m consecutive free seats; `aligned`: only those starting where a run of free seats starts
+        (a row block edge or after a taken seat), since other starts only split what an aligned window keeps
+        together."""
+        if m <= 0:
+            return [()]
+        starts: Sequence[int] = range(0, max(0, len(avail) - m + 1))
+        if aligned:
+            position, cab = self.position[id(order)], self.cab
+            starts = [
+                i
+                for i in starts
+                if i == 0
+                or position[avail[i]] != position[avail[i - 1]] + 1
+                or cab.block_row(avail[i]) != cab.block_row(avail[i - 1])
+            ]
+        return [tuple(avail[i : i + m]) for i in starts]
+
+    def score(self, party: list[str], ws: tuple[str, ...], pid: int, forward: bool) -> float:
+        """Lower is better: spread, spare seats, seats lost to distancing or odd leftovers, position by stop,
+        and the comfort terms of the objective."""
+        cab = self.cab
+        n = len(party)
+        rows = [cab.by_id[s].row_index for s in ws]
+        blocks = {cab.block_row(s) for s in ws}
+        score = 10.0 * (len(blocks) - 1) + 10.0 * (max(rows) - min(rows)) if n > 1 else 0.0
+        score += 0.5 * (len(ws) - n)
+        if self.p.job.relations:
+            score += 3.0 * self._closed_by(ws)
+            if n == 1 and ws[0] in self.pattern:
+                score -= 2.5
+        else:
+            score += 1.0 * self._left_in_blocks(ws, blocks)
+        pos = sum(rows) / len(rows)
+        score += (0.3 if self.p.job.multi_stop else 0.02) * (pos if forward else -pos)
+        return self._plus_comfort(score, party, ws)
+
+    def _closed_by(self, ws: tuple[str, ...]) -> int:
+        """Free seats that distancing would close to other parties if this window were taken."""
+        wset = set(ws)
+        return sum(
+            1
+            for s in ws
+            for t in self.cab.dist[s]
+            if t not in wset and t not in self.owner and not self.near_party[t]
+        )
+
+    def _left_in_blocks(self, ws: tuple[str, ...], blocks: set[tuple[int, int]]) -> int:
+        """Best fit: free seats the window leaves in the row blocks it touches."""
+        wset, by_row = set(ws), self.cab.by_row
+        return sum(
+            1
+            for (r, b) in blocks
+            for s in by_row[r]
+            if s.block == b and s.id not in wset and s.id not in self.owner
+        )
+
+    def _plus_comfort(self, score: float, party: list[str], ws: tuple[str, ...]) -> float:
+        """`score` plus door distance for reduced mobility, bassinet rows for lap infants, windows for single
+        travellers, aisle seats for escorts alone (added term by term, so equal windows tie exactly)."""
+        cab, n = self.cab, len(party)
+        us = [self.p.units[u] for u in party]
+        if any(o.mobility != "none" for o in us):
+            score += min(cab.door[s] for s in ws)
+        if any(o.infants for o in us) and cab.has_bassinet and not any(cab.by_id[s].bassinet for s in ws):
+            score += COST_NO_BASSINET
+        if n == 1 and party[0] in self.p.single and not cab.by_id[ws[0]].window:
+            score += COST_NOT_WINDOW
+        if n == 1 and self.p.units[party[0]].escort:
+            score -= 0.5 * cab.by_id[ws[0]].aisle
+        return score
+
+    def commit(self, assignment: dict[str, str], pid: int) -> None:
+        """Take the seats: owner, the parties distancing now reaches, lap infants per mask block."""
+        for u, s in assignment.items():
+            self.owner[s] = u
+            self.seats[u] = s
+            for t in self.cab.dist[s]:
+                self.near_party[t].add(pid)
+            infants = self.p.units[u].infants
+            if infants:
+                b = self.cab.by_id[s].mask_block
+                self.mask[b] = self.mask.get(b, 0) + infants
