@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,7 +39,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.check_production()
     settings = settings.model_copy(update={"secret_key": settings.resolved_secret()})
     engine = make_engine(settings.database_url, settings.sqlite_busy_timeout_ms)
+    app = FastAPI(
+        title="charterplan service",
+        version="1",
+        description="Plans voluntary return charter flights: caseload, flights, testing, solve jobs, exports.",
+        lifespan=_lifespan(settings, engine),
+        docs_url=None,  # served by api.web with assets shipped in the package
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
+    )
+    # what api.deps hands to routes (the job manager is added when the app starts)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.principals = {}  # see api.auth.authenticate
+    app.state.login_throttle = LoginThrottle()
+    app.state.fleet_slots = threading.BoundedSemaphore(settings.solve_workers)
+    problems.install(app)
+    _add_middleware(app, settings, engine)
+    _add_service_routes(app, engine)
+    _include_routers(app)
+    from api import web
 
+    web.mount(app, settings)
+    _check_every_route_has_a_role(app)
+    from api.openapi_responses import install as document_responses
+
+    document_responses(app, PUBLIC_PATHS)
+    return app
+
+
+def _lifespan(settings: Settings, engine: Engine) -> Any:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from api.jobs import JobManager
@@ -58,23 +88,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             manager.shutdown()
 
-    docs = settings.docs_enabled
-    app = FastAPI(
-        title="charterplan service",
-        version="1",
-        description="Plans voluntary return charter flights: caseload, flights, testing, solve jobs, exports.",
-        lifespan=lifespan,
-        docs_url=None,  # served by api.web with assets shipped in the package
-        redoc_url=None,
-        openapi_url="/openapi.json" if docs else None,
-    )
-    app.state.settings = settings
-    app.state.engine = engine
-    app.state.principals = {}  # see api.auth.authenticate
-    app.state.login_throttle = LoginThrottle()
-    app.state.fleet_slots = threading.BoundedSemaphore(settings.solve_workers)  # see api.deps.fleet_slots_of
-    problems.install(app)
+    return lifespan
 
+
+def _add_middleware(app: FastAPI, settings: Settings, engine: Engine) -> None:
     async def logged_in(scope: Scope) -> bool:
         """Whether the request carries a valid login (checked only for bodies past the anonymous limit)."""
         token = token_from_scope(scope)
@@ -98,6 +115,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(AccessLog)
     app.add_middleware(SecurityHeaders)
 
+
+def _add_service_routes(app: FastAPI, engine: Engine) -> None:
     @app.get("/health", tags=["service"])
     def health() -> dict[str, str]:
         """Liveness: the process answers."""
@@ -113,6 +132,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ready", "schema": revision})
 
+
+def _include_routers(app: FastAPI) -> None:
     from api.routers import (
         auth_users,
         events,
@@ -130,14 +151,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (auth_users, operations, people, resources, scenarios, jobs, plans, exports, variants,
                    fleet, events):
         app.include_router(module.router, prefix="/api/v1")
-    from api import web
-
-    web.mount(app, settings)
-    _check_every_route_has_a_role(app)
-    from api.openapi_responses import install as document_responses
-
-    document_responses(app, PUBLIC_PATHS)
-    return app
 
 
 class AccessLog:

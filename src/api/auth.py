@@ -65,12 +65,6 @@ def verify_password(stored: str, password: str) -> bool:
 
 
 DUMMY_HASH = hash_password("not-a-real-password")
-_DUMMY_HASH = DUMMY_HASH
-
-
-def burn_time(password: str) -> None:
-    """Verify against a dummy hash so an unknown user takes as long as a wrong password."""
-    verify_password(DUMMY_HASH, password)
 
 
 def new_api_token() -> tuple[str, str]:

@@ -10,7 +10,6 @@ docs/security.md.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
@@ -35,6 +34,55 @@ def too_large_response(scope: Scope, limit: int, anonymous: bool) -> JSONRespons
                         headers={"Connection": "close"})
 
 
+class _Counted:
+    """One request's body as it streams: how much came, under which limit, and whether the answer started."""
+
+    def __init__(self, limits: BodyLimit, scope: Scope, receive: Receive, send: Send):
+        self.limits, self.scope, self._receive, self._send = limits, scope, receive, send
+        self.limit = limits.anonymous_bytes
+        self.checked = self.exceeded = self.started = False
+        self.received = 0
+
+    async def widen(self) -> None:
+        """Past the anonymous limit: a logged-in caller gets the full one (asked once)."""
+        if not self.checked:
+            self.checked = True
+            if await self.limits.logged_in(self.scope):
+                self.limit = self.limits.max_bytes
+
+    async def declared_too_large(self) -> bool:
+        """Whether `Content-Length` already says the body is over the caller's limit."""
+        length = Headers(scope=self.scope).get("content-length")
+        if length is None or not length.strip().isdigit() or int(length) <= self.limit:
+            return False
+        await self.widen()
+        return int(length) > self.limit
+
+    async def receive(self) -> Message:
+        if self.exceeded:
+            return {"type": "http.disconnect"}
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            if self.received > self.limit:
+                await self.widen()
+            if self.received > self.limit:
+                self.exceeded = True
+                raise _TooLarge
+        return message
+
+    async def send(self, message: Message) -> None:
+        if self.exceeded and not self.started:
+            return  # whatever the app made of the cut body is replaced by the 413
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self._send(message)
+
+    async def refuse(self) -> None:
+        anonymous = self.limit < self.limits.max_bytes
+        await too_large_response(self.scope, self.limit, anonymous)(self.scope, self._receive, self._send)
+
+
 class BodyLimit:
     def __init__(self, app: ASGIApp, max_bytes: int, logged_in: Callable[[Scope], Awaitable[bool]],
                  anonymous_bytes: int = ANONYMOUS_BYTES):
@@ -47,49 +95,16 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        state: dict[str, Any] = {"limit": self.anonymous_bytes, "checked": False, "received": 0,
-                                 "exceeded": False, "started": False}
-
-        async def widen() -> None:
-            """Past the anonymous limit: a logged-in caller gets the full one."""
-            if not state["checked"]:
-                state["checked"] = True
-                if await self.logged_in(scope):
-                    state["limit"] = self.max_bytes
-
-        length = Headers(scope=scope).get("content-length")
-        if length is not None and length.strip().isdigit() and int(length) > self.anonymous_bytes:
-            await widen()
-            if int(length) > state["limit"]:
-                await too_large_response(scope, state["limit"], state["limit"] < self.max_bytes)(scope, receive, send)
-                return
-
-        async def counted_receive() -> Message:
-            if state["exceeded"]:
-                return {"type": "http.disconnect"}
-            message = await receive()
-            if message["type"] == "http.request":
-                state["received"] += len(message.get("body", b""))
-                if state["received"] > state["limit"]:
-                    await widen()
-                if state["received"] > state["limit"]:
-                    state["exceeded"] = True
-                    raise _TooLarge
-            return message
-
-        async def guarded_send(message: Message) -> None:
-            if state["exceeded"] and not state["started"]:
-                return  # whatever the app made of the cut body is replaced by the 413 below
-            if message["type"] == "http.response.start":
-                state["started"] = True
-            await send(message)
-
+        body = _Counted(self, scope, receive, send)
+        if await body.declared_too_large():
+            await body.refuse()
+            return
         try:
-            await self.app(scope, counted_receive, guarded_send)
+            await self.app(scope, body.receive, body.send)
         except _TooLarge:
             pass
         except Exception:
-            if not state["exceeded"]:
+            if not body.exceeded:
                 raise
-        if state["exceeded"] and not state["started"]:
-            await too_large_response(scope, state["limit"], state["limit"] < self.max_bytes)(scope, receive, send)
+        if body.exceeded and not body.started:
+            await body.refuse()

@@ -32,7 +32,6 @@ from api.worker import init_worker, run_job
 
 log = logging.getLogger("api.jobs")
 ACTIVE = ("queued", "running")
-FINAL = ("succeeded", "failed", "stopped", "cancelled", "interrupted")
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 _POOLS: dict[tuple[int, int], ProcessPoolExecutor] = {}

@@ -13,6 +13,7 @@ import logging
 import os
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sqlalchemy import insert, update
@@ -99,15 +100,26 @@ class ProgressWriter:
             s.commit()
 
 
+@dataclass
+class _JobInput:
+    """What a claimed job solves: the scenario (a variant applied), the plan it starts from, pins, unlocks."""
+
+    operation_id: int
+    time_limit: float
+    seat: bool
+    full: bool
+    previous_plan_id: int | None
+    variant_id: int | None
+    scenario: Any
+    previous: Any
+    pins: list[dict[str, Any]]
+    unlock: set[str] | Literal["all"] | None
+    excluded: dict[str, str] = field(default_factory=dict)
+    snapshot: dict[str, Any] | None = None
+
+
 def run_job(job_id: int, runner: str, cfg: dict[str, Any]) -> str:
     """Entry point in the worker process; returns the final status (the database holds the details)."""
-    from api.scenario_store import build_scenario
-    from planner.model.options import Progress, SolveOptions
-    from planner.model.plan import Plan
-    from planner.pipeline.deadline import Deadline
-    from planner.whatif.pins import parse_pins, pinned_start
-    from planner.whatif.replan import departed_only, lock_flights
-
     claimed_at = time.monotonic()  # the job's time limit counts from here: loading and storing are inside it
     engine = _engine(cfg["database_url"], cfg["busy_timeout_ms"])
     with Session(engine) as s:
@@ -119,65 +131,85 @@ def run_job(job_id: int, runner: str, cfg: dict[str, Any]) -> str:
             return "skipped"
         job = s.get(m.SolveJob, job_id)
         assert job is not None
-        operation_id, time_limit = job.operation_id, job.time_limit
-        scenario = build_scenario(s, operation_id)
-        previous = None
-        if job.previous_plan_id is not None:
-            prev = s.get(m.Plan, job.previous_plan_id)
-            previous = Plan.model_validate_json(m.plan_json(s, prev.id)) if prev is not None else None
-            if previous is not None and prev is not None and prev.state == "published":
-                # publishing marks every flight locked in the body; plans published before that still lock
-                previous = lock_flights(previous)
-            if previous is not None and job.full:
-                previous = departed_only(scenario, previous)  # nothing kept but the departed flights
-        unlock: set[str] | Literal["all"] | None = "all" if job.unlock == ["all"] else (set(job.unlock or []) or None)
-        pins = [{"case_id": p.case_id, "flight_id": p.flight_id, **({"seat": p.seat} if p.seat else {})}
-                for p in s.exec(select(m.Pin).where(m.Pin.operation_id == operation_id)
-                                .order_by(m.Pin.case_id)).all()]
-        excluded: dict[str, str] = {}
-        snapshot: dict[str, Any] | None = None
+        given = _job_input(s, job)
         if job.variant_id is not None:
             try:
-                scenario, excluded, snapshot = _apply_stored_variant(s, job.variant_id, scenario)
+                given.scenario, given.excluded, given.snapshot = _apply_stored_variant(s, job.variant_id,
+                                                                                       given.scenario)
             except Exception as exc:
                 _finish(engine, job_id, runner, status="failed", error=f"{type(exc).__name__}: {exc}"[:4000])
                 return "failed"
-            pins = _pins_in(scenario, excluded, pins)
+            given.pins = _pins_in(given.scenario, given.excluded, given.pins)
+    return _solve_and_store(engine, job_id, runner, cfg, given, claimed_at)
+
+
+def _job_input(s: Session, job: m.SolveJob) -> _JobInput:
+    """Load what the job solves from the operation (the caller applies a variant)."""
+    from api.scenario_store import build_scenario
+    from planner.model.plan import Plan
+    from planner.whatif.replan import departed_only, lock_flights
+
+    scenario = build_scenario(s, job.operation_id)
+    previous = None
+    if job.previous_plan_id is not None:
+        prev = s.get(m.Plan, job.previous_plan_id)
+        previous = Plan.model_validate_json(m.plan_json(s, prev.id)) if prev is not None else None
+        if previous is not None and prev is not None and prev.state == "published":
+            # publishing marks every flight locked in the body; plans published before that still lock
+            previous = lock_flights(previous)
+        if previous is not None and job.full:
+            previous = departed_only(scenario, previous)  # nothing kept but the departed flights
+    pins = [{"case_id": p.case_id, "flight_id": p.flight_id, **({"seat": p.seat} if p.seat else {})}
+            for p in s.exec(select(m.Pin).where(m.Pin.operation_id == job.operation_id)
+                            .order_by(m.Pin.case_id)).all()]
+    return _JobInput(job.operation_id, job.time_limit, job.seat, job.full, job.previous_plan_id, job.variant_id,
+                     scenario, previous, pins, "all" if job.unlock == ["all"] else (set(job.unlock or []) or None))
+
+
+def _solve_and_store(engine: Engine, job_id: int, runner: str, cfg: dict[str, Any], given: _JobInput,
+                     claimed_at: float) -> str:
+    """Solve, validate against the plan it started from, and store it; a plan breaking a hard rule is not
+    stored."""
+    from planner.model.options import Progress, SolveOptions
+    from planner.model.plan import Plan
+    from planner.pipeline.deadline import Deadline
+    from planner.whatif.pins import parse_pins, pinned_start
 
     # The job's wall-clock limit covers the whole job, from claiming it to storing the plan (docs/cli.md, "Time
     # budget"): the planner splits what is left between its stages. At `time_limit + job_grace_seconds` the
     # stop signal ends the solve (a safety net), which still returns a complete plan (later stages run greedy).
+    time_limit, previous = given.time_limit, given.previous
     deadline = Deadline.after(time_limit, start=claimed_at)
     stop = DbStopSignal(engine, job_id, runner, claimed_at + time_limit + cfg["job_grace_seconds"])
     progress = ProgressWriter(engine, job_id, runner, cfg["progress_interval"])
     options = SolveOptions(time_limit=time_limit, seating_time_limit=cfg["seating_time_limit"],
                            workers=cfg["cpsat_workers"], seating_processes=cfg["seating_processes"],
-                           seat=job.seat, on_progress=progress, stop=stop, deadline=deadline,
-                           pins=parse_pins(pins), excluded=excluded or {},
-                           unlock="all" if job.full else (unlock or None))
+                           seat=given.seat, on_progress=progress, stop=stop, deadline=deadline,
+                           pins=parse_pins(given.pins), excluded=given.excluded or {},
+                           unlock="all" if given.full else (given.unlock or None))
     try:
-        plan = load(cfg["solver"])(scenario, previous, options)
+        plan = load(cfg["solver"])(given.scenario, previous, options)
         progress(Progress("validate", elapsed=deadline.elapsed(), limit=time_limit))
         # the plan the solve started from (an empty one for a first plan) lets the validator tell carried-over
         # bookings and departed flights from new ones; seat pins move kept passengers on purpose
-        start = pinned_start(previous, pins) if previous is not None else Plan(scenario=plan.scenario)
-        violations = list(load(cfg["validator"])(scenario, plan, start))
+        start = pinned_start(previous, given.pins) if previous is not None else Plan(scenario=plan.scenario)
+        violations = list(load(cfg["validator"])(given.scenario, plan, start))
     except Exception as exc:
         # Only the type goes to the log; the job row (readable by authorised users) gets the message.
         log.error("solve job %s failed: %s", job_id, type(exc).__name__)
         _finish(engine, job_id, runner, status="failed", error=f"{type(exc).__name__}: {exc}"[:4000])
         return "failed"
-    if not violations:
-        progress(Progress("storing", elapsed=deadline.elapsed(), limit=time_limit))
-    progress.flush()
     if violations:
+        progress.flush()
         _finish(engine, job_id, runner, status="failed",
                 error=f"the plan breaks {len(violations)} hard rule(s); it was not stored",
                 violations=[v.model_dump() if hasattr(v, "model_dump") else dict(v) for v in violations][:1000])
         return "failed"
+    progress(Progress("storing", elapsed=deadline.elapsed(), limit=time_limit))
+    progress.flush()
     stopped = stop.is_set() or plan.status == "stopped"
-    return store_plan(engine, job_id, runner, operation_id, plan, "stopped" if stopped else "succeeded",
-                      previous_plan_id=job.previous_plan_id, variant_id=job.variant_id, variant=snapshot)
+    return store_plan(engine, job_id, runner, given.operation_id, plan, "stopped" if stopped else "succeeded",
+                      previous_plan_id=given.previous_plan_id, variant_id=given.variant_id, variant=given.snapshot)
 
 
 def _apply_stored_variant(session: Session, variant_id: int, base: Any) -> tuple[Any, dict[str, str], dict[str, Any]]:

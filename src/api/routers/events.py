@@ -84,7 +84,13 @@ def _write_back(session: Session, operation_id: int, before: Any, after: Any) ->
         session.execute(update(m.Operation).where(m.Operation.id == operation_id).values(
             as_of=after.as_of.isoformat(), updated_at=m.utcnow(), version=m.Operation.version + 1))
         changes.append({"resource": "operation", "id": str(operation_id), "change": "updated", "fields": ["as_of"]})
+    return [*changes, *_write_people(session, operation_id, before, after),
+            *_write_flights(session, operation_id, before, after), *_write_sites(session, operation_id, before, after)]
 
+
+def _write_people(session: Session, operation_id: int, before: Any, after: Any) -> list[dict[str, Any]]:
+    """New registrations (never reusing an erased person's case id) and changed people."""
+    changes: list[dict[str, Any]] = []
     old_people = {p.case_id: p for p in before.people}
     new_people = [p for p in after.people if p.case_id not in old_people]
     if new_people:
@@ -109,7 +115,12 @@ def _write_back(session: Session, operation_id: int, before: Any, after: Any) ->
                 **values, updated_at=m.utcnow(), version=m.Person.version + 1))
             changes.append({"resource": "person", "id": person.case_id, "change": "updated",
                             "fields": sorted(values)})
+    return changes
 
+
+def _write_flights(session: Session, operation_id: int, before: Any, after: Any) -> list[dict[str, Any]]:
+    """Cancelled flights (with the pins on them) and changed flights."""
+    changes: list[dict[str, Any]] = []
     old_flights = {f.id: f for f in before.flights}
     new_flights = {f.id: f for f in after.flights}
     for code in sorted(set(old_flights) - set(new_flights)):
@@ -128,7 +139,11 @@ def _write_back(session: Session, operation_id: int, before: Any, after: Any) ->
                             .values(data=data, departure=data["departure"], version=m.Flight.version + 1))
             changes.append({"resource": "flight", "id": code, "change": "updated",
                             "fields": sorted(_differences(old_data, data))})
+    return changes
 
+
+def _write_sites(session: Session, operation_id: int, before: Any, after: Any) -> list[dict[str, Any]]:
+    changes: list[dict[str, Any]] = []
     old_sites = {s.id: s for s in before.testing_sites}
     for site in after.testing_sites:
         old_data = old_sites[site.id].model_dump(mode="json", by_alias=True, exclude={"slots"})

@@ -44,48 +44,76 @@ def _optional_model(name: str, model: type[BaseModel], skip: str) -> type[BaseMo
     return updated
 
 
+class _Resource:
+    """One resource kind: its table, the planner's model, its read and update models, and its rows."""
+
+    def __init__(self, path: str, noun: str, table: type[SQLModel], model: type[BaseModel], key: str,
+                 extra: dict[str, Any] | None, read_overrides: dict[str, Any] | None):
+        self.path, self.noun, self.table, self.model, self.key = path, noun, table, model, key
+        self.extra = set(extra or {})
+        self.read_model = create_model(f"{model.__name__}Read", __base__=model, db_id=(int, ...),
+                                       version=(int, ...), **(read_overrides or {}))
+        self.update_model = _optional_model(f"{model.__name__}Update", model, key)
+        self.base = f"/operations/{{operation_id}}/{path}"
+
+    def to_read(self, row: Any) -> dict[str, Any]:
+        return {**row.data, "db_id": row.id, "version": row.version}
+
+    def columns(self, obj: BaseModel) -> dict[str, Any]:
+        data = obj.model_dump(mode="json", by_alias=True, exclude=self.extra)
+        values = {"code": data[_alias(self.model, self.key)], "data": data}
+        if self.table is m.Flight:
+            values["departure"] = data["departure"]
+        check_lengths(self.table, values, fields={"code": _alias(self.model, self.key)})  # a 422, not a 500
+        return values
+
+    def fetch(self, session: Any, operation_id: int, code: str) -> Any:
+        return get_in_operation(session, self.table, operation_id, "code", code, self.noun)
+
+
 def resource_router(*, path: str, noun: str, table: type[SQLModel], model: type[BaseModel], key: str,
                     edit_role: str, tag: str, extra: dict[str, Any] | None = None,
                     read_overrides: dict[str, Any] | None = None) -> APIRouter:
     """CRUD for one resource stored as `table.data = model.model_dump()` with `table.code = data[key]`."""
     r = APIRouter(tags=[tag])
-    read_model = create_model(f"{model.__name__}Read", __base__=model, db_id=(int, ...), version=(int, ...),
-                              **(read_overrides or {}))
-    update_model = _optional_model(f"{model.__name__}Update", model, key)
-    Editor = Annotated[Any, Depends(require(edit_role))]
-    base = f"/operations/{{operation_id}}/{path}"
+    res = _Resource(path, noun, table, model, key, extra, read_overrides)
+    editor = Annotated[Any, Depends(require(edit_role))]
+    _add_list_and_read(r, res)
+    _add_create(r, res, editor)
+    _add_update_and_delete(r, res, editor)
+    return r
 
-    def to_read(row: Any) -> dict[str, Any]:
-        return {**row.data, "db_id": row.id, "version": row.version}
 
-    def columns(obj: BaseModel) -> dict[str, Any]:
-        data = obj.model_dump(mode="json", by_alias=True, exclude=set(extra or {}))
-        values = {"code": data[_alias(model, key)], "data": data}
-        if table is m.Flight:
-            values["departure"] = data["departure"]
-        check_lengths(table, values, fields={"code": _alias(model, key)})  # a 422, not the database's 500
-        return values
+def _add_list_and_read(r: APIRouter, res: _Resource) -> None:
+    table = res.table
 
-    def fetch(session: Any, operation_id: Id, code: str) -> Any:
-        return get_in_operation(session, table, operation_id, "code", code, noun)
-
-    @r.get(base, response_model=Page[read_model], name=f"list_{path}")  # type: ignore[valid-type]
+    @r.get(res.base, response_model=Page[res.read_model], name=f"list_{res.path}")  # type: ignore[valid-type]
     def list_items(operation_id: Id, _: Viewer, session: SessionDep,
                    page: Annotated[Paging, Depends(paging)]) -> Any:
         get_operation(session, operation_id)
         stmt = select(table).where(table.operation_id == operation_id)  # type: ignore[attr-defined]
         total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
         rows = session.exec(stmt.order_by(table.code).offset(page.offset).limit(page.limit)).all()  # type: ignore[attr-defined]
-        return {"items": [to_read(x) for x in rows], "total": total, "limit": page.limit, "offset": page.offset}
+        return {"items": [res.to_read(x) for x in rows], "total": total, "limit": page.limit, "offset": page.offset}
 
-    @r.post(base, status_code=201, response_model=read_model, name=f"create_{path}")
-    def create_item(operation_id: Id, body: model, principal: Editor, session: SessionDep,  # type: ignore[valid-type]
+    @r.get(res.base + "/{code}", response_model=res.read_model, name=f"read_{res.path}")
+    def read_item(operation_id: Id, code: str, _: Viewer, session: SessionDep, response: Response) -> Any:
+        row = res.fetch(session, operation_id, code)
+        set_etag(response, row.version)
+        return res.to_read(row)
+
+
+def _add_create(r: APIRouter, res: _Resource, editor: Any) -> None:
+    table, model = res.table, res.model
+
+    @r.post(res.base, status_code=201, response_model=res.read_model, name=f"create_{res.path}")
+    def create_item(operation_id: Id, body: model, principal: editor, session: SessionDep,  # type: ignore[valid-type]
                     response: Response) -> Any:
         get_operation(session, operation_id)
-        values = columns(body)
+        values = res.columns(body)
         if session.exec(select(table.id).where(table.operation_id == operation_id,  # type: ignore[attr-defined]
                                                table.code == values["code"])).first() is not None:  # type: ignore[attr-defined]
-            raise ApiProblem(409, f"{noun} {values['code']} already exists in this operation", kind="duplicate")
+            raise ApiProblem(409, f"{res.noun} {values['code']} already exists in this operation", kind="duplicate")
         row = table(operation_id=operation_id, **values)
         session.add(row)
         if table is m.TestingSite and getattr(body, "slots", None):
@@ -94,50 +122,46 @@ def resource_router(*, path: str, noun: str, table: type[SQLModel], model: type[
                 session.add(m.TestingSlot(site_id=row.id, start=slot.start.isoformat(), end=slot.end.isoformat(),
                                           capacity=slot.capacity))
         mark_stale(session, operation_id)
-        audit(session, principal, "create", noun, values["code"], operation_id=operation_id)
+        audit(session, principal, "create", res.noun, values["code"], operation_id=operation_id)
         session.commit()
         session.refresh(row)
         set_etag(response, row.version)  # type: ignore[attr-defined]
-        return to_read(row)
+        return res.to_read(row)
 
-    @r.get(base + "/{code}", response_model=read_model, name=f"read_{path}")
-    def read_item(operation_id: Id, code: str, _: Viewer, session: SessionDep, response: Response) -> Any:
-        row = fetch(session, operation_id, code)
-        set_etag(response, row.version)
-        return to_read(row)
 
-    @r.patch(base + "/{code}", response_model=read_model, name=f"update_{path}")
+def _add_update_and_delete(r: APIRouter, res: _Resource, editor: Any) -> None:
+    table, update_model = res.table, res.update_model
+
+    @r.patch(res.base + "/{code}", response_model=res.read_model, name=f"update_{res.path}")
     def update_item(operation_id: Id, code: str, body: update_model, request: Request,  # type: ignore[valid-type]
-                    principal: Editor, session: SessionDep, response: Response) -> Any:
-        row = fetch(session, operation_id, code)
+                    principal: editor, session: SessionDep, response: Response) -> Any:  # type: ignore[valid-type]
+        row = res.fetch(session, operation_id, code)
         expected = expected_version(request, body.version)  # type: ignore[attr-defined]
         patch = body.model_dump(mode="json", by_alias=True, exclude_unset=True, exclude={"version"})  # type: ignore[attr-defined]
         try:
-            merged = model.model_validate({**row.data, **patch})
+            merged = res.model.model_validate({**row.data, **patch})
         except ValidationError as exc:
             raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
-        conditional_update(session, table, row.id, expected, columns(merged))
+        conditional_update(session, table, row.id, expected, res.columns(merged))
         mark_stale(session, operation_id)
-        audit(session, principal, "update", noun, code, operation_id=operation_id, fields=sorted(patch))
+        audit(session, principal, "update", res.noun, code, operation_id=operation_id, fields=sorted(patch))
         session.commit()
         session.refresh(row)
         set_etag(response, row.version)
-        return to_read(row)
+        return res.to_read(row)
 
-    @r.delete(base + "/{code}", status_code=204, name=f"delete_{path}")
-    def delete_item(operation_id: Id, code: str, request: Request, principal: Editor,
+    @r.delete(res.base + "/{code}", status_code=204, name=f"delete_{res.path}")
+    def delete_item(operation_id: Id, code: str, request: Request, principal: editor,  # type: ignore[valid-type]
                     session: SessionDep) -> Response:
-        row = fetch(session, operation_id, code)
+        row = res.fetch(session, operation_id, code)
         check_version(row.version, expected_version(request, None))
         if table is m.TestingSite:
             session.execute(delete(m.TestingSlot).where(m.TestingSlot.site_id == row.id))  # type: ignore[arg-type]
         session.delete(row)
         mark_stale(session, operation_id)
-        audit(session, principal, "delete", noun, code, operation_id=operation_id)
+        audit(session, principal, "delete", res.noun, code, operation_id=operation_id)
         session.commit()
         return Response(status_code=204)
-
-    return r
 
 
 def _alias(model: type[BaseModel], key: str) -> str:
