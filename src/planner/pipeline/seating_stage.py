@@ -137,6 +137,7 @@ def seat_greedily(scenario: Scenario, plan: Plan, *, processes: int, determinist
             job.previous = before.get(fp.flight_id, {})
             job.deadline_at = deadline_at
             jobs.append(job)
+    jobs.sort(key=lambda j: (-len(j.occupants), j.flight_id))  # largest first: the workers finish together
     done = run_in_workers(_seat_one, jobs, processes, stop, on_flight)
     results = {r.flight_id: r for r, _ in done}
     outcome = apply_results(scenario, plan, results)
