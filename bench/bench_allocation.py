@@ -6,6 +6,8 @@ temporary folder; the time is wall time from loading that folder to a validated 
 (seating has its own benchmark). Printed per size: the greedy baseline's level-1 objective (same rules,
 testing included), the solver's, their ratio, the solver's proven gap to its bound, seconds, and the
 validator's verdict on both plans. `--engines` also runs the same model through OR-Tools' SCIP back end.
+`--dump DIR` writes each size's CP-SAT allocation model as text (`DIR/allocation-<size>.txt`, outside the timed
+part), its variables and constraints named for what they count and state (planner.allocation.program).
 """
 
 from __future__ import annotations
@@ -21,10 +23,23 @@ from planner.io.writing import write_scenario
 from planner.synth.generate import generate_scenario
 
 
-def run(size: int, time_limit: float, engine: str, seed: int) -> dict:
+def dump_model(folder: Path, out: Path) -> None:
+    """The base CP-SAT model of the scenario in `folder`, as text."""
+    from planner.allocation.cpsat import cp_base_model
+    from planner.allocation.model import build_model
+    from planner.allocation.problem import build_problem
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not cp_base_model(build_model(build_problem(load_scenario(folder)))).export_to_file(str(out)):
+        raise OSError(f"could not write {out}")
+
+
+def run(size: int, time_limit: float, engine: str, seed: int, dump: Path | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / f"ops-{size}"
         write_scenario(generate_scenario(people=size, seed=seed), folder)
+        if dump is not None:
+            dump_model(folder, dump / f"allocation-{size}.txt")
         started = time.monotonic()
         scenario = load_scenario(folder)
         baseline = solve(scenario, options=SolveOptions(time_limit=0, seat=False))
@@ -49,6 +64,7 @@ def main() -> int:
     parser.add_argument("--time-limit", type=float, default=20.0, help="allocation seconds per size")
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--engines", action="store_true", help="also run the MIP back end (SCIP)")
+    parser.add_argument("--dump", type=Path, help="write each size's CP-SAT allocation model here, as text")
     args = parser.parse_args()
     engines = ["cp-sat", "scip"] if args.engines else ["cp-sat"]
     header = (f"{'people':>7} {'hh':>6} {'fl':>3} {'engine':<7} {'greedy':>9} {'solver':>9} {'ratio':>7} "
@@ -58,7 +74,7 @@ def main() -> int:
     ok = True
     for size in args.sizes:
         for engine in engines:
-            r = run(size, args.time_limit, engine, args.seed)
+            r = run(size, args.time_limit, engine, args.seed, args.dump if engine == engines[0] else None)
             ratio = r["value"] / r["greedy"] if r["greedy"] else float("nan")
             valid = "yes" if r["valid"] and r["greedy_valid"] else "NO"
             print(f"{r['size']:>7} {r['households']:>6} {r['flights']:>3} {engine:<7} {r['greedy']:>9,} "

@@ -1,5 +1,7 @@
 """End-to-end solves on small scenarios: valid plans, priorities, capacities, determinism."""
 
+import re
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -8,6 +10,9 @@ from hypothesis import strategies as st
 
 from builders import flight, person, scenario, site
 from planner import SolveOptions, load_scenario, solve, validate
+from planner.allocation.cpsat import cp_base_model
+from planner.allocation.model import build_model
+from planner.allocation.problem import build_problem
 from planner.model.scenario import Escort
 
 TEACHING = Path(__file__).parent.parent / "scenarios" / "teaching-two-flights"
@@ -40,6 +45,25 @@ def test_deterministic_mode_is_byte_identical():
     a = solve(s, options=SolveOptions(time_limit=2, deterministic=True, seating_processes=1)).to_json()
     b = solve(s, options=SolveOptions(time_limit=2, deterministic=True, seating_processes=1)).to_json()
     assert a == b and '"timings"' in a and '"timings": null' in a
+
+
+def test_dumped_allocation_model_names_what_each_variable_counts_and_each_row_states():
+    """docs/architecture.md#allocation: x[household class,flight], escort[id,flight], flow[window,slot class]."""
+    problem = build_problem(load_scenario(TEACHING.parent / "teaching-lab-bottleneck"))
+    m = build_model(problem)
+    proto = cp_base_model(m).proto
+    kinds = Counter(v.name.split("[")[0] for v in proto.variables)
+    assert kinds == {"x": len(m.x), "escort": len(m.escort), "flow": len(m.flow)} and min(kinds.values()) > 0
+    assert all(re.fullmatch(r"(x|escort|flow)\[[^,]+,[^,]+\]", v.name) for v in proto.variables)
+    for (c, fid), v in m.x.items():  # a class by its first household and how many more share its options
+        first, more = m.classes[c][0].household.id, len(m.classes[c]) - 1
+        assert proto.variables[v].name == (f"x[{first},{fid}]" if not more else f"x[{first}+{more},{fid}]")
+    (eid, fid), v = next(iter(m.escort.items()))
+    assert proto.variables[v].name == f"escort[{eid},{fid}]"
+    rows = Counter(c.name.split("[")[0] for c in proto.constraints)
+    assert {"one flight", "cabin", "escorts needed", "no spare escorts", "slot class", "tests", "lab day",
+            "turnaround"} <= set(rows)
+    assert all(re.fullmatch(r"[a-z0-9 ]+\[.+\]", c.name) for c in proto.constraints)
 
 
 def test_most_vulnerable_fly_when_seats_are_short():

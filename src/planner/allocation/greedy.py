@@ -49,6 +49,7 @@ class Residual:
             idxs.sort(key=lambda i: (w not in problem.classes[i].robust, len(problem.classes[i].valid),
                                      -problem.classes[i].slots[0].start.timestamp()))
         self.escort_role = {e.id: e.role for e in problem.escorts}
+        self.rules = problem.scenario.protocol.escorts
 
     # ---- tests
     def _take_tests(self, demand: list[tuple[TestWindow, int]]) -> list[tuple[int, int]] | None:
@@ -88,9 +89,6 @@ class Residual:
                 return False
         return True
 
-    def needed(self, totals: dict[str, int]) -> dict[str, int]:
-        return escorts_needed(self.p.scenario.protocol.escorts, totals)
-
     def try_add(self, info: HouseholdInfo, option: Option) -> bool:
         """Add the household on the option's flight if every rule still holds; report whether it did."""
         fid = option.flight_id
@@ -126,7 +124,7 @@ class Residual:
         have: dict[str, int] = defaultdict(int)
         for e in self.escorts_on[fid]:
             have[self.escort_role[e]] += 1
-        missing = {r: n - have[r] for r, n in self.needed(totals).items() if n > have[r]}
+        missing = {r: n - have[r] for r, n in escorts_needed(self.rules, totals).items() if n > have[r]}
         new_escorts: list[str] = []
         for role, count in sorted(missing.items()):
             for eid in fi.escort_windows:
@@ -144,8 +142,10 @@ class Residual:
     def _cabin_fits(self, fi: FlightInfo, option: Option, n_escorts: int) -> bool:
         """Whether every cabin limit of the flight holds with the option and this many escorts on board."""
         usage = self.usage[fi.flight.id]
-        return all(usage[j] + option.usage[j] + n_escorts * limit.escort_usage <= limit.rhs
-                   for j, limit in enumerate(fi.limits))
+        for j, limit in enumerate(fi.limits):
+            if usage[j] + option.usage[j] + n_escorts * limit.escort_usage > limit.rhs:
+                return False
+        return True
 
 
 def greedy_allocation(problem: AllocationProblem) -> Allocation:
