@@ -139,7 +139,6 @@ class FlightFacts:
     unusable: set[str]  # operator-blocked seats and rear isolation rows
     isolation: set[str]  # seats of the rear isolation rows
     carries_stretcher: bool
-    persons: dict[str, Person] = field(default_factory=dict)
 
     def household_adults(self, occ: Occupant) -> list[Occupant]:
         return [o for o in self.occupants.values()

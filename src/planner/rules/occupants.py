@@ -82,5 +82,4 @@ def flight_facts(scenario: Scenario, flight_plan: FlightPlan, index: CaseIndex |
         flight=flight, seat_map=seat_map, occupants=occupants, lap=lap,
         unusable=set(unusable_seats(seat_map, scenario, flight)),
         isolation=set(isolation_seats(seat_map, rear_rows(scenario))),
-        carries_stretcher=any(o.stretcher for o in occupants.values()),
-        persons={pid: index.people[pid] for pid in [*occupants, *lap] if pid in index.people})
+        carries_stretcher=any(o.stretcher for o in occupants.values()))
