@@ -2,8 +2,9 @@
 
 Under diagonal distancing the allocation's linear capacity model is slightly optimistic for some household
 mixes, so the seating stage (greedy only after a stop) drops a household or two. Those must be listed as
-unassigned (`seating.no_fit`), never left out of the plan, and the seats they free are refilled as in an
-unstopped solve, so every unassigned person still has a true reason.
+unassigned (`seating.no_fit`), never left out of the plan; no refill round starts after the stop (docs/cli.md,
+"Stopping"), and everyone unassigned still has a true reason. What a stop leaves to seat is seated greedily in
+worker processes, with the same result as in one process.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import random
 import threading
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -60,3 +62,40 @@ def test_stopped_solve_lists_households_seating_dropped(seed: int, stage: str | 
     no_fit = {u.person_id for u in plan.unassigned if any(r.code == "seating.no_fit" for r in u.reasons)}
     assert no_fit  # the scenario does exercise seating dropping households after the stop
     assert all(u.reasons for u in plan.unassigned)
+
+
+def test_no_refill_round_starts_after_a_stop(monkeypatch: pytest.MonkeyPatch) -> None:
+    import planner.pipeline.seating_stage as stage
+
+    calls: list[int] = []
+    real = stage.seat
+
+    def counted(*args: Any, **kw: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr("planner.pipeline.solve.seat", counted)
+    sc = _distanced_load(1)
+    stop = _StopAt("tests")
+    plan = solve(sc, options=SolveOptions(time_limit=2, seating_time_limit=0.5, seating_processes=1,
+                                          deterministic=True, stop=stop.event, on_progress=stop))
+    assert any(r.code == "seating.no_fit" for u in plan.unassigned for r in u.reasons)  # a cut happened
+    assert calls == [1] and plan.status == "stopped"
+
+
+def test_greedy_seating_in_workers_equals_one_process() -> None:
+    """The stop path's parallel greedy seating gives the plan one process gives (merged by flight id)."""
+    from pathlib import Path
+
+    from planner import load_scenario
+    from planner.pipeline.seating_stage import seat_greedily
+    from planner.seating.seat_plan import seat_plan
+
+    sc = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "teaching-vulnerable-first")
+    plan = solve(sc, options=SolveOptions(time_limit=2, seat=False, deterministic=True))
+    one = seat_plan(sc, plan, time_limit=0.0, processes=1, deterministic=True, cpsat=False)
+    seen: list[tuple[int, int]] = []
+    many, values = seat_greedily(sc, plan, processes=2, deterministic=True, prior=None, deadline_at=float("inf"),
+                                 stop=None, on_flight=lambda done, total: seen.append((done, total)))
+    assert many.plan.model_dump() == one.plan.model_dump() and many.unplaced == one.unplaced
+    assert len(values) == 2 and seen[-1] == (2, 2)  # two flights: two workers
