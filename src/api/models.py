@@ -17,16 +17,40 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class User(SQLModel, table=True):
-    __tablename__ = "app_user"
+class Keyed(SQLModel):
+    """A surrogate integer key."""
 
     id: int | None = Field(default=None, primary_key=True)
+
+
+class InOperation(Keyed):
+    """A row that belongs to an operation."""
+
+    operation_id: int = Field(foreign_key="operation.id", index=True)
+
+
+class Versioned(SQLModel):
+    """The row's version: its ETag, and the condition of every update (docs/architecture.md)."""
+
+    version: int = 1
+
+
+class CodedData(InOperation, Versioned):
+    """A resource stored as the planner's model dump (`data`), found by its id in the operation (`code`,
+    unique per operation through each table's own constraint)."""
+
+    code: str = Field(max_length=64)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
+
+
+class User(Keyed, Versioned, table=True):
+    __tablename__ = "app_user"
+
     username: str = Field(max_length=64, unique=True, index=True)
     password_hash: str = Field(max_length=255)
     role: str = Field(max_length=16)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
-    version: int = 1
     #: in every access token; incremented by a password, role or status change and by "sign out everywhere",
     #: which ends every token issued before (docs/security.md)
     session_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
@@ -41,10 +65,9 @@ class RevokedToken(SQLModel, table=True):
     expires_at: datetime = Field(index=True)
 
 
-class ApiToken(SQLModel, table=True):
+class ApiToken(Keyed, table=True):
     __tablename__ = "api_token"
 
-    id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
     name: str = Field(max_length=100)
     prefix: str = Field(max_length=16)
@@ -54,39 +77,32 @@ class ApiToken(SQLModel, table=True):
     revoked: bool = False
 
 
-class Operation(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+class Operation(Keyed, Versioned, table=True):
     name: str = Field(max_length=200)
     timezone: str = Field(default="UTC", max_length=64)
     as_of: str = Field(max_length=40)  # ISO 8601 with offset, as in scenario.yaml
     notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
-    version: int = 1
 
 
-class Protocol(SQLModel, table=True):
+class Protocol(Keyed, Versioned, table=True):
     """The operation's protocol as the planner's `Protocol` model dumps it (one row per operation)."""
 
-    id: int | None = Field(default=None, primary_key=True)
     operation_id: int = Field(foreign_key="operation.id", unique=True, index=True)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    version: int = 1
 
 
-class Household(SQLModel, table=True):
+class Household(InOperation, Versioned, table=True):
     """Households seen in the caseload; members point at it by `household_id` code."""
 
     __table_args__ = (UniqueConstraint("operation_id", "code"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    operation_id: int = Field(foreign_key="operation.id", index=True)
     code: str = Field(max_length=64)
     notes: str = Field(default="", max_length=2000)
-    version: int = 1
 
 
-class Person(SQLModel, table=True):
+class Person(InOperation, Versioned, table=True):
     """One returnee (docs/architecture.md#people-file). Erasure blanks the personal fields and keeps the row as a
     tombstone."""
 
@@ -97,8 +113,6 @@ class Person(SQLModel, table=True):
         Index("ix_person_op_household", "operation_id", "household_id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
-    operation_id: int = Field(foreign_key="operation.id", index=True)
     case_id: str = Field(max_length=64)
     household_id: str = Field(max_length=64)
     given_name: str = Field(default="", max_length=200)
@@ -135,93 +149,63 @@ class Person(SQLModel, table=True):
     extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     erased: bool = False
     updated_at: datetime = Field(default_factory=utcnow)
-    version: int = 1
 
 
-class Flight(SQLModel, table=True):
+class Flight(CodedData, table=True):
     """A charter flight; `data` is the planner's `Flight` model dump."""
 
     __table_args__ = (UniqueConstraint("operation_id", "code"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    operation_id: int = Field(foreign_key="operation.id", index=True)
-    code: str = Field(max_length=64)
     departure: str = Field(max_length=40)
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     locked: bool = False
-    version: int = 1
 
 
-class AircraftType(SQLModel, table=True):
+class AircraftType(CodedData, table=True):
     """A seat map an operation adds to the bundled library types; `data` is the planner's `AircraftType`."""
 
     __tablename__ = "aircraft_type"
     __table_args__ = (UniqueConstraint("operation_id", "code"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    operation_id: int = Field(foreign_key="operation.id", index=True)
-    code: str = Field(max_length=64)
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    version: int = 1
 
-
-class TestingSite(SQLModel, table=True):
+class TestingSite(CodedData, table=True):
     """A testing site; `data` is the planner's `TestingSite` without its explicit slots."""
 
     __test__ = False
     __tablename__ = "testing_site"
     __table_args__ = (UniqueConstraint("operation_id", "code"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    operation_id: int = Field(foreign_key="operation.id", index=True)
-    code: str = Field(max_length=64)
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    version: int = 1
 
-
-class TestingSlot(SQLModel, table=True):
+class TestingSlot(Keyed, table=True):
     """An explicitly listed sampling slot; a site without any uses its opening hours and slot length."""
 
     __test__ = False
     __tablename__ = "testing_slot"
 
-    id: int | None = Field(default=None, primary_key=True)
     site_id: int = Field(foreign_key="testing_site.id", index=True)
     start: str = Field(max_length=40)
     end: str = Field(max_length=40)
     capacity: int | None = None
 
 
-class Escort(SQLModel, table=True):
+class Escort(CodedData, table=True):
     __table_args__ = (UniqueConstraint("operation_id", "code"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    operation_id: int = Field(foreign_key="operation.id", index=True)
-    code: str = Field(max_length=64)
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    version: int = 1
 
-
-class Pin(SQLModel, table=True):
+class Pin(InOperation, Versioned, table=True):
     """Keeps a household on a flight (and a person on a seat) in the next solve (docs/rules.md#pins)."""
 
     __table_args__ = (UniqueConstraint("operation_id", "case_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    operation_id: int = Field(foreign_key="operation.id", index=True)
     case_id: str = Field(max_length=64)
     flight_id: str = Field(max_length=64)
     seat: str | None = Field(default=None, max_length=8)
-    version: int = 1
 
 
-class Plan(SQLModel, table=True):
+class Plan(InOperation, Versioned, table=True):
     """A plan version; published versions never change (only their `stale` flag)."""
 
     __table_args__ = (UniqueConstraint("operation_id", "number"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    operation_id: int = Field(foreign_key="operation.id", index=True)
     number: int
     state: str = Field(default="draft", max_length=16)  # draft | published
     solver_status: str = Field(max_length=16)  # optimal | feasible | stopped | greedy
@@ -244,7 +228,6 @@ class Plan(SQLModel, table=True):
     created_by: str = Field(default="", max_length=64)
     published_at: datetime | None = None
     published_by: str | None = Field(default=None, max_length=64)
-    version: int = 1
 
 
 class PlanBody(SQLModel, table=True):
@@ -267,7 +250,7 @@ def plan_json(session: Any, plan_id: int) -> str:
     return str(row.body)
 
 
-class Assignment(SQLModel, table=True):
+class Assignment(Keyed, table=True):
     """One person's line in a plan, for fast manifests, filters and explanations."""
 
     __table_args__ = (
@@ -275,7 +258,6 @@ class Assignment(SQLModel, table=True):
         Index("ix_assignment_plan_case", "plan_id", "case_id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id")
     case_id: str = Field(max_length=64)
     flight_id: str | None = Field(default=None, max_length=64)
@@ -288,11 +270,9 @@ class Assignment(SQLModel, table=True):
     reasons: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
-class SolveJob(SQLModel, table=True):
+class SolveJob(InOperation, table=True):
     __tablename__ = "solve_job"
 
-    id: int | None = Field(default=None, primary_key=True)
-    operation_id: int = Field(foreign_key="operation.id", index=True)
     status: str = Field(default="queued", max_length=16, index=True)
     time_limit: float
     replan: bool = False
@@ -321,7 +301,7 @@ class SolveJob(SQLModel, table=True):
     created_by: str = Field(default="", max_length=64)
 
 
-class Variant(SQLModel, table=True):
+class Variant(InOperation, Versioned, table=True):
     """A what-if variant of an operation (docs/what-if.md); `base` is always the operation itself.
 
     `document` is the text as the coordinator sent it (comments and order kept); `data` is its parsed form.
@@ -329,8 +309,6 @@ class Variant(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("operation_id", "name"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    operation_id: int = Field(foreign_key="operation.id", index=True)
     name: str = Field(max_length=200)
     description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     document: str = Field(sa_column=Column(Text, nullable=False))
@@ -338,15 +316,13 @@ class Variant(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     created_by: str = Field(default="", max_length=64)
-    version: int = 1
 
 
-class AuditEntry(SQLModel, table=True):
+class AuditEntry(Keyed, table=True):
     """Append-only: the API has no route that changes it, and database triggers refuse UPDATE and DELETE."""
 
     __tablename__ = "audit_log"
 
-    id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, index=True)
     actor: str = Field(max_length=64, index=True)
     action: str = Field(max_length=64, index=True)
