@@ -99,7 +99,8 @@ class _People:
             "date_of_birth": date.fromisoformat(born), "nationality": "IRQ", "destination": "EBL",
             "location": self.location, "consent": "explicit", "consent_date": self.registered + timedelta(days=2),
             "document_type": "passport", "document_number": f"A{31000000 + n * 7919}",
-            "document_expiry": date(2027, 6, 30), "exit_cleared": True, "fitness": "fit",
+            "document_expiry": date(2027, 6, 30), "document_issuing_state": "IRQ", "country_of_birth": "IRQ",
+            "exit_cleared": True, "fitness": "fit",
             "vaccinated": False, "registered_on": self.registered,
         }
         values.update(fields)

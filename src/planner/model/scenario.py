@@ -175,6 +175,10 @@ class Person(Model):
     document_type: DocumentType
     document_number: str = Field(default="", max_length=64)
     document_expiry: Day | None = None
+    # advance passenger information (docs/airline.md): the state that issued the document, ISO 3166-1 alpha-3
+    document_issuing_state: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    country_of_birth: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    place_of_birth: str = Field(default="", max_length=100)
     exit_cleared: bool = False
     fitness: Fitness = "pending"
     mobility: Mobility = "none"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from planner.io.airports import airport
 from planner.model.scenario import Person
 from planner.synth.draws import age_on, pick
 from planner.synth.health import Outbreak, draw_health
@@ -101,6 +102,7 @@ class CaseloadBuilder:
             }
             values.update(self._consent(consent_state, consent_date, member, kind))
             values.update(self._document(documents, nationality, registered))
+            values.update(_birth_and_issuer(values, nationality, destination))
             values["exit_cleared"] = exit_household and rng.random() >= rates.exit_refused_person
             values.update(draw_health(rng, rates, member, age, border, household_outbreak, today, self.tz))
             values.update(self._uasc(kind, destination))
@@ -173,3 +175,16 @@ class CaseloadBuilder:
             town = rng.choice(TOWNS.get(destination, ("home town",)))
             out["reception_contact"] = f"{rng.choice(RELATIVES)}, {town} (phone on file)"
         return out
+
+
+def _birth_and_issuer(values: dict[str, object], nationality: str, destination: str) -> dict[str, object]:
+    """Advance passenger information without a draw (so every other draw stays as it was): born in the country
+    of nationality; a passport issued by that state, a laissez-passer (`etd`) by the destination's state, which
+    issues it for the return (docs/airline.md)."""
+    out: dict[str, object] = {"country_of_birth": nationality}
+    if values.get("document_type") == "passport":
+        out["document_issuing_state"] = nationality
+    elif values.get("document_type") == "etd":
+        place = airport(destination)
+        out["document_issuing_state"] = place.country if place is not None else nationality
+    return out
