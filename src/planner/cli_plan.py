@@ -9,6 +9,7 @@ from typing import Literal
 
 from planner.cli_common import (
     command_deadline,
+    exit_stopped,
     input_errors,
     load,
     session,
@@ -50,7 +51,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     print("  validated: no hard rule violated")
     if stop.is_set():
         print(stopped_line(stop, deadline))
-        return stop.exit_code
+        return exit_stopped(stop)
     return 0
 
 
@@ -97,7 +98,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
     print("  validated: no hard rule violated")
     if stop.is_set():
         print(stopped_line(stop, deadline))
-        return stop.exit_code
+        return exit_stopped(stop)
     return 0
 
 

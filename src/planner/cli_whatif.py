@@ -8,7 +8,16 @@ import json
 import sys
 from pathlib import Path
 
-from planner.cli_common import command_deadline, input_errors, invalid_points, load, session, stage, write_tables
+from planner.cli_common import (
+    command_deadline,
+    exit_stopped,
+    input_errors,
+    invalid_points,
+    load,
+    session,
+    stage,
+    write_tables,
+)
 from planner.io.loading import ScenarioInputError
 from planner.model.options import SolveOptions
 from planner.model.plan import Plan
@@ -31,7 +40,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if stop.is_set():
         print(f"stopped by {stop.name} after {deadline.elapsed():.1f} s: each column is the best complete, "
               "validated plan its solve had found")
-        return stop.exit_code
+        return exit_stopped(stop)
     return 0
 
 
@@ -52,7 +61,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if stop.is_set():
         print(f"stopped by {stop.name} after {deadline.elapsed():.1f} s: each row is the best complete, "
               "validated plan its solve had found")
-        return stop.exit_code
+        return exit_stopped(stop)
     return 0
 
 
@@ -72,7 +81,7 @@ def cmd_fleet(args: argparse.Namespace) -> int:
     print(result.to_text(), end="")
     if stop.is_set():
         print(f"stopped by {stop.name} after {deadline.elapsed():.1f} s: the best choice found so far")
-        return stop.exit_code
+        return exit_stopped(stop)
     return 0
 
 
