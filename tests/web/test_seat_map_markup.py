@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from api.web import planning
+from api.web import flight_view
 from planner import solve
 from planner.io.loading import load_scenario
 from planner.model.options import SolveOptions
@@ -21,7 +21,7 @@ def test_seat_map_keeps_plain_svg_tags_after_a_library_registers_a_prefix() -> N
     ET.register_namespace("svg", SVG_NS)  # as WeasyPrint does when it has drawn a PDF in the same process
     try:
         raw = render_svg(scenario, plan, flight.flight_id)
-        svg = planning._make_interactive(raw, lambda seat: f"seat {seat}" if seat in taken else None)
+        svg = flight_view._make_interactive(raw, lambda seat: f"seat {seat}" if seat in taken else None)
     finally:
         ET.register_namespace("", SVG_NS)
     assert svg.startswith("<svg ") and "svg:" not in svg and f'xmlns="{SVG_NS}"' in svg

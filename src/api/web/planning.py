@@ -1,18 +1,17 @@
-"""What the planning pages read: plans by their number, solve jobs, a flight's passengers and seat map, the
-change list between two plans, and chart geometry for comparisons (docs/web.md, "Planning pages").
+"""What the planning pages read: plans by their number, solve jobs, parsed plan documents and scenarios, and
+the change list between two plans (docs/web.md, "Planning pages"). A flight's view is in `api.web.flight_view`,
+chart geometry in `api.web.charts`.
 
 Plans are named by their `number` within the operation everywhere on the pages (URLs, headings, labels); the
 database id only travels to the API's functions. Plan documents never change once stored except for the
-flight locks publishing adds, so parsed documents and rendered seat maps are kept in memory per plan and per
+flight locks publishing adds, so parsed documents are kept in memory per plan version and scenarios per
 caseload revision (`api.export_cache`).
 """
 
 from __future__ import annotations
 
 import logging
-import xml.etree.ElementTree as ET
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +23,6 @@ from api.export_cache import cache_for
 from api.problems import not_found
 
 log = logging.getLogger("api.web")
-SVG_NS = "http://www.w3.org/2000/svg"
 ACTIVE = ("queued", "running")
 
 # ------------------------------------------------------------------------------------------------ plans
@@ -127,191 +125,6 @@ def job_progress(job: m.SolveJob, plan_number: int | None) -> dict[str, Any]:
     }
 
 
-# -------------------------------------------------------------------------------------------- a flight
-
-
-@dataclass
-class Traveller:
-    case_id: str
-    name: str
-    name_native: str
-    sex: str
-    age: int | None
-    seat: str | None
-    lap_of: str | None
-    provisional: bool
-    needs: list[str]
-    test: str | None
-
-
-@dataclass
-class HouseholdGroup:
-    household_id: str
-    code: str
-    colour: str
-    palette: int  # index into planner.seating.render.PALETTE (CSS class hh-c<index>)
-    members: list[Traveller] = field(default_factory=list)
-
-
-@dataclass
-class FlightPage:
-    flight: m.Flight
-    households: list[HouseholdGroup]
-    passengers: int
-    lap_infants: int
-    escorts: list[tuple[str, str, str | None, list[str]]]  # code, id, seat, serves
-    svg: str | None
-    seat_count: int | None
-
-
-def _age(born: Any, on: datetime) -> int | None:
-    if born is None:
-        return None
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
-def needs(person: m.Person, words: Callable[[str, str], str]) -> list[str]:
-    """A person's needs in words: mobility, medical escort, pregnancy, child protection, vulnerabilities."""
-    out = []
-    if person.mobility and person.mobility != "none":
-        out.append(words("mobility", person.mobility))
-    if person.fitness == "fit_with_escort":
-        out.append(words("fitness", person.fitness))
-    if person.pregnant:
-        out.append(words("flag", "pregnant"))
-    if person.unaccompanied_minor:
-        out.append(words("flag", "unaccompanied_minor"))
-    for code in (person.vulnerabilities or "").split(";"):
-        if code and code not in ("pregnant", "uasc"):
-            out.append(words("vulnerability", code))
-    return out
-
-
-def flight_page(session: Session, operation_id: int, plan: m.Plan, flight_id: str,
-                words: Callable[[str, str], str]) -> FlightPage:
-    """A flight of a plan: its passengers grouped by household (in seat order), escorts and the seat map."""
-    from planner.seating.render import PALETTE, household_code, household_colour
-
-    flight = session.exec(select(m.Flight).where(m.Flight.operation_id == operation_id,
-                                                 m.Flight.code == flight_id)).first()
-    body = plan_body(session, plan)
-    fp = next((f for f in body.flights if f.flight_id == flight_id), None)
-    if fp is None and flight is None:
-        raise not_found("flight", flight_id)
-    A, P = m.Assignment, m.Person
-    rows = session.execute(select(A, P).join(P, (P.case_id == A.case_id) & (P.operation_id == operation_id))
-                           .where(A.plan_id == plan.id, A.flight_id == flight_id)).all()
-    departure = datetime.fromisoformat(flight.departure) if flight else datetime.now(UTC)
-    by_household: dict[str, HouseholdGroup] = {}
-    seat_key = _seat_order
-    ordered = sorted(rows, key=lambda r: (seat_key(r[0].seat or _seat_of(rows, r[0].lap_of)), r[0].case_id))
-    for a, p in ordered:
-        group = by_household.get(p.household_id)
-        if group is None:
-            code = household_code(len(by_household))
-            colour = household_colour(code)
-            group = by_household[p.household_id] = HouseholdGroup(p.household_id, code, colour,
-                                                                   PALETTE.index(colour))
-        test = None
-        if a.test_site:
-            test = f"{a.test_site} {(a.test_start or '')[:16].replace('T', ' ')}"
-        group.members.append(Traveller(
-            p.case_id, f"{p.given_name} {p.family_name}".strip(), p.name_native or "", p.sex,
-            _age(p.date_of_birth, departure), a.seat, a.lap_of, a.provisional, needs(p, words), test))
-    escorts = []
-    if fp is not None:
-        for i, e in enumerate(sorted(fp.escorts, key=lambda e: e.escort_id)):
-            escorts.append((f"E{i + 1}", e.escort_id, e.seat, list(e.serves)))
-    laps = sum(1 for a, _ in rows if a.lap_of)
-    return FlightPage(flight, list(by_household.values()), len(rows), laps,  # type: ignore[arg-type]
-                      escorts, None, None)
-
-
-def _seat_of(rows: list[Any], case_id: str | None) -> str | None:
-    for a, _ in rows:
-        if a.case_id == case_id:
-            return a.seat  # type: ignore[no-any-return]
-    return None
-
-
-def _seat_order(seat: str | None) -> tuple[int, str]:
-    if not seat:
-        return (10_000, "")
-    digits = "".join(ch for ch in seat if ch.isdigit())
-    return (int(digits) if digits else 10_000, seat)
-
-
-def seat_map_svg(session: Session, operation_id: int, plan: m.Plan, flight_id: str,
-                 label: Callable[[str], str | None], cache_tag: str) -> str | None:
-    """The planner's seat-map SVG (`planner.seating.render.render_svg`) made part of the page: its English
-    legend and escort list are left to the page (translated), and each occupied seat becomes a focusable group
-    whose `<title>` and accessible name say who sits there and what they need (`label(seat)`)."""
-    cache = cache_for(session.get_bind())  # type: ignore[arg-type]
-    op = session.get(m.Operation, operation_id)
-    key = ("web.seatmap", plan.id, plan.version, flight_id, cache.revision(operation_id),
-           op.version if op else 0, cache_tag)
-    cached = cache.get(key)
-    if cached is not None:
-        return str(cached) if cached else None
-    from planner.seating.render import render_svg
-
-    body = plan_body(session, plan)
-    if not any(f.flight_id == flight_id and any(p.seat for p in f.passengers) for f in body.flights):
-        cache.put(key, "")
-        return None
-    try:
-        raw = render_svg(scenario(session, operation_id), body, flight_id)
-    except Exception as exc:  # a flight the current data no longer describes: the list below still stands
-        log.warning("seat map of a flight not drawn: %s", type(exc).__name__)
-        return None
-    svg = _make_interactive(raw, label)
-    cache.put(key, svg)
-    return svg
-
-
-def _make_interactive(raw: str, label: Callable[[str], str | None]) -> str:
-    root = ET.fromstring(raw)
-    q = f"{{{SVG_NS}}}"
-    bottom = 0.0
-    for g in list(root):
-        if g.tag == f"{q}g" and g.get("id") in ("legend", "escorts"):
-            root.remove(g)
-    for g in root.iter(f"{q}g"):
-        title = g.find(f"{q}title")
-        rect = g.find(f"{q}rect")
-        if title is None or rect is None or not title.text:
-            continue
-        bottom = max(bottom, float(rect.get("y", 0)) + float(rect.get("height", 0)))
-        seat = title.text.split(":", 1)[0]
-        words = label(seat)
-        g.set("class", "seat")
-        if words:
-            title.text = words
-            g.set("tabindex", "0")
-            g.set("role", "img")
-            g.set("aria-label", words)
-            g.set("class", "seat seat-taken")
-        else:
-            g.remove(title)
-            g.set("aria-hidden", "true")
-    for t in root.findall(f"{q}title"):
-        root.remove(t)
-    width = root.get("width", "520")
-    height = int(bottom + 12) if bottom else int(float(root.get("height", "400")))
-    root.set("height", str(height))
-    root.set("viewBox", f"0 0 {width} {height}")
-    root.set("class", "seatmap")
-    root.set("role", "group")
-    root.set("font-family", "sans-serif")
-    # Plain tag names and one xmlns, not ElementTree's global prefix registry: a library that registers its
-    # own prefix for SVG (WeasyPrint does) would otherwise turn <svg> into <svg:svg>, which HTML does not draw.
-    for element in root.iter():
-        if isinstance(element.tag, str) and element.tag.startswith(q):
-            element.tag = element.tag[len(q):]
-    root.set("xmlns", SVG_NS)
-    return ET.tostring(root, encoding="unicode")
-
-
 # -------------------------------------------------------------------------------------- changes in words
 
 
@@ -362,77 +175,3 @@ def _moment(value: str | None) -> str | None:
         except ValueError:
             return value
     return value
-
-
-# --------------------------------------------------------------------------------------------- charts
-
-
-@dataclass
-class Bar:
-    x: float
-    y: float
-    width: float
-    height: float
-    value: float
-    text: str
-    series: int
-
-
-@dataclass
-class GroupedChart:
-    """Bars per category (x) and series (columns of a comparison), drawn by the template as SVG."""
-
-    width: int
-    height: int
-    bars: list[Bar]
-    categories: list[tuple[float, str]]
-    ticks: list[tuple[float, str]]
-    series: list[str]
-    plot_left: int
-    plot_bottom: float
-    caps: list[tuple[float, float, float]] = field(default_factory=list)  # x1, x2, y of capacity marks
-
-
-def grouped_chart(categories: list[str], series: list[str], values: list[list[float | None]],
-                  caps: list[list[float | None]] | None = None, ratio: bool = False,
-                  bar_w: int = 22) -> GroupedChart | None:
-    """values[category][series]; caps (same shape) draws a capacity mark over a bar."""
-    if not categories or not series:
-        return None
-    top = max([v or 0 for row in values for v in row] + [c or 0 for row in (caps or []) for c in row] + [1e-9])
-    if ratio:
-        top = max(top, 1.0)
-        step = 0.25 if top <= 1.0 else 0.5
-        top = step * -(-top // step)
-        tick_values = [i * step for i in range(round(top / step) + 1)]
-    else:
-        top_int = max(1, int(-(-top // 1)))
-        step_i = next((s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000)
-                       if top_int / s <= 6), 20000)
-        top = float(-(-top_int // step_i) * step_i)
-        tick_values = [float(v) for v in range(0, int(top) + 1, step_i)]
-    left, upper, bottom = 56, 14, 40
-    gap, group_gap = 3, 18
-    bars_w = len(series) * (bar_w + gap) - gap
-    group_w = max(bars_w, 120)  # room for the category's label under it
-    width = left + 12 + len(categories) * (group_w + group_gap)
-    height = 260
-    plot_h = height - upper - bottom
-    bars, cats, marks = [], [], []
-    x = float(left + group_gap / 2)
-    for ci, name in enumerate(categories):
-        x0 = x
-        x += (group_w - bars_w) / 2
-        for si in range(len(series)):
-            v = values[ci][si]
-            h = plot_h * (v or 0) / top
-            text = "—" if v is None else (f"{v:.0%}" if ratio else f"{v:g}")
-            bars.append(Bar(x + si * (bar_w + gap), upper + plot_h - h, bar_w, h, v or 0, text, si))
-            cap = caps[ci][si] if caps else None
-            if cap:
-                cy = upper + plot_h - plot_h * cap / top
-                marks.append((x + si * (bar_w + gap) - 2, x + si * (bar_w + gap) + bar_w + 2, cy))
-        cats.append((x0 + group_w / 2, name))
-        x = x0 + group_w + group_gap
-    ticks = [(upper + plot_h - plot_h * v / top, f"{v:.0%}" if ratio else f"{v:g}") for v in tick_values]
-    return GroupedChart(max(int(width), 260), height, bars, cats, ticks, series, left, upper + plot_h, marks)

@@ -52,7 +52,7 @@ def login_submit(request: Request, session: SessionDep, _: Annotated[object, Dep
         message = exc.detail if exc.status == 429 else None  # throttled: say when to try again
         return render(request, "login.html", {"next": target, "username": username, "error": message or "wrong"},
                       status_code=exc.status)
-    from api.web.data import warm
+    from api.web.dashboard import warm
 
     warm(session.get_bind())  # signed in: the operations' facts are built while the browser follows
     response = RedirectResponse(target, status_code=303)

@@ -10,6 +10,8 @@ from fastapi.responses import Response
 from api.auth import Principal, SessionDep
 from api.common import Id, get_operation
 from api.web import data
+from api.web.charts import lab_chart
+from api.web.dashboard import STAGES, funnel, lab_load, warm
 from api.web.labels import REASONS, VULNERABILITIES
 from api.web.session import page
 from api.web.templating import render
@@ -20,7 +22,7 @@ Viewer = Annotated[Principal, Depends(page("viewer"))]
 
 @router.get("/operations", name="web.operations")
 def operations(request: Request, _: Viewer, session: SessionDep) -> Response:
-    data.warm(session.get_bind())  # the dashboard usually comes next
+    warm(session.get_bind())  # the dashboard usually comes next
     return render(request, "operations/list.html", {"rows": data.operations_overview(session)})
 
 
@@ -28,15 +30,15 @@ def operations(request: Request, _: Viewer, session: SessionDep) -> Response:
 def dashboard(request: Request, operation_id: Id, _: Viewer, session: SessionDep) -> Response:
     op = get_operation(session, operation_id)
     plan = data.current_plan(session, operation_id)
-    lab = data.lab_load(session, operation_id, plan)
+    lab = lab_load(session, operation_id, plan)
     return render(request, "operations/dashboard.html", {
         "op": op,
         "plan": plan,
-        "funnel": data.funnel(session, operation_id, plan),
-        "stages": data.STAGES,
+        "funnel": funnel(session, operation_id, plan),
+        "stages": STAGES,
         "flights": data.flights(session, operation_id, plan),
         "lab": lab,
-        "chart": data.lab_chart(lab),
+        "chart": lab_chart(lab),
         "changes": data.changes_since(session, operation_id, plan),
         "reason_counts": sorted((plan.reason_counts if plan else {}).items(), key=lambda kv: -kv[1]),
         "reason_words": REASONS,

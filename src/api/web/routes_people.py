@@ -25,7 +25,7 @@ from api.auth import Principal, SessionDep
 from api.common import Id, get_in_operation, get_operation
 from api.convert import row_to_person_dict
 from api.problems import ApiProblem
-from api.web import data
+from api.web import data, people_search
 from api.web.labels import CHOICES, FIELD_LABELS, PERSON_SECTIONS, REASONS, VULNERABILITIES, choice_label
 from api.web.session import form, page
 from api.web.templating import render
@@ -59,11 +59,11 @@ def people_list(request: Request, operation_id: Id, principal: Viewer, session: 
                 status: str = "") -> Response:
     op = get_operation(session, operation_id)
     number = _page_number(request)
-    filters = data.PeopleFilters(q[:100], destination[:3], location[:100],
+    filters = people_search.PeopleFilters(q[:100], destination[:3], location[:100],
                                  vulnerability if vulnerability in VULNERABILITIES else "",
                                  status if status in ("flying", "not_flying", "eligible", "ineligible") else "")
     plan = data.current_plan(session, operation_id)
-    total, rows, assignments = data.search_people(session, operation_id, filters, plan, PAGE_SIZE,
+    total, rows, assignments = people_search.search_people(session, operation_id, filters, plan, PAGE_SIZE,
                                                   (number - 1) * PAGE_SIZE)
     pages = max(1, -(-total // PAGE_SIZE))
     # rendered before the audit entry commits: a commit expires the loaded rows, and the template would then
@@ -71,7 +71,7 @@ def people_list(request: Request, operation_id: Id, principal: Viewer, session: 
     response = render(request, "people/list.html", {
         "op": op, "plan": plan, "rows": rows, "assignments": assignments, "total": total, "filters": filters,
         "page_number": min(number, pages), "pages": pages, "page_size": PAGE_SIZE,
-        "choices": data.filter_choices(session, operation_id), "vulnerability_words": VULNERABILITIES,
+        "choices": people_search.filter_choices(session, operation_id), "vulnerability_words": VULNERABILITIES,
         "section": "people",
     })
     if rows:  # personal data shown: who, which operation, how many, with which filters (as the API does)
@@ -97,10 +97,11 @@ def _person_context(session: Any, operation_id: int, row: m.Person) -> dict[str,
 
         assignment = session.exec(select(m.Assignment).where(m.Assignment.plan_id == plan.id,
                                                              m.Assignment.case_id == row.case_id)).first()
-    serving = data.serving_flights(session, operation_id, row.destination)
-    reasons = data.grouped_reasons(assignment.reasons, serving) if assignment and not assignment.flight_id else []
-    return {"plan": plan, "assignment": assignment, "reasons": reasons, "serving": serving,
-            "household": data.household(session, operation_id, row.household_id) if not row.erased else []}
+    serving = people_search.serving_flights(session, operation_id, row.destination)
+    unassigned = assignment is not None and not assignment.flight_id
+    reasons = people_search.grouped_reasons(assignment.reasons, serving) if unassigned else []  # type: ignore[union-attr]
+    household = people_search.household(session, operation_id, row.household_id) if not row.erased else []
+    return {"plan": plan, "assignment": assignment, "reasons": reasons, "serving": serving, "household": household}
 
 
 @router.get("/operations/{operation_id}/people/{case_id}", name="web.person")

@@ -20,6 +20,7 @@ from api.auth import Principal, SessionDep
 from api.common import Id, get_operation
 from api.problems import ApiProblem
 from api.web import data, i18n, labels, planning
+from api.web.flight_view import flight_view
 from api.web.session import form, page
 from api.web.templating import pages, protect, render
 
@@ -261,54 +262,12 @@ def publish(request: Request, operation_id: Id, number: Id, principal: Coordinat
 # --------------------------------------------------------------------------------------------- a flight
 
 
-def _words(kind: str, code: str) -> str:
-    if kind in ("mobility", "fitness"):
-        return i18n.gettext_(labels.choice_label(kind, code))
-    if kind == "vulnerability":
-        return i18n.gettext_(labels.VULNERABILITIES.get(code, code))
-    return i18n.gettext_(labels.FLAGS.get(code, code))
-
-
-def _seat_labels(view: planning.FlightPage) -> dict[str, str]:
-    """Seat -> who sits there and what they need, in the page's language (the seat map's titles)."""
-    out: dict[str, str] = {}
-    infants: dict[str, list[str]] = {}
-    for group in view.households:
-        for t in group.members:
-            if t.lap_of:
-                infants.setdefault(t.lap_of, []).append(t.name)
-    for group in view.households:
-        for t in group.members:
-            if not t.seat:
-                continue
-            parts = [i18n.gettext_("%(seat)s: %(name)s (%(case)s), household %(code)s") % {
-                "seat": t.seat, "name": t.name, "case": t.case_id, "code": group.code}]
-            if t.age is not None:
-                parts.append(i18n.gettext_("age %(n)s") % {"n": t.age})
-            parts += t.needs
-            for name in infants.get(t.case_id, []):
-                parts.append(i18n.gettext_("carries the infant %(name)s") % {"name": name})
-            out[t.seat] = ", ".join(parts)
-    for code, escort_id, seat, serves in view.escorts:
-        if seat:
-            out[seat] = i18n.gettext_("%(seat)s: escort %(code)s (%(id)s)") % {
-                "seat": seat, "code": code, "id": escort_id}
-            if serves:
-                out[seat] += ", " + i18n.gettext_("serves %(who)s") % {"who": ", ".join(serves)}
-    return out
-
-
 @router.get("/operations/{operation_id}/plans/{number}/flights/{flight_id}", name="web.flight")
 def flight_page(request: Request, operation_id: Id, number: Id, flight_id: str, principal: Viewer,
                 session: SessionDep) -> Response:
     op = get_operation(session, operation_id)
     plan = planning.plan_by_number(session, operation_id, number)
-    language = translate_now(request)
-    view = planning.flight_page(session, operation_id, plan, flight_id, _words)
-    seat_words = _seat_labels(view)
-    # the labels are part of the key: who may see names, and the names themselves, decide the rendering
-    tag = f"{language}:{hash(frozenset(seat_words.items()))}"
-    view.svg = planning.seat_map_svg(session, operation_id, plan, flight_id, seat_words.get, tag)
+    view = flight_view(session, operation_id, plan, flight_id, translate_now(request))
     fill = next((f for f in data.flights(session, operation_id, plan) if f.code == flight_id), None)
     response = render(request, "plans/flight.html", {"op": op, "plan": plan, "view": view, "fill": fill,
                                                      "section": "plans", "flight_id": flight_id})

@@ -72,6 +72,16 @@ def _moment(value: str, tz: str) -> str:
     return moment.isoformat()
 
 
+#: The text fields each kind of event takes from its form: (field, always); a field not always sent is left
+#: out when empty. Positive tests default to today; lab slots take moments in the operation's time zone.
+EVENT_FIELDS: dict[str, tuple[tuple[str, bool], ...]] = {
+    "positive_test": (("case_id", True),), "consent_withdrawn": (("case_id", True), ("note", False)),
+    "no_show": (("case_id", True), ("flight_id", False)), "document_expired": (("case_id", True), ("expiry", True)),
+    "flight_delayed": (("flight_id", True), ("hours", True)), "flight_cancelled": (("flight_id", True),),
+    "aircraft_changed": (("flight_id", True), ("aircraft", True)), "lab_slots_cancelled": (("site_id", True),),
+}
+
+
 def event_from_form(formdata: Any, op: m.Operation) -> dict[str, Any]:
     """One event of the events file from the fields of its form (checked by the planner's model after)."""
     kind = str(formdata.get("type") or "")
@@ -82,24 +92,12 @@ def event_from_form(formdata: Any, op: m.Operation) -> dict[str, Any]:
         return str(formdata.get(name) or "").strip()
 
     event: dict[str, Any] = {"type": kind}
-    if kind in ("positive_test", "consent_withdrawn", "no_show", "document_expired"):
-        event["case_id"] = text("case_id")
+    for name, always in EVENT_FIELDS[kind]:
+        if always or text(name):
+            event[name] = text(name)
     if kind == "positive_test":
         event["date"] = text("date") or date.today().isoformat()
-    elif kind == "consent_withdrawn" and text("note"):
-        event["note"] = text("note")
-    elif kind == "no_show" and text("flight_id"):
-        event["flight_id"] = text("flight_id")
-    elif kind == "document_expired":
-        event["expiry"] = text("expiry")
-    elif kind in ("flight_delayed", "flight_cancelled", "aircraft_changed"):
-        event["flight_id"] = text("flight_id")
-        if kind == "flight_delayed":
-            event["hours"] = text("hours")
-        if kind == "aircraft_changed":
-            event["aircraft"] = text("aircraft")
     elif kind == "lab_slots_cancelled":
-        event["site_id"] = text("site_id")
         try:
             event["start"] = _moment(text("start"), op.timezone)
             event["end"] = _moment(text("end"), op.timezone)

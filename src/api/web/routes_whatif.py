@@ -19,6 +19,7 @@ from api.auth import Principal, SessionDep
 from api.common import Id, get_operation
 from api.problems import ApiProblem
 from api.web import data, i18n, labels, planning
+from api.web.charts import grouped_chart
 from api.web.routes_plans import TIME_LIMITS, problem_words
 from api.web.session import form, page
 from api.web.templating import render
@@ -61,7 +62,7 @@ def _context(session: Any, operation_id: int) -> dict[str, Any]:
     latest = _latest_plans(session, operation_id)
     sweep = [(v.name.removeprefix(SWEEP_PREFIX), latest[v.id]) for v in variants
              if v.name.startswith(SWEEP_PREFIX) and v.id in latest]
-    sweep_chart = planning.grouped_chart([n for n, _ in sweep], ["on a flight"],
+    sweep_chart = grouped_chart([n for n, _ in sweep], ["on a flight"],
                                          [[p.assigned] for _, p in sweep], bar_w=48) if sweep else None
     return {"variants": variants, "latest": latest, "running": running, "sweep": sweep,
             "sweep_chart": sweep_chart, "sweep_numbers": ",".join(str(p.number) for _, p in sweep),
@@ -232,16 +233,16 @@ def charts(table: dict[str, Any], headings: list[str]) -> dict[str, Any]:
     rows = table["rows"]
     out: dict[str, Any] = {}
     moved = _row(table, "moved") or []
-    out["moved"] = planning.grouped_chart(headings, ["moved"], [[v] for v in moved], bar_w=64) if moved else None
+    out["moved"] = grouped_chart(headings, ["moved"], [[v] for v in moved], bar_w=64) if moved else None
     days = [r for r in rows if r["key"].startswith("tests.") and r["key"].count(".") == 1]
     if days:
         caps = [(_row(table, "lab_capacity." + r["key"].split(".", 1)[1]) or [None] * len(headings)) for r in days]
-        out["lab"] = planning.grouped_chart([r["label"][5:] for r in days], headings,
+        out["lab"] = grouped_chart([r["label"][5:] for r in days], headings,
                                             [list(r["values"]) for r in days], caps, bar_w=22)
     flights = [r for r in rows if r["key"].startswith("flight.") and r["key"].endswith(".seats_used")]
     if flights:
         caps = [(_row(table, r["key"].replace(".seats_used", ".seats")) or [None] * len(headings)) for r in flights]
-        out["seats"] = planning.grouped_chart([r["label"] for r in flights], headings,
+        out["seats"] = grouped_chart([r["label"] for r in flights], headings,
                                               [list(r["values"]) for r in flights], caps, bar_w=22)
     return out
 
