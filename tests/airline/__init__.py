@@ -1,0 +1,1 @@
+"""Tests of the airline and border messages (docs/airline.md)."""
