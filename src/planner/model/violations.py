@@ -1,4 +1,7 @@
-"""A violated hard rule, as reported by `planner.oracle.validate`."""
+"""A violated hard rule, as reported by `planner.oracle.validate`.
+
+`rule` is a violation id: one of `planner.rules.registry.RULE_IDS`, listed in docs/rules.md#violation-ids.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from pydantic import BaseModel
 
 
 class Violation(BaseModel):
-    rule: str  # the rule's name, e.g. "household_unity"
+    rule: str  # the violation id, e.g. "household_unity" or "lap.mask_block"
     message: str
     flight_id: str | None = None
     person_id: str | None = None
