@@ -75,6 +75,7 @@ def people_list(request: Request, operation_id: Id, principal: Viewer, session: 
         "section": "people",
     })
     if rows:  # personal data shown: who, which operation, how many, with which filters (as the API does)
+        session.expunge_all()  # the page is rendered: committing would only expire each of the rows it read
         audit_commit(session, principal, "read", "people", None, operation_id=operation_id, count=len(rows),
                      total=total, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, filters=filters.as_audit(),
                      via="web")
