@@ -240,3 +240,17 @@ def test_published_schema_gives_site_hours_as_hh_mm():
 def test_a_bad_mapping_key_is_named_plainly(folder: Path):
     _edit(folder / "scenario.yaml", "exit_rows: [3]}", 'exit_rows: [3], row_layouts: {x: "ABC"}}')
     assert [i.field for i in _issues(folder)] == ["aircraft[0].row_layouts.x (key)"]
+
+
+def test_advance_passenger_columns_are_read_and_checked():
+    data = ("case_id,household_id,sex,date_of_birth,nationality,destination,location,consent,document_type,"
+            "document_issuing_state,country_of_birth,place_of_birth\n"
+            "C1,H1,F,1990-01-01,IRQ,EBL,CAMP,explicit,passport,IRQ,IRQ,Koya\n"
+            "C2,H1,F,1990-01-01,IRQ,EBL,CAMP,explicit,etd,Iraq,iq,\n"
+            "C3,H1,F,1990-01-01,IRQ,EBL,CAMP,explicit,passport,,,\n").encode("utf-8")
+    header, rows = read_table(data, "people.csv")
+    people, issues = parse_people(header, rows, "people.csv")
+    assert {(i.row, i.field) for i in issues} == {(3, "document_issuing_state"), (3, "country_of_birth")}
+    first, third = people
+    assert (first.document_issuing_state, first.country_of_birth, first.place_of_birth) == ("IRQ", "IRQ", "Koya")
+    assert (third.document_issuing_state, third.country_of_birth, third.place_of_birth) == (None, None, "")

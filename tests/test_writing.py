@@ -133,3 +133,17 @@ def test_generated_scenarios_round_trip(tmp_path: Path, size: int, seed: int, fl
     write_scenario(load_scenario(folder), folder / "again")
     for name in ("scenario.yaml", "people.csv"):
         assert (folder / name).read_bytes() == (folder / "again" / name).read_bytes()
+
+
+def test_advance_passenger_columns_are_written_after_the_document_and_read_back() -> None:
+    columns = list(PEOPLE_COLUMNS)
+    at = columns.index("document_expiry")
+    assert columns[at + 1:at + 4] == ["document_issuing_state", "country_of_birth", "place_of_birth"]
+    scenario = generate_scenario(60, 3)
+    assert all(p.country_of_birth == p.nationality for p in scenario.people)
+    assert all(p.document_issuing_state == (p.nationality if p.document_type == "passport" else None)
+               for p in scenario.people if p.document_type != "etd")
+    text = people_to_csv(scenario.people)
+    header, rows = read_table(text.encode("utf-8"), "people.csv")
+    people, issues = parse_people(header, rows, "people.csv")
+    assert not issues and people == scenario.people
