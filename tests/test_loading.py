@@ -243,11 +243,11 @@ def test_a_bad_mapping_key_is_named_plainly(folder: Path):
 
 
 def test_advance_passenger_columns_are_read_and_checked():
-    data = ("case_id,household_id,sex,date_of_birth,nationality,destination,location,consent,document_type,"
-            "document_issuing_state,country_of_birth,place_of_birth\n"
-            "C1,H1,F,1990-01-01,IRQ,EBL,CAMP,explicit,passport,IRQ,IRQ,Koya\n"
-            "C2,H1,F,1990-01-01,IRQ,EBL,CAMP,explicit,etd,Iraq,iq,\n"
-            "C3,H1,F,1990-01-01,IRQ,EBL,CAMP,explicit,passport,,,\n").encode("utf-8")
+    data = (b"case_id,household_id,sex,date_of_birth,nationality,destination,location,consent,document_type,"
+            b"document_issuing_state,country_of_birth,place_of_birth\n"
+            b"C1,H1,F,1990-01-01,IRQ,EBL,CAMP,explicit,passport,IRQ,IRQ,Koya\n"
+            b"C2,H1,F,1990-01-01,IRQ,EBL,CAMP,explicit,etd,Iraq,iq,\n"
+            b"C3,H1,F,1990-01-01,IRQ,EBL,CAMP,explicit,passport,,,\n")
     header, rows = read_table(data, "people.csv")
     people, issues = parse_people(header, rows, "people.csv")
     assert {(i.row, i.field) for i in issues} == {(3, "document_issuing_state"), (3, "country_of_birth")}

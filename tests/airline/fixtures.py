@@ -52,7 +52,7 @@ def as_read(record: PaxRecord) -> tuple[object, ...]:
     infant = None
     if record.infant is not None:
         born = record.infant.born
-        months = ("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC").split()
+        months = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
         infant = (record.infant.surname, record.infant.given,
                   f"{born.day:02d}{months[born.month - 1]}{born.year % 100:02d}")
     return (*record.key, record.seat, tuple(record.ssrs), infant)
