@@ -286,4 +286,3 @@ async def import_people(
                                    limits_of(settings))
 
 
-_eligible = eligible_condition  # re-export: moved to api.eligible_people.eligible_condition
