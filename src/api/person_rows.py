@@ -48,6 +48,8 @@ def _erasure_values() -> dict[str, Any]:
 
 #: Column values of an erased person (what erasure writes).
 ERASURE_VALUES = _erasure_values()
+
+
 def person_values(person: sc.Person) -> dict[str, Any]:
     """Column values of a planner Person (fields without a column go to `extra`)."""
     data = person.model_dump()
