@@ -1,5 +1,5 @@
 """Additions and deletions lists (ADL): what changed for a flight since the plan its PNL (or last ADL) was
-sent from, person by person (IATA Recommended Practice 1708; docs/airline.md, "ADL").
+sent from, person by person (docs/airline.md, "ADL").
 
 A passenger who left the flight is deleted (DEL), one who joined is added (ADD), one whose seat, special
 service requests or lap infant changed is changed (CHG, with the full new lines). A change of destination,

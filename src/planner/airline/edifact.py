@@ -1,4 +1,4 @@
-"""UN/EDIFACT segments (ISO 9735) as the PAXLST message writes them: the default service characters announced
+"""UN/EDIFACT segments as the PAXLST message writes them: the default service characters announced
 in UNA, and the release character `?` before any of them inside a value (docs/airline.md, "PAXLST")."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Names as airline and border messages carry them (docs/airline.md, "Names").
 
 Only the Latin letters A to Z: the registered Latin spelling (`family_name`, `given_name`) is transliterated the
-way travel documents' machine-readable zones are (ICAO Doc 9303 Part 3): diacritics dropped, a few letters
+way travel documents' machine-readable zones are (docs/airline.md, "Names"): diacritics dropped, a few letters
 written out (Ä→AE, ß→SS, Þ→TH), apostrophes left out. The name in the person's own script (`name_native`) is
 never sent: it is not in the alphabet, and guessing a Latin spelling from it would not match the passport.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 
-#: Letters written out rather than stripped of their marks (ICAO Doc 9303 Part 3, transliteration of
-#: multinational Latin-based characters). Everything else loses its diacritics by Unicode decomposition.
+#: Letters written out rather than stripped of their marks (docs/airline.md, "Names"); every other letter
+#: loses its diacritics by Unicode decomposition.
 SPELLED_OUT = {"Ä": "AE", "Æ": "AE", "Ö": "OE", "Ø": "OE", "Œ": "OE", "Ü": "UE", "Å": "AA", "ß": "SS",
                "Þ": "TH", "Ð": "D", "Đ": "D", "Ł": "L", "Ħ": "H", "Ŋ": "N", "ẞ": "SS"}
 #: Marks that join a name's parts: in a family name they are dropped (SZE-TO → SZETO), in given names they
@@ -21,7 +21,7 @@ JOINERS = "-‐‑‒–—"
 #: Marks that are left out entirely (O'BRIEN → OBRIEN).
 DROPPED = "'’‘ʼ`´.,"
 TITLES = ("MR", "MRS", "MS", "MSTR", "MISS")
-#: Age (whole years on the day of departure) from which a passenger is an adult (IATA: 12 and over), and
+#: Age (whole years on the day of departure) from which a passenger is an adult (12 and over), and
 #: under which a lap infant travels (planner.report.needs).
 ADULT_YEARS = 12
 

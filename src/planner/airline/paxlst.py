@@ -1,5 +1,5 @@
 """Advance passenger information for the destination's border: the UN/EDIFACT PAXLST message of one flight, with
-the segments of the WCO/IATA/ICAO API Guidelines' PAXLST implementation guide (docs/airline.md, "PAXLST").
+the segments of the API Guidelines' PAXLST implementation guide (docs/airline.md, "PAXLST").
 
 Every person on board the plan lists (lap infants too, as they cross the border) is one NAD+FL group. Data a
 required element needs and the person lacks is a warning (`paxlst_warnings`), listed before export; the export
@@ -18,8 +18,8 @@ from planner.airline.roster import flight_of, locator, people_on
 from planner.model.plan import Plan
 from planner.model.scenario import Flight, Person, Scenario
 
-#: Document codes (UN/EDIFACT 1001 with the IATA code list, 110/111): P passport; F approved non-standard
-#: travel document, which a laissez-passer (emergency travel document) is.
+#: Document codes (data element 1001, code list 110 of agency 111; docs/airline.md, "PAXLST"): P passport;
+#: F approved non-standard travel document, which a laissez-passer (emergency travel document) is.
 DOCUMENT_CODES = {"passport": "P", "etd": "F"}
 #: Sex as the API Guidelines' ATT segment gives it: M, F, or U (not known or other).
 SEX_CODES = {"M": "M", "F": "F", "X": "U"}

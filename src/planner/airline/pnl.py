@@ -1,6 +1,6 @@
 """The passenger name list (PNL) of one flight: every seated returnee by destination, with booking reference,
-seat, special service requests and lap infants, in the teletype layout of IATA Recommended Practice 1708
-(docs/airline.md, "PNL")."""
+seat, special service requests and lap infants, in the teletype layout docs/airline.md describes
+("PNL")."""
 
 from __future__ import annotations
 

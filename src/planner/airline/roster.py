@@ -17,7 +17,7 @@ from planner.model.plan import FlightPlan, Passenger, Plan
 from planner.model.scenario import Flight, Person, Scenario, local_date
 from planner.report.needs import INFANT_YEARS, MOBILITY, care_needs
 
-#: Longest line of a teletype message we write (docs/airline.md, "Limits").
+#: Longest line of a teletype message we write (docs/airline.md, "Limits and parts").
 LINE_MAX = 64
 #: SSR codes for the needs `planner.report.needs.care_needs` counts (mobility aids carry their own code).
 SSR_BY_NEED = {"medical": "MEDA", "uasc": "UMNR"}

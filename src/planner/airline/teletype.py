@@ -1,5 +1,5 @@
 """The teletype frame shared by the PNL and the ADL: header, passenger blocks, parts and the end element
-(IATA Recommended Practice 1708; docs/airline.md, "Parts").
+(docs/airline.md, "Limits and parts").
 
 Every part repeats the address, communications reference, message identifier and flight element (with its
 part number), and starts again with the destination, and in an ADL the section, that the previous part broke
@@ -13,7 +13,7 @@ from datetime import datetime
 
 from planner.airline.roster import LINE_MAX, PaxRecord, ddmmm, ddmmmyy
 
-#: Most characters in one part, line ends counted (docs/airline.md, "Limits").
+#: Most characters in one part, line ends counted (docs/airline.md, "Limits and parts").
 PART_MAX_CHARS = 3840
 
 
