@@ -1,16 +1,17 @@
 """Load benchmark: concurrent clients read plans, manifests and the web pages while a solve runs.
 
-    python bench/bench_load.py [--clients 50] [--duration 30] [--think 1.0] [--serial 5] [--scenario ...] [--no-web]
+    python bench/bench_load.py [--clients 50] [--duration 30] [--think 1.0] [--serial 10] [--scenario ...] [--no-web]
 
 Starts the service with uvicorn on 127.0.0.1 (a free port, a fresh temporary SQLite file), imports the scenario,
 solves once to have a plan, starts a second solve and, while it runs, lets each client read in a loop with
 `--think` seconds between its requests (an officer's pace, not a flood). Half the requests are the API's own
 reads (bearer token), half the web pages (signed in through /login with the session cookie), so the pages are
 measured against the API as a baseline in the same run. Before the load, the first (cold) load of each page
-is timed, then each kind of page `--serial` times by one client alone (the solve still running): the page's own
-cost, beside its latency under load. Prints p50/p95 per kind of request and the machine's load average (other
-work on the machine moves the figures). Targets: API reads p95 under 100 ms with 50 clients; every web page p95
-under 150 ms. Only loopback traffic; the run ends itself.
+is timed, then each kind of page `--serial` times by one client alone (the solve still running), with the
+server process's CPU time per load: the page's own cost, beside its latency under load. Prints p50/p95 per
+kind of request and the machine's load average (other work on the machine moves the figures). Targets: API
+reads p95 under 100 ms with 50 clients; every web page p95 under 150 ms. Only loopback traffic; the run ends
+itself.
 """
 
 from __future__ import annotations
@@ -144,12 +145,22 @@ def import_scenario(client: httpx.Client, scenario: Path) -> int:
     return int(client.post("/api/v1/operations/import", files={"file": ("s.zip", buf.getvalue())}).json()["id"])
 
 
-def time_pages(url: str, cookies: httpx.Cookies, pages: list[tuple[str, str]],
-               serial: int) -> tuple[dict[str, float], dict[str, float]]:
-    """The first (cold) load of each kind of page in the order an officer opens them, then the median of
-    `serial` loads of each by this one client alone."""
+def server_cpu_ms(pid: int) -> float | None:
+    """CPU time the server process has used so far (user + system, from /proc; None where there is none):
+    a page's own cost, which other work on a shared machine moves far less than its latency."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def time_pages(url: str, cookies: httpx.Cookies, pages: list[tuple[str, str]], serial: int,
+               pid: int) -> tuple[dict[str, float], dict[str, tuple[float, float | None]]]:
+    """The first (cold) load of each kind of page in the order an officer opens them, then `serial` loads of
+    each by this one client alone: their median time and the server's CPU time per load."""
     cold: dict[str, float] = {}
-    alone: dict[str, list[float]] = {}
+    alone: dict[str, tuple[float, float | None]] = {}
     with httpx.Client(base_url=url, cookies=cookies, timeout=120, headers={"Accept": "text/html"}) as web:
         # an officer's pace: signed in, the operations list, a few seconds to choose the operation
         # (the pages' caches are built in the background meanwhile: docs/web.md)
@@ -163,19 +174,24 @@ def time_pages(url: str, cookies: httpx.Cookies, pages: list[tuple[str, str]],
             cold[kind] = (time.perf_counter() - t0) * 1000
             if r.status_code != 200:
                 print(f"  {r.status_code} {page}")
-        for _ in range(serial):
-            for kind, page in dict((k, p) for k, p in pages).items():
+        for kind, page in dict(pages).items():
+            times = []
+            cpu0 = server_cpu_ms(pid)
+            for _ in range(serial):
                 t0 = time.perf_counter()
                 web.get(page)
-                alone.setdefault(kind, []).append((time.perf_counter() - t0) * 1000)
-    return cold, {kind: statistics.median(values) for kind, values in alone.items()}
+                times.append((time.perf_counter() - t0) * 1000)
+            cpu1 = server_cpu_ms(pid)
+            cpu = None if cpu0 is None or cpu1 is None else (cpu1 - cpu0) / serial
+            alone[kind] = (statistics.median(times), cpu)
+    return cold, alone
 
 
 def report(urls: list[tuple[str, str]], samples: list[tuple[str, float]], cold: dict[str, float],
-           alone: dict[str, float]) -> list[str]:
+           alone: dict[str, tuple[float, float | None]]) -> list[str]:
     """The table per kind of request and the totals; returns the kinds whose p95 misses the target."""
-    print("| request | n | p50 ms | p95 ms | first load ms | one client ms | target p95 |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| request | n | p50 ms | p95 ms | first load ms | one client ms | server CPU ms | target p95 |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     missed = []
     for kind in dict.fromkeys(k for k, _ in urls):
         some = sorted(ms for k, ms in samples if k == kind)
@@ -185,9 +201,11 @@ def report(urls: list[tuple[str, str]], samples: list[tuple[str, float]], cold: 
             if p95 >= target:
                 missed.append(kind)
             cold_ms = f"{cold[kind]:.0f}" if kind in cold else ""
-            alone_ms = f"{alone[kind]:.1f}" if kind in alone else ""
+            wall, cpu = alone.get(kind, (None, None))
+            alone_ms = "" if wall is None else f"{wall:.1f}"
+            cpu_ms = "" if cpu is None else f"{cpu:.1f}"
             print(f"| {kind} | {len(some)} | {statistics.median(some):.1f} | {p95:.1f} | {cold_ms} | {alone_ms} "
-                  f"| {target} |")
+                  f"| {cpu_ms} | {target} |")
     api_ms = sorted(ms for k, ms in samples if not k.startswith("web "))
     web_ms = sorted(ms for k, ms in samples if k.startswith("web "))
     for name, values, target in (("API reads", api_ms, 100), ("web pages", web_ms, 150)):
@@ -214,7 +232,7 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--think", type=float, default=1.0)
     parser.add_argument("--solve", type=float, default=5.0, help="allocation time limit of each solve")
-    parser.add_argument("--serial", type=int, default=5, help="loads of each page by one client alone")
+    parser.add_argument("--serial", type=int, default=10, help="loads of each page by one client alone")
     parser.add_argument("--no-web", action="store_true", help="the API's reads only")
     args = parser.parse_args()
 
@@ -245,12 +263,12 @@ def main() -> int:
         wait_job(client, base, second["id"], running_only=True)
         cookies = httpx.Cookies()
         cold: dict[str, float] = {}
-        alone: dict[str, float] = {}
+        alone: dict[str, tuple[float, float | None]] = {}
         if not args.no_web:
             cookies = web_sign_in(url, "load", "amber-falcon-harbour-1962")
             number = client.get(f"{base}/plans/{plan}").json()["number"]
             pages = web_urls(op, number, second["id"], flights, people)
-            cold, alone = time_pages(url, cookies, pages, args.serial)
+            cold, alone = time_pages(url, cookies, pages, args.serial, server.pid)
             # as many web page requests as API reads: each kind of request is drawn about equally often
             urls = urls + pages * max(1, len(urls) // len(pages))
         print(f"second solve running (job {second['id']}); {args.clients} clients read for {args.duration:.0f} s, "
