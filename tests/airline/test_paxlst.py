@@ -4,11 +4,13 @@ the control counts, the per-person warnings and the force flag."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from airline.fixtures import FIRST, FLIGHT, SENT, plan, world
-from planner.airline.paxlst import IncompleteData, Parties, paxlst_message, paxlst_warnings
+from planner.airline.paxlst import IncompleteData, Parties, paxlst_message, paxlst_warnings, person_warnings
+from planner.io.loading import load_scenario
 
 PARTIES = Parties(sender="IOMBY", receiver="IQAPIS", designator="ZZ0101", sent_at=SENT)
 
@@ -102,3 +104,11 @@ def test_missing_data_is_listed_per_person_and_refused_unless_forced() -> None:
     aram = next(g for g in passengers(forced) if g[0][4] == ["RASHID", "ARAM"])
     assert not any(s[0][0] == "DOC" for s in aram)
     assert date(2013, 2, 20).strftime("%y%m%d") in {s[1][1] for s in aram if s[0][0] == "DTM"}
+
+
+@pytest.mark.parametrize("name", ["first-charter-2022", "teaching-lab-bottleneck", "teaching-vulnerable-first",
+                                  "teaching-two-flights"])
+def test_bundled_people_with_a_document_export_without_warnings(name: str) -> None:
+    scenario = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / name)
+    travellers = [p for p in scenario.people if p.document_type != "none"]
+    assert travellers and [w for p in travellers for w in person_warnings(p)] == []
