@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
 from airline.fixtures import FIRST, FLIGHT, SENT, as_read, plan, world
 from airline.teletype_reader import LayoutError, Pax, apply, read
+from builders import flight, person, scenario
 from planner.airline.adl import adl_message
 from planner.airline.pnl import Addressing, pnl_message
 from planner.airline.roster import ExportError, flight_roster
@@ -86,3 +90,22 @@ def test_missing_flight_and_unknown_carrier_are_clear_errors() -> None:
         pnl_message(world(), plan(FIRST, {"C3": "C9"}), FLIGHT, ADDRESSING)
     with pytest.raises(ExportError, match="C8: family_name has no letter A to Z"):
         pnl_message(world(C8={"family_name": "دوسكي"}), plan(FIRST), FLIGHT, ADDRESSING)
+
+
+def test_adl_parts_repeat_the_destination_and_the_section_they_continue() -> None:
+    people = [person(f"C{k:03d}", f"H{k:03d}", family_name=f"Family{'abcdefghij'[k % 10]}{'xyz'[k % 3]}")
+              for k in range(120)]
+    world_ = scenario(people, [flight(FLIGHT)])
+    full = plan({p.case_id: f"{1 + k // 6}{'ABCDEF'[k % 6]}" for k, p in enumerate(people)})
+    parts = adl_message(world_, full, full.model_copy(update={"flights": []}), FLIGHT, ADDRESSING, part_max=900)
+    assert len(parts) > 3 and all(len(p) <= 900 for p in parts)
+    for part in parts[1:]:
+        assert part.split("\n")[4:6] == ["-EBL120Y", "ADD"]
+    assert len(read(parts, "ADL").sections["ADD"]) == 120
+
+
+def test_the_reader_does_not_use_the_writer() -> None:
+    tree = ast.parse((Path(__file__).parent / "teletype_reader.py").read_text(encoding="utf-8"))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not any(name and name.startswith("planner") for name in imported)
