@@ -134,6 +134,7 @@ class _Run:
     problem: AllocationProblem
     conflicts: dict[str, Reason]
     started: float
+    ref: ScenarioRef
     pace: float = 1.0  # how busy the machine is (time_budget.measured_pace)
     timings: dict[str, float] = field(default_factory=dict)
     unseated: dict[str, set[str]] = field(default_factory=dict)  # household -> flights seating cut it from
@@ -157,7 +158,9 @@ def _prepare(scenario: Scenario, previous: Plan | None, options: SolveOptions) -
             del problem.fixed.households[hid]
         problem.expand(released)
     conflicts = apply_pins(problem, list(options.pins))
-    run = _Run(scenario, previous, options, carried, problem, conflicts, started)
+    # hashing the scenario takes a while: done here, not after a stop request (docs/cli.md, "Stopping")
+    ref = ScenarioRef(name=scenario.name, sha256=scenario_digest(scenario))
+    run = _Run(scenario, previous, options, carried, problem, conflicts, started, ref)
     run.mark("problem")
     options.report(Progress("problem", elapsed=options.elapsed(),
                             message=f"{len(problem.households)} households, {len(problem.flights)} flights"))
@@ -212,9 +215,8 @@ def _seating_rounds(run: _Run, alloc: Allocation, budget: AllocationBudget) -> t
     prior = seat_pins(options.pins, carried.seats if carried else {})
     first = prior  # the seats the solve started from
     trusted: dict[str, FlightPlan] = {}  # flights the last round seated (and checked)
-    ref = ScenarioRef(name=run.scenario.name, sha256=scenario_digest(run.scenario))  # hashing takes a while
     for round_ in range(SEATING_ROUNDS):
-        plan = draft(problem, alloc, carried, run.previous, household_of, prior, ref)
+        plan = draft(problem, alloc, carried, run.previous, household_of, prior, run.ref)
         if round_ == 0:
             run.mark("tests")
             options.report(Progress("tests", elapsed=options.elapsed(), message=f"{len(plan.tests)} samples booked"))
