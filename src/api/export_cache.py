@@ -2,7 +2,7 @@
 
 A flight manifest joins a plan's assignments with the people's travel-document data and formats a few hundred
 rows (about 15 ms of CPU at 230 passengers), and officers download the same manifests again and again before a
-departure. The bytes are kept per database and per key; every change that `api.common.mark_stale` sees (people,
+departure. The bytes are kept per database and per key; every change that `api.staleness.mark_stale` sees (people,
 flights, sites, slots, protocol, events, imports, erasure) bumps the operation's revision once its transaction
 commits, so a later read renders anew. A key also carries the plan's and the operation's versions.
 

@@ -47,7 +47,7 @@ PROBLEM_SCHEMAS: dict[str, Any] = {
     },
 }
 _RAISED = re.compile(r"ApiProblem\(\s*(\d{3})")
-#: answers of routes whose code raises them through a helper: a wrong login (401), throttling (429)
+#: answers of routes whose code raises them through a shared function: a wrong login (401), throttling (429)
 EXTRA = {"/api/v1/auth/token": {401, 429}, "/api/v1/auth/password": {403, 429}}
 
 

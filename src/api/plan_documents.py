@@ -51,7 +51,7 @@ SEX = {"F": "female", "M": "male", "X": "other"}
 
 def plan_status(plan: m.Plan) -> tuple[str, str]:
     """What every document says about its plan; a published plan whose caseload changed since is out of date
-    (`api.common.mark_stale` sets `stale`)."""
+    (`api.staleness.mark_stale` sets `stale`)."""
     if plan.variant_id is not None:
         return "what-if", f"What-if plan {plan.number}: for comparison only, not for use"
     if plan.state == "published" and plan.stale:

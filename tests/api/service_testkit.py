@@ -1,4 +1,4 @@
-"""Helpers for the service tests: the app with one logged-in client per role, job polling, scenarios.
+"""What the service tests share: the app with one logged-in client per role, job polling, scenarios.
 
 (Kept out of conftest.py under a unique module name so that no other conftest can shadow it.)
 """

@@ -60,8 +60,9 @@ class FleetRead(BaseModel):
 
 def fleet_scenario(session: Any, operation_id: int, variant_id: int | None) -> tuple[Any, str | None]:
     """The operation's scenario, with the stored variant applied (409 if it no longer applies)."""
-    from api.routers.variants import BASE, get_variant
+    from api.routers.variants import get_variant
     from api.scenario_store import build_scenario
+    from api.variant_documents import BASE
     from planner.io.loading import ScenarioInputError
     from planner.whatif.variants import apply_variant, parse_variant
 

@@ -1,4 +1,4 @@
-"""What-if (issue 6): variants of an operation, runs of several variants in parallel, and their comparison.
+"""What-if: variants of an operation, runs of several variants in parallel, and their comparison.
 
 A variant is the document of docs/what-if.md with the operation as its base. It is checked twice when it is
 saved: as a document (`parse_variant`) and against the operation as it is now (`apply_variant`), so that an
@@ -8,11 +8,9 @@ variant applied in the worker; its plan is a draft linked to the variant, which 
 
 from __future__ import annotations
 
-import json
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-import yaml
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
@@ -29,15 +27,12 @@ from api.params import Id, Version
 from api.problems import ApiProblem, not_found
 from api.routers.jobs import JobRead, admission
 from api.routers.plans import get_plan
+from api.variant_documents import BASE, check_variant, parse_document
 from api.versions import check_version, conditional_update, expected_version, set_etag
-from planner.io.safe_yaml import load_yaml
 
 router = APIRouter(tags=["what-if"])
-MAX_DOCUMENT = 200_000
 MAX_RUNS = 20
 MAX_COMPARED = 20
-#: Stands in for the document's `base`: a stored variant's base is always its operation.
-BASE = "operation"
 
 Document = Annotated[
     str | dict[str, Any],
@@ -66,63 +61,6 @@ class VariantRead(BaseModel):
     updated_at: datetime
     created_by: str
     version: int
-
-
-def _invalid(errors: list[dict[str, Any]], detail: str, kind: str = "variant-invalid") -> ApiProblem:
-    return ApiProblem(422, detail, kind=kind, errors=errors[:200])
-
-
-def parse_document(document: str | dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The text to keep and the parsed mapping (without `base`), or a 422 naming the line or the field."""
-    if isinstance(document, str):
-        if len(document) > MAX_DOCUMENT:
-            raise _invalid([{"field": "body.document", "message": f"longer than {MAX_DOCUMENT} characters"}],
-                           "the variant document is too long")
-        try:
-            data = load_yaml(document)  # the planner's one YAML loader: no anchors, aliases or deep nesting
-        except RecursionError:
-            raise _invalid([{"field": "body.document", "message": "nested too deeply"}],
-                           "the variant document cannot be read") from None
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" (line {mark.line + 1})" if mark is not None else ""
-            raise _invalid([{"field": "body.document", "message": f"not valid YAML or JSON{where}: "
-                             f"{str(getattr(exc, 'problem', None) or exc)[:200]}"}],
-                           "the variant document cannot be read") from None
-        text = document
-    else:
-        data = document
-        text = json.dumps(document, indent=2, ensure_ascii=False, default=str)
-    if not isinstance(data, dict):
-        raise _invalid([{"field": "body.document", "message": "expected a mapping at the top level"}],
-                       "the variant document is not a mapping")
-    # YAML reads unquoted dates and times as objects; the JSON column (and parse_variant) take ISO text.
-    data = json.loads(json.dumps(data, default=_iso))
-    return text, {k: v for k, v in data.items() if k != "base"}
-
-
-def _iso(value: Any) -> str:
-    return value.isoformat() if isinstance(value, date | datetime) else str(value)
-
-
-def check_variant(session: Session, operation_id: int, data: dict[str, Any]) -> Any:
-    """Validate the document and apply it to the operation as it is now; 422 with field paths if either fails."""
-    from api.scenario_store import build_scenario
-    from planner.io.loading import ScenarioInputError
-    from planner.whatif.variants import apply_variant, parse_variant
-
-    try:
-        variant = parse_variant({**data, "base": BASE}, "variant")
-    except ScenarioInputError as exc:
-        raise _invalid([{"field": "body.document." + i.field, "message": i.message} for i in exc.issues],
-                       f"{len(exc.issues)} field(s) of the variant are not valid") from None
-    try:
-        apply_variant(build_scenario(session, operation_id), variant)
-    except ScenarioInputError as exc:
-        raise _invalid([{"field": "body.document." + i.field, "message": i.message} for i in exc.issues],
-                       f"the variant does not apply to this operation ({len(exc.issues)} error(s))",
-                       kind="variant-does-not-apply") from None
-    return variant
 
 
 def get_variant(session: Session, operation_id: int, variant_id: int) -> m.Variant:
