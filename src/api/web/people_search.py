@@ -80,19 +80,21 @@ def search_people(session: Session, operation_id: int, filters: PeopleFilters, p
                   limit: int, offset: int) -> tuple[int, list[m.Person], dict[str, m.Assignment]]:
     """One page of people matching the filters, in SQL (the caseload never leaves the database whole).
 
-    Unfiltered, the count and the page each use the operation's index; filtered, one scan lists the matching
-    case numbers (count and page from the same list) instead of a count and a page query scanning twice."""
+    A text search reads every name, so one scan lists the matching case numbers (few) and the count and the
+    page come from that list; otherwise a count and one page of rows, cheaper than carrying
+    thousands of matching case numbers (a status filter) into Python."""
     P = m.Person
     mine = (P.operation_id == operation_id, P.erased == False)  # noqa: E712
     conditions = _conditions(session, operation_id, filters, plan)
-    if conditions:
+    if filters.q.strip():
         ids = list(session.exec(select(P.case_id).where(*mine, *conditions).order_by(P.case_id)).all())
         total, wanted = len(ids), ids[offset:offset + limit]
         rows = list(session.exec(select(P).where(*mine, col(P.case_id).in_(wanted)).order_by(P.case_id)).all()) \
             if wanted else []
     else:
-        total = session.exec(select(func.count()).select_from(P).where(*mine)).one()
-        rows = list(session.exec(select(P).where(*mine).order_by(P.case_id).offset(offset).limit(limit)).all())
+        total = session.exec(select(func.count()).select_from(P).where(*mine, *conditions)).one()
+        rows = list(session.exec(select(P).where(*mine, *conditions).order_by(P.case_id).offset(offset)
+                                 .limit(limit)).all())
     assignments: dict[str, m.Assignment] = {}
     if plan is not None and rows:
         for a in session.exec(select(m.Assignment).where(m.Assignment.plan_id == plan.id, col(
