@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from planner.oracle.objective import COST_NO_BASSINET, COST_NOT_WINDOW
 from planner.seating.members import MemberSearch
-from planner.seating.parties import parties, plain
+from planner.seating.parties import PartyTraits, parties, plain
 from planner.seating.problem import SeatingProblem
 
 TRIED_WINDOWS = 24  # best-scoring windows handed to the member search, per window size
@@ -116,11 +116,10 @@ class Greedy:
         seated_cases = sum(1 for u in self.p.stretchers if u in self.seats)
         if stretcher and seated_cases + len(stretcher) > self.cab.stretcher_cases:
             return False  # one stretcher case per zone: a further STCR household stays unplaced
-        stops = [self.p.units[u].stop for u in party if not self.p.units[u].escort]
-        forward = not self.p.job.multi_stop or (min(stops) == 0 if stops else True)
+        traits = PartyTraits.of(self.p, party)
         seen: set[tuple[str, ...]] = set()
         for extra in [0, 2, self.width] if len(party) > 1 else [0]:
-            candidates = self._candidates(party, pid, only, extra, len(stretcher), forward, seen)
+            candidates = self._candidates(traits, pid, only, extra, len(stretcher), seen)
             candidates.sort()
             if any(self._try(party, ws, pid) for _, ws in candidates[:TRIED_WINDOWS]):
                 return True
@@ -149,12 +148,12 @@ class Greedy:
         ]
 
     def _candidates(
-        self, party: list[str], pid: int, only: set[str] | None, extra: int, cases: int, forward: bool,
+        self, traits: PartyTraits, pid: int, only: set[str] | None, extra: int, cases: int,
         seen: set[tuple[str, ...]],
     ) -> list[tuple[float, tuple[str, ...]]]:
         """Scored windows of `extra` seats more than the party's non-stretcher members (plus a zone seat for
         a stretcher case), along both snake orders; windows already in `seen` are skipped."""
-        n = len(party)
+        n = traits.size
         zone_choices: list[tuple[str, ...]] = [()]
         if cases:
             zone_choices = [(z,) for z in sorted(self.cab.zone) if self.available(z, pid)]
@@ -169,7 +168,7 @@ class Greedy:
                     seen.add(ws)
                     rows = [self.cab.by_id[s].row_index for s in ws]
                     if max(rows) - min(rows) <= span:
-                        out.append((self.score(party, ws, pid, forward), ws))
+                        out.append((self.score(traits, ws), ws))
         return out
 
     def _windows(self, order: list[str], avail: list[str], m: int, aligned: bool) -> list[tuple[str, ...]]:
@@ -190,11 +189,11 @@ class Greedy:
             ]
         return [tuple(avail[i : i + m]) for i in starts]
 
-    def score(self, party: list[str], ws: tuple[str, ...], pid: int, forward: bool) -> float:
+    def score(self, traits: PartyTraits, ws: tuple[str, ...]) -> float:
         """Lower is better: spread, spare seats, seats lost to distancing or odd leftovers, position by stop,
         and the comfort terms of the objective."""
         cab = self.cab
-        n = len(party)
+        n = traits.size
         rows = [cab.by_id[s].row_index for s in ws]
         blocks = {cab.block_row(s) for s in ws}
         score = 10.0 * (len(blocks) - 1) + 10.0 * (max(rows) - min(rows)) if n > 1 else 0.0
@@ -206,8 +205,8 @@ class Greedy:
         else:
             score += 1.0 * self._left_in_blocks(ws, blocks)
         pos = sum(rows) / len(rows)
-        score += (0.3 if self.p.job.multi_stop else 0.02) * (pos if forward else -pos)
-        return self._plus_comfort(score, party, ws)
+        score += (0.3 if self.p.job.multi_stop else 0.02) * (pos if traits.forward else -pos)
+        return self._plus_comfort(score, traits, ws)
 
     def _closed_by(self, ws: tuple[str, ...]) -> int:
         """Free seats that distancing would close to other parties if this window were taken."""
@@ -229,18 +228,17 @@ class Greedy:
             if s.block == b and s.id not in wset and s.id not in self.owner
         )
 
-    def _plus_comfort(self, score: float, party: list[str], ws: tuple[str, ...]) -> float:
+    def _plus_comfort(self, score: float, traits: PartyTraits, ws: tuple[str, ...]) -> float:
         """`score` plus door distance for reduced mobility, bassinet rows for lap infants, windows for single
         travellers, aisle seats for escorts alone (added term by term, so equal windows tie exactly)."""
-        cab, n = self.cab, len(party)
-        us = [self.p.units[u] for u in party]
-        if any(o.mobility != "none" for o in us):
+        cab = self.cab
+        if traits.mobility:
             score += min(cab.door[s] for s in ws)
-        if any(o.infants for o in us) and cab.has_bassinet and not any(cab.by_id[s].bassinet for s in ws):
+        if traits.infants and cab.has_bassinet and not any(cab.by_id[s].bassinet for s in ws):
             score += COST_NO_BASSINET
-        if n == 1 and party[0] in self.p.single and not cab.by_id[ws[0]].window:
+        if traits.single and not cab.by_id[ws[0]].window:
             score += COST_NOT_WINDOW
-        if n == 1 and self.p.units[party[0]].escort:
+        if traits.lone_escort:
             score -= 0.5 * cab.by_id[ws[0]].aisle
         return score
 

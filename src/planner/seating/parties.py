@@ -6,8 +6,36 @@ members so that the backtracking search seats each escort between the cases they
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from planner.rules.base import Occupant
 from planner.seating.problem import SeatingProblem
+
+
+@dataclass(frozen=True)
+class PartyTraits:
+    """What scoring a window needs to know about a party, worked out once per party rather than per window."""
+
+    size: int
+    forward: bool  # seated toward the front: a one-stop flight, or someone for the first stop
+    mobility: bool  # someone with reduced mobility: near a door
+    infants: bool  # someone carrying a lap infant: a bassinet row
+    single: bool  # a single traveller: a window seat
+    lone_escort: bool  # an escort on their own: an aisle seat
+
+    @classmethod
+    def of(cls, problem: SeatingProblem, party: list[str]) -> PartyTraits:
+        us = [problem.units[u] for u in party]
+        stops = [o.stop for o in us if not o.escort]
+        alone = len(party) == 1
+        return cls(
+            size=len(party),
+            forward=not problem.job.multi_stop or (min(stops) == 0 if stops else True),
+            mobility=any(o.mobility != "none" for o in us),
+            infants=any(o.infants for o in us),
+            single=alone and party[0] in problem.single,
+            lone_escort=alone and us[0].escort,
+        )
 
 
 def parties(problem: SeatingProblem) -> list[list[str]]:
