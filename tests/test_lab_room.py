@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from planner.allocation import slot_booking
-from planner.allocation.lab_room import LabRoom
 from planner.allocation.greedy import greedy_allocation
+from planner.allocation.lab_room import LabRoom
 from planner.allocation.problem import build_problem
 from planner.io.loading import load_scenario
 from planner.rules.testing_windows import TestWindow
