@@ -123,3 +123,23 @@ def test_plans_written_before_the_seating_levels_are_still_read() -> None:
     old = {"level1_value": 5, "level1_bound": 6, "gap": 0.16, "level1b_value": 10}
     objective = Objective.model_validate(old)
     assert objective.level2_spread is None and objective.level4_seat_cost is None
+
+
+def test_a_replan_reports_what_the_oracle_scores_and_keeps_everyone_else() -> None:
+    from planner.whatif.events import EventsFile, apply_events
+
+    scenario = load_scenario(SCENARIOS / "teaching-vulnerable-first")
+    plan = solve(scenario, options=SolveOptions(time_limit=3, seating_time_limit=0.2, seating_processes=1))
+    people = {p.case_id: p for p in scenario.people}
+    leaving = next(pa.person_id for fp in plan.flights for pa in fp.passengers)
+    household = sum(1 for fp in plan.flights for pa in fp.passengers
+                    if people[pa.person_id].household_id == people[leaving].household_id)
+    events = EventsFile.model_validate({"format": "charterplan.events/1",
+                                        "events": [{"type": "consent_withdrawn", "case_id": leaving}]})
+    updated = apply_events(scenario, events, "events.yaml")
+    replanned = solve(updated, previous=plan, options=SolveOptions(time_limit=3, seating_time_limit=0.2,
+                                                                   seating_processes=1))
+    assert validate(updated, replanned, plan) == []
+    _assert_levels_equal(replanned, updated)
+    level3 = score(replanned, updated, previous=plan).level3
+    assert level3 is not None and level3.dropped >= household and level3.kept > 0
