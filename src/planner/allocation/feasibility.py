@@ -11,10 +11,11 @@ from collections import defaultdict
 from planner.allocation.greedy import TOTAL_FIELDS, Allocation
 from planner.allocation.household_options import HouseholdInfo, Option
 from planner.allocation.lab_room import LabRoom
-from planner.allocation.problem import AllocationProblem, FlightInfo, escorts_needed
+from planner.allocation.problem import AllocationProblem, FlightInfo
 from planner.allocation.slot_booking import solve_flow, test_demand
 from planner.model.plan import Reason
 from planner.model.reasons import ORDER, reason
+from planner.rules.escorts import escorts_needed
 from planner.rules.testing_windows import TestWindow
 
 

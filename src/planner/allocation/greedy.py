@@ -12,8 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from planner.allocation.household_options import HouseholdInfo, Option
-from planner.allocation.problem import AllocationProblem, FlightInfo, escorts_needed
+from planner.allocation.problem import AllocationProblem, FlightInfo
 from planner.model.plan import PlanStatus
+from planner.rules.escorts import escorts_needed
 from planner.rules.testing_windows import TestWindow
 
 TOTAL_FIELDS = ("passengers", "medical", "uasc")  # per-flight totals that decide the escorts needed

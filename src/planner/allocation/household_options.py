@@ -13,19 +13,15 @@ from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from planner.model.caseload import (
-    Household,
-    age_months,
-    age_years,
-    departure_date,
-    is_medical_case,
-    lap_pairs,
-)
+from planner.model.caseload import Household, age_months, age_years, departure_date
 from planner.model.plan import Reason
 from planner.model.reasons import reason
 from planner.model.scenario import Flight, Person, Scenario
 from planner.rules.capacity import household_usage
-from planner.rules.gates import failure_signature, household_failure, isolation_end
+from planner.rules.escorts import is_medical_case
+from planner.rules.gates import failure_signature, isolation_end
+from planner.rules.household import household_failure
+from planner.rules.lap_infants import lap_pairs
 from planner.rules.testing_windows import SlotInstance, TestWindow, is_exempt, person_window
 
 #: What a passenger's test window depends on: (flight, destination, exempt, isolation end, location, site).

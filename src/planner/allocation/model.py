@@ -28,7 +28,7 @@ from planner.allocation.cpsat import weighted as weighted  # re-export: moved to
 from planner.allocation.greedy import Allocation
 from planner.allocation.household_options import HouseholdInfo, Option
 from planner.allocation.linear import solve_mip
-from planner.allocation.problem import ESCORT_ROLES, AllocationProblem, FlightInfo
+from planner.allocation.problem import AllocationProblem, FlightInfo
 from planner.allocation.program import (
     AllocationModel as AllocationModel,  # re-export: moved to planner.allocation.program
 )
@@ -36,6 +36,7 @@ from planner.allocation.program import Terms
 from planner.allocation.program import extract as extract  # re-export: moved to planner.allocation.program
 from planner.allocation.program import hint_values as hint_values  # re-export: moved to planner.allocation.program
 from planner.model.options import SolveOptions
+from planner.rules.escorts import ESCORT_ROLES
 from planner.rules.testing_windows import SlotClass, TestWindow
 
 OptionKey = tuple[str, tuple[int, ...], int, int, int, tuple[tuple[TestWindow, int], ...]]

@@ -7,38 +7,21 @@ the same rules; explanations and the validator recompute facts independently.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from planner.allocation.household_options import HouseholdInfo, OptionBuilder
 from planner.model.caseload import departure_date, household_weight, households
 from planner.model.plan import Reason, TestBooking
 from planner.model.reasons import reason
-from planner.model.scenario import Escort, EscortRules, Flight, Scenario, local_date
+from planner.model.scenario import Escort, Flight, Scenario, local_date
 from planner.rules.capacity import CapacityLimit, flight_limits
-from planner.rules.testing_windows import (
-    SlotClass,
-    SlotInstance,
-    TestWindow,
-    all_slots,
-    daily_capacities,
-    escort_window,
-    slot_classes,
-)
-
-#: Escort roles: (role, Option field counting who needs it, EscortRules ratio field) — docs/rules.md#escort-ratios.
-ESCORT_ROLES = (("operational", "passengers", "operational_per_passengers"),
-                ("medical", "medical", "medical_per_cases"), ("uasc", "uasc", "uasc_per_escort"))
-
-
-def escorts_needed(rules: EscortRules, totals: Mapping[str, int]) -> dict[str, int]:
-    """Escorts of each role a flight needs for its totals (Option fields summed over its households): one per
-    started ratio, docs/rules.md#escort-ratios. The greedy, the checks of top-ups and explanations, and the
-    escort trimming all read it here; the model states the same rule as linear rows (model._escort_ratios)."""
-    return {role: math.ceil(totals.get(field, 0) / getattr(rules, ratio)) for role, field, ratio in ESCORT_ROLES}
+from planner.rules.escorts import can_fly, too_close
+from planner.rules.gates import serves
+from planner.rules.lab_capacity import daily_capacities
+from planner.rules.testing_windows import SlotClass, SlotInstance, TestWindow, all_slots, escort_window, slot_classes
 
 
 @dataclass
@@ -140,14 +123,6 @@ class AllocationProblem:
             self.classes = slot_classes(self.windows, self.slots)
 
 
-def serves(flight: Flight, destination: str) -> bool:
-    return any(s.airport == destination for s in flight.stops)
-
-
-def escort_can_fly(escort: Escort, flight: Flight, scenario: Scenario) -> bool:
-    return escort.available is None or escort.available.contains(departure_date(flight, scenario))
-
-
 def escort_conflicts(flights: list[Flight], hours: int) -> set[tuple[str, str]]:
     """Pairs of flights too close for one escort: the next departure must come `hours` after the last
     arrival of the previous flight (docs/rules.md#escort-availability-and-turnaround escort turnaround)."""
@@ -157,7 +132,7 @@ def escort_conflicts(flights: list[Flight], hours: int) -> set[tuple[str, str]]:
             if a.id >= b.id:
                 continue
             first, second = (a, b) if a.departure <= b.departure else (b, a)
-            if second.departure < first.stops[-1].arrival + timedelta(hours=hours):
+            if too_close(first, second, hours):
                 out.add((a.id, b.id))
     return out
 
@@ -228,7 +203,7 @@ def _escort_windows(scenario: Scenario, f: Flight, fixed: Fixed, builder: Option
     hours = scenario.protocol.escorts.turnaround_hours
     out: dict[str, TestWindow | None] = {}
     for e in sorted(scenario.escorts, key=lambda e: e.id):
-        if not escort_can_fly(e, f, scenario):
+        if not can_fly(e, departure_date(f, scenario)):
             continue
         gone = [by_id[d] for d in fixed.escorts_departed.get(e.id, []) if d in by_id]
         if any(escort_conflicts([d, f], hours) for d in gone):

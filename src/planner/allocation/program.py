@@ -51,11 +51,6 @@ class AllocationModel:
     level_b: Terms = field(default_factory=list)  # Σ weight × flight day (minimised with level a kept)
     at_most_one: list[tuple[int, int, str]] = field(default_factory=list)  # (variable, variable, name)
 
-    @property
-    def a(self) -> dict[tuple[str, str], int]:
-        """The escort variables under their former name (planner.whatif.fleet reads them so)."""
-        return self.escort  # re-export: moved to AllocationModel.escort
-
     def var(self, name: str, upper: int) -> int:
         self.names.append(name)
         self.upper.append(upper)

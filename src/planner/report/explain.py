@@ -13,10 +13,11 @@ from __future__ import annotations
 from planner.allocation.feasibility import PlanState
 from planner.allocation.greedy import Allocation
 from planner.allocation.household_options import HouseholdInfo
-from planner.allocation.problem import AllocationProblem, serves
+from planner.allocation.problem import AllocationProblem
 from planner.model.plan import Reason, Unassigned
 from planner.model.reasons import ORDER, reason
-from planner.rules.gates import household_failure
+from planner.rules.gates import serves
+from planner.rules.household import household_failure
 
 
 def explain(problem: AllocationProblem, alloc: Allocation, unseated: dict[str, set[str]] | None = None,

@@ -14,22 +14,12 @@ from typing import Literal
 
 from ortools.sat.python import cp_model
 
+from planner.allocation.cpsat import Incumbent, Watch, cp_base_model, run_cp, stage_model, weighted
 from planner.allocation.feasibility import top_up, trim_escorts
 from planner.allocation.greedy import Allocation, greedy_allocation
-from planner.allocation.model import (
-    AllocationModel,
-    Incumbent,
-    Watch,
-    build_model,
-    cp_base_model,
-    extract,
-    hint_values,
-    run_cp,
-    solve_allocation,
-    stage_model,
-    weighted,
-)
+from planner.allocation.model import build_model, solve_allocation
 from planner.allocation.problem import AllocationProblem, build_problem
+from planner.allocation.program import AllocationModel, dense, extract, hint_values
 from planner.model.caseload import departure_date
 from planner.model.options import Progress, SolveOptions
 from planner.model.scenario import Scenario
@@ -87,7 +77,7 @@ def size_fleet(scenario: Scenario, by: date | None = None, minimise: Literal["co
                             message=f"{len(candidates)} candidate flights, {len(problem.households)} households"))
     best = _most_movable(problem, greedy, options, deadline, reserve, incumbent)
     m = build_model(problem)
-    values = _values(m, problem, best)
+    values = dense(m, hint_values(m, problem, best))
     target = sum(c * values[v] for c, v in m.level_a)
     movable_bound = max(target, best.bound or target)
     weight = {fid: (1 if minimise == "count" else cost) for fid, cost in candidates.items()}
@@ -137,14 +127,14 @@ def _fewest(m: AllocationModel, values: list[int], target: int, weight: dict[str
     answer in time, every candidate stage 1 uses is kept."""
     model, xs = stage_model(cp_base_model(m), m, values)
     model.add(weighted(xs, m.level_a) >= target)
-    use = {fid: model.new_bool_var(f"use_{fid}") for fid in sorted(weight)}
+    use = {fid: model.new_bool_var(f"use[{fid}]") for fid in sorted(weight)}
     for (_, fid), v in m.x.items():
         if fid in use:
             model.add(xs[v] <= m.upper[v] * use[fid])
-    for (_, fid), v in m.a.items():
+    for (_, fid), v in m.escort.items():
         if fid in use:
             model.add(xs[v] <= use[fid])
-    used = {fid for (_, fid), v in m.x.items() if values[v]} | {fid for (_, fid), v in m.a.items() if values[v]}
+    used = {fid for (_, fid), v in m.x.items() if values[v]} | {fid for (_, fid), v in m.escort.items() if values[v]}
     for fid, var in use.items():
         model.add_hint(var, 1 if fid in used else 0)
     model.minimize(sum(weight[fid] * var for fid, var in use.items()))
@@ -159,8 +149,3 @@ def _fewest(m: AllocationModel, values: list[int], target: int, weight: dict[str
                        round(solver.objective_value), round(solver.best_objective_bound), status == cp_model.OPTIMAL)
     chosen = sorted(used & set(weight))
     return _Choice(chosen, values, sum(weight[f] for f in chosen), 0, False)
-
-
-def _values(m: AllocationModel, problem: AllocationProblem, alloc: Allocation) -> list[int]:
-    found = hint_values(m, problem, alloc)
-    return [found.get(i, 0) for i in range(len(m.upper))]

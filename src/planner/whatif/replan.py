@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.allocation.problem import Fixed, serves
+from planner.allocation.problem import Fixed
 from planner.model.caseload import households
 from planner.model.plan import FlightPlan, Plan, TestBooking
 from planner.model.scenario import Scenario
-from planner.rules.gates import household_failure
+from planner.rules.gates import serves
+from planner.rules.household import household_failure
 from planner.rules.testing_windows import person_window, site_slots
 
 
