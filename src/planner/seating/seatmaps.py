@@ -83,10 +83,6 @@ class SeatMap:
         """Seats keyed by (row_index, column)."""
         return {(s.row_index, s.column): s for s in self.seats}
 
-    @cached_property
-    def blocks(self) -> int:
-        return self.layout.count(" ") + 1
-
     def row_layout(self, row: int) -> str:
         return self.row_layouts.get(row, self.layout)
 
