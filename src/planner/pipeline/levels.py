@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from planner.allocation.problem import AllocationProblem
 from planner.model.caseload import Household, households
@@ -17,7 +18,9 @@ from planner.model.scenario import Flight, Scenario
 from planner.oracle.objective import W_LEVEL2, W_UNPLACED
 from planner.rules.occupants import case_index, flight_facts
 from planner.rules.testing_windows import SlotClass, TestWindow, escort_window, person_window
-from planner.seating.job import FlightJob, FlightResult
+
+if TYPE_CHECKING:  # the seating package is imported when seating runs (it may be absent from a build)
+    from planner.seating.job import FlightJob, FlightResult
 
 Seats = frozenset[tuple[str, str]]  # (person or escort id, seat) of one flight
 FlightValue = tuple[Seats, int, int]  # the seats, and their (spread, seat cost)

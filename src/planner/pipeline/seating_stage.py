@@ -8,7 +8,9 @@ alone seats them, also spread over worker processes when there are enough of the
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from planner.allocation.problem import AllocationProblem
 from planner.model.options import Progress, SolveOptions, StopSignal
@@ -17,14 +19,23 @@ from planner.model.scenario import Scenario
 from planner.pipeline.levels import FlightValue, result_value, seats_of
 from planner.pipeline.time_budget import Size, seating_budget
 from planner.pipeline.workers import run_in_workers
-from planner.seating.job import FlightJob, FlightResult
-from planner.seating.seat_plan import SeatingOutcome
+
+if TYPE_CHECKING:  # the seating package is imported when seating runs (it may be absent from a build)
+    from planner.seating.job import FlightJob, FlightResult
+    from planner.seating.seat_plan import SeatingOutcome
 
 #: greedy seating goes to worker processes from this many people to seat (below, starting them costs more)
 PARALLEL_GREEDY_PEOPLE = 600
 PARALLEL_GREEDY_FLIGHTS = 3
 
 Occupancy = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, tuple[str, ...]], ...]]
+
+
+def preload() -> None:
+    """Import the seating stage before it is needed: importing (and compiling) it once a stop request has come
+    would count against the stop (docs/cli.md, "Stopping"). A build without it seats nothing."""
+    with contextlib.suppress(ModuleNotFoundError):
+        import planner.seating.seat_plan  # noqa: F401
 
 
 def occupancy(fp: FlightPlan) -> Occupancy:

@@ -24,7 +24,7 @@ from planner.model.plan import FlightPlan, Objective, Plan, Reason, ScenarioRef
 from planner.model.scenario import Scenario
 from planner.pipeline.draft import draft
 from planner.pipeline.levels import FlightValue, non_robust_value, seating_values
-from planner.pipeline.seating_stage import seat, with_returning
+from planner.pipeline.seating_stage import preload, seat, with_returning
 from planner.pipeline.time_budget import (
     AllocationBudget,
     Size,
@@ -288,6 +288,8 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
     """Plan the operation: who flies on which flight, in which seat, tested when and where."""
     options = options or SolveOptions()
     options.clock()  # the deadline: the caller's (the whole command), or from now by options.time_limit
+    if options.seat:
+        preload()
     run = _prepare(scenario, previous, options)
     alloc, budget = _allocation(run)
     plan, alloc = _seating_rounds(run, alloc, budget)

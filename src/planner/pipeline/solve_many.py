@@ -76,6 +76,13 @@ def _start(job: PointJob, deadline: Deadline, to_start: int, slots: int, share: 
     return replace(job, deadline=point, time_limit=share if job.deterministic else max(0.01, seconds))
 
 
+def _preload() -> None:
+    """Import the solver and the validator here, before the workers start: forked workers then inherit them
+    instead of each importing them on the clock of its point (seconds on a busy machine)."""
+    import planner.oracle.validate
+    import planner.pipeline.solve  # noqa: F401
+
+
 def solve_many(jobs: Sequence[PointJob], deadline: Deadline, processes: int = 2, stop: StopSignal | None = None,
                on_done: Callable[[int, PointResult, int], None] | None = None,
                mp_context: str | None = None) -> list[PointResult]:
@@ -95,6 +102,7 @@ def solve_many(jobs: Sequence[PointJob], deadline: Deadline, processes: int = 2,
             started = _start(job, deadline, len(jobs) - i, 1, share)
             finished(i, solve_point(started, stop if stop is not None else _Never()))
         return [results[i] for i in range(len(jobs))]
+    _preload()
     pending = list(enumerate(jobs))
     with worker_pool(slots, stop, mp_context) as pool:
         running: dict[Future[PointResult], int] = {}
