@@ -39,12 +39,29 @@ def _person(row: Any) -> Person:
 
 
 def eligible_condition(session: Session, op: m.Operation) -> ColumnElement[bool]:
-    """True for the operation's people (never erased ones) who pass every personal gate at `as_of`."""
+    """True for the operation's people (never erased ones) who pass every personal gate at `as_of`, as a SQL
+    condition on case_id (for searches that combine it with others; the API's list uses `eligible_page`)."""
     eligible, failing = _split(session, op)
     person = m.Person
     if len(eligible) <= len(failing):
         return _in(person.case_id, eligible)
     return and_(person.erased == False, not_(_in(person.case_id, failing)))  # noqa: E712
+
+
+def eligible_page(session: Session, op: m.Operation, stmt: Any, eligible: bool, offset: int, limit: int
+                  ) -> tuple[int, list[m.Person]]:
+    """(total, one page) of the people `stmt` selects, ordered by case_id, who pass the gates (`eligible`) or
+    not. Their case_ids are chosen in Python from one scan of the ids: a thousand ids bound into the SQL cost
+    the count and the page query more than the scan (docs/service.md)."""
+    passing, _ = _split(session, op)
+    ids = session.execute(stmt.with_only_columns(m.Person.case_id).order_by(m.Person.case_id)).scalars().all()
+    chosen = [case_id for case_id in ids if (case_id in passing) == eligible]
+    shown = chosen[offset:offset + limit]
+    if not shown:
+        return len(chosen), []
+    rows = session.exec(select(m.Person).where(m.Person.operation_id == op.id, col(m.Person.case_id).in_(shown))
+                        .order_by(m.Person.case_id)).all()
+    return len(chosen), list(rows)
 
 
 def _in(column: Any, ids: frozenset[str]) -> ColumnElement[bool]:

@@ -16,7 +16,7 @@ from api import models as m
 from api.audit import audit, audit_commit
 from api.columns import check_lengths
 from api.deps import Coordinator, Officer, SessionDep, SettingsDep, Viewer, settings_of
-from api.eligible_people import eligible_condition
+from api.eligible_people import eligible_page
 from api.lookups import get_in_operation, get_operation
 from api.pagination import Page, Paging, paging
 from api.params import CodePath, Id, QueryId, Version
@@ -122,9 +122,6 @@ def list_people(
         stmt = stmt.where(col(m.Person.case_id).startswith(case_id, autoescape=True))
     if vulnerability:
         stmt = stmt.where(col(m.Person.vulnerabilities).contains(f";{vulnerability};", autoescape=True))
-    if eligible is not None:
-        cond = eligible_condition(session, op)
-        stmt = stmt.where(cond if eligible else ~cond)
     if plan_id is not None and session.exec(select(m.Plan.id).where(
             m.Plan.id == plan_id, m.Plan.operation_id == operation_id)).first() is None:
         raise not_found("plan", plan_id)
@@ -134,8 +131,11 @@ def list_people(
         on = on.where(m.Assignment.flight_id.is_(None)) if flight == "none" else on.where(  # type: ignore[union-attr]
             m.Assignment.flight_id == flight)
         stmt = stmt.where(col(m.Person.case_id).in_(on))
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    rows = session.exec(stmt.order_by(m.Person.case_id).offset(page.offset).limit(page.limit)).all()
+    if eligible is None:
+        total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+        rows = session.exec(stmt.order_by(m.Person.case_id).offset(page.offset).limit(page.limit)).all()
+    else:
+        total, rows = eligible_page(session, op, stmt, eligible, page.offset, page.limit)
     items = [to_read(r) for r in rows]
     shown = sum(1 for r in rows if not r.erased)
     if shown:  # personal data left the service: who read how many, with which filters (never the data)
