@@ -139,7 +139,10 @@ def _household_units(spec: str, unusable: frozenset[str], relations: tuple[str, 
 
     Runs the seating solver's greedy: solver code, imported here only when a distancing protocol asks for it
     (it belongs with the seating stage, not with the rule definitions)."""
-    from planner.seating.seat_plan import Cabin, FlightJob, Greedy, SeatingProblem
+    from planner.seating.cabin import Cabin
+    from planner.seating.greedy import Greedy
+    from planner.seating.job import FlightJob
+    from planner.seating.problem import SeatingProblem
 
     sm = _map(spec)
     usable = [s.id for s in sm.seats if s.id not in unusable]

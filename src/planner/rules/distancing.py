@@ -23,10 +23,9 @@ import numpy as np
 
 from planner.model.violations import Violation
 from planner.rules.base import FlightFacts, SeatCheck, SeatContext, across_aisle, next_to
-from planner.seating.seatmaps import Seat, SeatMap, seat_neighbours
+from planner.seating.seatmaps import RELATIONS, Seat, SeatMap, seat_neighbours
 
 REASON = "seating.no_fit"
-RELATIONS = ("side", "across-aisle", "front-back", "diagonal")
 
 
 def rule_id(relation: str) -> str:

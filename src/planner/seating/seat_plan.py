@@ -22,15 +22,13 @@ from planner.model.scenario import Scenario
 from planner.pipeline.workers import stop_requested, worker_pool
 from planner.rules.base import FlightFacts
 from planner.rules.occupants import case_index, flight_facts
-from planner.seating.cabin import Cabin as Cabin  # re-export: moved to planner.seating.cabin
+from planner.seating.cabin import Cabin
 from planner.seating.cpsat_model import submodel
-from planner.seating.greedy import Greedy as Greedy  # re-export: moved to planner.seating.greedy
+from planner.seating.greedy import Greedy
 from planner.seating.improve import improve
-from planner.seating.job import FlightJob as FlightJob  # re-export: moved to planner.seating.job
-from planner.seating.job import FlightResult
+from planner.seating.job import FlightJob, FlightResult
 from planner.seating.objective import evaluate
-from planner.seating.problem import SeatingProblem as SeatingProblem  # re-export: moved to planner.seating.problem
-from planner.seating.problem import check
+from planner.seating.problem import SeatingProblem, check
 from planner.seating.seatmaps import aircraft_spec
 
 
