@@ -143,9 +143,11 @@ def test_erasure_keeps_a_tombstone_and_plan_counts(api: Api) -> None:
              "last_positive_test": None, "last_test_sample": None, "last_test_result": None,
              "registered_on": None, "vulnerabilities": [], "notes": ""}
     assert {k: p[k] for k in blank} == blank
-    from api.person_rows import ERASURE_VALUES, PERSON_FIELDS
+    from api.person_rows import ERASURE_VALUES, EXTRA_FIELDS, PERSON_FIELDS
 
-    assert set(PERSON_FIELDS) - set(ERASURE_VALUES) == {"case_id"}  # a new field is erased unless kept on purpose
+    # a new field is erased unless kept on purpose: in its column, or with every field without one (`extra`)
+    assert set(PERSON_FIELDS) - set(ERASURE_VALUES) - set(EXTRA_FIELDS) == {"case_id"}
+    assert ERASURE_VALUES["extra"] == {}
     listed = api.get(f"/api/v1/operations/{op}/people", "viewer", params={"include_erased": True,
                                                                           "case_id": "C0009"}).json()
     assert listed["items"][0]["erased"] and listed["items"][0]["sex"] == ""
