@@ -6,7 +6,8 @@ import pytest
 
 from builders import flight, person, scenario
 from planner.model.caseload import households
-from planner.rules.gates import GATES, first_failure, household_failure
+from planner.rules.gates import GATES, first_failure
+from planner.rules.household import household_failure
 
 
 def _fail(p, **proto):

@@ -8,8 +8,9 @@ import pytest
 
 from planner.model.plan import Plan
 from planner.model.scenario import AircraftType, Escort, Scenario
-from planner.oracle.seating_checks import RULES, related, seating_violations
+from planner.oracle.seating_checks import RULES, seating_violations
 from planner.oracle.validate import validate
+from planner.rules.distancing import related
 from planner.seating.seatmaps import build_seat_map
 from planner.seating.synth import DAY, person, plan_for, scenario_with
 

@@ -12,16 +12,11 @@ from collections.abc import Callable, Iterator
 from planner.model.plan import FlightPlan, Plan
 from planner.model.scenario import Scenario
 from planner.model.violations import Violation
-from planner.rules.base import FlightFacts, Occupant, SeatContext
-from planner.rules.children import child_near
-from planner.rules.distancing import related
-from planner.rules.mobility import stretcher_adjacent
+from planner.rules.base import SeatContext
 from planner.rules.occupants import CaseIndex, case_index, flight_facts
-from planner.rules.registry import RULE_IDS, SEAT_CHECKS
+from planner.rules.registry import SEAT_CHECKS
 from planner.rules.seats import raw_seats
 from planner.seating.seatmaps import SeatMapError
-
-Ctx = SeatContext  # re-export: moved to planner.rules.base (SeatContext)
 
 #: Seat checks by id (an id with several checks runs them in turn).
 RULES: dict[str, Callable[[SeatContext], Iterator[Violation]]] = {}
@@ -75,6 +70,3 @@ def seating_violations(scenario: Scenario, plan: Plan, index: CaseIndex | None =
             out.extend(flight_violations(scenario, fp, index))
     return out
 
-
-__all__ = ["RULES", "RULE_IDS", "CaseIndex", "Ctx", "FlightFacts", "Occupant", "case_index",
-           "child_near", "flight_facts", "flight_violations", "related", "seating_violations", "stretcher_adjacent"]

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
 from planner.model.caseload import Household, departure_date
 from planner.model.plan import Reason
@@ -22,9 +21,6 @@ from planner.model.reasons import reason
 from planner.model.scenario import Flight, Person, Scenario
 from planner.model.violations import Violation
 from planner.rules.base import Context, PlanCheck, violation
-
-if TYPE_CHECKING:  # re-export: moved to planner.rules.household
-    from planner.rules.household import household_failure as household_failure
 
 
 @dataclass(frozen=True)
@@ -194,10 +190,3 @@ CHECKS = (PlanCheck(("gates",), check_gates), PlanCheck(("destination_served",),
           PlanCheck(("provisional",), check_provisional))
 SEAT_CHECKS = ()
 
-
-def __getattr__(name: str) -> object:  # re-export: moved to planner.rules.household
-    if name == "household_failure":
-        from planner.rules.household import household_failure as moved
-
-        return moved
-    raise AttributeError(name)
