@@ -32,7 +32,9 @@ from planner.model.scenario import (
     Stop,
     TestingSite,
 )
-from planner.synth.generate import KU_FAMILY, KU_FEMALE, KU_MALE, RULES_2021, generate_scenario
+from planner.synth.generate import generate_scenario
+from planner.synth.names import KU_FAMILY, KU_FEMALE, KU_MALE
+from planner.synth.operation_2021 import RULES_2021
 
 HERE = Path(__file__).resolve().parent
 MSK = timezone(timedelta(hours=3))

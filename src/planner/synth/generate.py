@@ -37,7 +37,6 @@ from planner.synth.caseload import CaseloadBuilder
 from planner.synth.charters import charter_flights
 from planner.synth.demand import Demand, estimate
 from planner.synth.draws import fixed
-from planner.synth.names import KU_FAMILY, KU_FEMALE, KU_MALE  # noqa: F401  # re-export: moved to planner.synth.names
 from planner.synth.operation_2021 import BORDER_LOCATIONS, DEFAULT_AS_OF, IRAQ_DESTINATIONS, MINSK, RULES_2021
 from planner.synth.rates import PROFILES, Profile
 
