@@ -174,7 +174,7 @@ def time_pages(url: str, cookies: httpx.Cookies, pages: list[tuple[str, str]], s
             cold[kind] = (time.perf_counter() - t0) * 1000
             if r.status_code != 200:
                 print(f"  {r.status_code} {page}")
-        for kind, page in dict(pages).items():
+        for kind, page in {k: p for k, p in reversed(pages)}.items():  # the page loaded cold above
             times = []
             cpu0 = server_cpu_ms(pid)
             for _ in range(serial):
