@@ -15,8 +15,12 @@ from planner.io.loading import ScenarioInputError, load_scenario
 from planner.model.options import SolveOptions
 from planner.model.scenario import Scenario
 from planner.pipeline.solve import solve
-from planner.whatif.compare import Comparison, compare, compare_paths, count_words, describe, scenario_changes
-from planner.whatif.variants import apply_variant, parse_variant
+from planner.whatif.compare import compare_paths
+from planner.whatif.compare_rows import compare
+from planner.whatif.compare_table import Comparison
+from planner.whatif.compare_words import count_words, describe, scenario_changes
+from planner.whatif.variant_files import parse_variant
+from planner.whatif.variants import apply_variant
 
 ROOT = Path(__file__).resolve().parent.parent
 TWO = ROOT / "scenarios" / "teaching-two-flights"

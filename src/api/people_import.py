@@ -22,9 +22,11 @@ from api.problems import ApiProblem
 from api.scenario_store import ensure_households
 from api.staleness import mark_stale
 from api.uploads import input_problem
+from planner.io.input_errors import InputIssue, ScenarioInputError
 from planner.io.input_limits import InputLimits
-from planner.io.loading import InputIssue, ScenarioInputError, check_scenario, parse_people_rows
+from planner.io.people_file import parse_people_rows
 from planner.io.people_table import read_people_table
+from planner.io.scenario_checks import check_scenario
 from planner.model import scenario as sc
 
 #: The file types the import reads (CSV, XLSX and its macro-enabled twin; .txt for CSV saved as text).

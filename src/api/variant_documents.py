@@ -60,7 +60,8 @@ def check_variant(session: Session, operation_id: int, data: dict[str, Any]) -> 
     """Validate the document and apply it to the operation as it is now; 422 with field paths if either fails."""
     from api.scenario_store import build_scenario
     from planner.io.loading import ScenarioInputError
-    from planner.whatif.variants import apply_variant, parse_variant
+    from planner.whatif.variant_files import parse_variant
+    from planner.whatif.variants import apply_variant
 
     try:
         variant = parse_variant({**data, "base": BASE}, "variant")

@@ -218,7 +218,8 @@ def _apply_stored_variant(session: Session, variant_id: int, base: Any) -> tuple
     The snapshot goes with the plan, so a comparison rebuilds the same scenario after the variant is edited.
     """
     from planner.io.loading import ScenarioInputError
-    from planner.whatif.variants import apply_variant, parse_variant
+    from planner.whatif.variant_files import parse_variant
+    from planner.whatif.variants import apply_variant
 
     row = session.get(m.Variant, variant_id)
     if row is None:

@@ -9,7 +9,7 @@ import pytest
 
 from airline.fixtures import FIRST, FLIGHT, plan, world
 from airline.teletype_reader import read
-from planner.cli_export import add_export_command
+from planner.cli.export import add_export_command
 from planner.io.writing import write_scenario
 
 

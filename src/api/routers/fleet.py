@@ -64,7 +64,8 @@ def fleet_scenario(session: Any, operation_id: int, variant_id: int | None) -> t
     from api.scenario_store import build_scenario
     from api.variant_documents import BASE
     from planner.io.loading import ScenarioInputError
-    from planner.whatif.variants import apply_variant, parse_variant
+    from planner.whatif.variant_files import parse_variant
+    from planner.whatif.variants import apply_variant
 
     scenario = build_scenario(session, operation_id)
     if variant_id is None:

@@ -289,8 +289,9 @@ def build_comparison(session: Session, operation_id: int, ids: list[int]) -> tup
     from planner.io.loading import ScenarioInputError
     from planner.model.plan import Plan
     from planner.pipeline.solve import scenario_digest
-    from planner.whatif.compare import compare
-    from planner.whatif.variants import apply_variant, parse_variant
+    from planner.whatif.compare_rows import compare
+    from planner.whatif.variant_files import parse_variant
+    from planner.whatif.variants import apply_variant
 
     rows = [get_plan(session, operation_id, i) for i in ids]
     base = build_scenario(session, operation_id)

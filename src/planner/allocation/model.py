@@ -18,23 +18,12 @@ import time
 from collections import defaultdict
 from datetime import date
 
-from planner.allocation.cpsat import Incumbent as Incumbent  # re-export: moved to planner.allocation.cpsat
-from planner.allocation.cpsat import Watch as Watch  # re-export: moved to planner.allocation.cpsat
-from planner.allocation.cpsat import cp_base_model as cp_base_model  # re-export: moved to planner.allocation.cpsat
-from planner.allocation.cpsat import run_cp as run_cp  # re-export: moved to planner.allocation.cpsat
-from planner.allocation.cpsat import solve_cpsat
-from planner.allocation.cpsat import stage_model as stage_model  # re-export: moved to planner.allocation.cpsat
-from planner.allocation.cpsat import weighted as weighted  # re-export: moved to planner.allocation.cpsat
+from planner.allocation.cpsat import Incumbent, solve_cpsat
 from planner.allocation.greedy import Allocation
 from planner.allocation.household_options import HouseholdInfo, Option
 from planner.allocation.linear import solve_mip
 from planner.allocation.problem import AllocationProblem, FlightInfo
-from planner.allocation.program import (
-    AllocationModel as AllocationModel,  # re-export: moved to planner.allocation.program
-)
-from planner.allocation.program import Terms
-from planner.allocation.program import extract as extract  # re-export: moved to planner.allocation.program
-from planner.allocation.program import hint_values as hint_values  # re-export: moved to planner.allocation.program
+from planner.allocation.program import AllocationModel, Terms
 from planner.model.options import SolveOptions
 from planner.rules.escorts import ESCORT_ROLES
 from planner.rules.testing_windows import SlotClass, TestWindow

@@ -15,9 +15,9 @@ from ortools.graph.python import min_cost_flow
 from planner.allocation.greedy import Allocation
 from planner.allocation.problem import AllocationProblem
 from planner.model.plan import TestBooking
+from planner.oracle.objective import NON_ROBUST_COST
 from planner.rules.testing_windows import SlotInstance, TestWindow, escort_window, person_window
 
-NON_ROBUST_COST = 1000  # per test in a slot that a delay of delay_margin_hours would invalidate
 Flow = dict[tuple[TestWindow, int], int]
 
 

@@ -17,10 +17,7 @@ from planner.io.excerpt import excerpt
 from planner.io.input_errors import InputIssue, ScenarioInputError, describe_error, error_field
 from planner.io.input_limits import DEFAULT_LIMITS, InputLimits
 from planner.io.partial_validation import validate_partially
-from planner.io.people_file import (
-    load_people_file,
-    parse_people_rows,  # re-export: moved to planner.io.people_file
-)
+from planner.io.people_file import load_people_file
 from planner.io.scenario_checks import check_scenario
 from planner.io.yaml_files import YamlLines, parse_yaml, read_yaml_text
 from planner.model.scenario import Person, Scenario
@@ -32,7 +29,6 @@ __all__ = [
     "ScenarioInputError",
     "check_scenario",
     "load_scenario",
-    "parse_people_rows",
     "parse_yaml",
     "people_inside",
     "scenario_from_yaml",

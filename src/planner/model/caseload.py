@@ -10,17 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from planner.io.airports import airport
 from planner.model.scenario import Flight, Person, Scenario, local_date
-
-if TYPE_CHECKING:  # re-export: moved to planner.rules (lap_infants, escorts, special_categories)
-    from planner.rules.escorts import is_medical_case as is_medical_case
-    from planner.rules.lap_infants import is_lap_age as is_lap_age
-    from planner.rules.lap_infants import lap_pairs as lap_pairs
-    from planner.rules.special_categories import is_able_bodied_adult as is_able_bodied_adult
-    from planner.rules.special_categories import is_special_category as is_special_category
 
 WHEELCHAIR_AISLE = ("WCHC", "WCHP")
 
@@ -111,14 +103,3 @@ def household_weight(household: Household, scenario: Scenario) -> int:
         total += max(0, waited) // 7 * w.per_week
     return total
 
-
-_MOVED = {"is_lap_age": "lap_infants", "lap_pairs": "lap_infants", "is_medical_case": "escorts",
-          "is_special_category": "special_categories", "is_able_bodied_adult": "special_categories"}
-
-
-def __getattr__(name: str) -> object:  # re-export: moved to planner.rules (see _MOVED)
-    if name in _MOVED:
-        import importlib
-
-        return getattr(importlib.import_module(f"planner.rules.{_MOVED[name]}"), name)
-    raise AttributeError(name)

@@ -13,12 +13,7 @@ from planner.model.scenario import Scenario
 from planner.model.violations import Violation
 from planner.oracle.seating_checks import seating_violations
 from planner.rules.base import Context, PlanCheck
-from planner.rules.registry import PLAN_CHECKS, RULE_IDS
-from planner.rules.seats import check_seat_capacity
-
-check_capacity = check_seat_capacity  # re-export: moved to planner.rules.seats (check_seat_capacity)
-
-__all__ = ["RULE_IDS", "Context", "check_capacity", "validate"]
+from planner.rules.registry import PLAN_CHECKS
 
 
 def _run(check: PlanCheck, ctx: Context) -> list[Violation]:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from planner.allocation.greedy import Allocation
 from planner.allocation.problem import AllocationProblem
 from planner.allocation.slot_booking import book_slots, solve_flow, test_demand
-from planner.model.caseload import departure_date, is_medical_case
+from planner.model.caseload import departure_date
 from planner.model.plan import EscortOnBoard, FlightPlan, Passenger, Plan, ScenarioRef, Stages, TestBooking
+from planner.rules.escorts import is_medical_case
 from planner.whatif.replan import Carried, kept_bookings
 
 

@@ -67,8 +67,9 @@ def kept_seating(problem: AllocationProblem, plan: Plan, previous: dict[str, Fli
     `trusted` are the flights an earlier seating round of this solve produced (already checked): a flight
     whose occupancy has not changed since is taken as it is, without checking it again."""
     from planner.oracle.seating_checks import flight_violations
-    from planner.oracle.validate import Context, check_capacity
+    from planner.rules.base import Context
     from planner.rules.occupants import case_index
+    from planner.rules.seats import check_seat_capacity
 
     trusted = trusted or {}
     out: dict[str, FlightPlan] = {}
@@ -90,7 +91,7 @@ def kept_seating(problem: AllocationProblem, plan: Plan, previous: dict[str, Fli
     scenario = problem.scenario
     probe_plan = plan.model_copy(update={"flights": list(probes.values()),
                                          "stages": Stages(seating={fid: "kept" for fid in probes})})
-    over = {v.flight_id for v in check_capacity(Context.build(scenario, probe_plan))}
+    over = {v.flight_id for v in check_seat_capacity(Context.build(scenario, probe_plan))}
     index = case_index(scenario)
     known = {f.id for f in scenario.flights}
     for fid, kept in probes.items():

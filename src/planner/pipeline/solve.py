@@ -14,9 +14,10 @@ import math
 import time
 from dataclasses import dataclass, field
 
+from planner.allocation.cpsat import Incumbent
 from planner.allocation.feasibility import complete, top_up, trim_escorts
 from planner.allocation.greedy import Allocation, greedy_allocation
-from planner.allocation.model import Incumbent, level1, solve_allocation
+from planner.allocation.model import level1, solve_allocation
 from planner.allocation.problem import AllocationProblem, build_problem
 from planner.allocation.slot_booking import solve_flow, test_demand
 from planner.model.options import Progress, SolveOptions

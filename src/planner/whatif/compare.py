@@ -20,17 +20,8 @@ from planner.model.options import Progress, ProgressCallback, StopSignal
 from planner.model.plan import Plan
 from planner.model.scenario import Scenario
 from planner.pipeline.deadline import Deadline
-from planner.whatif.compare_capacity import (
-    flight_seats as flight_seats,  # re-export: moved to planner.whatif.compare_capacity
-)
-from planner.whatif.compare_rows import compare as compare  # re-export: moved to planner.whatif.compare_rows
-from planner.whatif.compare_table import Comparison as Comparison  # re-export: moved to planner.whatif.compare_table
-from planner.whatif.compare_table import Result as Result  # re-export: moved to planner.whatif.compare_table
-from planner.whatif.compare_words import count_words as count_words  # re-export: moved to planner.whatif.compare_words
-from planner.whatif.compare_words import describe as describe  # re-export: moved to planner.whatif.compare_words
-from planner.whatif.compare_words import (  # re-export: moved to planner.whatif.compare_words
-    scenario_changes as scenario_changes,
-)
+from planner.whatif.compare_rows import compare
+from planner.whatif.compare_table import Comparison, Result
 
 if TYPE_CHECKING:
     from planner.whatif.variants import VariantScenario

@@ -31,7 +31,10 @@ from planner.model.options import ProgressCallback, StopSignal
 from planner.model.scenario import Model, Scenario
 from planner.pipeline.deadline import Deadline
 from planner.pipeline.solve_many import PointJob, planned_share, solve_many
-from planner.whatif.compare import Comparison, Result, compare, flight_seats, invalid_points, point_progress
+from planner.whatif.compare import invalid_points, point_progress
+from planner.whatif.compare_capacity import flight_seats
+from planner.whatif.compare_rows import compare
+from planner.whatif.compare_table import Comparison, Result
 from planner.whatif.variant_files import VARIANT_FORMAT, Variant, load_variant, parse_variant, variant_issues
 from planner.whatif.variants import apply_variant
 

@@ -35,7 +35,6 @@ from planner.whatif.variant_files import (
     SitesPatch,
     Variant,
     load_variant,
-    parse_variant,  # noqa: F401  # re-export: moved to planner.whatif.variant_files
     variant_issues,
 )
 

@@ -6,9 +6,10 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from planner.cli_common import TIME_LIMIT_HELP
-from planner.cli_plan import cmd_replan, cmd_seatmap, cmd_solve, cmd_validate
-from planner.cli_whatif import cmd_compare, cmd_fleet, cmd_generate, cmd_schema, cmd_sweep
+from planner.cli.common import TIME_LIMIT_HELP
+from planner.cli.export import add_export_command
+from planner.cli.plan import cmd_replan, cmd_seatmap, cmd_solve, cmd_validate
+from planner.cli.whatif import cmd_compare, cmd_fleet, cmd_generate, cmd_schema, cmd_sweep
 
 if TYPE_CHECKING:  # generic for the type checker only
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]  # what `add_subparsers()` returns
@@ -129,7 +130,7 @@ def _seatmap(sub: Subparsers) -> None:
 
 
 COMMANDS: tuple[Callable[[Subparsers], None], ...] = (_solve, _validate, _generate, _replan, _compare, _sweep, _fleet,
-                                                      _schema, _seatmap)
+                                                      _schema, _seatmap, add_export_command)
 
 
 def add_commands(sub: Subparsers, extend: Callable[[Subparsers], None] | None = None) -> None:

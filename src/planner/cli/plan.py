@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Literal
 
-from planner.cli_common import (
+from planner.cli.common import (
     command_deadline,
     exit_stopped,
     input_errors,

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from planner.cli_common import load, write_file
+from planner.cli.common import load, write_file
 from planner.model.plan import Plan
 from planner.model.scenario import Scenario
 

@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from planner.cli_common import (
+from planner.cli.common import (
     command_deadline,
     exit_stopped,
     input_errors,

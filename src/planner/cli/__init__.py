@@ -13,8 +13,8 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from planner.cli_args import Subparsers, add_commands
-from planner.cli_common import COMMAND_STARTED as COMMAND_STARTED  # first: the command's clock starts there
+from planner.cli.args import Subparsers, add_commands
+from planner.cli.common import COMMAND_STARTED as COMMAND_STARTED  # first: the command's clock starts there
 
 
 def build_parser(extend: Callable[[Subparsers], None] | None = None) -> argparse.ArgumentParser:
@@ -41,6 +41,3 @@ def run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     return run(build_parser().parse_args(argv))
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())
