@@ -202,15 +202,3 @@ def route_min_role(route: Any) -> str | None:
             return role
         stack.extend(dep.dependencies)
     return None
-
-
-_MOVED_TO_DEPS = {"SessionDep", "get_session", "require", "Viewer", "Officer", "Coordinator", "Admin"}
-
-
-def __getattr__(name: str) -> Any:
-    """Names read lazily from api.deps (which imports this module)."""
-    if name in _MOVED_TO_DEPS:  # re-export: moved to api.deps
-        from api import deps
-
-        return getattr(deps, name)
-    raise AttributeError(name)

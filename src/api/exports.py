@@ -1,7 +1,7 @@
 """Documents of a plan for people: flight manifests and testing schedules as CSV, XLSX, printable HTML and PDF.
 
 One `Document` (title, plan status, sections with rows, totals and a signature block) is built by
-`api.routers.exports` and written here in every format, so the paper a return officer hands to an airline,
+`api.plan_documents` and written here in every format, so the paper a return officer hands to an airline,
 a lab or the police says the same in each (docs/documents.md). Column headings are words, not field names.
 
 Every text cell that a spreadsheet would evaluate is neutralised with a leading apostrophe, in CSV and XLSX

@@ -21,7 +21,7 @@ from api.auth import (
     token_for,
     verify_password,
 )
-from api.deps import Admin, BearerToken, Coordinator, EngineDep, SessionDep, SettingsDep, Viewer, engine_of, settings_of
+from api.deps import Admin, BearerToken, Coordinator, EngineDep, SessionDep, SettingsDep, Viewer
 from api.login_throttle import check_allowed, sign_in, throttle_of
 from api.models import ApiToken, AuditEntry, User
 from api.pagination import Page, Paging, paging
@@ -48,10 +48,9 @@ class Me(BaseModel):
 @router.post("/auth/token", response_model=TokenOut, tags=["auth"])
 def login(request: Request, session: SessionDep,
           username: Annotated[str, Form(max_length=64)], password: Annotated[str, Form(max_length=256)],
-          settings: SettingsDep = None) -> TokenOut:  # type: ignore[assignment]
+          settings: SettingsDep) -> TokenOut:
     """OAuth2 password flow: a signed access token for a username and password. Failures are audited and
     throttled (429 with Retry-After, see docs/security.md)."""
-    settings = settings if settings is not None else settings_of(request)  # web pages call without it
     user = sign_in(request, session, username, password)
     return TokenOut(access_token=token_for(user, settings), expires_in=settings.token_minutes * 60)
 
@@ -85,12 +84,11 @@ def change_own_password(body: PasswordChange, request: Request, principal: Viewe
 
 
 @router.post("/auth/logout", status_code=204, tags=["auth"])
-def logout(request: Request, principal: Viewer, token: BearerToken,
-           engine: EngineDep = None) -> Response:  # type: ignore[assignment]
+def logout(request: Request, principal: Viewer, token: BearerToken, engine: EngineDep) -> Response:
     """Sign out this session: its access token is refused from now on (an API token: revoke it instead)."""
     if token and not token.startswith(API_TOKEN_PREFIX):
         revoke_token(request, token)
-    with Session(engine if engine is not None else engine_of(request)) as session:  # web pages call without it
+    with Session(engine) as session:
         audit_commit(session, principal, "logout", "user", principal.user_id)
     return Response(status_code=204)
 

@@ -18,7 +18,7 @@ from api.deps import Officer, SessionDep
 from api.export_cache import cache_for
 from api.exports import render
 from api.params import Id
-from api.plan_documents import build_manifest, build_schedule  # re-export: moved to api.plan_documents
+from api.plan_documents import build_manifest, build_schedule
 from api.routers.plans import get_plan
 
 router = APIRouter(tags=["exports"])

@@ -11,11 +11,11 @@ import time
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.audit import audit_commit
-from api.deps import Coordinator, FleetSlotsDep, SessionDep, SettingsDep, fleet_slots_of, settings_of
+from api.deps import Coordinator, FleetSlotsDep, SessionDep, SettingsDep
 from api.lookups import get_operation
 from api.params import BodyId, Id
 from api.problems import ApiProblem
@@ -79,9 +79,8 @@ def fleet_scenario(session: Any, operation_id: int, variant_id: int | None) -> t
 
 
 @router.post("/operations/{operation_id}/fleet-sizing", response_model=FleetRead)
-def size_fleet(operation_id: Id, body: FleetRequest, request: Request, principal: Coordinator,
-               session: SessionDep, settings: SettingsDep = None,  # type: ignore[assignment]
-               slots: FleetSlotsDep = None) -> Any:  # type: ignore[assignment]
+def size_fleet(operation_id: Id, body: FleetRequest, principal: Coordinator, session: SessionDep,
+               settings: SettingsDep, slots: FleetSlotsDep) -> Any:
     """The fewest (or cheapest) optional charters that move every person eligible by the date, with the
     solver's proof of optimality or its gap. 422 when no flight by the date is optional; 429 when as many
     sizings as solve workers are running."""
@@ -89,7 +88,6 @@ def size_fleet(operation_id: Id, body: FleetRequest, request: Request, principal
     from planner.model.options import SolveOptions
     from planner.whatif.fleet import size_fleet as plan_fleet
 
-    settings = settings if settings is not None else settings_of(request)  # web pages call without it
     get_operation(session, operation_id)
     scenario, variant_name = fleet_scenario(session, operation_id, body.variant_id)
     session.rollback()  # end the read transaction: the solve may take minutes
@@ -100,7 +98,6 @@ def size_fleet(operation_id: Id, body: FleetRequest, request: Request, principal
                       "a variant", kind="no-candidates",
                       errors=[{"field": "body.variant_id", "message": "no optional flight by the date"}])
     limit = min(body.time_limit or settings.default_time_limit, settings.max_time_limit)
-    slots = slots if slots is not None else fleet_slots_of(request)  # web pages call without it
     if not slots.acquire(blocking=False):
         raise ApiProblem(429, "as many fleet sizings as solve workers are running; try again shortly",
                       kind="queue-full", headers={"Retry-After": "30"})

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import text
 from sqlmodel import Session, col, func, select
@@ -16,7 +16,7 @@ from sqlmodel import Session, col, func, select
 from api import models as m
 from api.audit import audit
 from api.db import write_lock
-from api.deps import JobsDep, Officer, SessionDep, SettingsDep, Viewer, jobs_of, settings_of
+from api.deps import JobsDep, Officer, SessionDep, SettingsDep, Viewer
 from api.lookups import get_operation
 from api.pagination import Page, Paging, paging
 from api.params import BodyId, Id, QueryId
@@ -118,12 +118,9 @@ def with_numbers(session: Session, jobs: list[m.SolveJob]) -> list[JobRead]:
 
 
 @router.post("/operations/{operation_id}/solve-jobs", status_code=202, response_model=JobRead)
-def start_solve(operation_id: Id, body: SolveRequest, request: Request, principal: Officer,
-                session: SessionDep, response: Response, settings: SettingsDep = None,  # type: ignore[assignment]
-                manager: JobsDep = None) -> Any:  # type: ignore[assignment]
+def start_solve(operation_id: Id, body: SolveRequest, principal: Officer, session: SessionDep, response: Response,
+                settings: SettingsDep, manager: JobsDep) -> Any:
     """Queue a solve; a worker process picks it up. 429 when the queue is full."""
-    settings = settings if settings is not None else settings_of(request)  # web pages call without it
-    manager = manager if manager is not None else jobs_of(request)  # web pages call without it
     get_operation(session, operation_id)
     with admission(session):
         job = _admit(session, operation_id, body, principal.username, settings, manager)
@@ -218,12 +215,11 @@ def read_job(operation_id: Id, job_id: Id, _: Viewer, session: SessionDep) -> An
 
 
 @router.delete("/operations/{operation_id}/solve-jobs/{job_id}", status_code=202, response_model=JobRead)
-def stop_job(operation_id: Id, job_id: Id, request: Request, principal: Officer, session: SessionDep,
-             manager: JobsDep = None) -> Any:  # type: ignore[assignment]
+def stop_job(operation_id: Id, job_id: Id, principal: Officer, session: SessionDep, manager: JobsDep) -> Any:
     """Stop: a queued job is cancelled; a running one ends its stage and stores its best complete plan."""
     job = _job(session, operation_id, job_id)
     if job.status in ("queued", "running"):
-        (manager if manager is not None else jobs_of(request)).stop(session, job)  # web pages call without it
+        manager.stop(session, job)
         audit(session, principal, "stop", "solve_job", job_id, operation_id=operation_id)
         session.commit()
     session.refresh(job)

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from api import models as m
 from api.audit import audit, audit_commit
 from api.columns import check_lengths
-from api.deps import Coordinator, Officer, SessionDep, SettingsDep, Viewer, settings_of
+from api.deps import Coordinator, Officer, SessionDep, SettingsDep, Viewer
 from api.eligible_people import eligible_page
 from api.lookups import get_in_operation, get_operation
 from api.pagination import Page, Paging, paging
@@ -273,13 +273,12 @@ def list_households(operation_id: Id, _: Viewer, session: SessionDep,
              responses={413: {"description": "file too large"}, 422: {"description": "every error, with row,"
                                                                                      " column and message"}})
 async def import_people(
-    operation_id: Id, request: Request, principal: Officer, session: SessionDep,
+    operation_id: Id, principal: Officer, session: SessionDep, settings: SettingsDep,
     file: Annotated[UploadFile, File(description="people CSV (UTF-8) or XLSX with the people file header "
                                                               "(docs/architecture.md#people-file)")],
-    dry_run: bool = False, settings: SettingsDep = None,  # type: ignore[assignment]
+    dry_run: bool = False,
 ) -> Any:
     """Validate every row, then commit all or nothing, upserting by case_id. `dry_run` only counts."""
-    settings = settings if settings is not None else settings_of(request)  # web pages call without it
     filename = upload_name(file.filename)
     data = await read_limited(file, settings.max_upload_bytes, filename)
     return await run_in_threadpool(import_people_file, session, principal, operation_id, filename, data, dry_run,

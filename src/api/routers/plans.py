@@ -14,7 +14,7 @@ from sqlmodel import col, func, select
 
 from api import models as m
 from api.audit import audit
-from api.deps import Coordinator, SessionDep, SettingsDep, Viewer, settings_of
+from api.deps import Coordinator, SessionDep, SettingsDep, Viewer
 from api.lookups import get_operation
 from api.pagination import Page, Paging, paging
 from api.params import Id, QueryId
@@ -92,7 +92,7 @@ class PublishResult(BaseModel):
 
 @router.post("/operations/{operation_id}/plans/{plan_id}/publish", response_model=PublishResult)
 def publish_plan(operation_id: Id, plan_id: Id, request: Request, principal: Coordinator, session: SessionDep,
-                 response: Response, settings: SettingsDep = None) -> Any:  # type: ignore[assignment]
+                 response: Response, settings: SettingsDep) -> Any:
     """Lock a draft. It is validated against the current caseload first; boarding conditions are reported."""
     from api.scenario_store import build_scenario
     from api.worker import load
@@ -108,7 +108,6 @@ def publish_plan(operation_id: Id, plan_id: Id, request: Request, principal: Coo
         raise ApiProblem(409, f"plan {plan.number} is a what-if plan (solved with a variant); make the variant's "
                       "changes to the operation and solve it to get a plan that can be published",
                       kind="variant-plan")
-    settings = settings if settings is not None else settings_of(request)  # web pages call without it
     scenario = build_scenario(session, operation_id)
     body = Plan.model_validate_json(m.plan_json(session, plan_id))
     try:

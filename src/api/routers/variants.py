@@ -19,7 +19,7 @@ from sqlmodel import Session, col, func, select
 from api import models as m
 from api.audit import audit
 from api.columns import check_lengths
-from api.deps import Coordinator, JobsDep, Officer, SessionDep, SettingsDep, Viewer, jobs_of, settings_of
+from api.deps import Coordinator, JobsDep, Officer, SessionDep, SettingsDep, Viewer
 from api.exports import neutralise, to_csv
 from api.lookups import get_operation
 from api.pagination import Page, Paging, paging
@@ -181,15 +181,12 @@ class VariantRunRead(BaseModel):
 
 
 @router.post("/operations/{operation_id}/variant-runs", status_code=202, response_model=VariantRunRead)
-def run_variants(operation_id: Id, body: VariantRunRequest, request: Request, principal: Officer,
-                 session: SessionDep, settings: SettingsDep = None,  # type: ignore[assignment]
-                 manager: JobsDep = None) -> Any:  # type: ignore[assignment]
+def run_variants(operation_id: Id, body: VariantRunRequest, principal: Officer, session: SessionDep,
+                 settings: SettingsDep, manager: JobsDep) -> Any:
     """Queue one solve job per variant (and the base if asked); they run in parallel up to the worker count.
 
     All or nothing: 429 if the queue cannot take every job, 409 if one of them is already queued or running.
     """
-    settings = settings if settings is not None else settings_of(request)  # web pages call without it
-    manager = manager if manager is not None else jobs_of(request)  # web pages call without it
     get_operation(session, operation_id)
     ids = list(dict.fromkeys(body.variant_ids))
     if not ids and not body.base:

@@ -178,7 +178,7 @@ def lab_load(session: Session, operation_id: int, plan: m.Plan | None) -> list[L
 
 
 def _lab_load(session: Session, operation_id: int, plan: m.Plan) -> list[LabDay]:
-    from planner.rules.testing_windows import daily_capacities
+    from planner.rules.lab_capacity import daily_capacities
 
     kpis = _plan_kpis(session, plan)
     per_site: dict[str, dict[str, int]] = kpis.get("tests_by_site_day", {})

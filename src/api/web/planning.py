@@ -70,7 +70,7 @@ def plan_body(session: Session, plan: m.Plan) -> Any:
 
 def scenario(session: Session, operation_id: int) -> Any:
     """The operation as a planner scenario, built once per caseload revision (seconds at 7,000 people)."""
-    from api.convert import build_scenario
+    from api.scenario_store import build_scenario
 
     cache = cache_for(session.get_bind())  # type: ignore[arg-type]
     op = session.get(m.Operation, operation_id)

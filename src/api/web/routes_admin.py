@@ -9,8 +9,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from api.auth import ROLES, Principal, SessionDep
-from api.common import Id, Paging
+from api.auth import ROLES, Principal
+from api.deps import SessionDep
+from api.pagination import Paging
+from api.params import Id
 from api.problems import ApiProblem
 from api.web.labels import ACTIONS
 from api.web.labels import ROLES as ROLE_WORDS

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.auth import Principal, SessionDep
+from api.auth import Principal
+from api.deps import EngineDep, SessionDep, SettingsDep
 from api.problems import ApiProblem
 from api.web import i18n
 from api.web.session import (
@@ -37,7 +38,8 @@ def login_page(request: Request, session: SessionDep, next: str = "/") -> Respon
 
 
 @router.post("/login", name="web.login_submit")
-def login_submit(request: Request, session: SessionDep, _: Annotated[object, Depends(public_form)]) -> Response:
+def login_submit(request: Request, session: SessionDep, _: Annotated[object, Depends(public_form)],
+                 settings: SettingsDep) -> Response:
     """Exactly the API's password login (`POST /api/v1/auth/token`: audit, timing, throttling), then the
     token it issues goes into the session cookie."""
     from api.routers.auth_users import login
@@ -47,7 +49,7 @@ def login_submit(request: Request, session: SessionDep, _: Annotated[object, Dep
     password = str(form.get("password") or "")[:256]
     target = safe_next(str(form.get("next") or "/"))
     try:
-        token = login(request, session, username, password).access_token
+        token = login(request, session, username, password, settings).access_token
     except ApiProblem as exc:
         message = exc.detail if exc.status == 429 else None  # throttled: say when to try again
         return render(request, "login.html", {"next": target, "username": username, "error": message or "wrong"},
@@ -62,14 +64,15 @@ def login_submit(request: Request, session: SessionDep, _: Annotated[object, Dep
 
 
 @router.post("/logout", name="web.logout")
-def logout(request: Request, session: SessionDep, _: Annotated[object, Depends(public_form)]) -> Response:
+def logout(request: Request, session: SessionDep, _: Annotated[object, Depends(public_form)],
+           engine: EngineDep) -> Response:
     """The API's sign-out (`POST /api/v1/auth/logout`: the token is refused from now on, and audited), then
     the cookie goes."""
     principal = signed_in(request, session)
     if principal is not None:
         from api.routers.auth_users import logout as api_logout
 
-        api_logout(request, principal, request.cookies.get(SESSION_COOKIE))
+        api_logout(request, principal, request.cookies.get(SESSION_COOKIE), engine)
     response = RedirectResponse("/login", status_code=303)
     clear_session(response, request)
     return response

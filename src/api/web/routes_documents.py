@@ -1,7 +1,7 @@
 """Printable documents in the web app: a flight's manifest and a plan's testing schedule, with a print button
 and downloads (CSV, XLSX, PDF).
 
-The documents are the API's own (`api.routers.exports.build_manifest`, `build_schedule`), and downloads call the
+The documents are the API's own (`api.plan_documents.build_manifest`, `build_schedule`), and downloads call the
 API's export routes, so content, formula neutralisation, the out-of-date mark and audit entries are the same
 (docs/documents.md). Like the API's exports they need the officer role.
 """
@@ -15,9 +15,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from api.audit import audit_commit
-from api.auth import Principal, SessionDep
-from api.common import Id, get_operation
-from api.routers.exports import build_manifest, build_schedule, flight_manifest, testing_schedule
+from api.auth import Principal
+from api.deps import SessionDep
+from api.lookups import get_operation
+from api.params import Id
+from api.plan_documents import build_manifest, build_schedule
+from api.routers.exports import flight_manifest, testing_schedule
 from api.web import planning
 from api.web.session import page
 from api.web.templating import render

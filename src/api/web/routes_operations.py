@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from api.auth import Principal, SessionDep
-from api.common import Id, get_operation
+from api.auth import Principal
+from api.deps import SessionDep
+from api.lookups import get_operation
+from api.params import Id
 from api.web import data
 from api.web.charts import lab_chart
 from api.web.dashboard import STAGES, funnel, lab_load, warm

@@ -21,9 +21,11 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from api import models as m
 from api.audit import audit_commit
-from api.auth import Principal, SessionDep
-from api.common import Id, get_in_operation, get_operation
-from api.convert import row_to_person_dict
+from api.auth import Principal
+from api.deps import SessionDep, SettingsDep
+from api.lookups import get_in_operation, get_operation
+from api.params import Id
+from api.person_rows import row_to_person_dict
 from api.problems import ApiProblem
 from api.web import data, people_search
 from api.web.labels import CHOICES, FIELD_LABELS, PERSON_SECTIONS, REASONS, VULNERABILITIES, choice_label
@@ -336,7 +338,7 @@ def import_page(request: Request, operation_id: Id, _: OfficerPage, session: Ses
 
 @router.post("/operations/{operation_id}/import", name="web.import_check")
 async def import_check(request: Request, operation_id: Id, principal: OfficerForm,
-                       session: SessionDep) -> Response:
+                       session: SessionDep, settings: SettingsDep) -> Response:
     """Dry run of the API's import on the uploaded file: every error with row and column, or the counts."""
     from api.routers.people import import_people
 
@@ -347,7 +349,7 @@ async def import_check(request: Request, operation_id: Id, principal: OfficerFor
                       status_code=422)
     filename = upload.filename.rsplit("/", 1)[-1][:200]
     try:
-        report = await import_people(operation_id, request, principal, session, upload, dry_run=True)
+        report = await import_people(operation_id, principal, session, settings, upload, dry_run=True)
     except ApiProblem as exc:
         return render(request, "people/import.html", {
             "op": op, "section": "import", "filename": filename, "problem": exc,
@@ -362,7 +364,7 @@ async def import_check(request: Request, operation_id: Id, principal: OfficerFor
 
 @router.post("/operations/{operation_id}/import/commit", name="web.import_commit")
 async def import_commit(request: Request, operation_id: Id, principal: OfficerForm,
-                        session: SessionDep) -> Response:
+                        session: SessionDep, settings: SettingsDep) -> Response:
     from api.routers.people import import_people
 
     op = get_operation(session, operation_id)
@@ -375,7 +377,7 @@ async def import_commit(request: Request, operation_id: Id, principal: OfficerFo
     _, _, filename, content, _ = item
     upload = UploadFile(io.BytesIO(content), filename=filename)
     try:
-        report = await import_people(operation_id, request, principal, session, upload, dry_run=False)
+        report = await import_people(operation_id, principal, session, settings, upload, dry_run=False)
     except ApiProblem as exc:  # the caseload changed since the check: every error again, nothing imported
         return render(request, "people/import.html", {
             "op": op, "section": "import", "filename": filename, "problem": exc,

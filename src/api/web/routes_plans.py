@@ -16,8 +16,10 @@ from sqlmodel import col, select
 
 from api import models as m
 from api.audit import audit_commit
-from api.auth import Principal, SessionDep
-from api.common import Id, get_operation
+from api.auth import Principal
+from api.deps import JobsDep, SessionDep, SettingsDep
+from api.lookups import get_operation
+from api.params import Id
 from api.problems import ApiProblem
 from api.web import data, i18n, labels, planning
 from api.web.flight_view import flight_view
@@ -81,19 +83,21 @@ def _limit(value: Any, settings: Any) -> float | None:
 
 
 @router.post("/operations/{operation_id}/solve", name="web.solve")
-def solve(request: Request, operation_id: Id, principal: OfficerForm, session: SessionDep) -> Response:
+def solve(request: Request, operation_id: Id, principal: OfficerForm, session: SessionDep, settings: SettingsDep,
+          manager: JobsDep) -> Response:
     """Start a solve of the operation (the API's `start_solve`) and show its progress."""
     from api.routers.jobs import SolveRequest, start_solve
 
     op = get_operation(session, operation_id)
     formdata = request.state.form
-    limit = _limit(formdata.get("time_limit"), request.app.state.settings)
+    limit = _limit(formdata.get("time_limit"), settings)
     if limit is None:
         return render(request, "plans/list.html", {"op": op, **_plans_context(session, operation_id),
                                                    "solve_error": i18n.gettext_("Choose a time limit.")},
                       status_code=422)
     try:
-        job = start_solve(operation_id, SolveRequest(time_limit=limit), request, principal, session, Response())
+        job = start_solve(operation_id, SolveRequest(time_limit=limit), principal, session, Response(), settings,
+                          manager)
     except ApiProblem as exc:
         return render(request, "plans/list.html", {"op": op, **_plans_context(session, operation_id),
                                                    "solve_error": problem_words(exc)}, status_code=exc.status)
@@ -142,12 +146,12 @@ def job_progress(request: Request, operation_id: Id, job_id: Id, _: Viewer, sess
 
 
 @router.post("/operations/{operation_id}/jobs/{job_id}/stop", name="web.job_stop")
-def job_stop(request: Request, operation_id: Id, job_id: Id, principal: OfficerForm,
-             session: SessionDep) -> Response:
+def job_stop(operation_id: Id, job_id: Id, principal: OfficerForm, session: SessionDep,
+             manager: JobsDep) -> Response:
     """Stop a solve (the API's `stop_job`): a running one stores its best complete plan."""
     from api.routers.jobs import stop_job
 
-    stop_job(operation_id, job_id, request, principal, session)
+    stop_job(operation_id, job_id, principal, session, manager)
     return RedirectResponse(f"/operations/{operation_id}/jobs/{job_id}", status_code=303)
 
 
@@ -223,7 +227,7 @@ def _warning_words(issue: str) -> str:
 
 @router.post("/operations/{operation_id}/plans/{number}/publish", name="web.publish")
 def publish(request: Request, operation_id: Id, number: Id, principal: CoordinatorForm,
-            session: SessionDep) -> Response:
+            session: SessionDep, settings: SettingsDep) -> Response:
     """Publish a draft (the API's `publish_plan`, which checks it against the caseload and locks its flights),
     then show the boarding warnings it reports, with names."""
     from api.routers.plans import publish_plan
@@ -235,7 +239,7 @@ def publish(request: Request, operation_id: Id, number: Id, principal: Coordinat
     translate_now(request)
     try:
         result = publish_plan(operation_id, plan.id or 0, with_if_match(request, version), principal, session,
-                              Response())
+                              Response(), settings)
     except (ApiProblem, ValidationError) as exc:
         session.rollback()
         plan = planning.plan_by_number(session, operation_id, number)

@@ -18,8 +18,10 @@ from sqlmodel import col, select
 from starlette.datastructures import UploadFile
 
 from api import models as m
-from api.auth import Principal, SessionDep
-from api.common import Id, get_operation
+from api.auth import Principal
+from api.deps import JobsDep, SessionDep, SettingsDep
+from api.lookups import get_operation
+from api.params import Id
 from api.problems import ApiProblem
 from api.web import data, i18n, labels
 from api.web.routes_plans import TIME_LIMITS, _limit, problem_words
@@ -170,21 +172,22 @@ async def upload_events(request: Request, operation_id: Id, principal: OfficerFo
 
 
 @router.post("/operations/{operation_id}/replan", name="web.replan")
-def replan(request: Request, operation_id: Id, principal: OfficerForm, session: SessionDep) -> Response:
+def replan(request: Request, operation_id: Id, principal: OfficerForm, session: SessionDep, settings: SettingsDep,
+           manager: JobsDep) -> Response:
     """A re-plan from the newest published plan (the API's `start_solve` with `replan: true`): untouched
     households keep flight and seat; unlocked flights take people from the waiting list."""
     from api.routers.jobs import SolveRequest, start_solve
 
     op = get_operation(session, operation_id)
     formdata = request.state.form
-    limit = _limit(formdata.get("time_limit"), request.app.state.settings)
+    limit = _limit(formdata.get("time_limit"), settings)
     unlock = [str(f) for f in formdata.getlist("unlock") if str(f)]
     full = formdata.get("mode") == "full"
     if formdata.get("mode") == "all":
         unlock = ["all"]
     try:
         body = SolveRequest(time_limit=limit, replan=True, unlock=None if full else (unlock or None), full=full)
-        job = start_solve(operation_id, body, request, principal, session, Response())
+        job = start_solve(operation_id, body, principal, session, Response(), settings, manager)
     except ValidationError as exc:
         return _page(request, session, op, 422, replan_error=str(exc.errors()[0]["msg"]))
     except ApiProblem as exc:

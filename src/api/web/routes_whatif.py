@@ -15,8 +15,10 @@ from pydantic import ValidationError
 from sqlmodel import col, select
 
 from api import models as m
-from api.auth import Principal, SessionDep
-from api.common import Id, get_operation
+from api.auth import Principal
+from api.deps import FleetSlotsDep, JobsDep, SessionDep, SettingsDep
+from api.lookups import get_operation
+from api.params import Id
 from api.problems import ApiProblem
 from api.web import data, i18n, labels, planning
 from api.web.charts import grouped_chart
@@ -145,23 +147,24 @@ def create_variant_form(request: Request, operation_id: Id, principal: Coordinat
     return RedirectResponse(f"/operations/{operation_id}/what-if?created={row.id}#variants", status_code=303)
 
 
-def _run(request: Request, session: Any, operation_id: int, principal: Principal, ids: list[int], base: bool,
-         limit: float, seat: bool) -> list[m.SolveJob]:
+def _run(session: Any, settings: Any, manager: Any, operation_id: int, principal: Principal, ids: list[int],
+         base: bool, limit: float, seat: bool) -> list[m.SolveJob]:
     from api.routers.variants import VariantRunRequest, run_variants
 
     body = VariantRunRequest(variant_ids=ids, base=base, time_limit=limit, seat=seat)
-    return list(run_variants(operation_id, body, request, principal, session)["jobs"])
+    return list(run_variants(operation_id, body, principal, session, settings, manager)["jobs"])
 
 
 @router.post("/operations/{operation_id}/what-if/run", name="web.variant_run")
-def run_form(request: Request, operation_id: Id, principal: OfficerForm, session: SessionDep) -> Response:
+def run_form(request: Request, operation_id: Id, principal: OfficerForm, session: SessionDep, settings: SettingsDep,
+             manager: JobsDep) -> Response:
     """Run the ticked variants (and the operation itself as the reference, if ticked) in parallel."""
     op = get_operation(session, operation_id)
     formdata = request.state.form
     ids = [int(v) for v in formdata.getlist("variant") if str(v).isdigit()]
     limit = _number(formdata.get("time_limit"), 10)
     try:
-        jobs = _run(request, session, operation_id, principal, ids, formdata.get("base") == "on", limit,
+        jobs = _run(session, settings, manager, operation_id, principal, ids, formdata.get("base") == "on", limit,
                     formdata.get("seat") == "on")
     except (ApiProblem, ValidationError) as exc:
         session.rollback()
@@ -172,7 +175,8 @@ def run_form(request: Request, operation_id: Id, principal: OfficerForm, session
 
 
 @router.post("/operations/{operation_id}/what-if/sweep", name="web.sweep")
-def sweep_form(request: Request, operation_id: Id, principal: CoordinatorForm, session: SessionDep) -> Response:
+def sweep_form(request: Request, operation_id: Id, principal: CoordinatorForm, session: SessionDep,
+               settings: SettingsDep, manager: JobsDep) -> Response:
     """A grid of charters kept (the first n by departure) × lab capacity factors: one variant per point
     (made once, reused by later sweeps), all run together without seating (the comparison's KPIs)."""
     from api.routers.variants import VariantCreate, create_variant
@@ -199,8 +203,8 @@ def sweep_form(request: Request, operation_id: Id, principal: CoordinatorForm, s
                     existing[name] = create_variant(operation_id, VariantCreate(document=doc), principal, session,
                                                     Response()).id
                 ids.append(existing[name])
-        jobs = _run(request, session, operation_id, principal, ids, False, _number(formdata.get("time_limit"), 10),
-                    False)
+        jobs = _run(session, settings, manager, operation_id, principal, ids, False,
+                    _number(formdata.get("time_limit"), 10), False)
     except ApiProblem as exc:
         session.rollback()
         return _page(request, session, op, exc.status, sweep_problem=problem_words(exc),
@@ -304,7 +308,8 @@ def fleet_page(request: Request, operation_id: Id, _: CoordinatorPage, session: 
 
 
 @router.post("/operations/{operation_id}/what-if/fleet", name="web.fleet_run")
-def fleet_form(request: Request, operation_id: Id, principal: CoordinatorForm, session: SessionDep) -> Response:
+def fleet_form(request: Request, operation_id: Id, principal: CoordinatorForm, session: SessionDep,
+               settings: SettingsDep, slots: FleetSlotsDep) -> Response:
     """Size the fleet (the API's `size_fleet`, within the chosen time) and show the answer under the form."""
     from datetime import date
 
@@ -322,7 +327,7 @@ def fleet_form(request: Request, operation_id: Id, principal: CoordinatorForm, s
         return _fleet_page(request, session, op, 422, values=values,
                            fleet_problem=i18n.gettext_("Check the date and the time limit."))
     try:
-        answer = size_fleet(operation_id, body, request, principal, session)
+        answer = size_fleet(operation_id, body, principal, session, settings, slots)
         scenario, _ = fleet_scenario(session, operation_id, body.variant_id)
     except ApiProblem as exc:
         session.rollback()

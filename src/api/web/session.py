@@ -2,7 +2,7 @@
 
 The cookie holds exactly the token `POST /api/v1/auth/token` issues, and every page resolves it through
 `api.auth.authenticate`, so a disabled account (or any later server-side revocation) locks out the browser
-too. Page dependencies carry `min_role` like `api.auth.require`, so the app's start-up check sees the role of
+too. Page dependencies carry `min_role` like `api.deps.require`, so the app's start-up check sees the role of
 every page route. See docs/web.md.
 """
 
@@ -17,7 +17,8 @@ from urllib.parse import quote
 from fastapi import Depends, Request, Response
 from starlette.datastructures import FormData
 
-from api.auth import RANK, Principal, SessionDep, authenticate
+from api.auth import RANK, Principal, authenticate
+from api.deps import SessionDep
 from api.problems import ApiProblem
 
 SESSION_COOKIE = "cp_session"

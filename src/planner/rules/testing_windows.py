@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from planner.model.caseload import Household, age_years, departure_date
@@ -26,9 +25,6 @@ from planner.model.scenario import DestinationRule, Escort, Flight, Person, Scen
 from planner.model.violations import Violation
 from planner.rules.base import Context, PlanCheck, violation
 from planner.rules.gates import isolation_end
-
-if TYPE_CHECKING:  # re-export: moved to planner.rules.lab_capacity
-    from planner.rules.lab_capacity import daily_capacities as daily_capacities
 
 REASON = "test.no_valid_slot"
 
@@ -330,10 +326,3 @@ CHECKS = (PlanCheck(("test_required", "test_slot"), check_tests), PlanCheck(("te
           PlanCheck(("test_in_past",), check_past_bookings))
 SEAT_CHECKS = ()
 
-
-def __getattr__(name: str) -> object:  # re-export: moved to planner.rules.lab_capacity
-    if name == "daily_capacities":
-        from planner.rules.lab_capacity import daily_capacities as moved
-
-        return moved
-    raise AttributeError(name)
