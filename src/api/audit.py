@@ -28,6 +28,6 @@ def audit_commit(session: Session, actor: Principal | str, action: str, resource
     """Write one entry in its own short transaction (for reads that are audited: exports, logins)."""
     from api.db import write_lock
 
-    with write_lock(session.get_bind()):  # type: ignore[arg-type]
+    with write_lock(session.get_bind()):
         audit(session, actor, action, resource, resource_id, operation_id, **details)
         session.commit()

@@ -19,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import delete, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.models import ApiToken, RevokedToken, User
 from api.password_policy import normalise
@@ -94,7 +94,7 @@ def token_for(user: User, settings: Any) -> str:
 def end_sessions(request: Request, session: Session, user_id: int) -> None:
     """Invalidate every access token of the user (in the caller's transaction) and forget cached principals.
     Call `forget_principals` again after the commit if other requests may have resolved tokens meanwhile."""
-    session.execute(update(User).where(User.id == user_id)  # type: ignore[arg-type]
+    session.execute(update(User).where(col(User.id) == user_id)
                     .values(session_version=User.session_version + 1))
     forget_principals(request)
 
@@ -171,7 +171,7 @@ def revoke_token(request: Request, token: str) -> None:
     key = hashlib.sha256(token.encode()).hexdigest()
     now = datetime.now(UTC)
     with Session(request.app.state.engine) as session:
-        session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))  # type: ignore[arg-type]
+        session.execute(delete(RevokedToken).where(col(RevokedToken.expires_at) < now))
         if session.get(RevokedToken, key) is None:
             session.add(RevokedToken(token_hash=key,
                                      expires_at=datetime.fromtimestamp(float(claims["exp"]), UTC)))

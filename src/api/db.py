@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -41,10 +41,10 @@ def make_engine(url: str, busy_timeout_ms: int = 10_000, pool_size: int = 10) ->
     return create_engine(url, pool_size=pool_size, max_overflow=2 * pool_size, pool_pre_ping=True)
 
 
-_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine | Connection, threading.Lock] = weakref.WeakKeyDictionary()
 
 
-def write_lock(engine: Engine) -> AbstractContextManager[Any]:
+def write_lock(engine: Engine | Connection) -> AbstractContextManager[Any]:
     """Serialise this process's short SQLite writes (audit entries of reads) in Python, not in SQLite.
 
     Concurrent SQLite writers wait in SQLite's busy handler, which sleeps in growing steps; a lock taken in

@@ -23,21 +23,25 @@ from api.settings import Settings
 
 def settings_of(request: Request) -> Settings:
     """The settings the app was built with (secret resolved)."""
-    return request.app.state.settings  # type: ignore[no-any-return]
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def engine_of(request: Request) -> Engine:
-    return request.app.state.engine  # type: ignore[no-any-return]
+    engine: Engine = request.app.state.engine
+    return engine
 
 
 def jobs_of(request: Request) -> JobManager:
     """The solve job manager, created when the app starts (its lifespan)."""
-    return request.app.state.jobs  # type: ignore[no-any-return]
+    jobs: JobManager = request.app.state.jobs
+    return jobs
 
 
 def fleet_slots_of(request: Request) -> threading.BoundedSemaphore:
     """Fleet sizing solves in the request thread: at most `solve_workers` at once (docs/what-if.md)."""
-    return request.app.state.fleet_slots  # type: ignore[no-any-return]
+    slots: threading.BoundedSemaphore = request.app.state.fleet_slots
+    return slots
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

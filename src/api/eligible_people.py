@@ -73,19 +73,19 @@ def _in(column: Any, ids: frozenset[str]) -> ColumnElement[bool]:
 
 def _split(session: Session, op: m.Operation) -> tuple[frozenset[str], frozenset[str]]:
     """(eligible, failing) case_ids of the operation's people who are not erased, from the cache if current."""
-    cache = cache_for(session.get_bind())  # type: ignore[arg-type]
+    cache = cache_for(session.get_bind())
     key = ("api.eligible", op.id, cache.revision(op.id or 0), op.version, str(op.created_at))
-    found = cache.get(key)
+    found: tuple[frozenset[str], frozenset[str]] | None = cache.get(key)
     if found is None:
         found = _evaluate(session, op)
         cache.put(key, found)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _evaluate(session: Session, op: m.Operation) -> tuple[frozenset[str], frozenset[str]]:
     stored = session.exec(select(m.Protocol.data).where(m.Protocol.operation_id == op.id)).first()
     protocol = Protocol.model_validate(stored or {}, context=STORED)
-    table = m.Person.__table__  # type: ignore[attr-defined]
+    table = m.table_of(m.Person)
     rows = session.connection().execute(
         select(*[table.c[f] for f in GATE_FIELDS]).where(table.c.operation_id == op.id,
                                                          table.c.erased == False)).mappings().all()  # noqa: E712

@@ -21,7 +21,7 @@ from collections.abc import Hashable
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 MAX_ENTRIES = 256
@@ -58,11 +58,11 @@ class ExportCache:
                 self._items.popitem(last=False)
 
 
-_CACHES: weakref.WeakKeyDictionary[Engine, ExportCache] = weakref.WeakKeyDictionary()
+_CACHES: weakref.WeakKeyDictionary[Engine | Connection, ExportCache] = weakref.WeakKeyDictionary()
 _CACHES_LOCK = threading.Lock()
 
 
-def cache_for(engine: Engine) -> ExportCache:
+def cache_for(engine: Engine | Connection) -> ExportCache:
     """The cache of one database (tests run several apps, each on its own database, in one process)."""
     with _CACHES_LOCK:
         cache = _CACHES.get(engine)
@@ -82,7 +82,7 @@ def caseload_changed(session: Session, operation_id: int) -> None:
 
 def _bump_after_commit(session: Session) -> None:
     pending: set[int] = session.info["changed_operations"]
-    cache = cache_for(session.get_bind())  # type: ignore[arg-type]
+    cache = cache_for(session.get_bind())
     for operation_id in sorted(pending):
         cache.bump(operation_id)
     pending.clear()

@@ -20,10 +20,10 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlmodel import Session, col, func, select
 
 from api import models as m
@@ -143,7 +143,8 @@ class JobManager:
                 status="interrupted", finished_at=m.utcnow(),
                 error="the service stopped while this job was queued or running; start a new solve"))
             s.commit()
-        count = result.rowcount or 0  # type: ignore[attr-defined]
+        # an UPDATE or DELETE executes to a CursorResult; Session.execute is typed as Result
+        count = cast("CursorResult[Any]", result).rowcount or 0
         if count:
             log.warning("marked %d solve job(s) interrupted after a restart", count)
         return count

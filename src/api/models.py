@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Index, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Boolean, Column, Index, Table, Text, UniqueConstraint, false
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Field, SQLModel
 
 
@@ -240,6 +241,13 @@ class PlanBody(SQLModel, table=True):
 
     plan_id: int = Field(foreign_key="plan.id", primary_key=True)
     body: str = Field(sa_column=Column(Text, nullable=False))
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The model's Core table (its `__table__`, which SQLModel's types do not declare)."""
+    table = sa_inspect(model).local_table
+    assert isinstance(table, Table)
+    return table
 
 
 def plan_json(session: Any, plan_id: int) -> str:

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from sqlalchemy import bindparam, insert, update
+from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, select
 
 from api import models as m
@@ -122,14 +123,15 @@ def _write(session: Session, operation_id: int, found: _Sorted) -> None:
                                             "updated_at": now, "version": 1} for v in found.create])
     if not found.change:
         return
-    table = m.Person.__table__  # type: ignore[attr-defined]
+    table = m.table_of(m.Person)
     stmt = (update(table).where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
             .values({**{k: bindparam(k) for k in [*COLUMNS, "extra"]}, "version": bindparam("b_next"),
                      "updated_at": now}))
     params = [{**v, "b_id": old["id"], "b_version": old["version"], "b_next": old["version"] + 1}
               for old, v in found.change]
     result = session.execute(stmt, params)
-    if result.rowcount not in (-1, len(params)):  # type: ignore[attr-defined]
+    # an UPDATE or DELETE executes to a CursorResult; Session.execute is typed as Result
+    if cast("CursorResult[Any]", result).rowcount not in (-1, len(params)):
         session.rollback()
         raise ApiProblem(409, "people changed while the file was imported; nothing was saved, import again",
                          kind="version-conflict")
@@ -141,7 +143,7 @@ def cross_check(session: Session, operation_id: int, people: list[sc.Person], ro
     op = get_operation(session, operation_id)
     incoming = {p.case_id for p in people}
     cols = ("case_id", "household_id", "destination", "date_of_birth", "consent", "consent_note")
-    table = m.Person.__table__  # type: ignore[attr-defined]
+    table = m.table_of(m.Person)
     others = [sc.Person.model_construct(**{k: r[k] for k in cols})
               for r in session.execute(select(*[table.c[k] for k in cols]).where(
                   table.c.operation_id == operation_id, table.c.erased == False)).mappings()  # noqa: E712

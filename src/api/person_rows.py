@@ -29,7 +29,7 @@ def _erasure_values() -> dict[str, Any]:
     (docs/architecture.md#exports-and-data-protection). Derived from the
     table, so a column added later is erased too unless it is added to ERASURE_KEEPS."""
     out: dict[str, Any] = {}
-    for column in m.Person.__table__.columns:  # type: ignore[attr-defined]
+    for column in m.table_of(m.Person).columns:
         name = column.name
         if (name not in COLUMNS and name != "extra") or name in ERASURE_KEEPS:
             continue

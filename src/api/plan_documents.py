@@ -264,7 +264,7 @@ def _seatmap_svg(session: Session, operation_id: int, plan: m.Plan, flight_id: s
         from planner.model.plan import Plan
         from planner.seating.render import render_svg
 
-        body = Plan.model_validate_json(m.plan_json(session, plan.id))  # type: ignore[arg-type]
+        body = Plan.model_validate_json(m.plan_json(session, plan.id or 0))
         return str(render_svg(build_scenario(session, operation_id), body, flight_id))
     except Exception:
         return None
@@ -301,13 +301,12 @@ def build_schedule(session: Session, op: m.Operation, plan: m.Plan, site: str | 
                        location=data.get("location") or "")
         else:
             p = people.get(t.get("person_id") or "")
-            erased = p is None or p.erased
-            row.update(_kind="passenger", case=t.get("person_id") or "", who="returnee",
-                       family=ERASED if erased else p.family_name,  # type: ignore[union-attr]
-                       given=ERASED if erased else p.given_name,  # type: ignore[union-attr]
-                       native="" if erased else p.name_native,  # type: ignore[union-attr]
-                       dob=ERASED if erased else (p.date_of_birth.isoformat() if p.date_of_birth else ""),  # type: ignore[union-attr]
-                       location="" if erased else p.location)  # type: ignore[union-attr]
+            if p is None or p.erased:
+                names: dict[str, Any] = {"family": ERASED, "given": ERASED, "native": "", "dob": ERASED, "location": ""}
+            else:
+                names = {"family": p.family_name, "given": p.given_name, "native": p.name_native,
+                         "dob": p.date_of_birth.isoformat() if p.date_of_birth else "", "location": p.location}
+            row.update(_kind="passenger", case=t.get("person_id") or "", who="returnee", **names)
         groups.setdefault((row["site"], row["day"]), []).append(row)
     sections = []
     for (site_id, on), rows in sorted(groups.items()):

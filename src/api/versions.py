@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from fastapi import Request, Response
 from sqlalchemy import update
+from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, SQLModel
 
 from api.problems import ApiProblem, not_found
@@ -47,7 +48,8 @@ def conditional_update(session: Session, table: type[SQLModel], row_id: int, exp
         update(table).where(table.id == row_id, table.version == expected)  # type: ignore[attr-defined]
         .values(**values, version=table.version + 1)  # type: ignore[attr-defined]
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    # an UPDATE or DELETE executes to a CursorResult; Session.execute is typed as Result
+    if cast("CursorResult[Any]", result).rowcount != 1:
         session.rollback()
         current = session.get(table, row_id)
         if current is None:

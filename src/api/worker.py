@@ -14,10 +14,10 @@ import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy import insert, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlmodel import Session, func, select
 
 from api import models as m
@@ -127,7 +127,8 @@ def run_job(job_id: int, runner: str, cfg: dict[str, Any]) -> str:
             (m.SolveJob.id == job_id) & (m.SolveJob.status == "queued") & (m.SolveJob.runner == runner)
         ).values(status="running", started_at=m.utcnow(), stage="loading"))
         s.commit()
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        # an UPDATE or DELETE executes to a CursorResult; Session.execute is typed as Result
+        if cast("CursorResult[Any]", claimed).rowcount != 1:
             return "skipped"
         job = s.get(m.SolveJob, job_id)
         assert job is not None
@@ -266,7 +267,8 @@ def store_plan(engine: Engine, job_id: int | None, runner: str, operation_id: in
         if job_id is not None:
             done = s.execute(update(m.SolveJob).where(_running(job_id, runner)).values(
                 status=status, plan_id=row.id, finished_at=m.utcnow(), stage="done"))
-            if done.rowcount != 1:  # type: ignore[attr-defined]
+            # an UPDATE or DELETE executes to a CursorResult; Session.execute is typed as Result
+            if cast("CursorResult[Any]", done).rowcount != 1:
                 s.rollback()  # the job was interrupted meanwhile: keep no orphan plan
                 return "discarded"
         s.commit()

@@ -73,7 +73,7 @@ def change_own_password(body: PasswordChange, request: Request, principal: Viewe
         raise ApiProblem(403, "the current password is wrong", kind="wrong-password")
     check_password(body.new_password, user.username, "body.new_password")
     throttle_of(request).succeeded(principal.username, address)
-    session.execute(update(User).where(User.id == user.id)  # type: ignore[arg-type]
+    session.execute(update(User).where(col(User.id) == user.id)
                     .values(password_hash=hash_password(body.new_password), version=User.version + 1,
                             session_version=User.session_version + 1))
     audit(session, principal, "change_password", "user", user.id)

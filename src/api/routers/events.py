@@ -124,8 +124,8 @@ def _write_flights(session: Session, operation_id: int, before: Any, after: Any)
     old_flights = {f.id: f for f in before.flights}
     new_flights = {f.id: f for f in after.flights}
     for code in sorted(set(old_flights) - set(new_flights)):
-        session.execute(delete(m.Flight).where(m.Flight.operation_id == operation_id,  # type: ignore[arg-type]
-                                               m.Flight.code == code))
+        session.execute(delete(m.Flight).where(col(m.Flight.operation_id) == operation_id,
+                                               col(m.Flight.code) == code))
         changes.append({"resource": "flight", "id": code, "change": "deleted", "fields": []})
         for pin in session.exec(select(m.Pin).where(m.Pin.operation_id == operation_id,
                                                     m.Pin.flight_id == code)).all():

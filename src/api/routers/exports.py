@@ -25,7 +25,7 @@ router = APIRouter(tags=["exports"])
 Format = Literal["csv", "xlsx", "html", "pdf"]
 MEDIA = {"csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8", "pdf": "application/pdf",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-CONTENT = {200: {"content": {v: {} for v in MEDIA.values()}}}
+CONTENT: dict[int | str, dict[str, Any]] = {200: {"content": {v: {} for v in MEDIA.values()}}}
 
 
 def _download(data: bytes, fmt: str, name: str) -> Response:
@@ -37,16 +37,16 @@ def _download(data: bytes, fmt: str, name: str) -> Response:
 
 def _cached(session: SessionDep, key: tuple[Any, ...], make: Any) -> tuple[bytes, int]:
     """Renderings kept until the caseload changes (`api.export_cache`); the audit entry is never cached."""
-    cache = cache_for(session.get_bind())  # type: ignore[arg-type]
-    rendered = cache.get(key)
+    cache = cache_for(session.get_bind())
+    rendered: tuple[bytes, int] | None = cache.get(key)
     if rendered is None:
         rendered = make()
         cache.put(key, rendered)
-    return rendered  # type: ignore[no-any-return]
+    return rendered
 
 
 def _revision(session: SessionDep, op: m.Operation, plan: m.Plan) -> tuple[Any, ...]:
-    cache = cache_for(session.get_bind())  # type: ignore[arg-type]
+    cache = cache_for(session.get_bind())
     return (op.id, cache.revision(op.id or 0), op.version, plan.id, plan.version, plan.stale, plan.state,
             str(plan.created_at))
 
@@ -55,7 +55,7 @@ def _revision(session: SessionDep, op: m.Operation, plan: m.Plan) -> tuple[Any, 
 
 
 @router.get("/operations/{operation_id}/plans/{plan_id}/flights/{flight_id}/manifest",
-            response_class=Response, responses=CONTENT)  # type: ignore[arg-type]
+            response_class=Response, responses=CONTENT)
 def flight_manifest(operation_id: Id, plan_id: Id, flight_id: str, principal: Officer, session: SessionDep,
                     format: Annotated[Format, Query()] = "csv") -> Response:
     """The passenger manifest of one flight for the airline: travel documents, seats, households, needs in
@@ -80,7 +80,7 @@ def flight_manifest(operation_id: Id, plan_id: Id, flight_id: str, principal: Of
 
 
 @router.get("/operations/{operation_id}/plans/{plan_id}/testing-schedule", response_class=Response,
-            responses=CONTENT)  # type: ignore[arg-type]
+            responses=CONTENT)
 def testing_schedule(operation_id: Id, plan_id: Id, principal: Officer, session: SessionDep,
                      format: Annotated[Format, Query()] = "csv",
                      site: Annotated[str | None, Query(max_length=64)] = None,

@@ -38,7 +38,7 @@ def admission(session: Session) -> Iterator[None]:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADMISSION_LOCK})
         yield
         return
-    with write_lock(bind):  # type: ignore[arg-type]
+    with write_lock(bind):
         yield
 
 

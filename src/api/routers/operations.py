@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import delete
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from api import models as m
 from api.audit import audit
@@ -139,7 +139,7 @@ def delete_operation(operation_id: Id, request: Request, principal: Coordinator,
 
         check_version(op.version, expected)
     running = session.exec(select(func.count()).select_from(m.SolveJob).where(
-        m.SolveJob.operation_id == operation_id, m.SolveJob.status.in_(("queued", "running")))).one()  # type: ignore[attr-defined]
+        m.SolveJob.operation_id == operation_id, col(m.SolveJob.status).in_(("queued", "running")))).one()
     if running:
         from api.problems import ApiProblem
 
@@ -147,12 +147,12 @@ def delete_operation(operation_id: Id, request: Request, principal: Coordinator,
                       kind="job-running")
     plan_ids = select(m.Plan.id).where(m.Plan.operation_id == operation_id)
     site_ids = select(m.TestingSite.id).where(m.TestingSite.operation_id == operation_id)
-    session.execute(delete(m.Assignment).where(m.Assignment.plan_id.in_(plan_ids)))  # type: ignore[attr-defined]
-    session.execute(delete(m.PlanBody).where(m.PlanBody.plan_id.in_(plan_ids)))  # type: ignore[attr-defined]
-    session.execute(delete(m.TestingSlot).where(m.TestingSlot.site_id.in_(site_ids)))  # type: ignore[attr-defined]
+    session.execute(delete(m.Assignment).where(col(m.Assignment.plan_id).in_(plan_ids)))
+    session.execute(delete(m.PlanBody).where(col(m.PlanBody.plan_id).in_(plan_ids)))
+    session.execute(delete(m.TestingSlot).where(col(m.TestingSlot.site_id).in_(site_ids)))
     for table in (m.Plan, m.SolveJob, m.Variant, m.Pin, m.Person, m.Household, m.Flight, m.TestingSite, m.Escort,
                   m.AircraftType, m.Protocol):
-        session.execute(delete(table).where(table.operation_id == operation_id))  # type: ignore[attr-defined]
+        session.execute(delete(table).where(col(table.operation_id) == operation_id))
     session.delete(op)
     caseload_changed(session, operation_id)  # a later operation may be given the same id
     audit(session, principal, "delete", "operation", operation_id, operation_id=operation_id)

@@ -128,7 +128,7 @@ def list_people(
     if flight is not None:
         pid = plan_id or session.exec(select(func.max(m.Plan.id)).where(m.Plan.operation_id == operation_id)).one()
         on = select(m.Assignment.case_id).where(m.Assignment.plan_id == (pid or -1))
-        on = on.where(m.Assignment.flight_id.is_(None)) if flight == "none" else on.where(  # type: ignore[union-attr]
+        on = on.where(col(m.Assignment.flight_id).is_(None)) if flight == "none" else on.where(
             m.Assignment.flight_id == flight)
         stmt = stmt.where(col(m.Person.case_id).in_(on))
     if eligible is None:
@@ -221,8 +221,8 @@ def delete_person(operation_id: Id, case_id: str, request: Request, principal: O
         raise ApiProblem(409, f"the person is at version {row.version}, you sent {expected}", kind="version-conflict",
                       current_version=row.version)
     session.delete(row)
-    session.execute(m.Pin.__table__.delete().where(m.Pin.operation_id == operation_id,  # type: ignore[attr-defined]
-                                                   m.Pin.case_id == case_id))
+    session.execute(m.table_of(m.Pin).delete().where(col(m.Pin.operation_id) == operation_id,
+                                                   col(m.Pin.case_id) == case_id))
     mark_stale(session, operation_id)
     audit(session, principal, "delete", "person", case_id, operation_id=operation_id)
     session.commit()
@@ -235,10 +235,10 @@ def erase_person(operation_id: Id, case_id: str, principal: Coordinator, session
     """Blank the personal fields and keep a tombstone: past plans keep their anonymous counts
     (docs/architecture.md#exports-and-data-protection)."""
     row = _person(session, operation_id, case_id)
-    session.execute(update(m.Person).where(m.Person.id == row.id).values(
+    session.execute(update(m.Person).where(col(m.Person.id) == row.id).values(
         **ERASURE_VALUES, erased=True, version=row.version + 1, updated_at=m.utcnow()))
-    session.execute(m.Pin.__table__.delete().where(m.Pin.operation_id == operation_id,  # type: ignore[attr-defined]
-                                                   m.Pin.case_id == case_id))
+    session.execute(m.table_of(m.Pin).delete().where(col(m.Pin.operation_id) == operation_id,
+                                                   col(m.Pin.case_id) == case_id))
     mark_stale(session, operation_id)
     audit(session, principal, "erase", "person", case_id, operation_id=operation_id)
     session.commit()

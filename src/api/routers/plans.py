@@ -61,7 +61,7 @@ def get_plan(session: SessionDep, operation_id: int, plan_id: int) -> m.Plan:
 def list_plans(operation_id: Id, _: Viewer, session: SessionDep, page: Annotated[Paging, Depends(paging)],
                state: str | None = None, variant_id: QueryId = None) -> Any:
     get_operation(session, operation_id)
-    stmt = select(*m.Plan.__table__.c).where(m.Plan.operation_id == operation_id)  # type: ignore[attr-defined]
+    stmt = select(*m.table_of(m.Plan).c).where(m.Plan.operation_id == operation_id)
     if state:
         stmt = stmt.where(m.Plan.state == state)
     if variant_id is not None:
@@ -126,7 +126,7 @@ def publish_plan(operation_id: Id, plan_id: Id, request: Request, principal: Coo
     conditional_update(session, m.Plan, plan_id, expected,
                        {"state": "published", "published_at": m.utcnow(), "published_by": principal.username,
                         "stale": False})
-    session.execute(update(m.PlanBody).where(m.PlanBody.plan_id == plan_id)  # type: ignore[arg-type]
+    session.execute(update(m.PlanBody).where(col(m.PlanBody.plan_id) == plan_id)
                     .values(body=lock_flights(body).to_json()))
     warnings = _boarding_warnings(session, operation_id, plan_id)
     audit(session, principal, "publish", "plan", plan_id, operation_id=operation_id, number=plan.number,
@@ -156,7 +156,7 @@ def delete_plan(operation_id: Id, plan_id: Id, request: Request, principal: Coor
     if plan.state == "published":
         raise ApiProblem(409, "a published plan cannot be deleted", kind="published-is-immutable")
     for table in (m.Assignment, m.PlanBody):
-        session.execute(delete(table).where(table.plan_id == plan_id))  # type: ignore[attr-defined]
+        session.execute(delete(table).where(col(table.plan_id) == plan_id))
     session.delete(plan)
     audit(session, principal, "delete", "plan", plan_id, operation_id=operation_id)
     session.commit()

@@ -7,14 +7,15 @@ builds the five routers: create, read, list, partial update (If-Match) and delet
 """
 
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError, create_model
 from sqlalchemy import delete
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import SQLModel, func, select
+from sqlmodel import SQLModel, col, func, select
 
 from api import models as m
 from api.audit import audit
@@ -87,7 +88,7 @@ def resource_router(*, path: str, noun: str, table: type[SQLModel], model: type[
 def _add_list_and_read(r: APIRouter, res: _Resource) -> None:
     table = res.table
 
-    @r.get(res.base, response_model=Page[res.read_model], name=f"list_{res.path}")  # type: ignore[valid-type]
+    @r.get(res.base, response_model=Page[res.read_model], name=f"list_{res.path}")
     def list_items(operation_id: Id, _: Viewer, session: SessionDep,
                    page: Annotated[Paging, Depends(paging)]) -> Any:
         get_operation(session, operation_id)
@@ -134,7 +135,7 @@ def _add_update_and_delete(r: APIRouter, res: _Resource, editor: Any) -> None:
 
     @r.patch(res.base + "/{code}", response_model=res.read_model, name=f"update_{res.path}")
     def update_item(operation_id: Id, code: str, body: update_model, request: Request,  # type: ignore[valid-type]
-                    principal: editor, session: SessionDep, response: Response) -> Any:  # type: ignore[valid-type]
+                    principal: editor, session: SessionDep, response: Response) -> Any:
         row = res.fetch(session, operation_id, code)
         expected = expected_version(request, body.version)  # type: ignore[attr-defined]
         patch = body.model_dump(mode="json", by_alias=True, exclude_unset=True, exclude={"version"})  # type: ignore[attr-defined]
@@ -151,12 +152,12 @@ def _add_update_and_delete(r: APIRouter, res: _Resource, editor: Any) -> None:
         return res.to_read(row)
 
     @r.delete(res.base + "/{code}", status_code=204, name=f"delete_{res.path}")
-    def delete_item(operation_id: Id, code: str, request: Request, principal: editor,  # type: ignore[valid-type]
+    def delete_item(operation_id: Id, code: str, request: Request, principal: editor,
                     session: SessionDep) -> Response:
         row = res.fetch(session, operation_id, code)
         check_version(row.version, expected_version(request, None))
         if table is m.TestingSite:
-            session.execute(delete(m.TestingSlot).where(m.TestingSlot.site_id == row.id))  # type: ignore[arg-type]
+            session.execute(delete(m.TestingSlot).where(m.TestingSlot.site_id == row.id))
         session.delete(row)
         mark_stale(session, operation_id)
         audit(session, principal, "delete", res.noun, code, operation_id=operation_id)
@@ -233,7 +234,7 @@ def replace_slots(operation_id: Id, code: str, body: SlotsReplace, request: Requ
             raise RequestValidationError([{"loc": ("body", "slots", i, "end"), "msg": "slot ends before it starts",
                                            "type": "value_error"}])
     conditional_update(session, m.TestingSite, site.id or 0, expected, {})
-    session.execute(delete(m.TestingSlot).where(m.TestingSlot.site_id == site.id))  # type: ignore[arg-type]
+    session.execute(delete(m.TestingSlot).where(col(m.TestingSlot.site_id) == site.id))
     for slot in body.slots:
         session.add(m.TestingSlot(site_id=site.id or 0, start=slot.start.isoformat(), end=slot.end.isoformat(),
                                   capacity=slot.capacity))
@@ -335,8 +336,9 @@ def delete_pin(operation_id: Id, case_id: str, request: Request,
                principal: Annotated[Any, Depends(require("officer"))], session: SessionDep) -> Response:
     row = get_in_operation(session, m.Pin, operation_id, "case_id", case_id, "pin")
     expected = expected_version(request, None)
-    result = session.execute(delete(m.Pin).where(m.Pin.id == row.id, m.Pin.version == expected))  # type: ignore[arg-type]
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    result = session.execute(delete(m.Pin).where(col(m.Pin.id) == row.id, col(m.Pin.version) == expected))
+    # an UPDATE or DELETE executes to a CursorResult; Session.execute is typed as Result
+    if cast("CursorResult[Any]", result).rowcount != 1:
         session.rollback()
         current = _pin_row(session, operation_id, case_id)
         if current is None:

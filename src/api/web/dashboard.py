@@ -52,18 +52,18 @@ class _Facts:
 
 def _facts(session: Session, operation_id: int) -> _Facts:
     engine = session.get_bind()
-    cache = cache_for(engine)  # type: ignore[arg-type]
+    cache = cache_for(engine)
     op = session.get(m.Operation, operation_id)
     key = ("web.funnel", operation_id, cache.revision(operation_id), op.version if op else 0)
-    cached = cache.get(key)
+    cached: _Facts | None = cache.get(key)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     with building(session, operation_id):
         cached = cache.get(key)
         if cached is None:
             cached = _build_facts(session, operation_id)
             cache.put(key, cached)
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def _build_facts(session: Session, operation_id: int) -> _Facts:
@@ -85,15 +85,15 @@ def _build_facts(session: Session, operation_id: int) -> _Facts:
 def funnel(session: Session, operation_id: int, plan: m.Plan | None) -> Funnel:
     """People per stage: overall, per destination and per vulnerability (derived ones included); counted once
     per caseload revision and plan version (a pass over every person, tens of ms at 7,000)."""
-    cache = cache_for(session.get_bind())  # type: ignore[arg-type]
+    cache = cache_for(session.get_bind())
     op = session.get(m.Operation, operation_id)
     key = ("web.funnel_counts", operation_id, cache.revision(operation_id), op.version if op else 0,
            plan.id if plan else None, plan.version if plan else None)
-    found = cache.get(key)
+    found: Funnel | None = cache.get(key)
     if found is None:
         found = _funnel(session, operation_id, plan)
         cache.put(key, found)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _funnel(session: Session, operation_id: int, plan: m.Plan | None) -> Funnel:
@@ -166,7 +166,7 @@ def lab_load(session: Session, operation_id: int, plan: m.Plan | None) -> list[L
     come from a scenario built for them, too slow to build on every dashboard)."""
     if plan is None or plan.id is None:
         return []
-    cache = cache_for(session.get_bind())  # type: ignore[arg-type]
+    cache = cache_for(session.get_bind())
     op = session.get(m.Operation, operation_id)
     key = ("web.lab_load", operation_id, cache.revision(operation_id), op.version if op else 0, plan.id,
            plan.version)

@@ -42,9 +42,9 @@ class OperationRow:
 
 def operations_overview(session: Session) -> list[OperationRow]:
     """Every operation with its size and current plan (a handful of operations: one query each is fine)."""
-    people = dict(session.execute(select(m.Person.operation_id, func.count()).where(  # type: ignore[call-overload]
+    people = dict(session.execute(select(m.Person.operation_id, func.count()).where(
         m.Person.erased == False).group_by(m.Person.operation_id)).all())  # noqa: E712
-    flights = dict(session.execute(select(m.Flight.operation_id, func.count())  # type: ignore[call-overload]
+    flights = dict(session.execute(select(m.Flight.operation_id, func.count())
                                    .group_by(m.Flight.operation_id)).all())
     ops = session.exec(select(m.Operation).order_by(m.Operation.id)).all()
     return [OperationRow(op, people.get(op.id, 0), flights.get(op.id, 0), current_plan(session, op.id or 0))
@@ -88,7 +88,7 @@ class FlightRow:
 def flights(session: Session, operation_id: int, plan: m.Plan | None) -> list[FlightRow]:
     """Flights in departure order with the plan's passengers, lap infants and provisional ones; kept per
     caseload revision and plan version (every flight's seat map is counted, and most pages show them)."""
-    cache = cache_for(session.get_bind())  # type: ignore[arg-type]
+    cache = cache_for(session.get_bind())
     op = session.get(m.Operation, operation_id)
     key = ("web.flights", operation_id, cache.revision(operation_id), op.version if op else 0,
            plan.id if plan else None, plan.version if plan else None)
@@ -153,7 +153,7 @@ def changes_since(session: Session, operation_id: int, plan: m.Plan | None) -> l
     since = plan.published_at or plan.created_at
     E = m.AuditEntry
     rows = session.execute(
-        select(E.action, E.resource, func.count(), func.max(E.at))  # type: ignore[call-overload]
+        select(E.action, E.resource, func.count(), func.max(E.at))
         .where(E.operation_id == operation_id, E.at > since,
                col(E.action).in_(("create", "update", "delete", "import", "erase", "events")))
         .group_by(E.action, E.resource).order_by(func.max(E.at).desc())).all()

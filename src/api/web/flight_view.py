@@ -69,16 +69,16 @@ class FlightPage:
 def flight_view(session: Session, operation_id: int, plan: m.Plan, flight_id: str, language: str) -> FlightPage:
     """The flight's page content in the active language, from the cache when the plan, the caseload and the
     operation are the versions it was built from (the revision is read before the data, as export_cache asks)."""
-    cache = cache_for(session.get_bind())  # type: ignore[arg-type]
+    cache = cache_for(session.get_bind())
     op = session.get(m.Operation, operation_id)
     key = ("web.flight_view", plan.id, plan.version, flight_id, cache.revision(operation_id),
            op.version if op else 0, language)
-    view = cache.get(key)
+    view: FlightPage | None = cache.get(key)
     if view is None:
         view = flight_page(session, operation_id, plan, flight_id, words)
         view.svg = seat_map_svg(session, operation_id, plan, flight_id, seat_labels(view).get)
         cache.put(key, view)
-    return view  # type: ignore[no-any-return]
+    return view
 
 
 def _age(born: Any, on: datetime) -> int | None:

@@ -27,13 +27,13 @@ class PeopleFilters:
 
 def filter_choices(session: Session, operation_id: int) -> dict[str, list[str]]:
     """Destinations and locations for the filters; two scans of the caseload, so kept per caseload revision."""
-    cache = cache_for(session.get_bind())  # type: ignore[arg-type]
+    cache = cache_for(session.get_bind())
     key = ("web.filter_choices", operation_id, cache.revision(operation_id))
-    found = cache.get(key)
+    found: dict[str, list[str]] | None = cache.get(key)
     if found is None:
         found = _filter_choices(session, operation_id)
         cache.put(key, found)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _filter_choices(session: Session, operation_id: int) -> dict[str, list[str]]:
@@ -60,9 +60,9 @@ def _conditions(session: Session, operation_id: int, filters: PeopleFilters,
                        col(P.name_native).contains(q, autoescape=True),
                        func.lower(P.given_name + " " + P.family_name).contains(q.lower(), autoescape=True)))
     if filters.destination:
-        out.append(P.destination == filters.destination)  # type: ignore[arg-type]
+        out.append(col(P.destination) == filters.destination)
     if filters.location:
-        out.append(P.location == filters.location)  # type: ignore[arg-type]
+        out.append(col(P.location) == filters.location)
     if filters.vulnerability:
         out.append(col(P.vulnerabilities).contains(f";{filters.vulnerability};", autoescape=True))
     if filters.status in ("eligible", "ineligible"):
@@ -137,7 +137,7 @@ def household(session: Session, operation_id: int, household_id: str) -> list[An
 def serving_flights(session: Session, operation_id: int, destination: str) -> int:
     """Flights with a stop at `destination` (the planner gives one reason per such flight); the flights'
     documents are read once per caseload revision, not on every person's page."""
-    cache = cache_for(session.get_bind())  # type: ignore[arg-type]
+    cache = cache_for(session.get_bind())
     op = session.get(m.Operation, operation_id)
     key = ("web.serving", operation_id, cache.revision(operation_id), op.version if op else 0)
     found: dict[str, int] | None = cache.get(key)

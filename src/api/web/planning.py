@@ -46,7 +46,7 @@ def plans(session: Session, operation_id: int, limit: int = 200) -> list[m.Plan]
 
 def numbers_by_id(session: Session, operation_id: int) -> dict[int, int]:
     """Plan id -> plan number, to show jobs' and plans' references by number."""
-    return {i: n for i, n in session.execute(select(m.Plan.id, m.Plan.number).where(  # type: ignore[call-overload]
+    return {i: n for i, n in session.execute(select(m.Plan.id, m.Plan.number).where(
         m.Plan.operation_id == operation_id)).all()}
 
 
@@ -54,7 +54,7 @@ def plan_body(session: Session, plan: m.Plan) -> Any:
     """The parsed plan document (planner.model.plan.Plan), kept per plan and version (publishing adds locks)."""
     from planner.model.plan import Plan
 
-    cache = cache_for(session.get_bind())  # type: ignore[arg-type]
+    cache = cache_for(session.get_bind())
     key = ("web.plan_body", plan.id, plan.version)
     body = cache.get(key)
     if body is None:
@@ -72,7 +72,7 @@ def scenario(session: Session, operation_id: int) -> Any:
     """The operation as a planner scenario, built once per caseload revision (seconds at 7,000 people)."""
     from api.scenario_store import build_scenario
 
-    cache = cache_for(session.get_bind())  # type: ignore[arg-type]
+    cache = cache_for(session.get_bind())
     op = session.get(m.Operation, operation_id)
     key = ("web.scenario", operation_id, cache.revision(operation_id), op.version if op else 0)
     built = cache.get(key)
@@ -144,7 +144,7 @@ def change_lines(session: Session, operation_id: int, comparison: dict[str, Any]
     ids = [c["case_id"] for c in comparison["changes"]]
     names: dict[str, str] = {}
     for chunk in range(0, len(ids), 500):
-        for case_id, given, family in session.execute(select(m.Person.case_id, m.Person.given_name,  # type: ignore[call-overload]
+        for case_id, given, family in session.execute(select(m.Person.case_id, m.Person.given_name,
                                                              m.Person.family_name).where(
                 m.Person.operation_id == operation_id, col(m.Person.case_id).in_(ids[chunk:chunk + 500]))).all():
             names[case_id] = f"{given} {family}".strip()

@@ -49,7 +49,8 @@ READ_ONLY = {"case_id"}
 
 
 def _person(session: Any, operation_id: int, case_id: str) -> m.Person:
-    return get_in_operation(session, m.Person, operation_id, "case_id", case_id, "person")  # type: ignore[no-any-return]
+    row: m.Person = get_in_operation(session, m.Person, operation_id, "case_id", case_id, "person")
+    return row
 
 
 # ----------------------------------------------------------------------------------------------- list
@@ -102,7 +103,8 @@ def _person_context(session: Any, operation_id: int, row: m.Person) -> dict[str,
                                                              m.Assignment.case_id == row.case_id)).first()
     serving = people_search.serving_flights(session, operation_id, row.destination)
     unassigned = assignment is not None and not assignment.flight_id
-    reasons = people_search.grouped_reasons(assignment.reasons, serving) if unassigned else []  # type: ignore[union-attr]
+    reasons = (people_search.grouped_reasons(assignment.reasons, serving)
+               if unassigned and assignment is not None else [])
     household = people_search.household(session, operation_id, row.household_id) if not row.erased else []
     return {"plan": plan, "assignment": assignment, "reasons": reasons, "serving": serving, "household": household}
 
@@ -311,7 +313,7 @@ def _pending(request: Request) -> dict[str, tuple[int, int, str, bytes, float]]:
     store = getattr(request.app.state, "web_pending_imports", None)
     if store is None:
         store = request.app.state.web_pending_imports = {}
-    return store  # type: ignore[no-any-return]
+    return store
 
 
 def _keep(request: Request, principal: Principal, operation_id: int, filename: str, content: bytes) -> str:

@@ -178,12 +178,13 @@ def _reference(session: Any, operation_id: int, plan: m.Plan) -> m.Plan | None:
     if plan.variant_id is not None:
         return None
     if plan.previous_plan_id:
-        found = session.get(m.Plan, plan.previous_plan_id)
+        found: m.Plan | None = session.get(m.Plan, plan.previous_plan_id)
         if found is not None and found.operation_id == operation_id:
-            return found  # type: ignore[no-any-return]
-    return session.exec(select(m.Plan).where(  # type: ignore[no-any-return]
+            return found
+    newest: m.Plan | None = session.exec(select(m.Plan).where(
         m.Plan.operation_id == operation_id, m.Plan.state == "published", m.Plan.number < plan.number,
         col(m.Plan.variant_id).is_(None)).order_by(col(m.Plan.number).desc())).first()
+    return newest
 
 
 def _plan_context(request: Request, session: Any, operation_id: int, plan: m.Plan,
@@ -254,7 +255,7 @@ def publish(request: Request, operation_id: Id, number: Id, principal: Coordinat
     if warnings:
         ids = sorted({w["case_id"] for w in warnings})
         names = {c: f"{g} {f}".strip() for c, g, f in session.execute(
-            select(m.Person.case_id, m.Person.given_name, m.Person.family_name).where(  # type: ignore[call-overload]
+            select(m.Person.case_id, m.Person.given_name, m.Person.family_name).where(
                 m.Person.operation_id == operation_id, col(m.Person.case_id).in_(ids))).all()}
     plan = planning.plan_by_number(session, operation_id, number)
     return render(request, "plans/plan.html", {

@@ -129,7 +129,8 @@ def protect(response: Any) -> None:
 
 
 def pages(request: Request) -> Pages:
-    return request.app.state.pages  # type: ignore[no-any-return]
+    found: Pages = request.app.state.pages
+    return found
 
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None,
