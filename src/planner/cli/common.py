@@ -99,12 +99,36 @@ def load(path: str, people: str | None = None) -> Scenario:
         raise SystemExit(input_errors(exc)) from None
 
 
+def read_plan(path: str) -> Plan | None:
+    """A plan file, or None after saying on stderr, in one line, why it is not a readable plan."""
+    from pydantic import ValidationError
+
+    try:
+        return Plan.model_validate_json(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValidationError) as exc:
+        print(f"{path}: not a readable plan ({type(exc).__name__}: {str(exc).splitlines()[0]})", file=sys.stderr)
+        return None
+
+
 def write_tables(table: Any, args: argparse.Namespace) -> None:
     if args.csv:
         Path(args.csv).write_text(table.to_csv(), encoding="utf-8")
     if args.json:
         Path(args.json).write_text(json.dumps(table.to_json(), indent=2), encoding="utf-8")
     print(table.to_text(), end="")
+
+
+def finish_table(table: Any, args: argparse.Namespace, stop: StopRequest, deadline: Deadline, each: str) -> int:
+    """Write a compare or sweep table, then its exit code: 1 when a point's plan is invalid, the signal's code
+    when a stop cut the solves short (each `each` of the table then holds the best plan its solve had found)."""
+    write_tables(table, args)
+    if invalid_points(table.invalid):
+        return 1
+    if stop.is_set():
+        print(f"stopped by {stop.name} after {deadline.elapsed():.1f} s: each {each} is the best complete, "
+              "validated plan its solve had found")
+        return exit_stopped(stop)
+    return 0
 
 
 def invalid_points(lines: list[str]) -> int:

@@ -8,10 +8,9 @@ import getpass
 import re
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from planner.cli.common import load, write_file
+from planner.cli.common import load, read_plan, write_file
 from planner.model.plan import Plan
 from planner.model.scenario import Scenario
 
@@ -43,16 +42,6 @@ def add_export_command(sub: Subparsers) -> None:
     p.set_defaults(func=cmd_export)
 
 
-def _read_plan(path: str) -> Plan | None:
-    from pydantic import ValidationError
-
-    try:
-        return Plan.model_validate_json(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValidationError) as exc:
-        print(f"{path}: not a readable plan ({type(exc).__name__}: {str(exc).splitlines()[0]})", file=sys.stderr)
-        return None
-
-
 def _error(message: str) -> int:
     print(message, file=sys.stderr)
     return 2
@@ -70,7 +59,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         return _error(f"--designator {args.designator!r}: give the airline's two-character code and a flight "
                       "number of 1 to 4 digits, e.g. ZZ1234")
     scenario = load(args.scenario, args.people)
-    plan = _read_plan(args.plan)
+    plan = read_plan(args.plan)
     if plan is None:
         return 2
     designator = args.designator or default_designator(scenario, args.flight)
@@ -97,7 +86,7 @@ def _message(args: argparse.Namespace, scenario: Scenario, plan: Plan, designato
     addressing = Addressing(designator, now)
     if args.kind == "pnl":
         return "".join(pnl_message(scenario, plan, args.flight, addressing))
-    since = _read_plan(args.since)
+    since = read_plan(args.since)
     if since is None:
         return None
     before = load(args.since_scenario) if args.since_scenario else None

@@ -12,6 +12,7 @@ from planner.cli.common import (
     exit_stopped,
     input_errors,
     load,
+    read_plan,
     session,
     stage,
     stopped_line,
@@ -103,15 +104,12 @@ def cmd_replan(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
 
     from planner.oracle.validate import validate
 
     scenario = load(args.scenario, getattr(args, "people", None))
-    try:
-        plan = Plan.model_validate_json(Path(args.plan).read_text(encoding="utf-8"))
-    except (OSError, ValidationError) as exc:
-        print(f"{args.plan}: not a readable plan: {exc}", file=sys.stderr)
+    plan = read_plan(args.plan)
+    if plan is None:
         return 2
     from planner.pipeline.solve import scenario_digest
 
@@ -135,17 +133,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_seatmap(args: argparse.Namespace) -> int:
     """Print one flight's seat map; a flight missing from the plan or the scenario is an error, not a crash."""
-    from pydantic import ValidationError
 
     from planner.pipeline.solve import scenario_digest
     from planner.seating.render import render_svg, render_text
     from planner.seating.seatmaps import SeatMapError
 
     scenario = load(args.scenario, getattr(args, "people", None))
-    try:
-        plan = Plan.model_validate_json(Path(args.plan).read_text(encoding="utf-8"))
-    except (OSError, ValidationError) as exc:
-        print(f"{args.plan}: not a readable plan ({type(exc).__name__}: {str(exc).splitlines()[0]})", file=sys.stderr)
+    plan = read_plan(args.plan)
+    if plan is None:
         return 2
     in_plan = sorted(f.flight_id for f in plan.flights)
     in_scenario = sorted(f.id for f in scenario.flights)

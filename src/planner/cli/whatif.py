@@ -11,12 +11,11 @@ from pathlib import Path
 from planner.cli.common import (
     command_deadline,
     exit_stopped,
+    finish_table,
     input_errors,
-    invalid_points,
     load,
     session,
     stage,
-    write_tables,
 )
 from planner.io.loading import ScenarioInputError
 from planner.model.options import SolveOptions
@@ -34,14 +33,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                                   seat=not args.no_seating, deadline=deadline, stop=stop, on_progress=progress)
         except ScenarioInputError as exc:
             return input_errors(exc)
-    write_tables(table, args)
-    if invalid_points(table.invalid):
-        return 1
-    if stop.is_set():
-        print(f"stopped by {stop.name} after {deadline.elapsed():.1f} s: each column is the best complete, "
-              "validated plan its solve had found")
-        return exit_stopped(stop)
-    return 0
+    return finish_table(table, args, stop, deadline, "column")
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -55,14 +47,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                               deterministic=args.deterministic, deadline=deadline, stop=stop, on_progress=progress)
         except ScenarioInputError as exc:
             return input_errors(exc)
-    write_tables(table, args)
-    if invalid_points(table.invalid):
-        return 1
-    if stop.is_set():
-        print(f"stopped by {stop.name} after {deadline.elapsed():.1f} s: each row is the best complete, "
-              "validated plan its solve had found")
-        return exit_stopped(stop)
-    return 0
+    return finish_table(table, args, stop, deadline, "row")
 
 
 def cmd_fleet(args: argparse.Namespace) -> int:
