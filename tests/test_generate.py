@@ -14,7 +14,8 @@ import pytest
 from planner.io.loading import load_scenario
 from planner.io.writing import people_to_csv, scenario_to_yaml, write_scenario
 from planner.model.caseload import age_years
-from planner.model.scenario import TYPED_VULNERABILITIES, Person, Scenario
+from planner.model.fields import TYPED_VULNERABILITIES
+from planner.model.scenario import Person, Scenario
 from planner.seating.seatmaps import resolve_aircraft
 from planner.synth.generate import generate_scenario
 from planner.synth.names import (

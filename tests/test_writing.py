@@ -16,7 +16,8 @@ from planner.io.cell_rules import formula_like
 from planner.io.loading import load_scenario
 from planner.io.people_file import parse_people, read_table
 from planner.io.writing import PEOPLE_COLUMNS, people_to_csv, scenario_to_yaml, write_scenario
-from planner.model.scenario import TYPED_VULNERABILITIES, Person
+from planner.model.fields import TYPED_VULNERABILITIES
+from planner.model.scenario import Person
 from planner.synth.generate import generate_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

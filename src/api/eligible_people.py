@@ -17,7 +17,8 @@ from sqlmodel import Session, col, select
 
 from api import models as m
 from api.export_cache import cache_for
-from planner.model.scenario import STORED, Person, Protocol
+from planner.model.fields import STORED
+from planner.model.scenario import Person, Protocol
 from planner.rules.eligibility import GATE_FIELDS, gate_failures
 
 #: Above this many ids the list is written into the SQL text instead of bound: SQLite binds at most 32,766

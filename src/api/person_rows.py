@@ -7,6 +7,7 @@ from typing import Any
 
 from api import models as m
 from planner.model import scenario as sc
+from planner.model.fields import STORED
 
 PERSON_FIELDS = list(sc.Person.model_fields)
 ERASED = "[erased]"
@@ -74,7 +75,7 @@ def row_to_person_dict(row: Any) -> dict[str, Any]:
 
 def row_to_person(row: m.Person) -> sc.Person:
     """A stored person; text stored before today's import rules is taken as it is (exports neutralise it)."""
-    return sc.Person.model_validate(row_to_person_dict(row), context=sc.STORED)
+    return sc.Person.model_validate(row_to_person_dict(row), context=STORED)
 
 
 def comparable(values: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from api.columns import too_long
 from api.person_rows import person_values, row_to_person
 from api.problems import ApiProblem
 from planner.model import scenario as sc
+from planner.model.fields import STORED
 
 
 def build_scenario(session: Session, operation_id: int) -> sc.Scenario:
@@ -49,7 +50,7 @@ def build_scenario(session: Session, operation_id: int) -> sc.Scenario:
         "aircraft": rows(m.AircraftType),
         "flights": rows(m.Flight),
         "people": [],
-    }, context=sc.STORED)
+    }, context=STORED)
     scenario.people = [row_to_person(p) for p in people]
     return scenario
 

@@ -19,7 +19,8 @@ from api.lookups import get_operation
 from api.pagination import Page, Paging, paging
 from api.params import Id, Version
 from api.versions import conditional_update, expected_version, set_etag
-from planner.model.scenario import Moment, Protocol, check_input_text
+from planner.model.fields import Moment, check_input_text
+from planner.model.scenario import Protocol
 
 router = APIRouter(tags=["operations"])
 

@@ -31,7 +31,7 @@ from api.web import data, people_search
 from api.web.labels import CHOICES, FIELD_LABELS, PERSON_SECTIONS, REASONS, VULNERABILITIES, choice_label
 from api.web.session import form, page
 from api.web.templating import render
-from planner.model.scenario import TYPED_VULNERABILITIES
+from planner.model.fields import TYPED_VULNERABILITIES
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(page("viewer"))]

@@ -1,161 +1,48 @@
 """Domain model of a scenario: people, flights, aircraft, testing sites, escorts and the protocol.
 
 These pydantic models are the planner's only input. Loading from files (with row-level error reports) lives in
-`planner.io.loading`; derived facts (ages, households, weights) live in the modules that need them.
+`planner.io.loading`; derived facts (ages, households, weights) live in the modules that need them. Parts of a
+scenario with a home of their own (travel documents, health checks, ground transport, baggage and load,
+reception, notices) are declared in their modules and joined here by inheritance, so the people file stays one
+flat row per person.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, time
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationInfo,
-    WithJsonSchema,
-    field_validator,
+from pydantic import ConfigDict, Field, field_validator
+
+from planner.model.baggage import AircraftLoad, BaggageRules, PersonBaggage
+from planner.model.comfort import SeatingComfort
+from planner.model.documents import DocumentSources, PersonDocument
+from planner.model.fields import (
+    DERIVED_VULNERABILITIES,
+    TYPED_VULNERABILITIES,
+    VULNERABILITY_CODES,
+    ClockTime,
+    Code,
+    Consent,
+    Day,
+    Distancing,
+    DocumentType,
+    EscortRole,
+    Fitness,
+    Mobility,
+    Model,
+    Moment,
+    Sex,
+    TestResult,
 )
-
-from planner.io.cell_rules import formula_like, formula_message
-
-Sex = Literal["F", "M", "X"]
-Consent = Literal["explicit", "proxy", "none"]
-DocumentType = Literal["passport", "etd", "none"]
-Fitness = Literal["fit", "fit_with_escort", "unfit", "pending"]
-Mobility = Literal["none", "WCHR", "WCHS", "WCHC", "WCHP", "STCR"]
-TestResult = Literal["negative", "positive", "pending"]
-EscortRole = Literal["operational", "medical", "uasc"]
-Distancing = Literal["side", "across-aisle", "front-back", "diagonal"]
-
-#: Vulnerability codes an officer may type in the people file (docs/rules.md#priority-weights).
-TYPED_VULNERABILITIES = ("medical", "disability", "trafficking", "torture", "border_exposure")
-#: Codes the planner derives from the data; typing them in is an input error.
-DERIVED_VULNERABILITIES = ("elderly", "pregnant", "uasc", "single_parent", "infant")
-VULNERABILITY_CODES = TYPED_VULNERABILITIES + DERIVED_VULNERABILITIES
+from planner.model.ground import GroundTransport, PersonTravel
+from planner.model.health import HealthChecks
+from planner.model.notices import NoticeSettings, PersonLanguage
+from planner.model.reception import PersonReception
 
 
-def _no_number(value: Any) -> Any:
-    """Refuse what YAML makes of an unquoted `20:00`: the base-60 number 1200, which pydantic reads as seconds."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        hours, minutes = divmod(int(value), 60)
-        if isinstance(value, int) and 0 <= value < 24 * 60:
-            raise ValueError(f"got the number {value} (YAML reads an unquoted {hours}:{minutes:02d} as a base-60 "
-                             f'number); write the time in quotes as HH:MM, e.g. "{hours:02d}:{minutes:02d}"')
-        raise ValueError(f"got the number {value!r}; write the time in quotes as HH:MM, e.g. \"08:00\"")
-    return value
-
-
-def _no_offset(value: time) -> time:
-    """Site hours are wall-clock times in the site's timezone, so an offset would contradict it."""
-    if value.tzinfo is not None:
-        raise ValueError(f"{value.isoformat()!r} has a timezone offset; write the local time in quotes as HH:MM")
-    return value
-
-
-#: A local wall-clock time written "HH:MM" (the schema says so instead of JSON Schema's offset-bearing `time`).
-ClockTime = Annotated[
-    time,
-    BeforeValidator(_no_number),
-    AfterValidator(_no_offset),
-    WithJsonSchema({"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2})?$",
-                    "description": 'local time "HH:MM" (quoted in YAML)'}),
-]
-
-
-#: Validation context for data read back from the service's own store: written before today's rules, so the
-#: text rules (formula text, id pattern) are not applied again; exports neutralise such text instead.
-STORED = {"stored": True}
-
-
-def _trusted(info: ValidationInfo | None) -> bool:
-    return bool(info is not None and isinstance(info.context, dict) and info.context.get("stored"))
-
-
-def check_text(value: str) -> str:
-    """Refuse text that is not valid Unicode (a lone surrogate cannot be stored or sent as UTF-8)."""
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError("is not valid Unicode text (it holds a lone surrogate)") from None
-    return value
-
-
-def _check_all_text(value: Any, info: ValidationInfo | None) -> None:
-    if isinstance(value, str):
-        check_text(value)
-        if not _trusted(info) and formula_like(value):
-            raise ValueError(formula_message(value))
-    elif isinstance(value, list):
-        for item in value:
-            _check_all_text(item, info)
-    elif isinstance(value, dict):
-        for key in value:
-            _check_all_text(key, info)
-
-
-def check_input_text(value: str) -> str:
-    """The text rules of every model (valid Unicode, not formula-looking) for text outside the models, such as
-    an operation's name in the service."""
-    _check_all_text(value, None)
-    return value
-
-
-#: Coded ids (case, household, flight, testing site, escort, aircraft type): letters, digits, `.`, `_`, `-`,
-#: starting with a letter or digit, at most 64 characters, so they are safe in a URL path, a file name and a
-#: spreadsheet cell (docs/input.md, "Ids").
-CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-_CODE = re.compile(CODE_PATTERN)
-
-
-def _check_code(value: str, info: ValidationInfo) -> str:
-    if not _trusted(info) and not _CODE.match(value):
-        raise ValueError("use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
-    return value
-
-
-Code = Annotated[str, Field(min_length=1, max_length=64, json_schema_extra={"pattern": CODE_PATTERN}),
-                 AfterValidator(_check_code)]
-
-#: Instants and days the planner works with: years 1900 to 2199, so that shifting a flight by days or reading
-#: a date at the end of the calendar can never overflow.
-FIRST_YEAR, LAST_YEAR = 1900, 2199
-
-
-def _plausible_year(value: Any) -> Any:
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise ValueError(f"the year must be between {FIRST_YEAR} and {LAST_YEAR}")
-    return value
-
-
-Moment = Annotated[AwareDatetime, AfterValidator(_plausible_year)]
-Day = Annotated[date, AfterValidator(_plausible_year)]
-
-
-class Model(BaseModel):
-    """Strict base: unknown keys are errors, so a typo in a scenario file is reported, not ignored.
-
-    Every text value must be valid Unicode and must not look like a spreadsheet formula
-    (planner.io.cell_rules, docs/input.md), whichever door it comes through: a file, the CLI or the service."""
-
-    model_config = ConfigDict(extra="forbid", frozen=False)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _text_rules(cls, value: Any, info: ValidationInfo) -> Any:
-        if isinstance(value, str | list | dict):
-            _check_all_text(value, info)
-        return value
-
-
-class Person(Model):
+class _PersonCore(Model):
     """One returnee, as in a row of the people file (docs/architecture.md#people-file)."""
 
     case_id: Code
@@ -206,6 +93,11 @@ class Person(Model):
         return sorted(set(codes))
 
 
+class Person(PersonLanguage, PersonReception, PersonTravel, PersonBaggage, PersonDocument, _PersonCore):
+    """One returnee with every column of the people file: the core fields first, then each part's own."""
+
+
+
 class DateRange(Model):
     """An inclusive range of local dates."""
 
@@ -228,7 +120,7 @@ class DestinationRule(Model):
     vaccinated_exempt: bool = False
 
 
-class SeatingRules(Model):
+class _SeatingCore(Model):
     distancing: list[Distancing] = Field(default_factory=list)
     isolation_rows_rear: int = Field(default=1, ge=0, le=10)
     exit_row_min_age: int = Field(default=15, ge=0, le=30)
@@ -236,6 +128,11 @@ class SeatingRules(Model):
     lap_infant_max_months: int = Field(default=24, ge=0, le=36)
     lap_carrier_min_age: int = Field(default=18, ge=12, le=30)
     infants_per_mask_block: int = Field(default=1, ge=0, le=4)
+
+
+class SeatingRules(SeatingComfort, _SeatingCore):
+    """Seating rules of the protocol (docs/seating.md)."""
+
 
 
 class EscortRules(Model):
@@ -275,7 +172,7 @@ class Weights(Model):
         return points
 
 
-class Protocol(Model):
+class _ProtocolCore(Model):
     """The operation's COVID-19 and movement protocol; every number is a parameter."""
 
     covid: bool = True
@@ -288,6 +185,11 @@ class Protocol(Model):
     seating: SeatingRules = Field(default_factory=SeatingRules)
     escorts: EscortRules = Field(default_factory=EscortRules)
     weights: Weights = Field(default_factory=Weights)
+
+
+class Protocol(NoticeSettings, BaggageRules, HealthChecks, _ProtocolCore):
+    """The operation's protocol: the core rules, then each part's settings."""
+
 
 
 class Slot(Model):
@@ -336,7 +238,7 @@ class RowRange(Model):
     skip: list[RowNumber] = Field(default_factory=list)
 
 
-class AircraftType(Model):
+class _AircraftCore(Model):
     """A seat map (docs/architecture.md#seat-maps). Library types ship with the package; scenarios may add their own."""
 
     type: Code
@@ -351,6 +253,11 @@ class AircraftType(Model):
     stretcher_zone: list[str] | None = None
     bassinet_rows: list[RowNumber] = Field(default_factory=list)
     door_rows: list[RowNumber] | None = None
+
+
+class AircraftType(AircraftLoad, _AircraftCore):
+    """A seat map with its load limits (docs/architecture.md#seat-maps)."""
+
 
 
 class Stop(Model):
@@ -373,8 +280,8 @@ class Flight(Model):
     optional: OptionalFlight | None = None
 
 
-class _ScenarioHead(Model):
-    """Everything of a scenario but its people, shared by the in-memory `Scenario` and `scenario.yaml`."""
+class _HeadCore(Model):
+    """The core of a scenario's head: name, time, protocol, sites, escorts, aircraft and flights."""
 
     format: Literal["charterplan.scenario/1"] = "charterplan.scenario/1"
     name: str = Field(min_length=1, max_length=200)
@@ -386,6 +293,10 @@ class _ScenarioHead(Model):
     escorts: list[Escort] = Field(default_factory=list)
     aircraft: list[AircraftType] = Field(default_factory=list)
     flights: list[Flight] = Field(default_factory=list)
+
+
+class _ScenarioHead(GroundTransport, DocumentSources, _HeadCore):
+    """Everything of a scenario but its people, shared by the in-memory `Scenario` and `scenario.yaml`."""
 
 
 class Scenario(_ScenarioHead):

@@ -6,7 +6,8 @@ import math
 import random
 from datetime import date, time, timedelta
 
-from planner.model.scenario import DateRange, Escort, EscortRole, Flight, TestingSite
+from planner.model.fields import EscortRole
+from planner.model.scenario import DateRange, Escort, Flight, TestingSite
 from planner.seating.seatmaps import resolve_aircraft
 from planner.synth.charters import usable_seats
 from planner.synth.demand import Demand

@@ -15,7 +15,8 @@ from pydantic import ConfigDict, Field, ValidationError
 from planner.io.input_errors import InputIssue, ScenarioInputError, describe_error, error_field
 from planner.io.scenario_checks import check_scenario
 from planner.io.yaml_files import read_yaml
-from planner.model.scenario import Day, Model, Moment, Person, Scenario, Slot
+from planner.model.fields import Day, Model, Moment
+from planner.model.scenario import Person, Scenario, Slot
 
 #: An id an event refers to (it must exist, so only its length is bounded here).
 Ref = Annotated[str, Field(min_length=1, max_length=64)]

@@ -27,8 +27,9 @@ from planner.io.input_errors import InputIssue, ScenarioInputError
 from planner.io.loading import load_scenario
 from planner.io.spreadsheet import safe_cell
 from planner.io.yaml_files import read_yaml
+from planner.model.fields import Model
 from planner.model.options import ProgressCallback, StopSignal
-from planner.model.scenario import Model, Scenario
+from planner.model.scenario import Scenario
 from planner.pipeline.deadline import Deadline
 from planner.pipeline.solve_many import PointJob, planned_share, solve_many
 from planner.whatif.compare import invalid_points, point_progress

@@ -17,19 +17,8 @@ from pydantic import Discriminator, Field, PrivateAttr, Tag, ValidationError
 
 from planner.io.input_errors import InputIssue, ScenarioInputError, describe_error
 from planner.io.yaml_files import read_yaml
-from planner.model.scenario import (
-    AircraftType,
-    DateRange,
-    Escort,
-    EscortRole,
-    Flight,
-    Model,
-    Moment,
-    OptionalFlight,
-    Slot,
-    Stop,
-    TestingSite,
-)
+from planner.model.fields import EscortRole, Model, Moment
+from planner.model.scenario import AircraftType, DateRange, Escort, Flight, OptionalFlight, Slot, Stop, TestingSite
 
 VARIANT_FORMAT: Final = "charterplan.variant/1"
 

@@ -22,8 +22,9 @@ from planner.io.airports import airport
 from planner.io.input_errors import InputIssue, ScenarioInputError, describe_error
 from planner.io.loading import load_scenario
 from planner.io.scenario_checks import check_scenario
+from planner.model.fields import Model
 from planner.model.options import SolveOptions
-from planner.model.scenario import Escort, Flight, Model, Protocol, Scenario, TestingSite
+from planner.model.scenario import Escort, Flight, Protocol, Scenario, TestingSite
 from planner.whatif.variant_files import (
     EscortChange,
     EscortsPatch,
