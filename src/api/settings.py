@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)
     token_minutes: int = Field(default=480, ge=1, le=7 * 24 * 60)
     docs_enabled: bool = True
+    #: every user is a member of every operation with their global role (one office); off: access per operation
+    open_membership: bool = True
     #: mark the web session cookie Secure even on plain HTTP (TLS ends at a proxy of our own in front)
     secure_cookies: bool = False
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
