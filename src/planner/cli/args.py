@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from planner.cli.common import TIME_LIMIT_HELP
+from planner.cli.documents import add_documents_command
 from planner.cli.export import add_export_command
 from planner.cli.plan import cmd_replan, cmd_seatmap, cmd_solve, cmd_validate
 from planner.cli.whatif import cmd_compare, cmd_fleet, cmd_generate, cmd_schema, cmd_sweep
@@ -130,7 +131,8 @@ def _seatmap(sub: Subparsers) -> None:
 
 
 COMMANDS: tuple[Callable[[Subparsers], None], ...] = (_solve, _validate, _generate, _replan, _compare, _sweep, _fleet,
-                                                      _schema, _seatmap, add_export_command)
+                                                      _schema, _seatmap, add_export_command,
+                                                      add_documents_command)
 
 
 def add_commands(sub: Subparsers, extend: Callable[[Subparsers], None] | None = None) -> None:

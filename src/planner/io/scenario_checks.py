@@ -168,6 +168,7 @@ def _check_people(scenario: Scenario, pname: str, rows: Mapping[str, int] | Sequ
     per household, testing sites. Proxy consent without a justification is not an input error: the consent
     gate refuses it (docs/rules.md#consent)."""
     seen: dict[str, int | None] = {}
+    authority_ids = {a.id for a in scenario.protocol.document_authorities}
     household_dest: dict[str, tuple[str, str]] = {}
     for index, p in enumerate(scenario.people):
         if rows is None:
@@ -193,3 +194,10 @@ def _check_people(scenario: Scenario, pname: str, rows: Mapping[str, int] | Sequ
                            f"and {p.destination}; a household travels together"))
         if p.testing_site is not None and p.testing_site not in site_ids:
             add(InputIssue(pname, row, "testing_site", f"unknown testing site {p.testing_site!r}"))
+        if p.document_authority is not None and p.document_authority not in authority_ids:
+            add(InputIssue(pname, row, "document_authority",
+                           f"unknown issuing authority {excerpt(p.document_authority)} (not in the protocol's "
+                           "document_authorities)"))
+        if today is not None and p.document_requested_on is not None and p.document_requested_on > today:
+            add(InputIssue(pname, row, "document_requested_on",
+                           f"request date {p.document_requested_on} is after {today}"))

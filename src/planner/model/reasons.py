@@ -23,6 +23,7 @@ class ReasonCode:
 _CODES = [
     ReasonCode("gate.consent", "no informed voluntary consent recorded{detail}"),
     ReasonCode("gate.document", "no travel document valid on the departure date{detail}"),
+    ReasonCode("gate.document_pending", "travel document requested, expected in hand on {detail}"),
     ReasonCode("gate.exit_clearance", "no exit clearance from the host authorities"),
     ReasonCode("gate.fitness", "not fit to travel{detail}"),
     ReasonCode("gate.uasc", "unaccompanied or separated child without {detail}"),
@@ -35,6 +36,7 @@ _CODES = [
     ReasonCode("capacity.escorts", "not enough escorts available for this flight{detail}"),
     ReasonCode("capacity.special_categories", "special-category passengers would outnumber able-bodied adults"),
     ReasonCode("capacity.infants", "no free lap or mask block for a lap infant{detail}"),
+    ReasonCode("capacity.payload", "the aircraft's payload limit would be exceeded{detail}"),
     ReasonCode("seating.no_fit", "seating could not place the household on this flight{detail}"),
     ReasonCode("pin.conflict", "pinned assignment breaks a rule{detail}"),
     ReasonCode("variant.excluded", "excluded by the variant's caseload filter{detail}"),

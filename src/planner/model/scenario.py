@@ -187,7 +187,7 @@ class _ProtocolCore(Model):
     weights: Weights = Field(default_factory=Weights)
 
 
-class Protocol(NoticeSettings, BaggageRules, HealthChecks, _ProtocolCore):
+class Protocol(NoticeSettings, BaggageRules, HealthChecks, DocumentSources, _ProtocolCore):
     """The operation's protocol: the core rules, then each part's settings."""
 
 
@@ -295,7 +295,7 @@ class _HeadCore(Model):
     flights: list[Flight] = Field(default_factory=list)
 
 
-class _ScenarioHead(GroundTransport, DocumentSources, _HeadCore):
+class _ScenarioHead(GroundTransport, _HeadCore):
     """Everything of a scenario but its people, shared by the in-memory `Scenario` and `scenario.yaml`."""
 
 

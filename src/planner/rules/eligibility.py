@@ -19,6 +19,7 @@ from planner.rules.gates import GATES, GateContext
 #: The Person fields the gates read (`gates.GATES` and `gates.isolation_end`): a caller that builds people from
 #: stored rows may load only these (tests/test_eligibility.py checks that they suffice).
 GATE_FIELDS = ("case_id", "household_id", "consent", "consent_note", "document_type", "document_expiry",
+               "document_status", "document_authority", "document_requested_on", "document_issued_on",
                "exit_cleared", "fitness", "unaccompanied_minor", "best_interests_approved", "reception_contact",
                "last_positive_test", "last_test_sample", "last_test_result")
 

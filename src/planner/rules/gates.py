@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from planner.model.caseload import Household, departure_date
+from planner.model.documents import document_ready_on
 from planner.model.plan import Reason
 from planner.model.reasons import reason
 from planner.model.scenario import Flight, Person, Scenario
@@ -46,6 +47,15 @@ def _consent(p: Person, ctx: GateContext) -> str | None:
 
 
 def _document(p: Person, ctx: GateContext) -> str | None:
+    if p.document_status == "refused":
+        return " (document refused by the issuing authority)"
+    if p.document_status == "requested":
+        return None if _ready_on(p, ctx.scenario) is not None else " (requested from an unknown issuing authority)"
+    if p.document_status == "none":
+        return " (no document, and none requested)"
+    if p.document_status == "issued":
+        return None if p.document_expiry is None or p.document_expiry >= ctx.on else \
+            f" (expires {p.document_expiry}, departure {ctx.on})"
     if p.document_type == "none":
         return " (no passport or emergency travel document)"
     if p.document_expiry is None:
@@ -53,6 +63,24 @@ def _document(p: Person, ctx: GateContext) -> str | None:
     if p.document_expiry < ctx.on:
         return f" (expires {p.document_expiry}, departure {ctx.on})"
     return None
+
+
+def _ready_on(p: Person, scenario: Scenario) -> date | None:
+    return document_ready_on(p, scenario.protocol, scenario.as_of.date())
+
+
+def _document_pending(p: Person, ctx: GateContext) -> str | None:
+    """A requested or issued document counts from the day it is in the officer's hand (docs/documents-pipeline.md)."""
+    ready = _ready_on(p, ctx.scenario)
+    if ready is None or ready <= ctx.on:
+        return None
+    return f"{ready} (departure {ctx.on})"
+
+
+def document_pending(p: Person, on: date, scenario: Scenario) -> bool:
+    """The person flies on `on` on a document that is requested but not yet issued: provisional on document."""
+    ready = _ready_on(p, scenario) if p.document_status == "requested" else None
+    return ready is not None and ready <= on
 
 
 def _exit_clearance(p: Person, ctx: GateContext) -> str | None:
@@ -101,6 +129,8 @@ def _isolation(p: Person, ctx: GateContext) -> str | None:
 GATES: list[Gate] = [
     Gate("gate.consent", "informed voluntary consent recorded (explicit, or proxy with a justification)", _consent),
     Gate("gate.document", "passport or emergency travel document valid on the departure date", _document),
+    Gate("gate.document_pending", "a requested or issued travel document in hand by the departure date",
+         _document_pending),
     Gate("gate.exit_clearance", "exit clearance from the host authorities when the protocol requires it",
          _exit_clearance),
     Gate("gate.fitness", "pre-embarkation fitness not 'unfit'", _fitness),
