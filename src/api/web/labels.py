@@ -89,6 +89,7 @@ VULNERABILITIES: dict[str, str] = {
 REASONS: dict[str, str] = {
     "gate.consent": N_("No consent to return"),
     "gate.document": N_("No valid travel document"),
+    "gate.document_pending": N_("Travel document not in hand in time"),
     "gate.exit_clearance": N_("No exit clearance"),
     "gate.fitness": N_("Not fit to travel"),
     "gate.uasc": N_("Child protection decision missing"),
@@ -101,6 +102,7 @@ REASONS: dict[str, str] = {
     "capacity.escorts": N_("Not enough escorts"),
     "capacity.special_categories": N_("Too many special-category passengers"),
     "capacity.infants": N_("No place for a lap infant"),
+    "capacity.payload": N_("Payload limit of the aircraft reached"),
     "seating.no_fit": N_("Seating could not place the household"),
     "pin.conflict": N_("Pinned assignment breaks a rule"),
     "variant.excluded": N_("Excluded by the what-if variant"),

@@ -17,6 +17,7 @@ from planner.whatif.compare_table import Result
 REASON_WORDS = {
     "gate.consent": "missing consent",
     "gate.document": "travel documents",
+    "gate.document_pending": "travel documents still being issued",
     "gate.exit_clearance": "exit clearance",
     "gate.fitness": "fitness to travel",
     "gate.uasc": "UASC conditions",
@@ -29,6 +30,7 @@ REASON_WORDS = {
     "capacity.escorts": "escorts",
     "capacity.special_categories": "the special-category limit",
     "capacity.infants": "infant places",
+    "capacity.payload": "the payload limit",
     "seating.no_fit": "seating",
     "pin.conflict": "pin conflicts",
     "variant.excluded": "the caseload filter",
