@@ -28,7 +28,7 @@ from math import ceil
 
 from planner.model.caseload import WHEELCHAIR_AISLE, Household, departure_date
 from planner.model.scenario import AircraftType, Flight, Scenario
-from planner.rules import children
+from planner.rules import children, payload
 from planner.rules import seats as seat_rules
 from planner.rules.base import Occupant
 from planner.rules.distancing import max_independent_seats
@@ -97,6 +97,10 @@ def flight_limits(scenario: Scenario, flight: Flight) -> list[CapacityLimit]:
     if relations:
         units = _distancing_units(_key(scenario, flight), frozenset(unusable), relations)
         limits.append(CapacityLimit("distancing_units", "seating.no_fit", units[0], units[1]))
+    payload_kg = payload.payload_limit(scenario, flight)
+    if payload_kg is not None:  # traffic load in kg (rules/payload.py)
+        limits.append(CapacityLimit(payload.LIMIT, payload.REASON, payload_kg,
+                                    payload.escort_payload(scenario, flight)))
     return limits
 
 
@@ -197,6 +201,8 @@ def household_usage(scenario: Scenario, flight: Flight, household: Household) ->
              len(children.without_partner(household, on, scenario))]
     if _relations(scenario):
         usage.append(distancing_usage(scenario, flight, len(seated)))
+    if payload.payload_limit(scenario, flight) is not None:
+        usage.append(payload.household_payload(scenario, flight, household, on))
     return tuple(usage)
 
 

@@ -22,6 +22,7 @@ from planner.rules import (
     lab_capacity,
     lap_infants,
     mobility,
+    payload,
     seats,
     special_categories,
     stability,
@@ -32,6 +33,7 @@ from planner.rules import (
 FAMILIES: tuple[ModuleType, ...] = (
     integrity, gates, household, seats, isolation_rows, lap_infants, children, exits, mobility,
     special_categories, escorts, distancing, testing_windows, lab_capacity, explanations, stability,
+    payload,
 )
 
 PLAN_CHECKS: tuple[base.PlanCheck, ...] = tuple(c for f in FAMILIES for c in f.CHECKS)
