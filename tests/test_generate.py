@@ -104,7 +104,8 @@ def test_shares_are_sane(medium: Scenario) -> None:
     assert share(lambda p: p.consent == "explicit") > 0.85
     assert share(lambda p: p.consent == "none") < 0.08
     assert all(p.consent_note for p in people if p.consent == "proxy")
-    assert 0.01 < share(lambda p: p.document_type == "none") < 0.1
+    assert 0.01 < share(lambda p: p.document_status in ("none", "requested")) < 0.1
+    assert all(p.document_authority for p in people if p.document_status == "requested")
     assert share(lambda p: p.document_type == "etd") > 0.1
     assert share(lambda p: p.exit_cleared) > 0.9
     assert share(lambda p: p.fitness == "fit") > 0.7

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from planner.io.airports import airport
 from planner.model.scenario import Person
+from planner.synth.document_sources import requested_document
 from planner.synth.draws import age_on, pick
 from planner.synth.health import Outbreak, draw_health
 from planner.synth.households import Member, fit_size, household_shape
@@ -146,8 +147,7 @@ class CaseloadBuilder:
         if profile == "mixed":
             profile = "passport" if rng.random() < 0.6 else "none"
         if profile == "none":
-            return {"document_type": "none",
-                    "notes": "Passport lost at the border; emergency travel document requested"}
+            return requested_document(nationality, registered, today)
         if rng.random() < rates.expiring_mid_operation and self.last_day > self.first_day:
             span = (self.last_day - self.first_day).days
             expiry = self.first_day + timedelta(days=rng.randint(1, span))

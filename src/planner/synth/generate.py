@@ -36,6 +36,7 @@ from planner.synth.capacity import escort_pools, testing_sites
 from planner.synth.caseload import CaseloadBuilder
 from planner.synth.charters import charter_flights
 from planner.synth.demand import Demand, estimate
+from planner.synth.document_sources import authorities
 from planner.synth.draws import fixed
 from planner.synth.operation_2021 import BORDER_LOCATIONS, DEFAULT_AS_OF, IRAQ_DESTINATIONS, MINSK, RULES_2021
 from planner.synth.rates import PROFILES, Profile
@@ -92,7 +93,8 @@ def generate_scenario(
              f"{len(households)} households, {len(flight_list)} flights over {days} days). Every person is "
              f"invented; the test rules are the public 2021 Iraqi entry rules. See docs/scenarios.md.")
     return Scenario(name=title, timezone=tz, as_of=as_of, notes=notes,
-                    protocol=_protocol(flight_list, isolation_days), testing_sites=site_list,
+                    protocol=_protocol(flight_list, isolation_days, {p.nationality for p in persons}),
+                    testing_sites=site_list,
                     escorts=escort_list, flights=flight_list, people=persons)
 
 
@@ -125,8 +127,9 @@ def _ground(rng: random.Random, demand: Demand, flights: list[Flight], locations
     return site_list, escort_pools(rng, flights, demand, escort_location, today, last_flight)
 
 
-def _protocol(flights: list[Flight], isolation_days: int) -> Protocol:
-    """The 2021 protocol, with the test rules of the destinations some flight serves."""
+def _protocol(flights: list[Flight], isolation_days: int, nationalities: set[str]) -> Protocol:
+    """The 2021 protocol, with the test rules of the destinations some flight serves and the embassies that
+    issue the caseload's emergency travel documents."""
     served_rules: dict[str, DestinationRule] = {d: RULES_2021[d] for d in ("EBL", "BGW", "ISU")
                     if d in RULES_2021 and any(d in [s.airport for s in f.stops] for f in flights)}
     return Protocol(
@@ -135,5 +138,5 @@ def _protocol(flights: list[Flight], isolation_days: int) -> Protocol:
         seating=SeatingRules(distancing=[], isolation_rows_rear=1, exit_row_min_age=15, child_seating_age=12),
         escorts=EscortRules(operational_per_passengers=50, medical_per_cases=2, uasc_per_escort=2,
                             turnaround_hours=24),
-        weights=Weights(),
+        weights=Weights(), document_authorities=authorities(nationalities),
     )
