@@ -24,11 +24,12 @@ _DESIGNATOR = re.compile(r"^[A-Z0-9]{2}[0-9]{1,4}[A-Z]?$")
 def add_export_command(sub: Subparsers) -> None:
     """Register `export` on the `charterplan` command."""
     p = sub.add_parser("export", help="a flight's PNL or ADL for the airline, or its PAXLST for the border")
-    p.add_argument("kind", choices=["pnl", "adl", "paxlst"])
+    p.add_argument("kind", choices=["pnl", "adl", "paxlst", "load-summary"])
     p.add_argument("scenario", help="scenario folder (scenario.yaml + people file)")
     p.add_argument("plan", help="the plan JSON (the current one)")
     p.add_argument("--people", metavar="FILE", help="people file to use instead of the one scenario.yaml names")
-    p.add_argument("--flight", required=True, metavar="ID", help="the scenario's flight id")
+    p.add_argument("--flight", metavar="ID", help="the scenario's flight id (load-summary: default every flight)")
+    p.add_argument("--format", choices=["csv", "html"], help="load-summary: CSV or printable HTML (default: by --out)")
     p.add_argument("--since", metavar="OLDPLAN", help="adl: the plan the PNL or the last ADL was sent from")
     p.add_argument("--since-scenario", metavar="DIR",
                    help="adl: the scenario folder OLDPLAN was made from (default: SCENARIO)")
@@ -53,6 +54,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     from planner.airline.pnl import default_designator
     from planner.airline.roster import ExportError
 
+    if args.kind == "load-summary":
+        from planner.cli.load_summary import cmd_load_summary
+
+        return cmd_load_summary(args)
+    if not args.flight:
+        return _error(f"export {args.kind} needs --flight ID")
     if args.kind == "adl" and not args.since:
         return _error("export adl needs --since OLDPLAN: the plan the PNL or the last ADL was sent from")
     if args.designator and not _DESIGNATOR.match(args.designator):
