@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+import api.sent_messages  # noqa: F401  (registers the sent_message table: docs/airline.md)
 from api import problems
 from api.auth import authenticate, route_min_role, token_from_scope
 from api.body_limit import BodyLimit
@@ -135,6 +136,7 @@ def _add_service_routes(app: FastAPI, engine: Engine) -> None:
 
 def _include_routers(app: FastAPI) -> None:
     from api.routers import (
+        airline,  # airline and border messages (docs/airline.md)
         auth_users,
         events,
         exports,
@@ -151,6 +153,7 @@ def _include_routers(app: FastAPI) -> None:
     for module in (auth_users, operations, people, resources, scenarios, jobs, plans, exports, variants,
                    fleet, events):
         app.include_router(module.router, prefix="/api/v1")
+    app.include_router(airline.router, prefix="/api/v1")
 
 
 class AccessLog:

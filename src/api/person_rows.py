@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -62,6 +63,11 @@ def person_values(person: sc.Person) -> dict[str, Any]:
     for k in EXTRA_FIELDS:
         data.pop(k, None)
     return data
+
+
+def extra_in(fields: Iterable[str]) -> bool:
+    """Whether any of these fields is stored in `extra` (a change to one rewrites the row's `extra`)."""
+    return any(f in EXTRA_FIELDS for f in fields)
 
 
 def row_to_person_dict(row: Any) -> dict[str, Any]:

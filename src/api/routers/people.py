@@ -21,9 +21,10 @@ from api.lookups import get_in_operation, get_operation
 from api.pagination import Page, Paging, paging
 from api.params import CodePath, Id, QueryId, Version
 from api.people_import import ImportReport, as_validation, cross_check, import_people_file, upload_name
-from api.person_rows import ERASURE_VALUES, person_values, row_to_person_dict
+from api.person_rows import ERASURE_VALUES, extra_in, person_values, row_to_person_dict
 from api.problems import ApiProblem, not_found
 from api.scenario_store import ensure_households
+from api.sent_messages import forget_person
 from api.staleness import mark_stale
 from api.uploads import limits_of, read_limited
 from api.versions import conditional_update, expected_version, set_etag
@@ -53,6 +54,10 @@ class PersonRead(BaseModel):
     document_type: str
     document_number: str
     document_expiry: date | None
+    #: stored in `extra` (no column yet): the API data of docs/airline.md, "PAXLST"
+    document_issuing_state: str | None = None
+    country_of_birth: str | None = None
+    place_of_birth: str = ""
     exit_cleared: bool
     fitness: str
     mobility: str
@@ -196,7 +201,7 @@ def update_person(operation_id: Id, case_id: str, body: PersonUpdate, request: R
         person = sc.Person.model_validate(merged)
     except ValidationError as exc:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
-    values = {k: v for k, v in person_values(person).items() if k in patch}
+    values = {k: v for k, v in person_values(person).items() if k in patch or (k == "extra" and extra_in(patch))}
     check_lengths(m.Person, values)
     issues = cross_check(session, operation_id, [person], [0], "body")
     if issues:
@@ -223,6 +228,7 @@ def delete_person(operation_id: Id, case_id: str, request: Request, principal: O
     session.delete(row)
     session.execute(m.table_of(m.Pin).delete().where(col(m.Pin.operation_id) == operation_id,
                                                    col(m.Pin.case_id) == case_id))
+    forget_person(session, operation_id, case_id)
     mark_stale(session, operation_id)
     audit(session, principal, "delete", "person", case_id, operation_id=operation_id)
     session.commit()
@@ -239,6 +245,7 @@ def erase_person(operation_id: Id, case_id: str, principal: Coordinator, session
         **ERASURE_VALUES, erased=True, version=row.version + 1, updated_at=m.utcnow()))
     session.execute(m.table_of(m.Pin).delete().where(col(m.Pin.operation_id) == operation_id,
                                                    col(m.Pin.case_id) == case_id))
+    forget_person(session, operation_id, case_id)
     mark_stale(session, operation_id)
     audit(session, principal, "erase", "person", case_id, operation_id=operation_id)
     session.commit()
