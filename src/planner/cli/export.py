@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from planner.cli.common import load, read_plan, write_file
 from planner.model.plan import Plan
 from planner.model.scenario import Scenario
+from planner.notices.cli import add_notice_arguments, cmd_notices
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -24,12 +25,13 @@ _DESIGNATOR = re.compile(r"^[A-Z0-9]{2}[0-9]{1,4}[A-Z]?$")
 def add_export_command(sub: Subparsers) -> None:
     """Register `export` on the `charterplan` command."""
     p = sub.add_parser("export", help="a flight's PNL or ADL for the airline, or its PAXLST for the border")
-    p.add_argument("kind", choices=["pnl", "adl", "paxlst", "load-summary"])
+    p.add_argument("kind", choices=["pnl", "adl", "paxlst", "load-summary", "notices"])
     p.add_argument("scenario", help="scenario folder (scenario.yaml + people file)")
-    p.add_argument("plan", help="the plan JSON (the current one)")
+    p.add_argument("plan", nargs="?", help="the plan JSON (the current one)")
     p.add_argument("--people", metavar="FILE", help="people file to use instead of the one scenario.yaml names")
     p.add_argument("--flight", metavar="ID", help="the scenario's flight id (load-summary: default every flight)")
-    p.add_argument("--format", choices=["csv", "html"], help="load-summary: CSV or printable HTML (default: by --out)")
+    p.add_argument("--format", choices=["csv", "html", "pdf"],
+                   help="load-summary: CSV or printable HTML; notices: pdf or html (default: by --out)")
     p.add_argument("--since", metavar="OLDPLAN", help="adl: the plan the PNL or the last ADL was sent from")
     p.add_argument("--since-scenario", metavar="DIR",
                    help="adl: the scenario folder OLDPLAN was made from (default: SCENARIO)")
@@ -40,6 +42,7 @@ def add_export_command(sub: Subparsers) -> None:
     p.add_argument("--force", action="store_true",
                    help="paxlst: export although required data is missing (who forced it is recorded)")
     p.add_argument("--out", metavar="FILE", help="write the message here instead of standard output")
+    add_notice_arguments(p)  # notices: docs/notices.md
     p.set_defaults(func=cmd_export)
 
 
@@ -54,6 +57,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     from planner.airline.pnl import default_designator
     from planner.airline.roster import ExportError
 
+    if args.kind == "notices":
+        return cmd_notices(args)
+    if args.plan is None or args.scenario_dir or args.format == "pdf":
+        return _error(f"export {args.kind} SCENARIO PLAN: --scenario and --format pdf are for notices only")
     if args.kind == "load-summary":
         from planner.cli.load_summary import cmd_load_summary
 
