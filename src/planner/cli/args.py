@@ -10,6 +10,7 @@ from planner.cli.common import TIME_LIMIT_HELP
 from planner.cli.documents import add_documents_command
 from planner.cli.export import add_export_command
 from planner.cli.plan import cmd_replan, cmd_seatmap, cmd_solve, cmd_validate
+from planner.cli.reception import add_reception_command
 from planner.cli.whatif import cmd_compare, cmd_fleet, cmd_generate, cmd_schema, cmd_sweep
 
 if TYPE_CHECKING:  # generic for the type checker only
@@ -132,7 +133,7 @@ def _seatmap(sub: Subparsers) -> None:
 
 COMMANDS: tuple[Callable[[Subparsers], None], ...] = (_solve, _validate, _generate, _replan, _compare, _sweep, _fleet,
                                                       _schema, _seatmap, add_export_command,
-                                                      add_documents_command)
+                                                      add_documents_command, add_reception_command)
 
 
 def add_commands(sub: Subparsers, extend: Callable[[Subparsers], None] | None = None) -> None:

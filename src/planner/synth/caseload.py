@@ -11,12 +11,14 @@ from zoneinfo import ZoneInfo
 
 from planner.io.airports import airport
 from planner.model.scenario import Person
+from planner.synth.baggage import baggage_fields
 from planner.synth.document_sources import requested_document
 from planner.synth.draws import age_on, pick
 from planner.synth.health import Outbreak, draw_health
 from planner.synth.households import Member, fit_size, household_shape
 from planner.synth.names import DOCUMENT_PREFIX, FOREIGN, NAME_POOLS
 from planner.synth.rates import PROXY_NOTES, RELATIVES, TOWNS, UASC_PROXY_NOTE, Rates
+from planner.synth.reception import reception_fields
 
 
 @dataclass
@@ -107,6 +109,8 @@ class CaseloadBuilder:
             values["exit_cleared"] = exit_household and rng.random() >= rates.exit_refused_person
             values.update(draw_health(rng, rates, member, age, border, household_outbreak, today, self.tz))
             values.update(self._uasc(kind, destination))
+            values.update(reception_fields(values, destination))
+            values.update(baggage_fields(values))
             people.append(Person.model_validate(values))
         return people
 
