@@ -15,8 +15,10 @@ import sys
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from planner.io.writing import people_to_csv, scenario_to_yaml
+from planner.model.baggage import CabinZone
 from planner.model.scenario import (
     AircraftType,
     DateRange,
@@ -117,6 +119,15 @@ def _protocol(**seating: object) -> Protocol:
                                         turnaround_hours=24))
 
 
+def _teaching_load(rows: int) -> dict[str, Any]:
+    """A teaching cabin's payload limit (room for every seat at the allowance, 104 kg each, plus a quarter) and
+    two cabin zones, front and back, with an illustrative balance index per passenger (docs/load.md)."""
+    half = (rows + 1) // 2
+    zones = [CabinZone(id="FWD", first_row=1, last_row=half, index_per_passenger=-0.4),
+             CabinZone(id="AFT", first_row=half + 1, last_row=rows, index_per_passenger=0.4)]
+    return {"payload_limit_kg": rows * 6 * 130, "zones": zones}
+
+
 def teaching_lab_bottleneck() -> Scenario:
     """Seats to spare, but the lab processes 10 samples a day: 24 travellers need a test, 20 can have one."""
     loc = "BRUZGI-LOGISTICS-CENTRE"
@@ -155,7 +166,7 @@ def teaching_lab_bottleneck() -> Scenario:
     b.add("H12", "Sozan", "Hawrami", "F", "1989-02-11")
     b.add("H12", "Baran", "Hawrami", "M", "2008-10-10")
     aircraft = AircraftType(type="TEACH-8x6", description="Teaching cabin: 8 rows of 3-3 = 48 seats, exit row 4",
-                            rows=RowRange(first=1, last=8), layout="ABC DEF", exit_rows=[4])
+                            rows=RowRange(first=1, last=8), layout="ABC DEF", exit_rows=[4], **_teaching_load(8))
     window = DateRange(**{"from": date(2021, 11, 29), "to": date(2021, 12, 5)})
     flights = []
     for k, day in ((1, date(2021, 12, 1)), (2, date(2021, 12, 2))):
@@ -214,7 +225,7 @@ def teaching_vulnerable_first() -> Scenario:
         b.add(f"H{k:02d}", husband, family, "M", f"19{80 + k % 15}-01-1{k % 9}")
         b.add(f"H{k:02d}", wife, family, "F", f"19{83 + k % 14}-06-2{k % 9}")
     aircraft = AircraftType(type="TEACH-5x6", description="Teaching cabin: 5 rows of 3-3 = 30 seats, exit row 3",
-                            rows=RowRange(first=1, last=5), layout="ABC DEF", exit_rows=[3])
+                            rows=RowRange(first=1, last=5), layout="ABC DEF", exit_rows=[3], **_teaching_load(5))
     window = DateRange(**{"from": date(2021, 11, 29), "to": date(2021, 12, 6)})
     flights = []
     for k, day in ((1, date(2021, 12, 1)), (2, date(2021, 12, 4))):

@@ -202,7 +202,7 @@ def household_usage(scenario: Scenario, flight: Flight, household: Household) ->
     if _relations(scenario):
         usage.append(distancing_usage(scenario, flight, len(seated)))
     if payload.payload_limit(scenario, flight) is not None:
-        usage.append(payload.household_payload(scenario, flight, household, on))
+        usage.append(payload.household_payload(scenario, flight, household, on, laps))
     return tuple(usage)
 
 

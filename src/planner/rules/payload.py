@@ -96,10 +96,12 @@ def escort_load(masses: StandardMasses, rules: BaggageRules) -> PersonLoad:
     return PersonLoad("adult", body, bags, rules.checked_kg_allowance if bags else 0.0, cabin, "none", 0.0)
 
 
-def household_payload(scenario: Scenario, flight: Flight, household: Household, on: date) -> int:
-    """The household's traffic load on the flight in whole kg, rounded up (the allocation's usage)."""
+def household_payload(scenario: Scenario, flight: Flight, household: Household, on: date,
+                      laps: dict[str, str] | None = None) -> int:
+    """The household's traffic load on the flight in whole kg, rounded up (the allocation's usage); `laps` as
+    `lap_pairs` gives them, when the caller has them already."""
     masses = standard_masses(scenario, aircraft_of(scenario, flight))
-    laps = lap_pairs(household, on, scenario)
+    laps = lap_pairs(household, on, scenario) if laps is None else laps
     total = sum(person_load(p, on, p.case_id in laps, masses, scenario.protocol).total_kg for p in household.members)
     return ceil(total - 1e-9)
 
