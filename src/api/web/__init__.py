@@ -26,8 +26,10 @@ def mount(app: FastAPI, settings: Settings) -> None:
     """Add the web pages, their static files and error pages (and /docs when docs are enabled) to `app`."""
     from api.web import (
         routes_admin,
+        routes_airline,  # the flight page's airline and border messages (docs/airline.md)
         routes_auth,
         routes_documents,
+        routes_notices,
         routes_operations,
         routes_people,
         routes_plans,
@@ -42,6 +44,9 @@ def mount(app: FastAPI, settings: Settings) -> None:
     for module in (routes_auth, routes_operations, routes_people, routes_plans, routes_replan, routes_whatif,
                    routes_admin, routes_documents):
         app.include_router(module.router)
+    app.include_router(routes_notices.router)  # notices per household (docs/notices.md)
+    app.include_router(routes_airline.router)
+    routes_airline.install(app.state.pages)
     _honour_public_paths()
     _error_pages(app)
 

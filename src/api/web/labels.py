@@ -15,6 +15,8 @@ PERSON_SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
         ("sex", N_("Sex")),
         ("date_of_birth", N_("Date of birth")),
         ("nationality", N_("Nationality (country code)")),
+        ("country_of_birth", N_("Country of birth (country code)")),
+        ("place_of_birth", N_("Place of birth")),
         ("registered_on", N_("Registered on")),
     ]),
     (N_("Return"), [
@@ -30,6 +32,7 @@ PERSON_SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
         ("document_type", N_("Document type")),
         ("document_number", N_("Document number")),
         ("document_expiry", N_("Document valid until")),
+        ("document_issuing_state", N_("Document issued by (country code)")),
     ]),
     (N_("Health and care"), [
         ("fitness", N_("Fitness to travel")),

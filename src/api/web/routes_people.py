@@ -44,7 +44,7 @@ PAGE_SIZE = 50
 DATE_FIELDS = {"date_of_birth", "consent_date", "document_expiry", "last_positive_test", "registered_on"}
 BOOL_FIELDS = {"exit_cleared", "pregnant", "evacuation_capable", "unaccompanied_minor", "best_interests_approved",
                "vaccinated"}
-OPTIONAL_TEXT = {"testing_site", "last_test_sample", "last_test_result"}
+OPTIONAL_TEXT = {"testing_site", "last_test_sample", "last_test_result", "document_issuing_state", "country_of_birth"}
 READ_ONLY = {"case_id"}
 
 
@@ -129,7 +129,7 @@ def _display_values(row: m.Person) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for _, fields in PERSON_SECTIONS:
         for name, _label in fields:
-            value = getattr(row, name, None)
+            value = getattr(row, name) if name in m.Person.model_fields else (row.extra or {}).get(name)
             if name in CHOICES:
                 values[name] = ("choice", choice_label(name, value))
             elif name in BOOL_FIELDS:

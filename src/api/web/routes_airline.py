@@ -1,0 +1,133 @@
+"""The flight page's "Airline and border messages" section (docs/airline.md, "In the service"): what was sent,
+the PAXLST warnings per person, and for officers the downloads and "download and mark as sent".
+
+The section is included by the flight page's template and gets its figures from `airline_section`, a template
+function `install` registers, so the flight page's own route needs no change. Downloads and sending call
+`api.airline_messages`, the functions the API uses, so checks, records and audit entries are the API's own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlmodel import Session, col, select
+
+from api import airline_messages as am
+from api import models as m
+from api.auth import Principal
+from api.deps import SessionDep
+from api.params import Id
+from api.problems import ApiProblem, not_found
+from api.routers.airline import message_download
+from api.sent_messages import SentMessage, sent_history
+from api.web import planning
+from api.web.i18n import N_
+from api.web.session import form, page
+from api.web.templating import Pages
+
+router = APIRouter(include_in_schema=False)
+OfficerPage = Annotated[Principal, Depends(page("officer"))]
+OfficerForm = Annotated[Principal, Depends(form("officer"))]
+BASE = "/operations/{operation_id}/plans/{number}/flights/{flight_id}/messages"
+KINDS = ("pnl", "adl", "paxlst")
+
+#: Each required API element in words (the warning's field), for the warnings table.
+MISSING_WORDS = {
+    "family_name": N_("family name in Latin letters"),
+    "document_type": N_("a travel document"),
+    "document_number": N_("document number"),
+    "document_expiry": N_("document expiry date"),
+    "document_issuing_state": N_("document issuing state"),
+    "country_of_birth": N_("country of birth"),
+    "case_id": N_("the person is no longer in the caseload: solve again"),
+}
+
+
+@dataclass
+class PersonWarnings:
+    case_id: str
+    missing: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    """What the section shows: the messages sent (newest first), whether an ADL can be made, the warnings by
+    person, and whether the viewer may act."""
+
+    sent: list[SentMessage]
+    plan_numbers: dict[int, int]
+    adl_ready: bool
+    warnings: list[PersonWarnings]
+    can_act: bool
+    published: bool
+    what_if: bool
+
+
+def airline_section(request: Request, plan: m.Plan, flight_id: str) -> Section:
+    """The section's figures: a few small reads (the flight's sent messages, its passengers' rows)."""
+    principal = getattr(request.state, "principal", None)
+    with Session(request.app.state.engine) as session:
+        sent = sent_history(session, plan.operation_id, flight_id, limit=10)
+        found = am.flight_warnings(session, plan.operation_id, plan.id or 0, flight_id)
+        ids = {s.plan_id for s in sent}
+        numbers = dict(session.exec(select(m.Plan.id, m.Plan.number).where(col(m.Plan.id).in_(ids))).all())
+        session.expunge_all()
+    by_person: dict[str, PersonWarnings] = {}
+    for w in found:
+        by_person.setdefault(w.case_id, PersonWarnings(w.case_id)).missing.append(MISSING_WORDS.get(w.field, w.field))
+    return Section(sent=sent, plan_numbers=numbers, adl_ready=any(s.kind in ("PNL", "ADL") for s in sent),
+                   warnings=list(by_person.values()),
+                   can_act=principal is not None and principal.at_least("officer"),
+                   published=plan.state == "published", what_if=plan.variant_id is not None)
+
+
+def install(pages: Pages) -> None:
+    """Make `airline_section` available to the flight page's template (called once by `api.web.mount`)."""
+    pages.env.globals["airline_section"] = airline_section
+
+
+def _plan(session: Session, operation_id: int, number: int) -> m.Plan:
+    plan: m.Plan = planning.plan_by_number(session, operation_id, number)
+    return am.message_plan(session, operation_id, plan.id or 0)
+
+
+def _message(session: Session, principal: Principal, operation_id: int, plan: m.Plan, flight_id: str,
+             kind: str, designator: str | None, force: bool, sent: bool) -> Response:
+    if kind not in KINDS:
+        raise not_found("message kind", kind)
+    source = am.load_source(session, operation_id, plan, flight_id)
+    code = am.designator_of(source, designator or None)
+    now = am.now_utc()
+    if kind == "pnl":
+        built = am.build_pnl(source, code, now)
+    elif kind == "adl":
+        built = am.build_adl(session, source, code, now)
+    else:
+        built = am.build_paxlst(source, am.parties_of(source, code, "CHARTERPLAN", "APIS", now), force, principal)
+    am.record(session, principal, source, built, sent)
+    return message_download(built, flight_id, plan.number)
+
+
+@router.get(BASE + "/{kind}", name="web.airline_download")
+def download(request: Request, operation_id: Id, number: Id, flight_id: str, kind: str, principal: OfficerPage,
+             session: SessionDep) -> Response:
+    """A message to look at: nothing is recorded as sent (PAXLST: refused while data is missing)."""
+    plan = _plan(session, operation_id, number)
+    return _message(session, principal, operation_id, plan, flight_id, kind,
+                    request.query_params.get("designator", "")[:8].strip().upper(), False, sent=False)
+
+
+@router.post(BASE, name="web.airline_send")
+def send(request: Request, operation_id: Id, number: Id, flight_id: str, principal: OfficerForm,
+         session: SessionDep) -> Response:
+    """Download a message and record it as sent; a forced PAXLST needs the box ticked (audited)."""
+    data = request.state.form
+    kind = str(data.get("kind") or "")
+    plan = _plan(session, operation_id, number)
+    if kind != "paxlst" and data.get("force"):
+        raise ApiProblem(422, "only the PAXLST can be forced", kind="invalid-force")
+    return _message(session, principal, operation_id, plan, flight_id, kind,
+                    str(data.get("designator") or "")[:8].strip().upper(), data.get("force") == "on", sent=True)
