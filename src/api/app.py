@@ -63,6 +63,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     web.mount(app, settings)
     _check_every_route_has_a_role(app)
+    from api.memberships import refuse_unchecked_routes  # access per operation (docs/security.md)
+
+    refuse_unchecked_routes(api_routes(list(app.routes)))
     from api.openapi_responses import install as document_responses
 
     document_responses(app, PUBLIC_PATHS)

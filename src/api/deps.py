@@ -13,11 +13,12 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from api.auth import RANK, Principal, authenticate, oauth2
 from api.jobs import JobManager
-from api.problems import ApiProblem
+from api.memberships import operation_scope, scope_to
+from api.problems import ApiProblem, not_found
 from api.settings import Settings
 
 
@@ -65,19 +66,48 @@ BearerToken = Annotated[str | None, Depends(oauth2)]
 
 
 def require(role: str) -> Any:
-    """A dependency that lets in users with at least `role` (viewer < officer < coordinator < admin)."""
+    """A dependency that lets in users with at least `role` (viewer < officer < coordinator < admin). On a route
+    with `{operation_id}` in its path the role is the caller's in that operation, and a non-member gets 404
+    before any role check (api.memberships)."""
+    if role not in RANK:
+        raise ValueError(role)
+
+    def dependency(request: Request, session: SessionDep, token: BearerToken) -> Principal:
+        principal = operation_scope(request, session, authenticate(request, session, token))
+        return _at_least(request, principal, role)
+
+    dependency.min_role = role  # type: ignore[attr-defined]  # read by api.auth.route_min_role
+    dependency.checks_operation = True  # type: ignore[attr-defined]  # read by api.memberships.checks_operation
+    return dependency
+
+
+def require_of(role: str, table: Any, param: str) -> Any:
+    """`require` for a route that names a row of `table` (a plan, job or variant) by the path parameter `param`
+    without the operation in its path: the row's operation is looked up and the membership check applied to
+    it; a missing row and a non-member get the same 404."""
     if role not in RANK:
         raise ValueError(role)
 
     def dependency(request: Request, session: SessionDep, token: BearerToken) -> Principal:
         principal = authenticate(request, session, token)
-        if not principal.at_least(role):
-            raise ApiProblem(403, f"this action needs the role '{role}' or higher", kind="forbidden")
-        request.state.principal = principal
-        return principal
+        raw = str(request.path_params.get(param, ""))
+        missing = not_found(param.removesuffix("_id"), raw)
+        row_id = int(raw) if raw.isdigit() and len(raw) <= 10 else 0
+        operation_id = session.exec(select(table.operation_id).where(table.id == row_id)).first()
+        if operation_id is None:
+            raise missing
+        return _at_least(request, scope_to(request, session, principal, operation_id, missing), role)
 
-    dependency.min_role = role  # type: ignore[attr-defined]  # read by api.auth.route_min_role
+    dependency.min_role = role  # type: ignore[attr-defined]
+    dependency.resolves_operation = True  # type: ignore[attr-defined]  # read by api.memberships.checks_operation
     return dependency
+
+
+def _at_least(request: Request, principal: Principal, role: str) -> Principal:
+    if not principal.at_least(role):
+        raise ApiProblem(403, f"this action needs the role '{role}' or higher", kind="forbidden")
+    request.state.principal = principal
+    return principal
 
 
 #: The caller, by the least role the route needs.

@@ -94,6 +94,9 @@ ROLE_RULES: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/operations/{operation_id}/comparison"): 'viewer',
     ("POST", "/api/v1/operations/{operation_id}/fleet-sizing"): 'coordinator',
     ("POST", "/api/v1/operations/{operation_id}/events"): 'officer',
+    ("GET", "/api/v1/operations/{operation_id}/members"): 'admin',
+    ("PUT", "/api/v1/operations/{operation_id}/members/{user_id}"): 'admin',
+    ("DELETE", "/api/v1/operations/{operation_id}/members/{user_id}"): 'admin',
 }
 ROLES = ["viewer", "officer", "coordinator", "admin"]
 

@@ -6,6 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import api.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import api.memberships  # noqa: F401  (the operation_member table)
 
 config = context.config
 target_metadata = SQLModel.metadata

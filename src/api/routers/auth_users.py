@@ -23,6 +23,7 @@ from api.auth import (
 )
 from api.deps import Admin, BearerToken, Coordinator, EngineDep, SessionDep, SettingsDep, Viewer
 from api.login_throttle import check_allowed, sign_in, throttle_of
+from api.memberships import visible_operations
 from api.models import ApiToken, AuditEntry, User
 from api.pagination import Page, Paging, paging
 from api.params import Id, QueryId, Version
@@ -288,12 +289,17 @@ class AuditRead(BaseModel):
 
 
 @router.get("/audit", response_model=Page[AuditRead], tags=["audit"])
-def read_audit(_: Coordinator, session: SessionDep, page: Annotated[Paging, Depends(paging)],
+def read_audit(request: Request, principal: Coordinator, session: SessionDep,
+               page: Annotated[Paging, Depends(paging)],
                action: Annotated[str | None, Query(max_length=64)] = None,
                actor: Annotated[str | None, Query(max_length=64)] = None,
                operation_id: QueryId = None) -> Any:
-    """The audit log, newest first. There is deliberately no route that changes or deletes it."""
+    """The audit log, newest first. There is deliberately no route that changes or deletes it. Without open
+    membership a coordinator sees the entries of their own operations only; admins see all."""
     stmt = select(AuditEntry)
+    visible = visible_operations(request, session, principal)
+    if visible is not None:
+        stmt = stmt.where(col(AuditEntry.operation_id).in_(visible))
     if action:
         stmt = stmt.where(AuditEntry.action == action)
     if actor:

@@ -16,13 +16,16 @@ from api.audit import audit
 from api.deps import Coordinator, SessionDep, Viewer
 from api.export_cache import caseload_changed
 from api.lookups import get_operation
+from api.memberships import add_creator, forget_operation, visible_operations
 from api.pagination import Page, Paging, paging
 from api.params import Id, Version
+from api.routers import members
 from api.versions import conditional_update, expected_version, set_etag
 from planner.model.fields import Moment, check_input_text
 from planner.model.scenario import Protocol
 
 router = APIRouter(tags=["operations"])
+router.include_router(members.router)  # members of an operation (access per operation), admins only
 
 
 def _tz(name: str) -> str:
@@ -84,9 +87,15 @@ class ProtocolUpdate(BaseModel):
 
 
 @router.get("/operations", response_model=Page[OperationRead])
-def list_operations(_: Viewer, session: SessionDep, page: Annotated[Paging, Depends(paging)]) -> Any:
-    total = session.exec(select(func.count()).select_from(m.Operation)).one()
-    items = session.exec(select(m.Operation).order_by(m.Operation.id).offset(page.offset).limit(page.limit)).all()
+def list_operations(request: Request, principal: Viewer, session: SessionDep,
+                    page: Annotated[Paging, Depends(paging)]) -> Any:
+    """The operations the caller may see: all of them with open membership or for admins, else their own."""
+    stmt = select(m.Operation)
+    visible = visible_operations(request, session, principal)
+    if visible is not None:
+        stmt = stmt.where(col(m.Operation.id).in_(visible))
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    items = session.exec(stmt.order_by(m.Operation.id).offset(page.offset).limit(page.limit)).all()
     return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
 
 
@@ -98,6 +107,7 @@ def create_operation(body: OperationCreate, principal: Coordinator, session: Ses
     session.flush()
     assert op.id is not None
     session.add(m.Protocol(operation_id=op.id, data=body.protocol.model_dump(mode="json", by_alias=True)))
+    add_creator(session, principal, op.id)
     audit(session, principal, "create", "operation", op.id, operation_id=op.id)
     session.commit()
     session.refresh(op)
@@ -154,6 +164,7 @@ def delete_operation(operation_id: Id, request: Request, principal: Coordinator,
     for table in (m.Plan, m.SolveJob, m.Variant, m.Pin, m.Person, m.Household, m.Flight, m.TestingSite, m.Escort,
                   m.AircraftType, m.Protocol):
         session.execute(delete(table).where(col(table.operation_id) == operation_id))
+    forget_operation(session, operation_id)
     session.delete(op)
     caseload_changed(session, operation_id)  # a later operation may be given the same id
     audit(session, principal, "delete", "operation", operation_id, operation_id=operation_id)
@@ -194,3 +205,4 @@ def _protocol_row(session: SessionDep, operation_id: Id) -> m.Protocol:
         session.commit()
         session.refresh(row)
     return row
+

@@ -13,6 +13,7 @@ from api.audit import audit, audit_commit
 from api.content_disposition import content_disposition
 from api.deps import Coordinator, Officer, SessionDep, SettingsDep
 from api.lookups import get_operation
+from api.memberships import add_creator
 from api.params import Id
 from api.routers.operations import OperationRead
 from api.scenario_files import write_folder, zip_folder
@@ -41,6 +42,7 @@ async def import_scenario(principal: Coordinator, session: SessionDep, response:
         except ScenarioInputError as exc:
             raise input_problem(exc, "the scenario") from None
         op = store_scenario(session, scenario)
+        add_creator(session, principal, op.id or 0)  # the creator becomes a member (api.memberships)
         audit(session, principal, "import", "scenario", op.id, operation_id=op.id, people=len(scenario.people),
               flights=len(scenario.flights))
         session.commit()

@@ -1,4 +1,5 @@
-"""The audit log (coordinator, as `GET /api/v1/audit`) and user administration (admin, as `/api/v1/users`)."""
+"""The audit log (coordinator, as `GET /api/v1/audit`), user administration (admin, as `/api/v1/users`) and the
+members of each operation (admin, as `/api/v1/operations/{id}/members`)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def audit_log(request: Request, principal: CoordinatorPage, session: SessionDep,
 
     number = _number(request)
     operation_id = int(operation) if operation.isdigit() and len(operation) < 10 else None
-    result = read_audit(principal, session, Paging(limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE),
+    result = read_audit(request, principal, session, Paging(limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE),
                         action=action[:64] or None, actor=actor[:64] or None, operation_id=operation_id)
     pages = max(1, -(-result["total"] // PAGE_SIZE))
     return render(request, "admin/audit.html", {
@@ -111,3 +112,51 @@ def users_update(request: Request, user_id: Id, principal: AdminForm, session: S
         session.rollback()
         return _users(request, principal, session, message=exc.detail, status_code=exc.status)
     return RedirectResponse("/users?updated=1", status_code=303)
+
+
+@router.get("/memberships", name="web.memberships")
+def memberships(request: Request, principal: AdminPage, session: SessionDep) -> Response:
+    return _memberships(request, session)
+
+
+def _memberships(request: Request, session: SessionDep, message: str | None = None,
+                 status_code: int = 200) -> Response:
+    """Every operation with its members and their role there, and forms to add, change and remove them."""
+    from sqlmodel import select
+
+    from api.memberships import MEMBER_ROLES
+    from api.models import Operation, User
+    from api.routers.members import members_of
+
+    ops = session.exec(select(Operation).order_by(Operation.id)).all()
+    users = session.exec(select(User).where(User.active == True).order_by(User.username)).all()  # noqa: E712
+    return render(request, "admin/memberships.html", {
+        "teams": [(op, members_of(session, op.id or 0)) for op in ops], "users": users,
+        "roles": MEMBER_ROLES, "role_words": ROLE_WORDS, "message": message, "section": "memberships",
+        "open_membership": bool(getattr(request.app.state.settings, "open_membership", True)),
+    }, status_code=status_code)
+
+
+@router.post("/memberships", name="web.memberships_update")
+def memberships_update(request: Request, principal: AdminForm, session: SessionDep) -> Response:
+    """Add a member, change a member's role or remove them (the API's PUT and DELETE of .../members/{user_id})."""
+    from api.routers.members import MemberSet, remove_member, set_member
+
+    formdata = request.state.form
+    ids = [str(formdata.get(name) or "") for name in ("operation_id", "user_id")]
+    if not all(raw.isdigit() and len(raw) < 10 for raw in ids):
+        return _memberships(request, session, message="choose an operation and a user", status_code=422)
+    operation_id, user_id = (int(raw) for raw in ids)
+    try:
+        if formdata.get("action") == "remove":
+            remove_member(session, principal, operation_id, user_id)
+        else:
+            body = MemberSet(role=str(formdata.get("role") or ""))  # type: ignore[arg-type]
+            set_member(session, principal, operation_id, user_id, body.role)
+        session.commit()
+    except ValidationError as exc:
+        return _memberships(request, session, message=str(exc.errors()[0]["msg"]), status_code=422)
+    except ApiProblem as exc:
+        session.rollback()
+        return _memberships(request, session, message=exc.detail, status_code=exc.status)
+    return RedirectResponse("/memberships?updated=1", status_code=303)

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from api.auth import Principal
 from api.deps import SessionDep
 from api.lookups import get_operation
+from api.memberships import visible_operations
 from api.params import Id
 from api.web import data
 from api.web.charts import lab_chart
@@ -23,9 +24,12 @@ Viewer = Annotated[Principal, Depends(page("viewer"))]
 
 
 @router.get("/operations", name="web.operations")
-def operations(request: Request, _: Viewer, session: SessionDep) -> Response:
+def operations(request: Request, principal: Viewer, session: SessionDep) -> Response:
+    """The operations the user may open (all with open membership or for admins, else their own)."""
     warm(session.get_bind())  # the dashboard usually comes next
-    return render(request, "operations/list.html", {"rows": data.operations_overview(session)})
+    visible = visible_operations(request, session, principal)
+    rows = [row for row in data.operations_overview(session) if visible is None or row.op.id in visible]
+    return render(request, "operations/list.html", {"rows": rows})
 
 
 @router.get("/operations/{operation_id}", name="web.dashboard")

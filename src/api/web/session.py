@@ -19,6 +19,7 @@ from starlette.datastructures import FormData
 
 from api.auth import RANK, Principal, authenticate
 from api.deps import SessionDep
+from api.memberships import operation_scope
 from api.problems import ApiProblem
 
 SESSION_COOKIE = "cp_session"
@@ -92,11 +93,13 @@ def page(role: str) -> Any:
         if principal is None:
             raise SignInRequired(_next_path(request))
         request.state.principal = principal
+        principal = operation_scope(request, session, principal)  # a non-member: 404 (api.memberships)
         if not principal.at_least(role):
             raise PageForbidden(role)
         return principal
 
     dependency.min_role = role  # type: ignore[attr-defined]  # seen by api.auth.route_min_role
+    dependency.checks_operation = True  # type: ignore[attr-defined]  # seen by api.memberships.checks_operation
     return dependency
 
 
