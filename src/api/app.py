@@ -145,7 +145,9 @@ def _include_routers(app: FastAPI) -> None:
         exports,
         fleet,
         jobs,
+        load_summary,  # a flight's load summary (docs/load.md)
         operations,
+
         people,
         plans,
         resources,
@@ -157,6 +159,8 @@ def _include_routers(app: FastAPI) -> None:
                    fleet, events):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(airline.router, prefix="/api/v1")
+    app.include_router(load_summary.router, prefix="/api/v1")
+
 
 
 class AccessLog:

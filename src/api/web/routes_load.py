@@ -1,0 +1,78 @@
+"""The flight page's "Load summary" section and its downloads (docs/load.md): passengers by cabin zone and
+category, bags, mobility aids in the hold, traffic load against the payload limit and the balance index.
+
+The section is included by the flight page's template and gets its figures from `load_section`, a template
+function `install` registers, so the flight page's own route needs no change. The figures are counts and masses
+(no personal data), so every reader of the flight page sees them; the CSV and printable page are exports for
+officers, audited as the API's are (`api.routers.load_summary`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from api import models as m
+from api.audit import audit_commit
+from api.auth import Principal
+from api.content_disposition import content_disposition
+from api.deps import SessionDep
+from api.params import Id
+from api.problems import ApiProblem
+from api.routers.load_summary import MEDIA, plan_flight_load
+from api.web import planning
+from api.web.session import page
+from api.web.templating import Pages
+from planner.report.load_summary import CATEGORIES, FlightLoad
+from planner.report.load_summary_files import load_summary_csv, load_summary_html
+
+router = APIRouter(include_in_schema=False)
+OfficerPage = Annotated[Principal, Depends(page("officer"))]
+BASE = "/operations/{operation_id}/plans/{number}/flights/{flight_id}/load-summary"
+
+
+@dataclass
+class Section:
+    """The figures of one flight (None: the flight could not be summarised) and whether downloads are offered."""
+
+    load: FlightLoad | None
+    categories: tuple[str, ...]
+    can_download: bool
+
+
+def load_section(request: Request, plan: m.Plan, flight_id: str) -> Section:
+    """The section's figures: the plan document and the caseload, read once for the page."""
+    principal = getattr(request.state, "principal", None)
+    with Session(request.app.state.engine) as session:
+        try:
+            _, load = plan_flight_load(session, plan.operation_id, plan.id or 0, flight_id)
+        except ApiProblem:
+            load = None
+    present = tuple(c for c in CATEGORIES if load is not None and load.counts[c])
+    return Section(load, present, principal is not None and principal.at_least("officer"))
+
+
+def install(pages: Pages) -> None:
+    """Make `load_section` available to the flight page's template (called once by `api.web.mount`)."""
+    pages.env.globals["load_section"] = load_section
+
+
+@router.get(BASE, name="web.load_summary")
+def download(request: Request, operation_id: Id, number: Id, flight_id: str, principal: OfficerPage,
+             session: SessionDep) -> Response:
+    """The load summary as a printable page (default) or CSV (`?format=csv`); audited as an export."""
+    fmt = "csv" if request.query_params.get("format") == "csv" else "html"
+    plan = planning.plan_by_number(session, operation_id, number)
+    _, load = plan_flight_load(session, operation_id, plan.id or 0, flight_id)
+    text = (load_summary_csv([load]) if fmt == "csv"
+            else load_summary_html([load], f"Load summary {flight_id}, plan {plan.number}"))
+    audit_commit(session, principal, "export", "load_summary", flight_id, operation_id=operation_id,
+                 plan_id=plan.id, format=fmt, via="web")
+    name = f"load-summary-{flight_id}-plan{plan.number}"
+    headers = {"Content-Disposition": content_disposition(name, fmt, "inline" if fmt == "html" else "attachment"),
+               "Cache-Control": "no-store"}
+    return Response(content=text.encode("utf-8"), media_type=MEDIA[fmt], headers=headers)
