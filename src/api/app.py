@@ -147,7 +147,6 @@ def _include_routers(app: FastAPI) -> None:
         jobs,
         load_summary,  # a flight's load summary (docs/load.md)
         operations,
-
         people,
         plans,
         resources,
@@ -160,7 +159,6 @@ def _include_routers(app: FastAPI) -> None:
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(airline.router, prefix="/api/v1")
     app.include_router(load_summary.router, prefix="/api/v1")
-
 
 
 class AccessLog:
