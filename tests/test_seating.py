@@ -18,7 +18,7 @@ from planner.rules.occupants import flight_facts
 from planner.seating.cabin import Cabin
 from planner.seating.cpsat_model import SeatModel, submodel
 from planner.seating.objective import evaluate
-from planner.seating.problem import SeatingProblem, check
+from planner.seating.problem import SeatingProblem, balance_cost, check, pair_cost
 from planner.seating.seat_plan import apply_results, flight_job, seat_flight, seat_plan
 from planner.seating.synth import person, plan_for, random_households, scenario_with
 from test_seating_rules import base
@@ -156,6 +156,8 @@ def validator_optimum(sc: Scenario, fp: FlightPlan, problem: SeatingProblem) -> 
         scored = []
         for perm in itertools.permutations(seats, len(units)):
             cost = base + sum(unit_cost[i][s] for i, s in enumerate(perm))
+            together = dict(zip(units, perm, strict=True))
+            cost += pair_cost(problem, together) + balance_cost(problem, together)
             for g in groups:
                 rows = [where[perm[i]][0] for i in g]
                 cost += W_LEVEL2 * (2 * (len({where[perm[i]] for i in g}) - 1) + max(rows) - min(rows))

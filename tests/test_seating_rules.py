@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from planner.model.baggage import CabinZone
 from planner.model.plan import Plan
 from planner.model.scenario import AircraftType, Escort, Scenario
 from planner.oracle.seating_checks import RULES, seating_violations
@@ -249,5 +250,27 @@ def test_every_seat_rule_has_a_test() -> None:
         "distancing.across_aisle",
         "distancing.front_back",
         "distancing.diagonal",
+        "exit.staffed",  # test_exit_staffed_breaks_only_when_the_protocol_asks
+        "zone.max_passengers",  # test_zone_max_passengers
     }
     assert set(RULES) == tested
+
+
+def test_exit_staffed_breaks_only_when_the_protocol_asks() -> None:
+    """exit.staffed: with `staffed_exits`, exit row 3 needs an able-bodied adult (OPS1 in 3A, P5 in 3F)."""
+    sc, plan = base()
+    sc.protocol.seating = sc.protocol.seating.model_copy(update={"staffed_exits": True})
+    assert validate(sc, plan) == []
+    move(move(plan, "OPS1", "4E"), "P5", "4F")
+    assert rules_broken(sc, plan) == {"exit.staffed"}
+    sc.protocol.seating = sc.protocol.seating.model_copy(update={"staffed_exits": False})
+    assert rules_broken(sc, plan) == set()
+
+
+@pytest.mark.parametrize("limit", [7, 6])
+def test_zone_max_passengers(limit: int) -> None:
+    """zone.max_passengers: rows 1-2 of the fixture seat seven people (P1, P2, P3, P6, P7, P8 and U1)."""
+    sc, plan = base()
+    zone = CabinZone(id="FWD", first_row=1, last_row=2, max_passengers=limit, index_per_passenger=-0.5)
+    sc.aircraft = [sc.aircraft[0].model_copy(update={"zones": [zone]})]
+    assert rules_broken(sc, plan) == (set() if limit == 7 else {"zone.max_passengers"})

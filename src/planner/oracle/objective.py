@@ -10,12 +10,15 @@ The weights live here, one place for the solver stages and the oracle alike (doc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from planner.model.caseload import departure_date, household_weight, households
+from planner.model.caseload import Household, departure_date, household_weight, households
 from planner.model.plan import FlightPlan, Plan, TestBooking
 from planner.model.scenario import DestinationRule, Escort, Flight, Person, Scenario, local_date
-from planner.seating.seatmaps import Seat, SeatMap, resolve_aircraft
+from planner.rules.base import next_to
+from planner.rules.escorts import is_medical_case
+from planner.rules.zones import balance_tenths
+from planner.seating.seatmaps import Seat, SeatMap, aircraft_spec, resolve_aircraft
 
 W_UNPLACED = 1_000_000_000
 """Seating: per person left without a seat (ranked above every other seating term)."""
@@ -27,6 +30,16 @@ COST_NOT_WINDOW = 3
 """Level 4: a single traveller away from the window."""
 COST_NO_BASSINET = 2
 """Level 4: a lap-infant carrier outside a bassinet row, when the map has bassinet rows."""
+COST_STRANGER_DISTANCED = 4
+"""Level 4, under distancing: two returnees of different households in seats next to each other (where the
+protocol's relations allow it, i.e. without `side`)."""
+COST_AISLE_STRANGER = 1
+"""Level 4: a returnee on an aisle seat with a returnee of another household in the seat next to them."""
+COST_BALANCE = 1
+"""Level 4: per tenth of a balance index unit of |Σ zone passengers × index per passenger| (aircraft zones)."""
+COST_PER_DOOR_ROW = 1
+"""Level 4: per row between the nearest door row and a reduced-mobility passenger, a medical case or an
+unaccompanied child."""
 
 
 @dataclass(frozen=True)
@@ -99,14 +112,14 @@ def _door_rows(seat_map: SeatMap) -> list[int]:
 
 
 def _seat_cost(person: Person, seat: Seat, seat_map: SeatMap, flight: Flight, single: bool,
-               carries: bool) -> int:
+               carries: bool, near_door: bool) -> int:
     """Level-4 cost of a returnee in a seat (docs/rules.md "Level 4: comfort and operations")."""
     cost = 0
     if single and not seat.window:
         cost += COST_NOT_WINDOW
     doors = _door_rows(seat_map)
-    if person.mobility != "none" and doors:
-        cost += min(abs(seat.row_index - d) for d in doors)
+    if near_door and doors:
+        cost += COST_PER_DOOR_ROW * min(abs(seat.row_index - d) for d in doors)
     stops = [s.airport for s in flight.stops]
     if len(stops) > 1 and (person.destination not in stops or stops.index(person.destination) == 0):
         cost += seat.row_index
@@ -115,11 +128,29 @@ def _seat_cost(person: Person, seat: Seat, seat_map: SeatMap, flight: Flight, si
     return cost
 
 
+def _strangers_cost(seated: list[tuple[Person, Seat]], distanced: bool) -> int:
+    """Level 4: returnees of different households in seats next to each other, per pair: under distancing,
+    and for each of the two on an aisle seat (docs/seating.md#comfort-and-safety)."""
+    by_row: dict[int, list[tuple[Person, Seat]]] = {}
+    for p, s in seated:
+        by_row.setdefault(s.row_index, []).append((p, s))
+    cost = 0
+    for row in by_row.values():
+        for i, (p, a) in enumerate(row):
+            for q, b in row[i + 1:]:
+                if p.household_id != q.household_id and next_to(a, b):
+                    cost += (COST_STRANGER_DISTANCED if distanced else 0) + COST_AISLE_STRANGER * (a.aisle + b.aisle)
+    return cost
+
+
 def flight_seating(scenario: Scenario, flight: Flight, fp: FlightPlan) -> tuple[int, int]:
-    """(level-2 spread, level-4 seat cost) of one flight's seats; people without a seat count in neither."""
+    """(level-2 spread, level-4 seat cost) of one flight's seats; people without a seat count in neither. The
+    seat cost holds each returnee's seat, strangers side by side and the zones' balance (escorts counted)."""
     seat_map = resolve_aircraft(flight.aircraft, scenario)
     by_id = seat_map.by_id()
     people = {p.case_id: p for p in scenario.people}
+    household = {p.case_id: h for h in households(scenario) for p in h.members}
+    on = departure_date(flight, scenario)
     carriers = {pa.lap_of for pa in fp.passengers if pa.lap_of}
     seated: dict[str, list[tuple[Person, Seat]]] = {}
     for pa in fp.passengers:
@@ -130,8 +161,18 @@ def flight_seating(scenario: Scenario, flight: Flight, fp: FlightPlan) -> tuple[
     for members in seated.values():
         spread += _spread([s for _, s in members])
         single = len(members) == 1
-        cost += sum(_seat_cost(p, s, seat_map, flight, single, p.case_id in carriers) for p, s in members)
+        cost += sum(_seat_cost(p, s, seat_map, flight, single, p.case_id in carriers,
+                               _near_door(p, household[p.case_id], on)) for p, s in members)
+    everyone = [m for ms in seated.values() for m in ms]
+    cost += _strangers_cost(everyone, bool(scenario.protocol.seating.distancing))
+    cabin = [s for _, s in everyone] + [by_id[e.seat] for e in fp.escorts if e.seat in by_id]
+    cost += COST_BALANCE * balance_tenths(aircraft_spec(flight.aircraft, scenario), cabin)
     return spread, cost
+
+
+def _near_door(person: Person, household: Household, on: date) -> bool:
+    """Reduced mobility, a medical case or an unaccompanied child: seated near a door (level 4)."""
+    return person.mobility != "none" or person.unaccompanied_minor or is_medical_case(person, household, on)
 
 
 def seating_levels(plan: Plan, scenario: Scenario) -> tuple[int, int]:

@@ -37,6 +37,7 @@ from planner.rules.isolation_rows import isolation_seats, rear_rows
 from planner.rules.lap_infants import lap_limit, lap_pairs
 from planner.rules.mobility import wheelchair_seats
 from planner.rules.special_categories import balance
+from planner.rules.zones import fillable_seats
 from planner.seating.seatmaps import SeatMap, aircraft_spec, build_seat_map, resolve_aircraft
 
 #: Units per single traveller in the distancing limit (integer rounding of the other sizes is at most 1/SCALE).
@@ -82,7 +83,8 @@ def flight_limits(scenario: Scenario, flight: Flight) -> list[CapacityLimit]:
     non_exit = [s for s in usable if not s.exit]
     limits = [
         # a stretcher case takes one zone seat and blocks the rest of the zone (household_usage charges it)
-        CapacityLimit("seats", seat_rules.REASON, len(usable), 1),
+        # cabin zones with a passenger limit cap the seats that can be filled (rules/zones.py)
+        CapacityLimit("seats", seat_rules.REASON, fillable_seats(aircraft_spec(flight.aircraft, scenario), usable), 1),
         CapacityLimit("non_exit_seats", "seating.no_fit", len(non_exit), 0),
         CapacityLimit("lap_infants", "capacity.infants", lap_limit(sm, {s.id for s in non_exit},
                                                                    scenario.protocol.seating), 0),

@@ -4,20 +4,26 @@ An exit seat is a seat of an exit row between the exit and the first aisle inboa
 there who is under `exit_row_min_age` (`protocol.seating`), in a household with a member under that age, a
 special category, pregnant, carrying a lap infant, or not evacuation capable (14 CFR 121.585). Reason code:
 `seating.no_fit` (the allocation's `non_exit_seats` limit); violation id: `exit.barred`.
+
+Staffed exits (optional, `protocol.seating.staffed_exits`): each exit row with a usable exit seat has at least one
+able-bodied adult (an adult who may sit in an exit seat) in one of its exit seats (docs/seating.md#comfort-and-
+safety). Seating keeps it whenever the flight carries as many such adults as exit rows; with fewer, the check names
+the shortage (the fix belongs to allocation). Violation id: `exit.staffed`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 
 from planner.model.caseload import WHEELCHAIR_AISLE, Household, age_years
 from planner.model.scenario import Person, SeatingRules
 from planner.model.violations import Violation
-from planner.rules.base import Context, PlanCheck, SeatCheck, SeatContext, violation
+from planner.rules.base import Context, Occupant, PlanCheck, SeatCheck, SeatContext, violation
 from planner.rules.escorts import is_medical_case
 from planner.rules.seats import free_seats
 from planner.rules.special_categories import is_special_category
+from planner.seating.seatmaps import Seat
 
 REASON = "seating.no_fit"
 
@@ -64,5 +70,28 @@ def _exit(ctx: SeatContext) -> Iterator[Violation]:
                                        "member, or not evacuation capable)", pid)
 
 
+def staffs_exit(occ: Occupant) -> bool:
+    """An able-bodied adult for a staffed exit row: an adult who may sit in an exit seat."""
+    return occ.adult and not occ.exit_barred
+
+
+def staffed_rows(seats: Iterable[Seat]) -> list[int]:
+    """The exit rows that must be staffed: those with an exit seat among `seats` (the usable ones)."""
+    return sorted({s.row for s in seats if s.exit})
+
+
+def _staffed(ctx: SeatContext) -> Iterator[Violation]:
+    if not ctx.scenario.protocol.seating.staffed_exits or not ctx.seat_of:
+        return
+    usable = [s for s in ctx.facts.seat_map.seats if s.id not in ctx.facts.unusable]
+    rows = staffed_rows(usable)
+    able = sum(1 for o in ctx.facts.occupants.values() if staffs_exit(o))
+    staffed = {seat.row for pid, seat in ctx.seat_of.items() if seat.exit and staffs_exit(ctx.facts.occupants[pid])}
+    short = f" (the flight carries {able} able-bodied adults for {len(rows)} exit rows)" if able < len(rows) else ""
+    for r in rows:
+        if r not in staffed:
+            yield ctx.v("exit.staffed", f"exit row {r} has no able-bodied adult in an exit seat{short}")
+
+
 CHECKS = (PlanCheck(("exit.barred",), check_exit_count),)
-SEAT_CHECKS = (SeatCheck("exit.barred", _exit),)
+SEAT_CHECKS = (SeatCheck("exit.barred", _exit), SeatCheck("exit.staffed", _staffed))

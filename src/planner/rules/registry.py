@@ -27,13 +27,15 @@ from planner.rules import (
     special_categories,
     stability,
     testing_windows,
+    transfers,
+    zones,
 )
 
 #: The families in the order the validator runs them.
 FAMILIES: tuple[ModuleType, ...] = (
     integrity, gates, household, seats, isolation_rows, lap_infants, children, exits, mobility,
     special_categories, escorts, distancing, testing_windows, lab_capacity, explanations, stability,
-    payload,
+    payload, zones, transfers,
 )
 
 PLAN_CHECKS: tuple[base.PlanCheck, ...] = tuple(c for f in FAMILIES for c in f.CHECKS)

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from planner.oracle.objective import W_LEVEL2, W_UNPLACED
+from planner.oracle.objective import COST_BALANCE, W_LEVEL2, W_UNPLACED
 from planner.pipeline.workers import stop_requested
 from planner.rules.occupants import ESCORT_HOUSEHOLD
 from planner.seating.problem import Requirement, SeatingProblem
@@ -47,6 +47,8 @@ class SeatModel:
             self._distancing()
             if not fixed:
                 self._distancing_capacity()
+        self._zone_limits()
+        self._staffed_exits()
         self._objective()
 
     def _name(self, kind: str, *keys: object) -> str:
@@ -184,8 +186,77 @@ class SeatModel:
         docs/architecture.md#seating, a cut that proves optimality sooner."""
         self.m.add(sum(v for h, v in self.placed.items() if not h.startswith(ESCORT_HOUSEHOLD)) <= self.cab.mis[0])
 
+    def _zone_limits(self) -> None:
+        """At most `max_passengers` seated people in each cabin zone that has a limit, counting the fixed."""
+        zone, limit = self.p.zone, self.p.zone_limit
+        if not limit:
+            return
+        fixed_in: dict[str, int] = {}
+        for s in self.fixed.values():
+            if s in zone:
+                fixed_in[zone[s]] = fixed_in.get(zone[s], 0) + 1
+        per_zone: dict[str, list[cp_model.IntVar]] = {}
+        for (_u, s), v in self.seat.items():
+            if zone.get(s) in limit:
+                per_zone.setdefault(zone[s], []).append(v)
+        for z, lits in sorted(per_zone.items()):
+            self.m.add(sum(lits) <= limit[z] - fixed_in.get(z, 0))
+
+    def _staffed_exits(self) -> None:
+        """An able-bodied adult in an exit seat of each exit row to staff, unless a fixed one already is; a row
+        this model cannot reach is left to `check` (the band's result is then refused)."""
+        staff = {s for u, s in self.fixed.items() if u in self.p.able}
+        for _r, ids in sorted(self.p.exit_seats.items()):
+            if staff & set(ids):
+                continue
+            lits = [v for s in ids for u, v in self.at_seat.get(s, []) if u in self.p.able]
+            if lits:
+                self.m.add_bool_or(lits)
+
+    def _balance(self) -> cp_model.LinearExprT:
+        """|Σ seated people × zone index| in tenths, as a variable the objective minimises."""
+        idx = self.p.index
+        if not idx:
+            return 0
+        expr = sum(idx.get(s, 0) for s in self.fixed.values()) + sum(
+            idx[s] * v for (_u, s), v in self.seat.items() if s in idx)
+        bound = sum(abs(x) for x in idx.values())
+        out = self.m.new_int_var(0, bound, "balance_tenths")
+        self.m.add(out >= expr)
+        self.m.add(out >= -expr)
+        return out
+
+    def _strangers_side_by_side(self) -> list[cp_model.LinearExprT]:
+        """Cost terms of returnees of different households in the seat pairs of `SeatingProblem.pairs`:
+        strangers[s,t] is forced to 1 when a household sits in s and someone of another household in t."""
+        p = self.p
+        owner = {s: u for u, s in self.fixed.items()}
+        ret: dict[str, list[cp_model.IntVar]] = {}
+        hh: dict[str, dict[str, list[cp_model.IntVar]]] = {}
+        for (u, s), v in self.seat.items():
+            if not p.units[u].escort:
+                ret.setdefault(s, []).append(v)
+                hh.setdefault(s, {}).setdefault(p.units[u].household, []).append(v)
+        terms: list[cp_model.LinearExprT] = []
+        for (s, t), w in p.pairs.items():
+            fs, ft = owner.get(s), owner.get(t)
+            if (fs is not None and ft is not None) or any(f is not None and p.units[f].escort for f in (fs, ft)):
+                continue  # a constant, or an escort (nobody's stranger)
+            if fs is None and ft is None:
+                if s in ret and t in ret:
+                    y = self.m.new_bool_var(self._name("strangers", s, t))
+                    for h, lits in hh[s].items():
+                        self.m.add(sum(lits) + sum(ret[t]) - sum(hh[t].get(h, [])) - 1 <= y)
+                    terms.append(w * y)
+                continue
+            fixed_unit, free_seat = (fs, t) if fs is not None else (ft, s)
+            mine = p.units[str(fixed_unit)].household
+            terms += [w * v for h, lits in hh.get(free_seat, {}).items() if h != mine for v in lits]
+        return terms
+
     def _objective(self) -> None:
-        """Minimise planner.seating.objective.evaluate: unseated people, household spread, comfort."""
+        """Minimise planner.seating.objective.evaluate: unseated people, household spread, comfort (seat costs,
+        strangers side by side, balance)."""
         obj: list[cp_model.LinearExprT] = []
         for hid, seated in self.placed.items():
             if hid.startswith(ESCORT_HOUSEHOLD):
@@ -197,6 +268,8 @@ class SeatModel:
                 obj.append(W_LEVEL2 * self._household_spread(hid, ms, seated))
         seat_cost = self.p.seat_cost
         obj.append(sum(seat_cost(u, s) * v for (u, s), v in self.seat.items() if seat_cost(u, s)))
+        obj += self._strangers_side_by_side()
+        obj.append(COST_BALANCE * self._balance())
         self.m.minimize(sum(obj))
 
     def _household_spread(self, hid: str, ms: list[str], seated: Placed) -> cp_model.LinearExprT:

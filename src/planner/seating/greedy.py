@@ -36,6 +36,7 @@ class Greedy:
         self.pattern = set(self.cab.mis[1]) if problem.job.relations else set()
         self.width = max(len(v) for v in self.cab.by_row.values()) if self.cab.by_row else 1
         self.allowed_set = {u: set(a) for u, a in problem.allowed.items()}
+        self.zone_room = dict(problem.zone_limit)  # seats still free to fill in each cabin zone with a limit
 
     def _snake_orders(self) -> list[list[str]]:
         """The cabin's seats row by row, every other row reversed, starting either way."""
@@ -63,7 +64,8 @@ class Greedy:
                 continue
             if not filled_exits:
                 filled_exits = True
-                placed |= self.fill_exits(order, i)
+                placed |= self.staff_exits(order, i)
+                placed |= self.fill_exits(order, i, placed)
                 if i in placed:
                     continue
             placed.add(i)
@@ -84,7 +86,24 @@ class Greedy:
         drop = {self.p.units[u].household for u in cases[max(room, 0) :]}
         return [u for u in party if self.p.units[u].household not in drop]
 
-    def fill_exits(self, order: list[list[str]], first: int) -> set[int]:
+    def staff_exits(self, order: list[list[str]], first: int) -> set[int]:
+        """Each exit row to staff gets the smallest party of able-bodied adults that fits its free exit seats
+        first (protocol `staffed_exits`, docs/seating.md#comfort-and-safety); a hard rule the greedy keeps."""
+        done: set[int] = set()
+        able = self.p.able
+        eligible = sorted((i for i in range(first, len(order)) if plain(self.p, order[i])
+                           and all(u in able for u in order[i])), key=lambda i: (len(order[i]), i))
+        for _r, ids in sorted(self.p.exit_seats.items()):
+            if any(self.owner.get(s) in able for s in ids):
+                continue
+            for i in eligible:
+                free = {s for s in ids if self.available(s, i)}
+                if i not in done and len(order[i]) <= len(free) and self.place(order[i], i, only=free):
+                    done.add(i)
+                    break
+        return done
+
+    def fill_exits(self, order: list[list[str]], first: int, placed: set[int] | None = None) -> set[int]:
         """Exit seats first go to escorts and households that may all sit there (adults only), so
         that families with children keep the other seats; a full flight is otherwise left with exit seats only
         the barred could use (14 CFR 121.585, docs/rules.md#cabin-rules)."""
@@ -98,7 +117,8 @@ class Greedy:
         eligible = [
             i
             for i in range(first, len(order))
-            if plain(self.p, order[i]) and not any(self.p.units[u].exit_barred for u in order[i])
+            if i not in (placed or set()) and plain(self.p, order[i])
+            and not any(self.p.units[u].exit_barred for u in order[i])
         ]
         eligible.sort(key=lambda i: (-len(order[i]), i))
         for i in eligible:
@@ -130,7 +150,8 @@ class Greedy:
 
     def _try(self, party: list[str], ws: tuple[str, ...], pid: int) -> bool:
         """Seat the party in these seats if the member search finds a way."""
-        assignment = MemberSearch(self.p, self.allowed_set, self.mask, party, ws, self.NODE_LIMIT).run()
+        assignment = MemberSearch(self.p, self.allowed_set, self.mask, party, ws, self.NODE_LIMIT,
+                                  self.zone_room).run()
         if assignment is None:
             return False
         self.commit(assignment, pid)
@@ -232,7 +253,7 @@ class Greedy:
         """`score` plus door distance for reduced mobility, bassinet rows for lap infants, windows for single
         travellers, aisle seats for escorts alone (added term by term, so equal windows tie exactly)."""
         cab = self.cab
-        if traits.mobility:
+        if traits.near_door:
             score += min(cab.door[s] for s in ws)
         if traits.infants and cab.has_bassinet and not any(cab.by_id[s].bassinet for s in ws):
             score += COST_NO_BASSINET
@@ -243,10 +264,12 @@ class Greedy:
         return score
 
     def commit(self, assignment: dict[str, str], pid: int) -> None:
-        """Take the seats: owner, the parties distancing now reaches, lap infants per mask block."""
+        """Take the seats: owner, the parties distancing now reaches, lap infants per mask block, zone room."""
         for u, s in assignment.items():
             self.owner[s] = u
             self.seats[u] = s
+            if self.p.zone.get(s) in self.zone_room:
+                self.zone_room[self.p.zone[s]] -= 1
             for t in self.cab.dist[s]:
                 self.near_party[t].add(pid)
             infants = self.p.units[u].infants

@@ -24,6 +24,7 @@ class MemberSearch:
         party: list[str],
         window: tuple[str, ...],
         node_limit: int,
+        zone_room: dict[str, int] | None = None,
     ):
         self.p, self.cab = problem, problem.cabin
         self.reqs: dict[str, Requirement] = {r.unit: r for r in problem.requirements if r.unit in party}
@@ -40,6 +41,7 @@ class MemberSearch:
         self.chosen: dict[str, str] = {}
         self.owner: dict[str, str] = {}  # seat -> member, of the seats chosen so far
         self.mask = dict(mask)  # lap infants per mask block, the greedy's committed ones included
+        self.zone_room = dict(zone_room or {})  # seats still free to fill in each cabin zone with a limit
 
     def run(self) -> dict[str, str] | None:
         """The members' seats, or None when some member has no seat in the window or the search gives up."""
@@ -62,8 +64,10 @@ class MemberSearch:
         return sorted(self.domains[u], key=key)
 
     def _fits(self, u: str, s: str) -> bool:
-        """Seat s is free, its mask block has room for u's lap infants, and no stranger sits on a related seat."""
+        """Seat s is free, its cabin zone and mask block have room, and no stranger sits on a related seat."""
         if s in self.owner:
+            return False
+        if self.zone_room.get(self.p.zone.get(s, ""), 1) <= 0:
             return False
         o = self.p.units[u]
         if o.infants and self.mask.get(self.cab.by_id[s].mask_block, 0) + o.infants > self.p.job.infants_per_block:
@@ -86,12 +90,16 @@ class MemberSearch:
     def _take(self, u: str, s: str) -> None:
         self.chosen[u] = s
         self.owner[s] = u
+        if self.p.zone.get(s) in self.zone_room:
+            self.zone_room[self.p.zone[s]] -= 1
         infants = self.p.units[u].infants
         if infants:
             b = self.cab.by_id[s].mask_block
             self.mask[b] = self.mask.get(b, 0) + infants
 
     def _release(self, u: str, s: str) -> None:
+        if self.p.zone.get(s) in self.zone_room:
+            self.zone_room[self.p.zone[s]] += 1
         infants = self.p.units[u].infants
         if infants:
             self.mask[self.cab.by_id[s].mask_block] -= infants

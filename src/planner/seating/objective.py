@@ -1,5 +1,6 @@
 """The seating objective of docs/rules.md#objective, lowest first: people left unseated, then households
-together (level 2: extra row blocks and row spread), then comfort (level 4).
+together (level 2: extra row blocks and row spread), then comfort (level 4: per-seat costs, strangers side by
+side, the cabin zones' balance; docs/seating.md#comfort-and-safety).
 
 The weights are the oracle's (planner.oracle.objective), one definition for solver and checker alike.
 `evaluate` scores a whole assignment the way the CP-SAT model's objective does, so the greedy, the CP-SAT
@@ -13,7 +14,7 @@ from collections.abc import Iterable
 from planner.oracle.objective import W_LEVEL2, W_UNPLACED
 from planner.rules.occupants import ESCORT_HOUSEHOLD
 from planner.seating.cabin import Cabin
-from planner.seating.problem import SeatingProblem
+from planner.seating.problem import SeatingProblem, balance_cost, pair_cost
 
 
 def household_spread(cabin: Cabin, seats: Iterable[str]) -> int:
@@ -42,5 +43,10 @@ def evaluate(problem: SeatingProblem, seats: dict[str, str]) -> int:
         if hid.startswith(ESCORT_HOUSEHOLD):
             continue
         cost += W_LEVEL2 * household_spread(problem.cabin, [seats[u] for u in ms if u in seats])
-    cost += sum(problem.seat_cost(u, s) for u, s in seats.items())
-    return cost
+    return cost + comfort_cost(problem, seats)
+
+
+def comfort_cost(problem: SeatingProblem, seats: dict[str, str]) -> int:
+    """Level 4 of an assignment: each seat's comfort cost, strangers side by side, and the zones' balance."""
+    return sum(problem.seat_cost(u, s) for u, s in seats.items()) + pair_cost(problem, seats) + balance_cost(
+        problem, seats)

@@ -18,7 +18,7 @@ class PartyTraits:
 
     size: int
     forward: bool  # seated toward the front: a one-stop flight, or someone for the first stop
-    mobility: bool  # someone with reduced mobility: near a door
+    near_door: bool  # someone with reduced mobility, a medical case or an unaccompanied child: near a door
     infants: bool  # someone carrying a lap infant: a bassinet row
     single: bool  # a single traveller: a window seat
     lone_escort: bool  # an escort on their own: an aisle seat
@@ -31,7 +31,7 @@ class PartyTraits:
         return cls(
             size=len(party),
             forward=not problem.job.multi_stop or (min(stops) == 0 if stops else True),
-            mobility=any(o.mobility != "none" for o in us),
+            near_door=any(o.mobility != "none" or o.medical or o.uasc for o in us),
             infants=any(o.infants for o in us),
             single=alone and party[0] in problem.single,
             lone_escort=alone and us[0].escort,

@@ -9,10 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.oracle.objective import COST_NO_BASSINET, COST_NOT_WINDOW
+from planner.oracle.objective import (
+    COST_AISLE_STRANGER,
+    COST_BALANCE,
+    COST_NO_BASSINET,
+    COST_NOT_WINDOW,
+    COST_PER_DOOR_ROW,
+    COST_STRANGER_DISTANCED,
+)
 from planner.rules.base import Occupant
 from planner.rules.children import child_near
+from planner.rules.exits import staffed_rows, staffs_exit
 from planner.rules.mobility import wheelchair_seat
+from planner.rules.zones import index_tenths, seat_zones, zone_limits
 from planner.seating.cabin import Cabin
 from planner.seating.job import FlightJob
 
@@ -41,6 +50,35 @@ class SeatingProblem:
         self.friends = self._friends()
         self.single = {u for u, o in self.units.items() if not o.escort and len(members[o.household]) == 1}
         self.stretchers = sorted(u for u, o in self.units.items() if o.stretcher)
+        self._comfort_and_safety()
+
+    def _comfort_and_safety(self) -> None:
+        """The cabin's zones (limit, balance index per seat), the exit rows to staff and who may staff them, and
+        the side-by-side seat pairs that cost when strangers take them (docs/seating.md#comfort-and-safety)."""
+        spec, cab = self.job.spec, self.cabin
+        self.zone = seat_zones(spec, cab.usable)
+        self.zone_limit = zone_limits(spec)
+        tenths = index_tenths(spec)
+        self.index = {s: tenths[z] for s, z in self.zone.items() if z in tenths}
+        self.able = {u for u, o in self.units.items() if staffs_exit(o)}
+        rows = staffed_rows(s for s in cab.usable if not (cab.carries_stretcher and s.id in cab.zone))
+        # staffed exits: a protocol switch the job carries once planner.seating.job has it (docs/seating.md)
+        wanted = bool(getattr(self.job, "staffed_exits", False))
+        self.staffed = rows if wanted and len(self.able) >= len(rows) else []
+        self.exit_seats = {r: [s.id for s in cab.usable if s.exit and s.row == r] for r in self.staffed}
+        distanced = COST_STRANGER_DISTANCED if self.job.relations else 0
+        self.pairs: dict[tuple[str, str], int] = {}
+        for s in cab.usable:
+            for t in cab.side[s.id]:
+                if s.id < t:
+                    w = distanced + COST_AISLE_STRANGER * (s.aisle + cab.by_id[t].aisle)
+                    if w:
+                        self.pairs[s.id, t] = w
+
+    def strangers(self, u: str, v: str) -> bool:
+        """Two returnees of different households (escorts are nobody's stranger)."""
+        a, b = self.units[u], self.units[v]
+        return not a.escort and not b.escort and a.household != b.household
 
     def _friends(self) -> dict[str, set[str]]:
         """Who each unit may sit beside under distancing: its own household, and escort <-> served person."""
@@ -100,13 +138,29 @@ class SeatingProblem:
         cost = 0
         if u in self.single and not s.window:
             cost += COST_NOT_WINDOW
-        if o.mobility != "none":
-            cost += cab.door[sid]
+        if o.mobility != "none" or o.medical or o.uasc:
+            cost += COST_PER_DOOR_ROW * cab.door[sid]
         if self.job.multi_stop and not o.escort and o.stop == 0:
             cost += s.row_index
         if o.infants and cab.has_bassinet and not s.bassinet:
             cost += COST_NO_BASSINET
         return cost
+
+
+def pair_cost(problem: SeatingProblem, seats: dict[str, str]) -> int:
+    """Level-4 cost of strangers side by side: under distancing, and on the aisle (`SeatingProblem.pairs`)."""
+    owner = {s: u for u, s in seats.items()}
+    cost = 0
+    for (s, t), w in problem.pairs.items():
+        u, v = owner.get(s), owner.get(t)
+        if u is not None and v is not None and problem.strangers(u, v):
+            cost += w
+    return cost
+
+
+def balance_cost(problem: SeatingProblem, seats: dict[str, str]) -> int:
+    """Level-4 cost of the cabin's balance: |Σ seated people × zone index| in tenths (planner.rules.zones)."""
+    return COST_BALANCE * abs(sum(problem.index.get(s, 0) for s in seats.values()))
 
 
 def requirement_met(problem: SeatingProblem, req: Requirement, seats: dict[str, str]) -> bool:
@@ -140,7 +194,23 @@ def check(problem: SeatingProblem, seats: dict[str, str]) -> list[str]:
         for req in problem.requirements
         if req.unit in seats and not requirement_met(problem, req, seats)
     ]
-    return out + _distancing_breaks(problem, seats)
+    return out + _distancing_breaks(problem, seats) + _zone_overflow(problem, seats) + _unstaffed(problem, seats)
+
+
+def _zone_overflow(problem: SeatingProblem, seats: dict[str, str]) -> list[str]:
+    """Zones holding more seated people than their limit."""
+    count: dict[str, int] = {}
+    for s in seats.values():
+        if s in problem.zone:
+            count[problem.zone[s]] = count.get(problem.zone[s], 0) + 1
+    return [f"zone {z} holds {n} > {problem.zone_limit[z]}" for z, n in sorted(count.items())
+            if n > problem.zone_limit.get(z, n)]
+
+
+def _unstaffed(problem: SeatingProblem, seats: dict[str, str]) -> list[str]:
+    """Exit rows to staff with no able-bodied adult in an exit seat."""
+    taken = {s for u, s in seats.items() if u in problem.able}
+    return [f"exit row {r} is not staffed" for r, ids in problem.exit_seats.items() if not taken & set(ids)]
 
 
 def _mask_block_overflow(problem: SeatingProblem, seats: dict[str, str]) -> bool:
