@@ -49,6 +49,19 @@ class TestBooking(PlanModel):
     end: AwareDatetime
 
 
+class Transfer(PlanModel):
+    """A vehicle trip taking households from their location to their flight's airport (docs/transfers.md)."""
+
+    vehicle_id: str
+    flight_id: str
+    location: str
+    airport: str
+    depart: AwareDatetime  # leaves the location
+    arrive: AwareDatetime  # reaches the airport
+    households: list[str] = Field(default_factory=list)
+    people: int = 0
+
+
 class Reason(PlanModel):
     code: str
     message: str
@@ -110,6 +123,7 @@ class Plan(PlanModel):
     flights: list[FlightPlan] = Field(default_factory=list)
     tests: list[TestBooking] = Field(default_factory=list)
     unassigned: list[Unassigned] = Field(default_factory=list)
+    transfers: list[Transfer] = Field(default_factory=list)
     kpis: Kpis = Field(default_factory=Kpis)
     timings: dict[str, float] | None = None
 

@@ -37,6 +37,7 @@ _CODES = [
     ReasonCode("capacity.special_categories", "special-category passengers would outnumber able-bodied adults"),
     ReasonCode("capacity.infants", "no free lap or mask block for a lap infant{detail}"),
     ReasonCode("capacity.payload", "the aircraft's payload limit would be exceeded{detail}"),
+    ReasonCode("transfer.none", "no ground transfer to the airport in time for check-in{detail}"),
     ReasonCode("seating.no_fit", "seating could not place the household on this flight{detail}"),
     ReasonCode("pin.conflict", "pinned assignment breaks a rule{detail}"),
     ReasonCode("variant.excluded", "excluded by the variant's caseload filter{detail}"),

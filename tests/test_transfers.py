@@ -1,0 +1,128 @@
+"""Ground transfers (docs/transfers.md): trips from each location to the airport before check-in, checked by the
+`transfers` rule family."""
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from builders import flight, person, scenario, site
+from planner import SolveOptions, solve, validate
+from planner.transfers.schedule import plan_transfers, without_cut
+
+def _ground(vehicles=None, **kw):
+    return {"vehicles": vehicles if vehicles is not None else [
+                {"id": "BUS-1", "seats": 6, "base": "CAMP", "duty_from": "04:00", "duty_hours": 18}],
+            "travel_minutes": [{"between": "CAMP", "and": "MSQ", "minutes": 120},
+                               {"between": "HOTEL", "and": "MSQ", "minutes": 45},
+                               {"between": "CAMP", "and": "HOTEL", "minutes": 100}], **kw}
+
+
+def _scenario(people, **kw):
+    return scenario(people, sites=[site(serves=("CAMP", "HOTEL", "FARM"))], **kw)
+
+
+def _with_ground(s, **ground):
+    return type(s).model_validate(s.model_dump(by_alias=True) | _ground(**ground))
+
+
+def _plan(s):
+    return solve(s, options=SolveOptions(time_limit=2, seating_time_limit=1, seating_processes=1))
+
+
+def _people(n_households, size=2, location="CAMP", **kw):
+    return [person(f"P{h}{m}", household=f"H{h}", location=location, **kw)
+            for h in range(n_households) for m in range(size)]
+
+
+def test_households_ride_trips_that_arrive_before_check_in():
+    s = _with_ground(_scenario(_people(2)))
+    plan = _plan(s)
+    schedule = plan_transfers(s, plan)
+    assert schedule.cut == {}
+    [trip] = schedule.trips
+    assert trip.vehicle_id == "BUS-1" and trip.people == 4 and sorted(trip.households) == ["H0", "H1"]
+    assert trip.arrive == datetime.fromisoformat("2021-12-01T07:00:00+03:00")
+    assert trip.depart == trip.arrive - timedelta(minutes=120)
+    planned = without_cut(plan, schedule, s)
+    assert validate(s, planned) == []
+
+
+def test_a_household_never_splits_and_overflow_takes_a_second_trip_or_is_cut():
+    s = _with_ground(_scenario(_people(4)))  # 8 people, one bus of 6 that cannot come back in time
+    plan = _plan(s)
+    schedule = plan_transfers(s, plan)
+    assert sum(t.people for t in schedule.trips) == 6 and len(schedule.cut) == 1
+    [(hid, (fid, words))] = schedule.cut.items()
+    assert fid == "F1" and "no vehicle can bring them from CAMP to MSQ" in words
+    planned = without_cut(plan, schedule, s)
+    assert all(p.person_id[:2] != hid.replace("H", "P") for fp in planned.flights for p in fp.passengers)
+    assert [v for v in validate(s, planned) if v.rule.startswith("transfer")] == []
+
+
+def test_two_vehicles_and_the_closer_location():
+    vehicles = [{"id": "BUS-1", "seats": 6, "base": "CAMP", "duty_from": "04:00", "duty_hours": 18},
+                {"id": "VAN-1", "seats": 4, "base": "HOTEL", "duty_from": "04:00", "duty_hours": 18}]
+    s = _with_ground(_scenario(_people(3) + [person("Q1", household="HQ", location="HOTEL")]), vehicles=vehicles)
+    schedule = plan_transfers(s, _plan(s))
+    assert schedule.cut == {}
+    by_location = {t.location: t for t in schedule.trips}
+    assert by_location["CAMP"].vehicle_id == "BUS-1" and by_location["HOTEL"].vehicle_id == "VAN-1"
+    assert by_location["HOTEL"].depart == by_location["HOTEL"].arrive - timedelta(minutes=45)
+
+
+def test_no_travel_time_or_duty_window_cuts_with_words():
+    s = _with_ground(_scenario(_people(1, location="FARM")))
+    schedule = plan_transfers(s, _plan(s))
+    assert "from FARM to MSQ" in schedule.cut["H0"][1]
+    late = [{"id": "BUS-1", "seats": 6, "base": "CAMP", "duty_from": "08:00", "duty_hours": 10}]
+    s = _with_ground(_scenario(_people(1)), vehicles=late)
+    assert "H0" in plan_transfers(s, _plan(s)).cut  # must leave CAMP at 05:00, duty starts at 08:00
+
+
+def test_travel_groups_ride_together():
+    people = ([person(f"A{i}", household=f"HA{i}", travel_group="village-1") for i in range(2)]
+              + [person(f"B{i}", household=f"HB{i}") for i in range(3)]
+              + [person(f"C{i}", household=f"HC{i}", travel_group="village-1") for i in range(2)])
+    vehicles = [{"id": f"BUS-{i}", "seats": 4, "base": "CAMP", "duty_from": "04:00", "duty_hours": 18}
+                for i in (1, 2)]
+    s = _with_ground(_scenario(people), vehicles=vehicles)
+    schedule = plan_transfers(s, _plan(s))
+    groups = [{h[:2] for h in t.households} for t in schedule.trips]
+    assert {"HA", "HC"} in groups
+
+
+@pytest.mark.parametrize(("change", "rule"), [
+    (lambda t: t.model_copy(update={"people": t.people + 1}), "transfer_capacity"),
+    (lambda t: t.model_copy(update={"arrive": t.arrive + timedelta(minutes=30),
+                                    "depart": t.depart + timedelta(minutes=30)}), "transfer_timing"),
+    (lambda t: t.model_copy(update={"depart": t.depart + timedelta(minutes=30)}), "transfer_timing"),
+    (lambda t: t.model_copy(update={"households": t.households[:1], "people": 2}), "transfer_missing"),
+    (lambda t: t.model_copy(update={"location": "HOTEL"}), "transfer_household"),
+    (lambda t: t.model_copy(update={"vehicle_id": "NOPE"}), "transfer_capacity"),
+])
+def test_broken_schedules_are_refused(change, rule):
+    s = _with_ground(_scenario(_people(2)))
+    plan = without_cut(_plan(s), plan_transfers(s, _plan(s)), s)
+    assert validate(s, plan) == []
+    plan.transfers = [change(plan.transfers[0])]
+    assert rule in {v.rule for v in validate(s, plan)}
+
+
+def test_a_rider_who_is_not_on_the_flight_is_refused():
+    s = _with_ground(_scenario(_people(2)))
+    plan = without_cut(_plan(s), plan_transfers(s, _plan(s)), s)
+    plan.flights[0].passengers = [p for p in plan.flights[0].passengers if p.person_id != "P00"]
+    assert "transfer_household" in {v.rule for v in validate(s, plan)}
+
+
+def test_no_vehicles_means_no_transfers_and_no_rule():
+    s = _scenario(_people(2))
+    plan = _plan(s)
+    assert plan_transfers(s, plan).trips == [] and validate(s, plan) == []
+
+
+def test_locked_and_departed_flights_need_no_transfer():
+    s = _with_ground(_scenario(_people(1), flights=[flight("F1")]))
+    plan = _plan(s)
+    plan.flights[0].locked = True
+    assert plan_transfers(s, plan).trips == []
