@@ -13,11 +13,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from planner.model.plan import Plan
-from planner.model.scenario import Scenario
-from planner.notices.facts import Notice, NoticeError, ReasonLetter, flight_notices, reason_letters
-
-Page = Notice | ReasonLetter
+from planner.notices.facts import Notice, NoticeError, Page, pages_for
 
 
 def add_notice_arguments(p: argparse.ArgumentParser) -> None:
@@ -25,17 +21,6 @@ def add_notice_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenario", dest="scenario_dir", metavar="DIR",
                    help="notices: the scenario folder the plan was made for (then the one positional is PLAN)")
     p.add_argument("--household", metavar="ID", help="notices: only this household's notice or reason letters")
-
-
-def pages_for(scenario: Scenario, plan: Plan, flight_id: str | None = None, household_id: str | None = None
-              ) -> list[Page]:
-    """Notices of the households on the plan's flights, then letters for the people left out; with a flight,
-    only its notices and the letters whose reasons name it."""
-    pages: list[Page] = list(flight_notices(scenario, plan, flight_id, household_id))
-    for letter in reason_letters(scenario, plan, household_id):
-        if flight_id is None or any(r.flight_id == flight_id for r in letter.reasons):
-            pages.append(letter)
-    return pages
 
 
 def _paths(args: argparse.Namespace) -> tuple[str, str] | None:

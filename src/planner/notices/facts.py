@@ -70,6 +70,7 @@ class Notice:
     check_in_by: datetime  # local; check-in closes `check_in_minutes` before departure
     meeting_place: str | None
     meet_at: datetime | None
+    transfer_departs: datetime | None  # the plan's vehicle trip from the household's location, if any
     travellers: tuple[Traveller, ...]
     bring: tuple[str, ...]
     contact: str
@@ -148,8 +149,18 @@ def _meeting(scenario: Scenario, location: str, language: str, departure: dateti
     return place, meet
 
 
+def _transfer(plan: Plan, flight_id: str, household_id: str, tz: str) -> tuple[datetime, str] | None:
+    """When and from where the plan's vehicle takes the household to the airport (docs/transfers.md)."""
+    for trip in plan.transfers:
+        if trip.flight_id == flight_id and household_id in trip.households:
+            return _local(trip.depart, tz), trip.location
+    return None
+
+
 def _household_notices(scenario: Scenario, plan: Plan, fp: FlightPlan, flight: Flight, hh: Household
                        ) -> list[Notice]:
+    """With a transfer in the plan, its departure is the time to be at the meeting point (the settings' place,
+    else the location's name); without one, the settings' meeting point and time, and the check-in time."""
     seats = {p.person_id: p for p in fp.passengers}
     tests = _appointments(scenario, plan, fp.flight_id)
     tz = _origin_tz(flight, scenario)
@@ -158,15 +169,19 @@ def _household_notices(scenario: Scenario, plan: Plan, fp: FlightPlan, flight: F
                                  tests.get(p.case_id), p.case_id in fp.provisional, allowance(p, scenario))
                        for p in hh.members if p.case_id in seats)
     rules = scenario.protocol.notices
+    trip = _transfer(plan, fp.flight_id, hh.id, tz)
     out = []
     for language in sorted({p.language for p in hh.members}):
-        place, meet_at = _meeting(scenario, hh.members[0].location, language, departure)
+        place, meet_at = _meeting(scenario, trip[1] if trip else hh.members[0].location, language, departure)
+        if trip is not None:
+            place, meet_at = place or trip[1], trip[0]
         out.append(Notice(
             household_id=hh.id, language=language, flight_id=fp.flight_id, origin=_place(flight.origin),
             destination=_place(flight.stops[-1].airport), departure=departure,
             check_in_by=departure - timedelta(minutes=flight.check_in_minutes), meeting_place=place,
-            meet_at=meet_at, travellers=travellers, bring=tuple(rules.bring), contact=rules.contact,
-            issued=_local(scenario.as_of, tz), covid=scenario.protocol.covid))
+            meet_at=meet_at, transfer_departs=trip[0] if trip else None, travellers=travellers,
+            bring=tuple(rules.bring), contact=rules.contact, issued=_local(scenario.as_of, tz),
+            covid=scenario.protocol.covid))
     return out
 
 
@@ -206,3 +221,17 @@ def reason_letters(scenario: Scenario, plan: Plan, household_id: str | None = No
         out.append(ReasonLetter(p.case_id, p.household_id, p.language, _name(p), p.name_native, tuple(entry.reasons),
                                 contact, _local(scenario.as_of, scenario.timezone), named))
     return out
+
+
+Page = Notice | ReasonLetter
+
+
+def pages_for(scenario: Scenario, plan: Plan, flight_id: str | None = None, household_id: str | None = None
+              ) -> list[Page]:
+    """Notices of the households on the plan's flights, then letters for the people left out; with a flight,
+    only its notices and the letters whose reasons name it."""
+    pages: list[Page] = list(flight_notices(scenario, plan, flight_id, household_id))
+    for letter in reason_letters(scenario, plan, household_id):
+        if flight_id is None or any(r.flight_id == flight_id for r in letter.reasons):
+            pages.append(letter)
+    return pages

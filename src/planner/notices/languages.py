@@ -18,17 +18,20 @@ class NoticeLanguage:
     name: str  # in its own script
     direction: str  # "rtl" or "ltr", the page's `dir`
     babel_locale: str  # formats dates in the language (CLDR)
-    fonts: str  # CSS font-family list
+    script: str  # ISO 15924, lower case: the page's class, which picks the fonts in notice.css
+    date_pattern: str = "full"  # a CLDR length or pattern for Babel's format_date
 
 
-_ARABIC_SCRIPT = '"Noto Naskh Arabic", "Noto Sans Arabic", "DejaVu Sans", sans-serif'
-_LATIN_SCRIPT = '"Noto Sans", "DejaVu Sans", "Noto Naskh Arabic", sans-serif'
+_ARABIC_SCRIPT = "arab"
+_LATIN_SCRIPT = "latn"
 
 #: In the order the catalogues and the documentation list them. Arabic dates use the month names of Iraq and
-#: the Levant (ar_IQ: كانون الثاني), which Syrians and Iraqis both read; Kurmanji's CLDR locale is `ku`.
+#: the Levant (ar_IQ: كانون الثاني), which Syrians and Iraqis both read; Kurmanji's CLDR locale is `ku`. CLDR's
+#: full Sorani date puts the year first and the weekday last ("2021 کانوونی یەکەم 1, چوارشەممە"); notices write
+#: it weekday, day, month, year like the other languages.
 LANGUAGES: dict[str, NoticeLanguage] = {
     "ar": NoticeLanguage("ar", "العربية", "rtl", "ar_IQ", _ARABIC_SCRIPT),
-    "ckb": NoticeLanguage("ckb", "کوردی (سۆرانی)", "rtl", "ckb", _ARABIC_SCRIPT),
+    "ckb": NoticeLanguage("ckb", "کوردی (سۆرانی)", "rtl", "ckb", _ARABIC_SCRIPT, "EEEE d MMMM y"),
     "kmr": NoticeLanguage("kmr", "Kurdî (Kurmancî)", "ltr", "ku", _LATIN_SCRIPT),
     "fa": NoticeLanguage("fa", "فارسی", "rtl", "fa", _ARABIC_SCRIPT),
     "fr": NoticeLanguage("fr", "Français", "ltr", "fr", _LATIN_SCRIPT),

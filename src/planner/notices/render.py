@@ -46,7 +46,7 @@ class _Words:
     def date(self, moment: datetime) -> str:
         from babel.dates import format_date
 
-        return str(format_date(moment.date(), "full", locale=self.language.babel_locale))
+        return str(format_date(moment.date(), self.language.date_pattern, locale=self.language.babel_locale))
 
     def time(self, moment: datetime) -> str:
         return f"{moment:%H:%M}"

@@ -32,6 +32,7 @@ REASONS: dict[str, str] = {
     "capacity.special_categories": N_("This flight cannot take more passengers who need special help."),
     "capacity.infants": N_("There is no place on this flight for another baby on a parent's lap."),
     "capacity.payload": N_("The aircraft cannot carry more weight on this flight."),
+    "transfer.none": N_("There is no transport to the airport in time for this flight."),
     "seating.no_fit": N_("We could not find seats for your family together on this flight."),
     "pin.conflict": N_("A place that staff reserved for you breaks a safety rule, so it could not be kept."),
     "variant.excluded": N_("Your case is not part of this planning round."),
