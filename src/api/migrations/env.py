@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
+import api.memberships  # the operation_member table (access per operation)
 import api.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-import api.memberships  # noqa: F401  (the operation_member table)
 
 config = context.config
 target_metadata = SQLModel.metadata
