@@ -20,7 +20,7 @@ from api import models as m
 from api.auth import Principal
 from api.deps import SessionDep
 from api.params import Id
-from api.problems import ApiProblem, not_found
+from api.problems import not_found
 from api.routers.airline import message_download
 from api.sent_messages import SentMessage, sent_history
 from api.web import planning
@@ -73,7 +73,8 @@ def airline_section(request: Request, plan: m.Plan, flight_id: str) -> Section:
         sent = sent_history(session, plan.operation_id, flight_id, limit=10)
         found = am.flight_warnings(session, plan.operation_id, plan.id or 0, flight_id)
         ids = {s.plan_id for s in sent}
-        numbers = dict(session.exec(select(m.Plan.id, m.Plan.number).where(col(m.Plan.id).in_(ids))).all())
+        numbers = {pid or 0: n for pid, n in session.exec(select(m.Plan.id, m.Plan.number)
+                                                         .where(col(m.Plan.id).in_(ids))).all()}
         session.expunge_all()
     by_person: dict[str, PersonWarnings] = {}
     for w in found:
@@ -123,11 +124,10 @@ def download(request: Request, operation_id: Id, number: Id, flight_id: str, kin
 @router.post(BASE, name="web.airline_send")
 def send(request: Request, operation_id: Id, number: Id, flight_id: str, principal: OfficerForm,
          session: SessionDep) -> Response:
-    """Download a message and record it as sent; a forced PAXLST needs the box ticked (audited)."""
+    """Download a message and record it as sent; a PAXLST with missing data needs the box ticked (audited)."""
     data = request.state.form
     kind = str(data.get("kind") or "")
     plan = _plan(session, operation_id, number)
-    if kind != "paxlst" and data.get("force"):
-        raise ApiProblem(422, "only the PAXLST can be forced", kind="invalid-force")
+    force = kind == "paxlst" and data.get("force") == "on"  # the box is about the PAXLST only
     return _message(session, principal, operation_id, plan, flight_id, kind,
-                    str(data.get("designator") or "")[:8].strip().upper(), data.get("force") == "on", sent=True)
+                    str(data.get("designator") or "")[:8].strip().upper(), force, sent=True)
