@@ -146,6 +146,7 @@ def _include_routers(app: FastAPI) -> None:
         fleet,
         jobs,
         load_summary,  # a flight's load summary (docs/load.md)
+        notices,
         operations,
         people,
         plans,
@@ -158,6 +159,7 @@ def _include_routers(app: FastAPI) -> None:
                    fleet, events):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(airline.router, prefix="/api/v1")
+    app.include_router(notices.router, prefix="/api/v1")  # notices and reason letters (docs/notices.md)
     app.include_router(load_summary.router, prefix="/api/v1")
 
 
