@@ -47,7 +47,7 @@ def test_stated_baggage_mobility_aid_and_categories():
 
 
 def test_bad_baggage_columns_name_the_field():
-    with pytest.raises(ValidationError, match="checked_bag_kg is 12 but checked_bags is 0"):
+    with pytest.raises(ValidationError, match="checked_bag_kg\n  Value error, is 12 but checked_bags is 0"):
         person("A", checked_bags=0, checked_bag_kg=12)
     with pytest.raises(ValidationError, match="mobility_aid_kg"):
         person("A", mobility_aid_kg=40)
@@ -90,3 +90,21 @@ def test_solve_keeps_the_payload_limit_and_explains_who_is_left():
     codes = {r.code for u in plan.unassigned for r in u.reasons}
     assert codes == {"capacity.payload"}
     assert found(s, plan) == set()
+
+
+def test_people_file_errors_name_row_and_field():
+    import csv
+    import io
+
+    from planner.io.people_file import parse_people
+    from planner.io.writing import people_to_csv
+
+    rows = list(csv.DictReader(io.StringIO(people_to_csv([person("A"), person("B")]))))
+    header = list(rows[0])
+    rows[0].update(checked_bags="0", checked_bag_kg="12")
+    rows[1].update(mobility_aid_kg="40", cabin_bag_kg="heavy", mobility_aid="scooter")
+    for number, row in enumerate(rows, start=2):
+        row["__row__"] = str(number)
+    _, issues = parse_people(header, rows, "people.csv")
+    found_at = {(i.row, i.field) for i in issues}
+    assert found_at == {(2, "checked_bag_kg"), (3, "cabin_bag_kg"), (3, "mobility_aid")}

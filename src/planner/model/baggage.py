@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from planner.model.fields import Code, Model
 
@@ -39,15 +39,19 @@ class PersonBaggage(Model):
     mobility_aid: MobilityAid = "none"
     mobility_aid_kg: float | None = Field(default=None, ge=0, le=300)
 
-    @model_validator(mode="after")
-    def _consistent_baggage(self) -> PersonBaggage:
-        if self.checked_bags == 0 and self.checked_bag_kg:
-            raise ValueError(f"checked_bag_kg is {self.checked_bag_kg:g} but checked_bags is 0 "
-                             "(leave checked_bag_kg blank or give the number of bags)")
-        if self.mobility_aid == "none" and self.mobility_aid_kg:
-            raise ValueError(f"mobility_aid_kg is {self.mobility_aid_kg:g} but mobility_aid is 'none' "
-                             "(name the aid, e.g. wheelchair_manual)")
-        return self
+    @field_validator("checked_bag_kg")
+    @classmethod
+    def _kg_needs_a_bag(cls, kg: float | None, info: ValidationInfo) -> float | None:
+        if kg and info.data.get("checked_bags") == 0:
+            raise ValueError(f"is {kg:g} but checked_bags is 0 (leave it blank or give the number of bags)")
+        return kg
+
+    @field_validator("mobility_aid_kg")
+    @classmethod
+    def _kg_needs_an_aid(cls, kg: float | None, info: ValidationInfo) -> float | None:
+        if kg and info.data.get("mobility_aid") == "none":  # absent: its own error is reported
+            raise ValueError(f"is {kg:g} but mobility_aid is 'none' (name the aid, e.g. wheelchair_manual)")
+        return kg
 
 
 class StandardMasses(Model):
