@@ -35,6 +35,7 @@ from planner.model.scenario import (
     TestingSite,
 )
 from planner.synth.generate import generate_scenario
+from planner.synth.languages import notice_language
 from planner.synth.names import KU_FAMILY, KU_FEMALE, KU_MALE
 from planner.synth.operation_2021 import RULES_2021
 
@@ -108,6 +109,7 @@ class _People:
             "vaccinated": False, "registered_on": self.registered,
         }
         values.update(fields)
+        values.setdefault("language", notice_language("ku", family))  # Sorani, or Kurmanji for Badinan names
         self.people.append(Person.model_validate(values))
 
 

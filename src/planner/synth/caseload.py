@@ -16,6 +16,7 @@ from planner.synth.document_sources import requested_document
 from planner.synth.draws import age_on, pick
 from planner.synth.health import Outbreak, draw_health
 from planner.synth.households import Member, fit_size, household_shape
+from planner.synth.languages import notice_language
 from planner.synth.names import DOCUMENT_PREFIX, FOREIGN, NAME_POOLS
 from planner.synth.rates import PROXY_NOTES, RELATIVES, TOWNS, UASC_PROXY_NOTE, Rates
 from planner.synth.reception import reception_fields
@@ -106,6 +107,7 @@ class CaseloadBuilder:
             values.update(self._consent(consent_state, consent_date, member, kind))
             values.update(self._document(documents, nationality, registered))
             values.update(_birth_and_issuer(values, nationality, destination))
+            values["language"] = notice_language(pool_key, family)  # docs/notices.md
             values["exit_cleared"] = exit_household and rng.random() >= rates.exit_refused_person
             values.update(draw_health(rng, rates, member, age, border, household_outbreak, today, self.tz))
             values.update(self._uasc(kind, destination))
