@@ -15,10 +15,10 @@ from ortools.sat.python import cp_model
 
 from planner.allocation.feasibility import top_up, trim_escorts
 from planner.allocation.greedy import Allocation
-from planner.allocation.linear import lp_relaxation
+from planner.allocation.linear import lp_relaxation, trivial_bound
 from planner.allocation.problem import AllocationProblem
 from planner.allocation.program import AllocationModel, Terms, dense, extract, hint_values
-from planner.model.options import Progress, SolveOptions
+from planner.model.options import Progress, SolveOptions, StopSignal
 
 DETERMINISTIC_PER_SECOND = 0.3
 #: Shares of the engine's seconds: the LP at most a quarter (not in deterministic mode), the neighbourhood 35 %,
@@ -108,12 +108,26 @@ def run_cp(model: cp_model.CpModel, seconds: float, options: SolveOptions, stage
     return solver, status
 
 
+#: rows posted between two looks at the stop request while the CP-SAT model is built (about 10 ms of work)
+ROWS_PER_STOP_CHECK = 500
+
+
 def cp_base_model(m: AllocationModel) -> cp_model.CpModel:
     """The CP-SAT model of `m`, without objective, variables and constraints named as in `m`; stages clone it
     (variable i is proto index i)."""
+    model = base_unless_stopped(m, None)
+    assert model is not None  # nothing can stop it
+    return model
+
+
+def base_unless_stopped(m: AllocationModel, stop: StopSignal | None) -> cp_model.CpModel | None:
+    """`cp_base_model`, or None when `stop` is set while it is built (a second or more on a large operation,
+    which a stop should not wait for)."""
     model = cp_model.CpModel()
     xs = [model.new_int_var(0, u, name) for u, name in zip(m.upper, m.names, strict=True)]
-    for terms, lo, hi, name in m.rows:
+    for i, (terms, lo, hi, name) in enumerate(m.rows):
+        if stop is not None and i % ROWS_PER_STOP_CHECK == 0 and stop.is_set():
+            return None
         expr = weighted(xs, terms)
         if lo is not None and hi is not None and lo == hi:
             model.add(expr == lo).with_name(name)
@@ -211,12 +225,16 @@ def solve_cpsat(m: AllocationModel, problem: AllocationProblem, options: SolveOp
     level 1b with 1a fixed; all within `seconds` and never past the solve's deadline (shares above)."""
     end = min(options.clock().at, time.monotonic() + seconds)
     lp, lp_bound = _lp_stage(m, options, incumbent, end)
+    base = None if options.stopped() else base_unless_stopped(m, options.stop)
+    if base is None:  # a stop before the CP-SAT search: the hint is the best plan so far, as it is
+        return Allocation(dict(hint.flight_of), {f: list(es) for f, es in hint.escorts_on.items()},
+                          status="stopped", bound=lp_bound)
     best = dense(m, hint_values(m, problem, hint))
-    search = _Search(m, problem, options, incumbent, seconds, end, cp_base_model(m), best,
-                     m.value(m.level_a, best), lp_bound)
+    search = _Search(m, problem, options, incumbent, seconds, end, base, best, m.value(m.level_a, best), lp_bound)
     if search.best_a < search.bound and search.going():
         _near_lp(search, lp)
-        _top_up(search)
+        if search.going():  # after a stop the caller tops up the result once (planner.pipeline.solve.allocate)
+            _top_up(search)
     if search.best_a < search.bound and search.going():
         search.improve(None, search.left(FULL_MODEL_SHARE), "allocation")
     result = search.result()
@@ -230,8 +248,10 @@ def _lp_stage(m: AllocationModel, options: SolveOptions, incumbent: Incumbent, e
     """The LP relaxation: the bound, and the neighbourhood CP-SAT starts from. Without it a large plan stays
     greedy, which costs more to finish than the LP takes, so only the command's own deadline cuts it short."""
     deadline = options.clock()
+    if options.stopped():  # no LP after a stop
+        return [0.0] * len(m.upper), trivial_bound(m)
     seconds = 0.0 if options.deterministic else max(0.05, end - time.monotonic(), min(deadline.remaining(), 30.0))
-    lp, lp_bound = lp_relaxation(m, seconds)
+    lp, lp_bound = lp_relaxation(m, seconds, options.stop)
     incumbent.offer(bound=lp_bound)
     options.report(incumbent.progress("allocation-lp", options, "LP relaxation"))
     return lp, lp_bound

@@ -7,12 +7,15 @@ The wrapper (pywraplp) has its own CamelCase API; variables and rows keep the pr
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from planner.allocation.greedy import Allocation
 from planner.allocation.problem import AllocationProblem
 from planner.allocation.program import AllocationModel, dense, extract, hint_values
-from planner.model.options import Progress, SolveOptions
+from planner.model.options import Progress, SolveOptions, StopSignal
 
 if TYPE_CHECKING:  # loaded on first use: `import planner.allocation.model` stays without it (about 50 ms)
     from ortools.linear_solver import pywraplp
@@ -49,18 +52,51 @@ def linear_program(m: AllocationModel, engine: str, integer: bool
     return solver, xs, objective
 
 
-def lp_relaxation(m: AllocationModel, seconds: float = 0.0) -> tuple[list[float], int]:
+@contextmanager
+def interrupted_by(solver: pywraplp.Solver, stop: StopSignal | None) -> Iterator[None]:
+    """While the block runs, a stop request interrupts the solver (GLOP and PDLP end within milliseconds; the
+    wrapper releases Python's interpreter lock while it solves, so a thread can watch): a stop does not wait
+    for the LP (docs/cli.md, "Stopping")."""
+    if stop is None:
+        yield
+        return
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.05):
+            if stop.is_set():
+                solver.InterruptSolve()
+                return
+
+    thread = threading.Thread(target=watch, name="lp-stop", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+def trivial_bound(m: AllocationModel) -> int:
+    """Level 1a's bound without an LP: every household that could fly, flying."""
+    return sum(members[0].weight * len(members) for members in m.classes)
+
+
+def lp_relaxation(m: AllocationModel, seconds: float = 0.0, stop: StopSignal | None = None
+                  ) -> tuple[list[float], int]:
     """Solve the LP relaxation: a bound for level 1a (rounded down) and a guide for the neighbourhood.
-    `seconds` > 0 caps its time (then without an optimal LP the bound is the trivial one)."""
+    `seconds` > 0 caps its time (then without an optimal LP the bound is the trivial one); so does a stop
+    request (`stop`)."""
     from ortools.linear_solver import pywraplp
 
     engine = "PDLP" if len(m.upper) >= PDLP_FROM_VARIABLES else "GLOP"
     solver, xs, objective = linear_program(m, engine, integer=False)
     if seconds > 0:
         solver.SetTimeLimit(max(1, int(seconds * 1000)))
-    if solver.Solve() != pywraplp.Solver.OPTIMAL:
-        # no LP optimum (e.g. out of time): every household that could fly, flying, bounds level 1a
-        return [0.0] * len(xs), sum(members[0].weight * len(members) for members in m.classes)
+    with interrupted_by(solver, stop):
+        status = solver.Solve()
+    if status != pywraplp.Solver.OPTIMAL:
+        return [0.0] * len(xs), trivial_bound(m)  # no LP optimum (out of time, or stopped)
     value = float(objective.Value())
     slack = abs(value) * PDLP_TOLERANCE if engine == "PDLP" else 0.0
     return [float(v.solution_value()) for v in xs], int(value + slack + 1e-6)

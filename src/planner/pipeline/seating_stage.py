@@ -112,15 +112,6 @@ def with_returning(seated: FlightPlan, before: FlightPlan | None) -> FlightPlan:
     return seated.model_copy(update={"passengers": seated.passengers + back}) if back else seated
 
 
-def _previous_seats(prior: Plan | None) -> dict[str, dict[str, str]]:
-    out: dict[str, dict[str, str]] = {}
-    for fp in prior.flights if prior is not None else []:
-        seats = {p.person_id: p.seat for p in fp.passengers if p.seat}
-        seats.update({e.escort_id: e.seat for e in fp.escorts if e.seat})
-        out[fp.flight_id] = seats
-    return out
-
-
 def _seat_one(job: FlightJob) -> tuple[FlightResult, tuple[int, int]]:
     """In a worker: seat one flight, and the (spread, seat cost) of its seats."""
     from planner.seating.seat_plan import seat_flight
@@ -136,10 +127,11 @@ def seat_greedily(scenario: Scenario, plan: Plan, *, processes: int, determinist
     to do, a flight per process at a time; merged by flight id, so the result is the one-process result.
     Also each flight's seats with their level-2 and level-4 values, for the plan's objective."""
     from planner.rules.occupants import case_index, flight_facts
-    from planner.seating.seat_plan import apply_results, flight_job
+    from planner.seating.seat_plan import apply_results, flight_job, seats_by_flight
 
     known = {f.id for f in scenario.flights}
-    before = _previous_seats(prior)
+    before = seats_by_flight(prior)
+    fast = stop is not None and stop.is_set()
     index = case_index(scenario)
     jobs = []
     for fp in sorted(plan.flights, key=lambda f: f.flight_id):
@@ -148,6 +140,7 @@ def seat_greedily(scenario: Scenario, plan: Plan, *, processes: int, determinist
                              deterministic=deterministic, cpsat=False)
             job.previous = before.get(fp.flight_id, {})
             job.deadline_at = deadline_at
+            job.fast = fast
             jobs.append(job)
     jobs.sort(key=lambda j: (-len(j.occupants), j.flight_id))  # largest first: the workers finish together
     done = run_in_workers(_seat_one, jobs, processes, stop, on_flight)

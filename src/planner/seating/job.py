@@ -28,6 +28,7 @@ class FlightJob:
     cpsat: bool = True
     previous: dict[str, str] = field(default_factory=dict)  # person or escort id -> seat in the previous plan
     deadline_at: float = math.inf  # time.monotonic() instant after which the flight is seated greedily only
+    fast: bool = False  # after a stop request: the fast greedy (planner.seating.fast_greedy), no CP-SAT
 
 
 @dataclass

@@ -24,6 +24,7 @@ from planner.rules.base import FlightFacts
 from planner.rules.occupants import case_index, flight_facts
 from planner.seating.cabin import Cabin
 from planner.seating.cpsat_model import submodel
+from planner.seating.fast_greedy import FastGreedy
 from planner.seating.greedy import Greedy
 from planner.seating.improve import improve
 from planner.seating.job import FlightJob, FlightResult
@@ -52,11 +53,12 @@ def seat_flight(job: FlightJob, should_stop: Callable[[], bool] = stop_requested
         kept = _around_previous(job, problem)
         if kept is not None:
             return kept
-    greedy = Greedy(problem).run()
+    fast = job.fast or should_stop()  # a stop request leaves only the fast greedy to run (docs/cli.md, "Stopping")
+    greedy = (FastGreedy if fast else Greedy)(problem).run()
     best, status = greedy, "greedy"
     best_cost = greedy_cost = evaluate(problem, greedy)
     seconds = job.time_limit if job.deterministic else min(job.time_limit, job.deadline_at - time.monotonic())
-    if job.cpsat and seconds > 0.02 and problem.units and not should_stop():
+    if job.cpsat and seconds > 0.02 and problem.units and not fast:
         seats, label = improve(problem, greedy, seconds, job.deterministic, should_stop)
         if seats is not None and not check(problem, seats):
             cost = evaluate(problem, seats)
@@ -165,7 +167,7 @@ def seat_plan(
     reached later are seated greedily. `on_flight(done, total)` is called in this process as flights finish.
     Greedy-only seating runs in this process: starting workers costs more than it saves.
     """
-    before = _seats_by_flight(previous)
+    before = seats_by_flight(previous)
     index = case_index(scenario)
     known = {f.id for f in scenario.flights}
     jobs = []
@@ -175,12 +177,13 @@ def seat_plan(
             job = flight_job(scenario, facts, time_limit=time_limit, deterministic=deterministic, cpsat=cpsat)
             job.previous = before.get(fp.flight_id, {})
             job.deadline_at = deadline_at
+            job.fast = stop is not None and stop.is_set()
             jobs.append(job)
     workers = max(1, min(processes, len(jobs), os.cpu_count() or 1)) if cpsat and time_limit > 0 else 1
     return apply_results(scenario, plan, _seat_jobs(jobs, workers, stop, on_flight))
 
 
-def _seats_by_flight(previous: Plan | None) -> dict[str, dict[str, str]]:
+def seats_by_flight(previous: Plan | None) -> dict[str, dict[str, str]]:
     """Per flight of the previous plan, each seated person's and escort's seat."""
     before: dict[str, dict[str, str]] = {}
     for fp in previous.flights if previous is not None else []:
