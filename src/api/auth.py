@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from api.models import ApiToken, RevokedToken, User
 from api.password_policy import normalise
+from api.principal_events import announce, listen
 from api.problems import ApiProblem
 
 ROLES = ("viewer", "officer", "coordinator", "admin")
@@ -43,8 +44,9 @@ _PRINCIPALS_MAX = 4096
 
 
 def forget_principals(request: Request) -> None:
-    """Drop every cached principal: a user's role or status changed."""
+    """Drop every cached principal: a user's role or status changed (every replica: api.principal_events)."""
     request.app.state.principals.clear()
+    announce(request.app)
 
 
 def hash_password(password: str) -> str:
@@ -133,6 +135,7 @@ def authenticate(request: Request, session: Session, token: str | None) -> Princ
             session.commit()
     else:
         known: dict[str, tuple[float, Principal]] = request.app.state.principals
+        listen(request.app)  # other replicas' changes clear this cache too
         key = hashlib.sha256(token.encode()).hexdigest()
         cached = known.get(key)
         if cached is not None and cached[0] > time.monotonic():
@@ -177,6 +180,7 @@ def revoke_token(request: Request, token: str) -> None:
                                      expires_at=datetime.fromtimestamp(float(claims["exp"]), UTC)))
         session.commit()
     request.app.state.principals.pop(key, None)
+    announce(request.app)
 
 
 def token_from_scope(scope: Any) -> str | None:

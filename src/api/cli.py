@@ -30,6 +30,20 @@ def serve(host: str = "127.0.0.1", port: int = 8000, demo: bool = False, setting
     uvicorn.run(app, host=host, port=port, access_log=False, log_config=None, proxy_headers=False)
 
 
+def worker(concurrency: int | None = None) -> int:
+    """`charterplan worker`: a Celery worker for solve jobs (CHARTERPLAN_TASK_ENGINE=celery, docs/deployment.md)."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    try:
+        from api.celery_app import run_worker
+    except ImportError:
+        print("charterplan worker needs the distributed extra: pip install -c requirements.lock -e '.[distributed]'",
+              file=sys.stderr)
+        return 2
+    run_worker(concurrency, settings.log_level.upper())
+    return 0
+
+
 def _read_password(username: str) -> str | None:
     """Ask twice on a terminal; without one (a pipe, a script) read one line from standard input."""
     try:

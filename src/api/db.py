@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
@@ -58,14 +58,23 @@ def write_lock(engine: Engine | Connection) -> AbstractContextManager[Any]:
     return lock
 
 
+#: Key of the PostgreSQL advisory lock held while migrating ("CPMG"): replicas starting together migrate one
+#: after the other, and the later ones find the schema at head.
+MIGRATION_LOCK = 0x43504D47
+
+
 def migrate(engine: Engine) -> None:
-    """Apply every Alembic migration (on start: the schema is always at head before a request is served)."""
+    """Apply every Alembic migration (on start: the schema is always at head before a request is served).
+    PostgreSQL: under a transaction-scoped advisory lock, so several replicas and workers starting at once
+    never run the same migration twice (the DDL commits with the lock's release)."""
     from alembic import command
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

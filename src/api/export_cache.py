@@ -7,9 +7,13 @@ flights, sites, slots, protocol, events, imports, erasure) bumps the operation's
 commits, so a later read renders anew. A key also carries the plan's and the operation's versions.
 
 A reader takes the revision before it reads the data: an entry rendered from data older than a commit is filed
-under the revision that commit replaced, which no reader asks for again. The service runs as one process (its
-solve jobs already assume that), so the memory of that process is the whole truth. Every download is still
-audited: only the rendering is saved, never the audit entry.
+under the revision that commit replaced, which no reader asks for again. Every download is still audited: only
+the rendering is saved, never the audit entry.
+
+Where the revision lives: the embedded SQLite store is served by one process, whose memory is the whole truth.
+On PostgreSQL any number of replicas share the database (docs/deployment.md), so the revision is a row of
+`cache_revision`, bumped in the writing transaction itself (it commits, or rolls back, with the change) and read
+by every replica before it looks in its own memory: an edit made through one replica is seen by all.
 """
 
 from __future__ import annotations
@@ -20,24 +24,34 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Column, Integer, Table, event, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 MAX_ENTRIES = 256
+#: revisions shared by the replicas on PostgreSQL: `scope` is an operation id (migration 0010)
+CACHE_REVISION = Table("cache_revision", SQLModel.metadata,
+                       Column("scope", Integer, primary_key=True, autoincrement=False),
+                       Column("revision", Integer, nullable=False, server_default="0"))
 
 
 class ExportCache:
     """Renderings by key, least recently used first out, with a revision counter per operation."""
 
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(self, max_entries: int = MAX_ENTRIES, shared: Engine | None = None) -> None:
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._revisions: dict[int, int] = {}
         self._max = max_entries
         self._lock = threading.Lock()
+        self._shared = shared  # the database that holds the revisions (PostgreSQL), else this process
 
     def revision(self, operation_id: int) -> int:
-        return self._revisions.get(operation_id, 0)
+        if self._shared is None:
+            return self._revisions.get(operation_id, 0)
+        with self._shared.connect() as conn:
+            value = conn.execute(select(CACHE_REVISION.c.revision).where(CACHE_REVISION.c.scope == operation_id))
+            return int(value.scalar() or 0)
 
     def bump(self, operation_id: int) -> None:
         with self._lock:
@@ -67,12 +81,17 @@ def cache_for(engine: Engine | Connection) -> ExportCache:
     with _CACHES_LOCK:
         cache = _CACHES.get(engine)
         if cache is None:
-            cache = _CACHES[engine] = ExportCache()
+            base = engine if isinstance(engine, Engine) else engine.engine
+            cache = _CACHES[engine] = ExportCache(shared=base if base.dialect.name == "postgresql" else None)
         return cache
 
 
 def caseload_changed(session: Session, operation_id: int) -> None:
     """Renderings of this operation are outdated once the session's transaction commits."""
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = pg_insert(CACHE_REVISION).values(scope=operation_id, revision=1)
+        session.execute(stmt.on_conflict_do_update(index_elements=[CACHE_REVISION.c.scope],
+                                                   set_={"revision": CACHE_REVISION.c.revision + 1}))
     pending: set[int] | None = session.info.get("changed_operations")
     if pending is None:
         pending = session.info["changed_operations"] = set()

@@ -1,8 +1,11 @@
-"""Solve jobs: a pool of niced worker processes, a capped queue, stop requests and recovery after a restart.
+"""Solve jobs: a capped queue, stop requests, and the engine that runs them (api.task_engine): a pool of niced
+worker processes in this process, or Celery workers.
 
-The event loop only inserts a job row and hands its id to the pool. Workers write progress and the plan to the
-database themselves (see api.worker); the service instance id (`runner`) on each job lets a restarted service
-mark jobs of its predecessor `interrupted` and keeps their late writes out.
+The event loop only inserts a job row and hands its id to the engine. Workers write progress and the plan to
+the database themselves (see api.worker). Each job has one owner at a time with a lease (api.leases): this
+replica while the job sits in its local pool, or the worker that claimed it. Every replica keeps the leases of
+its own jobs alive and hands back the jobs of owners that stopped renewing (`Upkeep`), so a second replica
+never disturbs the first one's jobs, and a job of a killed replica or worker runs again elsewhere.
 """
 
 from __future__ import annotations
@@ -20,14 +23,16 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.engine import CursorResult, Engine
-from sqlmodel import Session, col, func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col
 
 from api import models as m
+from api.leases import active_count, mark_sent, reap, renew, unsent
 from api.settings import Settings
+from api.task_engine import EngineSettings, worker_config
 from api.worker import init_worker, run_job
 
 log = logging.getLogger("api.jobs")
@@ -118,45 +123,86 @@ def terminate_pool(workers: int, nice: int, timeout: float = 5.0) -> None:
                 process.join(1.0)
 
 
+class Upkeep:
+    """A daemon thread that renews `owner`'s leases, hands back the jobs of lost owners and sends jobs that
+    wait in no queue (every replica and every `charterplan worker` runs one)."""
+
+    def __init__(self, engine: Engine, tasks: EngineSettings, owner: str, send: Callable[[int], None],
+                 owns_jobs: Callable[[], bool] = lambda: True):
+        self.engine, self.tasks, self.owner, self.send, self.owns_jobs = engine, tasks, owner, send, owns_jobs
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="job-upkeep", daemon=True)
+
+    def start(self) -> Upkeep:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(10.0)
+
+    def tick(self) -> int:
+        """One round; returns how many jobs of lost owners were handed back or failed."""
+        if self.owner and self.owns_jobs():  # no write while this replica holds no job
+            renew(self.engine, self.owner, self.tasks.lease_seconds)
+        reaped = reap(self.engine, self.tasks.lease_seconds, self.tasks.job_max_attempts)
+        for job_id in unsent(self.engine):
+            if self._stop.is_set():
+                break
+            self.send(job_id)
+        return len(reaped.requeued) + len(reaped.failed)
+
+    def _run(self) -> None:
+        interval = min(self.tasks.reap_interval, self.tasks.lease_seconds / 3)
+        while not self._stop.wait(interval):
+            try:
+                self.tick()
+            except Exception:  # the database may be away for a moment; the next round tries again
+                log.warning("job upkeep failed this round", exc_info=True)
+
+
 class JobManager:
-    def __init__(self, engine: Engine, settings: Settings):
+    """The service side of solve jobs: admission capacity, sending, stopping, and this replica's leases."""
+
+    def __init__(self, engine: Engine, settings: Settings, tasks: EngineSettings | None = None):
         self.engine = engine
         self.settings = settings
-        self.runner = uuid.uuid4().hex
+        self.tasks = tasks or EngineSettings()
+        self.instance = uuid.uuid4().hex  # this replica: owner of the jobs in its local pool
+        self.distributed = self.tasks.task_engine == "celery"
+        #: what new jobs are inserted with as owner: this replica (local pool), or none (waiting in the broker)
+        self.runner = "" if self.distributed else self.instance
         self.futures: dict[int, Future[str]] = {}
-        self.cfg: dict[str, Any] = {
-            "database_url": settings.database_url,
-            "busy_timeout_ms": settings.sqlite_busy_timeout_ms,
-            "solver": settings.solver,
-            "validator": settings.validator,
-            "seating_time_limit": settings.seating_time_limit,
-            "progress_interval": settings.progress_interval,
-            "cpsat_workers": settings.solve_workers,
-            "seating_processes": settings.seating_processes,
-            "job_grace_seconds": settings.job_grace_seconds,
-        }
+        self.cfg: dict[str, Any] = worker_config(settings, self.tasks)
+        self.upkeep = Upkeep(engine, self.tasks, self.runner, self._send, owns_jobs=lambda: bool(self.futures))
 
     def recover(self) -> int:
-        """On start: jobs that were queued or running when the service stopped can never finish: mark them."""
-        with Session(self.engine) as s:
-            result = s.execute(update(m.SolveJob).where(col(m.SolveJob.status).in_(ACTIVE)).values(
-                status="interrupted", finished_at=m.utcnow(),
-                error="the service stopped while this job was queued or running; start a new solve"))
-            s.commit()
-        # an UPDATE or DELETE executes to a CursorResult; Session.execute is typed as Result
-        count = cast("CursorResult[Any]", result).rowcount or 0
-        if count:
-            log.warning("marked %d solve job(s) interrupted after a restart", count)
+        """On start: hand back the jobs of owners that are gone (their lease ran out; jobs of live replicas and
+        workers are left alone), send what waits in no queue, and keep doing so in the background."""
+        try:
+            count = self.upkeep.tick()
+        finally:
+            self.upkeep.start()
         return count
 
     def capacity_left(self, session: Session) -> int:
-        active = session.exec(select(func.count()).select_from(m.SolveJob).where(
-            col(m.SolveJob.status).in_(ACTIVE))).one()
-        return self.settings.solve_workers + self.settings.max_queued_jobs - active
+        return self.settings.solve_workers + self.settings.max_queued_jobs - active_count(session)
 
     def submit(self, job_id: int) -> None:
+        """Send a committed job to the task engine (a reaper sends it if this process dies first)."""
+        self._send(job_id)
+
+    def _send(self, job_id: int) -> None:
+        if self.distributed:
+            from api.celery_app import send
+
+            send(self.engine, self.tasks, job_id)
+            return
+        if not mark_sent(self.engine, job_id, owner=self.instance, lease_seconds=self.tasks.lease_seconds):
+            return  # cancelled meanwhile, or already in a pool
         future = submit_to_pool(self.settings.solve_workers, self.settings.worker_nice, run_job, job_id,
-                                self.runner, self.cfg)
+                                self.instance, self.cfg)
         self.futures[job_id] = future
         future.add_done_callback(lambda f, j=job_id: self._done(j, f))
 
@@ -174,39 +220,44 @@ class JobManager:
             with Session(self.engine) as s:
                 s.execute(update(m.SolveJob).where(
                     (m.SolveJob.id == job_id) & col(m.SolveJob.status).in_(ACTIVE)
-                    & (m.SolveJob.runner == self.runner)
-                ).values(status="failed", finished_at=m.utcnow(),
+                    & (m.SolveJob.runner == self.instance)
+                ).values(status="failed", finished_at=m.utcnow(), lease_expires_at=None,
                          error=f"the solve worker ended abnormally ({type(exc).__name__})"))
                 s.commit()
         except Exception:  # the database may be gone when the service is shutting down
             log.exception("could not record the failure of job %s", job_id)
 
     def stop(self, session: Session, job: m.SolveJob) -> None:
-        """Queued: cancelled at once. Running: the worker sees the flag and keeps its best complete plan."""
+        """Queued: cancelled at once. Running: the worker (wherever it runs) sees the flag within its poll
+        interval and keeps its best complete plan."""
         if job.status == "queued":
             session.execute(update(m.SolveJob).where((m.SolveJob.id == job.id) & (m.SolveJob.status == "queued"))
-                            .values(status="cancelled", stop_requested=True, finished_at=m.utcnow()))
+                            .values(status="cancelled", stop_requested=True, finished_at=m.utcnow(),
+                                    lease_expires_at=None))
         session.execute(update(m.SolveJob).where(m.SolveJob.id == job.id).values(stop_requested=True))
         session.commit()
 
     def shutdown(self) -> None:
-        """Ask running jobs to stop, wait `shutdown_grace` for their best plans, mark the rest interrupted, and
-        end the worker processes of jobs still running (nothing they write later is kept: see api.worker).
+        """Stop the upkeep. Local pool: ask this replica's running jobs to stop, wait `shutdown_grace` for their
+        best plans, mark the rest interrupted, and end the worker processes of jobs still running (nothing they
+        write later is kept: see api.worker). Jobs on Celery workers go on: they are not this replica's.
 
         An idle pool is left to the interpreter's exit (its workers end with the service), so that several
         app instances in one process (the tests) share one warm pool."""
+        self.upkeep.stop()
+        if self.distributed:
+            return
+        mine = (m.SolveJob.runner == self.instance) & col(m.SolveJob.status).in_(ACTIVE)
         with Session(self.engine) as s:
-            s.execute(update(m.SolveJob).where((m.SolveJob.runner == self.runner)
-                                               & col(m.SolveJob.status).in_(ACTIVE)).values(stop_requested=True))
+            s.execute(update(m.SolveJob).where(mine).values(stop_requested=True))
             s.commit()
         deadline = time.monotonic() + self.settings.shutdown_grace
         while self.futures and time.monotonic() < deadline:
             time.sleep(0.1)
         try:
             with Session(self.engine) as s:
-                s.execute(update(m.SolveJob).where((m.SolveJob.runner == self.runner)
-                                                   & col(m.SolveJob.status).in_(ACTIVE)).values(
-                    status="interrupted", finished_at=m.utcnow(),
+                s.execute(update(m.SolveJob).where(mine).values(
+                    status="interrupted", finished_at=m.utcnow(), lease_expires_at=None,
                     error="the service stopped before this job finished"))
                 s.commit()
         except Exception:

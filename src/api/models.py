@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Index, Table, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Boolean, Column, Index, Integer, String, Table, Text, UniqueConstraint, false
 from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Field, SQLModel
 
@@ -292,7 +292,14 @@ class SolveJob(InOperation, table=True):
     variant_id: int | None = None
     seat: bool = True  # False: allocation and test slots only (what-if runs that compare KPIs)
     stop_requested: bool = False
+    # Who owns the job now (docs/deployment.md, "Jobs, leases and retries"): the replica that queued it in its
+    # local pool, or the worker that claimed it; "" while it waits in the broker. The owner renews the lease;
+    # once `lease_expires_at` passes, any replica or worker re-queues the job (at most `job_max_attempts` claims).
     runner: str = Field(default="", max_length=64)
+    lease_expires_at: datetime | None = Field(default=None, index=True)
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    worker: str = Field(default="", sa_column=Column(String(128), nullable=False, server_default=""))
+    dispatched_at: datetime | None = None
     stage: str | None = Field(default=None, max_length=64)
     objective: float | None = None
     bound: float | None = None

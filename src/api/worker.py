@@ -1,8 +1,9 @@
 """What runs inside a solve worker process: build the scenario, solve, validate, store the plan.
 
-The worker talks to the database itself, so progress and the final plan need no channel to the web process;
-every write is conditional on the job still being `running` under this service instance, so a worker that
-outlives a restart (its job now `interrupted`) can never overwrite anything.
+The worker talks to the database itself, so progress and the final plan need no channel to the web process
+(every replica reads them there); every write is conditional on the job still being `running` under this
+worker's owner id (api.leases), so a worker that lost its job (interrupted, or handed to another worker after
+its lease ran out) can never overwrite anything, and a job completes once.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlmodel import Session, func, select
 
 from api import models as m
 from api.db import make_engine
+from api.leases import Heartbeat, claim
 
 log = logging.getLogger("api.worker")
 _ENGINES: dict[str, Engine] = {}
@@ -53,14 +55,16 @@ def _running(job_id: int, runner: str) -> Any:
 class DbStopSignal:
     """`is_set()` for the planner: a stop requested through the API, a lost job, or the hard deadline."""
 
-    def __init__(self, engine: Engine, job_id: int, runner: str, deadline: float, poll: float = 0.5):
+    def __init__(self, engine: Engine, job_id: int, runner: str, deadline: float, poll: float = 0.5,
+                 lost: Any = None):
         self.engine, self.job_id, self.runner, self.deadline, self.poll = engine, job_id, runner, deadline, poll
+        self.lost = lost  # threading.Event of the lease's heartbeat, when this process keeps the lease itself
         self._checked = 0.0
         self._set = False
 
     def is_set(self) -> bool:
         now = time.monotonic()
-        if self._set or now >= self.deadline:
+        if self._set or now >= self.deadline or (self.lost is not None and self.lost.is_set()):
             self._set = True
             return True
         if now - self._checked >= self.poll:
@@ -118,30 +122,35 @@ class _JobInput:
     snapshot: dict[str, Any] | None = None
 
 
-def run_job(job_id: int, runner: str, cfg: dict[str, Any]) -> str:
-    """Entry point in the worker process; returns the final status (the database holds the details)."""
+def run_job(job_id: int, runner: str, cfg: dict[str, Any], owner: str | None = None) -> str:
+    """Entry point in the worker process; returns the final status (the database holds the details).
+
+    `runner` is the owner the queued job must have (this replica for the local pool, "" for the broker);
+    `owner` the id this claim runs under (a Celery worker's, which then renews the lease itself)."""
     claimed_at = time.monotonic()  # the job's time limit counts from here: loading and storing are inside it
     engine = _engine(cfg["database_url"], cfg["busy_timeout_ms"])
-    with Session(engine) as s:
-        claimed = s.execute(update(m.SolveJob).where(
-            (m.SolveJob.id == job_id) & (m.SolveJob.status == "queued") & (m.SolveJob.runner == runner)
-        ).values(status="running", started_at=m.utcnow(), stage="loading"))
-        s.commit()
-        # an UPDATE or DELETE executes to a CursorResult; Session.execute is typed as Result
-        if cast("CursorResult[Any]", claimed).rowcount != 1:
-            return "skipped"
-        job = s.get(m.SolveJob, job_id)
-        assert job is not None
-        given = _job_input(s, job)
-        if job.variant_id is not None:
-            try:
-                given.scenario, given.excluded, given.snapshot = _apply_stored_variant(s, job.variant_id,
-                                                                                       given.scenario)
-            except Exception as exc:
-                _finish(engine, job_id, runner, status="failed", error=f"{type(exc).__name__}: {exc}"[:4000])
-                return "failed"
-            given.pins = _pins_in(given.scenario, given.excluded, given.pins)
-    return _solve_and_store(engine, job_id, runner, cfg, given, claimed_at)
+    owner = owner or runner
+    if not claim(engine, job_id, runner, owner, cfg["lease_seconds"], cfg["max_attempts"]):
+        return "skipped"  # stopped meanwhile, claimed by another delivery, or already ended
+    heartbeat = Heartbeat(engine, owner, cfg["lease_seconds"], job_id).start() if owner != runner else None
+    try:
+        with Session(engine) as s:
+            job = s.get(m.SolveJob, job_id)
+            assert job is not None
+            given = _job_input(s, job)
+            if job.variant_id is not None:
+                try:
+                    given.scenario, given.excluded, given.snapshot = _apply_stored_variant(s, job.variant_id,
+                                                                                           given.scenario)
+                except Exception as exc:
+                    _finish(engine, job_id, owner, status="failed", error=f"{type(exc).__name__}: {exc}"[:4000])
+                    return "failed"
+                given.pins = _pins_in(given.scenario, given.excluded, given.pins)
+        return _solve_and_store(engine, job_id, owner, cfg, given, claimed_at,
+                                heartbeat.lost if heartbeat is not None else None)
+    finally:
+        if heartbeat is not None:
+            heartbeat.stop()
 
 
 def _job_input(s: Session, job: m.SolveJob) -> _JobInput:
@@ -168,7 +177,7 @@ def _job_input(s: Session, job: m.SolveJob) -> _JobInput:
 
 
 def _solve_and_store(engine: Engine, job_id: int, runner: str, cfg: dict[str, Any], given: _JobInput,
-                     claimed_at: float) -> str:
+                     claimed_at: float, lost: Any = None) -> str:
     """Solve, validate against the plan it started from, and store it; a plan breaking a hard rule is not
     stored."""
     from planner.model.options import Progress, SolveOptions
@@ -181,7 +190,7 @@ def _solve_and_store(engine: Engine, job_id: int, runner: str, cfg: dict[str, An
     # stop signal ends the solve (a safety net), which still returns a complete plan (later stages run greedy).
     time_limit, previous = given.time_limit, given.previous
     deadline = Deadline.after(time_limit, start=claimed_at)
-    stop = DbStopSignal(engine, job_id, runner, claimed_at + time_limit + cfg["job_grace_seconds"])
+    stop = DbStopSignal(engine, job_id, runner, claimed_at + time_limit + cfg["job_grace_seconds"], lost=lost)
     progress = ProgressWriter(engine, job_id, runner, cfg["progress_interval"])
     options = SolveOptions(time_limit=time_limit, seating_time_limit=cfg["seating_time_limit"],
                            workers=cfg["cpsat_workers"], seating_processes=cfg["seating_processes"],
@@ -266,7 +275,7 @@ def store_plan(engine: Engine, job_id: int | None, runner: str, operation_id: in
             s.execute(insert(m.Assignment), [{**a, "plan_id": row.id} for a in assignments])
         if job_id is not None:
             done = s.execute(update(m.SolveJob).where(_running(job_id, runner)).values(
-                status=status, plan_id=row.id, finished_at=m.utcnow(), stage="done"))
+                status=status, plan_id=row.id, finished_at=m.utcnow(), stage="done", lease_expires_at=None))
             # an UPDATE or DELETE executes to a CursorResult; Session.execute is typed as Result
             if cast("CursorResult[Any]", done).rowcount != 1:
                 s.rollback()  # the job was interrupted meanwhile: keep no orphan plan
@@ -316,5 +325,6 @@ def plan_summary(assignments: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _finish(engine: Engine, job_id: int, runner: str, **values: Any) -> None:
     with Session(engine) as s:
-        s.execute(update(m.SolveJob).where(_running(job_id, runner)).values(finished_at=m.utcnow(), **values))
+        s.execute(update(m.SolveJob).where(_running(job_id, runner)).values(finished_at=m.utcnow(),
+                                                                          lease_expires_at=None, **values))
         s.commit()

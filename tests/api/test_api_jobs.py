@@ -1,4 +1,4 @@
-"""Solve jobs: worker processes, progress, stop, time limits, the queue cap, restarts, validation."""
+"""Solve jobs: worker processes, progress, stop, time limits, the queue cap, leases and retries, validation."""
 
 from __future__ import annotations
 
@@ -82,28 +82,68 @@ def test_queue_cap_and_cancelling_a_queued_job(slow: Api) -> None:
     assert slow.get(f"/api/v1/operations/{ops[cap - 1]}/plans").json()["total"] == 0
 
 
-def test_restart_marks_running_job_interrupted_and_leaves_no_broken_state(settings: Settings) -> None:
+@pytest.fixture
+def short_leases(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Leases of 3 s, looked after every 0.3 s (api.task_engine.EngineSettings reads the environment)."""
+    monkeypatch.setenv("CHARTERPLAN_LEASE_SECONDS", "3")
+    monkeypatch.setenv("CHARTERPLAN_REAP_INTERVAL", "0.3")
+    monkeypatch.setenv("CHARTERPLAN_JOB_MAX_ATTEMPTS", "3")
+
+
+def _lose_owner(api: Api, job_id: int, **values: Any) -> None:
+    """What a replica killed with its pool looks like in the database: an owner nobody renews any more."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+    from sqlmodel import Session
+
+    from api import models as m
+
+    with Session(api.client.app.state.engine) as s:  # type: ignore[attr-defined]
+        s.execute(update(m.SolveJob).where(m.SolveJob.id == job_id).values(
+            runner="killed-replica", lease_expires_at=m.utcnow() - timedelta(seconds=1), **values))
+        s.commit()
+
+
+def test_a_second_replica_leaves_running_jobs_alone_and_a_lost_job_runs_again(settings: Settings,
+                                                                                short_leases: None) -> None:
     s = settings.model_copy(update={"solver": "fake_planner:slow_solve", "validator": "fake_planner:validate"})
     first = make_api(s)
     api1 = next(first)
     op = api1.import_teaching()
     job = start(api1, op, time_limit=25).json()
     wait_running(api1, op, job["id"])
-    # A second service instance starts on the same database, as after a crash of the first.
-    second = make_api(s.model_copy(update={"solver": settings.solver, "validator": settings.validator}),
-                      users=False)
+    # A second replica starts on the same database: the first one's job is not its business.
+    second = make_api(s, users=False)
     api2 = next(second)
     api2.tokens = api1.tokens
+    time.sleep(1.0)
     after = api2.get(f"/api/v1/operations/{op}/solve-jobs/{job['id']}", "viewer").json()
-    assert after["status"] == "interrupted" and "service stopped" in after["error"]
-    time.sleep(1.5)  # the orphaned worker notices and gives up without storing anything
-    assert api2.get(f"/api/v1/operations/{op}/plans", "viewer").json()["total"] == 0
-    assert api2.get(f"/api/v1/operations/{op}/solve-jobs/{job['id']}", "viewer").json()["status"] == "interrupted"
-    new = start(api2, op, time_limit=1).json()
-    assert wait_job(api2, op, new["id"])["status"] == "succeeded"
+    assert after["status"] == "running" and after["attempts"] == 1
+    # Its owner is lost (its lease runs out): a replica queues it again and it runs to the end, once.
+    _lose_owner(api1, job["id"], time_limit=1.0)
+    done = wait_job(api2, op, job["id"], timeout=30)
+    assert done["status"] == "succeeded" and done["attempts"] == 2 and done["plan_id"], done
+    time.sleep(1.0)  # the first worker noticed it lost the job and stored nothing
+    assert api2.get(f"/api/v1/operations/{op}/plans", "viewer").json()["total"] == 1
     for gen in (second, first):
         with pytest.raises(StopIteration):
             next(gen)
+
+
+def test_a_job_lost_too_often_fails_naming_the_kept_plan(settings: Settings, short_leases: None) -> None:
+    s = settings.model_copy(update={"solver": "fake_planner:slow_solve", "validator": "fake_planner:validate"})
+    for api in make_api(s):
+        op = api.import_teaching()
+        first = wait_job(api, op, start(api, op, time_limit=0.5).json()["id"])
+        job = start(api, op, time_limit=25).json()
+        wait_running(api, op, job["id"])
+        _lose_owner(api, job["id"], attempts=3)
+        done = wait_job(api, op, job["id"], timeout=15)
+        assert done["status"] == "failed" and "lost 3 time(s)" in done["error"], done
+        assert f"latest stored plan is still number {first['plan_number']}" in done["error"]
+        assert done["plan_id"] is None
+        assert api.get(f"/api/v1/operations/{op}/plans", "viewer").json()["total"] == 1
 
 
 def test_a_plan_with_violations_fails_its_job(settings: Settings) -> None:

@@ -83,6 +83,9 @@ class JobRead(BaseModel):
     error: str | None
     violations: list[dict[str, Any]]
     plan_id: int | None
+    attempts: int = Field(default=0, description="how often a worker claimed the job (more than one: a worker "
+                                                  "was lost and the job ran again)")
+    worker: str = Field(default="", description="host and process of the worker that claimed it last")
     plan_number: int | None = Field(default=None, description="the stored plan's number in its operation")
     created_at: datetime
     started_at: datetime | None
