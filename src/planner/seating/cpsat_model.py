@@ -227,8 +227,8 @@ class SeatModel:
         return out
 
     def _strangers_side_by_side(self) -> list[cp_model.LinearExprT]:
-        """Cost terms of returnees of different households in the seat pairs of `SeatingProblem.pairs`:
-        strangers[s,t] is forced to 1 when a household sits in s and someone of another household in t."""
+        """Cost terms of returnees of different households in the seat pairs of `SeatingProblem.pairs` (a seat
+        next to a fixed returnee costs when someone of another household takes it)."""
         p = self.p
         owner = {s: u for u, s in self.fixed.items()}
         ret: dict[str, list[cp_model.IntVar]] = {}
@@ -244,15 +244,27 @@ class SeatModel:
                 continue  # a constant, or an escort (nobody's stranger)
             if fs is None and ft is None:
                 if s in ret and t in ret:
-                    y = self.m.new_bool_var(self._name("strangers", s, t))
-                    for h, lits in hh[s].items():
-                        self.m.add(sum(lits) + sum(ret[t]) - sum(hh[t].get(h, [])) - 1 <= y)
-                    terms.append(w * y)
+                    terms.append(w * self._strangers(s, t, ret, hh))
                 continue
             fixed_unit, free_seat = (fs, t) if fs is not None else (ft, s)
             mine = p.units[str(fixed_unit)].household
             terms += [w * v for h, lits in hh.get(free_seat, {}).items() if h != mine for v in lits]
         return terms
+
+    def _strangers(self, s: str, t: str, ret: dict[str, list[cp_model.IntVar]],
+                   hh: dict[str, dict[str, list[cp_model.IntVar]]]) -> cp_model.IntVar:
+        """strangers[s,t] >= (returnee in s) + (returnee in t) - 1 - Σ same[h,s,t], where same[h,s,t] may be 1
+        only when household h sits in both seats (only households of two or more can)."""
+        same = []
+        for h in sorted(set(hh[s]) & set(hh[t])):
+            if len(self.p.members[h]) > 1:
+                v = self.m.new_bool_var(self._name("same", h, s, t))
+                self.m.add(v <= sum(hh[s][h]))
+                self.m.add(v <= sum(hh[t][h]))
+                same.append(v)
+        y = self.m.new_bool_var(self._name("strangers", s, t))
+        self.m.add(sum(ret[s]) + sum(ret[t]) - 1 - sum(same) <= y)
+        return y
 
     def _objective(self) -> None:
         """Minimise planner.seating.objective.evaluate: unseated people, household spread, comfort (seat costs,

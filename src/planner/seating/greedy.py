@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from planner.oracle.objective import COST_NO_BASSINET, COST_NOT_WINDOW
+from planner.oracle.objective import COST_BALANCE, COST_NO_BASSINET, COST_NOT_WINDOW
 from planner.seating.members import MemberSearch
 from planner.seating.parties import PartyTraits, parties, plain
 from planner.seating.problem import SeatingProblem
@@ -37,6 +37,11 @@ class Greedy:
         self.width = max(len(v) for v in self.cab.by_row.values()) if self.cab.by_row else 1
         self.allowed_set = {u: set(a) for u, a in problem.allowed.items()}
         self.zone_room = dict(problem.zone_limit)  # seats still free to fill in each cabin zone with a limit
+        self.balance = 0  # Σ zone index of the seats taken, in tenths (planner.rules.zones)
+        self.beside: dict[str, list[tuple[str, int]]] = {}  # seat -> (seat beside it, cost when strangers)
+        for (a, b), w in problem.pairs.items():
+            self.beside.setdefault(a, []).append((b, w))
+            self.beside.setdefault(b, []).append((a, w))
 
     def _snake_orders(self) -> list[list[str]]:
         """The cabin's seats row by row, every other row reversed, starting either way."""
@@ -261,7 +266,24 @@ class Greedy:
             score += COST_NOT_WINDOW
         if traits.lone_escort:
             score -= 0.5 * cab.by_id[ws[0]].aisle
+        if traits.households and self.beside:
+            score += self._strangers_beside(traits, ws)
+        if self.p.index:  # the zones' balance: what this window adds to |Σ index| (or takes from it)
+            shift = sum(self.p.index.get(s, 0) for s in ws)
+            score += COST_BALANCE * (abs(self.balance + shift) - abs(self.balance))
         return score
+
+    def _strangers_beside(self, traits: PartyTraits, ws: tuple[str, ...]) -> int:
+        """The level-4 cost of returnees of other households already in the seats beside the window."""
+        units, wset = self.p.units, set(ws)
+        cost = 0
+        for s in ws:
+            for t, w in self.beside.get(s, ()):
+                v = self.owner.get(t)
+                if t in wset or v is None or units[v].escort:
+                    continue
+                cost += w if units[v].household not in traits.households else 0
+        return cost
 
     def commit(self, assignment: dict[str, str], pid: int) -> None:
         """Take the seats: owner, the parties distancing now reaches, lap infants per mask block, zone room."""
@@ -270,6 +292,7 @@ class Greedy:
             self.seats[u] = s
             if self.p.zone.get(s) in self.zone_room:
                 self.zone_room[self.p.zone[s]] -= 1
+            self.balance += self.p.index.get(s, 0)
             for t in self.cab.dist[s]:
                 self.near_party[t].add(pid)
             infants = self.p.units[u].infants

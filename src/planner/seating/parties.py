@@ -22,6 +22,7 @@ class PartyTraits:
     infants: bool  # someone carrying a lap infant: a bassinet row
     single: bool  # a single traveller: a window seat
     lone_escort: bool  # an escort on their own: an aisle seat
+    households: frozenset[str] = frozenset()  # the returnees' households (strangers are everyone else's)
 
     @classmethod
     def of(cls, problem: SeatingProblem, party: list[str]) -> PartyTraits:
@@ -35,6 +36,7 @@ class PartyTraits:
             infants=any(o.infants for o in us),
             single=alone and party[0] in problem.single,
             lone_escort=alone and us[0].escort,
+            households=frozenset(o.household for o in us if not o.escort),
         )
 
 
