@@ -26,7 +26,9 @@ router = APIRouter(tags=["notices"])
 NoticeFormat = Literal["pdf", "html"]
 MEDIA = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}
 CONTENT: dict[int | str, dict[str, Any]] = {200: {"content": {v: {} for v in MEDIA.values()}}}
-Household = Annotated[str, Query(min_length=1, max_length=64)]
+#: The HTML pages link the notices' style sheet (served by api.web.routes_notices): the content policy of the
+#: service's HTML answers allows no inline style.
+STYLESHEET = "/notices/notice.css"
 
 
 def _pages(session: Session, operation_id: int, plan: m.Plan, flight_id: str | None, household_id: str | None
@@ -59,7 +61,8 @@ def notices_document(session: Session, operation_id: int, plan: m.Plan, fmt: str
         if not pages:
             raise ApiProblem(404, "the plan has no notice or reason letter for this selection", kind="not-found")
         title = f"notices-{flight_id or household_id}"
-        data = document_pdf(pages, title) if fmt == "pdf" else document_html(pages, title).encode("utf-8")
+        data = (document_pdf(pages, title) if fmt == "pdf"
+                else document_html(pages, title, stylesheet=STYLESHEET).encode("utf-8"))
         found = (data, len(pages))
         cache.put(key, found)
     return found

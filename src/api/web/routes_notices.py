@@ -17,12 +17,22 @@ from api.auth import Principal
 from api.content_disposition import content_disposition
 from api.deps import SessionDep
 from api.params import Id
-from api.routers.notices import MEDIA, notices_document
+from api.routers.notices import MEDIA, STYLESHEET, notices_document
 from api.web import planning
 from api.web.session import page
 
 router = APIRouter(include_in_schema=False)
 Officer = Annotated[Principal, Depends(page("officer"))]
+Viewer = Annotated[Principal, Depends(page("viewer"))]
+
+
+@router.get(STYLESHEET, name="web.notice_css")
+def notice_stylesheet(principal: Viewer) -> Response:
+    """The notices' style sheet (planner.notices), for their HTML pages under the service's content policy."""
+    from planner.notices.render import stylesheet_text
+
+    return Response(content=stylesheet_text(), media_type="text/css; charset=utf-8",
+                    headers={"Cache-Control": "private, max-age=3600"})
 
 
 @router.get("/operations/{operation_id}/plans/{number}/households/{household_id}/notices",

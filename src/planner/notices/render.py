@@ -84,13 +84,19 @@ def letter_page(letter: ReasonLetter) -> str:
     return _page("reason_letter.html", letter.language, r=letter)
 
 
-def document_html(pages: Sequence[Notice | ReasonLetter], title: str) -> str:
-    """A standalone HTML document of the pages; `<html>` takes the first page's language and direction."""
+def document_html(pages: Sequence[Notice | ReasonLetter], title: str, stylesheet: str | None = None) -> str:
+    """A standalone HTML document of the pages; `<html>` takes the first page's language and direction. The
+    style sheet is inlined, or linked from `stylesheet` where a content policy forbids inline styles (the
+    service's pages, docs/security.md)."""
     bodies = [notice_page(p) if isinstance(p, Notice) else letter_page(p) for p in pages]
     first = LANGUAGES[pages[0].language] if pages else LANGUAGES["en"]
-    css = (TEMPLATES / "notice.css").read_text(encoding="utf-8")
+    css = None if stylesheet else stylesheet_text()
     return str(_environment("en").get_template("document.html").render(
-        pages=bodies, lang=first, title=title, css=css))
+        pages=bodies, lang=first, title=title, css=css, stylesheet=stylesheet))
+
+
+def stylesheet_text() -> str:
+    return (TEMPLATES / "notice.css").read_text(encoding="utf-8")
 
 
 def document_pdf(pages: Sequence[Notice | ReasonLetter], title: str) -> bytes:
