@@ -152,3 +152,23 @@ def test_library_types_list_their_movable_armrests() -> None:
         aisle = [s for s in sm.seats if s.aisle and not s.exit]
         assert spec.movable_armrests, spec.type
         assert 0 < wheelchair_seats(sm.seats, ()) < len(aisle), spec.type
+
+
+def test_svg_marks_the_armrest_seats_of_maps_that_list_them() -> None:
+    """The A320's SVG shows one armrest bar per listed seat and explains it in its legend; a map without a
+    list has neither (every aisle seat counts there)."""
+    import xml.etree.ElementTree as ET
+
+    from planner.seating.render import render_svg
+
+    svg_ns = "{http://www.w3.org/2000/svg}"
+    for aircraft, bars in (("A320-180Y", len(library()["A320-180Y"].movable_armrests or [])), (CABIN, 0)):
+        sc = scenario_with([person("P1", "P1", 30), person("W1", "W", 40, mobility="WCHC"), person("W2", "W", 38)],
+                           aircraft=aircraft)
+        plan, _, seats = _seat(sc, plan_for(sc))
+        root = ET.fromstring(render_svg(sc, plan, "F01"))
+        keys = [g.get("data-key") for g in root.iter(f"{svg_ns}g") if g.get("class") == "legend-entry"]
+        drawn = [r for r in root.iter(f"{svg_ns}rect") if r.get("class") == "armrest"]
+        assert len(drawn) == bars and ("armrest" in keys) == (bars > 0)
+        if bars:
+            assert seats["W1"] in (library()["A320-180Y"].movable_armrests or [])

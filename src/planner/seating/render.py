@@ -169,6 +169,7 @@ def household_colour(code: str) -> str:
 
 FILL = {"free": "#ffffff", "blocked": "#9e9e9e", "isolation": "#e0e0e0", "escort": "#303f9f"}
 SEAT_STROKE, BASSINET_STROKE, EXIT_STROKE = "#555555", "#1565c0", "#d32f2f"
+ARMREST_FILL = "#2e7d32"
 
 #: The SVG's own legend (it draws colours, not the text map's `..`, `xx`, `##`): key, swatch, text. A swatch
 #: is a fill colour, "outline:<colour>" for a row outline, or "text:<symbol>" for a mark shown in the seat.
@@ -183,6 +184,14 @@ SVG_LEGEND = [
     ("exit", f"outline:{EXIT_STROKE}", "exit row (dashed outline; no children, special categories, ...)"),
     ("bassinet", f"outline:{BASSINET_STROKE}", "bassinet row (blue seat border; preferred for lap infants)"),
 ]
+#: Added to the legend of a seat map that lists its movable armrests (without a list, every aisle seat counts).
+ARMREST_LEGEND = ("armrest", f"bar:{ARMREST_FILL}",
+                  "movable aisle armrest (green bar on the aisle side): a seat for a WCHC/WCHP passenger")
+
+
+def legend_entries(sm: SeatMap) -> list[tuple[str, str, str]]:
+    """The SVG legend of one seat map: SVG_LEGEND, and the armrest mark when the map lists armrests."""
+    return SVG_LEGEND + ([ARMREST_LEGEND] if sm.movable_armrests is not None else [])
 
 
 def _escort_lines(facts: FlightFacts, escort_codes: dict[str, str]) -> list[tuple[str, str]]:
@@ -207,7 +216,8 @@ def render_svg(scenario: Scenario, plan: Plan, flight_id: str) -> str:
     sm = facts.seat_map
     cols = len(sm.layout)
     width = max(LEFT + cols * (SIZE + GAP) + 60, 520)
-    height = TOP + len(sm.rows) * (SIZE + GAP) + 20 + 18 * len(SVG_LEGEND) + 26 + 18 * max(1, len(escorts)) + 16
+    legend = legend_entries(sm)
+    height = TOP + len(sm.rows) * (SIZE + GAP) + 20 + 18 * len(legend) + 26 + 18 * max(1, len(escorts)) + 16
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="10">',
@@ -220,8 +230,8 @@ def render_svg(scenario: Scenario, plan: Plan, flight_id: str) -> str:
     for ri, r in enumerate(sm.rows):
         out += _svg_row(sm, r, TOP + ri * (SIZE + GAP), cells)
     y = TOP + len(sm.rows) * (SIZE + GAP) + 20
-    out += _svg_legend(y)
-    out += _svg_escorts(y + 18 * len(SVG_LEGEND) + 26, escorts)
+    out += _svg_legend(y, legend)
+    out += _svg_escorts(y + 18 * len(legend) + 26, escorts)
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
@@ -248,6 +258,10 @@ def _svg_row(sm: SeatMap, r: int, y: int, cells: dict[str, Cell]) -> list[str]:
             f'<rect x="{x}" y="{y}" width="{SIZE}" height="{SIZE}" rx="4" fill="{colour}" '
             f'stroke="{stroke}"/>'
         )
+        if sm.movable_armrests is not None and cell.seat in sm.movable_armrests:
+            right = sm.layout.index(c) + 1 < cols and sm.layout[sm.layout.index(c) + 1] == " "
+            out.append(f'<rect class="armrest" x="{x + SIZE - 4 if right else x + 1}" y="{y + 4}" width="3" '
+                       f'height="{SIZE - 8}" fill="{ARMREST_FILL}"/>')
         text = cell.code + cell.marks
         if text:
             colour_text = "#ffffff" if cell.kind == "escort" else "#000000"
@@ -259,10 +273,10 @@ def _svg_row(sm: SeatMap, r: int, y: int, cells: dict[str, Cell]) -> list[str]:
     return out
 
 
-def _svg_legend(y: int) -> list[str]:
-    """The legend from height y: a swatch and its text per SVG_LEGEND entry."""
+def _svg_legend(y: int, entries: list[tuple[str, str, str]]) -> list[str]:
+    """The legend from height y: a swatch and its text per entry (`legend_entries`)."""
     out = [f'<g id="legend"><text x="4" y="{y}" font-weight="bold">Legend</text>']
-    for key, swatch, text in SVG_LEGEND:
+    for key, swatch, text in entries:
         y += 18
         out.append(f'<g class="legend-entry" data-key="{key}">')
         box = f'<rect x="4" y="{y - 11}" width="14" height="14" rx="2" '
@@ -271,6 +285,9 @@ def _svg_legend(y: int) -> list[str]:
                 f'{box}fill="{FILL["free"]}" stroke="{SEAT_STROKE}"/>'
                 f'<text x="11" y="{y}" text-anchor="middle" font-weight="bold">{escape(swatch[5:])}</text>'
             )
+        elif swatch.startswith("bar:"):
+            out.append(f'{box}fill="{FILL["free"]}" stroke="{SEAT_STROKE}"/>'
+                       f'<rect x="14" y="{y - 9}" width="3" height="10" fill="{swatch[4:]}"/>')
         elif swatch.startswith("outline:"):
             dash = ' stroke-dasharray="4 2"' if key == "exit" else ""
             out.append(f'{box}fill="none" stroke="{swatch[8:]}"{dash}/>')
