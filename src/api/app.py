@@ -144,6 +144,7 @@ def _include_routers(app: FastAPI) -> None:
         events,
         exports,
         fleet,
+        handover,  # document requests and arrival lists (docs/reception.md)
         jobs,
         load_summary,  # a flight's load summary (docs/load.md)
         notices,
@@ -161,6 +162,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(airline.router, prefix="/api/v1")
     app.include_router(notices.router, prefix="/api/v1")  # notices and reason letters (docs/notices.md)
     app.include_router(load_summary.router, prefix="/api/v1")
+    app.include_router(handover.router, prefix="/api/v1")
 
 
 class AccessLog:

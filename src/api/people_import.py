@@ -29,6 +29,7 @@ from planner.io.people_file import parse_people_rows
 from planner.io.people_table import read_people_table
 from planner.io.scenario_checks import check_scenario
 from planner.model import scenario as sc
+from planner.model.fields import STORED
 
 #: The file types the import reads (CSV, XLSX and its macro-enabled twin; .txt for CSV saved as text).
 SUFFIXES = (".csv", ".xlsx", ".xlsm", ".txt")
@@ -137,6 +138,12 @@ def _write(session: Session, operation_id: int, found: _Sorted) -> None:
                          kind="version-conflict")
 
 
+def _protocol(session: Session, operation_id: int) -> sc.Protocol:
+    """The operation's protocol (the people checks need its issuing authorities), the default when unset."""
+    row = session.exec(select(m.Protocol).where(m.Protocol.operation_id == operation_id)).first()
+    return sc.Protocol.model_validate(row.data, context=STORED) if row is not None else sc.Protocol()
+
+
 def cross_check(session: Session, operation_id: int, people: list[sc.Person], row_of: list[int],
                 filename: str) -> list[InputIssue]:
     """The planner's cross-row checks (duplicates, airports, households, birth dates) on the merged caseload."""
@@ -149,7 +156,8 @@ def cross_check(session: Session, operation_id: int, people: list[sc.Person], ro
                   table.c.operation_id == operation_id, table.c.erased == False)).mappings()  # noqa: E712
               if r["case_id"] not in incoming and r["date_of_birth"] is not None]
     scenario = sc.Scenario.model_construct(name=op.name, timezone=op.timezone,
-                                           as_of=datetime.fromisoformat(op.as_of), protocol=sc.Protocol(),
+                                           as_of=datetime.fromisoformat(op.as_of),
+                                           protocol=_protocol(session, operation_id),
                                            testing_sites=[], escorts=[], aircraft=[], flights=[],
                                            people=others + people)
     # rows parallel to the checked people (stored ones have none), so a repeated case_id names both its rows
