@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import io
 import os
 import random
@@ -155,6 +156,72 @@ def server_cpu_ms(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
+def _ticks_ms(ticks: int) -> float:
+    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def _process_times(pid: int) -> tuple[float, float, int]:
+    """CPU time (ms), time spent runnable but waiting for a core (ms, every thread) and nice of one process."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0, 0.0, 0
+    wait_ns = 0
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            wait_ns += int((task / "schedstat").read_text().split()[1])
+    return _ticks_ms(int(fields[11]) + int(fields[12])), wait_ns / 1e6, int(fields[16])
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for t in Path(f"/proc/{pid}/task").glob("*")
+                for c in (t / "children").read_text().split()]
+    except OSError:
+        return []
+
+
+class CpuShares:
+    """Where the machine's CPU went while the clients read: the server process, its (niced) solve workers,
+    this load generator and everything else, and how long the server's threads waited for a core. A server
+    that waits for a core is starved by other work; one that does not but is still slow queues internally."""
+
+    def __init__(self, server: int):
+        self.server = server
+        self.start = self._snapshot()
+
+    def _snapshot(self) -> dict[str, float]:
+        cpu = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        server_cpu, server_wait, _ = _process_times(self.server)
+        solve = sum(_process_times(c)[0] for c in _descendants(self.server))
+        own = os.times()
+        return {"wall": time.monotonic() * 1000, "busy": _ticks_ms(sum(cpu) - cpu[3] - cpu[4]),
+                "nice": _ticks_ms(cpu[1]), "server": server_cpu, "wait": server_wait, "solve": solve,
+                "bench": (own.user + own.system) * 1000}
+
+    def report(self, requests: int) -> str:
+        end = self._snapshot()
+        d = {k: end[k] - self.start[k] for k in end}
+        cores = d["wall"] / 100  # percent of one core
+        nices = sorted({_process_times(c)[2] for c in _descendants(self.server)})
+        return (f"CPU while reading (% of one core; {os.cpu_count()} cores): machine {d['busy'] / cores:.0f}, "
+                f"server {d['server'] / cores:.0f}, solve workers {d['solve'] / cores:.0f} (nice {nices}), "
+                f"load generator {d['bench'] / cores:.0f}, everything else "
+                f"{(d['busy'] - d['server'] - d['solve'] - d['bench']) / cores:.0f}; server CPU per request "
+                f"{d['server'] / max(1, requests):.1f} ms, server threads waiting for a core "
+                f"{d['wait'] / max(1, requests):.1f} ms per request")
+
+
+def _descendants(pid: int) -> list[int]:
+    found = []
+    todo = _children(pid)
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo.extend(_children(child))
+    return found
+
+
 def time_pages(url: str, cookies: httpx.Cookies, pages: list[tuple[str, str]], serial: int,
                pid: int) -> tuple[dict[str, float], dict[str, tuple[float, float | None]]]:
     """The first (cold) load of each kind of page in the order an officer opens them, then `serial` loads of
@@ -190,8 +257,8 @@ def time_pages(url: str, cookies: httpx.Cookies, pages: list[tuple[str, str]], s
 def report(urls: list[tuple[str, str]], samples: list[tuple[str, float]], cold: dict[str, float],
            alone: dict[str, tuple[float, float | None]]) -> list[str]:
     """The table per kind of request and the totals; returns the kinds whose p95 misses the target."""
-    print("| request | n | p50 ms | p95 ms | first load ms | one client ms | server CPU ms | target p95 |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| request | n | p50 ms | p95 ms | p99 ms | first load ms | one client ms | server CPU ms | target p95 |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     missed = []
     for kind in dict.fromkeys(k for k, _ in urls):
         some = sorted(ms for k, ms in samples if k == kind)
@@ -204,7 +271,8 @@ def report(urls: list[tuple[str, str]], samples: list[tuple[str, float]], cold: 
             wall, cpu = alone.get(kind, (None, None))
             alone_ms = "" if wall is None else f"{wall:.1f}"
             cpu_ms = "" if cpu is None else f"{cpu:.1f}"
-            print(f"| {kind} | {len(some)} | {statistics.median(some):.1f} | {p95:.1f} | {cold_ms} | {alone_ms} "
+            print(f"| {kind} | {len(some)} | {statistics.median(some):.1f} | {p95:.1f} | {pct(some, 0.99):.1f} "
+                  f"| {cold_ms} | {alone_ms} "
                   f"| {cpu_ms} | {target} |")
     api_ms = sorted(ms for k, ms in samples if not k.startswith("web "))
     web_ms = sorted(ms for k, ms in samples if k.startswith("web "))
@@ -273,11 +341,14 @@ def main() -> int:
             urls = urls + pages * max(1, len(urls) // len(pages))
         print(f"second solve running (job {second['id']}); {args.clients} clients read for {args.duration:.0f} s, "
               f"think time {args.think} s; {load_average()}")
+        shares = CpuShares(server.pid)
         samples, errors = asyncio.run(load(url, token, cookies, urls, args.clients, args.duration, args.think))
+        cpu_report = shares.report(len(samples))
         during = client.get(f"{base}/solve-jobs/{second['id']}").json()
         client.delete(f"{base}/solve-jobs/{second['id']}")
         print(f"requests {len(samples)} ({len(samples) / args.duration:.0f}/s), errors {len(errors)}, "
               f"solve still {during['status']} at stage {during['stage']}; end: {load_average()}")
+        print(cpu_report)
         missed = report(urls, samples, cold, alone)
         ok = not missed and not errors and during["status"] == "running"
         if missed:

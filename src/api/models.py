@@ -112,6 +112,7 @@ class Person(InOperation, Versioned, table=True):
         Index("ix_person_op_dest", "operation_id", "destination"),
         Index("ix_person_op_loc", "operation_id", "location"),
         Index("ix_person_op_household", "operation_id", "household_id"),
+        Index("ix_person_op_erased_case", "operation_id", "erased", "case_id"),  # people pages (migration 0007)
     )
 
     case_id: str = Field(max_length=64)

@@ -3,6 +3,7 @@ household and the reasons a person is not on a flight (docs/web.md, "People").""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,25 +77,95 @@ def _conditions(session: Session, operation_id: int, filters: PeopleFilters,
     return out
 
 
+@dataclass(frozen=True)
+class RosterEntry:
+    """What the filters of the people list look at, for one person who is not erased."""
+
+    case_id: str
+    household_id: str
+    destination: str
+    location: str
+    vulnerabilities: str
+    names: str  # native name and "given family", case-folded, for the text search
+
+    def matches_text(self, q: str) -> bool:
+        """The text search: a case or household number that starts with `q`, or a name that contains it
+        (case-insensitive, also beyond ASCII)."""
+        return self.case_id.casefold().startswith(q) or self.household_id.casefold().startswith(q) or q in self.names
+
+
+def roster(session: Session, operation_id: int) -> list[RosterEntry]:
+    """Every person of the operation who is not erased, in case-number order: one read per caseload revision
+    (every change to the caseload bumps it), so filtering and paging a page of 7,000 people is a pass over a
+    list instead of SQL that evaluates four text patterns or thousands of plan rows per person."""
+    cache = cache_for(session.get_bind())
+    key = ("web.roster", operation_id, cache.revision(operation_id))
+    found: list[RosterEntry] | None = cache.get(key)
+    if found is None:
+        P = m.Person
+        rows = session.execute(select(P.case_id, P.household_id, P.destination, P.location,  # type: ignore[call-overload]
+                                      P.vulnerabilities, P.name_native, P.given_name, P.family_name).where(
+            P.operation_id == operation_id, P.erased == False).order_by(P.case_id)).all()  # noqa: E712
+        found = [RosterEntry(r.case_id, r.household_id, r.destination or "", r.location or "", r.vulnerabilities or "",
+                             f"{r.name_native or ''}\n{r.given_name or ''} {r.family_name or ''}".casefold())
+                 for r in rows]
+        cache.put(key, found)
+    return found
+
+
+def plan_status(session: Session, operation_id: int, plan: m.Plan | None) -> tuple[frozenset[str], frozenset[str]]:
+    """The case numbers the plan puts on a flight and those it lists without one, kept per plan and caseload
+    revision like the roster."""
+    if plan is None or plan.id is None:
+        return frozenset(), frozenset()
+    cache = cache_for(session.get_bind())
+    key = ("web.plan_status", plan.id, cache.revision(operation_id))
+    found: tuple[frozenset[str], frozenset[str]] | None = cache.get(key)
+    if found is None:
+        A = m.Assignment
+        rows = session.execute(select(A.case_id, A.flight_id).where(A.plan_id == plan.id)).all()
+        found = (frozenset(r.case_id for r in rows if r.flight_id is not None),
+                 frozenset(r.case_id for r in rows if r.flight_id is None))
+        cache.put(key, found)
+    return found
+
+
+def _roster_matches(session: Session, operation_id: int, filters: PeopleFilters, plan: m.Plan | None) -> list[str]:
+    """The case numbers that pass the filters (all but eligibility, which is SQL), in case-number order."""
+    entries: Iterable[RosterEntry] = roster(session, operation_id)
+    q = filters.q.strip().casefold()
+    if q:
+        entries = (e for e in entries if e.matches_text(q))
+    if filters.destination:
+        entries = (e for e in entries if e.destination == filters.destination)
+    if filters.location:
+        entries = (e for e in entries if e.location == filters.location)
+    if filters.vulnerability:
+        wanted = f";{filters.vulnerability};"
+        entries = (e for e in entries if wanted in e.vulnerabilities)
+    if filters.status in ("flying", "not_flying"):
+        flying, not_flying = plan_status(session, operation_id, plan)
+        on = flying if filters.status == "flying" else not_flying
+        entries = (e for e in entries if e.case_id in on)
+    return [e.case_id for e in entries]
+
+
 def search_people(session: Session, operation_id: int, filters: PeopleFilters, plan: m.Plan | None,
                   limit: int, offset: int) -> tuple[int, list[m.Person], dict[str, m.Assignment]]:
-    """One page of people matching the filters, in SQL (the caseload never leaves the database whole).
-
-    A text search reads every name, so one scan lists the matching case numbers (few) and the count and the
-    page come from that list; otherwise a count and one page of rows, cheaper than carrying
-    thousands of matching case numbers (a status filter) into Python."""
+    """One page of people matching the filters; only that page's rows are read (the caseload never leaves the
+    server). The filters run over the cached roster; eligibility, which needs the gates, stays in SQL."""
     P = m.Person
     mine = (P.operation_id == operation_id, P.erased == False)  # noqa: E712
-    conditions = _conditions(session, operation_id, filters, plan)
-    if filters.q.strip():
-        ids = list(session.exec(select(P.case_id).where(*mine, *conditions).order_by(P.case_id)).all())
-        total, wanted = len(ids), ids[offset:offset + limit]
-        rows = list(session.exec(select(P).where(*mine, col(P.case_id).in_(wanted)).order_by(P.case_id)).all()) \
-            if wanted else []
-    else:
+    if filters.status in ("eligible", "ineligible"):
+        conditions = _conditions(session, operation_id, filters, plan)
         total = session.exec(select(func.count()).select_from(P).where(*mine, *conditions)).one()
-        rows = list(session.exec(select(P).where(*mine, *conditions).order_by(P.case_id).offset(offset)
-                                 .limit(limit)).all())
+        wanted = list(session.exec(select(P.case_id).where(*mine, *conditions).order_by(P.case_id).offset(offset)
+                                   .limit(limit)).all())
+    else:
+        ids = _roster_matches(session, operation_id, filters, plan)
+        total, wanted = len(ids), ids[offset:offset + limit]
+    rows = list(session.exec(select(P).where(*mine, col(P.case_id).in_(wanted)).order_by(P.case_id)).all()) \
+        if wanted else []
     assignments: dict[str, m.Assignment] = {}
     if plan is not None and rows:
         for a in session.exec(select(m.Assignment).where(m.Assignment.plan_id == plan.id, col(

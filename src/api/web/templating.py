@@ -83,6 +83,9 @@ class Pages:
             extensions=["jinja2.ext.i18n"],
             trim_blocks=True,
             lstrip_blocks=True,
+            # templates ship with the package and change only with a new release: without this, every render
+            # (and every macro import inside it) asks the file system whether the template changed
+            auto_reload=False,
         )
         self.env.install_gettext_callables(i18n.gettext_, i18n.ngettext_, newstyle=True)  # type: ignore[attr-defined]
         self.env.globals.update(
