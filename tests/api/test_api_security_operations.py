@@ -73,9 +73,12 @@ def fill(path: str, operation_id: int, ids: dict[str, str]) -> str:
     return re.sub(r"\{([a-z_]+)\}", lambda m: ids.get(m.group(1), "999999"), url)
 
 
-def operation_routes() -> list[tuple[str, str, str]]:
-    return [(method, path, rule) for (method, path), rule in sorted(ROLE_RULES.items())
-            if "{operation_id}" in path and rule is not None]
+def operation_routes(api: Api) -> list[tuple[str, str, str | None]]:
+    """Every documented route of one operation with its rule in ROLE_RULES (None for a route not listed there
+    yet: test_api_auth fails on it, and the membership part of the checks still runs here)."""
+    schema = api.client.get("/openapi.json").json()
+    return sorted((method.upper(), path, ROLE_RULES.get((method.upper(), path)))
+                  for path, item in schema["paths"].items() if "{operation_id}" in path for method in item)
 
 
 def test_every_operation_scoped_route_checks_membership(api: Api) -> None:
@@ -114,7 +117,7 @@ def test_an_officer_of_one_mission_gets_404_on_every_route_of_another(closed: Ap
     as for a missing operation; on A the role rule holds; admins reach both."""
     a, b, ids = two_missions(closed)
     missing = 2_000_000
-    for method, path, rule in operation_routes():
+    for method, path, rule in operation_routes(closed):
         on_b = closed.call(method, fill(path, b, ids), "officer")
         assert on_b.status_code == 404, (method, path, on_b.status_code)
         assert on_b.json()["detail"] == f"operation {b} does not exist", (method, path)
@@ -122,7 +125,7 @@ def test_an_officer_of_one_mission_gets_404_on_every_route_of_another(closed: Ap
         assert {k: v for k, v in absent.items() if k not in ("detail", "instance")} == \
             {k: v for k, v in on_b.json().items() if k not in ("detail", "instance")}, (method, path)
         assert closed.call(method, fill(path, b, ids), "viewer").status_code == 404, (method, path)
-        for role in ("viewer", "officer", "admin"):
+        for role in ("viewer", "officer", "admin") if rule else ():
             status = closed.call(method, fill(path, a, {}), role).status_code
             if ROLES.index(role) < ROLES.index(rule):
                 assert status == 403, (method, path, role, status)
@@ -137,8 +140,8 @@ def test_an_officer_of_one_mission_gets_404_on_every_route_of_another(closed: Ap
 def test_b_rows_through_a_path_are_404(closed: Api) -> None:
     """A plan, job or variant of B addressed under A's path is not found there either."""
     a, _, ids = two_missions(closed)
-    for method, path, rule in operation_routes():
-        if not re.search(r"\{(plan_id|job_id|variant_id|other_id)\}", path) or rule == "coordinator":
+    for method, path, rule in operation_routes(closed):
+        if not re.search(r"\{(plan_id|job_id|variant_id|other_id)\}", path) or rule in (None, "coordinator", "admin"):
             continue
         r = closed.call(method, fill(path, a, ids), "officer")
         assert r.status_code == 404, (method, path, r.status_code)

@@ -129,7 +129,8 @@ def _memberships(request: Request, session: SessionDep, message: str | None = No
     from api.routers.members import members_of
 
     ops = session.exec(select(Operation).order_by(Operation.id)).all()
-    users = session.exec(select(User).where(User.active == True).order_by(User.username)).all()  # noqa: E712
+    users = session.exec(select(User).where(User.active == True, User.role != "admin")  # noqa: E712  (admins reach all)
+                         .order_by(User.username)).all()
     return render(request, "admin/memberships.html", {
         "teams": [(op, members_of(session, op.id or 0)) for op in ops], "users": users,
         "roles": MEMBER_ROLES, "role_words": ROLE_WORDS, "message": message, "section": "memberships",
