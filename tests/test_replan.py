@@ -373,3 +373,24 @@ def test_an_escort_still_serving_a_kept_household_stays_beyond_the_ratio():
     assert _kinds(diff_plans(plan, new)) == {("K1", "dropped")}
     after = {e.escort_id: (e.serves, e.seat) for fp in new.flights for e in fp.escorts}
     assert after == {"O1": served["O1"], "M1": (["K2"], served["M1"][1]), "M2": served["M2"]}
+
+
+def test_kept_seats_hold_when_cp_sat_finds_no_seats_for_newcomers_in_time(base, monkeypatch):
+    """Seating newcomers around kept passengers is CP-SAT's job when it has the time; on a busy machine or near
+    the deadline it may find nothing in its fraction of a second. The kept passengers must still keep their
+    seats (the greedy then places the newcomers around them), never be re-seated with the whole flight."""
+    import planner.seating.seat_plan as seat_plan
+
+    calls = []
+
+    def nothing_in_time(*args, **kw):
+        calls.append(1)
+        return None, False
+
+    monkeypatch.setattr(seat_plan, "submodel", nothing_in_time)
+    s, plan = base
+    _, new, changes = _replan(s, plan, [{"type": "positive_test", "case_id": "A1", "date": "2021-11-28"}])
+    assert calls  # the newcomer was seated around kept passengers, and CP-SAT found nothing
+    assert ("W1", "added") in _kinds(changes)  # the newcomer still gets a seat
+    before, after = _seats(plan), _seats(new)
+    assert all(after[p] == before[p] for p in before if not p.startswith("A"))

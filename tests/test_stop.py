@@ -99,3 +99,84 @@ def test_greedy_seating_in_workers_equals_one_process() -> None:
                                  stop=None, on_flight=lambda done, total: seen.append((done, total)))
     assert many.plan.model_dump() == one.plan.model_dump() and many.unplaced == one.unplaced
     assert len(values) == 2 and seen[-1] == (2, 2)  # two flights: two workers
+
+
+class _Set:
+    """A stop request that is already set."""
+
+    def is_set(self) -> bool:
+        return True
+
+
+@pytest.fixture(scope="module")
+def busy() -> Scenario:
+    """600 synthetic people on a few flights: enough parties for seating to be worth speeding up."""
+    from planner.synth.generate import generate_scenario
+
+    return generate_scenario(people=600, seed=3)
+
+
+def test_lp_after_a_stop_gives_the_trivial_bound_at_once(busy: Scenario) -> None:
+    """A stop request ends the LP relaxation (docs/cli.md, "Stopping"): its bound is then the trivial one."""
+    from planner.allocation.linear import lp_relaxation, trivial_bound
+    from planner.allocation.model import build_model
+    from planner.allocation.problem import build_problem
+
+    m = build_model(build_problem(busy, frozenset()))
+    _, solved = lp_relaxation(m)
+    values, bound = lp_relaxation(m, stop=_Set())
+    assert solved < trivial_bound(m)  # the LP does bound it more tightly when it runs
+    assert bound == trivial_bound(m) and not any(values)
+
+
+def test_no_cpsat_model_is_built_after_a_stop_during_the_lp(busy: Scenario, monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    """A stop that lands while the LP runs: the CP-SAT model is not built and searched, the greedy incumbent is
+    the allocation, and the plan is complete, valid and `stopped`."""
+    import planner.allocation.cpsat as cpsat
+    import planner.allocation.linear as linear
+
+    stop = threading.Event()
+    real_lp = linear.lp_relaxation
+
+    def lp_then_stop(*args: Any, **kw: Any) -> Any:
+        stop.set()  # as if Ctrl-C came while the LP ran
+        return real_lp(*args, **kw)
+
+    def never(*args: Any, **kw: Any) -> Any:
+        raise AssertionError("CP-SAT ran after the stop")
+
+    from planner.allocation.model import build_model
+    from planner.allocation.problem import build_problem
+
+    monkeypatch.setattr(cpsat, "lp_relaxation", lp_then_stop)
+    monkeypatch.setattr(cpsat, "run_cp", never)
+    plan = solve(busy, options=SolveOptions(time_limit=20, seating_processes=1, stop=stop))
+    assert plan.status == "stopped"
+    assert validate(busy, plan) == []
+    # the LP was cut short: the plan reports the trivial bound, not the LP's
+    assert plan.objective.level1_bound == linear.trivial_bound(build_model(build_problem(busy, frozenset())))
+
+
+def test_fast_greedy_seats_as_validly_as_the_greedy(busy: Scenario) -> None:
+    """The seating a stop leaves to do (the fast greedy) keeps every rule and leaves out no more households."""
+    from planner.rules.occupants import case_index, flight_facts
+    from planner.seating.cabin import Cabin
+    from planner.seating.fast_greedy import FastGreedy
+    from planner.seating.greedy import Greedy
+    from planner.seating.problem import SeatingProblem, check
+    from planner.seating.seat_plan import flight_job
+
+    plan = solve(busy, options=SolveOptions(time_limit=3, seat=False, deterministic=True))
+    index = case_index(busy)
+    seated = 0
+    for fp in plan.flights:
+        if not fp.passengers:
+            continue
+        job = flight_job(busy, flight_facts(busy, fp, index), time_limit=0.0, deterministic=True, cpsat=False)
+        problem = SeatingProblem(job, Cabin(job))
+        full, fast = Greedy(problem).run(), FastGreedy(problem).run()
+        assert check(problem, fast) == []
+        assert len(fast) >= len(full) - 2  # a household or so more left out at most, never a flight's worth
+        seated += len(fast)
+    assert seated > 300

@@ -93,6 +93,8 @@ def lp_relaxation(m: AllocationModel, seconds: float = 0.0, stop: StopSignal | N
     solver, xs, objective = linear_program(m, engine, integer=False)
     if seconds > 0:
         solver.SetTimeLimit(max(1, int(seconds * 1000)))
+    if stop is not None and stop.is_set():  # stopped while the program was written: no LP
+        return [0.0] * len(xs), trivial_bound(m)
     with interrupted_by(solver, stop):
         status = solver.Solve()
     if status != pywraplp.Solver.OPTIMAL:

@@ -25,10 +25,11 @@ from planner.rules.occupants import case_index, flight_facts
 from planner.seating.cabin import Cabin
 from planner.seating.cpsat_model import submodel
 from planner.seating.fast_greedy import FastGreedy
-from planner.seating.greedy import Greedy
+from planner.seating.greedy import ESCORT_PARTY, Greedy
 from planner.seating.improve import improve
 from planner.seating.job import FlightJob, FlightResult
 from planner.seating.objective import evaluate
+from planner.seating.parties import parties
 from planner.seating.problem import SeatingProblem, check
 from planner.seating.seatmaps import aircraft_spec
 
@@ -121,15 +122,39 @@ def _new_cases_without_zone(job: FlightJob, problem: SeatingProblem) -> set[str]
 
 
 def _newcomers_around(job: FlightJob, problem: SeatingProblem, keep: dict[str, str]) -> dict[str, str] | None:
-    """The kept seats plus seats for everyone else that CP-SAT fits around them; None when it finds none."""
+    """The kept seats plus seats for everyone else: by CP-SAT around them, or, when it finds nothing in its
+    time (a busy machine, the deadline near, a stop request), by the greedy around them; None only when some
+    escort fits nowhere around the kept seats."""
     taken = set(keep.values())
     cand = {u: [s for s in problem.allowed[u] if s not in taken] for u in problem.units if u not in keep}
-    seats: dict[str, str] | None = {}
-    if cand:
-        # newcomers around kept seats need this search (a greedy would move kept people): at least 0.2 s
+    if not cand:
+        return dict(keep)
+    seats: dict[str, str] | None = None
+    if not job.fast:
         seconds = max(0.2, min(max(job.time_limit, 0.5), job.deadline_at - time.monotonic()))
         seats, _ = submodel(problem, keep, cand, {}, seconds, job.deterministic)
-    return None if seats is None else {**keep, **seats}
+    return {**keep, **seats} if seats is not None else _greedy_around(job, problem, keep)
+
+
+def _greedy_around(job: FlightJob, problem: SeatingProblem, keep: dict[str, str]) -> dict[str, str] | None:
+    """The kept seats taken first, then the greedy places every other party in what is left (a party that
+    does not fit stays off the flight, its escorts are seated alone); kept people never move, so whether
+    newcomers get seats does not depend on how fast CP-SAT is (docs/rules.md#re-plan-stability). None when an
+    escort fits nowhere."""
+    greedy = (FastGreedy if job.fast else Greedy)(problem)
+    order = parties(problem)
+    for pid, party in enumerate(order):
+        kept = {u: keep[u] for u in party if u in keep}
+        if kept:
+            greedy.commit(kept, pid)
+    for pid, party in enumerate(order):
+        rest = [u for u in party if u not in keep]
+        if rest and not greedy.place(rest, pid):
+            for j, e in enumerate(u for u in rest if problem.units[u].escort):
+                greedy.place([e], ESCORT_PARTY + pid * 100 + j)
+    if any(problem.units[u].escort and u not in greedy.seats for u in problem.units):
+        return None
+    return dict(greedy.seats)
 
 
 # ---------------------------------------------------------------- all flights, in parallel
