@@ -32,6 +32,8 @@ log = logging.getLogger("api.leases")
 ACTIVE = ("queued", "running")
 #: a job inserted but not sent to the broker within this many seconds is sent by a reaper (its replica died)
 UNSENT_GRACE = 5.0
+#: a job sent to the broker this many seconds ago and still not claimed is sent again (the broker may have lost it)
+RESEND_AFTER = 900.0
 
 
 def new_owner() -> str:
@@ -155,26 +157,36 @@ def _lost_error(s: Session, operation_id: int, attempts: int) -> str:
             f"claims are left; {kept}. Start a new solve with a shorter time limit, or check the workers")
 
 
-def unsent(engine: Engine, grace: float = UNSENT_GRACE) -> list[int]:
-    """Queued jobs waiting in no broker and no pool: queued again by a reaper, or inserted by a replica that died
-    before sending them."""
-    since = m.utcnow() - timedelta(seconds=grace)
+def _not_sent(now: datetime, resend_after: float) -> Any:
+    """Never sent, or sent so long ago that the broker may have lost it (a broker restarted without its data);
+    a second message for a job is harmless: only one delivery can claim it."""
+    return or_(col(m.SolveJob.dispatched_at).is_(None),
+               col(m.SolveJob.dispatched_at) < now - timedelta(seconds=resend_after))
+
+
+def unsent(engine: Engine, grace: float = UNSENT_GRACE, resend_after: float = RESEND_AFTER) -> list[int]:
+    """Queued jobs waiting in no broker and no pool: queued again by a reaper, inserted by a replica that died
+    before sending them, or sent long ago and never claimed."""
+    now = m.utcnow()
+    since = now - timedelta(seconds=grace)
     with Session(engine) as s:
         return list(s.exec(select(m.SolveJob.id).where(
-            (m.SolveJob.status == "queued") & (m.SolveJob.runner == "") & col(m.SolveJob.dispatched_at).is_(None)
+            (m.SolveJob.status == "queued") & (m.SolveJob.runner == "") & _not_sent(now, resend_after)
             & ((m.SolveJob.attempts > 0) | (col(m.SolveJob.created_at) < since))
         ).order_by(col(m.SolveJob.id))).all())
 
 
-def mark_sent(engine: Engine, job_id: int, owner: str = "", lease_seconds: float = 0.0) -> bool:
+def mark_sent(engine: Engine, job_id: int, owner: str = "", lease_seconds: float = 0.0,
+              resend_after: float = RESEND_AFTER) -> bool:
     """Record that the job was handed over (to the broker, or to `owner`'s pool with a lease); only one
     sender wins."""
-    values: dict[str, Any] = {"dispatched_at": m.utcnow()}
+    now = m.utcnow()
+    values: dict[str, Any] = {"dispatched_at": now}
     if owner:
-        values.update(runner=owner, lease_expires_at=m.utcnow() + timedelta(seconds=lease_seconds))
+        values.update(runner=owner, lease_expires_at=now + timedelta(seconds=lease_seconds))
     with Session(engine) as s:
         result = s.execute(update(m.SolveJob).where(
-            (m.SolveJob.id == job_id) & (m.SolveJob.status == "queued") & col(m.SolveJob.dispatched_at).is_(None)
+            (m.SolveJob.id == job_id) & (m.SolveJob.status == "queued") & _not_sent(now, resend_after)
             & col(m.SolveJob.runner).in_(("", owner))
         ).values(**values))
         s.commit()

@@ -79,7 +79,7 @@ class Proc:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.popen.pid, signal.SIGTERM)
             try:
-                self.popen.wait(10)
+                self.popen.wait(5)
             except subprocess.TimeoutExpired:
                 self.kill9()
 

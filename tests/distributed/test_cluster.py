@@ -68,7 +68,6 @@ def test_a_worker_killed_mid_solve_leaves_its_job_to_another_worker(cluster: Clu
     assert done["status"] == "succeeded" and done["attempts"] == 2, done
     assert done["worker"] != running["worker"] and done["plan_id"]
     assert [p["id"] for p in plans_of(cluster, b, op)] == [done["plan_id"]]  # completed once
-    cluster.wait_worker(cluster.start_worker())  # two workers again for the next test
 
 
 def test_a_replica_killed_mid_request_loses_no_job(cluster: Cluster) -> None:
