@@ -203,13 +203,14 @@ def teaching_vulnerable_first() -> Scenario:
           consent="proxy", consent_note="Declaration signed by the appointed guardian after the best-interests "
                                         "procedure", reception_contact="Paternal uncle, Duhok (phone on file)",
           registered_on=date(2021, 10, 5))
-    b.add("H04", "Dilan", "Mahmoud", "F", "1987-02-02")
+    b.add("H04", "Dilan", "Mahmoud", "F", "1987-02-02", checked_bags=2, checked_bag_kg=38.0)  # the family's bags
     b.add("H04", "Rozhan", "Mahmoud", "F", "2010-10-10")
     b.add("H04", "Aram", "Mahmoud", "M", "2013-03-13")
     b.add("H04", "Srwa", "Mahmoud", "F", "2016-06-16")
     b.add("H05", "Bakhtiyar", "Sharif", "M", "1983-08-18", vulnerabilities=["torture"])
     b.add("H06", "Gulala", "Aziz", "F", "1997-12-12", vulnerabilities=["trafficking"])
-    b.add("H07", "Nawzad", "Herki", "M", "1971-04-24", mobility="WCHR", vulnerabilities=["disability"])
+    b.add("H07", "Nawzad", "Herki", "M", "1971-04-24", mobility="WCHR", vulnerabilities=["disability"],
+          mobility_aid="wheelchair_manual", mobility_aid_kg=14.0)  # his own wheelchair goes in the hold
     b.add("H07", "Nask", "Herki", "F", "1975-01-30")
     for k, (given, family, born, registered) in enumerate((
             ("Hogir", "Ali", "1990-02-02", "2021-10-10"), ("Rebin", "Omar", "1994-03-03", "2021-10-20"),
