@@ -12,6 +12,12 @@ seeded (households built here, not by the scenario generator), so runs compare a
    seating (allocation time printed, not part of the target), then seated by `seat_plan` on 2 processes in at
    most 10 s, with split households and rule violations against the same row-filling baseline.
 
+4. Comfort and safety (docs/seating.md#comfort-and-safety), on a dozen of part 1's flights seated on one
+   process, each term off ("before") and on ("after"): returnees on the aisle beside a stranger, strangers side
+   by side under `front-back` distancing (flights filled to 45 %), rows between a door and the reduced-mobility,
+   medical and UASC passengers, the zones' balance index, exit rows without an able-bodied adult
+   (`staffed_exits`), people over a zone limit (the forward zone capped at 80 % of its seats), and the time.
+
 `--parts 3 --scenario <folder>` runs part 3 alone on another scenario.
 """
 
@@ -23,6 +29,7 @@ import random
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,16 +37,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from planner.io.loading import load_scenario
 from planner.model.options import SolveOptions
-from planner.model.plan import Plan
+from planner.model.plan import FlightPlan, Plan
 from planner.model.scenario import AircraftType, Escort, Scenario, Stop
-from planner.oracle.seating_checks import seating_violations
+from planner.model.violations import Violation
+from planner.oracle.seating_checks import RULES, seating_violations
 from planner.pipeline.solve import solve
+from planner.rules.base import SeatContext, next_to
 from planner.rules.distancing import max_independent_seats
 from planner.rules.occupants import flight_facts
+from planner.rules.seats import raw_seats
+from planner.rules.zones import balance_tenths, seat_zones, zone_limits
 from planner.seating.cabin import Cabin
 from planner.seating.objective import household_spread, spread_bound
+from planner.seating.problem import near_door
 from planner.seating.seat_plan import flight_job, seat_plan
-from planner.seating.seatmaps import RELATIONS, build_seat_map, resolve_aircraft, seat_neighbours
+from planner.seating.seatmaps import RELATIONS, Seat, aircraft_spec, build_seat_map, resolve_aircraft, seat_neighbours
 from planner.seating.synth import person, plan_for, random_households, scenario_with
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "belarus-2021-iraq"
@@ -47,8 +59,8 @@ SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "belarus-2021-ira
 TYPES = ["A320-180Y", "B737-800-189Y", "A321-220Y", "B747-400-440Y"]
 
 
-def operation(flights: int, seed: int) -> tuple[Scenario, Plan]:
-    """`flights` flights cycling through TYPES, each filled to about 95% with synthetic households."""
+def operation(flights: int, seed: int, fill: float = 0.93) -> tuple[Scenario, Plan]:
+    """`flights` flights cycling through TYPES, each filled to about `fill` with synthetic households."""
     rng = random.Random(seed)
     people, assignment, escorts, on_board = [], {}, [], {}
     scenarios = []
@@ -56,7 +68,7 @@ def operation(flights: int, seed: int) -> tuple[Scenario, Plan]:
         ac = TYPES[i % len(TYPES)]
         seats = resolve_aircraft(ac).seat_count - 6  # rear isolation row (about one row)
         fid = f"F{i + 1:02d}"
-        hh = random_households(rng, int(seats * 0.93), prefix=f"{fid}-H", stops=["EBL", "BGW"] if i % 3 == 0 else None)
+        hh = random_households(rng, int(seats * fill), prefix=f"{fid}-H", stops=["EBL", "BGW"] if i % 3 == 0 else None)
         people += hh
         assignment[fid] = sorted({p.household_id for p in hh})
         n_ops = -(-len(hh) // 50)
@@ -197,12 +209,128 @@ def part_three(processes: int, time_limit: float, folder: Path, allocation_limit
     print(f"   split households planner/baseline {o[1]}/{b[1]} = {ratio}; violations {len(ours_v)}/{len(base_v)}")
 
 
+def _comfort_figures(sc: Scenario, plan: Plan) -> dict[str, float]:
+    """The comfort and safety terms of a seated plan, counted from the plan (planner.rules, not solver code)."""
+    out: Counter[str] = Counter()
+    for fp in plan.flights:
+        facts = flight_facts(sc, fp)
+        sm, spec = facts.seat_map, aircraft_spec(facts.flight.aircraft, sc)
+        seat = {u: sm.by_id()[s] for u, s in seats_of(fp) if s in sm.by_id() and u in facts.occupants}
+        occ = facts.occupants
+        by_seat = {s.id: u for u, s in seat.items()}
+        for u, s in seat.items():
+            for t in (c for c in sm.seats if next_to(s, c) and c.id in by_seat):
+                v = by_seat[t.id]
+                if not occ[u].escort and not occ[v].escort and occ[u].household != occ[v].household:
+                    out["aisle"] += s.aisle
+                    out["side"] += 0.5
+            if near_door(occ[u]):
+                out["door"] += sm.door_distance(s)
+                out["door_n"] += 1
+        out["balance"] += balance_tenths(spec, list(seat.values())) / 10
+        ctx = SeatContext(sc, fp, facts, seat)
+        out["unstaffed"] += sum(1 for v in seating_violations_of(ctx) if v.rule == "exit.staffed")
+        out["over_zone"] += sum(_over_zone(spec, seat.values()))
+    figures: dict[str, float] = dict(out)
+    figures["door"] = out["door"] / max(1, out["door_n"])
+    return figures
+
+
+def seats_of(fp: FlightPlan) -> list[tuple[str, str]]:
+    return [(u, s) for u, s in raw_seats(fp) if s is not None]
+
+
+def seating_violations_of(ctx: SeatContext) -> Iterator[Violation]:
+    yield from RULES["exit.staffed"](ctx)
+
+
+def _over_zone(spec: AircraftType, seats: Iterable[Seat]) -> Iterator[int]:
+    limits = zone_limits(spec)
+    count = Counter(seat_zones(spec, list(seats)).values())
+    for z, n in count.items():
+        if z in limits:
+            yield max(0, n - limits[z])
+
+
+def _capped(sc: Scenario) -> Scenario:
+    """The scenario with its library types copied, the forward zone capped at 80 % of its seats."""
+    out = sc.model_copy(deep=True)
+    for type_id in sorted({f.aircraft for f in sc.flights}):
+        spec = aircraft_spec(type_id, sc)
+        sm = build_seat_map(spec)
+        zones = list(spec.zones)
+        if zones:
+            first = zones[0]
+            n = sum(1 for s in sm.seats if first.first_row <= s.row <= first.last_row)
+            zones[0] = first.model_copy(update={"max_passengers": int(n * 0.8)})
+        out.aircraft.append(spec.model_copy(update={"zones": zones}))
+    return out
+
+
+def _seat_with(sc: Scenario, plan: Plan, time_limit: float, on: bool) -> tuple[Plan, float]:
+    """Seat on one process (the weights below are this process's) with the comfort terms on or off."""
+    import planner.seating.cpsat_model as model_mod
+    import planner.seating.greedy as greedy_mod
+    import planner.seating.parties as parties_mod
+    import planner.seating.problem as problem_mod
+    import planner.seating.seat_plan as seat_plan_mod
+
+    saved = {(m, k): getattr(m, k) for m, k in [
+        (problem_mod, "COST_AISLE_STRANGER"), (problem_mod, "COST_STRANGER_DISTANCED"), (problem_mod, "COST_BALANCE"),
+        (greedy_mod, "COST_BALANCE"), (model_mod, "COST_BALANCE"), (problem_mod, "near_door"),
+        (parties_mod, "near_door"), (seat_plan_mod, "flight_job")]}
+    if not on:
+        for m, k in saved:
+            if k.startswith("COST_"):
+                setattr(m, k, 0)
+        for m in (problem_mod, parties_mod):
+            m.near_door = lambda o: o.mobility != "none"  # before: reduced mobility only
+    base_job = saved[(seat_plan_mod, "flight_job")]
+
+    def job_with_switch(scenario: Scenario, facts: object, **kw: object) -> object:
+        job = base_job(scenario, facts, **kw)
+        job.staffed_exits = on and scenario.protocol.seating.staffed_exits
+        return job
+
+    seat_plan_mod.flight_job = job_with_switch
+    try:
+        start = time.perf_counter()
+        out = seat_plan(sc, plan, time_limit=time_limit, processes=1, deterministic=False)
+        return out.plan, time.perf_counter() - start
+    finally:
+        for (m, k), v in saved.items():
+            setattr(m, k, v)
+
+
+def part_four(time_limit: float, flights: int) -> None:
+    uncapped, plan = operation(flights, seed=2021)
+    sc = _capped(uncapped)
+    sc.protocol.seating = sc.protocol.seating.model_copy(update={"staffed_exits": True})
+    dist, dist_plan = operation(flights, seed=2022, fill=0.45)
+    dist.protocol.seating = dist.protocol.seating.model_copy(update={"distancing": ["front-back"]})
+    print(f"4. comfort and safety terms, {flights} flights on 1 process, {time_limit} s CP-SAT each")
+    rows = []
+    for on in (False, True):
+        seated, seconds = _seat_with(sc if on else uncapped, plan, time_limit, on)
+        d_seated, d_seconds = _seat_with(dist, dist_plan, time_limit, on)
+        f, d = _comfort_figures(sc, seated), _comfort_figures(dist, d_seated)  # zone limits: the capped types'
+        rows.append((on, f, d, seconds, d_seconds))
+    print(f"   {'':8}{'aisle+stranger':>15}{'side, distanced':>16}{'door rows':>10}{'|balance|':>10}"
+          f"{'unstaffed':>10}{'over zone':>10}{'seconds':>9}{'distanced s':>12}")
+    for on, f, d, seconds, d_seconds in rows:
+        print(f"   {'after' if on else 'before':8}{f.get('aisle', 0):>15.0f}{d.get('side', 0):>16.0f}"
+              f"{f.get('door', 0):>10.2f}{f.get('balance', 0):>10.1f}{f.get('unstaffed', 0):>10.0f}"
+              f"{f.get('over_zone', 0):>10.0f}{seconds:>9.2f}{d_seconds:>12.2f}")
+    print("   (door rows: mean rows to the nearest door of reduced-mobility, medical and UASC passengers; |balance|: "
+          "Σ over flights of |Σ zone index|)")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--time-limit", type=float, default=0.25, help="CP-SAT seconds per flight")
     parser.add_argument("--flights", type=int, default=30)
-    parser.add_argument("--parts", default="123", help="which parts to run, e.g. 3")
+    parser.add_argument("--parts", default="1234", help="which parts to run, e.g. 3")
     parser.add_argument("--scenario", type=Path, default=SCENARIO, help="scenario folder of part 3")
     parser.add_argument("--allocation-time-limit", type=float, default=15.0,
                         help="part 3: planner.pipeline.solve seconds")
@@ -213,6 +341,8 @@ def main(argv: list[str] | None = None) -> None:
         part_two(0.5)
     if "3" in args.parts:
         part_three(args.processes, args.time_limit, args.scenario, args.allocation_time_limit)
+    if "4" in args.parts:
+        part_four(args.time_limit, min(args.flights, 12))
 
 
 if __name__ == "__main__":

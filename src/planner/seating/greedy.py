@@ -268,7 +268,8 @@ class Greedy:
             score -= 0.5 * cab.by_id[ws[0]].aisle
         if traits.households and self.beside:
             score += self._strangers_beside(traits, ws)
-        if self.p.index:  # the zones' balance: what this window adds to |Σ index| (or takes from it)
+        if self.p.index and not traits.near_door:  # the zones' balance: what this window adds to |Σ index|
+            # (not for those seated near a door: placed early, they would be pushed to the middle of the cabin)
             shift = sum(self.p.index.get(s, 0) for s in ws)
             score += COST_BALANCE * (abs(self.balance + shift) - abs(self.balance))
         return score

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from planner.rules.base import Occupant
-from planner.seating.problem import SeatingProblem
+from planner.seating.problem import SeatingProblem, near_door
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class PartyTraits:
         return cls(
             size=len(party),
             forward=not problem.job.multi_stop or (min(stops) == 0 if stops else True),
-            near_door=any(o.mobility != "none" or o.medical or o.uasc for o in us),
+            near_door=any(near_door(o) for o in us),
             infants=any(o.infants for o in us),
             single=alone and party[0] in problem.single,
             lone_escort=alone and us[0].escort,

@@ -26,6 +26,11 @@ from planner.seating.cabin import Cabin
 from planner.seating.job import FlightJob
 
 
+def near_door(o: Occupant) -> bool:
+    """Reduced mobility, a medical case or an unaccompanied child: seated near a door (level 4)."""
+    return o.mobility != "none" or o.medical or o.uasc
+
+
 @dataclass
 class Requirement:
     """A unit that needs one of its partners in a related seat."""
@@ -138,7 +143,7 @@ class SeatingProblem:
         cost = 0
         if u in self.single and not s.window:
             cost += COST_NOT_WINDOW
-        if o.mobility != "none" or o.medical or o.uasc:
+        if near_door(o):
             cost += COST_PER_DOOR_ROW * cab.door[sid]
         if self.job.multi_stop and not o.escort and o.stop == 0:
             cost += s.row_index
