@@ -17,8 +17,10 @@ from sqlmodel import Session, select
 from test_api_auth import ROLE_RULES
 
 from api.app import api_routes
+from api.auth import Principal
+from api.deps import require, require_of
 from api.memberships import checks_operation, unchecked_routes
-from api.models import User
+from api.models import Plan, User
 from api.settings import Settings
 
 ROLES = ["viewer", "officer", "coordinator", "admin"]
@@ -96,20 +98,49 @@ def role_only() -> None:
 role_only.min_role = "viewer"  # type: ignore[attr-defined]  # passes the role check, not the member check
 
 
-def test_a_route_without_the_check_stops_the_app(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("path, dependency", [("/operations/{operation_id}/leak", role_only),
+                                              ("/plans/{plan_id}/leak", require("viewer"))])
+def test_a_route_without_the_check_stops_the_app(settings: Settings, monkeypatch: pytest.MonkeyPatch, path: str,
+                                                 dependency: Any) -> None:
+    """A role rule alone is not enough: by operation it must be `require`/`page`; by a plan id, `require_of`."""
     from api.routers import plans
 
     stray = APIRouter()
 
-    @stray.get("/operations/{operation_id}/leak")
-    def leak(operation_id: int, _: Annotated[None, Depends(role_only)]) -> dict[str, int]:
-        return {"operation_id": operation_id}
+    @stray.get(path)
+    def leak(_: Any = Depends(dependency)) -> dict[str, int]:  # noqa: B008  (a local: Annotated cannot name it)
+        return {}
 
     monkeypatch.setattr(plans, "router", stray)
     from api.app import create_app
 
     with pytest.raises(RuntimeError, match=r"without the membership check.*leak"):
         create_app(settings)
+
+
+def test_a_route_by_plan_id_alone_resolves_its_operation(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`require_of` (for routes without the operation in the path): B's plan is a 404 for A's officer, exactly
+    as a missing plan; A's own plan and, for admins, every plan are reached."""
+    from api.routers import fleet
+
+    stray = APIRouter()
+    stray.include_router(fleet.router)
+
+    @stray.get("/plans/{plan_id}")
+    def plan_alone(plan_id: int, principal: Annotated[Principal, Depends(require_of("viewer", Plan, "plan_id"))]
+                   ) -> dict[str, Any]:
+        return {"plan_id": plan_id, "role": principal.role}
+
+    monkeypatch.setattr(fleet, "router", stray)
+    for api in make_api(settings.model_copy(update={"open_membership": False})):
+        a, _, ids = two_missions(api)
+        job = api.post(f"/api/v1/operations/{a}/solve-jobs", "officer", json={"time_limit": 2}).json()
+        own = wait_admin(api, a, job["id"])["plan_id"]
+        assert api.get(f"/api/v1/plans/{own}", "officer").json() == {"plan_id": own, "role": "officer"}
+        other = api.get(f"/api/v1/plans/{ids['plan_id']}", "officer")
+        assert other.status_code == 404 and other.json()["detail"] == f"plan {ids['plan_id']} does not exist"
+        assert api.get("/api/v1/plans/999999", "officer").json()["detail"] == "plan 999999 does not exist"
+        assert api.get(f"/api/v1/plans/{ids['plan_id']}", "admin").status_code == 200
 
 
 def test_an_officer_of_one_mission_gets_404_on_every_route_of_another(closed: Api) -> None:
