@@ -29,6 +29,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
         routes_airline,  # the flight page's airline and border messages (docs/airline.md)
         routes_auth,
         routes_documents,
+        routes_handover,  # arrival lists and document requests (docs/reception.md)
         routes_load,  # the flight page's load summary (docs/load.md)
         routes_notices,
         routes_operations,
@@ -49,6 +50,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(routes_airline.router)
     routes_airline.install(app.state.pages)
     app.include_router(routes_load.router)
+    app.include_router(routes_handover.router)
     routes_load.install(app.state.pages)
     _honour_public_paths()
     _error_pages(app)
