@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from api.auth import RANK, Principal, authenticate, oauth2
 from api.jobs import JobManager
-from api.memberships import operation_scope, scope_to
+from api.memberships import operation_scope, path_id, scope_to
 from api.problems import ApiProblem, not_found
 from api.settings import Settings
 
@@ -90,10 +90,10 @@ def require_of(role: str, table: Any, param: str) -> Any:
 
     def dependency(request: Request, session: SessionDep, token: BearerToken) -> Principal:
         principal = authenticate(request, session, token)
-        raw = str(request.path_params.get(param, ""))
-        missing = not_found(param.removesuffix("_id"), raw)
-        row_id = int(raw) if raw.isdigit() and len(raw) <= 10 else 0
-        operation_id = session.exec(select(table.operation_id).where(table.id == row_id)).first()
+        row_id = path_id(request, param)
+        missing = not_found(param.removesuffix("_id"), row_id if row_id is not None else request.path_params.get(param))
+        operation_id = None if row_id is None else session.exec(select(table.operation_id)
+                                                                .where(table.id == row_id)).first()
         if operation_id is None:
             raise missing
         return _at_least(request, scope_to(request, session, principal, operation_id, missing), role)

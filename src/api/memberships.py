@@ -7,7 +7,7 @@ operation that does not exist, so existence is not revealed (docs/security.md, "
 
 The check is central: `api.deps.require` and the web's `api.web.session.page` call `operation_scope` for every
 route whose path holds `{operation_id}`, before the role check, and the app refuses to start if an
-operation-scoped route lacks it (`check_operation_routes`).
+operation-scoped route lacks it (`refuse_unchecked_routes`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import Request
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, Session, col, select
 
@@ -32,6 +33,7 @@ MEMBER_ROLES = ("viewer", "officer", "coordinator")
 #: or variant by id without the operation in its path must use `api.deps.require_of`, which resolves it.
 OPERATION_PARAM = "operation_id"
 SCOPED_PARAMS = ("plan_id", "job_id", "variant_id")
+_INT: TypeAdapter[int] = TypeAdapter(int)
 
 
 class OperationMember(Keyed, table=True):
@@ -58,17 +60,24 @@ def role_in(session: Session, principal: Principal, operation_id: int, open_all:
                                                            OperationMember.user_id == principal.user_id)).first()
 
 
-def _path_operation(request: Request) -> int | None:
-    raw = request.path_params.get(OPERATION_PARAM)
-    if not isinstance(raw, str) or not raw.isdigit() or len(raw) > 10 or not 1 <= int(raw) <= INT32_MAX:
-        return None  # not operation-scoped, or malformed: the route's own validation answers 422
-    return int(raw)
+def path_id(request: Request, name: str) -> int | None:
+    """The id in the path parameter `name`, read exactly as the route's own validation will read it (`+5`,
+    ` 5` and `5.0` are 5 there too, so they must not slip past the check); None when absent or not an id (the
+    route then answers 422 itself)."""
+    raw = request.path_params.get(name)
+    if raw is None or len(str(raw)) > 32:
+        return None
+    try:
+        value = _INT.validate_python(raw)
+    except ValidationError:
+        return None
+    return value if 1 <= value <= INT32_MAX else None
 
 
 def operation_scope(request: Request, session: Session, principal: Principal) -> Principal:
     """The caller as they act in the operation named by the path: a non-member gets 404 (as for a missing
     operation), a member their membership's role. Routes without an operation in the path are left alone."""
-    operation_id = _path_operation(request)
+    operation_id = path_id(request, OPERATION_PARAM)
     if operation_id is None:
         return principal
     return scope_to(request, session, principal, operation_id)
@@ -140,4 +149,6 @@ def refuse_unchecked_routes(routes: Iterable[tuple[str, Any]]) -> None:
     """Fail at start-up, not in production, if an operation-scoped route lacks the membership check."""
     missing = unchecked_routes(routes)
     if missing:
-        raise RuntimeError("operation-scoped routes without the membership check: " + ", ".join(missing))
+        raise RuntimeError("operation-scoped routes without the membership check (use api.deps.Viewer ... Admin, "
+                           "or api.deps.require_of for an id without the operation; docs/security.md): "
+                           + ", ".join(missing))

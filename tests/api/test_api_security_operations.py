@@ -232,3 +232,15 @@ def test_open_membership_keeps_one_office_simple(api: Api) -> None:
     assert api.get(f"/api/v1/operations/{op}", "officer").status_code == 200
     assert [o["id"] for o in api.get("/api/v1/operations", "viewer").json()["items"]] == [op]
     assert api.get(f"/api/v1/operations/{op}/people", "viewer").status_code == 200
+
+
+def test_ids_spelled_differently_do_not_slip_past_the_check(closed: Api) -> None:
+    """`+B`, `B.0` and `00B` are B for the route's validation, so they are B for the membership check too."""
+    a, b = closed.import_teaching(), closed.import_teaching()
+    closed.put(f"/api/v1/operations/{a}/members/{user_id(closed, 'officer1')}", json={"role": "officer"})
+    for spelling in (f"+{b}", f"{b}.0", f"00{b}", f"%20{b}"):
+        r = closed.get(f"/api/v1/operations/{spelling}/people", "officer")
+        assert r.status_code == 404 and r.json()["detail"] == f"operation {b} does not exist", (spelling, r.text)
+        assert closed.get(f"/api/v1/operations/{spelling}/people", "admin").status_code == 200, spelling
+    assert closed.get(f"/api/v1/operations/+{a}/people", "officer").status_code == 200
+    assert closed.get("/api/v1/operations/x/people", "officer").status_code == 422

@@ -95,7 +95,7 @@ def list_operations(request: Request, principal: Viewer, session: SessionDep,
     if visible is not None:
         stmt = stmt.where(col(m.Operation.id).in_(visible))
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    items = session.exec(stmt.order_by(m.Operation.id).offset(page.offset).limit(page.limit)).all()
+    items = session.exec(stmt.order_by(col(m.Operation.id)).offset(page.offset).limit(page.limit)).all()
     return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
 
 

@@ -122,13 +122,13 @@ def memberships(request: Request, principal: AdminPage, session: SessionDep) -> 
 def _memberships(request: Request, session: SessionDep, message: str | None = None,
                  status_code: int = 200) -> Response:
     """Every operation with its members and their role there, and forms to add, change and remove them."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from api.memberships import MEMBER_ROLES
     from api.models import Operation, User
     from api.routers.members import members_of
 
-    ops = session.exec(select(Operation).order_by(Operation.id)).all()
+    ops = session.exec(select(Operation).order_by(col(Operation.id))).all()
     users = session.exec(select(User).where(User.active == True, User.role != "admin")  # noqa: E712  (admins reach all)
                          .order_by(User.username)).all()
     return render(request, "admin/memberships.html", {
