@@ -1,0 +1,165 @@
+"""A flight's departure day (docs/departure-day.md): who was expected, checked in, boarded, did not come or
+was offloaded; who on standby may take a freed seat; the final manifest from what actually boarded; and the
+events the next re-plan takes from the marks.
+
+A standby household may take freed seats when all of it fits them, it is not booked on this flight, no
+member flies on another flight that leaves before this one, every member passes the planning gates for this
+flight's date, every member who needs a test holds a sample booked in the plan whose slot is valid for this
+flight too, and, when the scenario lists ground transport, its location is within driving time of the
+airport before check-in closes. Households are offered by priority weight, then by household id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from planner.model.caseload import Household, household_weight, households
+from planner.model.ground import minutes_between
+from planner.model.plan import FlightPlan, Plan, TestBooking
+from planner.model.scenario import Flight, Scenario
+from planner.rules.household import household_failure
+from planner.rules.testing_windows import SlotInstance, person_window
+from planner.whatif.events import NoShow
+
+Mark = Literal["expected", "checked_in", "boarded", "no_show", "offloaded"]
+MARKS: tuple[Mark, ...] = ("expected", "checked_in", "boarded", "no_show", "offloaded")
+MARK_WORDS: dict[Mark, str] = {"expected": "expected", "checked_in": "checked in", "boarded": "boarded",
+                               "no_show": "did not come", "offloaded": "offloaded"}
+GONE: frozenset[str] = frozenset({"no_show", "offloaded"})
+#: Check-in closes this long before departure: a standby household must reach the airport by then (an
+#: assumption; airlines close charter check-in 45 to 60 minutes before departure).
+CHECK_IN_CLOSES_MINUTES = 60
+
+
+@dataclass(frozen=True)
+class CheckInMark:
+    """One person's mark at the airport; `reason` says why someone was offloaded (in words)."""
+
+    case_id: str
+    status: Mark
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Standby:
+    household_id: str
+    members: tuple[str, ...]
+    weight: int
+    booked_on: str | None  # a later flight the household leaves free, or None (not planned)
+
+
+@dataclass
+class DepartureDay:
+    flight_id: str
+    passengers: list[tuple[str, str, Mark, str]]  # case_id, household_id, status, reason
+    counts: dict[Mark, int]
+    freed_seats: int
+    standby: list[Standby] = field(default_factory=list)
+
+
+def _flight(scenario: Scenario, plan: Plan, flight_id: str) -> tuple[Flight, FlightPlan]:
+    flight = next((f for f in scenario.flights if f.id == flight_id), None)
+    fp = next((f for f in plan.flights if f.flight_id == flight_id), None)
+    if flight is None or fp is None:
+        raise KeyError(flight_id)
+    return flight, fp
+
+
+def _booked_slot(b: TestBooking) -> SlotInstance:
+    return SlotInstance(b.site_id, b.start, b.end, 0, b.start.date())
+
+
+def _tested_for(h: Household, flight: Flight, scenario: Scenario, samples: Mapping[str, list[TestBooking]]) -> bool:
+    """Every member who needs a test for `flight` holds a booked sample valid for it."""
+    for p in h.members:
+        window = person_window(p, h, flight, scenario)
+        if window is not None and not any(window.valid(_booked_slot(b)) for b in samples.get(p.case_id, [])):
+            return False
+    return True
+
+
+def _reaches_airport(h: Household, flight: Flight, scenario: Scenario, now: datetime) -> bool:
+    if not scenario.vehicles:
+        return True
+    drive = minutes_between(scenario.travel_table(), h.members[0].location, flight.origin)
+    closes = flight.departure - timedelta(minutes=CHECK_IN_CLOSES_MINUTES)
+    return drive is not None and now + timedelta(minutes=drive) <= closes
+
+
+def standby_households(scenario: Scenario, plan: Plan, flight_id: str, seats: int, now: datetime) -> list[Standby]:
+    """Households that may take `seats` freed seats on the flight, by priority (see the module docstring)."""
+    flight, _fp = _flight(scenario, plan, flight_id)
+    if seats <= 0:
+        return []
+    departures = {f.id: f.departure for f in scenario.flights}
+    flying = {pa.person_id: f.flight_id for f in plan.flights for pa in f.passengers}
+    samples: dict[str, list[TestBooking]] = {}
+    for b in plan.tests:
+        if b.person_id:
+            samples.setdefault(b.person_id, []).append(b)
+    out = []
+    for h in households(scenario):
+        booked = {f for p in h.members if (f := flying.get(p.case_id)) is not None}
+        if flight_id in booked or h.size > seats or h.destination not in {s.airport for s in flight.stops}:
+            continue
+        if any(departures.get(f, flight.departure) <= flight.departure for f in booked):
+            continue
+        if household_failure(h, flight, scenario) or not _tested_for(h, flight, scenario, samples):
+            continue
+        if not _reaches_airport(h, flight, scenario, now):
+            continue
+        out.append(Standby(h.id, h.member_ids, household_weight(h, scenario), next(iter(sorted(booked)), None)))
+    return sorted(out, key=lambda s: (s.booked_on is not None, -s.weight, s.household_id))
+
+
+def departure_day(scenario: Scenario, plan: Plan, flight_id: str, marks: Mapping[str, CheckInMark],
+                  now: datetime) -> DepartureDay:
+    """The flight's check-in view: every passenger with their mark (expected when unmarked), the counts, the
+    seats no-shows and offloaded passengers freed, and the standby households for them."""
+    _unused, fp = _flight(scenario, plan, flight_id)
+    household_of = {p.case_id: p.household_id for p in scenario.people}
+    rows = []
+    freed = 0
+    for pa in fp.passengers:
+        mark = marks.get(pa.person_id, CheckInMark(pa.person_id, "expected"))
+        rows.append((pa.person_id, household_of.get(pa.person_id, ""), mark.status, mark.reason))
+        if mark.status in GONE and pa.lap_of is None:
+            freed += 1
+    counts: dict[Mark, int] = dict.fromkeys(MARKS, 0)
+    for _case, _hh, status, _why in rows:
+        counts[status] += 1
+    rows.sort(key=lambda r: (r[1], r[0]))
+    return DepartureDay(flight_id, rows, counts, freed, standby_households(scenario, plan, flight_id, freed, now))
+
+
+@dataclass(frozen=True)
+class FinalManifest:
+    """What actually boarded, and the changes since the published plan."""
+
+    flight_id: str
+    boarded: list[str]
+    removed: list[tuple[str, Mark, str]]  # case_id, no_show or offloaded (or never boarded), reason
+    added: list[str]  # standby passengers who boarded
+
+
+def final_manifest(plan: Plan, flight_id: str, marks: Mapping[str, CheckInMark]) -> FinalManifest:
+    """Boarded passengers are those marked `boarded`; planned passengers not boarded are removed with their
+    mark; boarded people the plan did not have on this flight (standby) are added."""
+    fp = next((f for f in plan.flights if f.flight_id == flight_id), None)
+    if fp is None:
+        raise KeyError(flight_id)
+    planned = [pa.person_id for pa in fp.passengers]
+    boarded = sorted(c for c, m in marks.items() if m.status == "boarded")
+    removed = [(c, marks[c].status if c in marks else "expected", marks[c].reason if c in marks else "")
+               for c in planned if c not in set(boarded)]
+    return FinalManifest(flight_id, boarded, removed, sorted(set(boarded) - set(planned)))
+
+
+def replan_events(flight_id: str, marks: Mapping[str, CheckInMark]) -> list[NoShow]:
+    """The marks a re-plan must learn: everyone who did not come or was offloaded is a no-show of the flight
+    (their consent to travel is reconfirmed before they are planned again)."""
+    return [NoShow(type="no_show", case_id=c, flight_id=flight_id)
+            for c, m in sorted(marks.items()) if m.status in GONE]

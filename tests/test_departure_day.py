@@ -1,0 +1,79 @@
+"""The departure day (docs/departure-day.md): check-in marks, freed seats, standby households, the final
+manifest and the events a re-plan takes from the marks."""
+
+from datetime import datetime
+
+import pytest
+
+from builders import person, scenario
+from planner import SolveOptions, solve, validate
+from planner.departure.checkin import CheckInMark, departure_day, final_manifest, replan_events
+
+NOW = datetime.fromisoformat("2021-12-01T06:00:00+03:00")  # F1 leaves at 10:00
+
+
+@pytest.fixture(scope="module")
+def planned():
+    # 30 households of two for a small aircraft: some wait; the vaccinated need no test for Erbil
+    people = [person(f"P{h:02d}{m}", household=f"H{h:02d}", vaccinated=h % 2 == 0) for h in range(30)
+              for m in range(2)]
+    people.append(person("X1", household="HX", vaccinated=True, consent="none"))
+    s = scenario(people)
+    plan = solve(s, options=SolveOptions(time_limit=3, seating_time_limit=1, seating_processes=1))
+    assert validate(s, plan) == []
+    return s, plan
+
+
+def _aboard(plan):
+    return [pa.person_id for pa in plan.flights[0].passengers]
+
+
+def test_marks_count_and_free_seats(planned):
+    s, plan = planned
+    aboard = _aboard(plan)
+    marks = {aboard[0]: CheckInMark(aboard[0], "no_show"), aboard[1]: CheckInMark(aboard[1], "offloaded", "unwell"),
+             aboard[2]: CheckInMark(aboard[2], "boarded"), aboard[3]: CheckInMark(aboard[3], "checked_in")}
+    day = departure_day(s, plan, "F1", marks, NOW)
+    assert day.counts["no_show"] == 1 and day.counts["offloaded"] == 1 and day.counts["boarded"] == 1
+    assert day.counts["expected"] == len(aboard) - 4 and day.freed_seats == 2
+    assert ("offloaded", "unwell") in {(r[2], r[3]) for r in day.passengers}
+
+
+def test_standby_is_by_priority_and_needs_a_valid_test_and_the_gates(planned):
+    s, plan = planned
+    waiting = {u.person_id[:3] for u in plan.unassigned}
+    aboard = _aboard(plan)
+    marks = {c: CheckInMark(c, "no_show") for c in aboard[:4]}
+    day = departure_day(s, plan, "F1", marks, NOW)
+    offered = {sb.household_id for sb in day.standby}
+    assert offered, "vaccinated households waiting for seats need no test and may take freed seats"
+    for sb in day.standby:
+        members = [p for p in s.people if p.household_id == sb.household_id]
+        assert all(p.vaccinated for p in members) and "P" + sb.household_id[1:] in waiting
+        assert len(members) <= day.freed_seats
+    assert "HX" not in offered  # no consent: fails a gate
+    unvaccinated_waiting = {f"H{p[1:3]}" for p in waiting if p.startswith("P") and int(p[1:3]) % 2}
+    assert not offered & unvaccinated_waiting  # no sample booked: cannot fly today
+    weights = [sb.weight for sb in day.standby]
+    assert weights == sorted(weights, reverse=True)
+    assert departure_day(s, plan, "F1", {}, NOW).standby == []  # no seat freed, nobody offered
+
+
+def test_final_manifest_from_what_boarded_and_the_events_for_the_replan(planned):
+    _s, plan = planned
+    aboard = _aboard(plan)
+    marks = {c: CheckInMark(c, "boarded") for c in aboard[2:]}
+    marks[aboard[0]] = CheckInMark(aboard[0], "no_show")
+    marks["P011"] = CheckInMark("P011", "boarded")  # a standby passenger
+    final = final_manifest(plan, "F1", marks)
+    assert aboard[0] in {r[0] for r in final.removed} and aboard[1] in {r[0] for r in final.removed}
+    assert final.added == (["P011"] if "P011" not in aboard else [])
+    assert set(final.boarded) == set(aboard[2:]) | {"P011"}
+    events = replan_events("F1", marks)
+    assert [(e.type, e.case_id, e.flight_id) for e in events] == [("no_show", aboard[0], "F1")]
+
+
+def test_unknown_flight_is_a_key_error(planned):
+    s, plan = planned
+    with pytest.raises(KeyError):
+        departure_day(s, plan, "NOPE", {}, NOW)
