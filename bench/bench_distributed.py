@@ -4,7 +4,8 @@ Each point is a stored variant solved by its own job (allocation and tests, no s
 them); the service queues all 24 at once (one variant run) and the jobs spread over the workers, each point a
 task of its own, finishing in any order. Grid on belarus-2021-iraq (7,000 people): the first 15, 20, 25 or
 30 charters × lab capacity ×0.5 ... ×2. Configurations: the local pool of the service process (2 processes),
-and 1, 2 and 4 `charterplan worker` processes (Celery, Redis broker), all on one PostgreSQL database.
+and 1, 2 and 4 `charterplan worker` processes (Celery, Redis broker), one after the other on one PostgreSQL
+database (the operation and its variants are stored once).
 
 Reports per configuration the wall time from the run request to the last stored plan, the mean time inside
 a job (claim to stored plan), and the overhead per point: wall × processes / points - time inside a job
@@ -158,10 +159,12 @@ def _seconds(a: str | None, b: str | None) -> float:
 
 
 def run_points(svc: Service, op: int, variants: list[int], time_limit: float) -> dict[str, Any]:
-    """Queue every point at once and wait for the last; the points' jobs as they ended."""
+    """Queue every point at once (variant runs take 20 variants a request) and wait for the last."""
     t0 = time.monotonic()
-    jobs = svc.call("POST", f"/api/v1/operations/{op}/variant-runs",
-                    json={"variant_ids": variants, "time_limit": time_limit, "seat": False})["jobs"]
+    jobs = []
+    for i in range(0, len(variants), 20):
+        jobs += svc.call("POST", f"/api/v1/operations/{op}/variant-runs",
+                         json={"variant_ids": variants[i:i + 20], "time_limit": time_limit, "seat": False})["jobs"]
     pending = {j["id"] for j in jobs}
     done: list[dict[str, Any]] = []
     while pending:
@@ -174,29 +177,26 @@ def run_points(svc: Service, op: int, variants: list[int], time_limit: float) ->
     return {"wall": time.monotonic() - t0, "jobs": done}
 
 
-def config(pg: str, broker: str, kind: str, n: int, scenario: Path, quick: bool, time_limit: float,
-           folder: Path) -> dict[str, Any]:
-    """One configuration on a database of its own."""
-    with database(pg) as url:
-        add_admin(url)
-        env = environment(url, "celery" if kind == "celery" else "local", n if kind == "local" else 1, broker,
-                          f"charterplan.bench.{uuid.uuid4().hex[:8]}")
-        svc = Service(env)
-        workers: list[subprocess.Popen[bytes]] = []
-        try:
-            op, variants = prepare(svc, scenario, quick)
-            workers = start_workers(n, env, folder) if kind == "celery" else []
-            result = run_points(svc, op, variants, time_limit)
-        finally:
-            stop_workers(workers)
-            svc.close()
+def config(url: str, broker: str, kind: str, n: int, setup: tuple[int, list[int]] | None, scenario: Path,
+           quick: bool, time_limit: float, folder: Path) -> tuple[dict[str, Any], tuple[int, list[int]]]:
+    """One configuration: the service in this process on the shared database, and its workers."""
+    env = environment(url, "celery" if kind == "celery" else "local", n if kind == "local" else 1, broker,
+                      f"charterplan.bench.{uuid.uuid4().hex[:8]}")
+    svc = Service(env)
+    workers: list[subprocess.Popen[bytes]] = []
+    try:
+        setup = setup or prepare(svc, scenario, quick)
+        workers = start_workers(n, env, folder) if kind == "celery" else []
+        result = run_points(svc, setup[0], setup[1], time_limit)
+    finally:
+        stop_workers(workers)
+        svc.close()
     inside = [_seconds(j["started_at"], j["finished_at"]) for j in result["jobs"]]
-    statuses = sorted({j["status"] for j in result["jobs"]})
     points = len(result["jobs"])
     mean_inside = sum(inside) / points
     return {"config": f"{kind}:{n}", "points": points, "wall": result["wall"], "inside": mean_inside,
-            "overhead": result["wall"] * n / points - mean_inside, "statuses": statuses,
-            "order": [j["variant_id"] for j in result["jobs"]]}
+            "overhead": result["wall"] * n / points - mean_inside,
+            "statuses": sorted({j["status"] for j in result["jobs"]})}, setup
 
 
 def measure(scenario: Path, time_limit: float) -> dict[str, float]:
@@ -239,11 +239,14 @@ def main() -> int:
               f"({m['cpu_seconds'] * per:.2f} per 1,000 people), peak {m['peak_mib']:.0f} MiB, plan JSON "
               f"{m['plan_json_bytes'] / 1e6:.2f} MB, wall {m['wall_seconds']:.1f} s")
     print(f"{'config':>10} {'points':>6} {'wall s':>8} {'in job s':>9} {'overhead s/point':>17}  statuses")
-    for item in configs.split(","):
-        kind, _, n = item.partition(":")
-        r = config(args.pg_url, args.broker, kind, int(n or 1), scenario, args.quick, time_limit, folder)
-        print(f"{r['config']:>10} {r['points']:>6} {r['wall']:>8.1f} {r['inside']:>9.2f} {r['overhead']:>17.2f}  "
-              f"{','.join(r['statuses'])}  (load {os.getloadavg()[0]:.1f})", flush=True)
+    setup: tuple[int, list[int]] | None = None
+    with database(args.pg_url) as url:
+        add_admin(url)
+        for item in configs.split(","):
+            kind, _, n = item.partition(":")
+            r, setup = config(url, args.broker, kind, int(n or 1), setup, scenario, args.quick, time_limit, folder)
+            print(f"{r['config']:>10} {r['points']:>6} {r['wall']:>8.1f} {r['inside']:>9.2f} {r['overhead']:>17.2f}  "
+                  f"{','.join(r['statuses'])}  (load {os.getloadavg()[0]:.1f})", flush=True)
     return 0
 
 

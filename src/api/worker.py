@@ -19,6 +19,7 @@ from typing import Any, Literal, cast
 
 from sqlalchemy import insert, update
 from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from api import models as m
@@ -252,10 +253,28 @@ def _pins_in(scenario: Any, excluded: dict[str, str], pins: list[dict[str, Any]]
 def store_plan(engine: Engine, job_id: int | None, runner: str, operation_id: int, plan: Any, status: str,
                previous_plan_id: int | None = None, created_by: str = "", variant_id: int | None = None,
                variant: dict[str, Any] | None = None) -> str:
-    """Store the plan, its assignment rows and the job's end in one transaction (all or nothing)."""
+    """Store the plan, its assignment rows and the job's end in one transaction (all or nothing).
+
+    Jobs of one operation (variant runs, sweep points) finish in parallel on several workers: two may take the
+    same next plan number; the one that loses the unique constraint tries again with the next."""
     assignments, reason_counts = plan_rows(plan)
     summary = plan_summary(assignments)
     summary["escorts_by_flight"] = {fp.flight_id: [e.model_dump() for e in fp.escorts] for fp in plan.flights}
+    for attempt in range(5):
+        try:
+            return _store_once(engine, job_id, runner, operation_id, plan, status, assignments, reason_counts,
+                               summary, previous_plan_id, created_by, variant_id, variant)
+        except IntegrityError:
+            if attempt == 4:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _store_once(engine: Engine, job_id: int | None, runner: str, operation_id: int, plan: Any, status: str,
+                assignments: list[dict[str, Any]], reason_counts: dict[str, int], summary: dict[str, Any],
+                previous_plan_id: int | None, created_by: str, variant_id: int | None,
+                variant: dict[str, Any] | None) -> str:
     with Session(engine) as s:
         number = (s.exec(select(func.max(m.Plan.number)).where(m.Plan.operation_id == operation_id)).one() or 0) + 1
         if job_id is not None and not created_by:
