@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+import api.checkin_marks
 import api.sent_messages  # noqa: F401  (registers the sent_message table: docs/airline.md)
 from api import problems
 from api.auth import authenticate, route_min_role, token_from_scope
@@ -141,6 +142,7 @@ def _include_routers(app: FastAPI) -> None:
     from api.routers import (
         airline,  # airline and border messages (docs/airline.md)
         auth_users,
+        departure,  # the departure day (docs/departure-day.md)
         events,
         exports,
         fleet,
@@ -163,6 +165,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(notices.router, prefix="/api/v1")  # notices and reason letters (docs/notices.md)
     app.include_router(load_summary.router, prefix="/api/v1")
     app.include_router(handover.router, prefix="/api/v1")
+    app.include_router(departure.router, prefix="/api/v1")
 
 
 class AccessLog:

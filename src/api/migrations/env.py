@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
+import api.checkin_marks
 import api.memberships  # the operation_member table (access per operation)
 import api.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 

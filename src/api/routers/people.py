@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import models as m
 from api.audit import audit, audit_commit
+from api.checkin_marks import forget_person as forget_marks
 from api.columns import check_lengths
 from api.deps import Coordinator, Officer, SessionDep, SettingsDep, Viewer
 from api.eligible_people import eligible_page
@@ -229,6 +230,7 @@ def delete_person(operation_id: Id, case_id: str, request: Request, principal: O
     session.execute(m.table_of(m.Pin).delete().where(col(m.Pin.operation_id) == operation_id,
                                                    col(m.Pin.case_id) == case_id))
     forget_person(session, operation_id, case_id)
+    forget_marks(session, operation_id, case_id)
     mark_stale(session, operation_id)
     audit(session, principal, "delete", "person", case_id, operation_id=operation_id)
     session.commit()
@@ -246,6 +248,7 @@ def erase_person(operation_id: Id, case_id: str, principal: Coordinator, session
     session.execute(m.table_of(m.Pin).delete().where(col(m.Pin.operation_id) == operation_id,
                                                    col(m.Pin.case_id) == case_id))
     forget_person(session, operation_id, case_id)
+    forget_marks(session, operation_id, case_id)
     mark_stale(session, operation_id)
     audit(session, principal, "erase", "person", case_id, operation_id=operation_id)
     session.commit()
