@@ -97,7 +97,16 @@ ROLE_RULES: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/operations/{operation_id}/members"): 'admin',
     ("PUT", "/api/v1/operations/{operation_id}/members/{user_id}"): 'admin',
     ("DELETE", "/api/v1/operations/{operation_id}/members/{user_id}"): 'admin',
+    # lists for people outside the operation (docs/reception.md, docs/documents-pipeline.md)
+    ("GET", "/api/v1/operations/{operation_id}/plans/{plan_id}/document-requests"): 'officer',
+    ("GET", "/api/v1/operations/{operation_id}/plans/{plan_id}/flights/{flight_id}/arrival-list"): 'officer',
+    # the departure day (docs/departure-day.md)
+    ("GET", "/api/v1/operations/{operation_id}/plans/{plan_id}/flights/{flight_id}/departure"): 'viewer',
+    ("POST", "/api/v1/operations/{operation_id}/plans/{plan_id}/flights/{flight_id}/check-in-marks"): 'officer',
+    ("GET", "/api/v1/operations/{operation_id}/plans/{plan_id}/flights/{flight_id}/final-manifest"): 'officer',
+    ("POST", "/api/v1/operations/{operation_id}/plans/{plan_id}/flights/{flight_id}/departure/events"): 'officer',
 }
+
 ROLES = ["viewer", "officer", "coordinator", "admin"]
 
 
