@@ -131,7 +131,7 @@ def test_the_oracle_scores_the_comfort_terms_as_the_solver_does() -> None:
     """On a seated flight with zones, distancing and every kind of passenger, the oracle's level-4 seat cost is
     the solver's own comfort cost (seats, strangers side by side, balance)."""
     people = random_households(random.Random(7), 60)
-    sc = scenario_with(people, aircraft=ZONED.model_copy(update={"rows": {"first": 1, "last": 12}}),
+    sc = scenario_with(people, aircraft=ZONED,
                        isolation_rows=0, distancing=["front-back"])
     plan, job, seats = _seat(sc, plan_for(sc))
     problem = SeatingProblem(job, Cabin(job))
