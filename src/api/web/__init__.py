@@ -28,6 +28,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
         routes_admin,
         routes_airline,  # the flight page's airline and border messages (docs/airline.md)
         routes_auth,
+        routes_departure,
         routes_documents,
         routes_handover,  # arrival lists and document requests (docs/reception.md)
         routes_load,  # the flight page's load summary (docs/load.md)
@@ -51,6 +52,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     routes_airline.install(app.state.pages)
     app.include_router(routes_load.router)
     app.include_router(routes_handover.router)
+    app.include_router(routes_departure.router)  # the departure day (docs/departure-day.md)
     routes_load.install(app.state.pages)
     _honour_public_paths()
     _error_pages(app)
