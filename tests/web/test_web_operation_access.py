@@ -9,6 +9,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -143,3 +144,13 @@ def test_the_list_shows_own_operations_and_admins_manage_teams(client: TestClien
     listing = client.get("/operations").text
     assert f'href="/operations/{b}"' in listing and f'href="/operations/{a}"' not in listing
     assert client.get(f"/operations/{a}").status_code == 404
+
+
+def test_the_teams_page_is_accessible(page: Any, server: Any, sign_in: Any, axe_check: Any, screenshot: Any) -> None:
+    """In a browser (served with open membership, the default): the page says the teams are not in use yet."""
+    sign_in(page, "admin")
+    page.goto("/memberships")
+    assert page.get_by_role("heading", name="Operation teams").is_visible()
+    assert "Open membership is on" in page.locator("main").inner_text()
+    assert axe_check(page) == []
+    screenshot(page, "teams")
