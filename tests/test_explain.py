@@ -4,6 +4,7 @@ from builders import person, scenario
 from planner import SolveOptions, solve, validate
 from planner.allocation.greedy import Allocation
 from planner.allocation.problem import build_problem
+from planner.model.reasons import reason
 from planner.report.explain import explain
 
 FAST = SolveOptions(time_limit=1, seat=False, deterministic=True)
@@ -35,5 +36,6 @@ def test_no_reason_is_invented_when_a_household_would_fit():
 
 def test_seating_removal_is_explained_with_the_flight():
     s = scenario([person("A")])
-    out = explain(build_problem(s), Allocation(flight_of={}, escorts_on={}), unseated={"H1": {"F1"}})
+    out = explain(build_problem(s), Allocation(flight_of={}, escorts_on={}),
+                  cut={"H1": {"F1": reason("seating.no_fit", "F1")}})
     assert [(r.code, r.flight_id) for r in out[0].reasons] == [("seating.no_fit", "F1")]

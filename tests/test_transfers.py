@@ -26,6 +26,11 @@ def _with_ground(s, **ground):
 
 
 def _plan(s):
+    """A plan made without the ground transport (the schedule is then planned on its own here)."""
+    return _solve(s.model_copy(update={"vehicles": []}))
+
+
+def _solve(s):
     return solve(s, options=SolveOptions(time_limit=2, seating_time_limit=1, seating_processes=1))
 
 
@@ -126,3 +131,16 @@ def test_locked_and_departed_flights_need_no_transfer():
     plan = _plan(s)
     plan.flights[0].locked = True
     assert plan_transfers(s, plan).trips == []
+
+
+def test_the_solve_plans_transfers_and_refills_what_no_vehicle_could_take():
+    # one 6-seat bus that can make one trip: four households of two want the flight, three ride
+    s = _with_ground(_scenario(_people(4)))
+    plan = _solve(s)
+    assert validate(s, plan) == []
+    riding = {h for t in plan.transfers for h in t.households}
+    flying = {p.person_id[:2] for fp in plan.flights for p in fp.passengers}
+    assert len(riding) == 3 and {h.replace("H", "P") for h in riding} == flying
+    [left] = [u for u in plan.unassigned if u.person_id.startswith("P")][:1]
+    assert [r.code for r in left.reasons] == ["transfer.none"]
+    assert "no vehicle can bring them from CAMP to MSQ" in left.reasons[0].message

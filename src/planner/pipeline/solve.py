@@ -22,6 +22,7 @@ from planner.allocation.problem import AllocationProblem, build_problem
 from planner.allocation.slot_booking import solve_flow, test_demand
 from planner.model.options import Progress, SolveOptions
 from planner.model.plan import FlightPlan, Objective, Plan, Reason, ScenarioRef
+from planner.model.reasons import reason
 from planner.model.scenario import Scenario
 from planner.pipeline.draft import draft
 from planner.pipeline.levels import FlightValue, non_robust_value, seating_values
@@ -36,6 +37,7 @@ from planner.pipeline.time_budget import (
 )
 from planner.report.explain import explain
 from planner.report.kpis import compute_kpis
+from planner.transfers.schedule import transfer_stage
 from planner.whatif.pins import apply_pins, seat_pins, unkept
 from planner.whatif.replan import Carried, carry_over
 
@@ -138,7 +140,7 @@ class _Run:
     ref: ScenarioRef
     pace: float = 1.0  # how busy the machine is (time_budget.measured_pace)
     timings: dict[str, float] = field(default_factory=dict)
-    unseated: dict[str, set[str]] = field(default_factory=dict)  # household -> flights seating cut it from
+    cut: dict[str, dict[str, Reason]] = field(default_factory=dict)  # household -> flight -> why a stage cut it
     closed: set[str] = field(default_factory=set)  # flights that take nobody more (the seating rounds ended)
     seat_values: dict[str, FlightValue] = field(default_factory=dict)  # what seating reported per flight
 
@@ -185,11 +187,13 @@ def _allocation(run: _Run) -> tuple[Allocation, AllocationBudget]:
     return alloc, budget
 
 
-def _cut(run: _Run, alloc: Allocation, lost: dict[str, str]) -> None:
-    """A cut per flight: seating cannot place the household there (docs/architecture.md#seating)."""
+def _cut(run: _Run, alloc: Allocation, lost: dict[str, Reason]) -> None:
+    """A cut per flight: seating cannot place the household there, or no transfer can bring it
+    (docs/architecture.md#seating, docs/transfers.md)."""
     infos = run.problem.infos
-    for hid, fid in lost.items():
-        run.unseated.setdefault(hid, set()).add(fid)
+    for hid, why in lost.items():
+        fid = why.flight_id or ""
+        run.cut.setdefault(hid, {})[fid] = why
         infos[hid].options.pop(fid, None)
         alloc.flight_of.pop(hid, None)
         run.problem.fixed.households.pop(hid, None)
@@ -221,13 +225,16 @@ def _seating_rounds(run: _Run, alloc: Allocation, budget: AllocationBudget) -> t
         if round_ == 0:
             run.mark("tests")
             options.report(Progress("tests", elapsed=options.elapsed(), message=f"{len(plan.tests)} samples booked"))
-        if not options.seat:
-            break
         round_started = time.monotonic()
-        plan, lost = seat(problem, plan, options, prior, trusted, budget.seating_seconds if round_ == 0 else 0.0,
-                          size, run.seat_values)
-        gone = {pid for hid in lost for pid in problem.infos[hid].household.member_ids}
-        plan.tests = [b for b in plan.tests if b.person_id not in gone]
+        lost: dict[str, Reason] = {}
+        if options.seat:
+            plan, unplaced = seat(problem, plan, options, prior, trusted,
+                                  budget.seating_seconds if round_ == 0 else 0.0, size, run.seat_values)
+            gone = {pid for hid in unplaced for pid in problem.infos[hid].household.member_ids}
+            plan.tests = [b for b in plan.tests if b.person_id not in gone]
+            lost = {hid: reason("seating.no_fit", fid) for hid, fid in unplaced.items()}
+        plan, untransported = transfer_stage(run.scenario, plan)  # docs/transfers.md
+        lost.update(untransported)
         if not lost:
             break
         _cut(run, alloc, lost)
@@ -270,7 +277,7 @@ def _finish(run: _Run, plan: Plan, alloc: Allocation) -> Plan:
     if carried is not None:
         plan.flights = sorted(plan.flights + [fp.model_copy(update={"locked": True}) for fp in carried.departed],
                               key=lambda fp: fp.flight_id)
-    plan.unassigned = explain(problem, alloc, run.unseated, options.excluded,
+    plan.unassigned = explain(problem, alloc, run.cut, options.excluded,
                               carried.departed_households if carried else frozenset(), run.conflicts, run.closed)
     plan.objective = _objective(problem, plan, alloc, run.seat_values)
     if options.stopped():

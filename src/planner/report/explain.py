@@ -20,16 +20,17 @@ from planner.rules.gates import serves
 from planner.rules.household import household_failure
 
 
-def explain(problem: AllocationProblem, alloc: Allocation, unseated: dict[str, set[str]] | None = None,
+def explain(problem: AllocationProblem, alloc: Allocation, cut: dict[str, dict[str, Reason]] | None = None,
             excluded: dict[str, str] | None = None, departed: frozenset[str] = frozenset(),
             pin_conflicts: dict[str, Reason] | None = None, closed: set[str] | None = None) -> list[Unassigned]:
     """Unassigned entries, with reasons, for every person whose household is not on a flight.
 
-    `unseated` maps household id to the flights seating could not place it on; `excluded` maps household id
+    `cut` maps household id to the flights a later stage cut it from (seating could not place it, no transfer
+    could bring it) with that stage's reason; `excluded` maps household id
     to the variant filter that removed it from the caseload; `closed` are the flights whose last seating round
     still could not seat the newcomers given their free seats (the rounds ended there, docs/architecture.md#seating).
     """
-    unseated = unseated or {}
+    cut = cut or {}
     excluded = excluded or {}
     problem.expand(h.household.id for h in problem.households if h.household.id not in alloc.flight_of)
     state = PlanState(problem, Allocation(flight_of=dict(alloc.flight_of),
@@ -51,12 +52,12 @@ def explain(problem: AllocationProblem, alloc: Allocation, unseated: dict[str, s
                 if pid in gates:
                     reasons.append(gates[pid])
         else:
-            _flight_reasons(problem, state, info, unseated.get(hh.id, set()), closed or set(), per_member)
+            _flight_reasons(problem, state, info, cut.get(hh.id, {}), closed or set(), per_member)
         out += [Unassigned(person_id=pid, reasons=reasons) for pid, reasons in per_member.items()]
     return sorted(out, key=lambda u: u.person_id)
 
 
-def _flight_reasons(problem: AllocationProblem, state: PlanState, info: HouseholdInfo, unseated_on: set[str],
+def _flight_reasons(problem: AllocationProblem, state: PlanState, info: HouseholdInfo, cut_on: dict[str, Reason],
                     closed: set[str], per_member: dict[str, list[Reason]]) -> None:
     """For each flight serving the household's destination, in departure order, the reason it is not on it:
     a gate a member fails (per member), else the first check of the final plan that fails (for everyone)."""
@@ -68,17 +69,17 @@ def _flight_reasons(problem: AllocationProblem, state: PlanState, info: Househol
             for pid, r in info.blocked[fid].items():
                 per_member[pid].append(r)
             continue
-        found = _reason_on(state, info, fid, unseated_on, closed)
+        found = _reason_on(state, info, fid, cut_on, closed)
         if found is not None:
             for reasons in per_member.values():
                 reasons.append(found)
 
 
-def _reason_on(state: PlanState, info: HouseholdInfo, fid: str, unseated_on: set[str], closed: set[str]
+def _reason_on(state: PlanState, info: HouseholdInfo, fid: str, cut_on: dict[str, Reason], closed: set[str]
                ) -> Reason | None:
     """Why the household is not on flight `fid` of the final plan, or None when no true reason exists."""
-    if fid in unseated_on:
-        return reason("seating.no_fit", fid)
+    if fid in cut_on:
+        return cut_on[fid]
     if fid not in info.options:
         return None  # held by a conflicting pin: its reason is already given
     found, _ = state.check(info, fid)

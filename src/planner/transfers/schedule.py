@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 
 from planner.model.caseload import Household, households
 from planner.model.ground import Vehicle, minutes_between
-from planner.model.plan import FlightPlan, Plan, Transfer
+from planner.model.plan import FlightPlan, Plan, Reason, Transfer
+from planner.model.reasons import reason
 from planner.model.scenario import Flight, Scenario
 from planner.rules.transfers import check_in_opens, duty_window, needs_transfer
 
@@ -170,3 +171,13 @@ def without_cut(plan: Plan, schedule: TransferSchedule, scenario: Scenario) -> P
             "provisional": [p for p in fp.provisional if p not in gone]}))
     return plan.model_copy(update={"flights": flights, "transfers": schedule.trips,
                                    "tests": [b for b in plan.tests if b.person_id not in gone]})
+
+
+def transfer_stage(scenario: Scenario, plan: Plan) -> tuple[Plan, dict[str, Reason]]:
+    """The pipeline's transfer stage: the plan with its trips and without the households no trip could take,
+    and the reason (`transfer.none`, for that flight) for each of those households."""
+    if not scenario.vehicles:
+        return plan, {}
+    schedule = plan_transfers(scenario, plan)
+    cut = {hid: reason("transfer.none", fid, detail=words) for hid, (fid, words) in schedule.cut.items()}
+    return without_cut(plan, schedule, scenario), cut
