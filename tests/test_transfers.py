@@ -9,6 +9,7 @@ from builders import flight, person, scenario, site
 from planner import SolveOptions, solve, validate
 from planner.transfers.schedule import plan_transfers, without_cut
 
+
 def _ground(vehicles=None, **kw):
     return {"vehicles": vehicles if vehicles is not None else [
                 {"id": "BUS-1", "seats": 6, "base": "CAMP", "duty_from": "04:00", "duty_hours": 18}],
@@ -67,7 +68,7 @@ def test_a_household_never_splits_and_overflow_takes_a_second_trip_or_is_cut():
 def test_two_vehicles_and_the_closer_location():
     vehicles = [{"id": "BUS-1", "seats": 6, "base": "CAMP", "duty_from": "04:00", "duty_hours": 18},
                 {"id": "VAN-1", "seats": 4, "base": "HOTEL", "duty_from": "04:00", "duty_hours": 18}]
-    s = _with_ground(_scenario(_people(3) + [person("Q1", household="HQ", location="HOTEL")]), vehicles=vehicles)
+    s = _with_ground(_scenario([*_people(3), person("Q1", household="HQ", location="HOTEL")]), vehicles=vehicles)
     schedule = plan_transfers(s, _plan(s))
     assert schedule.cut == {}
     by_location = {t.location: t for t in schedule.trips}
