@@ -21,7 +21,7 @@ from api import models as m
 from api.audit import audit
 from api.auth import Principal
 from api.db import write_lock
-from api.person_rows import row_to_person
+from api.person_rows import COLUMNS
 from api.problems import ApiProblem, not_found
 from api.scenario_store import build_scenario
 from api.sent_messages import SentMessage, last_sent, record_from_json, record_to_json
@@ -37,11 +37,20 @@ from planner.airline.paxlst import (
 from planner.airline.pnl import Addressing, default_designator, header_for, pnl_message, stops_of
 from planner.airline.roster import ExportError, PaxRecord, flight_roster
 from planner.airline.teletype import split_parts
+from planner.model import scenario as sc
 from planner.model.plan import Plan
 from planner.model.scenario import Scenario
 
 #: The airline's two-character code and a flight number of 1 to 4 digits, with an optional suffix (as the CLI).
 DESIGNATOR = re.compile(r"^[A-Z0-9]{2}[0-9]{1,4}[A-Z]?$")
+#: What `planner.airline.paxlst.person_warnings` reads of a person: the fields with a column, and those kept in
+#: the row's `extra` (api.person_rows).
+_WARNING_FIELDS = ("family_name", "document_type", "document_number", "document_expiry", "document_issuing_state",
+                   "country_of_birth")
+_WARNING_COLUMNS = tuple(f for f in _WARNING_FIELDS if f in COLUMNS)
+_WARNING_EXTRA = tuple(f for f in _WARNING_FIELDS if f not in COLUMNS)
+#: Every other field of the constructed person, given so pydantic computes no defaults (slow for factories).
+_UNREAD: dict[str, object] = dict.fromkeys(sc.Person.model_fields)
 #: PAXLST sender and receiver identifications (UNB/UNG): letters and digits as agreed with the border.
 PARTY = re.compile(r"^[A-Z0-9]{1,35}$")
 
@@ -143,15 +152,22 @@ def flight_warnings(session: Session, operation_id: int, plan_id: int, flight_id
     on = session.exec(select(m.Assignment.case_id).where(m.Assignment.plan_id == plan_id,
                                                           m.Assignment.flight_id == flight_id)
                       .order_by(col(m.Assignment.id))).all()
-    rows = {r.case_id: r for r in session.exec(select(m.Person).where(
-        m.Person.operation_id == operation_id, col(m.Person.case_id).in_(on))).all()}
+    table = m.table_of(m.Person)
+    columns = [table.c[name] for name in ("case_id", "erased", *_WARNING_COLUMNS, "extra")]
+    rows = {r["case_id"]: r for r in session.execute(select(*columns).where(
+        table.c.operation_id == operation_id, table.c.case_id.in_(on))).mappings()}
     out: list[PaxWarning] = []
     for case_id in on:
         row = rows.get(case_id)
-        if row is None or row.erased:
+        if row is None or row["erased"]:
             out.append(PaxWarning(case_id, "case_id", "no longer in the caseload (erased or deleted); solve again"))
-        else:
-            out.extend(person_warnings(row_to_person(row)))
+            continue
+        # only the fields the checks read, without validation: they are stored values, and loading and
+        # validating whole people would make the section most of the flight page's time
+        fields = {name: row[name] for name in _WARNING_COLUMNS}
+        extra = row["extra"] or {}
+        fields.update({name: extra.get(name) for name in _WARNING_EXTRA})
+        out.extend(person_warnings(sc.Person.model_construct(**{**_UNREAD, **fields, "case_id": case_id})))
     return out
 
 
