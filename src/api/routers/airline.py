@@ -61,7 +61,7 @@ class Status(BaseModel):
     sent: list[Sent]
 
 
-def _download(built: am.Built, flight_id: str, plan_number: int) -> Response:
+def message_download(built: am.Built, flight_id: str, plan_number: int) -> Response:
     name = f"{built.kind.lower()}-{flight_id}-plan{plan_number}"
     return Response(content=built.text, media_type="text/plain; charset=utf-8", headers={
         "Content-Disposition": content_disposition(name, EXTENSIONS[built.kind]), "Cache-Control": "no-store",
@@ -102,7 +102,7 @@ def _teletype(kind: Literal["PNL", "ADL"], operation_id: int, plan_id: int, flig
     now = am.now_utc()
     built = (am.build_pnl(source, code, now) if kind == "PNL" else am.build_adl(session, source, code, now))
     am.record(session, principal, source, built, sent)
-    return _download(built, flight_id, source.plan.number)
+    return message_download(built, flight_id, source.plan.number)
 
 
 @router.get(BASE + "/pnl", response_class=Response, responses=TEXT)
@@ -139,7 +139,7 @@ def _paxlst(operation_id: int, plan_id: int, flight_id: str, principal: Any, ses
     parties = am.parties_of(source, am.designator_of(source, designator), sender, receiver, am.now_utc())
     built = am.build_paxlst(source, parties, force, principal)
     am.record(session, principal, source, built, sent)
-    return _download(built, flight_id, source.plan.number)
+    return message_download(built, flight_id, source.plan.number)
 
 
 @router.get(BASE + "/paxlst", response_class=Response, responses=TEXT)
