@@ -11,16 +11,19 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
+from sqlmodel import Session, col, select
 
 from api import models as m
 from api.audit import audit_commit
 from api.content_disposition import content_disposition
 from api.deps import Officer, SessionDep, Viewer
 from api.params import CodePath, Id
+from api.person_rows import row_to_person
 from api.problems import not_found
 from api.routers.plans import get_plan
-from api.scenario_store import build_scenario
+from planner.model.fields import STORED
 from planner.model.plan import Plan
+from planner.model.scenario import Scenario
 from planner.report.load_summary import CATEGORIES, FlightLoad, flight_load
 from planner.report.load_summary_files import load_summary_csv, load_summary_html
 
@@ -61,14 +64,35 @@ class LoadSummaryRead(BaseModel):
     balance_index: float | None
 
 
-def plan_flight_load(session: SessionDep, operation_id: int, plan_id: int, flight_id: str) -> tuple[m.Plan, FlightLoad]:
+def flight_scenario(session: Session, operation_id: int, body: Plan, flight_id: str) -> Scenario:
+    """The operation as the load summary needs it: protocol, aircraft types, the one flight and today's rows of
+    the people the plan puts on it (not the whole caseload: the flight page shows the summary on every view)."""
+    op = session.get(m.Operation, operation_id)
+    if op is None:
+        raise not_found("operation", operation_id)
+    protocol = session.exec(select(m.Protocol).where(m.Protocol.operation_id == operation_id)).first()
+    aircraft = session.exec(select(m.AircraftType).where(m.AircraftType.operation_id == operation_id)).all()
+    flights = session.exec(select(m.Flight).where(m.Flight.operation_id == operation_id,
+                                                  m.Flight.code == flight_id)).all()
+    on = [pa.person_id for fp in body.flights if fp.flight_id == flight_id for pa in fp.passengers]
+    people = session.exec(select(m.Person).where(m.Person.operation_id == operation_id, col(m.Person.case_id).in_(on),
+                                                 m.Person.erased == False)).all()  # noqa: E712
+    scenario = Scenario.model_validate({
+        "name": op.name, "timezone": op.timezone, "as_of": op.as_of, "protocol": protocol.data if protocol else {},
+        "aircraft": [a.data for a in aircraft], "flights": [f.data for f in flights], "people": [],
+    }, context=STORED)
+    scenario.people = [row_to_person(p) for p in people]
+    return scenario
+
+
+def plan_flight_load(session: Session, operation_id: int, plan_id: int, flight_id: str) -> tuple[m.Plan, FlightLoad]:
     """The stored plan's flight with today's caseload and aircraft; a flight the plan lacks is a 404."""
     plan = get_plan(session, operation_id, plan_id)
     body = Plan.model_validate_json(m.plan_json(session, plan.id or 0))
     if not any(f.flight_id == flight_id for f in body.flights):
         raise not_found("flight", flight_id)
     try:
-        return plan, flight_load(build_scenario(session, operation_id), body, flight_id)
+        return plan, flight_load(flight_scenario(session, operation_id, body, flight_id), body, flight_id)
     except KeyError:
         raise not_found("flight", flight_id) from None
 
@@ -90,7 +114,7 @@ def as_read(load: FlightLoad, plan_id: int) -> dict[str, Any]:
 @router.get(BASE, response_model=LoadSummaryRead)
 def load_summary(operation_id: Id, plan_id: Id, flight_id: CodePath, _: Viewer, session: SessionDep) -> Any:
     """The flight's load summary as figures (no personal data)."""
-    _, load = plan_flight_load(session, operation_id, plan_id, flight_id)
+    load = plan_flight_load(session, operation_id, plan_id, flight_id)[1]
     return as_read(load, plan_id)
 
 
