@@ -29,7 +29,7 @@ class Vehicle(Model):
     seats: int = Field(ge=1, le=100)
     base: str = Field(min_length=1, max_length=100)
     duty_from: ClockTime = time(6, 0)
-    duty_hours: int = Field(default=16, ge=1, le=24)
+    duty_hours: int = Field(default=16, ge=1, le=24)  # may run past midnight
 
 
 class TravelTime(Model):

@@ -34,9 +34,16 @@ def check_in_opens(flight: Flight) -> datetime:
 
 
 def duty_window(vehicle: Vehicle, day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """The vehicle's duty on a local day: from `duty_from` for `duty_hours`."""
+    """The vehicle's duty that starts on a local day: from `duty_from` for `duty_hours` (it may run past
+    midnight, as a coach with two drivers does)."""
     start = datetime.combine(day, vehicle.duty_from, tzinfo=tz)
     return start, start + timedelta(hours=vehicle.duty_hours)
+
+
+def duty_day(vehicle: Vehicle, moment: datetime, tz: ZoneInfo) -> date:
+    """The local day whose duty a trip leaving at `moment` belongs to: the last duty started by then."""
+    local = moment.astimezone(tz)
+    return (local - timedelta(hours=vehicle.duty_from.hour, minutes=vehicle.duty_from.minute)).date()
 
 
 def needs_transfer(scenario: Scenario, flight: Flight, locked: bool) -> bool:
@@ -129,11 +136,11 @@ def check_timing(ctx: Context) -> Iterator[Violation]:
     by_vehicle_day: dict[tuple[str, date], list[Transfer]] = defaultdict(list)
     for t in ctx.plan.transfers:
         yield from _timing_of_trip(ctx, t, table)
-        by_vehicle_day[(t.vehicle_id, t.depart.astimezone(tz).date())].append(t)
+        vehicle = vehicles.get(t.vehicle_id)
+        if vehicle is not None:
+            by_vehicle_day[(t.vehicle_id, duty_day(vehicle, t.depart, tz))].append(t)
     for (vid, day), trips in sorted(by_vehicle_day.items()):
-        vehicle = vehicles.get(vid)
-        if vehicle is None:
-            continue  # reported by transfer_capacity
+        vehicle = vehicles[vid]
         start, end = duty_window(vehicle, day, tz)
         position, free = vehicle.base, start
         for t in sorted(trips, key=lambda t: t.depart):

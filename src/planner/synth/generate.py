@@ -16,6 +16,7 @@ testing sites and escorts (planner.synth.capacity).
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -38,6 +39,7 @@ from planner.synth.charters import charter_flights
 from planner.synth.demand import Demand, estimate
 from planner.synth.document_sources import authorities
 from planner.synth.draws import fixed
+from planner.synth.ground import ground_transport
 from planner.synth.operation_2021 import BORDER_LOCATIONS, DEFAULT_AS_OF, IRAQ_DESTINATIONS, MINSK, RULES_2021
 from planner.synth.rates import PROFILES, Profile
 
@@ -58,6 +60,7 @@ def generate_scenario(
     locations: Mapping[str, float] | None = None,
     foreign_share: float = 0.035,
     profile: Profile = "border",
+    ground: bool = True,
 ) -> Scenario:
     """A complete synthetic scenario of `people` returnees, identical for identical arguments.
 
@@ -65,7 +68,8 @@ def generate_scenario(
     total usable seats over the estimated plannable seat demand (below 1 makes seats bind), `lab_ratio` the
     lab's daily capacity over the average daily test demand (near 1 makes the lab bind on busy days).
     `profile` "border" is the messy November 2021 caseload, "avrr" a curated IOM caseload shortly before
-    departure. Foreign nationals (`foreign_share`) mostly head for airports no flight serves.
+    departure. Foreign nationals (`foreign_share`) mostly head for airports no flight serves. `ground` adds
+    coaches from each location to the airport (docs/transfers.md).
     """
     _check_arguments(people, days, flights, as_of, destinations)
     rng = random.Random(seed)
@@ -92,7 +96,8 @@ def generate_scenario(
     notes = (f"Synthetic scenario from planner.synth.generate (profile {profile}, seed {seed}, {people} people, "
              f"{len(households)} households, {len(flight_list)} flights over {days} days). Every person is "
              f"invented; the test rules are the public 2021 Iraqi entry rules. See docs/scenarios.md.")
-    return Scenario(name=title, timezone=tz, as_of=as_of, notes=notes,
+    vehicles, travel = ground_transport(Counter(p.location for p in persons)) if ground else ([], [])
+    return Scenario(name=title, timezone=tz, as_of=as_of, notes=notes, vehicles=vehicles, travel_minutes=travel,
                     protocol=_protocol(flight_list, isolation_days, {p.nationality for p in persons}),
                     testing_sites=site_list,
                     escorts=escort_list, flights=flight_list, people=persons)

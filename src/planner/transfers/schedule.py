@@ -24,7 +24,7 @@ from planner.model.ground import Vehicle, minutes_between
 from planner.model.plan import FlightPlan, Plan, Reason, Transfer
 from planner.model.reasons import reason
 from planner.model.scenario import Flight, Scenario
-from planner.rules.transfers import check_in_opens, duty_window, needs_transfer
+from planner.rules.transfers import check_in_opens, duty_day, duty_window, needs_transfer
 
 
 @dataclass
@@ -69,7 +69,7 @@ class _Planner:
         arrive = opens
         for _ in range(2):  # the day of the latest departure; once more if the duty ends earlier that day
             depart = arrive - timedelta(minutes=drive)
-            day = depart.astimezone(self.tz).date()
+            day = duty_day(vehicle, depart, self.tz)
             state = self._state(vehicle, day)
             _start, end = duty_window(vehicle, day, self.tz)
             if arrive > end:
@@ -124,7 +124,7 @@ class _Planner:
                 vehicle_id=vehicle.id, flight_id=flight.id, location=location, airport=flight.origin,
                 depart=depart, arrive=arrive, households=[h.id for h in aboard],
                 people=sum(h.size for h in aboard)))
-            day = depart.astimezone(self.tz).date()
+            day = duty_day(vehicle, depart, self.tz)
             self.where[(vehicle.id, day)] = _Where(day, flight.origin, arrive)
 
 
