@@ -1,6 +1,7 @@
 """Load benchmark: concurrent clients read plans, manifests and the web pages while a solve runs.
 
     python bench/bench_load.py [--clients 50] [--duration 30] [--think 1.0] [--serial 10] [--scenario ...] [--no-web]
+                               [--skip KIND]
 
 Starts the service with uvicorn on 127.0.0.1 (a free port, a fresh temporary SQLite file), imports the scenario,
 solves once to have a plan, starts a second solve and, while it runs, lets each client read in a loop with
@@ -302,6 +303,8 @@ def main() -> int:
     parser.add_argument("--solve", type=float, default=5.0, help="allocation time limit of each solve")
     parser.add_argument("--serial", type=int, default=10, help="loads of each page by one client alone")
     parser.add_argument("--no-web", action="store_true", help="the API's reads only")
+    parser.add_argument("--skip", action="append", default=[], metavar="KIND",
+                        help="leave out a kind of request, e.g. --skip 'web flight' (repeatable)")
     args = parser.parse_args()
 
     tmp = tempfile.TemporaryDirectory(prefix="charterplan-load-")
@@ -339,6 +342,7 @@ def main() -> int:
             cold, alone = time_pages(url, cookies, pages, args.serial, server.pid)
             # as many web page requests as API reads: each kind of request is drawn about equally often
             urls = urls + pages * max(1, len(urls) // len(pages))
+        urls = [(kind, u) for kind, u in urls if kind not in args.skip]
         print(f"second solve running (job {second['id']}); {args.clients} clients read for {args.duration:.0f} s, "
               f"think time {args.think} s; {load_average()}")
         shares = CpuShares(server.pid)

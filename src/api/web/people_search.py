@@ -130,10 +130,24 @@ def plan_status(session: Session, operation_id: int, plan: m.Plan | None) -> tup
     return found
 
 
+def _all_case_ids(session: Session, operation_id: int) -> list[str]:
+    """The roster's case numbers (the unfiltered list, the page most opened), kept with it."""
+    cache = cache_for(session.get_bind())
+    key = ("web.roster_ids", operation_id, cache.revision(operation_id))
+    found: list[str] | None = cache.get(key)
+    if found is None:
+        found = [e.case_id for e in roster(session, operation_id)]
+        cache.put(key, found)
+    return found
+
+
 def _roster_matches(session: Session, operation_id: int, filters: PeopleFilters, plan: m.Plan | None) -> list[str]:
     """The case numbers that pass the filters (all but eligibility, which is SQL), in case-number order."""
-    entries: Iterable[RosterEntry] = roster(session, operation_id)
     q = filters.q.strip().casefold()
+    if not (q or filters.destination or filters.location or filters.vulnerability
+            or filters.status in ("flying", "not_flying")):
+        return _all_case_ids(session, operation_id)
+    entries: Iterable[RosterEntry] = roster(session, operation_id)
     if q:
         entries = (e for e in entries if e.matches_text(q))
     if filters.destination:

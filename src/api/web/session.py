@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from api.auth import RANK, Principal, authenticate
@@ -83,20 +84,44 @@ def signed_in(request: Request, session: Any) -> Principal | None:
         return None
 
 
+class _NeedsDatabase(Exception):
+    """The check wanted the database: it runs again in a worker thread."""
+
+
+class _NoDatabase:
+    """Stands in for the session while a page's check runs on the event loop: any use of it means the check
+    needs the database (a sign-in not cached yet, an API token, a membership to look up)."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise _NeedsDatabase(name)
+
+
+def _checked(request: Request, session: Any, role: str) -> Principal:
+    principal = signed_in(request, session)
+    if principal is None:
+        raise SignInRequired(_next_path(request))
+    request.state.principal = principal
+    principal = operation_scope(request, session, principal)  # a non-member: 404 (api.memberships)
+    if not principal.at_least(role):
+        raise PageForbidden(role)
+    return principal
+
+
 def page(role: str) -> Any:
-    """A dependency for a page (GET): the signed-in principal with at least `role`, else sign-in or 403."""
+    """A dependency for a page (GET): the signed-in principal with at least `role`, else sign-in or 403.
+
+    Async: the usual check (a sign-in resolved within the last 30 s, open membership) needs no database, so it
+    runs on the event loop, and the page's route is the request's only hop through the thread pool; every hop
+    is a thread to wake, which on a busy machine waits for a core. A check that needs the database runs in a
+    worker thread as before (docs/web.md, "Speed")."""
     if role not in RANK:
         raise ValueError(role)
 
-    def dependency(request: Request, session: SessionDep) -> Principal:
-        principal = signed_in(request, session)
-        if principal is None:
-            raise SignInRequired(_next_path(request))
-        request.state.principal = principal
-        principal = operation_scope(request, session, principal)  # a non-member: 404 (api.memberships)
-        if not principal.at_least(role):
-            raise PageForbidden(role)
-        return principal
+    async def dependency(request: Request, session: SessionDep) -> Principal:
+        try:
+            return _checked(request, _NoDatabase(), role)
+        except _NeedsDatabase:
+            return await run_in_threadpool(_checked, request, session, role)
 
     dependency.min_role = role  # type: ignore[attr-defined]  # seen by api.auth.route_min_role
     dependency.checks_operation = True  # type: ignore[attr-defined]  # seen by api.memberships.checks_operation
