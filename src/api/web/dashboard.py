@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from api import models as m
 from api.export_cache import cache_for
+from api.web import people_search
 from api.web.data import building, current_plan
 
 log = logging.getLogger("api.web")
@@ -139,6 +140,8 @@ def warm(engine: Any) -> None:
                     plan = current_plan(session, op_id or 0)
                     funnel(session, op_id or 0, plan)  # the scenario, the gates and the counts
                     lab_load(session, op_id or 0, plan)  # the plan's document, shared with the flight pages
+                    people_search.roster(session, op_id or 0)  # the people list's filters and pages
+                    people_search.plan_status(session, op_id or 0, plan)
         except Exception:  # a warm-up only: the page builds what it needs itself
             log.warning("warming the web pages' caches failed", exc_info=False)
         finally:
