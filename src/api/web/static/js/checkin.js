@@ -132,6 +132,7 @@
         if (json && r.status === 422) {
           return r.json().then(function (answer) { problem = refused(batch.length, answer.detail); });
         }
+        if (r.status >= 500) { return null; }  /* the server is busy or down: stay queued, try again later */
         problem = SAY.signin.replace("{n}", String(load().length));  /* signed out, or the token changed */
         return null;
       })
