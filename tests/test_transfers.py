@@ -145,3 +145,17 @@ def test_the_solve_plans_transfers_and_refills_what_no_vehicle_could_take():
     [left] = [u for u in plan.unassigned if u.person_id.startswith("P")][:1]
     assert [r.code for r in left.reasons] == ["transfer.none"]
     assert "no vehicle can bring them from CAMP to MSQ" in left.reasons[0].message
+
+
+def test_one_bus_shuttles_twice_when_the_wait_allows():
+    # 8 people, one 6-seat bus 45 minutes from the airport: the first run arrives 90 minutes before the second
+    vehicles = [{"id": "BUS-1", "seats": 6, "base": "HOTEL", "duty_from": "03:00", "duty_hours": 18}]
+    s = _with_ground(_scenario(_people(4, location="HOTEL")), vehicles=vehicles)
+    plan = _plan(s)
+    schedule = plan_transfers(s, plan)
+    assert schedule.cut == {} and len(schedule.trips) == 2
+    late, early = sorted(schedule.trips, key=lambda t: t.arrive, reverse=True)
+    assert late.arrive - early.arrive == timedelta(minutes=90)
+    assert validate(s, without_cut(plan, schedule, s)) == []
+    short = _with_ground(_scenario(_people(4, location="HOTEL")), vehicles=vehicles, transfer_wait_minutes=60)
+    assert len(plan_transfers(short, plan).cut) == 1  # the earlier run would arrive too early

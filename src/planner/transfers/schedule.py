@@ -3,8 +3,9 @@
 Flights are served in departure order, and at each flight the farthest locations first; at a location the
 households are packed into trips first-fit by decreasing size, households of one `travel_group` together,
 each trip on the vehicle that can reach the location in time with the fewest seats that still take everyone
-left (the largest otherwise). A trip arrives at the airport as late as check-in and the vehicle's duty allow.
-A vehicle starts each day at its base at the start of its duty and stays at the airport after a trip. A
+left (the largest otherwise). A trip arrives at the airport as late as check-in and the vehicle's duty allow;
+when no vehicle is left, one already bringing people from there runs again earlier (arriving one drive there
+and back before its first run, within the wait). A vehicle starts each day at its base at the start of its duty and stays at the airport after a trip. A
 household no trip can take is cut from its flight with reason `transfer.none`; the pipeline then offers the
 freed seats to others, as it does for seating cuts.
 
@@ -83,13 +84,38 @@ class _Planner:
             return None
         return None
 
-    def _vehicle_for(self, location: str, airport: str, opens: datetime, people: int
-                     ) -> tuple[Vehicle, datetime, datetime] | None:
-        options = []
+    def _shuttle(self, vehicle: Vehicle, location: str, airport: str, opens: datetime, before: _Where,
+                 first_arrival: datetime) -> tuple[datetime, datetime] | None:
+        """An earlier trip of a vehicle already bringing people from `location` to this flight: it arrives one
+        drive there and back before the vehicle's first trip here, if the wait allows and the vehicle was free
+        (in `before`, its state before these trips) to reach the location in time."""
+        drive = minutes_between(self.table, location, airport)
+        reach = minutes_between(self.table, before.place, location)
+        if drive is None or reach is None:
+            return None
+        arrive = first_arrival - timedelta(minutes=2 * drive)
+        depart = arrive - timedelta(minutes=drive)
+        start, _end = duty_window(vehicle, before.day, self.tz)
+        if arrive < opens - timedelta(minutes=self.scenario.transfer_wait_minutes) or depart < start \
+                or before.free + timedelta(minutes=reach) > depart:
+            return None
+        return depart, arrive
+
+    def _vehicle_for(self, location: str, airport: str, opens: datetime, people: int,
+                     shuttles: dict[str, tuple[_Where, datetime]]) -> tuple[Vehicle, datetime, datetime] | None:
+        """The vehicle for the next trip: the fewest seats that take everyone left, else the most; a fresh
+        trip (as late as possible) before another run of a vehicle already shuttling for this flight."""
+        options, runs = [], []
         for v in self.scenario.vehicles:
-            slot = self._slot(v, location, airport, opens)
-            if slot is not None:
-                options.append((v, *slot))
+            if v.id in shuttles:
+                slot = self._shuttle(v, location, airport, opens, *shuttles[v.id])
+                if slot is not None:
+                    runs.append((v, *slot))
+            else:
+                slot = self._slot(v, location, airport, opens)
+                if slot is not None:
+                    options.append((v, *slot))
+        options = options or runs
         if not options:
             return None
         fitting = [o for o in options if o[0].seats >= people]
@@ -105,8 +131,9 @@ class _Planner:
         for h in [h for h in left if h.size > largest]:
             self.out.cut[h.id] = (flight.id, f" (a household of {h.size} is larger than any vehicle)")
             left.remove(h)
+        shuttles: dict[str, tuple[_Where, datetime]] = {}  # vehicle -> (its state before, its first arrival)
         while left:
-            chosen = self._vehicle_for(location, flight.origin, opens, sum(h.size for h in left))
+            chosen = self._vehicle_for(location, flight.origin, opens, sum(h.size for h in left), shuttles)
             if chosen is None:
                 for h in left:
                     self.out.cut[h.id] = (flight.id, f" (no vehicle can bring them from {location} to "
@@ -124,8 +151,12 @@ class _Planner:
                 vehicle_id=vehicle.id, flight_id=flight.id, location=location, airport=flight.origin,
                 depart=depart, arrive=arrive, households=[h.id for h in aboard],
                 people=sum(h.size for h in aboard)))
-            day = duty_day(vehicle, depart, self.tz)
-            self.where[(vehicle.id, day)] = _Where(day, flight.origin, arrive)
+            if vehicle.id in shuttles:
+                shuttles[vehicle.id] = (shuttles[vehicle.id][0], arrive)  # an earlier run: the end state stays
+            else:
+                day = duty_day(vehicle, depart, self.tz)
+                shuttles[vehicle.id] = (self._state(vehicle, day), arrive)
+                self.where[(vehicle.id, day)] = _Where(day, flight.origin, arrive)
 
 
 def plan_transfers(scenario: Scenario, plan: Plan) -> TransferSchedule:
