@@ -17,6 +17,7 @@ from planner.seating.problem import SeatingProblem
 
 TRIED_WINDOWS = 24  # best-scoring windows handed to the member search, per window size
 ESCORT_PARTY = 10_000  # party ids of escorts placed alone after their party did not fit start here
+ROOMY = 0.85  # up to this share of the usable seats taken, the greedy also weighs strangers beside and balance
 
 
 class Greedy:
@@ -38,6 +39,9 @@ class Greedy:
         self.allowed_set = {u: set(a) for u, a in problem.allowed.items()}
         self.zone_room = dict(problem.zone_limit)  # seats still free to fill in each cabin zone with a limit
         self.balance = 0  # Σ zone index of the seats taken, in tenths (planner.rules.zones)
+        # the soft cabin terms (strangers beside, balance) only steer windows where seats are to spare: on a
+        # nearly full flight they split the free seats and households are left out (docs/seating.md)
+        self.roomy = bool(problem.job.relations) or len(problem.units) <= ROOMY * len(self.cab.usable)
         self.beside: dict[str, list[tuple[str, int]]] = {}  # seat -> (seat beside it, cost when strangers)
         for (a, b), w in problem.pairs.items():
             self.beside.setdefault(a, []).append((b, w))
@@ -266,9 +270,9 @@ class Greedy:
             score += COST_NOT_WINDOW
         if traits.lone_escort:
             score -= 0.5 * cab.by_id[ws[0]].aisle
-        if traits.households and self.beside:
+        if traits.households and self.beside and self.roomy:
             score += self._strangers_beside(traits, ws)
-        if self.p.index and not traits.near_door:  # the zones' balance: what this window adds to |Σ index|
+        if self.p.index and self.roomy and not traits.near_door:  # the zones' balance: what a window adds to |Σ|
             # (not for those seated near a door: placed early, they would be pushed to the middle of the cabin)
             shift = sum(self.p.index.get(s, 0) for s in ws)
             score += COST_BALANCE * (abs(self.balance + shift) - abs(self.balance))
