@@ -90,10 +90,24 @@ class Residual:
                 return False
         return True
 
+    def may_fit(self, fi: FlightInfo, option: Option) -> bool:
+        """Whether the option fits the flight's cabin with only the escorts already on board: necessary for
+        `try_add` (escorts only join, and an escort never frees cabin room), and cheap. Once the early flights
+        fill up, most households are tried on flights they cannot fit; this check rejects them before the
+        escort search, which made the greedy grow as households x flights x escorts (issue 16)."""
+        usage = self.usage[fi.flight.id]
+        escorts = len(self.escorts_on[fi.flight.id])
+        for j, limit in enumerate(fi.limits):
+            if limit.escort_usage >= 0 and usage[j] + option.usage[j] + escorts * limit.escort_usage > limit.rhs:
+                return False
+        return True
+
     def try_add(self, info: HouseholdInfo, option: Option) -> bool:
         """Add the household on the option's flight if every rule still holds; report whether it did."""
         fid = option.flight_id
         fi = self.p.flight(fid)
+        if not self.may_fit(fi, option):
+            return False
         totals = dict(self.totals[fid])
         for key in TOTAL_FIELDS:
             totals[key] = totals.get(key, 0) + getattr(option, key)
