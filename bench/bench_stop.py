@@ -6,8 +6,10 @@ several moments: a fixed number of seconds after the start (12 s, as the issue m
 the progress line of a stage appears (problem build, LP, CP-SAT near the LP solution, CP-SAT on the full
 model, seating). Prints, per run, when the signal was sent, the stage the command was in, the seconds from
 the signal to the process's exit, the exit code (130 or 143), the plan's status and whether the written plan
-validates (`planner.oracle.validate`, in this process). The machine's load average is printed with every
-run: on a shared machine the figures move with it.
+validates (`charterplan validate`). The machine's load average is printed with every
+run: on a shared machine the wall-clock figures move with it, so the CPU seconds the command and its workers
+used after the signal are printed too (on an idle 2-core machine the wall time is about the serial part of
+them plus half of what the two seating workers did).
 
     python bench/bench_stop.py [--scenario scenarios/belarus-2021-iraq] [--signals INT,TERM]
                                [--moments 12s,build,lp,near-lp,full,seating] [--repeat 1]
@@ -16,6 +18,7 @@ run: on a shared machine the figures move with it.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import signal
@@ -49,6 +52,7 @@ class Run:
     sent_at: float  # seconds after the start
     stage: str  # the last stage reported before the signal
     stop_to_exit: float
+    cpu: float  # CPU seconds the command (and its workers) used from the signal to the exit
     code: int
     status: str
     valid: str
@@ -78,17 +82,35 @@ def _wait_for(lines: list[tuple[float, str]], label: str, proc: subprocess.Popen
     return False
 
 
-def _check(scenario: str, plan_path: Path) -> tuple[str, str]:
-    """The written plan's status and whether it validates."""
-    from planner.io.loading import load_scenario
-    from planner.model.plan import Plan
-    from planner.oracle.validate import validate
+def _cpu_so_far(pid: int) -> float:
+    """CPU seconds a process, its reaped children and its live children have used (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
 
+    def own(p: int, with_reaped: bool) -> float:
+        try:
+            with open(f"/proc/{p}/stat", encoding="ascii") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if with_reaped else 0)
+        return ticks / tick
+
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        children += [int(c) for c in task.read_text().split()]
+    return own(pid, True) + sum(own(c, False) for c in children)
+
+
+def _check(scenario: str, plan_path: Path) -> tuple[str, str]:
+    """The written plan's status, and whether `charterplan validate` (a fresh process, so it checks with the
+    code as it is now) finds it valid."""
     if not plan_path.exists():
         return "-", "no file"
-    plan = Plan.model_validate_json(plan_path.read_text(encoding="utf-8"))
-    found = validate(load_scenario(ROOT / scenario), plan, Plan(scenario=plan.scenario))
-    return plan.status, "yes" if not found else f"NO ({len(found)})"
+    status = str(json.loads(plan_path.read_text(encoding="utf-8")).get("status", "?"))
+    proc = subprocess.run([sys.executable, "-m", "charterplan.cli", "validate", scenario, str(plan_path)],
+                          cwd=ROOT, capture_output=True, text=True)
+    last = proc.stdout.strip().splitlines()[-1:] or ["?"]
+    return status, "yes" if proc.returncode == 0 else f"NO ({last[0].split()[0]})"
 
 
 def run_one(scenario: str, moment: str, signame: str, limit: float, out_dir: Path) -> Run:
@@ -104,19 +126,22 @@ def run_one(scenario: str, moment: str, signame: str, limit: float, out_dir: Pat
     label, delay = MOMENTS[moment]
     if label is not None and not _wait_for(lines, label, proc):
         proc.wait()
-        return Run(moment, signame, -1, "ended first", 0.0, proc.returncode, *_check(scenario, out),
+        return Run(moment, signame, -1, "ended first", 0.0, 0.0, proc.returncode, *_check(scenario, out),
                    os.getloadavg()[0])
     target = (time.monotonic() - started + delay) if label is not None else delay
     time.sleep(max(0.0, started + target - time.monotonic()))
     stage = next((_stage_of(t) for _, t in reversed(lines) if _stage_of(t)), "")
+    before = _cpu_so_far(proc.pid)
     sent = time.monotonic()
     proc.send_signal(getattr(signal, f"SIG{signame}"))
-    code = proc.wait()
+    _, wait_status, usage = os.wait4(proc.pid, 0)
     ended = time.monotonic()
+    proc.returncode = code = os.waitstatus_to_exitcode(wait_status)
     reader.join(2.0)
     load = os.getloadavg()[0]
     status, valid = _check(scenario, out)
-    return Run(moment, signame, sent - started, stage, ended - sent, code, status, valid, load)
+    cpu = usage.ru_utime + usage.ru_stime - before
+    return Run(moment, signame, sent - started, stage, ended - sent, cpu, code, status, valid, load)
 
 
 def main() -> int:
@@ -128,8 +153,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--target", type=float, default=2.0, help="seconds from the signal to the exit")
     args = parser.parse_args()
-    print(f"{'moment':<8} {'signal':<6} {'sent at':>7} {'stage at signal':<22} {'stop->exit':>10} {'code':>4} "
-          f"{'status':<8} {'valid':<8} {'load':>5}", flush=True)
+    print(f"{'moment':<8} {'signal':<6} {'sent at':>7} {'stage at signal':<22} {'stop->exit':>10} {'cpu':>5} "
+          f"{'code':>4} {'status':<8} {'valid':<8} {'load':>5}", flush=True)
     runs: list[Run] = []
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(max(1, args.repeat)):
@@ -138,7 +163,7 @@ def main() -> int:
                     r = run_one(args.scenario, moment, signame, args.time_limit, Path(tmp))
                     runs.append(r)
                     print(f"{r.moment:<8} {r.signal:<6} {r.sent_at:>6.1f}s {r.stage[:22]:<22} {r.stop_to_exit:>9.2f}s "
-                          f"{r.code:>4} {r.status:<8} {r.valid:<8} {r.load:>5.1f}", flush=True)
+                          f"{r.cpu:>4.1f}s {r.code:>4} {r.status:<8} {r.valid:<8} {r.load:>5.1f}", flush=True)
     stopped = [r for r in runs if r.sent_at >= 0]
     ok = all(r.valid == "yes" and r.status == "stopped" and r.code in (130, 143) for r in stopped)
     within = sum(1 for r in stopped if r.stop_to_exit <= args.target)
