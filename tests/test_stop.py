@@ -179,4 +179,4 @@ def test_fast_greedy_seats_as_validly_as_the_greedy(busy: Scenario) -> None:
         assert check(problem, fast) == []
         assert len(fast) >= len(full) - 2  # a household or so more left out at most, never a flight's worth
         seated += len(fast)
-    assert seated > 300
+    assert seated > 150  # enough parties for the two searches to differ
