@@ -36,7 +36,7 @@ def job_value(job: FlightJob, seats: dict[str, str], unplaced: Iterable[str] = (
     """(spread, seat cost) of a flight's seats by the seating stage's cost terms, without the households
     that were not placed (they leave the flight)."""
     from planner.seating.cabin import Cabin
-    from planner.seating.objective import household_spread
+    from planner.seating.objective import comfort_cost, household_spread
     from planner.seating.problem import SeatingProblem
 
     gone = set(unplaced)
@@ -46,7 +46,7 @@ def job_value(job: FlightJob, seats: dict[str, str], unplaced: Iterable[str] = (
     seats = {u: s for u, s in seats.items() if u in problem.units and s in problem.cabin.by_id}
     spread = sum(household_spread(problem.cabin, [seats[u] for u in members if u in seats])
                  for members in problem.members.values() if not problem.units[members[0]].escort)
-    return spread, sum(problem.seat_cost(u, s) for u, s in seats.items())
+    return spread, comfort_cost(problem, seats)
 
 
 def result_value(job: FlightJob, result: FlightResult) -> tuple[int, int]:

@@ -29,6 +29,7 @@ class FlightJob:
     previous: dict[str, str] = field(default_factory=dict)  # person or escort id -> seat in the previous plan
     deadline_at: float = math.inf  # time.monotonic() instant after which the flight is seated greedily only
     fast: bool = False  # after a stop request: the fast greedy (planner.seating.fast_greedy), no CP-SAT
+    staffed_exits: bool = False  # every exit row holds an adult allowed there (docs/seating.md#comfort-and-safety)
 
 
 @dataclass

@@ -67,9 +67,8 @@ class SeatingProblem:
         self.index = {s: tenths[z] for s, z in self.zone.items() if z in tenths}
         self.able = {u for u, o in self.units.items() if staffs_exit(o)}
         rows = staffed_rows(s for s in cab.usable if not (cab.carries_stretcher and s.id in cab.zone))
-        # staffed exits: a protocol switch the job carries once planner.seating.job has it (docs/seating.md)
-        wanted = bool(getattr(self.job, "staffed_exits", False))
-        self.staffed = rows if wanted and len(self.able) >= len(rows) else []
+        # staffed exits: the protocol's switch, carried by the job (docs/seating.md#comfort-and-safety)
+        self.staffed = rows if self.job.staffed_exits and len(self.able) >= len(rows) else []
         self.exit_seats = {r: [s.id for s in cab.usable if s.exit and s.row == r] for r in self.staffed}
         distanced = COST_STRANGER_DISTANCED if self.job.relations else 0
         self.pairs: dict[tuple[str, str], int] = {}

@@ -176,6 +176,7 @@ def flight_job(
         time_limit=time_limit,
         deterministic=deterministic,
         cpsat=cpsat,
+        staffed_exits=rules.staffed_exits,
     )
 
 
