@@ -26,9 +26,9 @@ from planner.seating.synth import person, plan_for, random_households, scenario_
 
 
 def _job(sc: Scenario, plan: Plan, *, cpsat: bool = True, limit: float = 1.0) -> FlightJob:
-    """The flight's job with the protocol's staffed-exit switch (carried by the job once job.py has the field)."""
+    """The flight's job: it carries the protocol's staffed-exit switch."""
     job = flight_job(sc, flight_facts(sc, plan.flights[0]), time_limit=limit, deterministic=True, cpsat=cpsat)
-    job.staffed_exits = sc.protocol.seating.staffed_exits  # type: ignore[attr-defined]
+    assert job.staffed_exits == sc.protocol.seating.staffed_exits
     return job
 
 
@@ -59,7 +59,7 @@ def test_exit_rows_are_staffed_by_able_adults_when_asked(cpsat: bool) -> None:
     off = scenario_with(people, aircraft=CABIN, isolation_rows=0)
     plan_off, _, _ = _seat(off, plan_for(off), cpsat=cpsat)
     assert "exit.staffed" not in {v.rule for v in seating_violations(off, plan_off)}
-    assert not check(SeatingProblem(job, Cabin(job)), seats) and job.staffed_exits  # type: ignore[attr-defined]
+    assert not check(SeatingProblem(job, Cabin(job)), seats) and job.staffed_exits
 
 
 def test_too_few_able_adults_is_reported_not_invented() -> None:
