@@ -1,7 +1,8 @@
 """Scale benchmark: how each stage's time, the memory and the plan file grow from 7,000 to 100,000 people.
 
 Run as `python bench/bench_scale.py [--time-limit 30] [--large] [--quick] [--sizes N ...] [--seed 1]`.
-Each size runs in its own child process (so its peak RSS is its own, read from `os.wait4`), on the seeded
+Each size runs in its own child process (its peak RSS, from `os.wait4`, is that of the largest single process
+of its tree: the solve's, as seating workers are smaller processes of their own), on the seeded
 synthetic operation `charterplan generate --people N --seed 1` writes (`planner.synth.generate`), written to a
 temporary folder first (not timed). The child loads the folder, solves with `--time-limit` (the solve's own
 `timings` give problem, allocation, tests, seating and finish as stage times), validates the plan, writes it
