@@ -18,8 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-import api.checkin_marks
-import api.sent_messages  # noqa: F401  (registers the sent_message table: docs/airline.md)
+import api.tables  # noqa: F401  (registers every table)
 from api import problems
 from api.auth import authenticate, route_min_role, token_from_scope
 from api.body_limit import BodyLimit

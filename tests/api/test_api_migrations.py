@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-import api.models  # noqa: F401
+import api.tables  # noqa: F401  (every table of the service)
 from api.db import make_engine, migrate
 
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import api.checkin_marks
-import api.memberships  # the operation_member table (access per operation)
-import api.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import api.tables  # noqa: F401  (registers every table on SQLModel.metadata)
 
 config = context.config
 target_metadata = SQLModel.metadata
