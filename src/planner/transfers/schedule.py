@@ -6,8 +6,8 @@ each trip on the vehicle that can reach the location in time with the fewest sea
 left (the largest otherwise). A trip arrives at the airport as late as check-in and the vehicle's duty allow;
 when no vehicle is left, one already bringing people from there runs again earlier (arriving one drive there
 and back before its first run, within the wait). A vehicle starts each day at its base at the start of its
-duty and stays at the airport after a trip. A household no trip can take is cut from its flight with reason `transfer.none`; the pipeline then offers the
-freed seats to others, as it does for seating cuts.
+duty and stays at the airport after a trip. A household no trip can take is cut from its flight with reason
+`transfer.none`; the pipeline then offers the freed seats to others, as it does for seating cuts.
 
 This is a greedy schedule, not an optimum: it is exact about the hard rules (`planner.rules.transfers`
 checks every trip) and simple enough to explain line by line to a transport officer.
