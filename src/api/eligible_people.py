@@ -8,7 +8,7 @@ it) and operation version (as_of), like the web pages' funnel.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, not_
@@ -31,9 +31,19 @@ _BOUND_IDS_MAX = 30_000
 _BLANK = Person.model_construct(vulnerabilities=[])
 
 
+#: Gate fields kept in a person's `extra` (no column yet) that are dates in the JSON.
+_EXTRA_DATES = ("document_requested_on", "document_issued_on")
+
+
 def _person(row: Any) -> Person:
-    """The gates' fields of a stored row, without validation (the row was validated when it was stored)."""
+    """The gates' fields of a stored row, without validation (the row was validated when it was stored);
+    those without a column of their own come from `extra`."""
     values = dict(row)
+    extra = values.pop("extra", None) or {}
+    values.update({k: v for k, v in extra.items() if k in GATE_FIELDS})
+    for key in _EXTRA_DATES:
+        if isinstance(values.get(key), str):
+            values[key] = date.fromisoformat(values[key])
     sample = values["last_test_sample"]
     values["last_test_sample"] = datetime.fromisoformat(sample) if sample else None
     return _BLANK.model_copy(update=values)
@@ -88,7 +98,7 @@ def _evaluate(session: Session, op: m.Operation) -> tuple[frozenset[str], frozen
     protocol = Protocol.model_validate(stored or {}, context=STORED)
     table = m.table_of(m.Person)
     rows = session.connection().execute(
-        select(*[table.c[f] for f in GATE_FIELDS]).where(table.c.operation_id == op.id,
+        select(*[table.c[f] for f in GATE_FIELDS if f in table.c], table.c.extra).where(table.c.operation_id == op.id,
                                                          table.c.erased == False)).mappings().all()  # noqa: E712
     people = [_person(r) for r in rows]
     failing = gate_failures(people, protocol, datetime.fromisoformat(op.as_of))

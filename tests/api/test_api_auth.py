@@ -97,6 +97,20 @@ ROLE_RULES: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/operations/{operation_id}/members"): 'admin',
     ("PUT", "/api/v1/operations/{operation_id}/members/{user_id}"): 'admin',
     ("DELETE", "/api/v1/operations/{operation_id}/members/{user_id}"): 'admin',
+    # airline and border messages (docs/airline.md)
+    ("GET", "/api/v1/operations/{operation_id}/plans/{plan_id}/flights/{flight_id}/messages"): 'viewer',
+    ("GET", "/api/v1/operations/{operation_id}/plans/{plan_id}/flights/{flight_id}/pnl"): 'officer',
+    ("POST", "/api/v1/operations/{operation_id}/plans/{plan_id}/flights/{flight_id}/pnl"): 'officer',
+    ("GET", "/api/v1/operations/{operation_id}/plans/{plan_id}/flights/{flight_id}/adl"): 'officer',
+    ("POST", "/api/v1/operations/{operation_id}/plans/{plan_id}/flights/{flight_id}/adl"): 'officer',
+    ("GET", "/api/v1/operations/{operation_id}/plans/{plan_id}/flights/{flight_id}/paxlst"): 'officer',
+    ("POST", "/api/v1/operations/{operation_id}/plans/{plan_id}/flights/{flight_id}/paxlst"): 'officer',
+    ("GET", "/api/v1/operations/{operation_id}/plans/{plan_id}/flights/{flight_id}/paxlst/warnings"): 'viewer',
+    # the load summary (docs/load.md) and notices to returnees (docs/notices.md)
+    ("GET", "/api/v1/operations/{operation_id}/plans/{plan_id}/flights/{flight_id}/load-summary"): 'viewer',
+    ("GET", "/api/v1/operations/{operation_id}/plans/{plan_id}/flights/{flight_id}/load-summary/file"): 'officer',
+    ("GET", "/api/v1/operations/{operation_id}/plans/{plan_id}/flights/{flight_id}/notices"): 'officer',
+    ("GET", "/api/v1/operations/{operation_id}/plans/{plan_id}/households/{household_id}/notices"): 'officer',
     # lists for people outside the operation (docs/reception.md, docs/documents-pipeline.md)
     ("GET", "/api/v1/operations/{operation_id}/plans/{plan_id}/document-requests"): 'officer',
     ("GET", "/api/v1/operations/{operation_id}/plans/{plan_id}/flights/{flight_id}/arrival-list"): 'officer',

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlmodel import Session, select
 
@@ -103,11 +103,15 @@ def store_marks(session: Session, principal: Principal, plan: m.Plan, flight_id:
     return {"stored": stored, "duplicates": duplicates}
 
 
+def _plan(operation_id: Id, plan_id: Id, session: SessionDep) -> m.Plan:
+    """The plan as a dependency, so that a missing plan is a 404 before the body is read."""
+    return get_plan(session, operation_id, plan_id)
+
+
 @router.post(BASE + "/check-in-marks", response_model=MarksResult)
-def post_marks(operation_id: Id, plan_id: Id, flight_id: CodePath, body: MarksIn, principal: Officer,
+def post_marks(principal: Officer, plan: Annotated[m.Plan, Depends(_plan)], flight_id: CodePath, body: MarksIn,
                session: SessionDep) -> Any:
     """Marks from a tablet; a mark already stored (same client id) is counted as a duplicate, not stored again."""
-    plan = get_plan(session, operation_id, plan_id)
     flight_departure(session, plan, flight_id)  # 404 for a flight the plan lacks
     return store_marks(session, principal, plan, flight_id, body.marks)
 

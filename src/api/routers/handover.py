@@ -44,7 +44,8 @@ def document_requests(operation_id: Id, plan_id: Id, principal: Officer, session
 @router.get("/operations/{operation_id}/plans/{plan_id}/flights/{flight_id}/arrival-list",
             response_class=Response, responses=CONTENT)
 def arrival_list(operation_id: Id, plan_id: Id, flight_id: CodePath, principal: Officer, session: SessionDep,
-                 partner: Annotated[Partner, Query()], format: Annotated[Format, Query()] = "xlsx") -> Response:
+                 partner: Annotated[Partner, Query()] = "reception", format: Annotated[Format, Query()] = "xlsx"
+                 ) -> Response:
     """One reception partner's arrival list of a flight, with only the columns that partner needs."""
     plan = get_plan(session, operation_id, plan_id)
     op = session.get(m.Operation, operation_id)
