@@ -85,7 +85,8 @@ def test_marks_queued_before_a_reload_are_shown_and_sent(page: Any, server: Any,
     assert _status(page) == "1 mark waiting to be sent (offline)"
     problems.allow(503)  # the server is unreachable for the first try after the reload
     page.route("**/check-in/marks", lambda route: route.fulfill(status=503, body="busy"))
-    with page.expect_response("**/check-in/marks"):  # the `online` event tries at once: the server is busy
+    # the `online` event tries at once (the server is busy): let that request finish before reloading
+    with page.expect_event("requestfinished", lambda r: r.url.endswith("/check-in/marks")):
         page.context.set_offline(False)
     page.reload()
     assert page.locator(f'tr[data-case="{case}"] .mark').inner_text() == "boarded"  # from the queue
