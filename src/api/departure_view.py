@@ -18,6 +18,7 @@ from api.scenario_store import build_scenario
 from planner.departure.checkin import MARK_WORDS, DepartureDay, FinalManifest, departure_day, final_manifest
 from planner.model.plan import Plan
 from planner.model.scenario import Person, Scenario
+from planner.rules.transfers import check_in_opens
 
 FINAL_COLUMNS = [Column("line", "No."), Column("case", "Case"), Column("household", "Household"),
                  Column("family", "Family name", "name"), Column("given", "Given names", "name"),
@@ -32,11 +33,17 @@ def _inputs(session: Session, plan: m.Plan) -> tuple[Scenario, Plan]:
 
 def flight_departure(session: Session, plan: m.Plan, flight_id: str, now: datetime | None = None
                      ) -> tuple[Scenario, DepartureDay]:
-    """The flight's check-in view with the stored marks (404: a flight the plan lacks)."""
+    """The flight's check-in view with the stored marks (404: a flight the plan lacks). Standby households are
+    those who can still reach the airport from `now` (the clock); once the flight has left, the view is read
+    as at the opening of its check-in, so a past operation can still be looked at and practised on."""
     scenario, body = _inputs(session, plan)
+    flight = next((f for f in scenario.flights if f.id == flight_id), None)
+    now = now or datetime.now(UTC)
+    if flight is not None and now > flight.departure:
+        now = check_in_opens(flight)
     try:
         return scenario, departure_day(scenario, body, flight_id, current_marks(session, plan.id or 0, flight_id),
-                                       now or datetime.now(UTC))
+                                       now)
     except KeyError:
         raise not_found("flight", flight_id) from None
 
