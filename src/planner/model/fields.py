@@ -1,7 +1,7 @@
 """Field types and the strict base model every scenario part builds on.
 
-Kept apart from `scenario.py` so that the parts of a scenario that live in their own modules (documents, health
-checks, ground transport, baggage, reception, notices) can use the same types without an import cycle.
+Kept apart from `scenario.py` so that the parts of a scenario that live in their own modules (documents, ground
+transport, baggage, comfort, reception, notices) can use the same types without an import cycle.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 These pydantic models are the planner's only input. Loading from files (with row-level error reports) lives in
 `planner.io.loading`; derived facts (ages, households, weights) live in the modules that need them. Parts of a
-scenario with a home of their own (travel documents, health checks, ground transport, baggage and load,
+scenario with a home of their own (travel documents, ground transport, baggage and load, comfort,
 reception, notices) are declared in their modules and joined here by inheritance, so the people file stays one
 flat row per person.
 """
@@ -37,7 +37,6 @@ from planner.model.fields import (
     TestResult,
 )
 from planner.model.ground import GroundTransport, PersonTravel
-from planner.model.health import HealthChecks
 from planner.model.notices import NoticeSettings, PersonLanguage
 from planner.model.reception import PersonReception
 
@@ -187,7 +186,7 @@ class _ProtocolCore(Model):
     weights: Weights = Field(default_factory=Weights)
 
 
-class Protocol(NoticeSettings, BaggageRules, HealthChecks, DocumentSources, _ProtocolCore):
+class Protocol(NoticeSettings, BaggageRules, DocumentSources, _ProtocolCore):
     """The operation's protocol: the core rules, then each part's settings."""
 
 
