@@ -164,7 +164,29 @@ class Cluster:
                         return job
                     break
             time.sleep(0.1)
-        raise AssertionError(f"job {job_id}: {job}")
+        raise AssertionError(f"job {job_id}: {job}\n{self.diagnosis()}")
+
+    def diagnosis(self) -> str:
+        """Every job's state and the tail of each process's log: what a failed wait shows, so a failure on
+        another machine can be read without running it again."""
+        lines = []
+        with contextlib.suppress(Exception):
+            from sqlalchemy import text
+
+            from api.db import make_engine
+
+            columns = "id, status, runner, worker, attempts, dispatched_at, started_at, finished_at"
+            engine = make_engine(self.database_url)
+            with engine.connect() as c:
+                rows = c.execute(text(f"SELECT {columns} FROM solve_job ORDER BY id")).all()
+            engine.dispose()
+            lines += [f"jobs ({columns}):",
+                      *(f"  {tuple(r)}" for r in rows)]
+        for proc in self.replicas + self.workers:
+            state = "running" if proc.popen.poll() is None else f"exited {proc.popen.returncode}"
+            tail = proc.log.read_text(errors="replace")[-2500:] if proc.log.exists() else ""
+            lines += [f"--- {proc.name} ({state}), last lines of its log:", tail]
+        return "\n".join(lines)
 
     def live_replicas(self) -> list[Proc]:
         return [r for r in self.replicas if r.popen.poll() is None]

@@ -26,7 +26,7 @@ def wait_progress(cluster: Cluster, replica: Any, op: int, job_id: int, timeout:
         if job["status"] == "running" and job["progress_at"]:
             return job
         time.sleep(0.1)
-    raise AssertionError(f"job {job_id} shows no progress: {job}")
+    raise AssertionError(f"job {job_id} shows no progress: {job}\n{cluster.diagnosis()}")
 
 
 def plans_of(cluster: Cluster, replica: Any, op: int) -> list[dict[str, Any]]:
