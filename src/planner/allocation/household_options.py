@@ -9,12 +9,12 @@ window only through a handful of facts (docs/rules.md#test-windows).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Container, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 from planner.model.caseload import Household, age_months, age_years, departure_date
-from planner.model.plan import Reason
+from planner.model.plan import Reason, TestBooking
 from planner.model.reasons import reason
 from planner.model.scenario import Flight, Person, Scenario
 from planner.rules.capacity import household_usage
@@ -22,10 +22,22 @@ from planner.rules.escorts import is_medical_case
 from planner.rules.gates import failure_signature, isolation_end
 from planner.rules.household import household_failure
 from planner.rules.lap_infants import lap_pairs
-from planner.rules.testing_windows import SlotInstance, TestWindow, is_exempt, person_window
+from planner.rules.testing_windows import (
+    COVID,
+    SlotInstance,
+    TestWindow,
+    check_exempt,
+    general_windows,
+    is_exempt,
+    person_window,
+    provider_sites,
+)
 
 #: What a passenger's test window depends on: (flight, destination, exempt, isolation end, location, site).
 WindowKey = tuple[str, str, bool, date | None, str, str | None]
+#: What a passenger's windows of the protocol's own checks depend on: (flight, destination, the checks they need,
+#: isolation end, location).
+GeneralKey = tuple[str, str, tuple[str, ...], date | None, str]
 #: What a household's cabin usage depends on: (members' ages in years and months, aircraft, blocked seats).
 UsageKey = tuple[tuple[tuple[int, int], ...], str, tuple[str, ...]]
 
@@ -71,7 +83,7 @@ class OptionBuilder:
     kept flight, so they need no new test there."""
 
     def __init__(self, scenario: Scenario, slots: list[SlotInstance], kept_households: Mapping[str, str],
-                 kept_bookings: Container[str]):
+                 kept_bookings: Mapping[str, TestBooking]):
         self.scenario = scenario
         self.slots = slots
         self.kept_households = kept_households
@@ -79,6 +91,8 @@ class OptionBuilder:
         self.windows: set[TestWindow] = set()
         self._slot_found: dict[TestWindow, bool] = {}
         self._windows_of: dict[WindowKey, TestWindow | None] = {}
+        self._general_of: dict[GeneralKey, list[tuple[str, TestWindow]]] = {}
+        self._providers = provider_sites(scenario)
         self._dates: dict[str, date] = {}  # flight id -> local departure date (asked once per household-flight)
 
     def departure(self, f: Flight) -> date:
@@ -105,6 +119,21 @@ class OptionBuilder:
         if key not in self._windows_of:
             self._windows_of[key] = person_window(p, hh, f, self.scenario)
         return self._windows_of[key]
+
+    def general_windows_of(self, p: Person, hh: Household, f: Flight, isolated: date | None, on: date
+                           ) -> list[tuple[str, TestWindow]]:
+        """`general_windows`, shared by everyone who needs the same checks from the same place and isolation end
+        (docs/health-checks.md); empty at once when the protocol has no checks of its own."""
+        if not self.scenario.protocol.checks:
+            return []
+        checks = [c for c in self.scenario.protocol.checks
+                  if c.applies(p.destination, on) and not check_exempt(c, p, on)]
+        if not checks:
+            return []
+        key = (f.id, p.destination, tuple(c.id for c in checks), isolated, p.location)
+        if key not in self._general_of:
+            self._general_of[key] = general_windows(p, hh, f, self.scenario, checks)
+        return self._general_of[key]
 
     def fill(self, info: HouseholdInfo, serving: list[Flight]) -> None:
         """Options (or the member reasons why not) of one household on the given flights."""
@@ -146,14 +175,20 @@ class OptionBuilder:
         if on not in memo.exempt_on:
             memo.exempt_on[on] = tuple(is_exempt(p, f, self.scenario) for p in hh.members)
         for p, exempt in zip(hh.members, memo.exempt_on[on], strict=True):
-            w = self.window_of(p, hh, f, memo.isolated[p.case_id], exempt)
-            if w is None or (kept_here and p.case_id in self.kept_bookings):
-                continue
-            if not self.has_slot(w):
-                where = ", ".join(w.sites) or "no site"
-                span = f"{w.earliest_start:%Y-%m-%d %H:%M}..{w.latest_end:%Y-%m-%d %H:%M}"
-                missing[p.case_id] = reason("test.no_valid_slot", f.id, detail=f" (needs a sample {span} at {where})")
-            tests[w] += 1
+            covid = self.window_of(p, hh, f, memo.isolated[p.case_id], exempt)
+            windows = [(COVID, covid)] if covid is not None else []
+            windows += self.general_windows_of(p, hh, f, memo.isolated[p.case_id], on)
+            kept = self.kept_bookings.get(p.case_id) if kept_here else None
+            for check, w in windows:
+                if kept is not None and kept_covers(kept, check, w, self._providers):
+                    continue
+                if not self.has_slot(w) and p.case_id not in missing:
+                    where = ", ".join(w.sites) or "no site"
+                    span = f"{w.earliest_start:%Y-%m-%d %H:%M}..{w.latest_end:%Y-%m-%d %H:%M}"
+                    what = "" if check == COVID else f"check {check}: "
+                    missing[p.case_id] = reason("test.no_valid_slot", f.id,
+                                                detail=f" ({what}needs a sample {span} at {where})")
+                tests[w] += 1
         return tests, missing
 
     def _option(self, memo: _HouseholdMemo, hh: Household, f: Flight, on: date,
@@ -180,6 +215,14 @@ class OptionBuilder:
             tests=tuple(sorted(tests.items())),
             laps=tuple(sorted(memo.laps_on[on].items())),
         )
+
+
+def kept_covers(kept: TestBooking, check: str, window: TestWindow, providers: set[str]) -> bool:
+    """Whether a re-plan's kept sample is the one this check needs: a COVID-19 sample at a site no check names,
+    another check's sample at one of that window's providers."""
+    if check == COVID:
+        return kept.site_id not in providers
+    return kept.site_id in window.sites
 
 
 def _held_back(hh: Household, flight_id: str, missing: dict[str, Reason]) -> dict[str, Reason]:

@@ -13,10 +13,19 @@ from collections import defaultdict
 from ortools.graph.python import min_cost_flow
 
 from planner.allocation.greedy import Allocation
+from planner.allocation.household_options import kept_covers
 from planner.allocation.problem import AllocationProblem
 from planner.model.plan import TestBooking
 from planner.oracle.objective import NON_ROBUST_COST
-from planner.rules.testing_windows import SlotInstance, TestWindow, escort_window, person_window
+from planner.rules.testing_windows import (
+    COVID,
+    SlotInstance,
+    TestWindow,
+    escort_window,
+    general_windows,
+    person_window,
+    provider_sites,
+)
 
 Flow = dict[tuple[TestWindow, int], int]
 
@@ -99,20 +108,25 @@ def book_slots(problem: AllocationProblem, alloc: Allocation, flow: Flow) -> lis
 
 def _waiting(problem: AllocationProblem, alloc: Allocation) -> Waiting:
     """Who needs a sample in each window: household members together (one group per household and window),
-    each escort alone; members whose sample a re-plan keeps are left out."""
+    each escort alone; members whose sample a re-plan keeps are left out. A passenger needing several checks
+    (docs/health-checks.md) waits in one window per check."""
     scenario = problem.scenario
     flights = {f.flight.id: f.flight for f in problem.flights}
     infos = problem.infos
+    providers = provider_sites(scenario)
     groups: Waiting = defaultdict(list)
     for hid, fid in sorted(alloc.flight_of.items()):
         hh = infos[hid].household
         members: dict[TestWindow, list[tuple[str, bool, str]]] = defaultdict(list)
-        kept = problem.fixed.households.get(hid) == fid
+        kept_here = problem.fixed.households.get(hid) == fid
         for p in hh.members:
-            if kept and p.case_id in problem.fixed.bookings:
-                continue  # a re-plan keeps this sample
-            w = person_window(p, hh, flights[fid], scenario)
-            if w is not None:
+            covid = person_window(p, hh, flights[fid], scenario)
+            windows = [(COVID, covid)] if covid is not None else []
+            windows += general_windows(p, hh, flights[fid], scenario)
+            kept = problem.fixed.bookings.get(p.case_id) if kept_here else None
+            for check, w in windows:
+                if kept is not None and kept_covers(kept, check, w, providers):
+                    continue  # a re-plan keeps this sample
                 members[w].append((p.case_id, False, fid))
         for w, ids in members.items():
             groups[w].append((hid, ids))

@@ -37,6 +37,7 @@ from planner.model.fields import (
     TestResult,
 )
 from planner.model.ground import GroundTransport, PersonTravel
+from planner.model.health_checks import HealthChecks
 from planner.model.notices import NoticeSettings, PersonLanguage
 from planner.model.reception import PersonReception
 
@@ -186,7 +187,7 @@ class _ProtocolCore(Model):
     weights: Weights = Field(default_factory=Weights)
 
 
-class Protocol(NoticeSettings, BaggageRules, DocumentSources, _ProtocolCore):
+class Protocol(HealthChecks, NoticeSettings, BaggageRules, DocumentSources, _ProtocolCore):
     """The operation's protocol: the core rules, then each part's settings."""
 
 
