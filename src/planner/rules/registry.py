@@ -16,6 +16,7 @@ from planner.rules import (
     exits,
     explanations,
     gates,
+    health_checks,
     household,
     integrity,
     isolation_rows,
@@ -34,7 +35,7 @@ from planner.rules import (
 #: The families in the order the validator runs them.
 FAMILIES: tuple[ModuleType, ...] = (
     integrity, gates, household, seats, isolation_rows, lap_infants, children, exits, mobility,
-    special_categories, escorts, distancing, testing_windows, lab_capacity, explanations, stability,
+    special_categories, escorts, distancing, testing_windows, lab_capacity, health_checks, explanations, stability,
     payload, zones, transfers,
 )
 

@@ -215,20 +215,26 @@ def _window(anchor_minus_window: datetime, robust: datetime, flight: Flight, sit
 
 def person_window(person: Person, household: Household, flight: Flight, scenario: Scenario
                   ) -> TestWindow | None:
-    """The COVID-19 test window of a passenger on a flight, or None when exempt."""
+    """The COVID-19 test window of a passenger on a flight, or None when exempt: the window of the destination's
+    `covid_check`, at the sites the person is tested at (`sites_for`). Its latest end is departure − check-in −
+    lab turnaround, as an arrival anchor is never before the departure."""
     if is_exempt(person, flight, scenario):
         return None
-    rule = scenario.protocol.destinations[person.destination]
-    margin = timedelta(hours=scenario.protocol.delay_margin_hours)
-    start = window_start(rule, flight, person.destination)
+    check = covid_check(person.destination, scenario)
+    assert check is not None  # not exempt: the destination has a COVID-19 rule
+    start = window_start(check, flight, person.destination)
     sites = sites_for(person.location, person.testing_site, scenario)
-    return _window(start, start + margin, flight, sites, not_before(person, household, scenario), scenario)
+    return _window(start, start + timedelta(hours=check.robust_margin_hours), flight, sites,
+                   not_before(person, household, scenario), scenario,
+                   check_latest_end(check, flight, person.destination))
 
 
-def _prerequisite_split(first: TestWindow, turnaround: int, then: TestWindow) -> tuple[TestWindow, TestWindow]:
+def _prerequisite_split(first: TestWindow, turnaround: int, then: TestWindow, as_of: datetime
+                        ) -> tuple[TestWindow, TestWindow]:
     """Windows in which any sample of `first` has its result in before any sample of `then` starts: the span
-    both share is cut at the hour nearest its middle (docs/health-checks.md#prerequisites)."""
-    lo = first.earliest_start + timedelta(hours=turnaround)
+    from the first bookable moment of `first` (plus its turnaround) to the end of `then` is cut at the full hour
+    at or before its middle (docs/health-checks.md#prerequisites)."""
+    lo = max(first.earliest_start, as_of) + timedelta(hours=turnaround)
     hi = then.latest_end
     cut = lo + (hi - lo) / 2 if hi > lo else lo
     cut = cut.replace(minute=0, second=0, microsecond=0)
@@ -258,7 +264,7 @@ def general_windows(person: Person, household: Household, flight: Flight, scenar
         first = by_id.get(c.prerequisite or "")
         if first is not None and split:
             windows[first.id], windows[c.id] = _prerequisite_split(windows[first.id], first.turnaround_hours,
-                                                                   windows[c.id])
+                                                                   windows[c.id], scenario.as_of)
     return [(c.id, windows[c.id]) for c in checks]
 
 
