@@ -11,7 +11,7 @@ FAST = SolveOptions(time_limit=1, seat=False, deterministic=True)
 
 
 def _codes(plan, pid):
-    return [(r.code, r.flight_id) for u in plan.unassigned if u.person_id == pid for r in u.reasons]
+    return [(r.code, r.flights) for u in plan.unassigned if u.person_id == pid for r in u.reasons]
 
 
 def test_gate_failures_are_kept_when_no_flight_serves_the_destination():
@@ -38,4 +38,4 @@ def test_seating_removal_is_explained_with_the_flight():
     s = scenario([person("A")])
     out = explain(build_problem(s), Allocation(flight_of={}, escorts_on={}),
                   cut={"H1": {"F1": reason("seating.no_fit", "F1")}})
-    assert [(r.code, r.flight_id) for r in out[0].reasons] == [("seating.no_fit", "F1")]
+    assert [(r.code, r.flights) for r in out[0].reasons] == [("seating.no_fit", "all")]  # F1 is its only flight

@@ -336,7 +336,7 @@ def _reasons_of(plan: Plan, pid: str) -> list[Reason]:
 def test_a_reason_per_serving_flight(base):
     s, plan = base
     p = _copy(plan)
-    _reasons_of(p, "C0009")[0].flight_id = None  # still true (no consent), but MSQ-EBL-1 is not explained
+    _reasons_of(p, "C0009")[0].flights = None  # still true (no consent), but MSQ-EBL-1 is not explained
     assert [str(v) for v in validate(s, p)] == [
         "reason_per_flight: [MSQ-EBL-1] C0009 no reason given for flight MSQ-EBL-1, which serves EBL"]
 

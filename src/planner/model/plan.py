@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 PlanStatus = Literal["optimal", "feasible", "stopped", "greedy"]
 
@@ -62,15 +63,110 @@ class Transfer(PlanModel):
     people: int = 0
 
 
+ALL_FLIGHTS: Literal["all"] = "all"
+
+
 class Reason(PlanModel):
+    """One reason a person is not on a flight, in the registry's words (docs/rules.md#explanations), said once
+    with every flight it applies to, so that a plan grows with the people left out, not with people × flights.
+    `flights`: None for a reason that concerns no particular flight (a gate evaluated at `as_of`, no flight to
+    the destination, a variant's exclusion); "all" for every flight serving the person's destination that has
+    not departed (`planner.model.reasons.serving_flights`); else the flight ids, in departure order."""
+
     code: str
     message: str
-    flight_id: str | None = None
+    flights: list[str] | Literal["all"] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_flight_shape(cls, data: Any) -> Any:
+        """Plans written before reasons were grouped gave one reason per flight, as `flight_id`."""
+        if isinstance(data, dict) and "flight_id" in data:
+            fid = data["flight_id"]
+            data = {k: v for k, v in data.items() if k != "flight_id"}
+            data.setdefault("flights", None if fid is None else [fid])
+        return data
+
+    @classmethod
+    def model_construct(cls, _fields_set: set[str] | None = None, **values: Any) -> Reason:
+        """Unvalidated construction (the gates' fast path) given one flight as `flight_id` makes the same
+        reason as `flights=[flight_id]`: a field the model does not have would otherwise be dropped silently."""
+        if "flight_id" in values:
+            fid = values.pop("flight_id")
+            values.setdefault("flights", None if fid is None else [fid])
+        return super().model_construct(_fields_set, **values)
+
+    @property
+    def flight_id(self) -> str | None:
+        """The flight of a reason built for one flight (`planner.model.reasons.reason`), None for a
+        flight-independent one; a reason naming several flights has no single flight, and asking is a defect."""
+        if self.flights is None:
+            return None
+        if isinstance(self.flights, str) or len(self.flights) != 1:
+            raise ValueError(f"reason {self.code} names several flights, not one")
+        return self.flights[0]
+
+    def flight_ids(self, serving: Sequence[str]) -> list[str] | None:
+        """The flights the reason applies to, "all" spelled out as `serving` (the destination's flights)."""
+        if self.flights == ALL_FLIGHTS:
+            return list(serving)
+        return None if self.flights is None else list(self.flights)
+
+
+def group_reasons(reasons: Iterable[Reason], serving: Sequence[str] | None = None) -> list[Reason]:
+    """Reasons with the same code and words merged into one naming all their flights, in order of first
+    appearance (deterministic for a deterministic input); flight-independent ones stay apart. With `serving`
+    (the flights serving the person's destination), a reason naming exactly those says "all"."""
+    groups: dict[tuple[str, str, bool], tuple[Reason, set[str]]] = {}
+    for r in reasons:
+        key = (r.code, r.message, r.flights is None)
+        found = groups.get(key)
+        if found is None:
+            flights = r.flights if r.flights is None or isinstance(r.flights, str) else list(dict.fromkeys(r.flights))
+            groups[key] = (Reason(code=r.code, message=r.message, flights=flights), set(flights or ()))
+            continue
+        group, seen = found
+        if not isinstance(group.flights, list) or r.flights is None:
+            continue  # flight-independent, or already every flight
+        if isinstance(r.flights, str):
+            group.flights = ALL_FLIGHTS
+            continue
+        for fid in r.flights:
+            if fid not in seen:
+                seen.add(fid)
+                group.flights.append(fid)
+    out = [group for group, _ in groups.values()]
+    if serving:
+        everyone = set(serving)
+        for r in out:
+            if isinstance(r.flights, list) and len(r.flights) == len(everyone) and set(r.flights) == everyone:
+                r.flights = ALL_FLIGHTS
+    return out
 
 
 class Unassigned(PlanModel):
+    """A person left out, with each reason once (`group_reasons`). Plans of the older shape, one reason per
+    flight, load and are grouped on reading; only the grouped shape is written."""
+
     person_id: str
     reasons: list[Reason] = Field(default_factory=list)
+
+    @field_validator("reasons", mode="after")
+    @classmethod
+    def _grouped(cls, reasons: list[Reason]) -> list[Reason]:
+        keys = {(r.code, r.message, r.flights is None) for r in reasons}
+        return reasons if len(keys) == len(reasons) else group_reasons(reasons)
+
+    def flight_reasons(self, serving: Sequence[str]) -> Iterator[tuple[str | None, Reason]]:
+        """Each (flight id, reason) pair the grouped reasons stand for, "all" spelled out as `serving` (the
+        destination's flights); None as the flight of a flight-independent reason."""
+        for r in self.reasons:
+            ids = r.flight_ids(serving)
+            if not ids:  # flight-independent (or naming none: never lost from a letter or a page)
+                yield None, r
+            else:
+                for fid in ids:
+                    yield fid, r
 
 
 class ScenarioRef(PlanModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from planner.model.plan import Reason
+from planner.model.scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,9 @@ class ReasonCode:
     template: str
 
     def reason(self, flight_id: str | None = None, **details: object) -> Reason:
-        return Reason(code=self.code, message=self.template.format(**details), flight_id=flight_id)
+        """The reason for one flight (or none); `planner.model.plan.group_reasons` merges a person's."""
+        return Reason(code=self.code, message=self.template.format(**details),
+                      flights=None if flight_id is None else [flight_id])
 
 
 _CODES = [
@@ -51,3 +54,10 @@ def reason(code: str, flight_id: str | None = None, **details: object) -> Reason
     """Build a Reason from the registry; unknown codes are a programming error."""
     details.setdefault("detail", "")
     return REGISTRY[code].reason(flight_id=flight_id, **details)
+
+
+def serving_flights(scenario: Scenario, destination: str) -> list[str]:
+    """The flights a reason is owed for, and what a reason's "all" stands for: those not departed at `as_of`
+    that stop at `destination`, in departure order (as `planner.rules.base.Context.serving` lists them)."""
+    return [f.id for f in sorted(scenario.flights, key=lambda f: (f.departure, f.id))
+            if f.departure >= scenario.as_of and any(s.airport == destination for s in f.stops)]

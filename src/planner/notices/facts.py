@@ -15,6 +15,7 @@ from planner.io.airports import airport
 from planner.model.caseload import Household, households
 from planner.model.notices import MeetingPoint
 from planner.model.plan import FlightPlan, Plan, Reason
+from planner.model.reasons import serving_flights
 from planner.model.scenario import Flight, Person, Scenario
 from planner.rules.testing_windows import site_timezone
 
@@ -217,8 +218,11 @@ def reason_letters(scenario: Scenario, plan: Plan, household_id: str | None = No
         p = people.get(entry.person_id)
         if p is None or (household_id is not None and p.household_id != household_id):
             continue
-        named = {r.flight_id: flights[r.flight_id] for r in entry.reasons if r.flight_id in flights}
-        out.append(ReasonLetter(p.case_id, p.household_id, p.language, _name(p), p.name_native, tuple(entry.reasons),
+        # the plan says each reason once with its flights; the letter names each flight with its reason
+        reasons = tuple(Reason(code=r.code, message=r.message, flights=None if fid is None else [fid])
+                        for fid, r in entry.flight_reasons(serving_flights(scenario, p.destination)))
+        named = {r.flight_id: flights[r.flight_id] for r in reasons if r.flight_id in flights}
+        out.append(ReasonLetter(p.case_id, p.household_id, p.language, _name(p), p.name_native, reasons,
                                 contact, _local(scenario.as_of, scenario.timezone), named))
     return out
 

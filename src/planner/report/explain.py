@@ -6,6 +6,9 @@ same plan always gets the same explanations. When no flight serves the destinati
 evaluated (at `as_of`), so that a missing consent is not hidden behind `flight.no_destination`. A reason is
 never invented: when no check fails for a flight, no reason is given for it and the validator reports the
 gap (capacity freed after the allocation was final is a solver defect, not something to explain away).
+
+Each person's reasons are then said once each, with the flights they apply to ("all" when that is every flight
+serving the destination): a reason repeated per flight made a 50,000-person plan file grow as people × flights.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from planner.allocation.feasibility import PlanState
 from planner.allocation.greedy import Allocation
 from planner.allocation.household_options import HouseholdInfo
 from planner.allocation.problem import AllocationProblem
-from planner.model.plan import Reason, Unassigned
+from planner.model.plan import Reason, Unassigned, group_reasons
 from planner.model.reasons import ORDER, reason
 from planner.rules.gates import serves
 from planner.rules.household import household_failure
@@ -36,6 +39,7 @@ def explain(problem: AllocationProblem, alloc: Allocation, cut: dict[str, dict[s
     state = PlanState(problem, Allocation(flight_of=dict(alloc.flight_of),
                                           escorts_on={k: list(v) for k, v in alloc.escorts_on.items()}))
     out: list[Unassigned] = []
+    serving: dict[str, list[str]] = {}
     for info in problem.households:
         hh = info.household
         if hh.id in alloc.flight_of or hh.id in departed:
@@ -53,7 +57,11 @@ def explain(problem: AllocationProblem, alloc: Allocation, cut: dict[str, dict[s
                     reasons.append(gates[pid])
         else:
             _flight_reasons(problem, state, info, cut.get(hh.id, {}), closed or set(), per_member)
-        out += [Unassigned(person_id=pid, reasons=reasons) for pid, reasons in per_member.items()]
+        dest = hh.destination
+        if dest not in serving:  # the flights a reason is owed for (planner.rules.explanations)
+            serving[dest] = [f.flight.id for f in problem.flights if serves(f.flight, dest)]
+        out += [Unassigned(person_id=pid, reasons=group_reasons(reasons, serving[dest]))
+                for pid, reasons in per_member.items()]
     return sorted(out, key=lambda u: u.person_id)
 
 

@@ -1,6 +1,7 @@
 """Explanations (docs/rules.md#explanations): everyone left out has true reasons from the closed registry.
 
-Violation ids: `reasons` (present, registered, naming real flights), `reason_per_flight` (one per serving flight),
+Violation ids: `reasons` (present, registered, naming real flights, each said once), `reason_per_flight` (every
+serving flight named by a reason),
 `reason_true` (gate and `flight.no_destination` reasons the scenario alone decides are true).
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from planner.model.plan import Unassigned
+from planner.model.plan import ALL_FLIGHTS, Reason, Unassigned
 from planner.model.reasons import REGISTRY
 from planner.model.scenario import Person
 from planner.model.violations import Violation
@@ -17,29 +18,47 @@ from planner.rules.gates import GATE_CHECKS, gate_fails
 
 
 def check_reasons(ctx: Context) -> Iterator[Violation]:
-    """Everyone left out has reasons, each from the closed registry and naming a real flight."""
+    """Everyone left out has reasons, each from the closed registry, naming real flights, and said once: the
+    same code and words twice for one person is the per-flight repetition the plan format leaves out."""
     for u in ctx.plan.unassigned:
         if not u.reasons:
             yield violation("reasons", "unassigned without a reason", person_id=u.person_id)
+        seen: set[tuple[str, str, bool]] = set()
         for r in u.reasons:
-            if r.code not in REGISTRY:
-                yield violation("reasons", f"unknown reason code {r.code}", person_id=u.person_id)
-            if r.flight_id is not None and r.flight_id not in ctx.flights:
-                yield violation("reasons", f"reason {r.code} names unknown flight {r.flight_id}",
+            for fault in _faults(ctx, r):
+                yield violation("reasons", fault, person_id=u.person_id)
+            key = (r.code, r.message, r.flights is None)
+            if key in seen:
+                yield violation("reasons", f"reason {r.code} is given twice with the same words",
                                 person_id=u.person_id)
+            seen.add(key)
+
+
+def _faults(ctx: Context, r: Reason) -> Iterator[str]:
+    """What is wrong with one reason on its own: an unregistered code, an unknown flight, an empty or repeated
+    flight list."""
+    if r.code not in REGISTRY:
+        yield f"unknown reason code {r.code}"
+    if r.flights is None or r.flights == ALL_FLIGHTS:
+        return
+    for fid in r.flights:
+        if fid not in ctx.flights:
+            yield f"reason {r.code} names unknown flight {fid}"
+    if not r.flights or len(set(r.flights)) != len(r.flights):
+        yield f"reason {r.code} names no flight or one flight twice"
 
 
 def _per_flight_gaps(ctx: Context, p: Person, u: Unassigned) -> Iterator[Violation]:
     serving = ctx.serving(p.destination)
     if not serving:
-        if not any(r.code == "flight.no_destination" or (r.code in GATE_CHECKS and r.flight_id is None)
+        if not any(r.code == "flight.no_destination" or (r.code in GATE_CHECKS and r.flights is None)
                    for r in u.reasons):
             yield violation("reason_per_flight", f"no flight serves {p.destination}, but neither "
                                                  "flight.no_destination nor a gate is given", person_id=p.case_id)
         return
     if any(r.code == "pin.conflict" for r in u.reasons):
         return
-    covered = {r.flight_id for r in u.reasons}
+    covered = {fid for fid, _ in u.flight_reasons([f.id for f in serving])}
     for f in serving:
         if f.id not in covered:
             yield violation("reason_per_flight", f"no reason given for flight {f.id}, which serves {p.destination}",
@@ -64,16 +83,16 @@ def check_reasons_true(ctx: Context) -> Iterator[Violation]:
         p = ctx.people.get(u.person_id)
         if p is None:
             continue
-        for r in u.reasons:
+        for fid, r in u.flight_reasons([f.id for f in ctx.serving(p.destination)]):
             if r.code == "flight.no_destination" and ctx.serving(p.destination):
                 yield violation("reason_true", f"flight.no_destination, but {ctx.serving(p.destination)[0].id} "
                                                f"serves {p.destination}", person_id=p.case_id)
-            if r.code not in GATE_CHECKS or (r.flight_id is not None and r.flight_id not in ctx.flights):
+            if r.code not in GATE_CHECKS or (fid is not None and fid not in ctx.flights):
                 continue
-            fails, on = gate_fails(ctx, p, r.code, r.flight_id)
+            fails, on = gate_fails(ctx, p, r.code, fid)
             if not fails:
                 yield violation("reason_true", f"{r.code} given, but the person passes that gate on {on}",
-                                r.flight_id, p.case_id)
+                                fid, p.case_id)
 
 
 CHECKS = (PlanCheck(("reasons",), check_reasons), PlanCheck(("reason_per_flight",), check_reason_per_flight),

@@ -54,14 +54,16 @@ def check_household_unity(ctx: Context) -> Iterator[Violation]:
             yield violation("household_unity", f"household {h.id} is split: {placed}", person_id=h.members[0].case_id)
 
 
-def _named_member_fails(ctx: Context, p: Person, r: Reason, member: Person, code: str) -> str | None:
-    """Why the member a held-back reason names does not really keep the household off (None: they do)."""
+def _named_member_fails(ctx: Context, fid: str | None, member: Person, code: str) -> str | None:
+    """Why the member a held-back reason names does not really keep the household off flight `fid` (None: they
+    do)."""
     if code in GATE_CHECKS:
-        fails, on = gate_fails(ctx, member, code, r.flight_id)
+        fails, on = gate_fails(ctx, member, code, fid)
         return None if fails else f"names {member.case_id} for {code}, but they pass that gate on {on}"
     if code == "test.no_valid_slot":
         own = ctx.unassigned.get(member.case_id, [])
-        if any(o.code == code and o.flight_id == r.flight_id for o in own):
+        serving = [f.id for f in ctx.serving(member.destination)]
+        if any(o.code == code and fid in (o.flight_ids(serving) or ()) for o in own):
             return None
         return f"names {member.case_id} for {code}, but their own reasons do not say so for this flight"
     return f"names {member.case_id} for {code}, which is not a personal failure"
@@ -74,22 +76,22 @@ def check_held_back(ctx: Context) -> Iterator[Violation]:
         p = ctx.people.get(u.person_id)
         if p is None:
             continue
-        for r in u.reasons:
+        for r_flight, r in u.flight_reasons([f.id for f in ctx.serving(p.destination)]):
             if r.code != REASON:
                 continue
             m = HELD_BACK.match(r.message)
             if m is None:
-                yield violation("held_back", "held back without naming a member and their reason", r.flight_id,
+                yield violation("held_back", "held back without naming a member and their reason", r_flight,
                                 p.case_id)
                 continue
             member = ctx.people.get(m["member"])
             if member is None or member.household_id != p.household_id or member.case_id == p.case_id:
                 yield violation("held_back", f"names {m['member']}, who is not another member of household "
-                                             f"{p.household_id}", r.flight_id, p.case_id)
+                                             f"{p.household_id}", r_flight, p.case_id)
                 continue
-            why = _named_member_fails(ctx, p, r, member, m["code"])
+            why = _named_member_fails(ctx, r_flight, member, m["code"])
             if why is not None:
-                yield violation("held_back", why, r.flight_id, p.case_id)
+                yield violation("held_back", why, r_flight, p.case_id)
 
 
 CHECKS = (PlanCheck(("household_unity",), check_household_unity), PlanCheck(("held_back",), check_held_back))
