@@ -4,18 +4,21 @@ in, the COVID-19 fields as one configuration of checks, and small end-to-end sol
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from builders import flight, person, scenario, site
-from planner import SolveOptions, solve, validate
+from planner import SolveOptions, load_scenario, solve, validate
 from planner.model.caseload import households
 from planner.model.health_checks import HealthCheck, HealthChecks
 from planner.model.plan import Plan, TestBooking
 from planner.model.scenario import Scenario
 from planner.rules.testing_windows import COVID, covid_check, general_windows, person_window, person_windows
+from planner.synth.health import with_fit_to_travel
+from planner.whatif.variants import load_variant_scenario
 
 
 def _at(text: str) -> datetime:
@@ -180,3 +183,30 @@ def test_flights_outside_the_period_need_no_check() -> None:
     s = _world(2, checks=[fit(period={"from": "2021-12-02", "to": "2021-12-31"})], flights=[flight("F1")])
     plan = _solve(s)
     assert plan.kpis.moved == 2 and "CLINIC" not in _by_site(plan)
+
+
+# ---------------------------------------------------------------- the bundled non-COVID variant
+
+VARIANT = Path(__file__).resolve().parent.parent / "variants" / "belarus-fit-to-travel.yaml"
+
+
+def test_the_belarus_fit_to_travel_variant_is_the_synthetic_examination_without_covid() -> None:
+    _, applied = load_variant_scenario(VARIANT)
+    s = applied.scenario
+    expected = with_fit_to_travel(load_scenario(VARIANT.parent.parent / "scenarios" / "belarus-2021-iraq"),
+                                  covid=False)
+    assert s.protocol == expected.protocol
+    assert s.testing_sites == expected.testing_sites
+    assert not s.protocol.covid and [c.kind for c in s.protocol.checks] == ["fit_to_travel"]
+
+
+def test_the_fit_to_travel_variant_books_an_examination_for_every_passenger_and_no_pcr() -> None:
+    _, applied = load_variant_scenario(VARIANT)
+    s = applied.scenario
+    plan = solve(s, options=SolveOptions(time_limit=0, seat=False))
+    assert validate(s, plan) == []
+    flying = {pa.person_id for fp in plan.flights for pa in fp.passengers}
+    assert plan.kpis.moved > 5000
+    assert {b.person_id for b in plan.tests} == flying
+    assert {b.site_id for b in plan.tests} <= {"BRUZGI-CLINIC", "HRODNA-CLINIC", "MINSK-CLINIC"}
+    assert all(b.escort_id is None for b in plan.tests)

@@ -6,10 +6,13 @@ The draws run in a fixed order, one after the other, on the run's single `random
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
+from planner.model.health_checks import HealthCheck
+from planner.model.scenario import Scenario, TestingSite
 from planner.synth.draws import at
 from planner.synth.households import Member
 from planner.synth.rates import Rates
@@ -116,3 +119,39 @@ def _last_test(rng: random.Random, rates: Rates, outbreak: Outbreak, today: date
         out["last_test_sample"] = at(day, time(rng.randint(8, 17), 0), tz)
         out["last_test_result"] = "pending" if day >= today - timedelta(days=1) else "negative"
     return out
+
+
+# ---------------------------------------------------------------- a fit-to-travel examination (docs/health-checks.md)
+
+#: The fit-to-travel examination of the synthetic operations: 24-72 h before departure, its certificate an hour
+#: after the examination (docs/health-checks.md, "A fit-to-travel variant").
+FIT_TO_TRAVEL = {"id": "FIT-TO-TRAVEL", "kind": "fit_to_travel", "window_hours": 72, "closes_hours": 24,
+                 "turnaround_hours": 1}
+
+
+def fit_to_travel_clinics(scenario: Scenario, ratio: float = 1.5) -> list[TestingSite]:
+    """One examination clinic beside each testing site, serving the same locations on the same days, open
+    09:00-17:00 in 60-minute slots, its daily capacity `ratio` times the site's people per flight day (everyone
+    is examined: no age or vaccination exemption)."""
+    count: dict[str, int] = {}
+    for p in scenario.people:
+        count[p.location] = count.get(p.location, 0) + 1
+    flight_days = len({f.departure.date() for f in scenario.flights}) or 1
+    clinics = []
+    for site in sorted(scenario.testing_sites, key=lambda s: s.id):
+        people = sum(count.get(loc, 0) for loc in site.serves)
+        daily = max(4, math.ceil(people / flight_days * ratio))
+        clinics.append(TestingSite(id=f"{site.id.removesuffix('-LAB')}-CLINIC", serves=list(site.serves),
+                                   days=site.days, open=time(9, 0), close=time(17, 0), slot_minutes=60,
+                                   capacity_per_slot=math.ceil(daily / 8), daily_capacity=daily))
+    return clinics
+
+
+def with_fit_to_travel(scenario: Scenario, covid: bool = True, ratio: float = 1.5) -> Scenario:
+    """The scenario with a fit-to-travel examination for every passenger at clinics of its own (and, with
+    `covid=False`, without the COVID-19 tests): the benchmark's and the variant's health checks."""
+    clinics = fit_to_travel_clinics(scenario, ratio)
+    check = HealthCheck.model_validate({**FIT_TO_TRAVEL, "providers": [c.id for c in clinics]})
+    protocol = scenario.protocol.model_copy(update={"covid": covid and scenario.protocol.covid,
+                                                    "checks": [*scenario.protocol.checks, check]})
+    return scenario.model_copy(update={"protocol": protocol, "testing_sites": [*scenario.testing_sites, *clinics]})
