@@ -7,7 +7,17 @@ import pytest
 
 from builders import person, scenario
 from planner import SolveOptions, solve, validate
-from planner.departure.checkin import CheckInMark, departure_day, final_manifest, replan_events
+from planner.departure.checkin import (
+    CheckInMark,
+    day_of,
+    departure_day,
+    final_manifest,
+    flight_basis,
+    offered,
+    reading_time,
+    replan_events,
+    standby_households,
+)
 
 NOW = datetime.fromisoformat("2021-12-01T06:00:00+03:00")  # F1 leaves at 10:00
 
@@ -77,3 +87,37 @@ def test_unknown_flight_is_a_key_error(planned):
     s, plan = planned
     with pytest.raises(KeyError):
         departure_day(s, plan, "NOPE", {}, NOW)
+
+
+def _with_drive(s, minutes):
+    """The scenario with a bus and `minutes` of driving from the camp to the airport."""
+    return type(s).model_validate(s.model_dump(by_alias=True) | {
+        "vehicles": [{"id": "BUS-1", "seats": 6, "base": "CAMP", "duty_from": "04:00", "duty_hours": 18}],
+        "travel_minutes": [{"between": "CAMP", "and": "MSQ", "minutes": minutes}]})
+
+
+def test_standby_must_reach_the_airport_and_a_past_flight_is_read_at_its_check_in_opening(planned):
+    """F1 leaves at 10:00, check-in opens at 07:00 and closes at 09:00; the camp is two hours away."""
+    s, plan = planned
+    driven = _with_drive(s, 120)
+    marks = {c: CheckInMark(c, "no_show") for c in _aboard(plan)[:4]}
+    early = departure_day(driven, plan, "F1", marks, NOW)  # 06:00 + 2 h = 08:00: in time
+    assert early.standby and early.standby == departure_day(s, plan, "F1", marks, NOW).standby
+    late = datetime.fromisoformat("2021-12-01T08:00:00+03:00")  # 10:00 is after check-in closes
+    assert departure_day(driven, plan, "F1", marks, late).standby == []
+    past = datetime.fromisoformat("2021-12-02T12:00:00+03:00")  # the flight has left: read as at 07:00
+    assert reading_time(driven.flights[0], past) == datetime.fromisoformat("2021-12-01T07:00:00+03:00")
+    assert reading_time(driven.flights[0], late) == late
+    assert departure_day(driven, plan, "F1", marks, past).standby == early.standby
+    assert departure_day(_with_drive(s, 150), plan, "F1", marks, past).standby == []  # 07:00 + 2.5 h is too late
+
+
+def test_a_kept_basis_gives_the_same_day_for_any_marks(planned):
+    """What a service keeps per plan and caseload (`flight_basis`) with fresh marks reads as the whole view."""
+    s, plan = planned
+    basis = flight_basis(s, plan, "F1")
+    aboard = _aboard(plan)
+    for n in (0, 2, 4, 6):
+        marks = {c: CheckInMark(c, "no_show") for c in aboard[:n]}
+        assert day_of(basis, marks, NOW) == departure_day(s, plan, "F1", marks, NOW)
+        assert offered(basis, n, NOW) == standby_households(s, plan, "F1", n, NOW)

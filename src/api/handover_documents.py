@@ -8,14 +8,13 @@ operation's caseload as stored today and the stored plan.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from api import models as m
 from api.exports import Column, Document, Section
-from api.plan_documents import plan_status
+from api.plan_documents import generated_at, plan_status
 from api.problems import not_found
 from api.scenario_store import build_scenario
 from planner.model.plan import Plan
@@ -31,10 +30,6 @@ REQUEST_SIGNATURES = ["Prepared by (return officer)", "Received by (issuing auth
 
 def _inputs(session: Session, op: m.Operation, plan: m.Plan) -> tuple[Scenario, Plan]:
     return build_scenario(session, op.id or 0), Plan.model_validate_json(m.plan_json(session, plan.id or 0))
-
-
-def _generated(tz: ZoneInfo) -> str:
-    return datetime.now(UTC).astimezone(tz).strftime("%Y-%m-%d %H:%M ") + str(tz)
 
 
 def build_arrival_list(session: Session, op: m.Operation, plan: m.Plan, flight_id: str, partner: Partner
@@ -56,7 +51,7 @@ def build_arrival_list(session: Session, op: m.Operation, plan: m.Plan, flight_i
     return Document(kind="arrival", title=f"Arrival list, flight {flight_id}: {PARTNER_WORDS[partner]}",
                     subtitle=f"{op.name} · plan {plan.number}", status=status, status_words=words,
                     columns=columns, sections=sections, signatures=ARRIVAL_SIGNATURES,
-                    generated=_generated(ZoneInfo(op.timezone)))
+                    generated=generated_at(ZoneInfo(op.timezone)))
 
 
 def build_document_requests(session: Session, op: m.Operation, plan: m.Plan, authority: str | None) -> Document:
@@ -79,4 +74,4 @@ def build_document_requests(session: Session, op: m.Operation, plan: m.Plan, aut
     return Document(kind="requests", title="Travel documents needed, per issuing authority",
                     subtitle=f"{op.name} · plan {plan.number}", status=status, status_words=words,
                     columns=columns, sections=sections, signatures=REQUEST_SIGNATURES,
-                    generated=_generated(ZoneInfo(op.timezone)))
+                    generated=generated_at(ZoneInfo(op.timezone)))

@@ -80,7 +80,8 @@ def _age(born: date | None, on: date) -> int | None:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def _generated(tz: ZoneInfo) -> str:
+def generated_at(tz: ZoneInfo) -> str:
+    """The moment a document is made, in the operation's time zone (every printed document carries it)."""
     return datetime.now(UTC).astimezone(tz).strftime("%Y-%m-%d %H:%M ") + str(tz)
 
 
@@ -111,7 +112,7 @@ def build_manifest(session: Session, op: m.Operation, plan: m.Plan, flight_id: s
     return Document(kind="manifest", title=f"Passenger manifest, flight {flight_id}",
                     subtitle=f"{op.name} · plan {plan.number}", status=status, status_words=words,
                     columns=MANIFEST_COLUMNS, sections=[section], signatures=MANIFEST_SIGNATURES,
-                    generated=_generated(tz), figure_svg=svg)
+                    generated=generated_at(tz), figure_svg=svg)
 
 
 def _manifest_lines(session: Session, operation_id: int, plan: m.Plan, flight_id: str) -> list[Any]:
@@ -325,4 +326,4 @@ def build_schedule(session: Session, op: m.Operation, plan: m.Plan, site: str | 
     return Document(kind="schedule", title="Testing schedule",
                     subtitle=f"{op.name} · plan {plan.number}" + (f" · {scope}" if scope else ""),
                     status=status, status_words=words, columns=SCHEDULE_COLUMNS, sections=sections,
-                    signatures=SCHEDULE_SIGNATURES, generated=_generated(tz))
+                    signatures=SCHEDULE_SIGNATURES, generated=generated_at(tz))

@@ -4,9 +4,10 @@ check-in view's counts, freed seats and standby, the final manifest and the no-s
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
-from service_testkit import Api, wait_job
+from service_testkit import Api, make_api, wait_job
 from test_api_exports import lines
 
 AT = "2021-12-01T06:00:00+03:00"
@@ -111,3 +112,27 @@ def test_web_page_offers_standby_and_syncs_marks_once(api: Api) -> None:
     html = viewer.get(page_url).text
     assert "Hand no-shows to re-planning" not in html and 'name="status"' not in html
     assert viewer.post(f"{page_url}/marks", data={"csrf_token": _csrf(html), "marks": queue}).status_code == 403
+
+
+def test_kept_view_shows_new_marks_and_caseload_changes_on_every_replica(api: Api, settings: Any) -> None:
+    """The departure day is kept per plan version and caseload revision (`api.departure_view`): a mark or a
+    person's change sent through one replica shows on the next view through another (PostgreSQL: a second app
+    on the same database; the SQLite store has one process)."""
+    base, plan_id, flight_id, flight = _planned(api)
+    url = f"{base}/plans/{plan_id}/flights/{flight_id}"
+    seated = [p["person_id"] for p in flight["passengers"] if p.get("lap_of") is None]
+    shared = settings.database_url.startswith("postgresql")
+    with contextmanager(make_api)(settings, users=False) if shared else nullcontext(api) as other:
+        first = api.get(f"{url}/departure", "viewer").json()  # kept by this replica
+        assert first["counts"]["no_show"] == 0 and first["freed_seats"] == 0 and first["standby"] == []
+        marks = [_mark("tablet-3001", seated[0], "no_show"), _mark("tablet-3002", seated[1], "no_show")]
+        assert other.post(f"{url}/check-in-marks", "officer", json={"marks": marks}).status_code == 200
+        view = api.get(f"{url}/departure", "viewer").json()
+        assert view["counts"]["no_show"] == 2 and view["freed_seats"] == 2
+        mover = seated[2]
+        person = other.get(f"{base}/people/{mover}", "officer").json()
+        moved = other.patch(f"{base}/people/{mover}", "officer", if_match=person["version"],
+                            json={"household_id": "HMOVED"})
+        assert moved.status_code == 200, moved.text
+        rows = {p["case_id"]: p for p in api.get(f"{url}/departure", "viewer").json()["passengers"]}
+        assert rows[mover]["household_id"] == "HMOVED" and rows[seated[0]]["status"] == "no_show"

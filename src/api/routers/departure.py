@@ -8,14 +8,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime, BaseModel, Field
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api import models as m
 from api.audit import audit, audit_commit
 from api.auth import Principal
 from api.checkin_marks import NewMark, current_marks, record_marks
 from api.db import write_lock
-from api.departure_view import build_final_manifest, flight_departure
+from api.departure_view import build_final_manifest, departure_basis, flight_departure
 from api.deps import Officer, SessionDep, Viewer
 from api.exports import render
 from api.params import CodePath, Id
@@ -81,14 +81,16 @@ def as_read(day: Any) -> dict[str, Any]:
 def read_departure(operation_id: Id, plan_id: Id, flight_id: CodePath, _: Viewer, session: SessionDep) -> Any:
     """Every passenger's mark (expected when unmarked), the counts, freed seats and the standby households."""
     plan = get_plan(session, operation_id, plan_id)
-    return as_read(flight_departure(session, plan, flight_id)[1])
+    return as_read(flight_departure(session, plan, flight_id))
 
 
 def store_marks(session: Session, principal: Principal, plan: m.Plan, flight_id: str, marks: list[MarkIn]
                 ) -> dict[str, int]:
     """Check the case ids against the caseload, store the new marks, audit with counts only."""
+    named = {x.case_id for x in marks}  # only the batch's people, not the whole caseload
     known = set(session.exec(select(m.Person.case_id).where(
-        m.Person.operation_id == plan.operation_id, m.Person.erased == False)).all())  # noqa: E712
+        m.Person.operation_id == plan.operation_id, col(m.Person.case_id).in_(named),
+        m.Person.erased == False)).all())  # noqa: E712
     errors = [{"field": f"body.marks[{i}].case_id", "message": "not a person of this operation"}
               for i, mark in enumerate(marks) if mark.case_id not in known][:50]
     if errors:
@@ -112,7 +114,7 @@ def _plan(operation_id: Id, plan_id: Id, session: SessionDep) -> m.Plan:
 def post_marks(principal: Officer, plan: Annotated[m.Plan, Depends(_plan)], flight_id: CodePath, body: MarksIn,
                session: SessionDep) -> Any:
     """Marks from a tablet; a mark already stored (same client id) is counted as a duplicate, not stored again."""
-    flight_departure(session, plan, flight_id)  # 404 for a flight the plan lacks
+    departure_basis(session, plan, flight_id)  # 404 for a flight the plan lacks (kept: no caseload read)
     return store_marks(session, principal, plan, flight_id, body.marks)
 
 

@@ -23,7 +23,7 @@ from api import models as m
 from api.audit import audit_commit
 from api.auth import Principal
 from api.checkin_marks import current_marks
-from api.departure_view import build_final_manifest
+from api.departure_view import Inputs, build_final_manifest, departure_basis
 from api.deps import SessionDep
 from api.lookups import get_operation
 from api.params import Id
@@ -35,7 +35,9 @@ from api.web.routes_documents import _document_page
 from api.web.routes_plans import translate_now
 from api.web.session import form, page
 from api.web.templating import render
-from planner.departure.checkin import CheckInMark, departure_day, standby_households
+from planner.departure.checkin import CheckInMark, Standby, day_of
+from planner.departure.checkin import offered as standby_offered
+from planner.model.scenario import Person
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(page("viewer"))]
@@ -89,13 +91,12 @@ def _planned_groups(view: Any, marks: dict[str, CheckInMark]) -> list[Group]:
     return groups
 
 
-def _standby_groups(scenario: Any, body: Any, flight_id: str, seats: int, marks: dict[str, CheckInMark],
+def _standby_groups(people: dict[str, Person], offered: list[Standby], marks: dict[str, CheckInMark],
                     planned: set[str]) -> list[Group]:
-    """Every household that could take freed seats if all planned passengers failed to come (the page, offline
-    too, offers those that fit the seats actually freed), plus anyone else marked on this flight."""
-    people = {p.case_id: p for p in scenario.people}
-    offered = standby_households(scenario, body, flight_id, seats, datetime.now(UTC))[:STANDBY_SHOWN]
-    members = {sb.household_id: (list(sb.members), sb.weight) for sb in offered}
+    """The offered households (the page, offline too, offers those that fit the seats actually freed), plus
+    anyone else marked on this flight."""
+    members: dict[str, tuple[list[str], int | None]] = {sb.household_id: (list(sb.members), sb.weight)
+                                                         for sb in offered}
     for case_id in sorted(set(marks) - planned):  # marked on the flight but not planned on it
         hh = people[case_id].household_id if case_id in people else case_id
         if case_id not in members.setdefault(hh, ([], None))[0]:
@@ -112,20 +113,29 @@ def _standby_groups(scenario: Any, body: Any, flight_id: str, seats: int, marks:
     return groups
 
 
+def _inputs(session: Any, operation_id: int, plan: m.Plan) -> Inputs:
+    """The pages' own kept scenario and plan document (`api.web.planning`), for a departure day not yet kept."""
+    return lambda: (planning.scenario(session, operation_id), planning.plan_body(session, plan))
+
+
 def _context(request: Request, session: Any, operation_id: int, number: int, flight_id: str) -> dict[str, Any]:
     op = get_operation(session, operation_id)
     plan = planning.plan_by_number(session, operation_id, number)
-    scenario, body = planning.scenario(session, operation_id), planning.plan_body(session, plan)
-    marks = current_marks(session, plan.id or 0, flight_id)
     try:
-        day = departure_day(scenario, body, flight_id, marks, datetime.now(UTC))
-    except KeyError:
+        basis = departure_basis(session, plan, flight_id, _inputs(session, operation_id, plan))
+    except ApiProblem:
         raise ApiProblem(404, f"flight {flight_id} is not in plan {number}", kind="not_found") from None
+    marks = current_marks(session, plan.id or 0, flight_id)
+    now = datetime.now(UTC)
+    day = day_of(basis, marks, now)
     view = flight_view(session, operation_id, plan, flight_id, translate_now(request))
     planned = {case for case, _hh, _status, _why in day.passengers}
-    standby = _standby_groups(scenario, body, flight_id, len(planned), marks, planned)
+    # every household that could take freed seats if all planned passengers failed to come
+    offered = standby_offered(basis, len(planned), now)[:STANDBY_SHOWN]
+    wanted = {c for sb in offered for c in sb.members} | (set(marks) - planned)
+    people = {p.case_id: p for p in planning.scenario(session, operation_id).people if p.case_id in wanted}
     return {"op": op, "plan": plan, "flight_id": flight_id, "section": "plans", "day": day, "view": view,
-            "groups": _planned_groups(view, marks), "standby": standby,
+            "groups": _planned_groups(view, marks), "standby": _standby_groups(people, offered, marks, planned),
             "base": PAGE.format(operation_id=operation_id, number=number, flight_id=flight_id)}
 
 
@@ -203,7 +213,7 @@ def final_manifest_page(request: Request, operation_id: Id, number: Id, flight_i
     """The final manifest from what boarded, ready to print; audited like a download (format `print`)."""
     op = get_operation(session, operation_id)
     plan: m.Plan = planning.plan_by_number(session, operation_id, number)
-    doc = build_final_manifest(session, op, plan, flight_id)
+    doc = build_final_manifest(session, op, plan, flight_id, _inputs(session, operation_id, plan))
     response = _document_page(request, {
         "op": op, "plan": plan, "doc": doc, "flight_id": flight_id,
         "base": PAGE.replace("/check-in", "/final-manifest").format(

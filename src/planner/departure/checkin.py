@@ -22,6 +22,7 @@ from planner.model.plan import FlightPlan, Plan, TestBooking
 from planner.model.scenario import Flight, Scenario
 from planner.rules.household import household_failure
 from planner.rules.testing_windows import SlotInstance, person_window
+from planner.rules.transfers import check_in_opens
 from planner.whatif.events import NoShow
 
 Mark = Literal["expected", "checked_in", "boarded", "no_show", "offloaded"]
@@ -81,58 +82,106 @@ def _tested_for(h: Household, flight: Flight, scenario: Scenario, samples: Mappi
     return True
 
 
-def _reaches_airport(h: Household, flight: Flight, scenario: Scenario, now: datetime) -> bool:
-    if not scenario.vehicles:
-        return True
-    drive = minutes_between(scenario.travel_table(), h.members[0].location, flight.origin)
-    closes = flight.departure - timedelta(minutes=CHECK_IN_CLOSES_MINUTES)
-    return drive is not None and now + timedelta(minutes=drive) <= closes
+@dataclass(frozen=True)
+class Candidate:
+    """A household that could take freed seats on the flight whatever the seats freed and the hour: it passes
+    every other condition of the module docstring. `drive` is its driving time to the airport in minutes, None
+    when the scenario lists no ground transport (then the hour is not asked)."""
+
+    standby: Standby
+    size: int
+    drive: int | None
 
 
-def standby_households(scenario: Scenario, plan: Plan, flight_id: str, seats: int, now: datetime) -> list[Standby]:
-    """Households that may take `seats` freed seats on the flight, by priority (see the module docstring)."""
-    flight, _fp = _flight(scenario, plan, flight_id)
-    if seats <= 0:
-        return []
+@dataclass(frozen=True)
+class FlightBasis:
+    """What a flight's departure day takes from the scenario and the plan, apart from the marks and the clock:
+    it stays the same until the plan or the caseload changes, so a service may keep it (docs/departure-day.md)."""
+
+    flight: Flight
+    passengers: tuple[tuple[str, str, bool], ...]  # case_id, household_id, on a lap (frees no seat)
+    candidates: tuple[Candidate, ...]  # by priority (see the module docstring)
+
+
+def reading_time(flight: Flight, now: datetime) -> datetime:
+    """The time the day is read at: `now`, or, once the flight has left, the opening of its check-in, so a past
+    operation can still be looked at and practised on (the CLI and the service read it alike)."""
+    return check_in_opens(flight) if now > flight.departure else now
+
+
+def _candidates(scenario: Scenario, plan: Plan, flight: Flight) -> list[Candidate]:
     departures = {f.id: f.departure for f in scenario.flights}
     flying = {pa.person_id: f.flight_id for f in plan.flights for pa in f.passengers}
     samples: dict[str, list[TestBooking]] = {}
     for b in plan.tests:
         if b.person_id:
             samples.setdefault(b.person_id, []).append(b)
+    table = scenario.travel_table() if scenario.vehicles else None  # once per flight, not per household
+    airports = {s.airport for s in flight.stops}
     out = []
     for h in households(scenario):
         booked = {f for p in h.members if (f := flying.get(p.case_id)) is not None}
-        if flight_id in booked or h.size > seats or h.destination not in {s.airport for s in flight.stops}:
+        if flight.id in booked or h.destination not in airports:
             continue
         if any(departures.get(f, flight.departure) <= flight.departure for f in booked):
             continue
         if household_failure(h, flight, scenario) or not _tested_for(h, flight, scenario, samples):
             continue
-        if not _reaches_airport(h, flight, scenario, now):
-            continue
-        out.append(Standby(h.id, h.member_ids, household_weight(h, scenario), next(iter(sorted(booked)), None)))
-    return sorted(out, key=lambda s: (s.booked_on is not None, -s.weight, s.household_id))
+        drive = None if table is None else minutes_between(table, h.members[0].location, flight.origin)
+        if table is not None and drive is None:
+            continue  # no driving time known: it cannot be brought to the airport
+        out.append(Candidate(Standby(h.id, h.member_ids, household_weight(h, scenario),
+                                     next(iter(sorted(booked)), None)), h.size, drive))
+    return sorted(out, key=lambda c: (c.standby.booked_on is not None, -c.standby.weight, c.standby.household_id))
 
 
-def departure_day(scenario: Scenario, plan: Plan, flight_id: str, marks: Mapping[str, CheckInMark],
-                  now: datetime) -> DepartureDay:
-    """The flight's check-in view: every passenger with their mark (expected when unmarked), the counts, the
-    seats no-shows and offloaded passengers freed, and the standby households for them."""
-    _unused, fp = _flight(scenario, plan, flight_id)
+def flight_basis(scenario: Scenario, plan: Plan, flight_id: str) -> FlightBasis:
+    """The flight, its planned passengers and its standby candidates (KeyError: a flight the plan lacks)."""
+    flight, fp = _flight(scenario, plan, flight_id)
     household_of = {p.case_id: p.household_id for p in scenario.people}
+    passengers = tuple((pa.person_id, household_of.get(pa.person_id, ""), pa.lap_of is not None)
+                       for pa in fp.passengers)
+    return FlightBasis(flight, passengers, tuple(_candidates(scenario, plan, flight)))
+
+
+def offered(basis: FlightBasis, seats: int, now: datetime) -> list[Standby]:
+    """The candidates that fit `seats` freed seats and reach the airport before check-in closes, read at
+    `reading_time`."""
+    if seats <= 0:
+        return []
+    at = reading_time(basis.flight, now)
+    closes = basis.flight.departure - timedelta(minutes=CHECK_IN_CLOSES_MINUTES)
+    return [c.standby for c in basis.candidates
+            if c.size <= seats and (c.drive is None or at + timedelta(minutes=c.drive) <= closes)]
+
+
+def standby_households(scenario: Scenario, plan: Plan, flight_id: str, seats: int, now: datetime) -> list[Standby]:
+    """Households that may take `seats` freed seats on the flight, by priority (see the module docstring)."""
+    basis = flight_basis(scenario, plan, flight_id)
+    return offered(basis, seats, now)
+
+
+def day_of(basis: FlightBasis, marks: Mapping[str, CheckInMark], now: datetime) -> DepartureDay:
+    """The flight's check-in view from its basis: every passenger with their mark (expected when unmarked), the
+    counts, the seats no-shows and offloaded passengers freed, and the standby households for them."""
     rows = []
     freed = 0
-    for pa in fp.passengers:
-        mark = marks.get(pa.person_id, CheckInMark(pa.person_id, "expected"))
-        rows.append((pa.person_id, household_of.get(pa.person_id, ""), mark.status, mark.reason))
-        if mark.status in GONE and pa.lap_of is None:
+    for case_id, household_id, lap in basis.passengers:
+        mark = marks.get(case_id, CheckInMark(case_id, "expected"))
+        rows.append((case_id, household_id, mark.status, mark.reason))
+        if mark.status in GONE and not lap:
             freed += 1
     counts: dict[Mark, int] = dict.fromkeys(MARKS, 0)
     for _case, _hh, status, _why in rows:
         counts[status] += 1
     rows.sort(key=lambda r: (r[1], r[0]))
-    return DepartureDay(flight_id, rows, counts, freed, standby_households(scenario, plan, flight_id, freed, now))
+    return DepartureDay(basis.flight.id, rows, counts, freed, offered(basis, freed, now))
+
+
+def departure_day(scenario: Scenario, plan: Plan, flight_id: str, marks: Mapping[str, CheckInMark],
+                  now: datetime) -> DepartureDay:
+    """The flight's check-in view (`day_of`) straight from the scenario and the plan."""
+    return day_of(flight_basis(scenario, plan, flight_id), marks, now)
 
 
 @dataclass(frozen=True)
