@@ -8,7 +8,10 @@ concrete slots, keeping household members in one slot where capacity allows and 
 
 from __future__ import annotations
 
-from collections import defaultdict
+import math
+from collections import Counter, defaultdict
+from datetime import date
+from fractions import Fraction
 
 from ortools.graph.python import min_cost_flow
 
@@ -17,6 +20,7 @@ from planner.allocation.household_options import kept_covers
 from planner.allocation.problem import AllocationProblem
 from planner.model.plan import TestBooking
 from planner.oracle.objective import NON_ROBUST_COST
+from planner.rules import lab_peaks
 from planner.rules.testing_windows import (
     COVID,
     SlotInstance,
@@ -47,9 +51,17 @@ def test_demand(problem: AllocationProblem, alloc: Allocation) -> dict[TestWindo
 
 def solve_flow(problem: AllocationProblem, demand: dict[TestWindow, int]) -> Flow | None:
     """Min-cost assignment of test demand to slot classes; None when the demand cannot all be met."""
+    found = _min_cost_flow(problem, demand)
+    return None if found is None else found[0]
+
+
+def _min_cost_flow(problem: AllocationProblem, demand: dict[TestWindow, int],
+                   day_caps: dict[tuple[str, date], int] | None = None) -> tuple[Flow, int] | None:
+    """The min-cost flow and its cost, with each site-day's arc capped by `day_caps` where given (and always by
+    the daily lab capacity); None when the demand cannot all be met."""
     total = sum(demand.values())
     if total == 0:
-        return {}
+        return {}, 0
     classes = problem.classes
     windows = sorted(demand)
     w_node = {w: 2 + i for i, w in enumerate(windows)}
@@ -71,13 +83,44 @@ def solve_flow(problem: AllocationProblem, demand: dict[TestWindow, int]) -> Flo
                 arc = mcf.add_arc_with_capacity_and_unit_cost(w_node[w], cin, demand[w], cost)
                 arcs.append((w, k, arc))
     for d, node in d_node.items():
-        mcf.add_arc_with_capacity_and_unit_cost(node, sink, problem.daily.get(d, total), 0)
+        cap = problem.daily.get(d, total)
+        if day_caps is not None and d in day_caps:
+            cap = max(0, min(cap, day_caps[d]))
+        mcf.add_arc_with_capacity_and_unit_cost(node, sink, cap, 0)
     mcf.set_node_supply(source, total)
     mcf.set_node_supply(sink, -total)
     status = mcf.solve_max_flow_with_min_cost()
     if status != mcf.OPTIMAL or mcf.maximum_flow() < total:
         return None
-    return {(w, k): mcf.flow(arc) for w, k, arc in arcs if mcf.flow(arc) > 0}
+    return {(w, k): mcf.flow(arc) for w, k, arc in arcs if mcf.flow(arc) > 0}, mcf.optimal_cost()
+
+
+def smooth_flow(problem: AllocationProblem, demand: dict[TestWindow, int], flow: Flow) -> Flow:
+    """The flow with the least maximum daily load share among those as good as `flow` (the same level-4 cost):
+    the model term of `planner.rules.lab_peaks`. Every share a site-day can reach is n / its day capacity, so a
+    binary search over those values, one capped min-cost flow each, finds the least exactly."""
+    scenario = problem.scenario
+    sites = {s.id: s for s in scenario.testing_sites}
+    caps = {d: lab_peaks.day_capacity(sites[d[0]]) for d in {(c.site_id, c.day) for c in problem.classes}}
+    caps = {d: cap for d, cap in caps.items() if cap > 0}
+    kept = lab_peaks.day_loads(scenario, problem.fixed.bookings.values())
+    cost = sum(n * (0 if w in problem.classes[k].robust else NON_ROBUST_COST) for (w, k), n in flow.items())
+    loads: Counter[tuple[str, date]] = Counter()
+    for (_, k), n in flow.items():
+        loads[(problem.classes[k].site_id, problem.classes[k].day)] += n
+    now = max((Fraction(loads[d] + kept[d], cap) for d, cap in caps.items()), default=Fraction(0))
+    shares = sorted({Fraction(n, cap) for d, cap in caps.items() for n in range(kept[d], cap + 1)
+                     if Fraction(n, cap) <= now})
+    best, lo, hi = flow, 0, len(shares) - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        share = shares[mid]
+        found = _min_cost_flow(problem, demand, {d: math.floor(share * cap) - kept[d] for d, cap in caps.items()})
+        if found is not None and found[1] == cost:
+            best, hi = found[0], mid
+        else:
+            lo = mid + 1
+    return best
 
 
 #: People waiting for one test window, grouped: (group key, [(person or escort id, is escort, flight id)]).
@@ -85,7 +128,10 @@ Waiting = dict[TestWindow, list[tuple[str, list[tuple[str, bool, str]]]]]
 
 
 def book_slots(problem: AllocationProblem, alloc: Allocation, flow: Flow) -> list[TestBooking]:
-    """Concrete bookings for every tested passenger and escort of the allocation."""
+    """Concrete bookings for every tested passenger and escort of the allocation; with the protocol's lab peak
+    objective, the flow is first smoothed (`smooth_flow`, docs/health-checks.md#lab-peaks)."""
+    if flow and lab_peaks.wanted(problem.scenario):
+        flow = smooth_flow(problem, test_demand(problem, alloc), flow)
     groups = _waiting(problem, alloc)
     share: dict[TestWindow, list[list[int]]] = defaultdict(list)  # window -> [[class, amount]]
     for (w, k), amount in sorted(flow.items(), key=lambda x: (x[0][0], problem.classes[x[0][1]].slots[0].start)):

@@ -77,6 +77,9 @@ class HealthChecks(Model):
     """The protocol's health checks beyond the COVID-19 configuration (docs/health-checks.md)."""
 
     checks: list[HealthCheck] = Field(default_factory=list, max_length=50)
+    #: `least_max_share`: among equally good bookings, the least maximum daily load share of any site
+    #: (planner.rules.lab_peaks); unset: samples stay where the flow puts them.
+    lab_peak_objective: Literal["least_max_share"] | None = None
 
     @model_validator(mode="after")
     def _consistent_checks(self) -> HealthChecks:
