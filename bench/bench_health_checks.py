@@ -1,6 +1,7 @@
 """Allocation benchmark with health checks switched on (docs/health-checks.md): the allocation benchmark's
 operation (`bench/bench_allocation.py`: seeded synthetic, 14 days, seats and lab binding) solved as it is, with a
-fit-to-travel examination added to the COVID-19 tests, and with the examination instead of them.
+fit-to-travel examination added to the COVID-19 tests, and with the examination instead of them (both with lab
+peaks smoothed, planner.rules.lab_peaks).
 
 Run as `python bench/bench_health_checks.py [--sizes 7000] [--time-limit 20]`. The three configurations run one
 after the other in the same process, so their ratios are comparable on a shared machine; each line gives the

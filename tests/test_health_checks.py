@@ -210,3 +210,7 @@ def test_the_fit_to_travel_variant_books_an_examination_for_every_passenger_and_
     assert {b.person_id for b in plan.tests} == flying
     assert {b.site_id for b in plan.tests} <= {"BRUZGI-CLINIC", "HRODNA-CLINIC", "MINSK-CLINIC"}
     assert all(b.escort_id is None for b in plan.tests)
+    unsmoothed = s.model_copy(update={"protocol": s.protocol.model_copy(update={"lab_peak_objective": None})})
+    as_booked = solve(unsmoothed, options=SolveOptions(time_limit=0, seat=False))
+    assert as_booked.kpis.moved == plan.kpis.moved
+    assert plan.kpis.lab_peak_ratio < as_booked.kpis.lab_peak_ratio

@@ -147,11 +147,14 @@ def fit_to_travel_clinics(scenario: Scenario, ratio: float = 1.5) -> list[Testin
     return clinics
 
 
-def with_fit_to_travel(scenario: Scenario, covid: bool = True, ratio: float = 1.5) -> Scenario:
+def with_fit_to_travel(scenario: Scenario, covid: bool = True, ratio: float = 1.5, smooth: bool = True
+                       ) -> Scenario:
     """The scenario with a fit-to-travel examination for every passenger at clinics of its own (and, with
-    `covid=False`, without the COVID-19 tests): the benchmark's and the variant's health checks."""
+    `covid=False`, without the COVID-19 tests; with `smooth`, lab peaks smoothed, planner.rules.lab_peaks): the
+    benchmark's and the variant's health checks."""
     clinics = fit_to_travel_clinics(scenario, ratio)
     check = HealthCheck.model_validate({**FIT_TO_TRAVEL, "providers": [c.id for c in clinics]})
-    protocol = scenario.protocol.model_copy(update={"covid": covid and scenario.protocol.covid,
-                                                    "checks": [*scenario.protocol.checks, check]})
+    protocol = scenario.protocol.model_copy(update={
+        "covid": covid and scenario.protocol.covid, "checks": [*scenario.protocol.checks, check],
+        "lab_peak_objective": "least_max_share" if smooth else scenario.protocol.lab_peak_objective})
     return scenario.model_copy(update={"protocol": protocol, "testing_sites": [*scenario.testing_sites, *clinics]})
