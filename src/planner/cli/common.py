@@ -41,12 +41,28 @@ def stage(progress: Reporter, deadline: Deadline, stage: str, message: str = "")
                       limit=deadline.seconds if deadline.bounded else None))
 
 
-def write_file(path: str, text: str) -> None:
-    """Write through a temporary file, so an interrupted write never leaves half a plan."""
+def write_file(path: str, data: str | bytes) -> None:
+    """Write through a temporary file, so an interrupted write never leaves half a plan (text as UTF-8)."""
     target = Path(path)
     tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    if isinstance(data, bytes):
+        tmp.write_bytes(data)
+    else:
+        tmp.write_text(data, encoding="utf-8")
     os.replace(tmp, target)
+
+
+def write_out(out: str | None, data: str | bytes) -> bool:
+    """A command's output to the file `--out` names (`write_file`), or to standard output without one; True
+    when a file was written, so that the command can say where (standard output carries only the data)."""
+    if out:
+        write_file(out, data)
+        return True
+    if isinstance(data, bytes):
+        sys.stdout.buffer.write(data)
+    else:
+        sys.stdout.write(data)
+    return False
 
 
 def stopped_line(stop: StopRequest, deadline: Deadline) -> str:

@@ -7,7 +7,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from planner.cli.common import load, read_plan, write_file
+from planner.cli.common import load, read_plan, write_out
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -42,9 +42,6 @@ def cmd_document_requests(args: argparse.Namespace) -> int:
         return 2
     rows = [r for r in document_requests(scenario, plan) if args.authority in (None, r.authority)]
     text = requests_csv(rows)
-    if args.out:
-        write_file(args.out, text)
+    if write_out(args.out, text):
         print(f"{len(rows)} document(s) for {len({r.authority for r in rows})} authority(ies) -> {args.out}")
-    else:
-        sys.stdout.write(text)
     return 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from planner.cli.common import load, read_plan, write_file
+from planner.cli.common import load, read_plan, write_out
 
 
 def cmd_load_summary(args: argparse.Namespace) -> int:
@@ -26,8 +26,5 @@ def cmd_load_summary(args: argparse.Namespace) -> int:
     fmt = args.format or ("html" if (args.out or "").lower().endswith((".html", ".htm")) else "csv")
     title = f"Load summary: {scenario.name}"
     text = load_summary_html(loads, title) if fmt == "html" else load_summary_csv(loads)
-    if args.out:
-        write_file(args.out, text)
-    else:
-        sys.stdout.write(text)
+    write_out(args.out, text)
     return 0

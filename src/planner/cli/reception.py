@@ -4,12 +4,10 @@ partner needs (docs/reception.md)."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from planner.cli.common import load, read_plan, write_file
+from planner.cli.common import load, read_plan, write_out
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -46,15 +44,7 @@ def cmd_arrival_list(args: argparse.Namespace) -> int:
         print(f"--flight {args.flight!r}: not a flight of both the scenario and the plan", file=sys.stderr)
         return 2
     people = sum(len(lst.rows) for lst in lists)
-    if args.out and args.out.lower().endswith(".xlsx"):
-        target = Path(args.out)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(arrival_xlsx(lists))
-        os.replace(tmp, target)
-    elif args.out:
-        write_file(args.out, arrival_csv(lists))
-    else:
-        sys.stdout.write(arrival_csv(lists))
-        return 0
-    print(f"{people} people on {len(lists)} list(s) -> {args.out}")
+    xlsx = bool(args.out) and args.out.lower().endswith(".xlsx")
+    if write_out(args.out, arrival_xlsx(lists) if xlsx else arrival_csv(lists)):
+        print(f"{people} people on {len(lists)} list(s) -> {args.out}")
     return 0
