@@ -6,8 +6,10 @@ of its tree: the solve's, as seating workers are smaller processes of their own)
 synthetic operation `charterplan generate --people N --seed 1` writes (`planner.synth.generate`), written to a
 temporary folder first (not timed). The child loads the folder, solves with `--time-limit` (the solve's own
 `timings` give problem, allocation, tests, seating and finish as stage times), validates the plan, writes it
-as JSON (its size in MB), and then, after the solve, builds the problem again and times the priority greedy
-alone (the baseline: its value is the level-1 value of the greedy allocation, before seating).
+as JSON (its size in MB, and that of the people left out with their reasons: said once per person with the
+flights they apply to, they no longer grow as people × flights), and then, after the solve, builds the problem
+again and times the priority greedy alone (the baseline: its value is the level-1 value of the greedy
+allocation, before seating).
 One table, then the log-log slope of each stage's time against people (least squares over the sizes run):
 1 is linear, 2 quadratic. Sizes: 7k and 20k; `--large` adds 50k and 100k (minutes each); `--quick` runs 1k
 and 3k to check the script. The load average (1 min) at the start and end of each size is printed: the
@@ -57,6 +59,8 @@ def _allocated(seen: list[Progress]) -> int:
 
 def child(size: int, seed: int, time_limit: float, folder: Path) -> dict[str, object]:
     """One size, in this process: everything the table prints for it."""
+    import pydantic_core
+
     from planner import SolveOptions, load_scenario, solve, validate
     from planner.allocation.greedy import greedy_allocation
     from planner.allocation.model import level1
@@ -81,12 +85,15 @@ def child(size: int, seed: int, time_limit: float, folder: Path) -> dict[str, ob
     times["write"] = time.monotonic() - t
     times["total"] = time.monotonic() - started
     objective = plan.objective
+    reasons_bytes = len(pydantic_core.to_json([u.model_dump(mode="json") for u in plan.unassigned], indent=2))
     row: dict[str, object] = {
         "people": size, "households": len({p.household_id for p in scenario.people}),
         "flights": len(scenario.flights), "times": times, "valid": not violations,
         "solver": objective.level1_value, "allocated": _allocated(seen), "bound": objective.level1_bound,
         "gap": objective.gap,
-        "plan_mb": out.stat().st_size / 1e6, "load_before": load_before,
+        "plan_mb": out.stat().st_size / 1e6, "reasons_mb": reasons_bytes / 1e6,
+        "reasons": sum(len(u.reasons) for u in plan.unassigned), "unassigned": len(plan.unassigned),
+        "load_before": load_before,
     }
     del plan
     t = time.monotonic()
@@ -131,7 +138,7 @@ def print_table(rows: list[dict[str, object]]) -> None:
     header = (f"{'people':>7} {'hh':>6} {'fl':>3} " + " ".join(f"{c:>6}" for c in cols)
               + f" {'grdy s':>6} {'RSS MB':>7} {'greedy':>9} {'alloc':>9} {'ratio':>7} {'solver':>9}"
               f" {'bound':>9} {'gap':>6}"
-              f" {'plan MB':>7} {'load':>9} valid")
+              f" {'plan MB':>7} {'rsn MB':>6} {'left':>6} {'rsn/p':>5} {'load':>9} valid")
     print(header)
     print("-" * len(header))
     for r in rows:
@@ -141,13 +148,14 @@ def print_table(rows: list[dict[str, object]]) -> None:
         print(f"{r['people']:>7} {r['households']:>6} {r['flights']:>3} "
               + " ".join(f"{t.get(s, 0.0):>6.1f}" for s in STAGES)
               + f" {r['greedy_s']:>6.1f} {r['rss_mb']:>7.0f} {greedy:>9,} {alloc:>9,} {ratio:>7.4f} {solver:>9,}"
-              f" {r['bound']:>9,} {r['gap']:>6.2%} {r['plan_mb']:>7.1f}"
+              f" {r['bound']:>9,} {r['gap']:>6.2%} {r['plan_mb']:>7.1f} {r['reasons_mb']:>6.1f}"
+              f" {r['unassigned']:>6,} {int(r['reasons']) / max(1, int(r['unassigned'])):>5.1f}"  # type: ignore
               f" {r['load_before']:>4.1f}-{r['load_after']:<4.1f}"
               f" {'yes' if r['valid'] else 'NO'}")
     if len(rows) >= 2:
         people = [float(r["people"]) for r in rows]  # type: ignore[arg-type]
         parts = []
-        for s in (*STAGES, "greedy_s", "rss_mb", "plan_mb"):
+        for s in (*STAGES, "greedy_s", "rss_mb", "plan_mb", "reasons_mb"):
             ys = [float(r["times"].get(s, 0.0) if s in STAGES else r[s]) for r in rows]  # type: ignore
             k = slope(people, ys)
             parts.append(f"{s}={k:.2f}" if k is not None else f"{s}=n/a")
@@ -175,7 +183,9 @@ def main() -> int:
     print(f"time limit {args.time_limit:g} s, seed {args.seed}; stage columns in seconds; 'grdy s' = problem build +"
           " greedy alone, after the solve; greedy and alloc (the solver's allocation) are level-1 values before"
           " seating, ratio = alloc/greedy; solver = the final plan's value after seating cuts; bound = the solver's"
-          " (LP) bound; load = 1-min load average before-after")
+          " (LP) bound; rsn MB = the people left out with their reasons, in the plan file; left = people left out;"
+          " rsn/p = reasons per person left out (each said once with its flights); load = 1-min load average"
+          " before-after")
     print_table(rows)
     return 0 if all(r["valid"] and int(r["allocated"]) >= int(r["greedy"]) for r in rows) else 1  # type: ignore
 

@@ -220,7 +220,8 @@ def _solve_and_store(engine: Engine, job_id: int, runner: str, cfg: dict[str, An
     progress.flush()
     stopped = stop.is_set() or plan.status == "stopped"
     return store_plan(engine, job_id, runner, given.operation_id, plan, "stopped" if stopped else "succeeded",
-                      previous_plan_id=given.previous_plan_id, variant_id=given.variant_id, variant=given.snapshot)
+                      previous_plan_id=given.previous_plan_id, variant_id=given.variant_id, variant=given.snapshot,
+                      scenario=given.scenario)
 
 
 def _apply_stored_variant(session: Session, variant_id: int, base: Any) -> tuple[Any, dict[str, str], dict[str, Any]]:
@@ -252,13 +253,14 @@ def _pins_in(scenario: Any, excluded: dict[str, str], pins: list[dict[str, Any]]
 
 def store_plan(engine: Engine, job_id: int | None, runner: str, operation_id: int, plan: Any, status: str,
                previous_plan_id: int | None = None, created_by: str = "", variant_id: int | None = None,
-               variant: dict[str, Any] | None = None) -> str:
+               variant: dict[str, Any] | None = None, scenario: Any = None) -> str:
     """Store the plan, its assignment rows and the job's end in one transaction (all or nothing).
 
     Jobs of one operation (variant runs, sweep points) finish in parallel on several workers: two may take the
-    same next plan number; the one that loses the unique constraint tries again with the next."""
+    same next plan number; the one that loses the unique constraint tries again with the next. `scenario`, the
+    one solved, spells out reasons for "all" flights in the per-flight reason counts."""
     assignments, reason_counts = plan_rows(plan)
-    summary = plan_summary(assignments)
+    summary = plan_summary(assignments, scenario)
     summary["escorts_by_flight"] = {fp.flight_id: [e.model_dump() for e in fp.escorts] for fp in plan.flights}
     for attempt in range(5):
         try:
@@ -321,22 +323,36 @@ def plan_rows(plan: Any) -> tuple[list[dict[str, Any]], dict[str, int]]:
                          "provisional": p.person_id in provisional, "reasons": [], **test_cols(p.person_id)})
     counts: Counter[str] = Counter()
     for u in plan.unassigned:
-        reasons = [r.model_dump() for r in u.reasons]
+        reasons = [r.model_dump(mode="json") for r in u.reasons]  # once per reason, with its flights
         counts.update({r["code"] for r in reasons})
         rows.append({"case_id": u.person_id, "flight_id": None, "seat": None, "lap_of": None,
                      "provisional": False, "reasons": reasons, **test_cols(u.person_id)})
     return rows, dict(sorted(counts.items()))
 
 
-def plan_summary(assignments: list[dict[str, Any]]) -> dict[str, Any]:
-    """People per reason code and flight, and passengers per flight, for the reason summary endpoint."""
+def plan_summary(assignments: list[dict[str, Any]], scenario: Any = None) -> dict[str, Any]:
+    """People per reason code and flight, and passengers per flight, for the reason summary endpoint. A reason
+    for "all" flights counts on each flight to the person's destination (from `scenario`; "(all)" without it)."""
+    from api.stored_reasons import flights_of, grouped
+    from planner.model.reasons import serving_flights
+
+    destination = {p.case_id: p.destination for p in scenario.people} if scenario is not None else {}
+    serving: dict[str, list[str]] = {}
     by_flight: dict[str, Counter[str]] = {}
     passengers: Counter[str] = Counter()
     for a in assignments:
         if a["flight_id"]:
             passengers[a["flight_id"]] += 1
             continue
-        for code, flight in {(r["code"], r.get("flight_id") or "(any)") for r in a["reasons"]}:
+        dest = destination.get(a["case_id"])
+        if dest is not None and dest not in serving:
+            serving[dest] = serving_flights(scenario, dest)
+        pairs: set[tuple[str, str]] = set()
+        for r in grouped(a["reasons"]):
+            flights = flights_of(r, serving.get(dest) if dest is not None else None)
+            named = flights or ["(any)" if r.get("flights") is None else "(all)"]
+            pairs.update((r["code"], f) for f in named)
+        for code, flight in pairs:
             by_flight.setdefault(flight, Counter())[code] += 1
     return {"by_flight": {f: dict(sorted(c.items())) for f, c in sorted(by_flight.items())},
             "passengers_by_flight": dict(sorted(passengers.items()))}

@@ -19,6 +19,7 @@ from api.lookups import get_operation
 from api.pagination import Page, Paging, paging
 from api.params import Id, QueryId
 from api.problems import ApiProblem, not_found
+from api.stored_reasons import grouped, in_words
 from api.versions import check_version, conditional_update, expected_version, set_etag
 from planner.rules.boarding import Boarder, boarding_warnings
 
@@ -173,26 +174,31 @@ class Explanation(BaseModel):
     test_site: str | None
     test_start: str | None
     test_end: str | None
-    reasons: list[dict[str, Any]]
+    reasons: list[dict[str, Any]] = Field(description="each reason once: code, message and flights (a list of "
+                                              "flight ids, \"all\" for every flight to the person's destination, "
+                                              "or null when it concerns no particular flight)")
     summary: str
 
 
 @router.get("/operations/{operation_id}/plans/{plan_id}/people/{case_id}", response_model=Explanation)
 def explain_person(operation_id: Id, plan_id: Id, case_id: str, _: Viewer, session: SessionDep) -> Any:
-    """Why is this person (not) on a flight? Every reason that applies, with the flight it concerns."""
+    """Why is this person (not) on a flight? Every reason that applies, once, with the flights it concerns."""
     get_plan(session, operation_id, plan_id)
     row = session.exec(select(m.Assignment).where(m.Assignment.plan_id == plan_id,
                                                   m.Assignment.case_id == case_id)).first()
     if row is None:
         raise not_found("person in this plan", case_id)
+    reasons = grouped(row.reasons)  # rows stored before reasons were grouped are grouped here
     if row.flight_id:
         where = f"seat {row.seat}" if row.seat else (f"on the lap of {row.lap_of}" if row.lap_of else "no seat yet")
         summary = f"{case_id} flies on {row.flight_id} ({where})" + (" provisionally" if row.provisional else "")
     else:
-        summary = f"{case_id} is not on a flight: " + ("; ".join(
-            (f"{r['flight_id']}: " if r.get("flight_id") else "") + r["message"] for r in row.reasons)
-            or "no reason recorded")
-    return {**row.model_dump(exclude={"id", "plan_id"}), "assigned": row.flight_id is not None, "summary": summary}
+        destination = session.exec(select(m.Person.destination).where(m.Person.operation_id == operation_id,
+                                                                      m.Person.case_id == case_id)).first()
+        summary = f"{case_id} is not on a flight: " + (
+            "; ".join(in_words(r, destination) for r in reasons) or "no reason recorded")
+    return {**row.model_dump(exclude={"id", "plan_id"}), "reasons": reasons, "assigned": row.flight_id is not None,
+            "summary": summary}
 
 
 class ReasonSummary(BaseModel):

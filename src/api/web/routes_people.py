@@ -27,11 +27,13 @@ from api.lookups import get_in_operation, get_operation
 from api.params import Id
 from api.person_rows import row_to_person_dict
 from api.problems import ApiProblem
+from api.stored_reasons import grouped
 from api.web import data, people_search
 from api.web.labels import CHOICES, FIELD_LABELS, PERSON_SECTIONS, REASONS, VULNERABILITIES, choice_label
 from api.web.session import form, page
 from api.web.templating import render
 from planner.model.fields import TYPED_VULNERABILITIES
+from planner.model.plan import ALL_FLIGHTS
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(page("viewer"))]
@@ -103,10 +105,21 @@ def _person_context(session: Any, operation_id: int, row: m.Person) -> dict[str,
                                                              m.Assignment.case_id == row.case_id)).first()
     serving = people_search.serving_flights(session, operation_id, row.destination)
     unassigned = assignment is not None and not assignment.flight_id
-    reasons = (people_search.grouped_reasons(assignment.reasons, serving)
-               if unassigned and assignment is not None else [])
+    reasons = _reasons(assignment.reasons, serving) if unassigned and assignment is not None else []
     household = people_search.household(session, operation_id, row.household_id) if not row.erased else []
     return {"plan": plan, "assignment": assignment, "reasons": reasons, "serving": serving, "household": household}
+
+
+def _reasons(stored: list[dict[str, Any]], serving: int) -> list[people_search.ReasonGroup]:
+    """Each reason once, with the flights it concerns ("every flight" when it is all `serving` of them), as the
+    plan stores them; rows stored one reason per flight are grouped the same way (api.stored_reasons)."""
+    out = []
+    for r in grouped(stored):
+        flights = r.get("flights")
+        every = flights == ALL_FLIGHTS or (serving > 1 and isinstance(flights, list) and len(flights) >= serving)
+        named = [] if every or not isinstance(flights, list) else list(flights)
+        out.append(people_search.ReasonGroup(r.get("code", ""), r.get("message", ""), named, every))
+    return out
 
 
 @router.get("/operations/{operation_id}/people/{case_id}", name="web.person")

@@ -60,7 +60,7 @@ def explain(problem: AllocationProblem, alloc: Allocation, cut: dict[str, dict[s
         dest = hh.destination
         if dest not in serving:  # the flights a reason is owed for (planner.rules.explanations)
             serving[dest] = [f.flight.id for f in problem.flights if serves(f.flight, dest)]
-        out += [Unassigned(person_id=pid, reasons=group_reasons(reasons, serving[dest]))
+        out += [Unassigned.model_construct(person_id=pid, reasons=group_reasons(reasons, serving[dest]))
                 for pid, reasons in per_member.items()]
     return sorted(out, key=lambda u: u.person_id)
 
