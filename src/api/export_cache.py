@@ -21,14 +21,18 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Hashable
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Column, Integer, Table, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel
 
+if TYPE_CHECKING:
+    from planner.model.plan import Plan
+
+T = TypeVar("T")
 MAX_ENTRIES = 256
 #: revisions shared by the replicas on PostgreSQL: `scope` is an operation id (migration 0010)
 CACHE_REVISION = Table("cache_revision", SQLModel.metadata,
@@ -45,6 +49,7 @@ class ExportCache:
         self._max = max_entries
         self._lock = threading.Lock()
         self._shared = shared  # the database that holds the revisions (PostgreSQL), else this process
+        self._building: dict[Hashable, threading.Lock] = {}
 
     def revision(self, operation_id: int) -> int:
         if self._shared is None:
@@ -71,6 +76,26 @@ class ExportCache:
             while len(self._items) > self._max:
                 self._items.popitem(last=False)
 
+    def get_or_build(self, key: Hashable, build: Callable[[], T]) -> T:
+        """The entry under `key`, built once: requests asking for it while one builds it wait for that build
+        instead of doing the same work on the same cores (a plan document takes a second to parse)."""
+        value: T | None = self.get(key)
+        if value is not None:
+            return value
+        with self._lock:
+            lock = self._building.setdefault(key, threading.Lock())
+        try:
+            with lock:
+                value = self.get(key)
+                if value is None:
+                    value = build()
+                    self.put(key, value)
+                return value
+        finally:
+            with self._lock:
+                if self._building.get(key) is lock:
+                    del self._building[key]
+
 
 _CACHES: weakref.WeakKeyDictionary[Engine | Connection, ExportCache] = weakref.WeakKeyDictionary()
 _CACHES_LOCK = threading.Lock()
@@ -84,6 +109,19 @@ def cache_for(engine: Engine | Connection) -> ExportCache:
             base = engine if isinstance(engine, Engine) else engine.engine
             cache = _CACHES[engine] = ExportCache(shared=base if base.dialect.name == "postgresql" else None)
         return cache
+
+
+def plan_document(session: Session, plan_id: int, version: int) -> Plan:
+    """The parsed plan document (`planner.model.plan.Plan`), kept per plan and version and shared by every
+    reader in the process (pages, load summary): parsing a 7,000-person document holds the interpreter for about
+    a second, which every other request waits for. A document changes only with its plan's version (publishing
+    writes the locked flights and bumps the version in one transaction), so the key needs no revision. Readers
+    must not change the object they get."""
+    from api.models import plan_json
+    from planner.model.plan import Plan
+
+    return cache_for(session.get_bind()).get_or_build(
+        ("plan_document", plan_id, version), lambda: Plan.model_validate_json(plan_json(session, plan_id)))
 
 
 def caseload_changed(session: Session, operation_id: int) -> None:

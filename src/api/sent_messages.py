@@ -12,7 +12,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, func
 from sqlmodel import Field, Session, col, select
 
 from api.models import Keyed, table_of, utcnow
@@ -71,6 +71,16 @@ def sent_history(session: Session, operation_id: int, flight_id: str, limit: int
     stmt = (select(SentMessage).where(SentMessage.operation_id == operation_id, SentMessage.flight_id == flight_id)
             .order_by(col(SentMessage.id).desc()).limit(limit))
     return list(session.exec(stmt).all())
+
+
+def sent_marker(session: Session, operation_id: int, flight_id: str) -> tuple[int, int]:
+    """How many messages were sent for the flight and the newest one's id: one indexed read that changes with
+    every message sent and every row deleted with its plan or operation (ids only grow), so what is kept of a
+    flight's messages (the flight page's section) is keyed by it, on every replica alike."""
+    count, newest = session.execute(
+        select(func.count(), func.max(SentMessage.id)).where(SentMessage.operation_id == operation_id,
+                                                            SentMessage.flight_id == flight_id)).one()
+    return int(count), int(newest or 0)
 
 
 def forget_person(session: Session, operation_id: int, case_id: str) -> None:

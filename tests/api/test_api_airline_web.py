@@ -5,27 +5,11 @@ from __future__ import annotations
 
 import re
 
-from fastapi.testclient import TestClient
-from service_testkit import PASSWORD, Api
+from service_testkit import Api
 from test_api_airline import FLIGHT, _on_flight, _parts, _patch, _publish, _solve
+from web_sign_in import browser, csrf
 
 from airline.teletype_reader import read
-
-
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match
-    return match.group(1)
-
-
-def _browser(api: Api, username: str) -> TestClient:
-    """A second client of the same app, signed in to the pages (its own cookies)."""
-    client = TestClient(api.client.app)
-    token = _csrf(client.get("/login").text)
-    r = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token,
-                                    "next": "/operations"}, follow_redirects=False)
-    assert r.status_code == 303, r.text
-    return client
 
 
 def test_flight_page_messages_for_officers_and_viewers(api: Api) -> None:
@@ -37,19 +21,19 @@ def test_flight_page_messages_for_officers_and_viewers(api: Api) -> None:
     number = api.get(f"/api/v1/operations/{op}/plans/{plan}", "viewer").json()["number"]
     page_url = f"/operations/{op}/plans/{number}/flights/{FLIGHT}"
 
-    viewer = _browser(api, "viewer1")
+    viewer = browser(api, "viewer1")
     html = viewer.get(page_url).text
     assert "Airline and border messages" in html and 'id="paxlst-warnings"' in html
     assert f">{incomplete}</a></td><td>country of birth</td>" in html
     assert "mark it sent" not in html and "Look at the PNL" not in html
     assert viewer.get(f"{page_url}/messages/pnl").status_code == 403
-    r = viewer.post(f"{page_url}/messages", data={"kind": "pnl", "csrf_token": _csrf(html)})
+    r = viewer.post(f"{page_url}/messages", data={"kind": "pnl", "csrf_token": csrf(html)})
     assert r.status_code == 403
 
-    officer = _browser(api, "officer1")
+    officer = browser(api, "officer1")
     html = officer.get(page_url).text
     assert "Download the PNL and mark it sent" in html and "Send the PAXLST although 1 person" in html
-    token = _csrf(html)
+    token = csrf(html)
     r = officer.post(f"{page_url}/messages", data={"kind": "pnl", "designator": "zz0101", "csrf_token": token})
     assert r.status_code == 200 and "attachment" in r.headers["content-disposition"], r.text
     assert read(_parts(r.text), "PNL").flight.startswith("ZZ0101/")
@@ -68,13 +52,13 @@ def test_flight_page_messages_for_officers_and_viewers(api: Api) -> None:
 
 def test_person_page_shows_and_edits_the_api_fields(api: Api) -> None:
     op = api.import_teaching()
-    officer = _browser(api, "officer1")
+    officer = browser(api, "officer1")
     page = officer.get(f"/operations/{op}/people/C0001").text
     assert "Country of birth (country code)" in page and "Document issued by (country code)" in page
     form = officer.get(f"/operations/{op}/people/C0001/edit").text
     assert re.search(r'name="document_issuing_state"[^>]*value="IRQ"', form)
     stored = api.get(f"/api/v1/operations/{op}/people/C0001").json()
-    data: dict[str, object] = {"csrf_token": _csrf(form), "version": stored["version"]}
+    data: dict[str, object] = {"csrf_token": csrf(form), "version": stored["version"]}
     for name, value in stored.items():
         if isinstance(value, bool):
             if value:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
-from fastapi.testclient import TestClient
-from service_testkit import PASSWORD, Api, wait_job
+from service_testkit import Api, wait_job
+from web_sign_in import browser
 
 FLIGHT = "MSQ-EBL-1"
 
@@ -19,16 +18,6 @@ def _solve(api: Api, op: int) -> int:
     job = wait_job(api, op, r.json()["id"], timeout=120)
     assert job["status"] == "succeeded", job
     return int(job["plan_id"])
-
-
-def _browser(api: Api, username: str) -> TestClient:
-    client = TestClient(api.client.app)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
-    assert token
-    r = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token.group(1),
-                                    "next": "/operations"}, follow_redirects=False)
-    assert r.status_code == 303, r.text
-    return client
 
 
 def test_load_summary_api_and_web(api: Api) -> None:
@@ -57,11 +46,11 @@ def test_load_summary_api_and_web(api: Api) -> None:
 
     number = api.get(f"/api/v1/operations/{op}/plans/{plan}", "viewer").json()["number"]
     page_url = f"/operations/{op}/plans/{number}/flights/{FLIGHT}"
-    viewer = _browser(api, "viewer1")
+    viewer = browser(api, "viewer1")
     html = viewer.get(page_url).text
     assert 'id="load-heading"' in html and "Traffic load" in html and "Printable load summary" not in html
     assert viewer.get(f"{page_url}/load-summary").status_code == 403
-    officer = _browser(api, "officer1")
+    officer = browser(api, "officer1")
     assert "Printable load summary" in officer.get(page_url).text
     r = officer.get(f"{page_url}/load-summary", params={"format": "csv"})
     assert r.status_code == 200 and "traffic load" in r.text

@@ -13,46 +13,26 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from page_sign_in import app_with_users, csrf, sign_in
 from sqlmodel import Session, select
 
-from api.app import api_routes, create_app
+from api.app import api_routes
 from api.auth import RANK, issue_token, route_min_role
 from api.models import User
-from api.settings import Settings
 
-PASSWORD = "amber-falcon-harbour-1962"
 TEACHING = Path(__file__).resolve().parents[2] / "scenarios" / "teaching-two-flights"
 SAMPLE_IDS = {"case_id": "P001", "number": "1", "job_id": "1", "flight_id": "F1", "fmt": "csv"}
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'web.db'}", secret_key="web-unit-" + "s" * 40,
-                        solve_workers=1, open_membership=False)
-    app = create_app(settings)
-    with TestClient(app) as c:
-        from api.routers.auth_users import create_user
-
-        with Session(app.state.engine) as session:
-            for role in ("officer", "admin"):
-                create_user(session, role + "1", PASSWORD, role)
-            session.commit()
-        yield c
-
-
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match
-    return match.group(1)
+    yield from app_with_users(tmp_path, ("officer", "admin"), open_membership=False)
 
 
 def _sign_in(client: TestClient, username: str) -> str:
-    client.cookies.clear()
-    token = _csrf(client.get("/login").text)
-    r = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token,
-                                    "next": "/operations"}, follow_redirects=False)
-    assert r.status_code == 303
-    return _csrf(client.get("/operations").text)
+    """Signed in as `username`; the CSRF token of the operations list."""
+    sign_in(client, username)
+    return csrf(client.get("/operations").text)
 
 
 def _api(client: TestClient, method: str, path: str, **kw: object) -> object:

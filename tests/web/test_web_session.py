@@ -8,44 +8,22 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from page_sign_in import PASSWORD, app_with_users, csrf, sign_in
 
-from api.app import api_routes, create_app
+from api.app import api_routes
 from api.auth import route_min_role
-from api.settings import Settings
 from api.web import PUBLIC_PATHS
 from api.web.i18n import Catalogues
-
-PASSWORD = "amber-falcon-harbour-1962"
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'web.db'}", secret_key="web-unit-" + "s" * 40,
-                        solve_workers=1)
-    app = create_app(settings)
-    with TestClient(app) as c:
-        from api.routers.auth_users import create_user
-
-        with Session(app.state.engine) as session:
-            for role in ("viewer", "officer"):
-                create_user(session, role + "1", PASSWORD, role)
-            session.commit()
-        yield c
-
-
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match
-    return match.group(1)
+    yield from app_with_users(tmp_path, ("viewer", "officer"))
 
 
 def _sign_in(client: TestClient, username: str) -> str:
-    token = _csrf(client.get("/login").text)
-    r = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token,
-                                    "next": "/operations"}, follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/operations"
-    return r.headers["set-cookie"]
+    """Signed in as `username`; the cookies the sign-in set."""
+    return sign_in(client, username).headers["set-cookie"]
 
 
 def test_every_page_route_has_a_role_or_is_public(client: TestClient) -> None:
@@ -63,13 +41,13 @@ def test_session_cookie_flags_and_sign_out(client: TestClient) -> None:
     page = client.get("/operations")
     assert page.status_code == 200 and "officer1" in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
-    r = client.post("/logout", data={"csrf_token": _csrf(page.text)}, follow_redirects=False)
+    r = client.post("/logout", data={"csrf_token": csrf(page.text)}, follow_redirects=False)
     assert r.status_code == 303
     assert client.get("/operations", follow_redirects=False).headers["location"] == "/login?next=/operations"
 
 
 def test_sign_in_does_not_redirect_off_site(client: TestClient) -> None:
-    token = _csrf(client.get("/login").text)
+    token = csrf(client.get("/login").text)
     r = client.post("/login", data={"username": "officer1", "password": PASSWORD, "csrf_token": token,
                                     "next": "//evil.example/x"}, follow_redirects=False)
     assert r.headers["location"] == "/"
@@ -79,7 +57,7 @@ def test_forms_need_the_csrf_token_of_the_session(client: TestClient) -> None:
     r = client.post("/login", data={"username": "officer1", "password": PASSWORD})
     assert r.status_code == 403 and "The form has expired" in r.text
     _sign_in(client, "officer1")
-    old = _csrf(client.get("/login").text)  # a token from before signing in no longer fits
+    old = csrf(client.get("/login").text)  # a token from before signing in no longer fits
     r = client.post("/logout", data={"csrf_token": old + "0"})
     assert r.status_code == 403
 
@@ -88,7 +66,7 @@ def test_viewer_is_refused_officer_pages_and_forms(client: TestClient) -> None:
     _sign_in(client, "viewer1")
     page = client.get("/operations")
     assert client.get("/operations/1/import").status_code == 403
-    r = client.post("/operations/1/import/commit", data={"csrf_token": _csrf(page.text), "token": "x"})
+    r = client.post("/operations/1/import/commit", data={"csrf_token": csrf(page.text), "token": "x"})
     assert r.status_code == 403 and "Not allowed" in r.text
     assert client.get("/users").status_code == 403
 
@@ -146,7 +124,7 @@ def test_planning_routes_declare_the_role_of_the_table(client: TestClient) -> No
 @pytest.mark.parametrize("user", ["viewer1", "officer1"])
 def test_planning_forms_refuse_a_role_too_low(client: TestClient, user: str) -> None:
     _sign_in(client, user)
-    token = _csrf(client.get("/operations").text)
+    token = csrf(client.get("/operations").text)
     rank = {"viewer": 0, "officer": 1, "coordinator": 2}
     mine = rank[user.rstrip("1")]
     for method, path, role in PLANNING_ROUTES:

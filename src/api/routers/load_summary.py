@@ -17,7 +17,7 @@ from api import models as m
 from api.audit import audit_commit
 from api.content_disposition import content_disposition
 from api.deps import Officer, SessionDep, Viewer
-from api.export_cache import cache_for
+from api.export_cache import cache_for, plan_document
 from api.params import CodePath, Id
 from api.person_rows import row_to_person
 from api.problems import not_found
@@ -96,7 +96,7 @@ def plan_flight_load(session: Session, operation_id: int, plan_id: int, flight_i
     key = ("load_summary", plan.id, plan.version, flight_id, cache.revision(operation_id), op.version if op else 0)
     load: FlightLoad | None = cache.get(key)
     if load is None:
-        body = Plan.model_validate_json(m.plan_json(session, plan.id or 0))
+        body = plan_document(session, plan.id or 0, plan.version)
         if not any(f.flight_id == flight_id for f in body.flights):
             raise not_found("flight", flight_id)
         try:

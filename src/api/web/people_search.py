@@ -210,13 +210,14 @@ def grouped_reasons(reasons: list[dict[str, Any]], serving: int) -> list[ReasonG
 
 
 def household(session: Session, operation_id: int, household_id: str) -> list[Any]:
-    """The household's members with what the person page lists of them, by case number. Sorted here: asked to
-    sort, SQLite walks the whole operation in case-number order instead of using the household index."""
+    """The household's members with what the person page lists of them, by case number. Read through the
+    household index and sorted and filtered here: asked to sort, or to leave out erased people, SQLite walks the
+    whole operation through the (operation, erased, case number) index instead (7,000 rows for a page)."""
     P = m.Person
     rows = session.execute(select(P.case_id, P.given_name, P.family_name, P.name_native,  # type: ignore[call-overload]
-                                  P.date_of_birth, P.sex).where(
-        P.operation_id == operation_id, P.household_id == household_id, P.erased == False)).all()  # noqa: E712
-    return sorted(rows, key=lambda r: r.case_id)
+                                  P.date_of_birth, P.sex, P.erased).where(
+        P.operation_id == operation_id, P.household_id == household_id)).all()
+    return sorted((r for r in rows if not r.erased), key=lambda r: r.case_id)
 
 
 def serving_flights(session: Session, operation_id: int, destination: str) -> int:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from api import models as m
-from api.export_cache import cache_for
+from api.export_cache import cache_for, plan_document
 from api.problems import not_found
 
 log = logging.getLogger("api.web")
@@ -51,21 +51,9 @@ def numbers_by_id(session: Session, operation_id: int) -> dict[int, int]:
 
 
 def plan_body(session: Session, plan: m.Plan) -> Any:
-    """The parsed plan document (planner.model.plan.Plan), kept per plan and version (publishing adds locks)."""
-    from planner.model.plan import Plan
-
-    cache = cache_for(session.get_bind())
-    key = ("web.plan_body", plan.id, plan.version)
-    body = cache.get(key)
-    if body is None:
-        from api.web.data import building
-
-        with building(session, plan.operation_id):  # one parse, even when the warm-up is at it
-            body = cache.get(key)
-            if body is None:
-                body = Plan.model_validate_json(m.plan_json(session, plan.id or 0))
-                cache.put(key, body)
-    return body
+    """The parsed plan document (planner.model.plan.Plan), kept per plan and version (publishing adds locks) and
+    shared with the API's readers (`api.export_cache.plan_document`: one parse, even when the warm-up is at it)."""
+    return plan_document(session, plan.id or 0, plan.version)
 
 
 def scenario(session: Session, operation_id: int) -> Any:

@@ -9,6 +9,7 @@ function `install` registers, so the flight page's own route needs no change. Do
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -19,10 +20,11 @@ from api import airline_messages as am
 from api import models as m
 from api.auth import Principal
 from api.deps import SessionDep
+from api.export_cache import cache_for
 from api.params import Id
 from api.problems import not_found
 from api.routers.airline import message_download
-from api.sent_messages import SentMessage, sent_history
+from api.sent_messages import SentMessage, sent_marker
 from api.web import planning
 from api.web.i18n import N_
 from api.web.session import form, page
@@ -52,37 +54,76 @@ class PersonWarnings:
     missing: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class SentRow:
+    """A message sent, as the section lists it (its roster is never read here)."""
+
+    kind: str
+    plan_id: int
+    sent_at: datetime
+    sent_by: str
+    passengers: int
+    parts: int
+    incomplete: int
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the section shows of a flight, the same for every reader: kept per plan version, flight, caseload
+    revision and the flight's sent messages (`sent_marker`)."""
+
+    sent: tuple[SentRow, ...]
+    plan_numbers: dict[int, int]
+    adl_ready: bool
+    warnings: tuple[PersonWarnings, ...]
+
+
 @dataclass
 class Section:
     """What the section shows: the messages sent (newest first), whether an ADL can be made, the warnings by
     person, and whether the viewer may act."""
 
-    sent: list[SentMessage]
+    sent: tuple[SentRow, ...]
     plan_numbers: dict[int, int]
     adl_ready: bool
-    warnings: list[PersonWarnings]
+    warnings: tuple[PersonWarnings, ...]
     can_act: bool
     published: bool
     what_if: bool
 
 
 def airline_section(request: Request, plan: m.Plan, flight_id: str) -> Section:
-    """The section's figures: a few small reads (the flight's sent messages, its passengers' rows)."""
+    """The section's figures, from the cache while the plan, the caseload and the flight's sent messages are
+    those it was built from: the key costs the revision and one indexed count, where building it reads every
+    passenger's row (35-40 ms at 230 passengers). The revision and the marker are read before the data, as
+    `api.export_cache` asks, so an entry built while a message is being sent is filed under the older key."""
     principal = getattr(request.state, "principal", None)
     with Session(request.app.state.engine) as session:
-        sent = sent_history(session, plan.operation_id, flight_id, limit=10)
-        found = am.flight_warnings(session, plan.operation_id, plan.id or 0, flight_id)
-        ids = {s.plan_id for s in sent}
-        numbers = {pid or 0: n for pid, n in session.exec(select(m.Plan.id, m.Plan.number)
-                                                         .where(col(m.Plan.id).in_(ids))).all()}
-        session.expunge_all()
-    by_person: dict[str, PersonWarnings] = {}
-    for w in found:
-        by_person.setdefault(w.case_id, PersonWarnings(w.case_id)).missing.append(MISSING_WORDS.get(w.field, w.field))
-    return Section(sent=sent, plan_numbers=numbers, adl_ready=any(s.kind in ("PNL", "ADL") for s in sent),
-                   warnings=list(by_person.values()),
-                   can_act=principal is not None and principal.at_least("officer"),
+        cache = cache_for(session.get_bind())
+        key = ("web.airline_section", plan.id, plan.version, flight_id, cache.revision(plan.operation_id),
+               sent_marker(session, plan.operation_id, flight_id))
+        facts: Facts = cache.get_or_build(key, lambda: _facts(session, plan, flight_id))
+    return Section(sent=facts.sent, plan_numbers=facts.plan_numbers, adl_ready=facts.adl_ready,
+                   warnings=facts.warnings, can_act=principal is not None and principal.at_least("officer"),
                    published=plan.state == "published", what_if=plan.variant_id is not None)
+
+
+def _facts(session: Session, plan: m.Plan, flight_id: str) -> Facts:
+    """The flight's last ten messages sent (any plan), the numbers of their plans and the PAXLST warnings."""
+    table = m.table_of(SentMessage)
+    rows = session.execute(
+        select(*(table.c[name] for name in ("kind", "plan_id", "sent_at", "sent_by", "passengers", "parts",
+                                            "incomplete")))
+        .where(table.c.operation_id == plan.operation_id, table.c.flight_id == flight_id)
+        .order_by(table.c.id.desc()).limit(10)).all()
+    sent = tuple(SentRow(*r) for r in rows)
+    ids = {s.plan_id for s in sent}
+    numbers = {pid or 0: n for pid, n in session.exec(select(m.Plan.id, m.Plan.number)
+                                                     .where(col(m.Plan.id).in_(ids))).all()}
+    by_person: dict[str, PersonWarnings] = {}
+    for w in am.flight_warnings(session, plan.operation_id, plan.id or 0, flight_id):
+        by_person.setdefault(w.case_id, PersonWarnings(w.case_id)).missing.append(MISSING_WORDS.get(w.field, w.field))
+    return Facts(sent, numbers, any(s.kind in ("PNL", "ADL") for s in sent), tuple(by_person.values()))
 
 
 def install(pages: Pages) -> None:

@@ -1,0 +1,102 @@
+"""What the flight page keeps between views is never stale (docs/web.md, "Speed"): the airline and border section
+follows every message sent, every caseload change and every new or published plan, also when the message is
+sent through another replica; a parsed plan document is shared per plan version, and publishing (which writes
+the locked flights) gives a new one."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from service_testkit import Api
+from sqlmodel import Session
+from test_api_airline import FLIGHT, _on_flight, _patch, _publish, _solve
+from web_sign_in import browser
+
+from api.app import create_app
+from api.export_cache import plan_document
+from api.sent_messages import sent_marker
+
+NOTHING_SENT = "Nothing has been sent for this flight yet."
+ALL_COMPLETE = "Every person on this flight has the data the PAXLST needs."
+
+
+def _number(api: Api, op: int, plan: int) -> int:
+    return int(api.get(f"/api/v1/operations/{op}/plans/{plan}", "viewer").json()["number"])
+
+
+def _sent_kinds(html: str) -> list[str]:
+    return re.findall(r"<tr><td>(PNL|ADL|PAXLST)</td><td>Plan \d+</td>", html)
+
+
+def test_airline_section_follows_messages_caseload_and_plans(api: Api) -> None:
+    op = api.import_teaching()
+    first = _solve(api, op)
+    _publish(api, op, first)
+    incomplete = _on_flight(api, op, first)[0]
+    assert _patch(api, op, incomplete, country_of_birth=None).status_code == 200
+    url = f"/operations/{op}/plans/{_number(api, op, first)}/flights/{FLIGHT}"
+    officer = browser(api, "officer1")
+
+    html = officer.get(url).text
+    assert NOTHING_SENT in html and f">{incomplete}</a></td><td>country of birth</td>" in html
+    assert officer.get(url).text.count("country of birth") == html.count("country of birth")  # kept: the same
+    r = api.post(f"/api/v1/operations/{op}/plans/{first}/flights/{FLIGHT}/pnl", "officer")
+    assert r.status_code == 200, r.text
+    html = officer.get(url).text
+    assert _sent_kinds(html) == ["PNL"] and "Download the ADL and mark it sent" in html  # a new message shows
+    assert api.post(f"/api/v1/operations/{op}/plans/{first}/flights/{FLIGHT}/adl", "officer").status_code == 200
+    assert _sent_kinds(officer.get(url).text) == ["ADL", "PNL"]  # newest first
+
+    assert _patch(api, op, incomplete, country_of_birth="IRQ").status_code == 200  # the caseload changes
+    html = officer.get(url).text
+    assert ALL_COMPLETE in html and 'id="paxlst-warnings"' not in html
+
+    second = _solve(api, op)  # a new plan: its own page, a draft, with the flight's messages of any plan
+    url_two = f"/operations/{op}/plans/{_number(api, op, second)}/flights/{FLIGHT}"
+    html = officer.get(url_two).text
+    assert "Publish this plan before sending its messages" in html and _sent_kinds(html) == ["ADL", "PNL"]
+    _publish(api, op, second)  # a new version of the same plan
+    html = officer.get(url_two).text
+    assert "Publish this plan before sending" not in html and "Download the PNL and mark it sent" in html
+    # deleting a plan deletes its messages (ON DELETE CASCADE): the first plan's rows go with it
+    with Session(api.client.app.state.engine) as session:  # type: ignore[attr-defined]
+        assert sent_marker(session, op, FLIGHT)[0] == 2
+        assert sent_marker(session, op, "NOPE") == (0, 0)
+
+
+def test_plan_document_is_shared_per_version_and_publishing_gives_a_new_one(api: Api) -> None:
+    op = api.import_teaching()
+    plan = _solve(api, op)
+    engine = api.client.app.state.engine  # type: ignore[attr-defined]
+    version = api.get(f"/api/v1/operations/{op}/plans/{plan}", "viewer").json()["version"]
+    with Session(engine) as session:
+        draft = plan_document(session, plan, version)
+        assert plan_document(session, plan, version) is draft  # parsed once
+        assert not any(f.locked for f in draft.flights)
+    _publish(api, op, plan)
+    published = api.get(f"/api/v1/operations/{op}/plans/{plan}", "viewer").json()["version"]
+    assert published != version
+    with Session(engine) as session:
+        assert all(f.locked for f in plan_document(session, plan, published).flights)
+
+
+@pytest.mark.skipif(not os.environ.get("CHARTERPLAN_TEST_PG_URL"), reason="replicas share PostgreSQL only")
+def test_airline_section_on_another_replica_shows_what_this_one_sent_and_changed(api: Api) -> None:
+    if not api.settings.database_url.startswith("postgresql"):
+        pytest.skip("replicas share a PostgreSQL database; the embedded SQLite store has one process")
+    op = api.import_teaching()
+    plan = _solve(api, op)
+    _publish(api, op, plan)
+    incomplete = _on_flight(api, op, plan)[0]
+    url = f"/operations/{op}/plans/{_number(api, op, plan)}/flights/{FLIGHT}"
+    with TestClient(create_app(api.settings)) as other:
+        officer = browser(api, "officer1", other.app)  # type: ignore[arg-type]
+        html = officer.get(url).text
+        assert NOTHING_SENT in html and ALL_COMPLETE in html  # kept by the other replica
+        assert api.post(f"/api/v1/operations/{op}/plans/{plan}/flights/{FLIGHT}/pnl", "officer").status_code == 200
+        assert _patch(api, op, incomplete, country_of_birth=None).status_code == 200
+        html = officer.get(url).text
+        assert _sent_kinds(html) == ["PNL"] and f">{incomplete}</a></td><td>country of birth</td>" in html
