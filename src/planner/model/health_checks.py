@@ -73,6 +73,22 @@ class HealthCheck(Model):
         return self.period is None or self.period.contains(on)
 
 
+class PersonSymptoms(Model):
+    """The people file's columns about a symptomatic case (docs/health-checks.md#symptomatic-cases): the first
+    day with symptoms, and the first day without them (empty while the person still has symptoms)."""
+
+    symptom_onset: Day | None = None
+    symptom_free_since: Day | None = None
+
+    @model_validator(mode="after")
+    def _free_after_onset(self) -> PersonSymptoms:
+        if self.symptom_free_since is not None and self.symptom_onset is None:
+            raise ValueError("symptom_free_since needs symptom_onset (the first day with symptoms)")
+        if self.symptom_onset and self.symptom_free_since and self.symptom_free_since <= self.symptom_onset:
+            raise ValueError("symptom_free_since must be after symptom_onset")
+        return self
+
+
 class HealthChecks(Model):
     """The protocol's health checks beyond the COVID-19 configuration (docs/health-checks.md)."""
 
@@ -80,6 +96,10 @@ class HealthChecks(Model):
     #: `least_max_share`: among equally good bookings, the least maximum daily load share of any site
     #: (planner.rules.lab_peaks); unset: samples stay where the flow puts them.
     lab_peak_objective: Literal["least_max_share"] | None = None
+    #: A symptomatic case is released `symptomatic_release_days` after symptom onset *and* after
+    #: `symptom_free_days` days without symptoms (planner.rules.symptoms, WHO 2020 criteria).
+    symptomatic_release_days: int = Field(default=10, ge=0, le=60)
+    symptom_free_days: int = Field(default=3, ge=0, le=60)
 
     @model_validator(mode="after")
     def _consistent_checks(self) -> HealthChecks:

@@ -37,7 +37,7 @@ from planner.model.fields import (
     TestResult,
 )
 from planner.model.ground import GroundTransport, PersonTravel
-from planner.model.health_checks import HealthChecks
+from planner.model.health_checks import HealthChecks, PersonSymptoms
 from planner.model.notices import NoticeSettings, PersonLanguage
 from planner.model.reception import PersonReception
 
@@ -93,7 +93,8 @@ class _PersonCore(Model):
         return sorted(set(codes))
 
 
-class Person(PersonLanguage, PersonReception, PersonTravel, PersonBaggage, PersonDocument, _PersonCore):
+class Person(PersonSymptoms, PersonLanguage, PersonReception, PersonTravel, PersonBaggage, PersonDocument,
+             _PersonCore):
     """One returnee with every column of the people file: the core fields first, then each part's own."""
 
 

@@ -21,7 +21,7 @@ from planner.rules.gates import GATES, GateContext
 GATE_FIELDS = ("case_id", "household_id", "consent", "consent_note", "document_type", "document_expiry",
                "document_status", "document_authority", "document_requested_on", "document_issued_on",
                "exit_cleared", "fitness", "unaccompanied_minor", "best_interests_approved", "reception_contact",
-               "last_positive_test", "last_test_sample", "last_test_result")
+               "last_positive_test", "last_test_sample", "last_test_result", "symptom_onset", "symptom_free_since")
 
 
 def first_failing_gate(person: Person, ctx: GateContext) -> str | None:

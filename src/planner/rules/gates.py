@@ -22,6 +22,7 @@ from planner.model.reasons import reason
 from planner.model.scenario import Flight, Person, Scenario
 from planner.model.violations import Violation
 from planner.rules.base import Context, PlanCheck, violation
+from planner.rules.symptoms import release_words, symptomatic_release
 
 
 @dataclass(frozen=True)
@@ -116,14 +117,16 @@ def isolation_end(p: Person, household: Household, scenario: Scenario) -> date |
     docs/rules.md#isolation-after-a-positive-test [S63])."""
     people = household.members if scenario.protocol.isolate_household else (p,)
     dates = [d for d in (positive_date(m) for m in people) if d is not None]
-    if not dates:
-        return None
-    return max(dates) + timedelta(days=scenario.protocol.positive_isolation_days)
+    ends = [max(dates) + timedelta(days=scenario.protocol.positive_isolation_days)] if dates else []
+    symptomatic = symptomatic_release(p, scenario)  # a symptomatic case's own release (rules/symptoms.py)
+    if symptomatic is not None:
+        ends.append(symptomatic)
+    return max(ends, default=None)
 
 
 def _isolation(p: Person, ctx: GateContext) -> str | None:
     end = isolation_end(p, ctx.household, ctx.scenario)
-    return str(end) if end is not None and ctx.on < end else None
+    return release_words(p, end, ctx.scenario) if end is not None and ctx.on < end else None
 
 
 GATES: list[Gate] = [
