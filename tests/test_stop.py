@@ -180,3 +180,63 @@ def test_fast_greedy_seats_as_validly_as_the_greedy(busy: Scenario) -> None:
         assert len(fast) >= len(full) - 2  # a household or so more left out at most, never a flight's worth
         seated += len(fast)
     assert seated > 150  # enough parties for the two searches to differ
+
+
+def test_seating_shortcuts_change_nothing(busy: Scenario) -> None:
+    """What makes the seating after a stop cheaper is exact: the free seats a party may take are those of the
+    plain filter over the whole snake order, and occupants alike share one computed list of allowed seats."""
+    from planner.rules.occupants import case_index, flight_facts
+    from planner.seating.cabin import Cabin
+    from planner.seating.fast_greedy import FastGreedy
+    from planner.seating.greedy import Greedy
+    from planner.seating.problem import SeatingProblem
+    from planner.seating.seat_plan import flight_job
+
+    calls = [0]
+
+    def checked(cls: type[Greedy]) -> type[Greedy]:
+        class Checked(cls):  # type: ignore[valid-type,misc]
+            def _free(self, order: list[str], pid: int, only: set[str] | None) -> list[str]:
+                got = super()._free(order, pid, only)
+                plain = [s for s in order if self.available(s, pid)
+                         and (s not in self.cab.zone or not self.cab.carries_stretcher) and (only is None or s in only)]
+                scoring = getattr(self, "scoring", None)
+                assert got == (plain if scoring is None else plain[:scoring])
+                calls[0] += 1
+                return got
+        return Checked
+
+    plan = solve(busy, options=SolveOptions(time_limit=3, seat=False, deterministic=True))
+    index = case_index(busy)
+    for fp in plan.flights:
+        if not fp.passengers:
+            continue
+        job = flight_job(busy, flight_facts(busy, fp, index), time_limit=0.0, deterministic=True, cpsat=False)
+        problem = SeatingProblem(job, Cabin(job))
+        assert problem.allowed == {u: problem._allowed(o) for u, o in problem.units.items()}
+        for cls in (Greedy, FastGreedy):
+            assert checked(cls)(problem).run() == cls(problem).run()
+    assert calls[0] > 100
+
+
+def test_first_signal_pauses_the_garbage_collector() -> None:
+    """After a stop the collector no longer walks the solve's objects (docs/cli.md, "Stopping"); it is back on
+    once the command's block ends."""
+    import gc
+    import os
+    import signal
+    import time
+
+    from planner.pipeline.interrupt import stop_on_signals
+
+    assert gc.isenabled()
+    with stop_on_signals(lambda _: None) as stop:
+        assert gc.isenabled()
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(200):
+            if stop.is_set():
+                break
+            time.sleep(0.01)
+        assert stop.is_set() and stop.exit_code == 143
+        assert not gc.isenabled()
+    assert gc.isenabled()

@@ -5,11 +5,18 @@ Python runs signal handlers only in the main thread between bytecodes, and the m
 long C++ call (CP-SAT, the LP), so the handlers here do nothing themselves: the signal number reaches a
 watcher thread through `signal.set_wakeup_fd`, which writes it at C level at once, and that thread sets the
 stop event every stage polls (CP-SAT's stop_search, seating between flights, worker processes by relay).
+
+The first signal also turns the cyclic garbage collector off for the rest of the command: after a stop only
+a few seconds of work are left, and each full collection walks every object of the solve so far (the
+scenario, the allocation problem: millions of objects for 7,000 people), which took a tenth of a second or
+more of what is left to do (docs/cli.md, "Stopping"). Reference counting still frees what the rest of the
+work drops; the command ends right after, and the collector is turned back on when the block ends.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import signal
 import socket
@@ -52,6 +59,28 @@ def _quiet_handler(signum: int, frame: FrameType | None) -> None:
     """The Python-level handler: the watcher thread has done the work already."""
 
 
+def _first_signal(request: StopRequest, signum: int, note: Callable[[str], None],
+                  collector_off: threading.Event) -> None:
+    """Ask the command to stop, turn the garbage collector off for what is left (see above), say so."""
+    request.set(signum)
+    if gc.isenabled():  # only a flag: safe from this thread, whatever the main thread is doing
+        gc.disable()
+        collector_off.set()
+    with contextlib.suppress(Exception):
+        note(f"{request.name}: stopping, finishing with the best complete plan so far "
+             "(press Ctrl-C again to quit at once)")
+
+
+def _second_signal(signum: int) -> None:
+    """Quit at once, writing nothing."""
+    with contextlib.suppress(Exception):
+        if sys.stderr.isatty():
+            sys.stderr.write("\x1b[?25h\n")  # the live display hid the cursor
+        sys.stderr.write("stopped at once: nothing written\n")
+        sys.stderr.flush()
+    os._exit(EXIT_CODES.get(signum, 130))
+
+
 @contextlib.contextmanager
 def stop_on_signals(note: Callable[[str], None]) -> Iterator[StopRequest]:
     """Within the block, SIGINT and SIGTERM set the returned stop request (announced through `note`); a
@@ -67,6 +96,7 @@ def stop_on_signals(note: Callable[[str], None]) -> Iterator[StopRequest]:
     for s in SIGNALS:
         signal.signal(s, _quiet_handler)
     closing = threading.Event()
+    collector_off = threading.Event()  # the first signal turned the garbage collector off
 
     def watch() -> None:
         while True:
@@ -81,17 +111,9 @@ def stop_on_signals(note: Callable[[str], None]) -> Iterator[StopRequest]:
                     continue
                 request.count += 1
                 if request.count == 1:
-                    request.set(signum)
-                    with contextlib.suppress(Exception):
-                        note(f"{request.name}: stopping, finishing with the best complete plan so far "
-                             "(press Ctrl-C again to quit at once)")
+                    _first_signal(request, signum, note, collector_off)
                 else:
-                    with contextlib.suppress(Exception):
-                        if sys.stderr.isatty():
-                            sys.stderr.write("\x1b[?25h\n")  # the live display hid the cursor
-                        sys.stderr.write("stopped at once: nothing written\n")
-                        sys.stderr.flush()
-                    os._exit(EXIT_CODES.get(signum, 130))
+                    _second_signal(signum)
 
     thread = threading.Thread(target=watch, name="signal-watch", daemon=True)
     thread.start()
@@ -107,3 +129,5 @@ def stop_on_signals(note: Callable[[str], None]) -> Iterator[StopRequest]:
         thread.join(1.0)
         reader.close()
         writer.close()
+        if collector_off.is_set():
+            gc.enable()

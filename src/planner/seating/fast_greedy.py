@@ -11,6 +11,8 @@ rule is kept by the same member search.
 
 from __future__ import annotations
 
+from itertools import islice
+
 from planner.seating.greedy import Greedy
 from planner.seating.parties import PartyTraits
 from planner.seating.problem import SeatingProblem
@@ -56,5 +58,6 @@ class FastGreedy(Greedy):
             self.scoring = None
 
     def _free(self, order: list[str], pid: int, only: set[str] | None) -> list[str]:
-        free = super()._free(order, pid, only)
-        return free if self.scoring is None else free[: self.scoring]
+        """The first `scoring` free seats only, while scoring: the rest of the cabin is not walked."""
+        seats = self._free_seats(order, pid, only)
+        return list(seats) if self.scoring is None else list(islice(seats, self.scoring))

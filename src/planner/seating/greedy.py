@@ -8,7 +8,7 @@ CP-SAT's hint and its fallback, and the capacity model's measure of how many hou
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from planner.oracle.objective import COST_BALANCE, COST_NO_BASSINET, COST_NOT_WINDOW
 from planner.seating.members import MemberSearch
@@ -46,6 +46,15 @@ class Greedy:
         for (a, b), w in problem.pairs.items():
             self.beside.setdefault(a, []).append((b, w))
             self.beside.setdefault(b, []).append((a, w))
+        # per seat and per row block, looked up for every window scored (tens of thousands per flight): read
+        # from these rather than from the seat records
+        self.row_of = {sid: seat.row_index for sid, seat in self.cab.by_id.items()}
+        self.block_of = {sid: (seat.row_index, seat.block) for sid, seat in self.cab.by_id.items()}
+        self.block_seats: dict[tuple[int, int], list[str]] = {}
+        for r, row in self.cab.by_row.items():
+            for seat in row:
+                self.block_seats.setdefault((r, seat.block), []).append(seat.id)
+        self.heads = {id(seq): 0 for seq in self.orders}  # per snake order: every seat before it is taken
 
     def _snake_orders(self) -> list[list[str]]:
         """The cabin's seats row by row, every other row reversed, starting either way."""
@@ -168,14 +177,22 @@ class Greedy:
 
     def _free(self, order: list[str], pid: int, only: set[str] | None) -> list[str]:
         """Seats of `order` the party may take: available, outside a used stretcher zone, within `only`."""
-        cab = self.cab
-        return [
-            s
-            for s in order
-            if self.available(s, pid)
-            and (s not in cab.zone or not cab.carries_stretcher)
-            and (only is None or s in only)
-        ]
+        return list(self._free_seats(order, pid, only))
+
+    def _free_seats(self, order: list[str], pid: int, only: set[str] | None) -> Iterator[str]:
+        """`_free`, one seat at a time, from the first seat of `order` not taken yet (a taken seat is never
+        freed, so the front of the cabin the greedy has filled is not walked again for every party)."""
+        owner, near, mine = self.owner, self.near_party, {pid}
+        zone = self.cab.zone if self.cab.carries_stretcher else frozenset()
+        head = self.heads.get(id(order), 0)
+        while head < len(order) and order[head] in owner:
+            head += 1
+        if id(order) in self.heads:
+            self.heads[id(order)] = head
+        for i in range(head, len(order)):
+            s = order[i]
+            if s not in owner and near[s] <= mine and s not in zone and (only is None or s in only):
+                yield s
 
     def _candidates(
         self, traits: PartyTraits, pid: int, only: set[str] | None, extra: int, cases: int,
@@ -188,6 +205,7 @@ class Greedy:
         if cases:
             zone_choices = [(z,) for z in sorted(self.cab.zone) if self.available(z, pid)]
         span = (n + extra) // self.width + 2 + (4 if cases else 0)
+        row_of = self.row_of
         out = []
         for order in self.orders:
             for w in self._windows(order, self._free(order, pid, only), n - cases + extra, n > 1 and extra == 0):
@@ -196,9 +214,9 @@ class Greedy:
                     if ws in seen:
                         continue
                     seen.add(ws)
-                    rows = [self.cab.by_id[s].row_index for s in ws]
+                    rows = [row_of[s] for s in ws]
                     if max(rows) - min(rows) <= span:
-                        out.append((self.score(traits, ws), ws))
+                        out.append((self._score(traits, ws, rows), ws))
         return out
 
     def _windows(self, order: list[str], avail: list[str], m: int, aligned: bool) -> list[tuple[str, ...]]:
@@ -209,23 +227,26 @@ class Greedy:
             return [()]
         starts: Sequence[int] = range(0, max(0, len(avail) - m + 1))
         if aligned:
-            position, cab = self.position[id(order)], self.cab
+            position, block_of = self.position[id(order)], self.block_of
             starts = [
                 i
                 for i in starts
                 if i == 0
                 or position[avail[i]] != position[avail[i - 1]] + 1
-                or cab.block_row(avail[i]) != cab.block_row(avail[i - 1])
+                or block_of[avail[i]] != block_of[avail[i - 1]]
             ]
         return [tuple(avail[i : i + m]) for i in starts]
 
     def score(self, traits: PartyTraits, ws: tuple[str, ...]) -> float:
         """Lower is better: spread, spare seats, seats lost to distancing or odd leftovers, position by stop,
         and the comfort terms of the objective."""
-        cab = self.cab
+        return self._score(traits, ws, [self.row_of[s] for s in ws])
+
+    def _score(self, traits: PartyTraits, ws: tuple[str, ...], rows: list[int]) -> float:
+        """`score`, given the rows of the window's seats."""
         n = traits.size
-        rows = [cab.by_id[s].row_index for s in ws]
-        blocks = {cab.block_row(s) for s in ws}
+        block_of = self.block_of
+        blocks = {block_of[s] for s in ws}
         score = 10.0 * (len(blocks) - 1) + 10.0 * (max(rows) - min(rows)) if n > 1 else 0.0
         score += 0.5 * (len(ws) - n)
         if self.p.job.relations:
@@ -250,13 +271,8 @@ class Greedy:
 
     def _left_in_blocks(self, ws: tuple[str, ...], blocks: set[tuple[int, int]]) -> int:
         """Best fit: free seats the window leaves in the row blocks it touches."""
-        wset, by_row = set(ws), self.cab.by_row
-        return sum(
-            1
-            for (r, b) in blocks
-            for s in by_row[r]
-            if s.block == b and s.id not in wset and s.id not in self.owner
-        )
+        wset, owner, block_seats = set(ws), self.owner, self.block_seats
+        return sum(1 for key in blocks for s in block_seats[key] if s not in wset and s not in owner)
 
     def _plus_comfort(self, score: float, traits: PartyTraits, ws: tuple[str, ...]) -> float:
         """`score` plus door distance for reduced mobility, bassinet rows for lap infants, windows for single

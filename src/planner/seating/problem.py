@@ -50,7 +50,10 @@ class SeatingProblem:
         for u, o in self.units.items():
             members.setdefault(o.household, []).append(u)
         self.members = members
-        self.allowed: dict[str, list[str]] = {u: self._allowed(o) for u, o in self.units.items()}
+        kinds: dict[tuple[bool, ...], list[str]] = {}  # occupants alike in all `_allowed` reads take the same seats
+        self.allowed: dict[str, list[str]] = {
+            u: list(kinds[k] if (k := self._kind(o)) in kinds else kinds.setdefault(k, self._allowed(o)))
+            for u, o in self.units.items()}
         self.requirements = self._requirements()
         self.friends = self._friends()
         self.single = {u for u, o in self.units.items() if not o.escort and len(members[o.household]) == 1}
@@ -93,6 +96,10 @@ class SeatingProblem:
                     friends[u].add(p)
                     friends[p].add(u)
         return friends
+
+    def _kind(self, o: Occupant) -> tuple[bool, ...]:
+        """Everything about an occupant that `_allowed` reads (it walks every seat: once per kind, not per person)."""
+        return o.stretcher, o.exit_barred, o.wheelchair, o.infants > self.job.infants_per_block
 
     def _allowed(self, o: Occupant) -> list[str]:
         """The seats one occupant may take on their own: stretcher zone, exit seats, aisle with armrest."""
