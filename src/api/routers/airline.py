@@ -7,10 +7,13 @@ Every download is audited (who, which message, flight and plan, how many passeng
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
+from sqlmodel import Session
 
 from api import airline_messages as am
 from api.content_disposition import content_disposition
@@ -68,7 +71,7 @@ def message_download(built: am.Built, flight_id: str, plan_number: int) -> Respo
         "X-Message-Parts": str(built.parts)})
 
 
-def _source(session: SessionDep, operation_id: int, plan_id: int, flight_id: str) -> am.Source:
+def _source(session: Session, operation_id: int, plan_id: int, flight_id: str) -> am.Source:
     plan = am.message_plan(session, operation_id, plan_id)
     return am.load_source(session, operation_id, plan, flight_id)
 
@@ -95,66 +98,68 @@ def paxlst_warnings(operation_id: Id, plan_id: Id, flight_id: CodePath, _: Viewe
             "warnings": [w.__dict__ for w in found]}
 
 
-def _teletype(kind: Literal["PNL", "ADL"], operation_id: int, plan_id: int, flight_id: str, principal: Any,
-              session: SessionDep, designator: str | None, sent: bool) -> Response:
-    source = _source(session, operation_id, plan_id, flight_id)
-    code = am.designator_of(source, designator)
+@dataclass(frozen=True)
+class Options:
+    """What a download names beyond the flight: the designator, and for the PAXLST the parties and `force`."""
+
+    designator: str | None
+    sender: str = "CHARTERPLAN"
+    receiver: str = "APIS"
+    force: bool = False
+
+
+def teletype_options(designator: Designator = None) -> Options:
+    return Options(designator)
+
+
+def paxlst_options(designator: Designator = None, sender: Party = "CHARTERPLAN", receiver: Party = "APIS",
+                   force: Force = False) -> Options:
+    return Options(designator, sender, receiver, force)
+
+
+def _build(kind: str, session: Session, source: am.Source, options: Options, principal: Any) -> am.Built:
+    code = am.designator_of(source, options.designator)
     now = am.now_utc()
-    built = (am.build_pnl(source, code, now) if kind == "PNL" else am.build_adl(session, source, code, now))
-    am.record(session, principal, source, built, sent)
-    return message_download(built, flight_id, source.plan.number)
+    if kind == "PNL":
+        return am.build_pnl(source, code, now)
+    if kind == "ADL":
+        return am.build_adl(session, source, code, now)
+    parties = am.parties_of(source, code, options.sender, options.receiver, now)
+    return am.build_paxlst(source, parties, options.force, principal)
 
 
-@router.get(BASE + "/pnl", response_class=Response, responses=TEXT)
-def pnl(operation_id: Id, plan_id: Id, flight_id: CodePath, principal: Officer, session: SessionDep,
-        designator: Designator = None) -> Response:
-    """The flight's PNL (IATA RP 1708 teletype; parts one after another), to look at: nothing is recorded."""
-    return _teletype("PNL", operation_id, plan_id, flight_id, principal, session, designator, sent=False)
+def message_routes(kind: str, options: Callable[..., Options], look: str, send: str) -> None:
+    """GET (`look`: a download, nothing recorded) and POST (`send`: recorded as sent) of one message kind, with
+    the query parameters of `options`; the route names (`pnl`, `send_pnl`, ...) name the OpenAPI operations."""
+    name = kind.lower()
+    given = Depends(options)
+
+    def answer(operation_id: int, plan_id: int, flight_id: str, principal: Any, session: Session, chosen: Options,
+               sent: bool) -> Response:
+        source = _source(session, operation_id, plan_id, flight_id)
+        built = _build(kind, session, source, chosen, principal)
+        am.record(session, principal, source, built, sent)
+        return message_download(built, flight_id, source.plan.number)
+
+    def look_at(operation_id: Id, plan_id: Id, flight_id: CodePath, principal: Officer, session: SessionDep,
+                chosen: Options = given) -> Response:
+        return answer(operation_id, plan_id, flight_id, principal, session, chosen, sent=False)
+
+    def mark_sent(operation_id: Id, plan_id: Id, flight_id: CodePath, principal: Officer, session: SessionDep,
+                  chosen: Options = given) -> Response:
+        return answer(operation_id, plan_id, flight_id, principal, session, chosen, sent=True)
+
+    router.get(f"{BASE}/{name}", response_class=Response, responses=TEXT, name=name, description=look)(look_at)
+    router.post(f"{BASE}/{name}", response_class=Response, responses=TEXT, name=f"send_{name}",
+                description=send)(mark_sent)
 
 
-@router.post(BASE + "/pnl", response_class=Response, responses=TEXT)
-def send_pnl(operation_id: Id, plan_id: Id, flight_id: CodePath, principal: Officer, session: SessionDep,
-             designator: Designator = None) -> Response:
-    """The PNL, recorded as sent (a published plan only): later ADLs are differences from it."""
-    return _teletype("PNL", operation_id, plan_id, flight_id, principal, session, designator, sent=True)
-
-
-@router.get(BASE + "/adl", response_class=Response, responses=TEXT)
-def adl(operation_id: Id, plan_id: Id, flight_id: CodePath, principal: Officer, session: SessionDep,
-        designator: Designator = None) -> Response:
-    """The ADL from the last PNL or ADL sent for the flight to this plan, to look at: nothing is recorded."""
-    return _teletype("ADL", operation_id, plan_id, flight_id, principal, session, designator, sent=False)
-
-
-@router.post(BASE + "/adl", response_class=Response, responses=TEXT)
-def send_adl(operation_id: Id, plan_id: Id, flight_id: CodePath, principal: Officer, session: SessionDep,
-             designator: Designator = None) -> Response:
-    """The ADL, recorded as sent: the next ADL is the difference from this plan."""
-    return _teletype("ADL", operation_id, plan_id, flight_id, principal, session, designator, sent=True)
-
-
-def _paxlst(operation_id: int, plan_id: int, flight_id: str, principal: Any, session: SessionDep,
-            designator: str | None, sender: str, receiver: str, force: bool, sent: bool) -> Response:
-    source = _source(session, operation_id, plan_id, flight_id)
-    parties = am.parties_of(source, am.designator_of(source, designator), sender, receiver, am.now_utc())
-    built = am.build_paxlst(source, parties, force, principal)
-    am.record(session, principal, source, built, sent)
-    return message_download(built, flight_id, source.plan.number)
-
-
-@router.get(BASE + "/paxlst", response_class=Response, responses=TEXT)
-def paxlst(operation_id: Id, plan_id: Id, flight_id: CodePath, principal: Officer, session: SessionDep,
-           designator: Designator = None, sender: Party = "CHARTERPLAN", receiver: Party = "APIS",
-           force: Force = False) -> Response:
-    """The flight's PAXLST (UN/EDIFACT D.05B), to look at; 409 with every warning while data is missing."""
-    return _paxlst(operation_id, plan_id, flight_id, principal, session, designator, sender, receiver, force,
-                   sent=False)
-
-
-@router.post(BASE + "/paxlst", response_class=Response, responses=TEXT)
-def send_paxlst(operation_id: Id, plan_id: Id, flight_id: CodePath, principal: Officer, session: SessionDep,
-                designator: Designator = None, sender: Party = "CHARTERPLAN", receiver: Party = "APIS",
-                force: Force = False) -> Response:
-    """The PAXLST, recorded as sent (a published plan only)."""
-    return _paxlst(operation_id, plan_id, flight_id, principal, session, designator, sender, receiver, force,
-                   sent=True)
+message_routes("PNL", teletype_options,
+               "The flight's PNL (IATA RP 1708 teletype; parts one after another), to look at: nothing is recorded.",
+               "The PNL, recorded as sent (a published plan only): later ADLs are differences from it.")
+message_routes("ADL", teletype_options,
+               "The ADL from the last PNL or ADL sent for the flight to this plan, to look at: nothing is recorded.",
+               "The ADL, recorded as sent: the next ADL is the difference from this plan.")
+message_routes("PAXLST", paxlst_options,
+               "The flight's PAXLST (UN/EDIFACT D.05B), to look at; 409 with every warning while data is missing.",
+               "The PAXLST, recorded as sent (a published plan only).")
