@@ -60,9 +60,21 @@ def explain(problem: AllocationProblem, alloc: Allocation, cut: dict[str, dict[s
         dest = hh.destination
         if dest not in serving:  # the flights a reason is owed for (planner.rules.explanations)
             serving[dest] = [f.flight.id for f in problem.flights if serves(f.flight, dest)]
-        out += [Unassigned.model_construct(person_id=pid, reasons=group_reasons(reasons, serving[dest]))
-                for pid, reasons in per_member.items()]
+        out += _grouped(per_member, serving[dest])
     return sorted(out, key=lambda u: u.person_id)
+
+
+def _grouped(per_member: dict[str, list[Reason]], serving: list[str]) -> list[Unassigned]:
+    """Each member's reasons said once with their flights; members given the very same reasons (the flight checks
+    are the household's) share the grouped ones, as they shared the per-flight ones, instead of grouping again."""
+    done: dict[tuple[int, ...], list[Reason]] = {}
+    out = []
+    for pid, reasons in per_member.items():
+        key = tuple(map(id, reasons))
+        if key not in done:
+            done[key] = group_reasons(reasons, serving)
+        out.append(Unassigned.model_construct(person_id=pid, reasons=list(done[key])))
+    return out
 
 
 def _flight_reasons(problem: AllocationProblem, state: PlanState, info: HouseholdInfo, cut_on: dict[str, Reason],
