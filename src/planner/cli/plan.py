@@ -28,7 +28,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     deadline = command_deadline(args.time_limit)
     with session(args.quiet) as (progress, stop):
         stage(progress, deadline, "loading", args.scenario)
-        from planner.oracle.validate import validate
+        from planner.cli.validate_two import validate_in_two
         from planner.pipeline.solve import solve
 
         scenario = load(args.scenario, getattr(args, "people", None))
@@ -37,7 +37,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
                                on_progress=progress, stop=stop, deadline=deadline)
         plan = solve(scenario, options=options)
         stage(progress, deadline, "validate")
-        violations = validate(scenario, plan, Plan(scenario=plan.scenario))  # a first plan: nothing carried over
+        # a first plan: nothing carried over; checked in two processes (docs/cli.md, "Stopping")
+        violations = validate_in_two(scenario, plan, Plan(scenario=plan.scenario))
         if args.out:
             stage(progress, deadline, "writing", args.out)
             write_file(args.out, plan.to_json())
@@ -61,7 +62,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
     deadline = command_deadline(limit)
     with session(args.quiet) as (progress, stop):
         stage(progress, deadline, "loading", args.scenario)
-        from planner.oracle.validate import validate
+        from planner.cli.validate_two import validate_in_two
         from planner.pipeline.solve import solve
         from planner.whatif.events import apply_events, load_events
         from planner.whatif.replan import departed_only, diff_plans
@@ -82,7 +83,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
         plan = solve(updated, previous=start, options=options)
         changes = diff_plans(previous, plan)
         stage(progress, deadline, "validate")
-        violations = validate(updated, plan, start if start is not None else Plan(scenario=plan.scenario))
+        violations = validate_in_two(updated, plan, start if start is not None else Plan(scenario=plan.scenario))
         if args.out:
             stage(progress, deadline, "writing", args.out)
             write_file(args.out, plan.to_json())

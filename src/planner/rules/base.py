@@ -40,6 +40,7 @@ class Context:
     bookings: dict[str, list[TestBooking]] = field(default_factory=dict)
     unassigned: dict[str, list[Reason]] = field(default_factory=dict)
     _serving: dict[str, list[Flight]] = field(default_factory=dict, repr=False)
+    _boarded: dict[int, tuple[FlightPlan, list[Person]]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, scenario: Scenario, plan: Plan, previous: Plan | None = None) -> Context:
@@ -73,8 +74,14 @@ class Context:
         return departure_date(flight, self.scenario)
 
     def on_board(self, fp: FlightPlan) -> list[Person]:
-        """The scenario's people on a flight of the plan (seated and lap infants)."""
-        return [self.people[pa.person_id] for pa in fp.passengers if pa.person_id in self.people]
+        """The scenario's people on a flight of the plan (seated and lap infants). Listed once per flight plan,
+        as a dozen checks ask for every flight; the list is shared, so read it only."""
+        hit = self._boarded.get(id(fp))
+        if hit is not None and hit[0] is fp:
+            return hit[1]
+        people = [self.people[pa.person_id] for pa in fp.passengers if pa.person_id in self.people]
+        self._boarded[id(fp)] = (fp, people)
+        return people
 
     def serving(self, destination: str) -> list[Flight]:
         """Flights not yet departed that stop at `destination`: the ones a reason must be given for."""
@@ -139,10 +146,18 @@ class FlightFacts:
     unusable: set[str]  # operator-blocked seats and rear isolation rows
     isolation: set[str]  # seats of the rear isolation rows
     carries_stretcher: bool
+    _adults: dict[str, list[Occupant]] | None = field(default=None, init=False, repr=False)
 
     def household_adults(self, occ: Occupant) -> list[Occupant]:
-        return [o for o in self.occupants.values()
-                if not o.escort and o.household == occ.household and o.adult and o.id != occ.id]
+        """The other adult returnees of the occupant's household on board, in occupant order (indexed by
+        household on the first call: walking every occupant per child made checking a flight quadratic; the
+        occupants are not changed once the facts are built)."""
+        if self._adults is None:
+            self._adults = {}
+            for o in self.occupants.values():
+                if not o.escort and o.adult:
+                    self._adults.setdefault(o.household, []).append(o)
+        return [o for o in self._adults.get(occ.household, ()) if o.id != occ.id]
 
     def partners(self, occ: Occupant) -> list[Occupant]:
         """Who a child may sit near, or sit next to a WCHC/WCHP passenger: household adults on board and the

@@ -54,7 +54,8 @@ def check_exit_count(ctx: Context) -> Iterator[Violation]:
     for fp, flight, _sm, free in free_seats(ctx):
         on = ctx.on(flight)
         carriers = {pa.lap_of for pa in fp.passengers if pa.lap_of is not None}
-        seated = [p for p in ctx.on_board(fp) if p.case_id not in {pa.person_id for pa in fp.passengers if pa.lap_of}]
+        laps = {pa.person_id for pa in fp.passengers if pa.lap_of}  # once per flight, not once per passenger
+        seated = [p for p in ctx.on_board(fp) if p.case_id not in laps]
         barred = sum(exit_barred(p, ctx.household_of[p.case_id], on, rules, p.case_id in carriers) for p in seated)
         non_exit = sum(1 for s in free if not s.exit)
         if barred > non_exit:
