@@ -139,6 +139,15 @@ def start_server(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     return server, url
 
 
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    """Ask the server to end; kill it when it has not within 30 s."""
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 def import_scenario(client: httpx.Client, scenario: Path) -> int:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
@@ -362,11 +371,7 @@ def main() -> int:
         print("target met" if ok else "TARGET MISSED")
         return 0 if ok else 1
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
         tmp.cleanup()
 
 
