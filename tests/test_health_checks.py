@@ -16,6 +16,7 @@ from planner.model.caseload import households
 from planner.model.health_checks import HealthCheck, HealthChecks
 from planner.model.plan import Plan, TestBooking
 from planner.model.scenario import Scenario
+from planner.oracle.objective import non_robust_samples
 from planner.rules.testing_windows import COVID, covid_check, general_windows, person_window, person_windows
 from planner.synth.health import with_fit_to_travel
 from planner.whatif.variants import load_variant_scenario
@@ -143,6 +144,11 @@ def test_solve_keeps_the_prerequisite_order_and_the_covid_test() -> None:
     assert sorted(b.escort_id or "" for b in sites["LAB"]) == ["", "", "OPS-1"]
     ready = {b.person_id: b.end for b in sites["CLINIC"]}
     assert all(b.start >= ready[b.person_id] for b in sites["PCRLAB"])
+    # level 4 counts COVID-19 samples only (here all three: Erbil's robust start, 11-29 20:10, leaves no slot):
+    # the clearances and PCR samples before it are not among them
+    robust = _at("2021-11-29T20:10")
+    assert all(b.start < robust for b in plan.tests)
+    assert plan.objective.level4_non_robust == non_robust_samples(plan, s) == len(sites["LAB"]) == 3
 
 
 def test_provider_daily_capacity_leaves_the_rest_unassigned_with_a_reason() -> None:

@@ -215,9 +215,10 @@ def non_robust_samples(plan: Plan, scenario: Scenario) -> int:
     people = {p.case_id: p for p in scenario.people}
     escorts = {e.id: e for e in scenario.escorts}
     count = 0
+    other_checks = {site for c in scenario.protocol.checks for site in c.providers}  # docs/health-checks.md
     for b in plan.tests:
         fid = b.flight_id or (flight_of.get(b.person_id) if b.person_id else None)
-        if fid not in active:
+        if fid not in active or b.site_id in other_checks:
             continue
         robust = _booking_robust_start(scenario, active[fid][0], b, people, escorts)
         if robust is not None and b.start < robust:

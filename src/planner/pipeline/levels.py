@@ -92,9 +92,10 @@ def non_robust_value(problem: AllocationProblem, plan: Plan) -> int:
     flight_of = {pa.person_id: fp.flight_id for fp in plan.flights for pa in fp.passengers}
     household_of = _households(scenario)
     count = 0
+    other_checks = {site for c in scenario.protocol.checks for site in c.providers}  # docs/health-checks.md
     for b in plan.tests:
         flight = flights.get(b.flight_id or flight_of.get(b.person_id or "", ""))
-        if flight is None or flight.departure < scenario.as_of:
+        if flight is None or flight.departure < scenario.as_of or b.site_id in other_checks:
             continue
         w = _window(scenario, b, flight, household_of)
         if w is None:
