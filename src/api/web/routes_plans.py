@@ -22,7 +22,7 @@ from api.lookups import get_operation
 from api.params import Id
 from api.problems import ApiProblem
 from api.web import data, i18n, labels, planning
-from api.web.flight_view import flight_view
+from api.web.flight_view import flight_body, flight_view
 from api.web.session import form, page
 from api.web.templating import pages, protect, render
 
@@ -274,8 +274,9 @@ def flight_page(request: Request, operation_id: Id, number: Id, flight_id: str, 
     plan = planning.plan_by_number(session, operation_id, number)
     view = flight_view(session, operation_id, plan, flight_id, translate_now(request))
     fill = next((f for f in data.flights(session, operation_id, plan) if f.code == flight_id), None)
+    body = flight_body(pages(request).env, view, op, plan)
     response = render(request, "plans/flight.html", {"op": op, "plan": plan, "view": view, "fill": fill,
-                                                     "section": "plans", "flight_id": flight_id})
+                                                     "body": body, "section": "plans", "flight_id": flight_id})
     if view.passengers:  # names and needs shown: audited as a read of the flight's passengers
         audit_commit(session, principal, "read", "flight_passengers", flight_id, operation_id=operation_id,
                      plan=plan.number, count=view.passengers, via="web")
