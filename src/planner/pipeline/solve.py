@@ -215,7 +215,9 @@ def _seating_rounds(run: _Run, alloc: Allocation, budget: AllocationBudget) -> t
     """Test slots and seating; households seating cannot place leave their flight, the freed seats are
     refilled by priority and seated again, everyone seated keeping their seat (docs/architecture.md#seating)."""
     options, problem, carried = run.options, run.problem, run.carried
-    size = problem_size(problem, run.pace, alloc)
+    # the waiting pairs only size the time estimates of later rounds and CP-SAT seating, none of which a stop
+    # request leaves to run (docs/cli.md, "Stopping"): not counted then
+    size = problem_size(problem, run.pace, None if options.stopped() else alloc)
     household_of = {p.case_id: p.household_id for p in run.scenario.people}
     prior = seat_pins(options.pins, carried.seats if carried else {})
     first = prior  # the seats the solve started from
