@@ -121,3 +121,17 @@ def test_deterministic_plans_are_byte_identical():
     people = [person(f"P{i}", f"H{i // 2}", consent="none" if i % 3 == 0 else "explicit") for i in range(12)]
     s = scenario(people, flights=_flights(5))
     assert solve(s, options=FAST).to_json() == solve(s, options=FAST).to_json()
+
+
+def test_held_back_for_all_flights_is_checked_on_each():
+    """A member held back on every flight: the validator checks the named member's gate on each flight's date."""
+    s = scenario([person("A", consent="none"), person("B")], flights=_flights(2))
+    plan = solve(s, options=FAST)
+    assert validate(s, plan) == []
+    [b] = [u for u in plan.unassigned if u.person_id == "B"]
+    assert [(r.code, r.flights) for r in b.reasons] == [("household.held_back", "all")]
+    consented = s.model_copy(deep=True)
+    consented.people[0].consent = "explicit"  # A now passes: B's reason is false on both flights
+    held = [v for v in validate(consented, plan) if v.rule == "held_back"]
+    assert sorted(v.flight_id for v in held) == ["F00", "F01"]
+    assert all("names A for gate.consent, but they pass that gate" in v.message for v in held)
