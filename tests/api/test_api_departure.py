@@ -9,6 +9,7 @@ from typing import Any
 
 from service_testkit import Api, make_api, wait_job
 from test_api_exports import lines
+from web_sign_in import browser, csrf
 
 AT = "2021-12-01T06:00:00+03:00"
 
@@ -88,30 +89,28 @@ def test_final_manifest_and_no_shows_to_replanning(api: Api) -> None:
 def test_web_page_offers_standby_and_syncs_marks_once(api: Api) -> None:
     """The check-in page through the app: a resent queue is stored once, freed seats open standby households,
     a viewer's forged sync is refused."""
-    from test_api_airline_web import _browser, _csrf
-
     base, plan_id, flight_id, flight = _planned(api)
     number = api.get(f"{base}/plans/{plan_id}", "viewer").json()["number"]
     page_url = f"/operations/{base.rsplit('/', 1)[1]}/plans/{number}/flights/{flight_id}/check-in"
-    officer = _browser(api, "officer1")
+    officer = browser(api, "officer1")
     html = officer.get(page_url).text
     assert 'data-count="freed">0<' in html and "Hand no-shows to re-planning" in html
     seated = [p["person_id"] for p in flight["passengers"] if p.get("lap_of") is None]
     queue = json.dumps([_mark(f"web-{i:04d}", c, "no_show") for i, c in enumerate(seated[:6])])
     for expected in ({"stored": 6, "duplicates": 0}, {"stored": 0, "duplicates": 6}):
-        r = officer.post(f"{page_url}/marks", data={"csrf_token": _csrf(html), "marks": queue})
+        r = officer.post(f"{page_url}/marks", data={"csrf_token": csrf(html), "marks": queue})
         assert r.status_code == 200 and r.json() == expected, r.text
-    bad = officer.post(f"{page_url}/marks", data={"csrf_token": _csrf(html), "marks": "[{}]"})
+    bad = officer.post(f"{page_url}/marks", data={"csrf_token": csrf(html), "marks": "[{}]"})
     assert bad.status_code == 422 and bad.json()["errors"]
     html = officer.get(page_url).text
     assert 'data-count="freed">6<' in html and 'data-count="no_show">6<' in html
     standby = api.get(f"{base}/plans/{plan_id}/flights/{flight_id}/departure", "viewer").json()["standby"]
     for sb in standby:
         assert f'data-household="{sb["household_id"]}"' in html
-    viewer = _browser(api, "viewer1")
+    viewer = browser(api, "viewer1")
     html = viewer.get(page_url).text
     assert "Hand no-shows to re-planning" not in html and 'name="status"' not in html
-    assert viewer.post(f"{page_url}/marks", data={"csrf_token": _csrf(html), "marks": queue}).status_code == 403
+    assert viewer.post(f"{page_url}/marks", data={"csrf_token": csrf(html), "marks": queue}).status_code == 403
 
 
 def test_kept_view_shows_new_marks_and_caseload_changes_on_every_replica(api: Api, settings: Any) -> None:
