@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from planner.model.caseload import Household, age_years, departure_date
@@ -117,11 +118,19 @@ def covid_check(airport: str, scenario: Scenario) -> HealthCheck | None:
     rule = protocol.destinations.get(airport)
     if rule is None or rule.test == "none" or not protocol.covid:
         return None
+    return _covid_check(airport, rule.test, rule.window_hours, rule.anchor, rule.exempt_under_years,
+                        rule.vaccinated_exempt, protocol.lab_turnaround_hours, protocol.delay_margin_hours)
+
+
+@lru_cache(maxsize=1024)
+def _covid_check(airport: str, test: str, window_hours: int, anchor: str, under: int, vaccinated: bool,
+                 turnaround: int, margin: int) -> HealthCheck:
+    """One check per distinct rule, built once: a window is asked for every passenger (the caller must not
+    change the check it gets)."""
     return HealthCheck.model_construct(
-        id=COVID, kind="pcr" if rule.test == "PCR" else "antigen", destinations=[airport], period=None,
-        window_hours=rule.window_hours, closes_hours=0, anchor=rule.anchor,
-        turnaround_hours=protocol.lab_turnaround_hours, robust_margin_hours=protocol.delay_margin_hours,
-        exempt_under_years=rule.exempt_under_years, exempt_vaccinated=rule.vaccinated_exempt, providers=[],
+        id=COVID, kind="pcr" if test == "PCR" else "antigen", destinations=[airport], period=None,
+        window_hours=window_hours, closes_hours=0, anchor=anchor, turnaround_hours=turnaround,
+        robust_margin_hours=margin, exempt_under_years=under, exempt_vaccinated=vaccinated, providers=[],
         prerequisite=None)
 
 
