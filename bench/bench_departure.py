@@ -5,9 +5,9 @@
 Starts the service like `bench/bench_load.py` (uvicorn on 127.0.0.1, a fresh temporary SQLite file), imports the
 scenario, solves once, then on the flight with the most passengers times, `--serial` times each by one client
 alone: the web check-in page, the API's departure view, a batch of `--batch` marks through the API and through
-the page's sync; before them the first view of each (nothing kept yet), after them the first views after a
-caseload change. Prints the median time and the server process's CPU time per request (docs/departure-day.md),
-with the load average.
+the page's sync, and the final manifest; before them the first view of each (nothing kept yet), after them the
+first views after a caseload change. Prints the median time and the server process's CPU time per request
+(docs/departure-day.md), with the load average.
 """
 
 from __future__ import annotations
@@ -105,6 +105,8 @@ def main() -> int:
             f"API marks, batch of {n}": lambda i: api.post(marks_url, json={"marks": marks(i, "api")}),
             f"web marks sync, batch of {n}": lambda i: web.post(f"{page}/marks", data={
                 "csrf_token": csrf, "marks": json.dumps(marks(i, "web"))}),
+            "API final manifest (CSV)": lambda i: api.get(f"{base}/plans/{plan_id}/flights/{flight_id}/final-manifest",
+                                                          params={"format": "csv"}),
         }
         for kind, call in kinds.items():
             rows[kind] = _timed(server.pid, args.serial, call)

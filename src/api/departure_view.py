@@ -8,14 +8,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from api import models as m
 from api.checkin_marks import current_marks
 from api.export_cache import ExportCache, cache_for
 from api.exports import Column, Document, Section
 from api.plan_documents import generated_at, plan_status
-from api.problems import not_found
+from api.problems import ApiProblem, not_found
 from api.scenario_store import build_scenario
 from planner.departure.checkin import (
     MARK_WORDS,
@@ -24,10 +24,11 @@ from planner.departure.checkin import (
     FlightBasis,
     day_of,
     final_manifest,
+    final_of,
     flight_basis,
 )
 from planner.model.plan import Plan
-from planner.model.scenario import Person, Scenario
+from planner.model.scenario import Scenario
 
 FINAL_COLUMNS = [Column("line", "No."), Column("case", "Case"), Column("household", "Household"),
                  Column("family", "Family name", "name"), Column("given", "Given names", "name"),
@@ -46,29 +47,18 @@ def _stamp(session: Session, plan: m.Plan, cache: ExportCache) -> tuple[int, int
     return plan.id or 0, plan.version, revision, op.version if op else 0
 
 
-def _inputs(session: Session, plan: m.Plan, stamp: tuple[int, int, int, int], cache: ExportCache
-            ) -> tuple[Scenario, Plan]:
-    """The scenario and the plan document, built once per stamp (seconds of CPU at 7,000 people)."""
-    key = ("departure.inputs", *stamp)
-    found: tuple[Scenario, Plan] | None = cache.get(key)
-    if found is None:
-        found = (build_scenario(session, plan.operation_id),
-                 Plan.model_validate_json(m.plan_json(session, plan.id or 0)))
-        cache.put(key, found)
-    return found
-
-
 def departure_basis(session: Session, plan: m.Plan, flight_id: str, inputs: Inputs | None = None) -> FlightBasis:
     """The flight's passengers and standby candidates (`planner.departure.checkin.flight_basis`), kept per plan
     version, caseload revision and operation version (`api.export_cache`): the check-in page and every batch of
-    marks need it, and deriving it reads the whole caseload. Marks are never kept: each view reads them anew,
-    so a mark sent through any replica shows at once. 404: a flight the plan lacks."""
+    marks need it, and deriving it reads the whole caseload (the scenario itself is not kept here: the pages
+    keep theirs and pass it as `inputs`). Marks are never kept: each view reads them anew, so a mark sent
+    through any replica shows at once. 404: a flight the plan lacks."""
     cache = cache_for(session.get_bind())
-    stamp = _stamp(session, plan, cache)
-    key = ("departure.basis", flight_id, *stamp)
+    key = ("departure.basis", flight_id, *_stamp(session, plan, cache))
     basis: FlightBasis | None = cache.get(key)
     if basis is None:
-        scenario, body = inputs() if inputs is not None else _inputs(session, plan, stamp, cache)
+        scenario, body = inputs() if inputs is not None else (
+            build_scenario(session, plan.operation_id), Plan.model_validate_json(m.plan_json(session, plan.id or 0)))
         try:
             basis = flight_basis(scenario, body, flight_id)
         except KeyError:
@@ -87,20 +77,30 @@ def flight_departure(session: Session, plan: m.Plan, flight_id: str, now: dateti
 
 
 def flight_final(session: Session, plan: m.Plan, flight_id: str, inputs: Inputs | None = None
-                 ) -> tuple[Scenario, FinalManifest]:
-    """The final manifest from the stored marks, with the scenario for the people's names."""
-    if inputs is None:
-        cache = cache_for(session.get_bind())
-        scenario, body = _inputs(session, plan, _stamp(session, plan, cache), cache)
-    else:
-        scenario, body = inputs()
+                 ) -> tuple[dict[str, m.Person], FinalManifest]:
+    """The final manifest from the stored marks and the kept basis, with everyone on it as stored today (404: a
+    flight the plan lacks)."""
+    marks = current_marks(session, plan.id or 0, flight_id)
     try:
-        return scenario, final_manifest(body, flight_id, current_marks(session, plan.id or 0, flight_id))
-    except KeyError:
-        raise not_found("flight", flight_id) from None
+        final = final_of(departure_basis(session, plan, flight_id, inputs), marks)
+    except ApiProblem:  # the operation no longer lists the flight (cancelled by an event): the plan says who was on it
+        body = inputs()[1] if inputs is not None else Plan.model_validate_json(m.plan_json(session, plan.id or 0))
+        try:
+            final = final_manifest(body, flight_id, marks)
+        except KeyError:
+            raise not_found("flight", flight_id) from None
+    return _people(session, plan.operation_id, {*final.boarded, *(c for c, _s, _w in final.removed)}), final
 
 
-def _row(p: Person | None, case_id: str, change: str) -> dict[str, str]:
+def _people(session: Session, operation_id: int, cases: set[str]) -> dict[str, m.Person]:
+    """These people as stored today, for their household and names (an erased person has none)."""
+    rows = session.exec(select(m.Person).where(m.Person.operation_id == operation_id,
+                                               col(m.Person.case_id).in_(sorted(cases)),
+                                               m.Person.erased == False)).all()  # noqa: E712
+    return {r.case_id: r for r in rows}
+
+
+def _row(p: m.Person | None, case_id: str, change: str) -> dict[str, str]:
     return {"case": case_id, "household": p.household_id if p else "", "family": p.family_name if p else "",
             "given": p.given_name if p else "", "native": p.name_native if p else "", "change": change}
 
@@ -108,8 +108,7 @@ def _row(p: Person | None, case_id: str, change: str) -> dict[str, str]:
 def build_final_manifest(session: Session, op: m.Operation, plan: m.Plan, flight_id: str,
                          inputs: Inputs | None = None) -> Document:
     """The final manifest: who boarded, then who did not and why, as the airline signs it."""
-    scenario, final = flight_final(session, plan, flight_id, inputs)
-    people = {p.case_id: p for p in scenario.people}
+    people, final = flight_final(session, plan, flight_id, inputs)
     added = set(final.added)
     rows = [_row(people.get(c), c, "boarded from standby" if c in added else "") for c in final.boarded]
     for number, row in enumerate(rows, start=1):

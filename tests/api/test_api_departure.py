@@ -135,3 +135,22 @@ def test_kept_view_shows_new_marks_and_caseload_changes_on_every_replica(api: Ap
         assert moved.status_code == 200, moved.text
         rows = {p["case_id"]: p for p in api.get(f"{url}/departure", "viewer").json()["passengers"]}
         assert rows[mover]["household_id"] == "HMOVED" and rows[seated[0]]["status"] == "no_show"
+
+
+def test_final_manifest_of_a_flight_cancelled_after_check_in_comes_from_the_plan(api: Api) -> None:
+    """Cancelling the flight (an event) removes it from the operation; its final manifest still lists who was
+    planned and marked, while its check-in view is gone (404)."""
+    base, plan_id, flight_id, flight = _planned(api)
+    url = f"{base}/plans/{plan_id}/flights/{flight_id}"
+    cases = [p["person_id"] for p in flight["passengers"]]
+    marks = [_mark("tablet-4001", cases[0], "boarded"), _mark("tablet-4002", cases[1], "no_show")]
+    assert api.post(f"{url}/check-in-marks", "officer", json={"marks": marks}).status_code == 200
+    assert api.get(f"{url}/departure", "viewer").status_code == 200  # kept before the cancellation
+    cancelled = api.post(f"{base}/events", "officer",
+                         json={"events": [{"type": "flight_cancelled", "flight_id": flight_id}]})
+    assert cancelled.status_code == 200, cancelled.text
+    assert api.get(f"{url}/departure", "viewer").status_code == 404
+    rows = lines(api.get(f"{url}/final-manifest", "officer", params={"format": "csv"}).content)
+    assert [r[1] for r in rows if len(r) > 1 and r[0].isdigit()] == [cases[0]]
+    assert any(r[1] == cases[1] and r[-1] == "did not come" for r in rows if len(r) > 1)
+    assert api.get(f"{base}/plans/{plan_id}/flights/NOPE/final-manifest", "officer").status_code == 404

@@ -200,7 +200,15 @@ def final_manifest(plan: Plan, flight_id: str, marks: Mapping[str, CheckInMark])
     fp = next((f for f in plan.flights if f.flight_id == flight_id), None)
     if fp is None:
         raise KeyError(flight_id)
-    planned = [pa.person_id for pa in fp.passengers]
+    return _final(flight_id, [pa.person_id for pa in fp.passengers], marks)
+
+
+def final_of(basis: FlightBasis, marks: Mapping[str, CheckInMark]) -> FinalManifest:
+    """`final_manifest` from a flight's kept basis (its planned passengers) instead of the whole plan."""
+    return _final(basis.flight.id, [case_id for case_id, _hh, _lap in basis.passengers], marks)
+
+
+def _final(flight_id: str, planned: list[str], marks: Mapping[str, CheckInMark]) -> FinalManifest:
     boarded = sorted(c for c, m in marks.items() if m.status == "boarded")
     removed = [(c, marks[c].status if c in marks else "expected", marks[c].reason if c in marks else "")
                for c in planned if c not in set(boarded)]
