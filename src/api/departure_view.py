@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from api import models as m
 from api.checkin_marks import current_marks
-from api.export_cache import ExportCache, cache_for
+from api.export_cache import ExportCache, cache_for, plan_document
 from api.exports import Column, Document, Section
 from api.plan_documents import generated_at, plan_status
 from api.problems import ApiProblem, not_found
@@ -54,17 +54,20 @@ def departure_basis(session: Session, plan: m.Plan, flight_id: str, inputs: Inpu
     keep theirs and pass it as `inputs`). Marks are never kept: each view reads them anew, so a mark sent
     through any replica shows at once. 404: a flight the plan lacks."""
     cache = cache_for(session.get_bind())
-    key = ("departure.basis", flight_id, *_stamp(session, plan, cache))
-    basis: FlightBasis | None = cache.get(key)
-    if basis is None:
-        scenario, body = inputs() if inputs is not None else (
-            build_scenario(session, plan.operation_id), Plan.model_validate_json(m.plan_json(session, plan.id or 0)))
-        try:
-            basis = flight_basis(scenario, body, flight_id)
-        except KeyError:
-            raise not_found("flight", flight_id) from None
-        cache.put(key, basis)
-    return basis
+
+    def build() -> FlightBasis:
+        scenario, body = inputs() if inputs is not None else (build_scenario(session, plan.operation_id),
+                                                              _plan_body(session, plan))
+        return flight_basis(scenario, body, flight_id)
+
+    try:  # built once, even when several views ask at the same moment
+        return cache.get_or_build(("departure.basis", flight_id, *_stamp(session, plan, cache)), build)
+    except KeyError:
+        raise not_found("flight", flight_id) from None
+
+
+def _plan_body(session: Session, plan: m.Plan) -> Plan:
+    return plan_document(session, plan.id or 0, plan.version)  # shared with the pages and the load summary
 
 
 def flight_departure(session: Session, plan: m.Plan, flight_id: str, now: datetime | None = None,
@@ -84,7 +87,7 @@ def flight_final(session: Session, plan: m.Plan, flight_id: str, inputs: Inputs 
     try:
         final = final_of(departure_basis(session, plan, flight_id, inputs), marks)
     except ApiProblem:  # the operation no longer lists the flight (cancelled by an event): the plan says who was on it
-        body = inputs()[1] if inputs is not None else Plan.model_validate_json(m.plan_json(session, plan.id or 0))
+        body = inputs()[1] if inputs is not None else _plan_body(session, plan)
         try:
             final = final_manifest(body, flight_id, marks)
         except KeyError:
