@@ -1,7 +1,7 @@
 """Load benchmark: concurrent clients read plans, manifests and the web pages while a solve runs.
 
     python bench/bench_load.py [--clients 50] [--duration 30] [--think 1.0] [--serial 10] [--scenario ...] [--no-web]
-                               [--skip KIND]
+                               [--skip KIND] [--py-spy FILE]
 
 Starts the service with uvicorn on 127.0.0.1 (a free port, a fresh temporary SQLite file), imports the scenario,
 solves once to have a plan, starts a second solve and, while it runs, lets each client read in a loop with
@@ -111,6 +111,36 @@ def web_urls(op: int, plan_number: int, job_id: int, flights: list[str], people:
     urls += [("web person", f"{page}/people/{c}") for c in people[:20]]
     urls += [("web flight", f"{page}/plans/{plan_number}/flights/{f}") for f in flights[:10]]
     return urls
+
+
+def start_py_spy(pid: int, out: Path, seconds: float) -> subprocess.Popen[bytes] | None:
+    """py-spy recording which thread holds the GIL, for the load's duration (None when py-spy is missing)."""
+    import shutil
+
+    exe = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(exe).exists():
+        print("py-spy not found: pip install py-spy")
+        return None
+    return subprocess.Popen([exe, "record", "--pid", str(pid), "--gil", "--nonblocking", "--rate", "100",
+                             "--duration", str(int(seconds)), "--format", "raw", "--output", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def gil_holders(raw: Path, top: int = 15) -> list[str]:
+    """The service's functions (src/api) by share of the samples in which their thread held the GIL."""
+    counts: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not n.isdigit():
+            continue
+        total += int(n)
+        # the service's own frames, not the ASGI wrappers every request passes through
+        frames = [re.sub(r":\d+\)", ")", f) for f in stack.split(";") if "(api/" in f]
+        for frame in dict.fromkeys(f for f in frames if ".__call__ " not in f and not f.startswith("serve ")):
+            counts[frame] = counts.get(frame, 0) + int(n)
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])[:top]
+    return [f"{100 * n / max(1, total):5.1f} %  {frame}" for frame, n in ranked]
 
 
 def pct(values: list[float], p: float) -> float:
@@ -314,6 +344,8 @@ def main() -> int:
     parser.add_argument("--no-web", action="store_true", help="the API's reads only")
     parser.add_argument("--skip", action="append", default=[], metavar="KIND",
                         help="leave out a kind of request, e.g. --skip 'web flight' (repeatable)")
+    parser.add_argument("--py-spy", type=Path, metavar="FILE",
+                        help="record the server's GIL holders under load with py-spy (raw stacks to FILE)")
     args = parser.parse_args()
 
     tmp = tempfile.TemporaryDirectory(prefix="charterplan-load-")
@@ -355,7 +387,10 @@ def main() -> int:
         print(f"second solve running (job {second['id']}); {args.clients} clients read for {args.duration:.0f} s, "
               f"think time {args.think} s; {load_average()}")
         shares = CpuShares(server.pid)
+        spy = start_py_spy(server.pid, args.py_spy, args.duration) if args.py_spy else None
         samples, errors = asyncio.run(load(url, token, cookies, urls, args.clients, args.duration, args.think))
+        if spy is not None:
+            spy.wait(timeout=60)
         cpu_report = shares.report(len(samples))
         during = client.get(f"{base}/solve-jobs/{second['id']}").json()
         client.delete(f"{base}/solve-jobs/{second['id']}")
@@ -363,6 +398,9 @@ def main() -> int:
               f"solve still {during['status']} at stage {during['stage']}; end: {load_average()}")
         print(cpu_report)
         missed = report(urls, samples, cold, alone)
+        if spy is not None and args.py_spy.exists():
+            print(f"GIL held under load, by service function (py-spy, {args.py_spy}):")
+            print("\n".join("  " + line for line in gil_holders(args.py_spy)))
         ok = not missed and not errors and during["status"] == "running"
         if missed:
             print("p95 over target:", ", ".join(missed))
