@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Column, Integer, Table, event, select
+from sqlalchemy import Column, Integer, Table, bindparam, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel
@@ -38,6 +38,8 @@ MAX_ENTRIES = 256
 CACHE_REVISION = Table("cache_revision", SQLModel.metadata,
                        Column("scope", Integer, primary_key=True, autoincrement=False),
                        Column("revision", Integer, nullable=False, server_default="0"))
+#: built once: SQLAlchemy takes longer to build and key a statement than PostgreSQL takes to answer this one
+_REVISION = select(CACHE_REVISION.c.revision).where(CACHE_REVISION.c.scope == bindparam("scope"))
 
 
 class ExportCache:
@@ -55,8 +57,7 @@ class ExportCache:
         if self._shared is None:
             return self._revisions.get(operation_id, 0)
         with self._shared.connect() as conn:
-            value = conn.execute(select(CACHE_REVISION.c.revision).where(CACHE_REVISION.c.scope == operation_id))
-            return int(value.scalar() or 0)
+            return int(conn.execute(_REVISION, {"scope": operation_id}).scalar() or 0)
 
     def bump(self, operation_id: int) -> None:
         with self._lock:

@@ -12,7 +12,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, func
+from sqlalchemy import JSON, Column, Index, bindparam, func
 from sqlmodel import Field, Session, col, select
 
 from api.models import Keyed, table_of, utcnow
@@ -41,6 +41,11 @@ class SentMessage(Keyed, table=True):
     incomplete: int = 0
     sha256: str = Field(max_length=64)
     roster: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+_SENT = table_of(SentMessage)
+_MARKER = select(func.count(), func.max(_SENT.c.id)).where(_SENT.c.operation_id == bindparam("operation_id"),
+                                                         _SENT.c.flight_id == bindparam("flight_id"))
 
 
 def record_to_json(record: PaxRecord) -> dict[str, Any]:
@@ -76,10 +81,9 @@ def sent_history(session: Session, operation_id: int, flight_id: str, limit: int
 def sent_marker(session: Session, operation_id: int, flight_id: str) -> tuple[int, int]:
     """How many messages were sent for the flight and the newest one's id: one indexed read that changes with
     every message sent and every row deleted with its plan or operation (ids only grow), so what is kept of a
-    flight's messages (the flight page's section) is keyed by it, on every replica alike."""
-    count, newest = session.execute(
-        select(func.count(), func.max(SentMessage.id)).where(SentMessage.operation_id == operation_id,
-                                                            SentMessage.flight_id == flight_id)).one()
+    flight's messages (the flight page's section) is keyed by it, on every replica alike. The statement is built
+    once: building it on each view cost ten times the read."""
+    count, newest = session.execute(_MARKER, {"operation_id": operation_id, "flight_id": flight_id}).one()
     return int(count), int(newest or 0)
 
 
