@@ -92,11 +92,12 @@ def flight_final(session: Session, plan: m.Plan, flight_id: str, inputs: Inputs 
             final = final_manifest(body, flight_id, marks)
         except KeyError:
             raise not_found("flight", flight_id) from None
-    return _people(session, plan.operation_id, {*final.boarded, *(c for c, _s, _w in final.removed)}), final
+    return people_named(session, plan.operation_id, {*final.boarded, *(c for c, _s, _w in final.removed)}), final
 
 
-def _people(session: Session, operation_id: int, cases: set[str]) -> dict[str, m.Person]:
-    """These people as stored today, for their household and names (an erased person has none)."""
+def people_named(session: Session, operation_id: int, cases: set[str]) -> dict[str, m.Person]:
+    """These people as stored today, for their household and names (an erased person has none): a few hundred
+    rows by case number rather than the whole caseload."""
     rows = session.exec(select(m.Person).where(m.Person.operation_id == operation_id,
                                                col(m.Person.case_id).in_(sorted(cases)),
                                                m.Person.erased == False)).all()  # noqa: E712

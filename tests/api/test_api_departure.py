@@ -107,6 +107,14 @@ def test_web_page_offers_standby_and_syncs_marks_once(api: Api) -> None:
     standby = api.get(f"{base}/plans/{plan_id}/flights/{flight_id}/departure", "viewer").json()["standby"]
     for sb in standby:
         assert f'data-household="{sb["household_id"]}"' in html
+    plan = api.get(f"{base}/plans/{plan_id}/plan.json", "officer").json()
+    elsewhere = next(p["person_id"] for f in plan["flights"] if f["flight_id"] != flight_id for p in f["passengers"])
+    stranger = api.get(f"{base}/people/{elsewhere}", "officer").json()
+    r = officer.post(f"{page_url}/marks", data={"csrf_token": csrf(html), "marks": json.dumps(
+        [_mark("web-9999", elsewhere, "checked_in")])})
+    assert r.status_code == 200, r.text
+    html = officer.get(page_url).text  # marked here though planned elsewhere: shown with the standby, by name
+    assert f'data-household="{stranger["household_id"]}"' in html and stranger["family_name"] in html
     viewer = browser(api, "viewer1")
     html = viewer.get(page_url).text
     assert "Hand no-shows to re-planning" not in html and 'name="status"' not in html

@@ -23,7 +23,7 @@ from api import models as m
 from api.audit import audit_commit
 from api.auth import Principal
 from api.checkin_marks import current_marks
-from api.departure_view import Inputs, build_final_manifest, departure_basis
+from api.departure_view import Inputs, build_final_manifest, departure_basis, people_named
 from api.deps import SessionDep
 from api.lookups import get_operation
 from api.params import Id
@@ -37,7 +37,6 @@ from api.web.session import form, page
 from api.web.templating import render
 from planner.departure.checkin import CheckInMark, Standby, day_of
 from planner.departure.checkin import offered as standby_offered
-from planner.model.scenario import Person
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(page("viewer"))]
@@ -91,7 +90,7 @@ def _planned_groups(view: Any, marks: dict[str, CheckInMark]) -> list[Group]:
     return groups
 
 
-def _standby_groups(people: dict[str, Person], offered: list[Standby], marks: dict[str, CheckInMark],
+def _standby_groups(people: dict[str, m.Person], offered: list[Standby], marks: dict[str, CheckInMark],
                     planned: set[str]) -> list[Group]:
     """The offered households (the page, offline too, offers those that fit the seats actually freed), plus
     anyone else marked on this flight."""
@@ -133,7 +132,7 @@ def _context(request: Request, session: Any, operation_id: int, number: int, fli
     # every household that could take freed seats if all planned passengers failed to come
     offered = standby_offered(basis, len(planned), now)[:STANDBY_SHOWN]
     wanted = {c for sb in offered for c in sb.members} | (set(marks) - planned)
-    people = {p.case_id: p for p in planning.scenario(session, operation_id).people if p.case_id in wanted}
+    people = people_named(session, operation_id, wanted)
     return {"op": op, "plan": plan, "flight_id": flight_id, "section": "plans", "day": day, "view": view,
             "groups": _planned_groups(view, marks), "standby": _standby_groups(people, offered, marks, planned),
             "base": PAGE.format(operation_id=operation_id, number=number, flight_id=flight_id)}
