@@ -64,3 +64,23 @@ def test_a_failed_child_leaves_its_part_to_the_parent(broken: tuple[Scenario, Pl
     monkeypatch.setattr(validate_two, "_cores", lambda: 2)
     monkeypatch.setattr(validate_two.pickle, "dumps", fail)  # only the child pickles
     assert validate_two.validate_in_two(s, plan, Plan(scenario=plan.scenario)) == whole
+
+
+def test_a_stuck_child_is_killed_and_its_part_done_by_the_parent(broken: tuple[Scenario, Plan],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A child that never answers (a lock held by another thread at the fork) does not hang the command."""
+    import time
+
+    s, plan = broken
+    whole = validate(s, plan, Plan(scenario=plan.scenario))
+
+    def stuck(*_: object, **__: object) -> bytes:
+        time.sleep(60)
+        raise AssertionError("not reached")
+
+    monkeypatch.setattr(validate_two, "_cores", lambda: 2)
+    monkeypatch.setattr(validate_two, "CHILD_PATIENCE_S", 0.5)
+    monkeypatch.setattr(validate_two.pickle, "dumps", stuck)  # only the child pickles
+    started = time.monotonic()
+    assert validate_two.validate_in_two(s, plan, Plan(scenario=plan.scenario)) == whole
+    assert time.monotonic() - started < 30

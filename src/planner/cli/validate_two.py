@@ -13,6 +13,8 @@ import contextlib
 import gc
 import os
 import pickle
+import select
+import signal
 import sys
 from typing import NoReturn
 
@@ -47,11 +49,22 @@ def _child(scenario: Scenario, plan: Plan, previous: Plan | None, writer: int, p
         os._exit(code)
 
 
-def _read_all(reader: int) -> bytes:
-    chunks = []
-    while chunk := os.read(reader, 1 << 20):
+#: how long the parent waits for its child once its own part is done: the child's part takes about as long as
+#: the parent's, so a child still silent after this is stuck (a lock held by another thread at the fork)
+CHILD_PATIENCE_S = 20.0
+
+
+def _read_all(reader: int, patience: float) -> bytes | None:
+    """What the child wrote, or None if it wrote nothing for `patience` seconds."""
+    chunks: list[bytes] = []
+    while True:
+        ready, _, _ = select.select([reader], [], [], patience)
+        if not ready:
+            return None
+        chunk = os.read(reader, 1 << 20)
+        if not chunk:
+            return b"".join(chunks)
         chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def validate_in_two(scenario: Scenario, plan: Plan, previous: Plan | None = None) -> list[Violation]:
@@ -70,11 +83,15 @@ def validate_in_two(scenario: Scenario, plan: Plan, previous: Plan | None = None
         os.close(reader)
         _child(scenario, plan, previous, writer, parent)
     os.close(writer)
+    data: bytes | None = None
     try:
         first = validate_part(scenario, plan, previous, 0, 2)
-        data = _read_all(reader)
+        data = _read_all(reader, CHILD_PATIENCE_S)
     finally:
         os.close(reader)
+        if data is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
     second: list[Violation] | None = None
     if os.waitstatus_to_exitcode(status) == 0 and data:
