@@ -70,9 +70,10 @@ def flight_manifest(operation_id: Id, plan_id: Id, flight_id: str, principal: Of
         return render(doc, format), doc.rows
 
     data, rows = _cached(session, key, make)
+    name = f"manifest-{flight_id}-plan{plan.number}"  # read before the commit expires the row
     audit_commit(session, principal, "export", "manifest", flight_id, operation_id=operation_id, plan_id=plan_id,
                  format=format, rows=rows)
-    return _download(data, format, f"manifest-{flight_id}-plan{plan.number}")
+    return _download(data, format, name)
 
 
 
@@ -96,9 +97,9 @@ def testing_schedule(operation_id: Id, plan_id: Id, principal: Officer, session:
         return render(doc, format), doc.rows
 
     data, rows = _cached(session, key, make)
+    name = f"testing-schedule-plan{plan.number}" + (f"-{site}" if site else "") + (f"-{day}" if day else "")
     audit_commit(session, principal, "export", "testing_schedule", site or "(all)", operation_id=operation_id,
                  plan_id=plan_id, format=format, rows=rows, day=day)
-    name = f"testing-schedule-plan{plan.number}" + (f"-{site}" if site else "") + (f"-{day}" if day else "")
     return _download(data, format, name)
 
 
@@ -107,7 +108,8 @@ def testing_schedule(operation_id: Id, plan_id: Id, principal: Officer, session:
 def plan_json(operation_id: Id, plan_id: Id, principal: Officer, session: SessionDep) -> Response:
     """The plan file (docs/architecture.md#plan-json), the same the CLI writes; it names people by case_id only."""
     plan = get_plan(session, operation_id, plan_id)
+    number = plan.number  # read before the commit expires the row
     audit_commit(session, principal, "export", "plan_json", plan_id, operation_id=operation_id)
-    return Response(content=m.plan_json(session, plan.id), media_type="application/json",
-                    headers={"Content-Disposition": content_disposition(f"plan-{plan.number}", "json"),
+    return Response(content=m.plan_json(session, plan_id), media_type="application/json",
+                    headers={"Content-Disposition": content_disposition(f"plan-{number}", "json"),
                              "Cache-Control": "no-store"})
