@@ -1,4 +1,4 @@
-"""The priority greedy stays near-linear in households (issue 16): once the early flights are full, a household
+"""The priority greedy stays near-linear in households: once the early flights are full, a household
 is rejected there by a cheap cabin check before any escort search, and the plan is exactly the one trying
 every rule on every flight gives."""
 

@@ -94,7 +94,7 @@ class Residual:
         """Whether the option fits the flight's cabin with only the escorts already on board: necessary for
         `try_add` (escorts only join, and an escort never frees cabin room), and cheap. Once the early flights
         fill up, most households are tried on flights they cannot fit; this check rejects them before the
-        escort search, which made the greedy grow as households x flights x escorts (issue 16)."""
+        escort search, which made the greedy grow as households x flights x escorts."""
         usage = self.usage[fi.flight.id]
         escorts = len(self.escorts_on[fi.flight.id])
         for j, limit in enumerate(fi.limits):

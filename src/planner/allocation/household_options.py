@@ -160,7 +160,7 @@ class OptionBuilder:
             if sig not in memo.gates_by_signature:
                 memo.gates_by_signature[sig] = household_failure(hh, f, self.scenario) if sig else {}
             memo.gates_on[on] = memo.gates_by_signature[sig]
-        # one Reason per member and flight (the plan's format, issue 16); built without pydantic's copy machinery
+        # one Reason per member and flight; built without pydantic's copy machinery
         # (a quarter of the gate time at 20,000 people): the fields are the validated ones, the flight id a str
         return {pid: Reason.model_construct(code=r.code, message=r.message, flight_id=f.id)
                 for pid, r in memo.gates_on[on].items()}
