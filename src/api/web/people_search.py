@@ -196,19 +196,6 @@ class ReasonGroup:
     every_flight: bool
 
 
-def grouped_reasons(reasons: list[dict[str, Any]], serving: int) -> list[ReasonGroup]:
-    """The plan repeats a reason once per flight serving the destination; the page says it once, with the
-    flights it concerns ("every flight" when it is all of them)."""
-    groups: dict[tuple[str, str], list[str]] = {}
-    for r in reasons:
-        groups.setdefault((r.get("code", ""), r.get("message", "")), []).append(r.get("flight_id") or "")
-    out = []
-    for (code, message), flights_ in groups.items():
-        named = sorted(f for f in flights_ if f)
-        out.append(ReasonGroup(code, message, named, serving > 1 and len(named) >= serving))
-    return out
-
-
 def household(session: Session, operation_id: int, household_id: str) -> list[Any]:
     """The household's members with what the person page lists of them, by case number. Read through the
     household index and sorted and filtered here: asked to sort, or to leave out erased people, SQLite walks the

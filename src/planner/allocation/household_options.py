@@ -162,7 +162,7 @@ class OptionBuilder:
             memo.gates_on[on] = memo.gates_by_signature[sig]
         # one Reason per member and flight; built without pydantic's copy machinery
         # (a quarter of the gate time at 20,000 people): the fields are the validated ones, the flight id a str
-        return {pid: Reason.model_construct(code=r.code, message=r.message, flight_id=f.id)
+        return {pid: Reason.model_construct(code=r.code, message=r.message, flights=[f.id])
                 for pid, r in memo.gates_on[on].items()}
 
     def _tests(self, memo: _HouseholdMemo, hh: Household, f: Flight, on: date

@@ -87,15 +87,6 @@ class Reason(PlanModel):
             data.setdefault("flights", None if fid is None else [fid])
         return data
 
-    @classmethod
-    def model_construct(cls, _fields_set: set[str] | None = None, **values: Any) -> Reason:
-        """Unvalidated construction (the gates' fast path) given one flight as `flight_id` makes the same
-        reason as `flights=[flight_id]`: a field the model does not have would otherwise be dropped silently."""
-        if "flight_id" in values:
-            fid = values.pop("flight_id")
-            values.setdefault("flights", None if fid is None else [fid])
-        return super().model_construct(_fields_set, **values)
-
     @property
     def flight_id(self) -> str | None:
         """The flight of a reason built for one flight (`planner.model.reasons.reason`), None for a
