@@ -121,3 +121,32 @@ def test_a_kept_basis_gives_the_same_day_for_any_marks(planned):
         marks = {c: CheckInMark(c, "no_show") for c in aboard[:n]}
         assert day_of(basis, marks, NOW) == departure_day(s, plan, "F1", marks, NOW)
         assert offered(basis, n, NOW) == standby_households(s, plan, "F1", n, NOW)
+
+
+def test_standby_needs_every_health_check_not_only_a_covid_test():
+    """Under a fit-to-travel protocol (docs/health-checks.md) the vaccinated need no COVID-19 test, but a
+    standby household still needs its examination booked inside the window before it may take a freed seat."""
+    from datetime import timedelta
+
+    from builders import site
+    from planner.model.plan import TestBooking
+
+    fit = {"id": "FIT", "kind": "fit_to_travel", "window_hours": 72, "closes_hours": 24, "turnaround_hours": 2,
+           "providers": ["CLINIC"]}
+    people = [person(f"P{h:02d}{m}", household=f"H{h:02d}", vaccinated=True) for h in range(30) for m in range(2)]
+    s = scenario(people, sites=[site("LAB"), site("CLINIC")], checks=[fit])
+    plan = solve(s, options=SolveOptions(time_limit=3, seating_time_limit=1, seating_processes=1))
+    assert validate(s, plan) == []
+    marks = {c: CheckInMark(c, "no_show") for c in _aboard(plan)[:4]}
+    assert departure_day(s, plan, "F1", marks, NOW).standby == []  # nobody waiting was examined
+    waiting = sorted({u.person_id for u in plan.unassigned})
+    household = waiting[0][:3]
+    examined = plan.model_copy(deep=True)
+    start = datetime.fromisoformat("2021-11-29T10:00:00+03:00")  # 48 h before F1: inside 24-72 h
+    examined.tests += [TestBooking(person_id=pid, site_id="CLINIC", start=start, end=start + timedelta(hours=1))
+                       for pid in waiting if pid.startswith(household)]
+    assert [sb.household_id for sb in departure_day(s, examined, "F1", marks, NOW).standby] == ["H" + household[1:]]
+    late = start + timedelta(hours=30)  # 18 h before departure: outside the window
+    examined.tests = [b.model_copy(update={"start": late, "end": late + timedelta(hours=1)})
+                      if b.site_id == "CLINIC" and b.person_id in waiting else b for b in examined.tests]
+    assert departure_day(s, examined, "F1", marks, NOW).standby == []

@@ -4,9 +4,10 @@ events the next re-plan takes from the marks.
 
 A standby household may take freed seats when all of it fits them, it is not booked on this flight, no
 member flies on another flight that leaves before this one, every member passes the planning gates for this
-flight's date, every member who needs a test holds a sample booked in the plan whose slot is valid for this
-flight too, and, when the scenario lists ground transport, its location is within driving time of the
-airport before check-in closes. Households are offered by priority weight, then by household id.
+flight's date, every member holds, for each health check they need (the COVID-19 test and the protocol's own
+checks), a sample booked in the plan whose slot is valid for this flight too, and, when the scenario lists
+ground transport, its location is within driving time of the airport before check-in closes. Households are
+offered by priority weight, then by household id.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from planner.model.ground import minutes_between
 from planner.model.plan import FlightPlan, Plan, TestBooking
 from planner.model.scenario import Flight, Scenario
 from planner.rules.household import household_failure
-from planner.rules.testing_windows import SlotInstance, person_window
+from planner.rules.testing_windows import SlotInstance, person_windows
 from planner.rules.transfers import check_in_opens
 from planner.whatif.events import NoShow
 
@@ -74,11 +75,14 @@ def _booked_slot(b: TestBooking) -> SlotInstance:
 
 
 def _tested_for(h: Household, flight: Flight, scenario: Scenario, samples: Mapping[str, list[TestBooking]]) -> bool:
-    """Every member who needs a test for `flight` holds a booked sample valid for it."""
+    """Every member holds, for each health check they need for `flight` (the COVID-19 test and the protocol's
+    own checks, docs/health-checks.md), a booked sample valid for it: at one of the check's sites, inside its
+    window with the result in before check-in."""
     for p in h.members:
-        window = person_window(p, h, flight, scenario)
-        if window is not None and not any(window.valid(_booked_slot(b)) for b in samples.get(p.case_id, [])):
-            return False
+        booked = [_booked_slot(b) for b in samples.get(p.case_id, [])]
+        for _, window in person_windows(p, h, flight, scenario, split=False):
+            if not any(window.valid(slot) for slot in booked):
+                return False
     return True
 
 

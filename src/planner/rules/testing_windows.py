@@ -277,13 +277,13 @@ def general_windows(person: Person, household: Household, flight: Flight, scenar
     return [(c.id, windows[c.id]) for c in checks]
 
 
-def person_windows(person: Person, household: Household, flight: Flight, scenario: Scenario
+def person_windows(person: Person, household: Household, flight: Flight, scenario: Scenario, split: bool = True
                    ) -> list[tuple[str, TestWindow]]:
     """(check id, window) of every check the passenger needs for the flight: the COVID-19 configuration's
-    first, then the protocol's own checks."""
+    first, then the protocol's own checks (`split` as for `general_windows`)."""
     covid = person_window(person, household, flight, scenario)
     out = [(COVID, covid)] if covid is not None else []
-    return out + general_windows(person, household, flight, scenario)
+    return out + general_windows(person, household, flight, scenario, split=split)
 
 
 def escort_window(escort: Escort, flight: Flight, scenario: Scenario) -> TestWindow | None:
