@@ -19,6 +19,7 @@ from planner.model.scenario import Scenario
 from planner.oracle.objective import non_robust_samples
 from planner.rules.testing_windows import COVID, covid_check, general_windows, person_window, person_windows
 from planner.synth.health import with_fit_to_travel
+from planner.whatif.replan import carry_over
 from planner.whatif.variants import load_variant_scenario
 
 
@@ -149,6 +150,22 @@ def test_solve_keeps_the_prerequisite_order_and_the_covid_test() -> None:
     robust = _at("2021-11-29T20:10")
     assert all(b.start < robust for b in plan.tests)
     assert plan.objective.level4_non_robust == non_robust_samples(plan, s) == len(sites["LAB"]) == 3
+
+
+def test_a_replan_keeps_every_checks_sample_of_a_household_it_does_not_touch() -> None:
+    """Each passenger holds a COVID-19 sample, a fitness clearance and a PCR sample; a re-plan with nothing
+    changed books none of them again (docs/health-checks.md, docs/rules.md#re-plan-stability)."""
+    s = _world(2, checks=[fit(), pcr_after_fit()], vaccinated=False)
+    plan = _solve(s)
+    again = solve(s, previous=plan, options=SolveOptions(time_limit=5, seat=False))
+    assert validate(s, again, previous=plan) == []
+    def samples(p: Plan) -> list[tuple[str, str, datetime]]:
+        return sorted((b.person_id, b.site_id, b.start) for b in p.tests if b.person_id)
+
+    assert len(samples(plan)) == 6 and samples(again) == samples(plan)
+    kept = carry_over(s, plan).fixed.bookings  # kept as they are, not booked again into the same slots
+    assert {pid: sorted(b.site_id for b in bs) for pid, bs in kept.items()} == {
+        pid: ["CLINIC", "LAB", "PCRLAB"] for pid in ("P0", "P1")}
 
 
 def test_provider_daily_capacity_leaves_the_rest_unassigned_with_a_reason() -> None:

@@ -83,7 +83,7 @@ class OptionBuilder:
     kept flight, so they need no new test there."""
 
     def __init__(self, scenario: Scenario, slots: list[SlotInstance], kept_households: Mapping[str, str],
-                 kept_bookings: Mapping[str, TestBooking]):
+                 kept_bookings: Mapping[str, list[TestBooking]]):
         self.scenario = scenario
         self.slots = slots
         self.kept_households = kept_households
@@ -178,9 +178,9 @@ class OptionBuilder:
             covid = self.window_of(p, hh, f, memo.isolated[p.case_id], exempt)
             windows = [(COVID, covid)] if covid is not None else []
             windows += self.general_windows_of(p, hh, f, memo.isolated[p.case_id], on)
-            kept = self.kept_bookings.get(p.case_id) if kept_here else None
+            kept = self.kept_bookings.get(p.case_id, []) if kept_here else []
             for check, w in windows:
-                if kept is not None and kept_covers(kept, check, w, self._providers):
+                if any(kept_covers(b, check, w, self._providers) for b in kept):
                     continue
                 if not self.has_slot(w) and p.case_id not in missing:
                     where = ", ".join(w.sites) or "no site"

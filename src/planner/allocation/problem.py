@@ -39,10 +39,15 @@ class Fixed:
     bookings still valid for them, and flights that take no additions (published or departed)."""
 
     households: dict[str, str] = field(default_factory=dict)  # household id -> flight id
-    bookings: dict[str, TestBooking] = field(default_factory=dict)  # person id -> kept booking
+    # person id -> kept bookings, one per health check still covered (docs/health-checks.md)
+    bookings: dict[str, list[TestBooking]] = field(default_factory=dict)
     locked: set[str] = field(default_factory=set)
     escorts_departed: dict[str, list[str]] = field(default_factory=dict)  # escort id -> departed flight ids
     serves: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # flight -> escort -> people served
+
+    def kept_bookings(self) -> list[TestBooking]:
+        """Every kept booking, person by person."""
+        return [b for kept in self.bookings.values() for b in kept]
 
 
 @dataclass
@@ -165,7 +170,7 @@ def build_problem(scenario: Scenario, excluded: frozenset[str] = frozenset(), fi
     fixed = fixed or Fixed()
     flights = active_flights(scenario)
     daily = daily_capacities(scenario)
-    slots: list[SlotInstance] = _reserve(all_slots(scenario), daily, list(fixed.bookings.values()))
+    slots: list[SlotInstance] = _reserve(all_slots(scenario), daily, fixed.kept_bookings())
     builder = OptionBuilder(scenario, slots, fixed.households, fixed.bookings)
     flight_infos = _flight_infos(scenario, flights, fixed, builder)
     infos, no_dest, pending = _household_infos(scenario, flights, excluded, fixed, builder)

@@ -103,7 +103,7 @@ def smooth_flow(problem: AllocationProblem, demand: dict[TestWindow, int], flow:
     sites = {s.id: s for s in scenario.testing_sites}
     caps = {d: lab_peaks.day_capacity(sites[d[0]]) for d in {(c.site_id, c.day) for c in problem.classes}}
     caps = {d: cap for d, cap in caps.items() if cap > 0}
-    kept = lab_peaks.day_loads(scenario, problem.fixed.bookings.values())
+    kept = lab_peaks.day_loads(scenario, problem.fixed.kept_bookings())
     cost = sum(n * (0 if w in problem.classes[k].robust else NON_ROBUST_COST) for (w, k), n in flow.items())
     loads: Counter[tuple[str, date]] = Counter()
     for (_, k), n in flow.items():
@@ -169,9 +169,9 @@ def _waiting(problem: AllocationProblem, alloc: Allocation) -> Waiting:
             covid = person_window(p, hh, flights[fid], scenario)
             windows = [(COVID, covid)] if covid is not None else []
             windows += general_windows(p, hh, flights[fid], scenario)
-            kept = problem.fixed.bookings.get(p.case_id) if kept_here else None
+            kept = problem.fixed.bookings.get(p.case_id, []) if kept_here else []
             for check, w in windows:
-                if kept is not None and kept_covers(kept, check, w, providers):
+                if any(kept_covers(b, check, w, providers) for b in kept):
                     continue  # a re-plan keeps this sample
                 members[w].append((p.case_id, False, fid))
         for w, ids in members.items():

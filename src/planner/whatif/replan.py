@@ -10,14 +10,16 @@ new unless unlocked on purpose; freed capacity is filled from the unassigned poo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from planner.allocation.household_options import kept_covers
 from planner.allocation.problem import Fixed
 from planner.model.caseload import households
 from planner.model.plan import FlightPlan, Plan, TestBooking
 from planner.model.scenario import Scenario
 from planner.rules.gates import serves
 from planner.rules.household import household_failure
-from planner.rules.testing_windows import person_window, site_slots
+from planner.rules.testing_windows import SlotInstance, TestWindow, person_windows, provider_sites, site_slots
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,8 @@ def carry_over(scenario: Scenario, previous: Plan, unlock: set[str] | str | None
     flights = {f.id: f for f in scenario.flights}
     by_id = {h.id: h for h in households(scenario)}
     household_of = {p.case_id: p.household_id for p in scenario.people}
-    bookings = {b.person_id: b for b in previous.tests if b.person_id}
+    bookings = _samples_by_person(previous)
+    providers = provider_sites(scenario)
     slots = {(s.site_id, s.start, s.end) for site in scenario.testing_sites
              for s in site_slots(site, scenario, include_past=True)}
     unlock_all = unlock == "all"
@@ -66,14 +69,35 @@ def carry_over(scenario: Scenario, previous: Plan, unlock: set[str] | str | None
                 continue  # an event made it ineligible for this flight
             fixed.households[hid] = fp.flight_id
             for p in hh.members:
-                b = bookings.get(p.case_id)
-                w = person_window(p, hh, flight, scenario)
-                if b is not None and w is not None and (b.site_id, b.start, b.end) in slots and \
-                        b.site_id in w.sites and b.start >= w.earliest_start and b.end <= w.latest_end:
-                    fixed.bookings[p.case_id] = b
+                kept = _still_valid(bookings.get(p.case_id, []), person_windows(p, hh, flight, scenario), slots,
+                                    providers)
+                if kept:
+                    fixed.bookings[p.case_id] = kept
     escorts = {fp.flight_id: [e.escort_id for e in fp.escorts] for fp in previous.flights}
     return Carried(fixed, escorts, departed, frozenset(departed_households),
                    {fp.flight_id: fp for fp in previous.flights})
+
+
+def _samples_by_person(plan: Plan) -> dict[str, list[TestBooking]]:
+    out: dict[str, list[TestBooking]] = {}
+    for b in plan.tests:
+        if b.person_id:
+            out.setdefault(b.person_id, []).append(b)
+    return out
+
+
+def _still_valid(booked: list[TestBooking], windows: list[tuple[str, TestWindow]],
+                 slots: set[tuple[str, datetime, datetime]], providers: set[str]) -> list[TestBooking]:
+    """For each health check the passenger needs on the flight, the first earlier sample that is that check's,
+    in a slot that still exists and inside the check's window: kept, so it is not booked again."""
+    kept: list[TestBooking] = []
+    for check, w in windows:
+        for b in booked:
+            if b not in kept and kept_covers(b, check, w, providers) and (b.site_id, b.start, b.end) in slots \
+                    and w.valid(SlotInstance(b.site_id, b.start, b.end, 0, b.start.date())):
+                kept.append(b)
+                break
+    return kept
 
 
 def lock_flights(plan: Plan) -> Plan:
@@ -101,7 +125,7 @@ def departed_only(scenario: Scenario, previous: Plan) -> Plan | None:
 def kept_bookings(carried: Carried, flight_of: dict[str, str], household_of: dict[str, str]) -> list[TestBooking]:
     """Kept bookings of people whose household is still on the flight it was kept on."""
     fixed = carried.fixed
-    return [b for pid, b in fixed.bookings.items()
+    return [b for pid, kept in fixed.bookings.items() for b in kept
             if flight_of.get(household_of[pid]) is not None
             and flight_of.get(household_of[pid]) == fixed.households.get(household_of[pid])]
 
