@@ -237,3 +237,20 @@ def test_the_fit_to_travel_variant_books_an_examination_for_every_passenger_and_
     as_booked = solve(unsmoothed, options=SolveOptions(time_limit=0, seat=False))
     assert as_booked.kpis.moved == plan.kpis.moved
     assert plan.kpis.lab_peak_ratio < as_booked.kpis.lab_peak_ratio
+
+
+def test_the_change_list_names_each_checks_new_sample_once() -> None:
+    """A passenger re-booked for two of three checks: two "retest" lines, each against the earlier sample of
+    the same check (its provider), the unchanged COVID-19 sample not among them."""
+    from planner.whatif.replan import diff_plans
+
+    s = _world(1, checks=[fit(), pcr_after_fit()], vaccinated=False)
+    plan = _solve(s)
+    moved = {"CLINIC": _at("2021-11-29T09:00"), "PCRLAB": _at("2021-11-29T19:00")}
+    again = plan.model_copy(update={"tests": [
+        b.model_copy(update={"start": moved[b.site_id], "end": moved[b.site_id] + (b.end - b.start)})
+        if b.person_id and b.site_id in moved else b for b in plan.tests]})
+    old = {b.site_id: b.start.isoformat() for b in plan.tests if b.person_id}
+    lines = [(c.kind, c.before, c.after) for c in diff_plans(plan, again) if c.person_id == "P0"]
+    assert all(old[site] != at.isoformat() for site, at in moved.items())
+    assert sorted(lines) == sorted(("retest", old[site], at.isoformat()) for site, at in moved.items())

@@ -2,7 +2,7 @@
 and the
 difference between two plans per person.
 
-Households an event does not touch keep their flight (hard) and their test booking while it stays valid;
+Households an event does not touch keep their flight (hard) and their samples while they stay valid;
 flights that departed before `as_of`, and flights the previous plan marks as locked (published), take nobody
 new unless unlocked on purpose; freed capacity is filled from the unassigned pool by priority.
 """
@@ -149,8 +149,7 @@ def diff_plans(old: Plan, new: Plan) -> list[Change]:
 
     before, after = where(old), where(new)
     reasons = {u.person_id: u.reasons for u in new.unassigned}
-    old_tests = {b.person_id: b for b in old.tests if b.person_id}
-    new_tests = {b.person_id: b for b in new.tests if b.person_id}
+    old_tests, new_tests = _samples_by_person(old), _samples_by_person(new)
     out: list[Change] = []
     for pid in sorted(set(before) | set(after)):
         b, a = before.get(pid), after.get(pid)
@@ -164,8 +163,27 @@ def diff_plans(old: Plan, new: Plan) -> list[Change]:
             out.append(Change(pid, "moved_flight", b[0], a[0], "previous flight changed or no longer possible"))
         elif a and b and a[1] != b[1] and b[1] is not None and a[1] is not None:
             out.append(Change(pid, "moved_seat", b[1], a[1], "seating re-ran on a changed flight"))
-        if a and pid in new_tests and pid in old_tests and (new_tests[pid].start, new_tests[pid].site_id) != (
-                old_tests[pid].start, old_tests[pid].site_id):
-            out.append(Change(pid, "retest", old_tests[pid].start.isoformat(), new_tests[pid].start.isoformat(),
-                              "the earlier sample is no longer valid for the flight (new slot booked)"))
+        if a:
+            for was, now in _rebooked(old_tests.get(pid, []), new_tests.get(pid, [])):
+                out.append(Change(pid, "retest", was.start.isoformat(), now.start.isoformat(),
+                                  "the earlier sample is no longer valid for the flight (new slot booked)"))
     return out
+
+
+def _rebooked(old: list[TestBooking], new: list[TestBooking]) -> list[tuple[TestBooking, TestBooking]]:
+    """A person's samples booked anew, each with the earlier one it replaces: one per health check, so pairs
+    at the same site first (a check's provider), then the rest in time order."""
+    def key(b: TestBooking) -> tuple[str, datetime]:
+        return b.site_id, b.start
+
+    kept = {key(b) for b in old} & {key(b) for b in new}
+    gone = sorted((b for b in old if key(b) not in kept), key=key)
+    added = sorted((b for b in new if key(b) not in kept), key=key)
+    pairs = []
+    for b in list(added):
+        was = next((g for g in gone if g.site_id == b.site_id), None)
+        if was is not None:
+            pairs.append((was, b))
+            gone.remove(was)
+            added.remove(b)
+    return pairs + list(zip(sorted(gone, key=lambda b: b.start), sorted(added, key=lambda b: b.start), strict=False))
