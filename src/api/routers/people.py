@@ -59,6 +59,21 @@ class PersonRead(BaseModel):
     document_issuing_state: str | None = None
     country_of_birth: str | None = None
     place_of_birth: str = ""
+    #: the travel-document pipeline (docs/documents-pipeline.md)
+    document_status: str = "valid"
+    document_authority: str | None = None
+    document_requested_on: date | None = None
+    document_issued_on: date | None = None
+    #: the reception handover (docs/reception.md)
+    return_governorate: str = ""
+    return_district: str = ""
+    receiving_facility: str = ""
+    referral: str | None = None
+    referral_partner: str = ""
+    onward_transport: str | None = None
+    #: the symptomatic-case rule (docs/health-checks.md)
+    symptom_onset: date | None = None
+    symptom_free_since: date | None = None
     exit_cleared: bool
     fitness: str
     mobility: str

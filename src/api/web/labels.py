@@ -27,12 +27,22 @@ PERSON_SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
         ("consent_date", N_("Consent given on")),
         ("consent_note", N_("Consent note (proxy justification)")),
         ("exit_cleared", N_("Exit clearance granted")),
+        ("return_governorate", N_("Governorate of return")),
+        ("return_district", N_("District of return")),
+        ("receiving_facility", N_("Receiving medical facility")),
+        ("referral", N_("Referral to a reception partner")),
+        ("referral_partner", N_("Partner the person is referred to")),
+        ("onward_transport", N_("Onward transport from the arrival airport")),
     ]),
     (N_("Travel document"), [
         ("document_type", N_("Document type")),
         ("document_number", N_("Document number")),
         ("document_expiry", N_("Document valid until")),
         ("document_issuing_state", N_("Document issued by (country code)")),
+        ("document_status", N_("Document status")),
+        ("document_authority", N_("Issuing authority of a requested document")),
+        ("document_requested_on", N_("Document requested on")),
+        ("document_issued_on", N_("Document issued on")),
     ]),
     (N_("Health and care"), [
         ("fitness", N_("Fitness to travel")),
@@ -43,6 +53,8 @@ PERSON_SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
         ("last_positive_test", N_("Last positive test on")),
         ("last_test_sample", N_("Last sample taken at")),
         ("last_test_result", N_("Last test result")),
+        ("symptom_onset", N_("Symptoms since")),
+        ("symptom_free_since", N_("Without symptoms since")),
     ]),
     (N_("Child protection"), [
         ("unaccompanied_minor", N_("Unaccompanied or separated child")),
@@ -72,6 +84,13 @@ CHOICES: dict[str, list[tuple[str, str]]] = {
                  ("STCR", N_("stretcher (STCR)"))],
     "last_test_result": [("", N_("no result")), ("negative", N_("negative")), ("positive", N_("positive")),
                          ("pending", N_("awaiting result"))],
+    "document_status": [("valid", N_("valid, in hand")), ("requested", N_("requested, not yet issued")),
+                        ("issued", N_("issued")), ("refused", N_("refused")), ("none", N_("not requested"))],
+    "referral": [("", N_("no referral")), ("protection", N_("protection")), ("reintegration", N_("reintegration")),
+                 ("both", N_("protection and reintegration"))],
+    "onward_transport": [("", N_("not stated")), ("own", N_("on their own")),
+                         ("family_pickup", N_("picked up by family")), ("bus", N_("bus")),
+                         ("accessible_vehicle", N_("accessible vehicle")), ("ambulance", N_("ambulance"))],
 }
 
 VULNERABILITIES: dict[str, str] = {

@@ -34,6 +34,7 @@ from api.web.session import form, page
 from api.web.templating import render
 from planner.model.fields import TYPED_VULNERABILITIES
 from planner.model.plan import ALL_FLIGHTS
+from planner.model.scenario import Person as PersonModel
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(page("viewer"))]
@@ -43,10 +44,12 @@ CoordinatorPage = Annotated[Principal, Depends(page("coordinator"))]
 CoordinatorForm = Annotated[Principal, Depends(form("coordinator"))]
 PAGE_SIZE = 50
 
-DATE_FIELDS = {"date_of_birth", "consent_date", "document_expiry", "last_positive_test", "registered_on"}
+DATE_FIELDS = {"date_of_birth", "consent_date", "document_expiry", "last_positive_test", "registered_on",
+               "document_requested_on", "document_issued_on", "symptom_onset", "symptom_free_since"}
 BOOL_FIELDS = {"exit_cleared", "pregnant", "evacuation_capable", "unaccompanied_minor", "best_interests_approved",
                "vaccinated"}
-OPTIONAL_TEXT = {"testing_site", "last_test_sample", "last_test_result", "document_issuing_state", "country_of_birth"}
+OPTIONAL_TEXT = {"testing_site", "last_test_sample", "last_test_result", "document_issuing_state", "country_of_birth",
+                 "document_authority", "referral", "onward_transport"}
 READ_ONLY = {"case_id"}
 
 
@@ -142,7 +145,8 @@ def _display_values(row: m.Person) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for _, fields in PERSON_SECTIONS:
         for name, _label in fields:
-            value = getattr(row, name) if name in m.Person.model_fields else (row.extra or {}).get(name)
+            value = getattr(row, name) if name in m.Person.model_fields else (row.extra or {}).get(
+                name, PersonModel.model_fields[name].default if name in PersonModel.model_fields else None)
             if name in CHOICES:
                 values[name] = ("choice", choice_label(name, value))
             elif name in BOOL_FIELDS:
