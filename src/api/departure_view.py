@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from api import models as m
 from api.checkin_marks import current_marks
-from api.export_cache import ExportCache, cache_for, plan_document
+from api.export_cache import cache_for, plan_document, plan_stamp
 from api.exports import Column, Document, Section
 from api.plan_documents import generated_at, plan_status
 from api.problems import ApiProblem, not_found
@@ -38,15 +38,6 @@ FINAL_SIGNATURES = ["Prepared by (return officer)", "Airline representative", "C
 Inputs = Callable[[], tuple[Scenario, Plan]]
 
 
-def _stamp(session: Session, plan: m.Plan, cache: ExportCache) -> tuple[int, int, int, int]:
-    """What a kept departure day depends on besides the flight: the plan and its version, the caseload revision
-    (bumped by every change `api.staleness.mark_stale` sees, shared by the replicas on PostgreSQL) and the
-    operation's version. The revision is read first, before any of the data it stands for."""
-    revision = cache.revision(plan.operation_id)
-    op = session.get(m.Operation, plan.operation_id)
-    return plan.id or 0, plan.version, revision, op.version if op else 0
-
-
 def departure_basis(session: Session, plan: m.Plan, flight_id: str, inputs: Inputs | None = None) -> FlightBasis:
     """The flight's passengers and standby candidates (`planner.departure.checkin.flight_basis`), kept per plan
     version, caseload revision and operation version (`api.export_cache`): the check-in page and every batch of
@@ -61,7 +52,7 @@ def departure_basis(session: Session, plan: m.Plan, flight_id: str, inputs: Inpu
         return flight_basis(scenario, body, flight_id)
 
     try:  # built once, even when several views ask at the same moment
-        return cache.get_or_build(("departure.basis", flight_id, *_stamp(session, plan, cache)), build)
+        return cache.get_or_build(("departure.basis", flight_id, *plan_stamp(session, plan)), build)
     except KeyError:
         raise not_found("flight", flight_id) from None
 

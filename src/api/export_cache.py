@@ -125,6 +125,17 @@ def plan_document(session: Session, plan_id: int, version: int) -> Plan:
         ("plan_document", plan_id, version), lambda: Plan.model_validate_json(plan_json(session, plan_id)))
 
 
+def plan_stamp(session: Session, plan: Any) -> tuple[int, int, int, int]:
+    """What a rendering of a stored plan depends on besides its own arguments: the plan and its version, the
+    caseload revision (bumped by every change `api.staleness.mark_stale` sees, shared by the replicas on
+    PostgreSQL) and the operation's version. The revision is read first, before any of the data it stands for."""
+    from api.models import Operation
+
+    revision = cache_for(session.get_bind()).revision(plan.operation_id)
+    op = session.get(Operation, plan.operation_id)
+    return plan.id or 0, plan.version, revision, op.version if op else 0
+
+
 def caseload_changed(session: Session, operation_id: int) -> None:
     """Renderings of this operation are outdated once the session's transaction commits."""
     if session.get_bind().dialect.name == "postgresql":

@@ -17,7 +17,7 @@ from api import models as m
 from api.audit import audit_commit
 from api.content_disposition import content_disposition
 from api.deps import Officer, SessionDep, Viewer
-from api.export_cache import cache_for, plan_document
+from api.export_cache import cache_for, plan_document, plan_stamp
 from api.params import CodePath, Id
 from api.person_rows import row_to_person
 from api.problems import not_found
@@ -91,20 +91,18 @@ def plan_flight_load(session: Session, operation_id: int, plan_id: int, flight_i
     plan version, caseload revision and operation version (`api.export_cache`): the flight page shows it on
     every view, and reading a 7,000-person plan document each time cost a second of CPU."""
     plan = get_plan(session, operation_id, plan_id)
-    cache = cache_for(session.get_bind())
-    op = session.get(m.Operation, operation_id)
-    key = ("load_summary", plan.id, plan.version, flight_id, cache.revision(operation_id), op.version if op else 0)
-    load: FlightLoad | None = cache.get(key)
-    if load is None:
+
+    def build() -> FlightLoad:
         body = plan_document(session, plan.id or 0, plan.version)
         if not any(f.flight_id == flight_id for f in body.flights):
             raise not_found("flight", flight_id)
         try:
-            load = flight_load(flight_scenario(session, operation_id, body, flight_id), body, flight_id)
+            return flight_load(flight_scenario(session, operation_id, body, flight_id), body, flight_id)
         except KeyError:
             raise not_found("flight", flight_id) from None
-        cache.put(key, load)
-    return plan, load
+
+    key = ("load_summary", flight_id, *plan_stamp(session, plan))
+    return plan, cache_for(session.get_bind()).get_or_build(key, build)
 
 
 def as_read(load: FlightLoad, plan_id: int) -> dict[str, Any]:

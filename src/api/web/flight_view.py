@@ -21,7 +21,7 @@ from markupsafe import Markup
 from sqlmodel import Session, select
 
 from api import models as m
-from api.export_cache import cache_for
+from api.export_cache import cache_for, plan_stamp
 from api.problems import not_found
 from api.web import i18n, labels
 from api.web.planning import plan_body, scenario
@@ -74,9 +74,7 @@ def flight_view(session: Session, operation_id: int, plan: m.Plan, flight_id: st
     """The flight's page content in the active language, from the cache when the plan, the caseload and the
     operation are the versions it was built from (the revision is read before the data, as export_cache asks)."""
     cache = cache_for(session.get_bind())
-    op = session.get(m.Operation, operation_id)
-    key = ("web.flight_view", plan.id, plan.version, flight_id, cache.revision(operation_id),
-           op.version if op else 0, language)
+    key = ("web.flight_view", flight_id, *plan_stamp(session, plan), language)
     view: FlightPage | None = cache.get(key)
     if view is None:
         view = flight_page(session, operation_id, plan, flight_id, words)

@@ -188,14 +188,6 @@ def search_people(session: Session, operation_id: int, filters: PeopleFilters, p
     return total, rows, assignments
 
 
-@dataclass
-class ReasonGroup:
-    code: str
-    message: str
-    flights: list[str]
-    every_flight: bool
-
-
 def household(session: Session, operation_id: int, household_id: str) -> list[Any]:
     """The household's members with what the person page lists of them, by case number. Read through the
     household index and sorted and filtered here: asked to sort, or to leave out erased people, SQLite walks the

@@ -20,7 +20,7 @@ from api import airline_messages as am
 from api import models as m
 from api.auth import Principal
 from api.deps import SessionDep
-from api.export_cache import cache_for
+from api.export_cache import cache_for, plan_stamp
 from api.params import Id
 from api.problems import not_found
 from api.routers.airline import message_download
@@ -100,7 +100,7 @@ def airline_section(request: Request, plan: m.Plan, flight_id: str) -> Section:
     principal = getattr(request.state, "principal", None)
     with Session(request.app.state.engine) as session:
         cache = cache_for(session.get_bind())
-        key = ("web.airline_section", plan.id, plan.version, flight_id, cache.revision(plan.operation_id),
+        key = ("web.airline_section", flight_id, *plan_stamp(session, plan),
                sent_marker(session, plan.operation_id, flight_id))
         facts: Facts = cache.get_or_build(key, lambda: _facts(session, plan, flight_id))
     return Section(sent=facts.sent, plan_numbers=facts.plan_numbers, adl_ready=facts.adl_ready,

@@ -10,6 +10,7 @@ import io
 import secrets
 import threading
 import time
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -113,7 +114,17 @@ def _person_context(session: Any, operation_id: int, row: m.Person) -> dict[str,
     return {"plan": plan, "assignment": assignment, "reasons": reasons, "serving": serving, "household": household}
 
 
-def _reasons(stored: list[dict[str, Any]], serving: int) -> list[people_search.ReasonGroup]:
+@dataclass
+class ReasonGroup:
+    """One reason on the person page, with the flights it concerns (none named when it is every flight)."""
+
+    code: str
+    message: str
+    flights: list[str]
+    every_flight: bool
+
+
+def _reasons(stored: list[dict[str, Any]], serving: int) -> list[ReasonGroup]:
     """Each reason once, with the flights it concerns ("every flight" when it is all `serving` of them), as the
     plan stores them; rows stored one reason per flight are grouped the same way (api.stored_reasons)."""
     out = []
@@ -121,7 +132,7 @@ def _reasons(stored: list[dict[str, Any]], serving: int) -> list[people_search.R
         flights = r.get("flights")
         every = flights == ALL_FLIGHTS or (serving > 1 and isinstance(flights, list) and len(flights) >= serving)
         named = [] if every or not isinstance(flights, list) else list(flights)
-        out.append(people_search.ReasonGroup(r.get("code", ""), r.get("message", ""), named, every))
+        out.append(ReasonGroup(r.get("code", ""), r.get("message", ""), named, every))
     return out
 
 
