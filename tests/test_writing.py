@@ -1,9 +1,11 @@
-"""The scenario writer: what it writes loads back to an equal Scenario, byte-stable, in the documented shape."""
+"""The scenario writer: what it writes loads back to an equal Scenario, byte-stable, in the documented shape; and
+the plan file, which reads back to an equal Plan."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -17,6 +19,17 @@ from planner.io.loading import load_scenario
 from planner.io.people_file import parse_people, read_table
 from planner.io.writing import PEOPLE_COLUMNS, people_to_csv, scenario_to_yaml, write_scenario
 from planner.model.fields import TYPED_VULNERABILITIES
+from planner.model.plan import (
+    EscortOnBoard,
+    FlightPlan,
+    Passenger,
+    Plan,
+    Reason,
+    ScenarioRef,
+    TestBooking,
+    Transfer,
+    Unassigned,
+)
 from planner.model.scenario import Person
 from planner.synth.generate import generate_scenario
 
@@ -148,3 +161,65 @@ def test_advance_passenger_columns_are_written_after_the_document_and_read_back(
     header, rows = read_table(text.encode("utf-8"), "people.csv")
     people, issues = parse_people(header, rows, "people.csv")
     assert not issues and people == scenario.people
+
+
+# ---------------------------------------------------------------- plan JSON (docs/architecture.md#plan-json)
+
+def _plan() -> Plan:
+    """A plan with every kind of record, fields at their defaults and not: what the writer may leave out."""
+    at = datetime(2021, 11, 29, 8, tzinfo=timezone(timedelta(hours=3)))
+    return Plan(
+        scenario=ScenarioRef(name="t", sha256="0" * 64), status="feasible",
+        flights=[FlightPlan(flight_id="F1", locked=True, provisional=["C2"], passengers=[
+                     Passenger(person_id="C1", seat="3A"), Passenger(person_id="C2"),
+                     Passenger(person_id="C3", lap_of="C1")],
+                     escorts=[EscortOnBoard(escort_id="E1", seat="1A", serves=["C1"]), EscortOnBoard(escort_id="E2")]),
+                 FlightPlan(flight_id="F2")],
+        tests=[TestBooking(person_id="C1", flight_id="F1", site_id="S", start=at, end=at + timedelta(hours=1)),
+               TestBooking(escort_id="E1", site_id="S", start=at, end=at + timedelta(hours=1))],
+        unassigned=[Unassigned(person_id="C4", reasons=[
+            Reason(code="capacity.seats", message="no seats left on this flight", flights=["F1"]),
+            Reason(code="gate.consent", message="no informed voluntary consent recorded", flights="all"),
+            Reason(code="flight.no_destination", message="no flight serves destination DAM")]),
+            Unassigned(person_id="C5")],
+        transfers=[Transfer(vehicle_id="V", flight_id="F1", location="L", airport="MSQ", depart=at, arrive=at,
+                            households=["H1"], people=0)],
+        timings={"solve": 0.5})
+
+
+def test_a_plan_reads_back_equal_from_what_it_writes() -> None:
+    plan = _plan()
+    text = plan.to_json()
+    again = Plan.model_validate_json(text)
+    assert again == plan
+    assert again.to_json() == text
+
+
+def test_records_are_one_a_line_without_their_defaults() -> None:
+    text = _plan().to_json()
+    lines = text.splitlines()
+    assert '        {"person_id": "C2"},' in lines  # no seat, no lap_of
+    assert '        {"lap_of": "C1", "person_id": "C3"}' in lines
+    assert '        {"escort_id": "E2"}' in lines  # no seat, serves nothing
+    assert any(line.strip().startswith('{"end": ') and '"escort_id": "E1"' in line and "person_id" not in line
+               for line in lines)
+    [c4] = [line for line in lines if '"person_id": "C4"' in line]
+    assert '{"code": "flight.no_destination", "message": "no flight serves destination DAM"}' in c4
+    assert '"flights": "all"' in c4
+    assert '    {"person_id": "C5"}' in lines
+    [transfer] = [line for line in lines if '"vehicle_id"' in line]
+    assert '"people"' not in transfer and '"format": "charterplan.plan/2"' in text
+    assert '"level1_value": 0' in text and '"locked": false' in text  # only records leave defaults out
+    assert json.loads(text) and text.endswith("}\n")
+
+
+def test_plans_of_format_1_still_load() -> None:
+    """A /1 file spelled every field out, indented one value a line; it reads as the same plan."""
+    plan = _plan()
+    old = plan.model_dump(mode="json")
+    old["format"] = "charterplan.plan/1"
+    loaded = Plan.model_validate_json(json.dumps(old, indent=2, sort_keys=True))
+    assert loaded == plan
+    assert loaded.format == "charterplan.plan/2"
+    with pytest.raises(ValueError):
+        Plan.model_validate({**old, "format": "charterplan.plan/9"})

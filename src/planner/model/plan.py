@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Literal
 
@@ -201,8 +202,13 @@ class Kpis(PlanModel):
     cleared_on: str | None = None
 
 
+PLAN_FORMAT: Literal["charterplan.plan/2"] = "charterplan.plan/2"
+#: Earlier formats this model still reads: /1 wrote every field of every record, indented one value a line.
+OLDER_FORMATS = frozenset({"charterplan.plan/1"})
+
+
 class Plan(PlanModel):
-    format: Literal["charterplan.plan/1"] = "charterplan.plan/1"
+    format: Literal["charterplan.plan/2"] = PLAN_FORMAT
     scenario: ScenarioRef
     status: PlanStatus = "greedy"
     stages: Stages = Field(default_factory=Stages)
@@ -214,20 +220,76 @@ class Plan(PlanModel):
     kpis: Kpis = Field(default_factory=Kpis)
     timings: dict[str, float] | None = None
 
+    @field_validator("format", mode="before")
+    @classmethod
+    def _older_format(cls, value: Any) -> Any:
+        """A plan of an older format reads as the current one: what it spells out is what /2 leaves to the
+        defaults (docs/architecture.md#plan-json)."""
+        return PLAN_FORMAT if value in OLDER_FORMATS else value
+
     def to_json(self) -> str:
-        """Canonical JSON: sorted keys, so a deterministic solve gives byte-identical files. Encoded by
-        pydantic's compiled encoder: the standard library's indenting encoder is pure Python and took a
-        quarter of the time a stopped solve of 7,000 people has to finish (docs/cli.md, "Stopping")."""
-        import pydantic_core
+        """Canonical JSON (docs/architecture.md#plan-json): sorted keys, so a deterministic solve gives
+        byte-identical files; the records (passengers, escorts, test bookings, people left out, transfers) one
+        a line with the fields at their defaults left out, which the model restores on reading. Indenting
+        every value on its own line made 40 % of a 50,000-person plan whitespace."""
+        data = self.model_dump(mode="json", exclude_none=False)
+        out: list[str] = []
+        _write(data, "", out)
+        out.append("\n")
+        return "".join(out)
 
-        data = _sorted_keys(self.model_dump(mode="json", exclude_none=False))
-        return pydantic_core.to_json(data, indent=2).decode("utf-8") + "\n"
+
+#: The lists whose items are records written one a line, by key, with the model that reads them back.
+RECORDS: dict[str, type[PlanModel]] = {"passengers": Passenger, "escorts": EscortOnBoard, "tests": TestBooking,
+                                       "unassigned": Unassigned, "transfers": Transfer}
+#: Records nested in records, pruned of their defaults too.
+_NESTED: dict[str, type[PlanModel]] = {"reasons": Reason}
 
 
-def _sorted_keys(data: Any) -> Any:
-    """JSON data with every object's keys in sorted order."""
-    if isinstance(data, dict):
-        return {k: _sorted_keys(data[k]) for k in sorted(data)}
-    if isinstance(data, list):
-        return [_sorted_keys(v) for v in data]
-    return data
+def _defaults(model: type[PlanModel]) -> dict[str, Any]:
+    """The fields of `model` that have a default, with it: what a record may leave out."""
+    return {name: f.get_default(call_default_factory=True) for name, f in model.model_fields.items()
+            if not f.is_required()}
+
+
+_DEFAULTS: dict[str, dict[str, Any]] = {key: _defaults(model) for key, model in {**RECORDS, **_NESTED}.items()}
+
+
+def _pruned(record: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """`record` without the fields equal to their default (type included: 0 is not False), nested records too."""
+    out = {}
+    for k, v in record.items():
+        if k in defaults and type(v) is type(defaults[k]) and v == defaults[k]:
+            continue
+        nested = _DEFAULTS.get(k) if k in _NESTED else None
+        out[k] = [_pruned(x, nested) for x in v] if nested is not None and isinstance(v, list) else v
+    return out
+
+
+def _write(value: Any, indent: str, out: list[str]) -> None:
+    """Append `value` as indented JSON with sorted keys; the lists named in RECORDS one item a line."""
+    if isinstance(value, dict) and value:
+        inner = indent + "  "
+        out.append("{")
+        for i, k in enumerate(sorted(value)):
+            out.append(("," if i else "") + "\n" + inner + json.dumps(k, ensure_ascii=False) + ": ")
+            v = value[k]
+            if k in RECORDS and isinstance(v, list) and v:
+                defaults = _DEFAULTS[k]
+                deeper = inner + "  "
+                out.append("[\n" + deeper)
+                out.append((",\n" + deeper).join(json.dumps(_pruned(x, defaults), ensure_ascii=False, sort_keys=True)
+                                                 for x in v))
+                out.append("\n" + inner + "]")
+            else:
+                _write(v, inner, out)
+        out.append("\n" + indent + "}")
+    elif isinstance(value, list) and value:
+        inner = indent + "  "
+        out.append("[")
+        for i, v in enumerate(value):
+            out.append(("," if i else "") + "\n" + inner)
+            _write(v, inner, out)
+        out.append("\n" + indent + "]")
+    else:
+        out.append(json.dumps(value, ensure_ascii=False))
