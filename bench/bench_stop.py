@@ -6,7 +6,8 @@ several moments: a fixed number of seconds after the start (12 s, as the issue m
 the progress line of a stage appears (problem build, LP, CP-SAT near the LP solution, CP-SAT on the full
 model, seating). Prints, per run, when the signal was sent, the stage the command was in, the seconds from
 the signal to the process's exit, the exit code (130 or 143), the plan's status and whether the written plan
-validates (`charterplan validate`). The machine's load average is printed with every
+validates (`charterplan validate`); "no plan" when the stop came before a first plan existed (loading, the
+problem build), where the command writes nothing by design. The machine's load average is printed with every
 run: on a shared machine the wall-clock figures move with it, so the CPU seconds the command and its workers
 used after the signal are printed too (on an idle 2-core machine the wall time is about the serial part of
 them plus half of what the two seating workers did).
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+NO_PLAN = "before a first complete plan existed"  # what the command says when a stop came before any plan
 STAGE = re.compile(r"^\[\s*[\d.]+/[\d.]+s\]\s+(.+?)(?:\s{2,}|$)")
 
 #: moment name -> (the progress line's stage label that arms it, or None for a time after the start; seconds
@@ -139,6 +141,9 @@ def run_one(scenario: str, moment: str, signame: str, limit: float, out_dir: Pat
     proc.returncode = code = os.waitstatus_to_exitcode(wait_status)
     reader.join(2.0)
     load = os.getloadavg()[0]
+    if any(NO_PLAN in text for _, text in lines):  # stopped before a first plan existed: nothing to check
+        return Run(moment, signame, sent - started, stage, ended - sent, usage.ru_utime + usage.ru_stime - before,
+                   code, "no plan", "-", load)
     status, valid = _check(scenario, out)
     cpu = usage.ru_utime + usage.ru_stime - before
     return Run(moment, signame, sent - started, stage, ended - sent, cpu, code, status, valid, load)
@@ -165,12 +170,14 @@ def main() -> int:
                     print(f"{r.moment:<8} {r.signal:<6} {r.sent_at:>6.1f}s {r.stage[:22]:<22} {r.stop_to_exit:>9.2f}s "
                           f"{r.cpu:>4.1f}s {r.code:>4} {r.status:<8} {r.valid:<8} {r.load:>5.1f}", flush=True)
     stopped = [r for r in runs if r.sent_at >= 0]
-    ok = all(r.valid == "yes" and r.status == "stopped" and r.code in (130, 143) for r in stopped)
+    ok = all(r.code in (130, 143) and (r.status == "no plan" or (r.valid == "yes" and r.status == "stopped"))
+             for r in stopped)
     within = sum(1 for r in stopped if r.stop_to_exit <= args.target)
     if stopped:
         times = sorted(r.stop_to_exit for r in stopped)
         print(f"stop->exit: median {times[len(times) // 2]:.2f} s, max {times[-1]:.2f} s; {within} of {len(stopped)} "
-              f"within {args.target:g} s; every plan stopped and valid: {'yes' if ok else 'NO'}")
+              f"within {args.target:g} s; every plan stopped and valid (or none, before the first): "
+              f"{'yes' if ok else 'NO'}")
     return 0 if ok else 1
 
 

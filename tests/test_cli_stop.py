@@ -71,3 +71,26 @@ def test_signal_stops_solve_and_writes_a_valid_plan(scenario_dir: Path, tmp_path
     scenario = load_scenario(scenario_dir)
     assert validate(scenario, plan, Plan(scenario=plan.scenario)) == []
     assert sum(len(fp.passengers) for fp in plan.flights) + len(plan.unassigned) == len(scenario.people)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_signal_before_the_first_plan_ends_at_once_writing_nothing(tmp_path: Path, signum: int) -> None:
+    """Sent as soon as loading is reported (the solver's imports, the loading and the problem build are still
+    ahead): no plan exists to finish with, so the command ends at once, says so and leaves `--out` alone."""
+    out = tmp_path / "plan.json"
+    out.write_text("an earlier file", encoding="utf-8")
+    proc = _start(ROOT / "scenarios" / "first-charter-2022", out)
+    try:
+        _wait_for(proc, "loading")
+        sent = time.monotonic()
+        proc.send_signal(signum)
+        stdout, stderr = proc.communicate(timeout=30)
+        took = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == (130 if signum == signal.SIGINT else 143), stderr
+    assert "before a first complete plan existed" in stderr and "nothing written" in stderr
+    assert took < 2, f"the command went on for {took:.1f} s after the signal"
+    assert stdout == ""
+    assert out.read_text(encoding="utf-8") == "an earlier file"

@@ -240,3 +240,31 @@ def test_first_signal_pauses_the_garbage_collector() -> None:
         assert stop.is_set() and stop.exit_code == 143
         assert not gc.isenabled()
     assert gc.isenabled()
+
+
+def test_a_stop_before_the_first_plan_cuts_that_block_short() -> None:
+    """A signal inside `before_plan` (loading, the problem build: no plan yet) ends the block at once with
+    StoppedBeforePlan; outside it, and after it, the signal only sets the stop (docs/cli.md, "Stopping")."""
+    import os
+    import signal
+    import time
+
+    from planner.pipeline.interrupt import StoppedBeforePlan, stop_on_signals
+
+    with stop_on_signals(lambda _: None) as stop:
+        started = time.monotonic()
+        with pytest.raises(StoppedBeforePlan), stop.before_plan():
+            os.kill(os.getpid(), signal.SIGINT)
+            while time.monotonic() - started < 5:  # pure Python work, as the problem build is
+                sum(range(1000))
+        assert time.monotonic() - started < 1
+        assert stop.is_set() and stop.exit_code == 130 and stop.before_plan_stop
+        with pytest.raises(StoppedBeforePlan), stop.before_plan():  # already stopped: at once
+            pytest.fail("a block entered after the stop ran")
+    with stop_on_signals(lambda _: None) as stop:
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(200):  # outside a block: the stop is only set
+            if stop.is_set():
+                break
+            time.sleep(0.01)
+        assert stop.is_set() and not stop.before_plan_stop

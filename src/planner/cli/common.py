@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from planner.model.options import Progress
 from planner.model.plan import Plan
 from planner.model.scenario import Scenario
 from planner.pipeline.deadline import Deadline, process_started
-from planner.pipeline.interrupt import StopRequest, stop_on_signals
+from planner.pipeline.interrupt import StoppedBeforePlan, StopRequest, stop_on_signals
 from planner.pipeline.progress import Reporter, reporter
 
 #: when the process started: the interpreter's start and the imports count against --time-limit
@@ -31,9 +32,18 @@ def command_deadline(seconds: float | None) -> Deadline:
 
 @contextlib.contextmanager
 def session(quiet: bool) -> Iterator[tuple[Reporter, StopRequest]]:
-    """Progress display and Ctrl-C/SIGTERM handling for the length of a command's work."""
-    with reporter(quiet) as progress, stop_on_signals(progress.note) as stop:
-        yield progress, stop
+    """Progress display and Ctrl-C/SIGTERM handling for the length of a command's work. A stop before the
+    command had a complete plan (`StopRequest.before_plan`) ends it here: said on stderr, nothing written,
+    the signal's exit code (docs/cli.md, "Stopping")."""
+    stop: StopRequest | None = None
+    try:
+        with reporter(quiet) as progress, stop_on_signals(progress.note) as stop:
+            yield progress, stop
+    except StoppedBeforePlan:
+        assert stop is not None
+        print(f"stopped by {stop.name} after {time.monotonic() - COMMAND_STARTED:.1f} s, before a first complete "
+              "plan existed (loading the scenario or building the problem): nothing written", file=sys.stderr)
+        raise SystemExit(exit_stopped(stop)) from None
 
 
 def stage(progress: Reporter, deadline: Deadline, stage: str, message: str = "") -> None:

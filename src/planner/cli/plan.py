@@ -28,10 +28,11 @@ def cmd_solve(args: argparse.Namespace) -> int:
     deadline = command_deadline(args.time_limit)
     with session(args.quiet) as (progress, stop):
         stage(progress, deadline, "loading", args.scenario)
-        from planner.cli.validate_two import validate_in_two
-        from planner.pipeline.solve import solve
+        with stop.before_plan():  # nothing to write yet (docs/cli.md, "Stopping")
+            from planner.cli.validate_two import validate_in_two
+            from planner.pipeline.solve import solve
 
-        scenario = load(args.scenario, getattr(args, "people", None))
+            scenario = load(args.scenario, getattr(args, "people", None))
         options = SolveOptions(time_limit=args.time_limit, deterministic=args.deterministic, workers=args.workers,
                                seat=not args.no_seating, seating_time_limit=args.seating_time_limit,
                                on_progress=progress, stop=stop, deadline=deadline)
@@ -62,17 +63,18 @@ def cmd_replan(args: argparse.Namespace) -> int:
     deadline = command_deadline(limit)
     with session(args.quiet) as (progress, stop):
         stage(progress, deadline, "loading", args.scenario)
-        from planner.cli.validate_two import validate_in_two
-        from planner.pipeline.solve import solve
-        from planner.whatif.events import apply_events, load_events
-        from planner.whatif.replan import departed_only, diff_plans
+        with stop.before_plan():  # nothing to write yet (docs/cli.md, "Stopping")
+            from planner.cli.validate_two import validate_in_two
+            from planner.pipeline.solve import solve
+            from planner.whatif.events import apply_events, load_events
+            from planner.whatif.replan import departed_only, diff_plans
 
-        scenario = load(args.scenario, getattr(args, "people", None))
-        try:
-            updated = apply_events(scenario, load_events(args.events), Path(args.events).name)
-        except ScenarioInputError as exc:
-            return input_errors(exc)
-        previous = Plan.model_validate_json(Path(args.plan).read_text(encoding="utf-8"))
+            scenario = load(args.scenario, getattr(args, "people", None))
+            try:
+                updated = apply_events(scenario, load_events(args.events), Path(args.events).name)
+            except ScenarioInputError as exc:
+                return input_errors(exc)
+            previous = Plan.model_validate_json(Path(args.plan).read_text(encoding="utf-8"))
         unlock: set[str] | Literal["all"] | None = "all" if args.unlock == ["all"] else set(args.unlock or []) or None
         options = SolveOptions(time_limit=limit or 0.0, deterministic=args.deterministic, seat=not args.no_seating,
                                on_progress=progress, stop=stop, deadline=deadline, unlock=unlock)

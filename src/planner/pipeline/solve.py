@@ -9,6 +9,7 @@ what is left between allocation and seating, keeping back what the later stages 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import time
@@ -25,6 +26,7 @@ from planner.model.plan import FlightPlan, Objective, Plan, Reason, ScenarioRef
 from planner.model.reasons import reason
 from planner.model.scenario import Scenario
 from planner.pipeline.draft import draft
+from planner.pipeline.interrupt import StopRequest
 from planner.pipeline.levels import FlightValue, non_robust_value, seating_values
 from planner.pipeline.seating_stage import preload, seat, with_returning
 from planner.pipeline.time_budget import (
@@ -294,13 +296,21 @@ def _finish(run: _Run, plan: Plan, alloc: Allocation) -> Plan:
     return plan
 
 
+def _before_plan(options: SolveOptions) -> contextlib.AbstractContextManager[None]:
+    """Until the problem is built no plan exists: a command's stop ends that part at once, without a plan
+    (planner.pipeline.interrupt; docs/cli.md, "Stopping"). Other callers' stops are seen from the greedy on."""
+    stop = options.stop
+    return stop.before_plan() if isinstance(stop, StopRequest) else contextlib.nullcontext()
+
+
 def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOptions | None = None) -> Plan:
     """Plan the operation: who flies on which flight, in which seat, tested when and where."""
     options = options or SolveOptions()
     options.clock()  # the deadline: the caller's (the whole command), or from now by options.time_limit
-    if options.seat:
-        preload()
-    run = _prepare(scenario, previous, options)
+    with _before_plan(options):
+        if options.seat:
+            preload()
+        run = _prepare(scenario, previous, options)
     alloc, budget = _allocation(run)
     plan, alloc = _seating_rounds(run, alloc, budget)
     return _finish(run, plan, alloc)
