@@ -8,12 +8,14 @@ window only through a handful of facts (docs/rules.md#test-windows).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from planner.model.caseload import Household, age_months, age_years, departure_date
+from planner.model.documents import document_ready_on
 from planner.model.plan import Reason, TestBooking
 from planner.model.reasons import reason
 from planner.model.scenario import Flight, Person, Scenario
@@ -22,6 +24,7 @@ from planner.rules.escorts import is_medical_case
 from planner.rules.gates import failure_signature, isolation_end
 from planner.rules.household import household_failure
 from planner.rules.lap_infants import lap_pairs
+from planner.rules.payload import aircraft_of, payload_limit, standard_masses
 from planner.rules.testing_windows import (
     COVID,
     SlotInstance,
@@ -38,8 +41,17 @@ WindowKey = tuple[str, str, bool, date | None, str, str | None]
 #: What a passenger's windows of the protocol's own checks depend on: (flight, destination, the checks they need,
 #: isolation end, location).
 GeneralKey = tuple[str, str, tuple[str, ...], date | None, str]
-#: What a household's cabin usage depends on: (members' ages in years and months, aircraft, blocked seats).
-UsageKey = tuple[tuple[tuple[int, int], ...], str, tuple[str, ...]]
+#: Members' ages on a date, in years and in months (months counted only up to the lap-infant limit, the only
+#: rule that reads them), as in hh.members: all the date-dependent rules of an option read of a member's age.
+Ages = tuple[tuple[int, int], ...]
+#: What of a flight a household's cabin usage reads (`cabin_of`): the cabin itself, or only the standard masses
+#: of its payload limit.
+CabinKey = tuple[str, ...]
+#: What a household's cabin usage depends on: (members' ages, what it reads of the flight).
+UsageKey = tuple[Ages, CabinKey]
+#: What a household's test demand on a flight depends on when no sample is kept and the protocol has no checks of
+#: its own: (flight, each member's (destination, exempt, isolation end, location, testing site), sorted).
+TestsKey = tuple[str, tuple[tuple[str, bool, date | None, str, str | None], ...]]
 
 
 @dataclass(frozen=True)
@@ -68,13 +80,22 @@ class _HouseholdMemo:
     """What one household's options share across its flights (keyed by the facts each really depends on)."""
 
     isolated: dict[str, date | None]  # person id -> isolation end
+    # dates on which some member's gate outcome may change (docs/rules.md#gates): between two of them every
+    # gate compares the same way, so a household that passes on one date passes on all of that span
+    gate_breaks: list[date] = field(default_factory=list)
+    passes: set[int] = field(default_factory=set)  # spans (index into gate_breaks) on which every member passes
     gates_on: dict[date, dict[str, Reason]] = field(default_factory=dict)
     gates_by_signature: dict[tuple[tuple[str, str, str], ...], dict[str, Reason]] = field(default_factory=dict)
     usages: dict[UsageKey, tuple[int, ...]] = field(default_factory=dict)
-    laps_on: dict[date, dict[str, str]] = field(default_factory=dict)
-    ages_on: dict[date, tuple[tuple[int, int], ...]] = field(default_factory=dict)
-    exempt_on: dict[date, tuple[bool, ...]] = field(default_factory=dict)  # per member, as in hh.members
-    medical_on: dict[date, int] = field(default_factory=dict)
+    ages_on: dict[date, Ages] = field(default_factory=dict)
+    # by ages rather than by date: a household's ages change on a birthday, its flights' dates far more often
+    laps_by_ages: dict[Ages, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    exempt_by_ages: dict[Ages, tuple[bool, ...]] = field(default_factory=dict)  # per member, as in hh.members
+    profile_by_ages: dict[Ages, tuple[tuple[str, bool, date | None, str, str | None], ...]] = field(
+        default_factory=dict)  # what the members' test windows read of them, sorted (TestsKey)
+    medical_by_ages: dict[Ages, int] = field(default_factory=dict)
+    uasc: int = 0
+    stretchers: bool = False  # a stretcher case's extra seats depend on the cabin's layout
 
 
 class OptionBuilder:
@@ -92,8 +113,26 @@ class OptionBuilder:
         self._slot_found: dict[TestWindow, bool] = {}
         self._windows_of: dict[WindowKey, TestWindow | None] = {}
         self._general_of: dict[GeneralKey, list[tuple[str, TestWindow]]] = {}
+        self._tests_of: dict[TestsKey, tuple[tuple[TestWindow, int], ...]] = {}
+        self._cabins: dict[tuple[str, bool], CabinKey] = {}
         self._providers = provider_sites(scenario)
         self._dates: dict[str, date] = {}  # flight id -> local departure date (asked once per household-flight)
+
+    def cabin_of(self, f: Flight, stretchers: bool) -> CabinKey:
+        """What `household_usage` reads of the flight beyond its date (docs/rules.md#capacity-limits): the cabin (aircraft
+        and blocked seats) for a stretcher case's extra seats or under distancing, otherwise only the standard
+        masses of a payload limit. Flights of different aircraft then share a household's usage."""
+        key = (f.id, stretchers)
+        found = self._cabins.get(key)
+        if found is None:
+            if stretchers or self.scenario.protocol.seating.distancing:
+                found = ("cabin", f.aircraft, *f.blocked_seats)
+            elif payload_limit(self.scenario, f) is None:
+                found = ("no payload",)
+            else:
+                found = ("payload", standard_masses(self.scenario, aircraft_of(self.scenario, f)).model_dump_json())
+            self._cabins[key] = found
+        return found
 
     def departure(self, f: Flight) -> date:
         """`departure_date`, once per flight rather than once per household and flight."""
@@ -139,43 +178,92 @@ class OptionBuilder:
         """Options (or the member reasons why not) of one household on the given flights."""
         hh = info.household
         memo = _HouseholdMemo({p.case_id: isolation_end(p, hh, self.scenario) for p in hh.members})
+        memo.gate_breaks = self._gate_breaks(hh, memo.isolated)
+        memo.uasc = sum(p.unaccompanied_minor for p in hh.members)
+        memo.stretchers = any(p.mobility == "STCR" for p in hh.members)
         for f in serving:
             on = self.departure(f)
             failed = self._gate_failures(memo, hh, f, on)
             if failed:
                 info.blocked[f.id] = failed
                 continue
-            tests, missing = self._tests(memo, hh, f, on)
+            ages = self._ages(memo, hh, on)
+            tests, missing = self._tests(memo, hh, f, ages)
             if missing:
                 info.blocked[f.id] = _held_back(hh, f.id, missing)
                 continue
-            self.windows.update(tests)
-            info.options[f.id] = self._option(memo, hh, f, on, tests)
+            info.options[f.id] = self._option(memo, hh, f, on, ages, tests)
+
+    def _gate_breaks(self, hh: Household, isolated: Mapping[str, date | None]) -> list[date]:
+        """The dates on which a member's gate outcome may change (docs/rules.md#gates): the day after a document
+        expires, the day a pending document is in hand, the day isolation ends. Every other gate reads no date."""
+        breaks: set[date] = set()
+        for p in hh.members:
+            if p.document_expiry is not None and p.document_expiry < date.max:
+                breaks.add(p.document_expiry + timedelta(days=1))
+            ready = document_ready_on(p, self.scenario.protocol, self.scenario.as_of.date()) \
+                if p.document_status in ("requested", "issued") else None
+            if ready is not None:
+                breaks.add(ready)
+            end = isolated[p.case_id]
+            if end is not None:
+                breaks.add(end)
+        return sorted(breaks)
+
+    def _ages(self, memo: _HouseholdMemo, hh: Household, on: date) -> Ages:
+        """Members' ages on `on` (months capped at the lap-infant limit: no rule reads them beyond it)."""
+        ages = memo.ages_on.get(on)
+        if ages is None:
+            cap = self.scenario.protocol.seating.lap_infant_max_months
+            ages = memo.ages_on[on] = tuple((age_years(p.date_of_birth, on), min(cap, age_months(p.date_of_birth, on)))
+                                            for p in hh.members)
+        return ages
 
     def _gate_failures(self, memo: _HouseholdMemo, hh: Household, f: Flight, on: date) -> dict[str, Reason]:
         """Member reasons the household fails a gate on this flight (docs/rules.md#gates); gates depend on the
-        flight only through its date, and mostly not on the date at all (the failure signature)."""
+        flight only through its date, and mostly not on the date at all (the failure signature): a household
+        that passes on one date passes on every date of the same span between gate breaks."""
+        span = bisect_right(memo.gate_breaks, on)
+        if span in memo.passes:
+            return {}
         if on not in memo.gates_on:
             sig = failure_signature(hh, on, self.scenario)
+            if not sig:
+                memo.passes.add(span)
+                return {}
             if sig not in memo.gates_by_signature:
-                memo.gates_by_signature[sig] = household_failure(hh, f, self.scenario) if sig else {}
+                memo.gates_by_signature[sig] = household_failure(hh, f, self.scenario)
             memo.gates_on[on] = memo.gates_by_signature[sig]
         # one Reason per member and flight; built without pydantic's copy machinery
         # (a quarter of the gate time at 20,000 people): the fields are the validated ones, the flight id a str
         return {pid: Reason.model_construct(code=r.code, message=r.message, flights=[f.id])
                 for pid, r in memo.gates_on[on].items()}
 
-    def _tests(self, memo: _HouseholdMemo, hh: Household, f: Flight, on: date
-               ) -> tuple[Counter[TestWindow], dict[str, Reason]]:
-        """Test windows of the members who need a new sample for this flight, and the members whose window has
-        no valid slot at all (exemption depends on the flight only through its date: asked once per date)."""
+    def _tests(self, memo: _HouseholdMemo, hh: Household, f: Flight, ages: Ages
+               ) -> tuple[tuple[tuple[TestWindow, int], ...], dict[str, Reason]]:
+        """Test windows of the members who need a new sample for this flight (with counts), and the members whose
+        window has no valid slot at all (exemption depends on the flight only through the members' ages).
+
+        Households whose members read the same (destination, exemption, isolation end, location, site) share
+        the result on a flight, when none keeps a sample there and the protocol has no checks of its own."""
+        exempt = memo.exempt_by_ages.get(ages)
+        if exempt is None:
+            exempt = memo.exempt_by_ages[ages] = tuple(is_exempt(p, f, self.scenario) for p in hh.members)
+            memo.profile_by_ages[ages] = tuple(sorted(
+                (p.destination, e, memo.isolated[p.case_id], p.location, p.testing_site)
+                for p, e in zip(hh.members, exempt, strict=True)))
+        kept_here = self.kept_households.get(hh.id) == f.id
+        key: TestsKey | None = None
+        if not kept_here and not self.scenario.protocol.checks:
+            key = (f.id, memo.profile_by_ages[ages])
+            shared = self._tests_of.get(key)
+            if shared is not None:
+                return shared, {}
         tests: Counter[TestWindow] = Counter()
         missing: dict[str, Reason] = {}
-        kept_here = self.kept_households.get(hh.id) == f.id
-        if on not in memo.exempt_on:
-            memo.exempt_on[on] = tuple(is_exempt(p, f, self.scenario) for p in hh.members)
-        for p, exempt in zip(hh.members, memo.exempt_on[on], strict=True):
-            covid = self.window_of(p, hh, f, memo.isolated[p.case_id], exempt)
+        on = self.departure(f)
+        for p, e in zip(hh.members, exempt, strict=True):
+            covid = self.window_of(p, hh, f, memo.isolated[p.case_id], e)
             windows = [(COVID, covid)] if covid is not None else []
             windows += self.general_windows_of(p, hh, f, memo.isolated[p.case_id], on)
             kept = self.kept_bookings.get(p.case_id, []) if kept_here else []
@@ -189,31 +277,32 @@ class OptionBuilder:
                     missing[p.case_id] = reason("test.no_valid_slot", f.id,
                                                 detail=f" ({what}needs a sample {span} at {where})")
                 tests[w] += 1
-        return tests, missing
+        result = tuple(sorted(tests.items()))
+        if not missing:  # the slot classes are built for exactly the windows of some option
+            self.windows.update(tests)
+            if key is not None:
+                self._tests_of[key] = result
+        return result, missing
 
-    def _option(self, memo: _HouseholdMemo, hh: Household, f: Flight, on: date,
-                tests: Counter[TestWindow]) -> Option:
-        """The option of a household that passes every gate and can be tested; cabin usage depends on the date
-        only through the members' ages, and on the flight through its cabin, so it is computed once per
-        household and cabin rather than once per departure date."""
-        if on not in memo.laps_on:
-            memo.laps_on[on] = lap_pairs(hh, on, self.scenario)
-        if on not in memo.ages_on:
-            memo.ages_on[on] = tuple((age_years(p.date_of_birth, on), age_months(p.date_of_birth, on))
-                                     for p in hh.members)
-        usage_key = (memo.ages_on[on], f.aircraft, tuple(f.blocked_seats))
+    def _option(self, memo: _HouseholdMemo, hh: Household, f: Flight, on: date, ages: Ages,
+                tests: tuple[tuple[TestWindow, int], ...]) -> Option:
+        """The option of a household that passes every gate and can be tested; cabin usage, lap pairs and
+        medical cases depend on the date only through the members' ages, and usage on the flight through its
+        cabin, so each is computed once per household, ages and cabin rather than once per flight."""
+        if ages not in memo.laps_by_ages:
+            memo.laps_by_ages[ages] = tuple(sorted(lap_pairs(hh, on, self.scenario).items()))
+            memo.medical_by_ages[ages] = sum(is_medical_case(p, hh, on) for p in hh.members)
+        usage_key = (ages, self.cabin_of(f, memo.stretchers))
         if usage_key not in memo.usages:
             memo.usages[usage_key] = household_usage(self.scenario, f, hh)
-        if on not in memo.medical_on:
-            memo.medical_on[on] = sum(is_medical_case(p, hh, on) for p in hh.members)
         return Option(
             flight_id=f.id,
             usage=memo.usages[usage_key],
             passengers=hh.size,
-            medical=memo.medical_on[on],
-            uasc=sum(p.unaccompanied_minor for p in hh.members),
-            tests=tuple(sorted(tests.items())),
-            laps=tuple(sorted(memo.laps_on[on].items())),
+            medical=memo.medical_by_ages[ages],
+            uasc=memo.uasc,
+            tests=tests,
+            laps=memo.laps_by_ages[ages],
         )
 
 
