@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from planner.cli.common import (
     command_deadline,
@@ -22,6 +22,23 @@ from planner.cli.common import (
 from planner.io.loading import ScenarioInputError
 from planner.model.options import SolveOptions
 from planner.model.plan import Plan
+from planner.model.violations import Violation
+from planner.pipeline.deadline import Deadline
+from planner.pipeline.progress import Reporter
+
+if TYPE_CHECKING:  # imported with the solver, inside the commands
+    from planner.cli.validate_two import Validation
+
+
+def _validate_and_write(progress: Reporter, deadline: Deadline, out: str | None, plan: Plan,
+                        checking: Validation) -> list[Violation]:
+    """Write the plan while its validation, started when the solve had its reasons, runs in forked children
+    (docs/cli.md, "Stopping"); then its violations. The file is written either way, as before."""
+    if out:
+        stage(progress, deadline, "writing", out)
+        write_file(out, plan.to_json())
+    stage(progress, deadline, "validate")
+    return checking.result()
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
@@ -29,20 +46,20 @@ def cmd_solve(args: argparse.Namespace) -> int:
     with session(args.quiet) as (progress, stop):
         stage(progress, deadline, "loading", args.scenario)
         with stop.before_plan():  # nothing to write yet (docs/cli.md, "Stopping")
-            from planner.cli.validate_two import validate_in_two
+            from planner.cli.validate_two import start_validation
             from planner.pipeline.solve import solve
 
             scenario = load(args.scenario, getattr(args, "people", None))
         options = SolveOptions(time_limit=args.time_limit, deterministic=args.deterministic, workers=args.workers,
                                seat=not args.no_seating, seating_time_limit=args.seating_time_limit,
                                on_progress=progress, stop=stop, deadline=deadline)
-        plan = solve(scenario, options=options)
-        stage(progress, deadline, "validate")
-        # a first plan: nothing carried over; checked in two processes (docs/cli.md, "Stopping")
-        violations = validate_in_two(scenario, plan, Plan(scenario=plan.scenario))
-        if args.out:
-            stage(progress, deadline, "writing", args.out)
-            write_file(args.out, plan.to_json())
+        checking: list[Validation] = []
+
+        def check(final: Plan) -> None:  # a first plan: nothing carried over
+            checking.append(start_validation(scenario, final, Plan(scenario=final.scenario)))
+
+        plan = solve(scenario, options=options, checkable=check)
+        violations = _validate_and_write(progress, deadline, args.out, plan, checking[0])
     print(summary(plan))
     if args.out:
         print(f"  plan written to {args.out}")
@@ -64,7 +81,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
     with session(args.quiet) as (progress, stop):
         stage(progress, deadline, "loading", args.scenario)
         with stop.before_plan():  # nothing to write yet (docs/cli.md, "Stopping")
-            from planner.cli.validate_two import validate_in_two
+            from planner.cli.validate_two import start_validation
             from planner.pipeline.solve import solve
             from planner.whatif.events import apply_events, load_events
             from planner.whatif.replan import departed_only, diff_plans
@@ -82,13 +99,15 @@ def cmd_replan(args: argparse.Namespace) -> int:
         start = departed_only(updated, previous) if args.full else previous
         if args.full:
             options.unlock = "all"
-        plan = solve(updated, previous=start, options=options)
+        checking: list[Validation] = []
+
+        def check(final: Plan) -> None:
+            checking.append(start_validation(updated, final, start if start is not None else
+                                             Plan(scenario=final.scenario)))
+
+        plan = solve(updated, previous=start, options=options, checkable=check)
+        violations = _validate_and_write(progress, deadline, args.out, plan, checking[0])
         changes = diff_plans(previous, plan)
-        stage(progress, deadline, "validate")
-        violations = validate_in_two(updated, plan, start if start is not None else Plan(scenario=plan.scenario))
-        if args.out:
-            stage(progress, deadline, "writing", args.out)
-            write_file(args.out, plan.to_json())
     print(summary(plan))
     print(f"  changes against the previous plan: {len(changes)}")
     for c in changes:

@@ -1,10 +1,12 @@
-"""The validation of a solved plan in two processes, for `solve` and `replan` (docs/cli.md, "Stopping").
+"""The validation of a solved plan in forked processes, for `solve` and `replan` (docs/cli.md, "Stopping").
 
-Validating 7,000 people takes about a third of a second of CPU, all of it after a stop request, and it is
-made of independent checks: a forked child runs the second part (`planner.oracle.validate.validate_part`)
-while this process runs the first, so on two cores the validation takes about half its time. The violations
-are `validate`'s, in its order; if the child fails in any way, this process runs its part itself. With one
-core, or where fork is missing, everything runs here.
+Validating 7,000 people takes about half a second of CPU, all of it after a stop request, and it is made of
+independent checks in two parts (`planner.oracle.validate.validate_part`). `start_validation` forks a child
+per part as soon as everything the validator reads is final (flights, seats, test bookings, the people left
+out with their reasons: `planner.pipeline.solve`'s `checkable`), so the checks run while this process scores
+the objective, counts the KPIs and writes the file; `validate_in_two` runs the first part here and the second
+in a child. The violations are `validate`'s, in its order; a part whose child fails in any way is run here.
+With one core, or where fork is missing, everything runs here.
 """
 
 from __future__ import annotations
@@ -31,16 +33,17 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
-def _child(scenario: Scenario, plan: Plan, previous: Plan | None, writer: int, parent: int) -> NoReturn:
-    """In the forked child: the second part, pickled down the pipe, then exit at once (no teardown, no
-    flushing the parent's buffers)."""
+def _child(scenario: Scenario, plan: Plan, previous: Plan | None, part: int, writer: int, parent: int
+           ) -> NoReturn:
+    """In a forked child: one part, pickled down the pipe, then exit at once (no teardown, no flushing the
+    parent's buffers)."""
     code = 1
     try:
         gc.disable()  # short-lived: a full collection would walk (and copy) every page shared with the parent
         from planner.pipeline.workers import init_worker
 
         init_worker(None, parent)  # Ctrl-C and SIGTERM are the parent's; die with it
-        data = pickle.dumps(validate_part(scenario, plan, previous, 1, 2), protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(validate_part(scenario, plan, previous, part, 2), protocol=pickle.HIGHEST_PROTOCOL)
         view = memoryview(data)
         while view:
             view = view[os.write(writer, view):]
@@ -49,8 +52,8 @@ def _child(scenario: Scenario, plan: Plan, previous: Plan | None, writer: int, p
         os._exit(code)
 
 
-#: how long the parent waits for its child once its own part is done: the child's part takes about as long as
-#: the parent's, so a child still silent after this is stuck (a lock held by another thread at the fork)
+#: how long the parent waits for a child once its own work is done: a child's part takes about as long as the
+#: parent's work, so a child still silent after this is stuck (a lock held by another thread at the fork)
 CHILD_PATIENCE_S = 20.0
 
 
@@ -67,10 +70,9 @@ def _read_all(reader: int, patience: float) -> bytes | None:
         chunks.append(chunk)
 
 
-def validate_in_two(scenario: Scenario, plan: Plan, previous: Plan | None = None) -> list[Violation]:
-    """`validate(scenario, plan, previous)`, its two parts run side by side when there are two cores."""
-    if _cores() < 2 or not hasattr(os, "fork") or not sys.platform.startswith("linux"):
-        return validate(scenario, plan, previous)
+def _fork_part(scenario: Scenario, plan: Plan, previous: Plan | None, part: int) -> tuple[int, int] | None:
+    """A child running `part` of the validation: (its pid, the pipe to read its violations from), or None
+    when it cannot be started."""
     parent = os.getpid()
     reader, writer = os.pipe()
     try:
@@ -78,14 +80,18 @@ def validate_in_two(scenario: Scenario, plan: Plan, previous: Plan | None = None
     except OSError:
         os.close(reader)
         os.close(writer)
-        return validate(scenario, plan, previous)
+        return None
     if pid == 0:
         os.close(reader)
-        _child(scenario, plan, previous, writer, parent)
+        _child(scenario, plan, previous, part, writer, parent)
     os.close(writer)
+    return pid, reader
+
+
+def _collect(pid: int, reader: int) -> list[Violation] | None:
+    """A child's violations, or None when it failed (killed when it stays silent too long); always reaped."""
     data: bytes | None = None
     try:
-        first = validate_part(scenario, plan, previous, 0, 2)
         data = _read_all(reader, CHILD_PATIENCE_S)
     finally:
         os.close(reader)
@@ -93,12 +99,59 @@ def validate_in_two(scenario: Scenario, plan: Plan, previous: Plan | None = None
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
-    second: list[Violation] | None = None
-    if os.waitstatus_to_exitcode(status) == 0 and data:
-        with contextlib.suppress(Exception):
-            loaded = pickle.loads(data)  # our own child's output, through our own pipe
-            if isinstance(loaded, list) and all(isinstance(v, Violation) for v in loaded):
-                second = loaded
-    if second is None:  # the child failed: its part here
-        second = validate_part(scenario, plan, previous, 1, 2)
-    return first + second
+    if os.waitstatus_to_exitcode(status) != 0 or not data:
+        return None
+    with contextlib.suppress(Exception):
+        loaded = pickle.loads(data)  # our own child's output, through our own pipe
+        if isinstance(loaded, list) and all(isinstance(v, Violation) for v in loaded):
+            return loaded
+    return None
+
+
+class Validation:
+    """A validation under way: the parts running in children (part -> pid and pipe); `result()` runs the
+    others here and collects the children's."""
+
+    def __init__(self, scenario: Scenario, plan: Plan, previous: Plan | None,
+                 children: dict[int, tuple[int, int]] | None) -> None:
+        self.scenario, self.plan, self.previous = scenario, plan, previous
+        self.children = children  # None: no second core or no fork, everything here in one pass
+
+    def result(self) -> list[Violation]:
+        """`validate(scenario, plan, previous)`'s violations, in its order."""
+        if self.children is None:
+            return validate(self.scenario, self.plan, self.previous)
+        found: dict[int, list[Violation] | None] = {  # the parts not in a child first, while the children run
+            part: validate_part(self.scenario, self.plan, self.previous, part, 2)
+            for part in range(2) if part not in self.children}
+        for part, (pid, reader) in self.children.items():
+            found[part] = _collect(pid, reader)
+        out: list[Violation] = []
+        for part in range(2):
+            got = found[part]
+            out += got if got is not None else validate_part(self.scenario, self.plan, self.previous, part, 2)
+        return out
+
+
+def _can_fork() -> bool:
+    return _cores() >= 2 and hasattr(os, "fork") and sys.platform.startswith("linux")
+
+
+def start_validation(scenario: Scenario, plan: Plan, previous: Plan | None = None, *, children: int = 2
+                     ) -> Validation:
+    """Start validating `plan` (as it is now: what the validator reads must be final) with its last
+    `children` parts (1 or 2) in forked children, when there are two cores."""
+    if not _can_fork():
+        return Validation(scenario, plan, previous, None)
+    forked: dict[int, tuple[int, int]] = {}
+    for part in range(2 - max(1, min(2, children)), 2):
+        started = _fork_part(scenario, plan, previous, part)
+        if started is None:
+            break
+        forked[part] = started
+    return Validation(scenario, plan, previous, forked)
+
+
+def validate_in_two(scenario: Scenario, plan: Plan, previous: Plan | None = None) -> list[Violation]:
+    """`validate(scenario, plan, previous)`, its two parts run side by side when there are two cores."""
+    return start_validation(scenario, plan, previous, children=1).result()

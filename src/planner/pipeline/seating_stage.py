@@ -9,7 +9,9 @@ alone seats them, also spread over worker processes when there are enough of the
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from planner.allocation.problem import AllocationProblem
@@ -21,6 +23,7 @@ from planner.pipeline.time_budget import Size, seating_budget
 from planner.pipeline.workers import run_in_workers
 
 if TYPE_CHECKING:  # the seating package is imported when seating runs (it may be absent from a build)
+    from planner.rules.occupants import CaseIndex
     from planner.seating.job import FlightJob, FlightResult
     from planner.seating.seat_plan import SeatingOutcome
 
@@ -120,30 +123,68 @@ def _seat_one(job: FlightJob) -> tuple[FlightResult, tuple[int, int]]:
     return result, result_value(job, result)
 
 
+@dataclass(frozen=True)
+class _Shared:
+    """What every flight's seating job is built from: in a forked worker, inherited at the fork."""
+
+    scenario: Scenario
+    index: CaseIndex
+    before: dict[str, dict[str, str]]  # flight -> person or escort -> seat in the prior plan
+    deterministic: bool
+    deadline_at: float
+    fast: bool
+
+    def job(self, fp: FlightPlan) -> FlightJob:
+        from planner.rules.occupants import flight_facts
+        from planner.seating.seat_plan import flight_job
+
+        job = flight_job(self.scenario, flight_facts(self.scenario, fp, self.index), time_limit=0.0,
+                         deterministic=self.deterministic, cpsat=False)
+        job.previous = self.before.get(fp.flight_id, {})
+        job.deadline_at = self.deadline_at
+        job.fast = self.fast
+        return job
+
+
+#: set by `seat_greedily` while its workers run (they fork after it is set)
+_SHARED: _Shared | None = None
+
+
+def _seat_planned(fp: FlightPlan) -> tuple[FlightResult, tuple[int, int]]:
+    """In a forked worker (or here): build one flight's job from `_SHARED` and seat it, so that building the
+    jobs (the flights' seating facts) is spread over the workers too, not done here first."""
+    assert _SHARED is not None
+    return _seat_one(_SHARED.job(fp))
+
+
 def seat_greedily(scenario: Scenario, plan: Plan, *, processes: int, deterministic: bool, prior: Plan | None,
                   deadline_at: float, stop: StopSignal | None, on_flight: Callable[[int, int], None]
                   ) -> tuple[SeatingOutcome, dict[str, FlightValue]]:
     """Greedy seating of every flight of `plan` in worker processes (no CP-SAT): what a stop request leaves
     to do, a flight per process at a time; merged by flight id, so the result is the one-process result.
-    Also each flight's seats with their level-2 and level-4 values, for the plan's objective."""
-    from planner.rules.occupants import case_index, flight_facts
-    from planner.seating.seat_plan import apply_results, flight_job, seats_by_flight
+    Also each flight's seats with their level-2 and level-4 values, for the plan's objective. Forked workers
+    build their flights' jobs themselves (docs/cli.md, "Stopping"); with another start method they get them
+    built here."""
+    global _SHARED
+    from planner.rules.occupants import case_index
+    from planner.seating.seat_plan import apply_results, seats_by_flight
 
     known = {f.id for f in scenario.flights}
-    before = seats_by_flight(prior)
-    fast = stop is not None and stop.is_set()
-    index = case_index(scenario)
-    jobs = []
-    for fp in sorted(plan.flights, key=lambda f: f.flight_id):
-        if fp.flight_id in known and (fp.passengers or fp.escorts):
-            job = flight_job(scenario, flight_facts(scenario, fp, index), time_limit=0.0,
-                             deterministic=deterministic, cpsat=False)
-            job.previous = before.get(fp.flight_id, {})
-            job.deadline_at = deadline_at
-            job.fast = fast
-            jobs.append(job)
-    jobs.sort(key=lambda j: (-len(j.occupants), j.flight_id))  # largest first: the workers finish together
-    done = run_in_workers(_seat_one, jobs, processes, stop, on_flight)
+    shared = _Shared(scenario, case_index(scenario), seats_by_flight(prior), deterministic, deadline_at,
+                     stop is not None and stop.is_set())
+    todo = [fp for fp in sorted(plan.flights, key=lambda f: f.flight_id)
+            if fp.flight_id in known and (fp.passengers or fp.escorts)]
+    # largest first: the workers finish together
+    todo.sort(key=lambda fp: (-(len(fp.passengers) + len(fp.escorts)), fp.flight_id))
+    done: list[tuple[FlightResult, tuple[int, int]]]
+    if multiprocessing.get_start_method() == "fork":
+        _SHARED = shared
+        try:
+            done = run_in_workers(_seat_planned, todo, processes, stop, on_flight)
+        finally:
+            _SHARED = None
+    else:
+        done = run_in_workers(_seat_one, [shared.job(fp) for fp in todo], processes, stop, on_flight)
     results = {r.flight_id: r for r, _ in done}
     outcome = apply_results(scenario, plan, results)
     seated = {fp.flight_id: fp for fp in outcome.plan.flights}

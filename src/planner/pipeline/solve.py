@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from planner.allocation.cpsat import Incumbent
@@ -275,7 +276,7 @@ def _objective(problem: AllocationProblem, plan: Plan, alloc: Allocation,
                      level4_seat_cost=seat_cost)
 
 
-def _finish(run: _Run, plan: Plan, alloc: Allocation) -> Plan:
+def _finish(run: _Run, plan: Plan, alloc: Allocation, checkable: Callable[[Plan], object] | None = None) -> Plan:
     """Departed flights back in, reasons for everyone not flying, the objective, KPIs and timings."""
     options, problem, carried = run.options, run.problem, run.carried
     if carried is not None:
@@ -283,6 +284,8 @@ def _finish(run: _Run, plan: Plan, alloc: Allocation) -> Plan:
                               key=lambda fp: fp.flight_id)
     plan.unassigned = explain(problem, alloc, run.cut, options.excluded,
                               carried.departed_households if carried else frozenset(), run.conflicts, run.closed)
+    if checkable is not None:  # what the validator reads is final: the objective and KPIs are not checked
+        checkable(plan)
     plan.objective = _objective(problem, plan, alloc, run.seat_values)
     if options.stopped():
         plan.status = "stopped"  # a stop during seating too: some flights were seated greedily
@@ -303,8 +306,13 @@ def _before_plan(options: SolveOptions) -> contextlib.AbstractContextManager[Non
     return stop.before_plan() if isinstance(stop, StopRequest) else contextlib.nullcontext()
 
 
-def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOptions | None = None) -> Plan:
-    """Plan the operation: who flies on which flight, in which seat, tested when and where."""
+def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOptions | None = None,
+          checkable: Callable[[Plan], object] | None = None) -> Plan:
+    """Plan the operation: who flies on which flight, in which seat, tested when and where.
+
+    `checkable` is called with the plan once everything the validator reads is final (flights, seats, test
+    bookings, the people left out and their reasons), before the objective and KPIs: the CLI starts the
+    validation there, so that it runs alongside them (docs/cli.md, "Stopping")."""
     options = options or SolveOptions()
     options.clock()  # the deadline: the caller's (the whole command), or from now by options.time_limit
     with _before_plan(options):
@@ -313,4 +321,4 @@ def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOption
         run = _prepare(scenario, previous, options)
     alloc, budget = _allocation(run)
     plan, alloc = _seating_rounds(run, alloc, budget)
-    return _finish(run, plan, alloc)
+    return _finish(run, plan, alloc, checkable)
