@@ -6,7 +6,7 @@ explain, in registry order, why each household left out does not fit on each fli
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from planner.allocation.greedy import TOTAL_FIELDS, Allocation
 from planner.allocation.household_options import HouseholdInfo, Option
@@ -35,6 +35,7 @@ class PlanState:
             for eid in es:
                 self.flights_of_escort[eid].append(fid)
         self.role = {e.id: e.role for e in problem.escorts}
+        self._roles: dict[str, tuple[int, Counter[str]]] = {}  # flight -> (escorts on board, their roles)
         self.lab = LabRoom(problem, test_demand(problem, alloc))
 
     def _count(self, option: Option, sign: int = 1) -> None:
@@ -60,36 +61,73 @@ class PlanState:
     def check(self, info: HouseholdInfo, fid: str) -> tuple[Reason | None, list[str]]:
         """The first failing check (registry order) for adding the household to `fid`, and the escorts
         that would have to join; (None, escorts) when it fits."""
-        option = info.options[fid]
-        fi = self.p.flight(fid)
-        if fid in self.p.fixed.locked:
-            return reason("capacity.seats", fid, detail=" (flight locked: published or departed)"), []
-        totals = {k: self.totals[fid][k] + getattr(option, k) for k in TOTAL_FIELDS}
-        on_board = self.alloc.escorts_on.get(fid, [])
+        _, failure, new = self._check(info, fid, explain=True)
+        return failure, new
+
+    def fits(self, info: HouseholdInfo, fid: str) -> tuple[bool, list[str]]:
+        """Whether the household fits on `fid` (as `check`, without building the reason why not), and the
+        escorts that would have to join."""
+        fits, _, new = self._check(info, fid, explain=False)
+        return fits, new
+
+    def _roles_on(self, fid: str, on_board: list[str]) -> Counter[str]:
+        """Escorts on board the flight by role (remembered until one joins: escorts only join a state)."""
+        known = self._roles.get(fid)
+        if known is None or known[0] != len(on_board):
+            known = self._roles[fid] = (len(on_board), Counter(self.role[e] for e in on_board))
+        return known[1]
+
+    def _joining(self, option: Option, fid: str, on_board: list[str]) -> tuple[list[str], list[str]]:
+        """The escorts who would join the flight with the household, and what the pool falls short of."""
+        flight_totals = self.totals[fid]
+        totals = {"passengers": flight_totals["passengers"] + option.passengers,
+                  "medical": flight_totals["medical"] + option.medical,
+                  "uasc": flight_totals["uasc"] + option.uasc}
         new: list[str] = []
         short = []
+        roles = self._roles_on(fid, on_board)
         for role, needed in escorts_needed(self.p.scenario.protocol.escorts, totals).items():
-            need = needed - sum(self.role[e] == role for e in on_board)
+            need = needed - roles[role]
             if need > 0:
                 got = self._free_escorts(fid, role, need)
                 new += got
                 if len(got) < need:
                     short.append(f"{need - len(got)} more {role} escort(s)")
+        return new, short
+
+    def _check(self, info: HouseholdInfo, fid: str, explain: bool) -> tuple[bool, Reason | None, list[str]]:
+        """Whether it fits, the first failing check (built only when `explain`: top-up needs no reason text, and
+        asks the lab only when nothing else fails), and the escorts who would join."""
+        option = info.options[fid]
+        fi = self.p.flight(fid)
+        if fid in self.p.fixed.locked:
+            return False, reason("capacity.seats", fid, detail=" (flight locked: published or departed)"), []
+        on_board = self.alloc.escorts_on.get(fid, [])
+        new, short = self._joining(option, fid, on_board)
         n_esc = len(on_board) + len(new)
-        failures: list[Reason] = []
+        # the first failing check in registry order (the earliest listed among equals), its reason built alone
+        first_rank: int | None = None
+        first = -1
         usage = self.usage[fid]
         for j, limit in enumerate(fi.limits):
-            used = usage[j] + option.usage[j] + n_esc * limit.escort_usage
-            if used > limit.rhs:
-                detail = f" ({limit.name}: {used} needed, {limit.rhs} available)"
-                failures.append(reason(limit.reason, fid, detail=detail))
-        if short:
-            failures.append(reason("capacity.escorts", fid, detail=f" ({', '.join(short)})"))
-        first = min(failures, key=lambda r: ORDER[r.code]) if failures else None
-        if (first is None or ORDER[first.code] > ORDER["capacity.lab"]) \
-                and self.lab.full(self._extra_demand(option, fid, new)):
-            return reason("capacity.lab", fid), new
-        return first, new
+            if usage[j] + option.usage[j] + n_esc * limit.escort_usage > limit.rhs:
+                rank = ORDER[limit.reason]
+                if first_rank is None or rank < first_rank:
+                    first_rank, first = rank, j
+        if short and (first_rank is None or ORDER["capacity.escorts"] < first_rank):
+            first_rank, first = ORDER["capacity.escorts"], len(fi.limits)
+        lab_first = first_rank is None or (explain and first_rank > ORDER["capacity.lab"])
+        if lab_first and self.lab.full(self._extra_demand(option, fid, new)):
+            return False, reason("capacity.lab", fid) if explain else None, new
+        if first_rank is None:
+            return True, None, new
+        if not explain:
+            return False, None, new
+        if first == len(fi.limits):
+            return False, reason("capacity.escorts", fid, detail=f" ({', '.join(short)})"), new
+        limit = fi.limits[first]
+        used = usage[first] + option.usage[first] + n_esc * limit.escort_usage
+        return False, reason(limit.reason, fid, detail=f" ({limit.name}: {used} needed, {limit.rhs} available)"), new
 
     def _extra_demand(self, option: Option, fid: str, new: list[str]) -> dict[TestWindow, int]:
         extra: dict[TestWindow, int] = defaultdict(int)
@@ -131,8 +169,8 @@ def top_up(problem: AllocationProblem, alloc: Allocation) -> Allocation:
             continue
         for fid in flights:
             if fid in info.options:
-                failure, new = state.check(info, fid)
-                if failure is None:
+                fits, new = state.fits(info, fid)
+                if fits:
                     state.add(info, fid, new)
                     break
     return alloc
