@@ -181,7 +181,10 @@ def _plan() -> Plan:
             Reason(code="capacity.seats", message="no seats left on this flight", flights=["F1"]),
             Reason(code="gate.consent", message="no informed voluntary consent recorded", flights="all"),
             Reason(code="flight.no_destination", message="no flight serves destination DAM")]),
-            Unassigned(person_id="C5")],
+            Unassigned(person_id="C5"),
+            Unassigned(person_id="C6", reasons=[Reason(code="gate.consent", message="x", flights=["F1"])]),
+            Unassigned(person_id="C7", reasons=[Reason(code="gate.consent", message="x", flights=["F1"])]),
+            Unassigned(person_id="C8", reasons=[Reason(code="gate.consent", message="x", flights=["F2"])])],
         transfers=[Transfer(vehicle_id="V", flight_id="F1", location="L", airport="MSQ", depart=at, arrive=at,
                             households=["H1"], people=0)],
         timings={"solve": 0.5})
@@ -206,7 +209,7 @@ def test_records_are_one_a_line_without_their_defaults() -> None:
     [c4] = [line for line in lines if '"person_id": "C4"' in line]
     assert '{"code": "flight.no_destination", "message": "no flight serves destination DAM"}' in c4
     assert '"flights": "all"' in c4
-    assert '    {"person_id": "C5"}' in lines
+    assert '    {"person_id": "C5"},' in lines
     [transfer] = [line for line in lines if '"vehicle_id"' in line]
     assert '"people"' not in transfer and '"format": "charterplan.plan/2"' in text
     assert '"level1_value": 0' in text and '"locked": false' in text  # only records leave defaults out
@@ -223,3 +226,34 @@ def test_plans_of_format_1_still_load() -> None:
     assert loaded.format == "charterplan.plan/2"
     with pytest.raises(ValueError):
         Plan.model_validate({**old, "format": "charterplan.plan/9"})
+
+
+def test_reasons_said_word_for_word_before_name_that_person() -> None:
+    """C7's reasons are C6's, written once; C8's differ in one flight and are written out."""
+    plan = _plan()
+    lines = plan.to_json().splitlines()
+    assert '    {"person_id": "C7", "reasons_of": "C6"},' in lines
+    assert sum('"reasons_of"' in line for line in lines) == 1
+    [c7] = [u for u in Plan.model_validate_json("\n".join(lines)).unassigned if u.person_id == "C7"]
+    assert c7.reasons == plan.unassigned[3].reasons and c7.reasons[0] is not plan.unassigned[3].reasons[0]
+
+
+@pytest.mark.parametrize("record", [{"person_id": "C9", "reasons_of": "C5"},  # C5 has no reasons of their own
+                                    {"person_id": "C9", "reasons_of": "nobody"},
+                                    {"person_id": "C9", "reasons_of": "C6", "reasons": []}])
+def test_a_reference_to_no_reasons_is_refused(record: dict[str, str]) -> None:
+    data = json.loads(_plan().to_json())
+    data["unassigned"].append(record)
+    with pytest.raises(ValueError, match="reasons_of"):
+        Plan.model_validate(data)
+
+
+def test_a_written_plan_meets_the_schema_charterplan_schema_prints() -> None:
+    """The file's shape, `reasons_of` included, is the one `charterplan schema plan` publishes."""
+    jsonschema = pytest.importorskip("jsonschema")
+    data = json.loads(_plan().to_json())
+    assert any("reasons_of" in u for u in data["unassigned"])
+    jsonschema.validate(data, Plan.model_json_schema())
+    data["unassigned"][-1]["reason_of"] = "C6"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, Plan.model_json_schema())

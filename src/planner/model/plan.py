@@ -115,7 +115,8 @@ def group_reasons(reasons: Iterable[Reason], serving: Sequence[str] | None = Non
         found = groups.get(key)
         if found is None:
             flights = r.flights if r.flights is None or isinstance(r.flights, str) else list(dict.fromkeys(r.flights))
-            groups[key] = (Reason(code=r.code, message=r.message, flights=flights), set(flights or ()))
+            groups[key] = (Reason.model_construct(code=r.code, message=r.message, flights=flights),
+                           set(flights or ()))  # r is a Reason already: nothing to validate again
             continue
         group, seen = found
         if not isinstance(group.flights, list) or r.flights is None:
@@ -136,9 +137,20 @@ def group_reasons(reasons: Iterable[Reason], serving: Sequence[str] | None = Non
     return out
 
 
+def _reasons_of_schema(schema: dict[str, Any]) -> None:
+    """The file's `reasons_of` in the schema `charterplan schema plan` prints: the plan resolves it on reading
+    (`Plan._shared_reasons`), so the model never holds it."""
+    schema["properties"]["reasons_of"] = {
+        "type": "string", "title": "Reasons Of",
+        "description": "in a plan file: this person's reasons are word for word those of the person named, "
+                       "an earlier one with reasons of their own (instead of reasons)"}
+
+
 class Unassigned(PlanModel):
     """A person left out, with each reason once (`group_reasons`). Plans of the older shape, one reason per
     flight, load and are grouped on reading; only the grouped shape is written."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_reasons_of_schema)
 
     person_id: str
     reasons: list[Reason] = Field(default_factory=list)
@@ -227,6 +239,26 @@ class Plan(PlanModel):
         defaults (docs/architecture.md#plan-json)."""
         return PLAN_FORMAT if value in OLDER_FORMATS else value
 
+    @field_validator("unassigned", mode="before")
+    @classmethod
+    def _shared_reasons(cls, records: Any) -> Any:
+        """A person left out whose reasons are word for word an earlier person's is written `reasons_of` that
+        person (`_shared`); read back, they get those reasons, so the model never sees the reference."""
+        if not isinstance(records, list) or not any(isinstance(u, dict) and "reasons_of" in u for u in records):
+            return records
+        said = {u.get("person_id"): u["reasons"] for u in records
+                if isinstance(u, dict) and "reasons_of" not in u and u.get("reasons")}
+        out = []
+        for u in records:
+            if isinstance(u, dict) and "reasons_of" in u:
+                ref = u["reasons_of"]
+                if ref not in said or "reasons" in u:
+                    raise ValueError(f"person {u.get('person_id')}: reasons_of {ref!r} names no person left out with "
+                                     "reasons of their own, or reasons are given as well")
+                u = {**{k: v for k, v in u.items() if k != "reasons_of"}, "reasons": said[ref]}
+            out.append(u)
+        return out
+
     def to_json(self) -> str:
         """Canonical JSON (docs/architecture.md#plan-json): sorted keys, so a deterministic solve gives
         byte-identical files; the records (passengers, escorts, test bookings, people left out, transfers) one
@@ -266,6 +298,25 @@ def _pruned(record: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _shared(records: list[dict[str, Any]]) -> list[str]:
+    """The lines of the people left out, a person whose reasons are word for word an earlier person's saying
+    `reasons_of` that person instead: a household's members, and households of one size kept off the same full
+    flights, share them, and said again they were half of a 50,000-person plan (docs/architecture.md#plan-json)."""
+    first: dict[str, str] = {}
+    lines = []
+    for u in records:
+        reasons = u.get("reasons")
+        if not reasons or set(u) != {"person_id", "reasons"}:
+            lines.append(json.dumps(u, ensure_ascii=False, sort_keys=True))
+            continue
+        said = json.dumps(reasons, ensure_ascii=False, sort_keys=True)
+        pid = json.dumps(u["person_id"], ensure_ascii=False)
+        ref = first.setdefault(said, pid)
+        lines.append(f'{{"person_id": {pid}, "reasons": {said}}}' if ref == pid else
+                     f'{{"person_id": {pid}, "reasons_of": {ref}}}')
+    return lines
+
+
 def _write(value: Any, indent: str, out: list[str]) -> None:
     """Append `value` as indented JSON with sorted keys; the lists named in RECORDS one item a line."""
     if isinstance(value, dict) and value:
@@ -277,9 +328,10 @@ def _write(value: Any, indent: str, out: list[str]) -> None:
             if k in RECORDS and isinstance(v, list) and v:
                 defaults = _DEFAULTS[k]
                 deeper = inner + "  "
+                records = [_pruned(x, defaults) for x in v]
                 out.append("[\n" + deeper)
-                out.append((",\n" + deeper).join(json.dumps(_pruned(x, defaults), ensure_ascii=False, sort_keys=True)
-                                                 for x in v))
+                out.append((",\n" + deeper).join(_shared(records) if k == "unassigned" else
+                                                 (json.dumps(x, ensure_ascii=False, sort_keys=True) for x in records)))
                 out.append("\n" + inner + "]")
             else:
                 _write(v, inner, out)
