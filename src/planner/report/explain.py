@@ -39,11 +39,14 @@ def explain(problem: AllocationProblem, alloc: Allocation, cut: dict[str, dict[s
     state = PlanState(problem, Allocation(flight_of=dict(alloc.flight_of),
                                           escorts_on={k: list(v) for k, v in alloc.escorts_on.items()}))
     out: list[Unassigned] = []
-    serving: dict[str, list[str]] = {}
+    serving: dict[str, list[str]] = {}  # the flights a reason is owed for (planner.rules.explanations)
     for info in problem.households:
         hh = info.household
         if hh.id in alloc.flight_of or hh.id in departed:
             continue
+        dest = hh.destination
+        if dest not in serving:
+            serving[dest] = [f.flight.id for f in problem.flights if serves(f.flight, dest)]
         conflict = (pin_conflicts or {}).get(hh.id)
         per_member: dict[str, list[Reason]] = {p.case_id: [conflict] if conflict else [] for p in hh.members}
         if hh.id in excluded:
@@ -56,10 +59,7 @@ def explain(problem: AllocationProblem, alloc: Allocation, cut: dict[str, dict[s
                 if pid in gates:
                     reasons.append(gates[pid])
         else:
-            _flight_reasons(problem, state, info, cut.get(hh.id, {}), closed or set(), per_member)
-        dest = hh.destination
-        if dest not in serving:  # the flights a reason is owed for (planner.rules.explanations)
-            serving[dest] = [f.flight.id for f in problem.flights if serves(f.flight, dest)]
+            _flight_reasons(state, info, serving[dest], cut.get(hh.id, {}), closed or set(), per_member)
         out += _grouped(per_member, serving[dest])
     return sorted(out, key=lambda u: u.person_id)
 
@@ -77,14 +77,11 @@ def _grouped(per_member: dict[str, list[Reason]], serving: list[str]) -> list[Un
     return out
 
 
-def _flight_reasons(problem: AllocationProblem, state: PlanState, info: HouseholdInfo, cut_on: dict[str, Reason],
+def _flight_reasons(state: PlanState, info: HouseholdInfo, serving: list[str], cut_on: dict[str, Reason],
                     closed: set[str], per_member: dict[str, list[Reason]]) -> None:
-    """For each flight serving the household's destination, in departure order, the reason it is not on it:
-    a gate a member fails (per member), else the first check of the final plan that fails (for everyone)."""
-    for f in problem.flights:
-        fid = f.flight.id
-        if not serves(f.flight, info.household.destination):
-            continue
+    """For each flight serving the household's destination (`serving`, in departure order), the reason it is not
+    on it: a gate a member fails (per member), else the first check of the final plan that fails (for everyone)."""
+    for fid in serving:
         if fid in info.blocked:
             for pid, r in info.blocked[fid].items():
                 per_member[pid].append(r)
