@@ -119,9 +119,9 @@ class OptionBuilder:
         self._dates: dict[str, date] = {}  # flight id -> local departure date (asked once per household-flight)
 
     def cabin_of(self, f: Flight, stretchers: bool) -> CabinKey:
-        """What `household_usage` reads of the flight beyond its date (docs/rules.md#capacity-limits): the cabin (aircraft
-        and blocked seats) for a stretcher case's extra seats or under distancing, otherwise only the standard
-        masses of a payload limit. Flights of different aircraft then share a household's usage."""
+        """What `household_usage` reads of the flight beyond its date (docs/rules.md#capacity-limits): the cabin
+        (aircraft and blocked seats) for a stretcher case's extra seats or under distancing, otherwise only the
+        standard masses of a payload limit. Flights of different aircraft then share a household's usage."""
         key = (f.id, stretchers)
         found = self._cabins.get(key)
         if found is None:
@@ -175,23 +175,39 @@ class OptionBuilder:
         return self._general_of[key]
 
     def fill(self, info: HouseholdInfo, serving: list[Flight]) -> None:
-        """Options (or the member reasons why not) of one household on the given flights."""
+        """Options (or the member reasons why not) of one household on the given flights.
+
+        What depends on the date (gates, ages and all that reads them) is asked once per departure date; per
+        flight remain the test demand (shared between households, `_tests`) and the cabin usage (per ages and
+        cabin), looked up rather than recomputed."""
         hh = info.household
         memo = _HouseholdMemo({p.case_id: isolation_end(p, hh, self.scenario) for p in hh.members})
         memo.gate_breaks = self._gate_breaks(hh, memo.isolated)
         memo.uasc = sum(p.unaccompanied_minor for p in hh.members)
         memo.stretchers = any(p.mobility == "STCR" for p in hh.members)
+        shareable = not self.scenario.protocol.checks
+        kept = self.kept_households.get(hh.id)
+        passes_on: dict[date, Ages | None] = {}  # date -> members' ages when every gate passes, else None
         for f in serving:
             on = self.departure(f)
-            failed = self._gate_failures(memo, hh, f, on)
-            if failed:
-                info.blocked[f.id] = failed
-                continue
-            ages = self._ages(memo, hh, on)
-            tests, missing = self._tests(memo, hh, f, ages)
-            if missing:
-                info.blocked[f.id] = _held_back(hh, f.id, missing)
-                continue
+            if on in passes_on:
+                ages = passes_on[on]
+                if ages is None:
+                    info.blocked[f.id] = self._gate_failures(memo, hh, f, on)
+                    continue
+            else:
+                failed = self._gate_failures(memo, hh, f, on)
+                ages = passes_on[on] = None if failed else self._ages(memo, hh, on)
+                if ages is None:
+                    info.blocked[f.id] = failed
+                    continue
+            tests = self._tests_of.get((f.id, self._profile(memo, hh, f, ages))) \
+                if shareable and kept != f.id else None
+            if tests is None:
+                tests, missing = self._tests(memo, hh, f, ages)
+                if missing:
+                    info.blocked[f.id] = _held_back(hh, f.id, missing)
+                    continue
             info.options[f.id] = self._option(memo, hh, f, on, ages, tests)
 
     def _gate_breaks(self, hh: Household, isolated: Mapping[str, date | None]) -> list[date]:
@@ -239,23 +255,32 @@ class OptionBuilder:
         return {pid: Reason.model_construct(code=r.code, message=r.message, flights=[f.id])
                 for pid, r in memo.gates_on[on].items()}
 
+    def _profile(self, memo: _HouseholdMemo, hh: Household, f: Flight, ages: Ages
+                 ) -> tuple[tuple[str, bool, date | None, str, str | None], ...]:
+        """What the members' test windows read of them (TestsKey); exemption depends on the flight only through
+        the members' ages."""
+        profile = memo.profile_by_ages.get(ages)
+        if profile is None:
+            exempt = memo.exempt_by_ages[ages] = tuple(is_exempt(p, f, self.scenario) for p in hh.members)
+            profile = memo.profile_by_ages[ages] = tuple(sorted(
+                (p.destination, e, memo.isolated[p.case_id], p.location, p.testing_site)
+                for p, e in zip(hh.members, exempt, strict=True)))
+        return profile
+
     def _tests(self, memo: _HouseholdMemo, hh: Household, f: Flight, ages: Ages
                ) -> tuple[tuple[tuple[TestWindow, int], ...], dict[str, Reason]]:
         """Test windows of the members who need a new sample for this flight (with counts), and the members whose
-        window has no valid slot at all (exemption depends on the flight only through the members' ages).
+        window has no valid slot at all.
 
         Households whose members read the same (destination, exemption, isolation end, location, site) share
-        the result on a flight, when none keeps a sample there and the protocol has no checks of its own."""
-        exempt = memo.exempt_by_ages.get(ages)
-        if exempt is None:
-            exempt = memo.exempt_by_ages[ages] = tuple(is_exempt(p, f, self.scenario) for p in hh.members)
-            memo.profile_by_ages[ages] = tuple(sorted(
-                (p.destination, e, memo.isolated[p.case_id], p.location, p.testing_site)
-                for p, e in zip(hh.members, exempt, strict=True)))
+        the result on a flight (`fill` looks it up), when none keeps a sample there and the protocol has no
+        checks of its own."""
+        profile = self._profile(memo, hh, f, ages)
+        exempt = memo.exempt_by_ages[ages]
         kept_here = self.kept_households.get(hh.id) == f.id
         key: TestsKey | None = None
         if not kept_here and not self.scenario.protocol.checks:
-            key = (f.id, memo.profile_by_ages[ages])
+            key = (f.id, profile)
             shared = self._tests_of.get(key)
             if shared is not None:
                 return shared, {}
