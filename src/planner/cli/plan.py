@@ -45,7 +45,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
     deadline = command_deadline(args.time_limit)
     with session(args.quiet) as (progress, stop):
         stage(progress, deadline, "loading", args.scenario)
-        with stop.before_plan():  # nothing to write yet (docs/cli.md, "Stopping")
+        stop.single_plan = True  # a stop before the plan exists writes nothing (docs/cli.md, "Stopping")
+        with stop.before_plan():
             from planner.cli.validate_two import start_validation
             from planner.pipeline.solve import solve
 
@@ -80,7 +81,8 @@ def cmd_replan(args: argparse.Namespace) -> int:
     deadline = command_deadline(limit)
     with session(args.quiet) as (progress, stop):
         stage(progress, deadline, "loading", args.scenario)
-        with stop.before_plan():  # nothing to write yet (docs/cli.md, "Stopping")
+        stop.single_plan = True  # a stop before the plan exists writes nothing (docs/cli.md, "Stopping")
+        with stop.before_plan():
             from planner.cli.validate_two import start_validation
             from planner.pipeline.solve import solve
             from planner.whatif.events import apply_events, load_events

@@ -51,6 +51,9 @@ class StopRequest:
         self.handled = False  # signal handlers are installed (the command's main thread)
         self._before_plan = 0  # depth of `before_plan` blocks the main thread is in
         self.before_plan_stop = False  # the stop came before a complete plan existed
+        #: the command makes one plan (solve, replan): `planner.pipeline.solve` cuts its problem build short too;
+        #: commands that make several (compare, sweep in one process) keep the plans they have instead
+        self.single_plan = False
 
     @contextlib.contextmanager
     def before_plan(self) -> Iterator[None]:

@@ -300,10 +300,13 @@ def _finish(run: _Run, plan: Plan, alloc: Allocation, checkable: Callable[[Plan]
 
 
 def _before_plan(options: SolveOptions) -> contextlib.AbstractContextManager[None]:
-    """Until the problem is built no plan exists: a command's stop ends that part at once, without a plan
-    (planner.pipeline.interrupt; docs/cli.md, "Stopping"). Other callers' stops are seen from the greedy on."""
+    """Until the problem is built no plan exists: the stop of a command that makes this one plan ends that part
+    at once, without a plan (planner.pipeline.interrupt; docs/cli.md, "Stopping"). Other callers' stops are
+    seen from the greedy on."""
     stop = options.stop
-    return stop.before_plan() if isinstance(stop, StopRequest) else contextlib.nullcontext()
+    if isinstance(stop, StopRequest) and stop.single_plan:
+        return stop.before_plan()
+    return contextlib.nullcontext()
 
 
 def solve(scenario: Scenario, previous: Plan | None = None, options: SolveOptions | None = None,
