@@ -203,7 +203,7 @@ def test_records_are_one_a_line_without_their_defaults() -> None:
     lines = text.splitlines()
     assert '        {"person_id": "C2"},' in lines  # no seat, no lap_of
     assert '        {"lap_of": "C1", "person_id": "C3"}' in lines
-    assert '        {"escort_id": "E2"}' in lines  # no seat, serves nothing
+    assert '        {"escort_id": "E2", "seat": null, "serves": []}' in lines  # escorts are written whole
     assert any(line.strip().startswith('{"end": ') and '"escort_id": "E1"' in line and "person_id" not in line
                for line in lines)
     [c4] = [line for line in lines if '"person_id": "C4"' in line]

@@ -284,7 +284,11 @@ def _defaults(model: type[PlanModel]) -> dict[str, Any]:
             if not f.is_required()}
 
 
-_DEFAULTS: dict[str, dict[str, Any]] = {key: _defaults(model) for key, model in {**RECORDS, **_NESTED}.items()}
+#: Records written whole all the same: an escort's `seat` and `serves` are read from the file as they are (the
+#: service's manifests), and there are a few per flight.
+_WHOLE = frozenset({"escorts"})
+_DEFAULTS: dict[str, dict[str, Any]] = {key: {} if key in _WHOLE else _defaults(model)
+                                        for key, model in {**RECORDS, **_NESTED}.items()}
 
 
 def _pruned(record: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
