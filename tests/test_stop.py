@@ -268,3 +268,35 @@ def test_a_stop_before_the_first_plan_cuts_that_block_short() -> None:
                 break
             time.sleep(0.01)
         assert stop.is_set() and not stop.before_plan_stop
+
+
+def test_validation_started_at_checkable_says_what_validate_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI starts validating when `solve` calls `checkable` (reasons final, KPIs not yet counted), both
+    parts in forked children; their violations are `validate`'s, for a valid plan and a broken one."""
+    from pathlib import Path
+
+    from planner import load_scenario
+    from planner.cli import validate_two
+    from planner.model.plan import Plan, Reason, Unassigned
+
+    monkeypatch.setattr(validate_two, "_cores", lambda: 2)
+    sc = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "teaching-two-flights")
+    started: list[tuple[validate_two.Validation, int, int]] = []
+
+    def check(p: Plan) -> None:
+        started.append((validate_two.start_validation(sc, p, Plan(scenario=p.scenario)), len(p.unassigned),
+                        p.kpis.people))
+
+    plan = solve(sc, options=SolveOptions(time_limit=2, deterministic=True, seating_processes=1), checkable=check)
+    (pending, unassigned, people), = started
+    assert pending.children is not None and set(pending.children) == {0, 1}
+    assert unassigned == len(plan.unassigned) and people == 0 < plan.kpis.people  # before the KPIs
+    assert pending.result() == validate(sc, plan, Plan(scenario=plan.scenario)) == []
+    broken = plan.model_copy(deep=True)
+    broken.unassigned.append(Unassigned(person_id=broken.flights[0].passengers[0].person_id,
+                                        reasons=[Reason(code="gate.consent", message="x")]))
+    seated = [pa for pa in broken.flights[0].passengers if pa.seat and not pa.lap_of]
+    seated[1].seat = seated[0].seat
+    whole = validate(sc, broken, Plan(scenario=broken.scenario))
+    assert {v.rule for v in whole} >= {"person_once", "seat.double"}  # one in each part
+    assert validate_two.start_validation(sc, broken, Plan(scenario=broken.scenario)).result() == whole
