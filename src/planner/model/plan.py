@@ -264,42 +264,25 @@ class Plan(PlanModel):
         byte-identical files; the records (passengers, escorts, test bookings, people left out, transfers) one
         a line with the fields at their defaults left out, which the model restores on reading. Indenting
         every value on its own line made 40 % of a 50,000-person plan whitespace."""
-        data = self.model_dump(mode="json", exclude_none=False)
+        data = self.model_dump(mode="json", exclude=_LEAN)
+        lean = self.model_dump(mode="json", exclude_defaults=True, include=_LEAN)
+        for fp, lean_fp in zip(data["flights"], lean.get("flights", ()), strict=True):
+            fp["passengers"] = lean_fp.get("passengers", [])
+        for key in ("tests", "unassigned", "transfers"):
+            data[key] = lean.get(key, [])
         out: list[str] = []
         _write(data, "", out)
         out.append("\n")
         return "".join(out)
 
 
-#: The lists whose items are records written one a line, by key, with the model that reads them back.
-RECORDS: dict[str, type[PlanModel]] = {"passengers": Passenger, "escorts": EscortOnBoard, "tests": TestBooking,
-                                       "unassigned": Unassigned, "transfers": Transfer}
-#: Records nested in records, pruned of their defaults too.
-_NESTED: dict[str, type[PlanModel]] = {"reasons": Reason}
-
-
-def _defaults(model: type[PlanModel]) -> dict[str, Any]:
-    """The fields of `model` that have a default, with it: what a record may leave out."""
-    return {name: f.get_default(call_default_factory=True) for name, f in model.model_fields.items()
-            if not f.is_required()}
-
-
-#: Records written whole all the same: an escort's `seat` and `serves` are read from the file as they are (the
-#: service's manifests), and there are a few per flight.
-_WHOLE = frozenset({"escorts"})
-_DEFAULTS: dict[str, dict[str, Any]] = {key: {} if key in _WHOLE else _defaults(model)
-                                        for key, model in {**RECORDS, **_NESTED}.items()}
-
-
-def _pruned(record: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
-    """`record` without the fields equal to their default (type included: 0 is not False), nested records too."""
-    out = {}
-    for k, v in record.items():
-        if k in defaults and type(v) is type(defaults[k]) and v == defaults[k]:
-            continue
-        nested = _DEFAULTS.get(k) if k in _NESTED else None
-        out[k] = [_pruned(x, nested) for x in v] if nested is not None and isinstance(v, list) else v
-    return out
+#: The lists whose items are records written one a line.
+RECORDS = frozenset({"passengers", "escorts", "tests", "unassigned", "transfers"})
+#: The records written without the fields at their defaults (pydantic's `exclude_defaults`), which the model
+#: restores on reading; escorts are written whole, as the service's manifests read their `seat` and `serves` from
+#: the file, and there are a few per flight.
+_LEAN: Any = {"flights": {"__all__": {"passengers"}}, "tests": True, "unassigned": True, "transfers": True}
+_RECORD = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 def _shared(records: list[dict[str, Any]]) -> list[str]:
@@ -311,9 +294,9 @@ def _shared(records: list[dict[str, Any]]) -> list[str]:
     for u in records:
         reasons = u.get("reasons")
         if not reasons or set(u) != {"person_id", "reasons"}:
-            lines.append(json.dumps(u, ensure_ascii=False, sort_keys=True))
+            lines.append(_RECORD(u))
             continue
-        said = json.dumps(reasons, ensure_ascii=False, sort_keys=True)
+        said = _RECORD(reasons)
         pid = json.dumps(u["person_id"], ensure_ascii=False)
         ref = first.setdefault(said, pid)
         lines.append(f'{{"person_id": {pid}, "reasons": {said}}}' if ref == pid else
@@ -330,12 +313,9 @@ def _write(value: Any, indent: str, out: list[str]) -> None:
             out.append(("," if i else "") + "\n" + inner + json.dumps(k, ensure_ascii=False) + ": ")
             v = value[k]
             if k in RECORDS and isinstance(v, list) and v:
-                defaults = _DEFAULTS[k]
                 deeper = inner + "  "
-                records = [_pruned(x, defaults) for x in v]
                 out.append("[\n" + deeper)
-                out.append((",\n" + deeper).join(_shared(records) if k == "unassigned" else
-                                                 (json.dumps(x, ensure_ascii=False, sort_keys=True) for x in records)))
+                out.append((",\n" + deeper).join(_shared(v) if k == "unassigned" else map(_RECORD, v)))
                 out.append("\n" + inner + "]")
             else:
                 _write(v, inner, out)
