@@ -246,8 +246,10 @@ class Plan(PlanModel):
         person (`_shared`); read back, they get those reasons, so the model never sees the reference."""
         if not isinstance(records, list) or not any(isinstance(u, dict) and "reasons_of" in u for u in records):
             return records
-        said = {u.get("person_id"): u["reasons"] for u in records
-                if isinstance(u, dict) and "reasons_of" not in u and u.get("reasons")}
+        said: dict[Any, Any] = {}  # the first record of a person, as `_shared` names it
+        for u in records:
+            if isinstance(u, dict) and "reasons_of" not in u and u.get("reasons"):
+                said.setdefault(u.get("person_id"), u["reasons"])
         out = []
         for u in records:
             if isinstance(u, dict) and "reasons_of" in u:
