@@ -115,8 +115,7 @@ def group_reasons(reasons: Iterable[Reason], serving: Sequence[str] | None = Non
         found = groups.get(key)
         if found is None:
             flights = r.flights if r.flights is None or isinstance(r.flights, str) else list(dict.fromkeys(r.flights))
-            groups[key] = (Reason.model_construct(code=r.code, message=r.message, flights=flights),
-                           set(flights or ()))  # r is a Reason already: nothing to validate again
+            groups[key] = (Reason(code=r.code, message=r.message, flights=flights), set(flights or ()))
             continue
         group, seen = found
         if not isinstance(group.flights, list) or r.flights is None:

@@ -18,11 +18,9 @@ class ReasonCode:
     template: str
 
     def reason(self, flight_id: str | None = None, **details: object) -> Reason:
-        """The reason for one flight (or none); `planner.model.plan.group_reasons` merges a person's. Built
-        without validation: the fields are the registry's own strings, and the checks and the explanations build
-        one for every household and flight (docs/cli.md, "Stopping")."""
-        return Reason.model_construct(code=self.code, message=self.template.format(**details),
-                                      flights=None if flight_id is None else [flight_id])
+        """The reason for one flight (or none); `planner.model.plan.group_reasons` merges a person's."""
+        return Reason(code=self.code, message=self.template.format(**details),
+                      flights=None if flight_id is None else [flight_id])
 
 
 _CODES = [
