@@ -135,3 +135,17 @@ def test_held_back_for_all_flights_is_checked_on_each():
     held = [v for v in validate(consented, plan) if v.rule == "held_back"]
     assert sorted(v.flight_id for v in held) == ["F00", "F01"]
     assert all("names A for gate.consent, but they pass that gate" in v.message for v in held)
+
+
+def test_people_with_the_same_reasons_share_them_in_the_file_and_validate_read_back():
+    """Three people without consent in three households: one says the reasons, the others `reasons_of` them
+    (docs/architecture.md#plan-json); read back, each has them and the validator finds nothing."""
+    s = scenario([person(f"P{i}", f"H{i}", consent="none") for i in range(3)] + [person("Q", "HQ")],
+                 flights=_flights(3))
+    plan = solve(s, options=FAST)
+    text = plan.to_json()
+    assert [line.strip() for line in text.splitlines() if "reasons_of" in line] == [
+        '{"person_id": "P1", "reasons_of": "P0"},', '{"person_id": "P2", "reasons_of": "P0"}']
+    again = Plan.model_validate_json(text)
+    assert again == plan and [len(u.reasons) for u in again.unassigned] == [1, 1, 1]
+    assert validate(s, again) == []
