@@ -112,6 +112,13 @@ class AllocationProblem:
         return self._household_of
 
     @property
+    def pairs(self) -> int:
+        """(household, flight serving it) pairs built or waiting to be: what building the problem costs
+        (time_budget.measured_pace)."""
+        return sum(len(h.options) + len(h.blocked) + len(self.pending.get(h.household.id, ()))
+                   for h in self.households)
+
+    @property
     def infos(self) -> dict[str, HouseholdInfo]:
         """Households by id (built once: the stages looked them up by rebuilding this per call)."""
         return self._info
