@@ -128,7 +128,7 @@ def test_end_to_end(api: Api, caplog, capfd) -> None:
                 params={"format": "xlsx", "site": sched[0]["Testing site"], "day": day})
     assert r.status_code == 200
     r = api.get(f"{base}/plans/{plan_id}/plan.json", "officer")
-    assert r.json()["format"] == "charterplan.plan/1"
+    assert r.json()["format"] == "charterplan.plan/2"
 
     # Exports of personal data are audited.
     audit = api.get("/api/v1/audit", "coordinator", params={"action": "export", "limit": 100}).json()

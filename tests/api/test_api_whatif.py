@@ -8,6 +8,8 @@ from typing import Any
 
 from service_testkit import Api, wait_job
 
+from planner.model.plan import Plan
+
 NO_BAGHDAD = """\
 format: charterplan.variant/1
 name: no Baghdad flight
@@ -248,8 +250,8 @@ def test_published_flights_are_locked_until_unlocked_on_purpose(api: Api) -> Non
     body = api.get(url(op, f"plans/{plan_id}/plan.json"), "officer").json()
     assert body["flights"] and all(fp["locked"] for fp in body["flights"])  # the record says it, for the CLI too
     flight_of = {pa["person_id"]: fp["flight_id"] for fp in body["flights"] for pa in fp["passengers"]}
-    waiting = [u["person_id"] for u in body["unassigned"]
-               if any(r["code"] == "capacity.seats" for r in u["reasons"])]
+    waiting = [u.person_id for u in Plan.model_validate(body).unassigned  # the model resolves reasons_of
+               if any(r.code == "capacity.seats" for r in u.reasons)]
     leaver = sorted(flight_of)[0]
     code = api.get(url(op, f"people/{leaver}"), "viewer").json()["household_id"]
     gone = household(api, op, code)
