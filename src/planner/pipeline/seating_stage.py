@@ -9,6 +9,7 @@ alone seats them, also spread over worker processes when there are enough of the
 from __future__ import annotations
 
 import contextlib
+import itertools
 import multiprocessing
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -146,15 +147,18 @@ class _Shared:
         return job
 
 
-#: set by `seat_greedily` while its workers run (they fork after it is set)
-_SHARED: _Shared | None = None
+#: what each running `seat_greedily` shares with its workers, by a number of its own (its workers fork after
+#: it is set, and solves in other threads of the process have their own)
+_SHARED: dict[int, _Shared] = {}
+_NEXT = itertools.count()
 
 
-def _seat_planned(fp: FlightPlan) -> tuple[FlightResult, tuple[int, int]]:
-    """In a forked worker (or here): build one flight's job from `_SHARED` and seat it, so that building the
-    jobs (the flights' seating facts) is spread over the workers too, not done here first."""
-    assert _SHARED is not None
-    return _seat_one(_SHARED.job(fp))
+def _seat_planned(item: tuple[int, FlightPlan]) -> tuple[FlightResult, tuple[int, int]]:
+    """In a forked worker (or here): build one flight's job from what its `seat_greedily` shares and seat it,
+    so that building the jobs (the flights' seating facts) is spread over the workers too, not done here
+    first."""
+    key, fp = item
+    return _seat_one(_SHARED[key].job(fp))
 
 
 def seat_greedily(scenario: Scenario, plan: Plan, *, processes: int, deterministic: bool, prior: Plan | None,
@@ -165,7 +169,6 @@ def seat_greedily(scenario: Scenario, plan: Plan, *, processes: int, determinist
     Also each flight's seats with their level-2 and level-4 values, for the plan's objective. Forked workers
     build their flights' jobs themselves (docs/cli.md, "Stopping"); with another start method they get them
     built here."""
-    global _SHARED
     from planner.rules.occupants import case_index
     from planner.seating.seat_plan import apply_results, seats_by_flight
 
@@ -178,11 +181,12 @@ def seat_greedily(scenario: Scenario, plan: Plan, *, processes: int, determinist
     todo.sort(key=lambda fp: (-(len(fp.passengers) + len(fp.escorts)), fp.flight_id))
     done: list[tuple[FlightResult, tuple[int, int]]]
     if multiprocessing.get_start_method() == "fork":
-        _SHARED = shared
+        key = next(_NEXT)
+        _SHARED[key] = shared
         try:
-            done = run_in_workers(_seat_planned, todo, processes, stop, on_flight)
+            done = run_in_workers(_seat_planned, [(key, fp) for fp in todo], processes, stop, on_flight)
         finally:
-            _SHARED = None
+            del _SHARED[key]
     else:
         done = run_in_workers(_seat_one, [shared.job(fp) for fp in todo], processes, stop, on_flight)
     results = {r.flight_id: r for r, _ in done}
