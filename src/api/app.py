@@ -83,6 +83,10 @@ def _lifespan(settings: Settings, engine: Engine) -> Any:
         manager = JobManager(engine, settings)
         manager.recover()
         app.state.jobs = manager
+        if getattr(app.state, "pages", None) is not None:
+            from api.web.flight_warm import warm_job_plan
+
+            manager.plan_hooks.append(lambda job_id: warm_job_plan(engine, app.state.pages, job_id))
         if getattr(app.state, "demo", False):
             from api.demo import load_demo
 

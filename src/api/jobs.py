@@ -176,6 +176,9 @@ class JobManager:
         self.futures: dict[int, Future[str]] = {}
         self.cfg: dict[str, Any] = worker_config(settings, self.tasks)
         self.upkeep = Upkeep(engine, self.tasks, self.runner, self._send, owns_jobs=lambda: bool(self.futures))
+        #: called with a job's id once its local solve worker has ended normally (its plan, if any, is stored):
+        #: the web pages build the new plan's flight pages then (`api.web.flight_warm`)
+        self.plan_hooks: list[Callable[[int], None]] = []
 
     def recover(self) -> int:
         """On start: hand back the jobs of owners that are gone (their lease ran out; jobs of live replicas and
@@ -212,6 +215,11 @@ class JobManager:
             return
         exc = future.exception()
         if exc is None:
+            for hook in self.plan_hooks:
+                try:
+                    hook(job_id)
+                except Exception:  # a hook only warms caches: the job itself has ended well
+                    log.warning("after job %s: a plan hook failed", job_id, exc_info=True)
             return
         log.error("solve worker for job %s ended abnormally: %s", job_id, type(exc).__name__)
         if isinstance(exc, BrokenProcessPool):

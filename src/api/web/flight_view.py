@@ -73,13 +73,13 @@ class FlightPage:
 def flight_view(session: Session, operation_id: int, plan: m.Plan, flight_id: str, language: str) -> FlightPage:
     """The flight's page content in the active language, from the cache when the plan, the caseload and the
     operation are the versions it was built from (the revision is read before the data, as export_cache asks)."""
-    cache = cache_for(session.get_bind())
+    def build() -> FlightPage:
+        built = flight_page(session, operation_id, plan, flight_id, words)
+        built.svg = seat_map_svg(session, operation_id, plan, flight_id, seat_labels(built).get)
+        return built
+
     key = ("web.flight_view", flight_id, *plan_stamp(session, plan), language)
-    view: FlightPage | None = cache.get(key)
-    if view is None:
-        view = flight_page(session, operation_id, plan, flight_id, words)
-        view.svg = seat_map_svg(session, operation_id, plan, flight_id, seat_labels(view).get)
-        cache.put(key, view)
+    view: FlightPage = cache_for(session.get_bind()).get_or_build(key, build)
     return view
 
 

@@ -99,13 +99,20 @@ def airline_section(request: Request, plan: m.Plan, flight_id: str) -> Section:
     `api.export_cache` asks, so an entry built while a message is being sent is filed under the older key."""
     principal = getattr(request.state, "principal", None)
     with Session(request.app.state.engine) as session:
-        cache = cache_for(session.get_bind())
-        key = ("web.airline_section", flight_id, *plan_stamp(session, plan),
-               sent_marker(session, plan.operation_id, flight_id))
-        facts: Facts = cache.get_or_build(key, lambda: _facts(session, plan, flight_id))
+        facts = section_facts(session, plan, flight_id)
     return Section(sent=facts.sent, plan_numbers=facts.plan_numbers, adl_ready=facts.adl_ready,
                    warnings=facts.warnings, can_act=principal is not None and principal.at_least("officer"),
                    published=plan.state == "published", what_if=plan.variant_id is not None)
+
+
+def section_facts(session: Session, plan: m.Plan, flight_id: str) -> Facts:
+    """The section's facts from the cache, built once (`ExportCache.get_or_build`) when missing; also called by
+    the warm-up after a plan is stored (`api.web.flight_warm`)."""
+    cache = cache_for(session.get_bind())
+    key = ("web.airline_section", flight_id, *plan_stamp(session, plan),
+           sent_marker(session, plan.operation_id, flight_id))
+    facts: Facts = cache.get_or_build(key, lambda: _facts(session, plan, flight_id))
+    return facts
 
 
 def _facts(session: Session, plan: m.Plan, flight_id: str) -> Facts:

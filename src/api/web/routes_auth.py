@@ -56,7 +56,8 @@ def login_submit(request: Request, session: SessionDep, _: Annotated[object, Dep
                       status_code=exc.status)
     from api.web.dashboard import warm
 
-    warm(session.get_bind())  # signed in: the operations' facts are built while the browser follows
+    # signed in: the operations' facts and flight pages are built while the browser follows
+    warm(session.get_bind(), request.app.state.pages)
     response = RedirectResponse(target, status_code=303)
     set_session(response, request, token)
     protect(response)

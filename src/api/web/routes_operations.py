@@ -26,7 +26,7 @@ Viewer = Annotated[Principal, Depends(page("viewer"))]
 @router.get("/operations", name="web.operations")
 def operations(request: Request, principal: Viewer, session: SessionDep) -> Response:
     """The operations the user may open (all with open membership or for admins, else their own)."""
-    warm(session.get_bind())  # the dashboard usually comes next
+    warm(session.get_bind(), request.app.state.pages)  # the dashboard usually comes next
     visible = visible_operations(request, session, principal)
     rows = [row for row in data.operations_overview(session) if visible is None or row.op.id in visible]
     return render(request, "operations/list.html", {"rows": rows})
