@@ -100,3 +100,23 @@ def test_airline_section_on_another_replica_shows_what_this_one_sent_and_changed
         assert _patch(api, op, incomplete, country_of_birth=None).status_code == 200
         html = officer.get(url).text
         assert _sent_kinds(html) == ["PNL"] and f">{incomplete}</a></td><td>country of birth</td>" in html
+
+
+def test_a_plans_flight_pages_are_built_before_their_first_view(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The warm-up after a solve (`api.web.flight_warm`) builds each flight's view under the key the page reads:
+    the page's first view then builds nothing of its own."""
+    from api.web import flight_view
+    from api.web.flight_warm import build_flight_pages
+
+    op = api.import_teaching()
+    plan = _solve(api, op)
+    app = api.client.app
+    assert build_flight_pages(app.state.engine, app.state.pages, plan) >= 1
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the flight's view was built on its first view")
+
+    monkeypatch.setattr(flight_view, "flight_page", refuse)
+    monkeypatch.setattr(flight_view, "seat_map_svg", refuse)
+    r = browser(api, "officer1").get(f"/operations/{op}/plans/{_number(api, op, plan)}/flights/{FLIGHT}")
+    assert r.status_code == 200 and "Passengers by household" in r.text and "Load summary" in r.text
