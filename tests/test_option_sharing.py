@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from planner.allocation.problem import STOP_EVERY, BuildStopped, active_flights, build_problem
+from planner.allocation.problem import active_flights, build_problem
 from planner.model.scenario import Scenario
 from planner.rules.capacity import household_usage
 from planner.rules.gates import serves
@@ -45,17 +45,3 @@ def test_shared_options_equal_the_rules(scenario: Scenario) -> None:
     assert options > 500 and blocked > 10
     assert any(p.mobility == "STCR" for info in problem.households for p in info.household.members
                if len(info.options) > 1)
-
-
-def test_build_asks_stop_and_ends(scenario: Scenario) -> None:
-    households = len({p.household_id for p in scenario.people})
-    asked: list[int] = []
-
-    def never() -> bool:
-        asked.append(1)
-        return False
-
-    build_problem(scenario, stop=never)
-    assert len(asked) == -(-households // STOP_EVERY)
-    with pytest.raises(BuildStopped):
-        build_problem(scenario, stop=lambda: True)

@@ -23,13 +23,6 @@ from planner.rules.gates import serves
 from planner.rules.lab_capacity import daily_capacities
 from planner.rules.testing_windows import SlotClass, SlotInstance, TestWindow, all_slots, escort_window, slot_classes
 
-#: Households built between two asks of a build's `stop` (a few milliseconds of work at any size).
-STOP_EVERY = 2000
-
-
-class BuildStopped(Exception):
-    """A stop request arrived while the problem was being built: no plan can come of this build."""
-
 
 @dataclass
 class FlightInfo:
@@ -177,18 +170,18 @@ def _reserve(slots: list[SlotInstance], daily: dict[tuple[str, date], int], kept
     return out
 
 
-def build_problem(scenario: Scenario, excluded: frozenset[str] = frozenset(), fixed: Fixed | None = None,
-                  stop: Callable[[], bool] | None = None) -> AllocationProblem:
+def build_problem(scenario: Scenario, excluded: frozenset[str] = frozenset(), fixed: Fixed | None = None
+                  ) -> AllocationProblem:
     """Precompute options per household and flight; `excluded` households are not planned (variant filter);
-    `fixed` carries what a re-plan keeps. `stop` is asked every `STOP_EVERY` households: when it says so, the
-    build ends with `BuildStopped` (docs/cli.md, "Stopping")."""
+    `fixed` carries what a re-plan keeps. A stop request during the build ends the command from the signal
+    handler (docs/cli.md, "Stopping"), so the build itself does not poll."""
     fixed = fixed or Fixed()
     flights = active_flights(scenario)
     daily = daily_capacities(scenario)
     slots: list[SlotInstance] = _reserve(all_slots(scenario), daily, fixed.kept_bookings())
     builder = OptionBuilder(scenario, slots, fixed.households, fixed.bookings)
     flight_infos = _flight_infos(scenario, flights, fixed, builder)
-    infos, no_dest, pending = _household_infos(scenario, flights, excluded, fixed, builder, stop)
+    infos, no_dest, pending = _household_infos(scenario, flights, excluded, fixed, builder)
     return AllocationProblem(
         scenario=scenario,
         flights=flight_infos,
@@ -238,17 +231,14 @@ def _escort_windows(scenario: Scenario, f: Flight, fixed: Fixed, builder: Option
 
 
 def _household_infos(scenario: Scenario, flights: list[Flight], excluded: frozenset[str], fixed: Fixed,
-                     builder: OptionBuilder, stop: Callable[[], bool] | None = None
-                     ) -> tuple[list[HouseholdInfo], dict[str, Reason], dict[str, list[Flight]]]:
+                     builder: OptionBuilder) -> tuple[list[HouseholdInfo], dict[str, Reason], dict[str, list[Flight]]]:
     """Every household with its options on the flights serving its destination; a kept household only on
     its kept flight for now (its other flights wait in `pending` until it is released, AllocationProblem.expand)."""
     infos: list[HouseholdInfo] = []
     no_dest: dict[str, Reason] = {}
     pending: dict[str, list[Flight]] = {}
     serving_by: dict[str, list[Flight]] = {}
-    for n, hh in enumerate(households(scenario)):
-        if stop is not None and n % STOP_EVERY == 0 and stop():
-            raise BuildStopped
+    for hh in households(scenario):
         info = HouseholdInfo(hh, household_weight(hh, scenario), {}, {})
         infos.append(info)
         if hh.id in excluded:

@@ -171,7 +171,8 @@ def _prepare(scenario: Scenario, previous: Plan | None, options: SolveOptions) -
     options.report(Progress("problem", elapsed=options.elapsed(),
                             message=f"{len(problem.households)} households, {len(problem.flights)} flights"))
     # how busy the machine is: building the problem took this much longer than on an idle one
-    run.pace = 1.0 if options.deterministic else measured_pace(len(scenario.people), run.timings["problem"])
+    run.pace = 1.0 if options.deterministic else measured_pace(len(scenario.people), problem.pairs,
+                                                                    run.timings["problem"])
     return run
 
 

@@ -30,10 +30,10 @@ MIN_CPSAT_SECONDS = 0.3  # below this, CP-SAT allocation is not started: the gre
 MIN_SEAT_CPSAT_SECONDS = 0.05  # per flight; below this seating is greedy only
 
 
-PROBLEM_PER_PERSON = 0.0003  # building the problem (gates, options, windows) on an idle machine
-# the same per (household, flight serving it) and per person, when the caller knows the pairs: the build's work
-# grows with the pairs (options are shared per departure date, test profile and cabin, never across flights),
-# and synthetic operations add flights with people (7,000 people: 38,000 pairs, 20,000: 300,000)
+# building the problem (gates, options, windows) on an idle machine, per (household, flight serving it) and per
+# person: the build's work grows with the pairs (options are shared per departure date, test profile and cabin,
+# never across flights), and synthetic operations add flights with people (7,000 people: 38,000 pairs, 20,000:
+# 300,000)
 PROBLEM_PER_PAIR = 0.000016
 PROBLEM_PER_PERSON_BASE = 0.00005
 # explaining a waiting household, per flight it could take: the lab check costs one max flow per test window,
@@ -54,11 +54,10 @@ class Size:
     waiting_pairs: int = 0  # (household not allocated, flight it could take): what explaining costs
 
 
-def measured_pace(people: int, problem_seconds: float, pairs: int | None = None) -> float:
-    """How much slower than expected building the problem was, between 1 and 4; `pairs` (household, flight
-    serving it), when given, makes the expectation follow the build's own work."""
-    expected = PROBLEM_PER_PERSON * people if pairs is None else \
-        PROBLEM_PER_PERSON_BASE * people + PROBLEM_PER_PAIR * pairs
+def measured_pace(people: int, pairs: int, problem_seconds: float) -> float:
+    """How much slower than expected building the problem was, between 1 and 4, judged against the build's own
+    work (`pairs`: household, flight serving it)."""
+    expected = PROBLEM_PER_PERSON_BASE * people + PROBLEM_PER_PAIR * pairs
     if expected < PACE_FROM_SECONDS:
         return 1.0
     return max(1.0, min(4.0, problem_seconds / expected))
