@@ -1,7 +1,8 @@
 """Reasons for people left out (docs/rules.md#explanations): true, complete, never invented."""
 
-from builders import person, scenario
+from builders import person, scenario, site
 from planner import SolveOptions, solve, validate
+from planner.allocation.feasibility import PlanState
 from planner.allocation.greedy import Allocation
 from planner.allocation.problem import build_problem
 from planner.model.reasons import reason
@@ -39,3 +40,20 @@ def test_seating_removal_is_explained_with_the_flight():
     out = explain(build_problem(s), Allocation(flight_of={}, escorts_on={}),
                   cut={"H1": {"F1": reason("seating.no_fit", "F1")}})
     assert [(r.code, r.flights) for r in out[0].reasons] == [("seating.no_fit", "all")]  # F1 is its only flight
+
+
+def test_a_verdict_is_asked_again_once_the_plan_has_changed():
+    # two households alike (one verdict serves both) and lab room for one sample: once the first is added, the
+    # second no longer fits, and is told why
+    s = scenario([person("A", "H1"), person("B", "H2")],
+                 sites=[site(days={"from": "2021-11-29", "to": "2021-11-29"}, open="16:00", close="18:00",
+                             capacity_per_slot=1)])
+    problem = build_problem(s)
+    state = PlanState(problem, Allocation(flight_of={}, escorts_on={}))
+    a, b = problem.infos["H1"], problem.infos["H2"]
+    assert state.check(a, "F1")[0] is None and state.fits(b, "F1")[0]
+    state.add(a, "F1", state.fits(a, "F1")[1])
+    assert not state.fits(b, "F1")[0]
+    assert state.check(b, "F1")[0].code == "capacity.lab"
+    state.remove("H1")
+    assert state.fits(b, "F1")[0]

@@ -37,6 +37,7 @@ class PlanState:
         self.role = {e.id: e.role for e in problem.escorts}
         self._roles: dict[str, tuple[int, Counter[str]]] = {}  # flight -> (escorts on board, their roles)
         self.lab = LabRoom(problem, test_demand(problem, alloc))
+        self._verdicts: dict[tuple[object, ...], tuple[bool, Reason | None, list[str]]] = {}
 
     def _count(self, option: Option, sign: int = 1) -> None:
         usage = self.usage[option.flight_id]
@@ -96,9 +97,19 @@ class PlanState:
         return new, short
 
     def _check(self, info: HouseholdInfo, fid: str, explain: bool) -> tuple[bool, Reason | None, list[str]]:
+        """`_verdict`, remembered until the state changes: the checks read of the household only what its option
+        on the flight uses, which a few hundred kinds of household share among thousands of left-out ones."""
+        option = info.options[fid]
+        key = (fid, option.usage, option.passengers, option.medical, option.uasc, option.tests, explain)
+        found = self._verdicts.get(key)
+        if found is None:
+            found = self._verdicts[key] = self._verdict(option, fid, explain)
+        fits, failure, new = found
+        return fits, failure, list(new)
+
+    def _verdict(self, option: Option, fid: str, explain: bool) -> tuple[bool, Reason | None, list[str]]:
         """Whether it fits, the first failing check (built only when `explain`: top-up needs no reason text, and
         asks the lab only when nothing else fails), and the escorts who would join."""
-        option = info.options[fid]
         fi = self.p.flight(fid)
         if fid in self.p.fixed.locked:
             return False, reason("capacity.seats", fid, detail=" (flight locked: published or departed)"), []
@@ -140,6 +151,7 @@ class PlanState:
         return dict(extra)
 
     def add(self, info: HouseholdInfo, fid: str, new: list[str]) -> None:
+        self._verdicts.clear()
         option = info.options[fid]
         self.alloc.flight_of[info.household.id] = fid
         self._count(option)
@@ -148,7 +160,14 @@ class PlanState:
             self.alloc.escorts_on.setdefault(fid, []).append(eid)
             self.flights_of_escort[eid].append(fid)
 
+    def escorts_joined(self, fid: str, escorts: list[str]) -> None:
+        """Escorts now also serving the flight (their turnaround is then counted from it)."""
+        self._verdicts.clear()
+        for eid in escorts:
+            self.flights_of_escort[eid].append(fid)
+
     def remove(self, household_id: str) -> None:
+        self._verdicts.clear()
         fid = self.alloc.flight_of.pop(household_id)
         option = self.infos[household_id].options[fid]
         self._count(option, -1)
@@ -231,8 +250,7 @@ def assign_escorts(problem: AllocationProblem, alloc: Allocation,
             del out.flight_of[drop]
         if chosen:
             out.escorts_on[fid] = sorted(chosen)
-            for e in chosen:
-                state.flights_of_escort[e].append(fid)
+            state.escorts_joined(fid, chosen)
     return out
 
 
