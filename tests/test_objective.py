@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from planner import SolveOptions, load_scenario, solve, validate
+from planner.allocation.problem import build_problem
 from planner.model.plan import Objective, Plan
 from planner.model.scenario import Scenario
 from planner.oracle.objective import W_LEVEL2, score
+from planner.pipeline.levels import _households, _window, _Windows
 from planner.seating.seatmaps import resolve_aircraft
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -143,3 +145,18 @@ def test_a_replan_reports_what_the_oracle_scores_and_keeps_everyone_else() -> No
     _assert_levels_equal(replanned, updated)
     level3 = score(replanned, updated, previous=plan).level3
     assert level3 is not None and level3.dropped >= household and level3.kept > 0
+
+
+def test_each_sample_is_read_in_the_window_it_was_booked_for(solved: tuple[Scenario, Plan]) -> None:
+    # the windows the options hold stand in for working each one out from the person: they must be the same
+    scenario, plan = solved
+    windows = _Windows(build_problem(scenario))
+    household_of = _households(scenario)
+    flights = {f.id: f for f in scenario.flights}
+    flight_of = {pa.person_id: fp.flight_id for fp in plan.flights for pa in fp.passengers}
+    read = 0
+    for b in plan.tests:
+        flight = flights[b.flight_id or flight_of[b.person_id or ""]]
+        assert windows.of(b, flight) == _window(scenario, b, flight, household_of)
+        read += b.person_id is not None
+    assert read > 0

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from planner.allocation.problem import AllocationProblem
 from planner.model.caseload import Household, households
 from planner.model.plan import FlightPlan, Plan, TestBooking
-from planner.model.scenario import Flight, Scenario
+from planner.model.scenario import Escort, Flight, Scenario
 from planner.oracle.objective import W_LEVEL2, W_UNPLACED
 from planner.rules.occupants import case_index, flight_facts
 from planner.rules.testing_windows import SlotClass, TestWindow, escort_window, person_window
@@ -90,20 +90,51 @@ def non_robust_value(problem: AllocationProblem, plan: Plan) -> int:
     flights = {f.id: f for f in scenario.flights}
     classes: dict[tuple[str, datetime], SlotClass] = {(s.site_id, s.start): c for c in problem.classes for s in c.slots}
     flight_of = {pa.person_id: fp.flight_id for fp in plan.flights for pa in fp.passengers}
-    household_of = _households(scenario)
+    windows = _Windows(problem)
     count = 0
     other_checks = {site for c in scenario.protocol.checks for site in c.providers}  # docs/health-checks.md
     for b in plan.tests:
         flight = flights.get(b.flight_id or flight_of.get(b.person_id or "", ""))
         if flight is None or flight.departure < scenario.as_of or b.site_id in other_checks:
             continue
-        w = _window(scenario, b, flight, household_of)
+        w = windows.of(b, flight)
         if w is None:
             continue
         cls = classes.get((b.site_id, b.start))
         robust = w in cls.robust if cls is not None and w in cls.valid else b.start >= w.robust_start
         count += not robust
     return count
+
+
+class _Windows:
+    """The test window the stage booked each sample for. A new sample of a household whose option on the flight
+    tests in one window only was booked for that window (the option holds exactly its members' new windows);
+    the others (kept samples, households testing in several windows, protocols with checks of their own) are
+    worked out from the person or escort."""
+
+    def __init__(self, problem: AllocationProblem):
+        self.problem = problem
+        self.scenario = problem.scenario
+        self.household_id = {p.case_id: p.household_id for p in self.scenario.people}
+        self.kept = problem.fixed.bookings
+        self.own_checks = bool(self.scenario.protocol.checks)
+        self._household_of: dict[str, Household] | None = None
+        self._escorts: dict[str, Escort] = {}
+        for e in self.scenario.escorts:
+            self._escorts.setdefault(e.id, e)
+
+    def of(self, b: TestBooking, flight: Flight) -> TestWindow | None:
+        if b.person_id is None:
+            escort = self._escorts.get(b.escort_id or "")
+            return escort_window(escort, flight, self.scenario) if escort is not None else None
+        if not self.own_checks and b.person_id not in self.kept:
+            info = self.problem.infos.get(self.household_id.get(b.person_id, ""))
+            option = info.options.get(flight.id) if info is not None else None
+            if option is not None and len(option.tests) == 1:
+                return option.tests[0][0]
+        if self._household_of is None:
+            self._household_of = _households(self.scenario)
+        return _window(self.scenario, b, flight, self._household_of)
 
 
 def _window(scenario: Scenario, b: TestBooking, flight: Flight, household_of: dict[str, Household]
