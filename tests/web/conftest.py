@@ -136,12 +136,20 @@ def _serve(tmp: Path, database_url: str, kind: str) -> Iterator[Server]:
            "CHARTERPLAN_LOG_LEVEL": "WARNING", "CHARTERPLAN_SEATING_TIME_LIMIT": "0.2"}
     command = [sys.executable, "-m", "charterplan.cli"]
     accounts = {"viewer": "vera", "officer": "omar", "coordinator": "chiara", "admin": "adel"}
-    for role, name in accounts.items():
-        subprocess.run([*command, "users", "create", name, "--role", role], env=env, check=True,
-                       capture_output=True, cwd=tmp)
+    creates = [[*command, "users", "create", name, "--role", role] for role, name in accounts.items()]
+    # the first create migrates the new database; the others and the server start side by side (each spends
+    # seconds importing the service)
+    subprocess.run(creates[0], env=env, check=True, capture_output=True, cwd=tmp)
+    others = [subprocess.Popen(c, env=env, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+              for c in creates[1:]]
     log = (tmp / "server.log").open("w")
     process = subprocess.Popen([*command, "serve", "--port", str(port), "--demo"], env=env, cwd=tmp,
                                stdout=log, stderr=subprocess.STDOUT)
+    for c, other in zip(creates[1:], others, strict=True):
+        out, _ = other.communicate()
+        if other.returncode:
+            process.terminate()
+            raise RuntimeError(f"{' '.join(c[-4:])} failed:\n{out.decode()[-2000:]}")
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(url, process, tmp / "server.log")
