@@ -15,9 +15,10 @@ from ortools.sat.python import cp_model
 
 from planner.allocation.feasibility import top_up, trim_escorts
 from planner.allocation.greedy import Allocation
-from planner.allocation.linear import lp_relaxation, trivial_bound
+from planner.allocation.linear import PDLP_FROM_VARIABLES, lp_relaxation, trivial_bound
 from planner.allocation.problem import AllocationProblem
 from planner.allocation.program import AllocationModel, Terms, dense, extract, hint_values
+from planner.allocation.windows import WindowSearch
 from planner.model.options import Progress, SolveOptions, StopSignal
 
 DETERMINISTIC_PER_SECOND = 0.3
@@ -242,9 +243,13 @@ class _Search:
 def solve_cpsat(m: AllocationModel, problem: AllocationProblem, options: SolveOptions, hint: Allocation,
                 seconds: float, incumbent: Incumbent) -> Allocation:
     """LP relaxation → CP-SAT inside the LP's support (a RINS-like neighbourhood) → top-up → full CP-SAT →
-    level 1b with 1a fixed; all within `seconds` and never past the solve's deadline (shares above)."""
+    level 1b with 1a fixed; all within `seconds` and never past the solve's deadline (shares above). When the
+    LP does not finish in its share (a large operation in a short solve), CP-SAT re-plans a few flights at a
+    time from the greedy plan instead (planner.allocation.windows, docs/scale.md)."""
     end = min(options.clock().at, time.monotonic() + seconds)
-    lp, lp_bound = _lp_stage(m, options, incumbent, end)
+    lp, lp_bound, solved = _lp_stage(m, options, incumbent, end, seconds)
+    if not solved and not options.deterministic and not options.stopped():
+        return _by_windows(m, problem, options, hint, seconds, end, incumbent, lp_bound)
     base = None if options.stopped() else base_unless_stopped(m, options.stop)
     if base is None:  # a stop before the CP-SAT search: the hint is the best plan so far, as it is
         return Allocation(dict(hint.flight_of), {f: list(es) for f, es in hint.escorts_on.items()},
@@ -263,18 +268,61 @@ def solve_cpsat(m: AllocationModel, problem: AllocationProblem, options: SolveOp
     return _level_1b(search, result)
 
 
-def _lp_stage(m: AllocationModel, options: SolveOptions, incumbent: Incumbent, end: float
-              ) -> tuple[list[float], int]:
-    """The LP relaxation: the bound, and the neighbourhood CP-SAT starts from. Without it a large plan stays
-    greedy, which costs more to finish than the LP takes, so only the command's own deadline cuts it short."""
-    deadline = options.clock()
+#: The LP's share of the engine's seconds (not in deterministic mode): past it the LP is cut short, and PDLP
+#: (a large operation) is not started when its share is below what it needs on 2 cores (docs/scale.md)
+LP_SHARE, PDLP_MIN_SECONDS = 0.4, 15.0
+#: Without the LP, re-planning a few flights at a time takes this share; level 1b on the full model the rest
+WINDOWS_SHARE = 0.8
+MIN_LEVEL_1B_SECONDS = 1.0  # below this level 1b on the full model is not started (writing it alone takes ~1 s)
+
+
+def _lp_stage(m: AllocationModel, options: SolveOptions, incumbent: Incumbent, end: float, seconds: float
+              ) -> tuple[list[float], int, bool]:
+    """The LP relaxation: the bound, the neighbourhood CP-SAT starts from, and whether it was solved. Cut at
+    its share of the engine's seconds; when it does not finish, the bound is the trivial one (nothing
+    unproven is claimed)."""
     if options.stopped():  # no LP after a stop
-        return [0.0] * len(m.upper), trivial_bound(m)
-    seconds = 0.0 if options.deterministic else max(0.05, end - time.monotonic(), min(deadline.remaining(), 30.0))
-    lp, lp_bound = lp_relaxation(m, seconds, options.stop)
+        return [0.0] * len(m.upper), trivial_bound(m), False
+    if options.deterministic:
+        lp, lp_bound = lp_relaxation(m, 0.0, options.stop)
+    else:
+        share = min(max(0.05, end - time.monotonic()), LP_SHARE * seconds)
+        if len(m.upper) >= PDLP_FROM_VARIABLES and share < PDLP_MIN_SECONDS:
+            return [0.0] * len(m.upper), trivial_bound(m), False
+        lp, lp_bound = lp_relaxation(m, share, options.stop)
+    solved = lp_bound != trivial_bound(m) or any(lp)
     incumbent.offer(bound=lp_bound)
-    options.report(incumbent.progress("allocation-lp", options, "LP relaxation"))
-    return lp, lp_bound
+    options.report(incumbent.progress("allocation-lp", options, "LP relaxation" if solved else "LP cut short"))
+    return lp, lp_bound, solved
+
+
+def _by_windows(m: AllocationModel, problem: AllocationProblem, options: SolveOptions, hint: Allocation,
+               seconds: float, end: float, incumbent: Incumbent, bound: int) -> Allocation:
+    """Without the LP: re-plan a few flights at a time from the greedy plan in `WINDOWS_SHARE` of the seconds
+    (the full model is too large to gain in them), top up, then level 1b on the full model with what is left.
+    The bound stays the trivial one: nothing here proves a better one."""
+    best = dense(m, hint_values(m, problem, hint))
+    windows = WindowSearch(m, problem)
+
+    def improved(values: list[int]) -> None:
+        incumbent.offer(m.value(m.level_a, values))
+        options.report(incumbent.progress("allocation", options, "a few flights at a time"))
+
+    stop_at = min(end, time.monotonic() + max(0.0, end - time.monotonic()) * WINDOWS_SHARE)
+    best = windows.improve(best, stop_at, options.workers, options.stopped, improved)
+    base = None
+    if not options.stopped() and end - time.monotonic() >= MIN_LEVEL_1B_SECONDS:
+        base = base_unless_stopped(m, options.stop)
+    if base is None:  # the caller tops the plan up (planner.pipeline.solve.allocate)
+        result = extract(m, best, problem)
+        result.bound, result.status = bound, "stopped" if options.stopped() else "feasible"
+        return result
+    search = _Search(m, problem, options, incumbent, seconds, end, base, best, m.value(m.level_a, best), bound)
+    _top_up(search)
+    result = search.result()
+    if not search.going():
+        return result
+    return _level_1b(search, result)
 
 
 def _near_lp(search: _Search, lp: list[float]) -> None:

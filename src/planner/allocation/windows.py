@@ -1,0 +1,128 @@
+"""Improving a plan a few flights at a time (docs/scale.md, "Improving a large plan"): CP-SAT re-plans the
+households of a window of consecutive flights with every other flight's households held where they are. Each
+sub-model is small (a few thousand variables), so it improves a large greedy plan within seconds where CP-SAT
+on the full model (and the LP relaxation before it) needs longer than a 30-second solve has.
+
+A sub-model is written straight into CP-SAT's proto with the held variables' contributions moved to the
+constraint bounds, so it is exact: any solution of it, with the held values, satisfies the whole program.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from ortools.sat.python import cp_model
+
+from planner.allocation.problem import AllocationProblem
+from planner.allocation.program import AllocationModel
+
+#: flights re-planned together, and how far the next window moves on (windows overlap by half)
+WINDOW_FLIGHTS = 6
+#: CP-SAT seconds per window at most, and the least worth starting
+WINDOW_SECONDS, MIN_WINDOW_SECONDS = 1.5, 0.3
+
+
+class WindowSearch:
+    """The rows each variable appears in (built once), and the sub-model of a window at the current values."""
+
+    def __init__(self, m: AllocationModel, problem: AllocationProblem):
+        self.m = m
+        self.rows_of: list[list[int]] = [[] for _ in m.upper]
+        for r, (terms, _, _, _) in enumerate(m.rows):
+            for _, v in terms:
+                rows = self.rows_of[v]
+                if not rows or rows[-1] != r:
+                    rows.append(r)
+        self.pairs_of: list[list[int]] = [[] for _ in m.upper]
+        for k, (u, v, _) in enumerate(m.at_most_one):
+            self.pairs_of[u].append(k)
+            self.pairs_of[v].append(k)
+        by_flight: dict[str, list[int]] = {f.flight.id: [] for f in problem.flights}
+        for (_, fid), v in m.x.items():
+            by_flight[fid].append(v)
+        for (_, fid), v in m.escort.items():
+            by_flight[fid].append(v)
+        self.flows = sorted(m.flow.values())
+        order = [f.flight.id for f in sorted(problem.flights, key=lambda f: (f.day, f.flight.id))]
+        step = max(1, WINDOW_FLIGHTS // 2)
+        starts = range(0, max(1, len(order) - WINDOW_FLIGHTS + step), step)
+        self.windows = [sorted(v for fid in order[s:s + WINDOW_FLIGHTS] for v in by_flight[fid]) for s in starts]
+        self.objective = {v: 0 for _, v in m.level_a}
+        for c, v in m.level_a:
+            self.objective[v] += c
+
+    def sub_model(self, free: list[int], values: list[int]) -> cp_model.CpModel:
+        """CP-SAT over `free` (local index i is `free[i]`), every other variable held at `values`, maximising
+        level 1a, hinted at `values`."""
+        m = self.m
+        local = {v: i for i, v in enumerate(free)}
+        model = cp_model.CpModel()
+        proto = model.proto
+        for v in free:
+            var = proto.variables.add()
+            var.domain.extend((0, m.upper[v]))
+        rows = sorted({r for v in free for r in self.rows_of[v]})
+        for r in rows:
+            terms, lo, hi, _ = m.rows[r]
+            merged: dict[int, int] = {}
+            held = 0
+            for c, v in terms:
+                i = local.get(v)
+                if i is None:
+                    held += c * values[v]
+                else:
+                    merged[i] = merged.get(i, 0) + c
+            order = sorted(i for i, c in merged.items() if c)
+            if not order:
+                continue
+            ct = proto.constraints.add()
+            ct.linear.vars.extend(order)
+            ct.linear.coeffs.extend(merged[i] for i in order)
+            ct.linear.domain.extend((cp_model.INT_MIN if lo is None else lo - held,
+                                     cp_model.INT_MAX if hi is None else hi - held))
+        for k in sorted({k for v in free for k in self.pairs_of[v]}):
+            u, v, _ = m.at_most_one[k]
+            inside = sorted(local[w] for w in (u, v) if w in local)
+            held = sum(values[w] for w in (u, v) if w not in local)
+            ct = proto.constraints.add()
+            ct.linear.vars.extend(inside)
+            ct.linear.coeffs.extend([1] * len(inside))
+            ct.linear.domain.extend((cp_model.INT_MIN, 1 - held))
+        objective = [(i, self.objective[v]) for i, v in enumerate(free) if self.objective.get(v)]
+        proto.objective.vars.extend(i for i, _ in objective)
+        proto.objective.coeffs.extend(-c for _, c in objective)  # CP-SAT minimises: maximise as its negation
+        proto.objective.scaling_factor = -1
+        for i, v in enumerate(free):
+            proto.solution_hint.vars.append(i)
+            proto.solution_hint.values.append(values[v])
+        return model
+
+    def improve(self, values: list[int], end: float, workers: int, stopped: Callable[[], bool],
+                improved: Callable[[list[int]], None]) -> list[int]:
+        """Re-plan window after window (round robin) until `end` (monotonic clock) or a stop, or a full round
+        without improvement; `improved` hears every better plan. Returns the best values."""
+        values = list(values)
+        quiet = 0
+        k = 0
+        while self.windows and quiet < len(self.windows) and not stopped():
+            seconds = min(WINDOW_SECONDS, end - time.monotonic())
+            if seconds < MIN_WINDOW_SECONDS:
+                break
+            free = sorted(set(self.windows[k % len(self.windows)]) | set(self.flows))
+            k += 1
+            before = sum(self.objective.get(v, 0) * values[v] for v in free)
+            solver = cp_model.CpSolver()
+            solver.parameters.num_workers = max(1, workers)
+            solver.parameters.random_seed = 0
+            solver.parameters.catch_sigint_signal = False
+            solver.parameters.max_time_in_seconds = seconds
+            status = solver.solve(self.sub_model(free, values))
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and round(solver.objective_value) > before:
+                for v, x in zip(free, solver.response_proto.solution, strict=True):
+                    values[v] = x
+                quiet = 0
+                improved(values)
+            else:
+                quiet += 1
+        return values
