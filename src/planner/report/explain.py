@@ -39,6 +39,7 @@ def explain(problem: AllocationProblem, alloc: Allocation, cut: dict[str, dict[s
     state = PlanState(problem, Allocation(flight_of=dict(alloc.flight_of),
                                           escorts_on={k: list(v) for k, v in alloc.escorts_on.items()}))
     out: list[Unassigned] = []
+    grouped: dict[tuple[int, ...], tuple[list[Reason], list[Reason]]] = {}
     serving: dict[str, list[str]] = {}  # the flights a reason is owed for (planner.rules.explanations)
     for info in problem.households:
         hh = info.household
@@ -60,20 +61,21 @@ def explain(problem: AllocationProblem, alloc: Allocation, cut: dict[str, dict[s
                     reasons.append(gates[pid])
         else:
             _flight_reasons(state, info, serving[dest], cut.get(hh.id, {}), closed or set(), per_member)
-        out += _grouped(per_member, serving[dest])
+        out += _grouped(per_member, serving[dest], grouped)
     return sorted(out, key=lambda u: u.person_id)
 
 
-def _grouped(per_member: dict[str, list[Reason]], serving: list[str]) -> list[Unassigned]:
-    """Each member's reasons said once with their flights; members given the very same reasons (the flight checks
-    are the household's) share the grouped ones, as they shared the per-flight ones, instead of grouping again."""
-    done: dict[tuple[int, ...], list[Reason]] = {}
+def _grouped(per_member: dict[str, list[Reason]], serving: list[str],
+             done: dict[tuple[int, ...], tuple[list[Reason], list[Reason]]]) -> list[Unassigned]:
+    """Each member's reasons said once with their flights; people given the very same reasons (the flight checks
+    are the household's, and households alike share their verdicts) share the grouped ones, as they shared the
+    per-flight ones, instead of grouping again. `done` keeps the reasons it is keyed by alive (ids stay theirs)."""
     out = []
     for pid, reasons in per_member.items():
-        key = tuple(map(id, reasons))
+        key = (id(serving), *map(id, reasons))
         if key not in done:
-            done[key] = group_reasons(reasons, serving)
-        out.append(Unassigned.model_construct(person_id=pid, reasons=list(done[key])))
+            done[key] = (reasons, group_reasons(reasons, serving))
+        out.append(Unassigned.model_construct(person_id=pid, reasons=list(done[key][1])))
     return out
 
 
