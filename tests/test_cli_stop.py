@@ -49,19 +49,24 @@ def _wait_for(proc: subprocess.Popen[str], stage: str, timeout: float = 60.0) ->
     pytest.fail(f"the solve never reported {stage!r}")
 
 
+def _signal_at(proc: subprocess.Popen[str], stage: str, signum: int) -> tuple[str, str, float]:
+    """Send `signum` once `stage` is reported; the command's output and the seconds from the signal to its end."""
+    try:
+        _wait_for(proc, stage)
+        sent = time.monotonic()
+        proc.send_signal(signum)
+        stdout, stderr = proc.communicate(timeout=30)
+        return stdout, stderr, time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_signal_stops_solve_and_writes_a_valid_plan(scenario_dir: Path, tmp_path: Path, signum: int) -> None:
     out = tmp_path / "plan.json"
     proc = _start(scenario_dir, out)
-    try:
-        _wait_for(proc, "allocation")  # CP-SAT is searching
-        sent = time.monotonic()
-        proc.send_signal(signum)
-        stdout, stderr = proc.communicate(timeout=30)
-        took = time.monotonic() - sent
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    stdout, stderr, took = _signal_at(proc, "allocation", signum)  # CP-SAT is searching
     assert took < 10, f"the run went on for {took:.1f} s after the signal"
     assert proc.returncode == (130 if signum == signal.SIGINT else 143), stderr
     assert "stopping" in stderr
@@ -80,15 +85,7 @@ def test_signal_before_the_first_plan_ends_at_once_writing_nothing(tmp_path: Pat
     out = tmp_path / "plan.json"
     out.write_text("an earlier file", encoding="utf-8")
     proc = _start(ROOT / "scenarios" / "first-charter-2022", out)
-    try:
-        _wait_for(proc, "loading")
-        sent = time.monotonic()
-        proc.send_signal(signum)
-        stdout, stderr = proc.communicate(timeout=30)
-        took = time.monotonic() - sent
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    stdout, stderr, took = _signal_at(proc, "loading", signum)
     assert proc.returncode == (130 if signum == signal.SIGINT else 143), stderr
     assert "before a first complete plan existed" in stderr and "nothing written" in stderr
     # at once in Python code; a C call under way (a solver library's import) finishes first: seconds only on a
