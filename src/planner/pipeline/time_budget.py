@@ -115,13 +115,23 @@ LP_PER_PERSON = 0.00026  # the LP relaxation (GLOP) of the allocation model, 1.8
 RINS_FLOOR = 1.5  # CP-SAT seconds near the LP solution that a large greedy plan is worth trading for
 
 
+#: From this many people a 30-second solve leaves allocation nothing by the estimates above, while CP-SAT
+#: re-planning a few flights at a time gains on the greedy plan within seconds (docs/scale.md): those seconds
+#: (writing the model and its index take about 3 of them at 20,000 people) are taken from the later stages'
+#: reserve, whose fast paths then run
+WINDOWS_FROM_PEOPLE, WINDOWS_FLOOR = 15_000, 6.0
+
+
 def cpsat_floor(size: Size, greedy_waiting_pairs: int) -> float:
     """The least CP-SAT allocation time worth spending even beyond the budget: explaining a priority-greedy
     plan checks every waiting household against lab capacity (costly when the greedy leaves seats free that
     lab capacity then blocks), while a few seconds of CP-SAT near the LP solution fill the flights, after
-    which that check is cheap. 0 when the greedy plan is cheap to finish."""
+    which that check is cheap; and a large operation, where the budget alone leaves the greedy plan standing.
+    0 when the greedy plan is cheap to finish and the operation small."""
     floor = (LP_PER_PERSON * size.people + RINS_FLOOR) * size.pace
-    return floor if EXPLAIN_PER_PAIR * greedy_waiting_pairs * size.pace > floor else 0.0
+    if EXPLAIN_PER_PAIR * greedy_waiting_pairs * size.pace > floor:
+        return floor
+    return WINDOWS_FLOOR if size.people >= WINDOWS_FROM_PEOPLE else 0.0
 
 
 @dataclass(frozen=True)
