@@ -273,7 +273,7 @@ def solve_cpsat(m: AllocationModel, problem: AllocationProblem, options: SolveOp
 LP_SHARE, PDLP_MIN_SECONDS = 0.4, 15.0
 #: Without the LP, re-planning a few flights at a time takes this share; level 1b on the full model the rest
 WINDOWS_SHARE = 0.8
-MIN_LEVEL_1B_SECONDS = 1.0  # below this level 1b on the full model is not started (writing it alone takes ~1 s)
+MIN_LEVEL_1B_SECONDS = 3.0  # below this level 1b on the full model is not started (writing it takes 1-2 s)
 
 
 def _lp_stage(m: AllocationModel, options: SolveOptions, incumbent: Incumbent, end: float, seconds: float
@@ -308,7 +308,8 @@ def _by_windows(m: AllocationModel, problem: AllocationProblem, options: SolveOp
         incumbent.offer(m.value(m.level_a, values))
         options.report(incumbent.progress("allocation", options, "a few flights at a time"))
 
-    stop_at = min(end, time.monotonic() + max(0.0, end - time.monotonic()) * WINDOWS_SHARE)
+    rest = max(0.0, end - time.monotonic()) * (1 - WINDOWS_SHARE)
+    stop_at = end - rest if rest >= MIN_LEVEL_1B_SECONDS else end  # too little for level 1b: all to the windows
     best = windows.improve(best, stop_at, options.workers, options.stopped, improved)
     base = None
     if not options.stopped() and end - time.monotonic() >= MIN_LEVEL_1B_SECONDS:

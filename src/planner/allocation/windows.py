@@ -18,9 +18,9 @@ from planner.allocation.problem import AllocationProblem
 from planner.allocation.program import AllocationModel
 
 #: flights re-planned together, and how far the next window moves on (windows overlap by half)
-WINDOW_FLIGHTS = 6
+WINDOW_FLIGHTS = 4
 #: CP-SAT seconds per window at most, and the least worth starting
-WINDOW_SECONDS, MIN_WINDOW_SECONDS = 1.5, 0.3
+WINDOW_SECONDS, MIN_WINDOW_SECONDS = 1.0, 0.3
 
 
 class WindowSearch:

@@ -117,9 +117,9 @@ RINS_FLOOR = 1.5  # CP-SAT seconds near the LP solution that a large greedy plan
 
 #: From this many people a 30-second solve leaves allocation nothing by the estimates above, while CP-SAT
 #: re-planning a few flights at a time gains on the greedy plan within seconds (docs/scale.md): those seconds
-#: (writing the model and its index take about 3 of them at 20,000 people) are taken from the later stages'
+#: (writing the model and its index take about 3 s at 20,000 people) are taken from the later stages'
 #: reserve, whose fast paths then run
-WINDOWS_FROM_PEOPLE, WINDOWS_FLOOR = 15_000, 6.0
+WINDOWS_FROM_PEOPLE, WINDOWS_FLOOR = 15_000, 4.0
 
 
 def cpsat_floor(size: Size, greedy_waiting_pairs: int) -> float:
