@@ -28,12 +28,11 @@ class WindowSearch:
 
     def __init__(self, m: AllocationModel, problem: AllocationProblem):
         self.m = m
-        self.rows_of: list[list[int]] = [[] for _ in m.upper]
-        for r, (terms, _, _, _) in enumerate(m.rows):
-            for _, v in terms:
-                rows = self.rows_of[v]
-                if not rows or rows[-1] != r:
-                    rows.append(r)
+        self.rows_of: list[list[int]] = [[] for _ in m.upper]  # a row may repeat (a variable twice in it)
+        rows_of = self.rows_of
+        for r, row in enumerate(m.rows):
+            for _, v in row.terms:
+                rows_of[v].append(r)
         self.pairs_of: list[list[int]] = [[] for _ in m.upper]
         for k, (u, v, _) in enumerate(m.at_most_one):
             self.pairs_of[u].append(k)
