@@ -52,3 +52,11 @@ def test_from_greedy_it_never_loses(problem: AllocationProblem) -> None:
     values = run(m, problem, start, 2.0)
     assert not violated(m, values)
     assert m.value(m.level_a, values) >= m.value(m.level_a, start)
+
+
+def test_a_large_operation_gets_seconds_for_the_windows_unless_the_machine_is_busy() -> None:
+    from planner.pipeline.time_budget import WINDOWS_FLOOR, Size, cpsat_floor
+
+    assert cpsat_floor(Size(20_000, 15_000, 78, pace=1.2), 0) == WINDOWS_FLOOR
+    assert cpsat_floor(Size(20_000, 15_000, 78, pace=3.0), 0) == 0.0
+    assert cpsat_floor(Size(7_000, 5_000, 27, pace=1.0), 0) == 0.0

@@ -27,7 +27,9 @@ LOAD_PER_PERSON = 0.0004  # reading and checking the scenario, building the prob
 LOAD_FIXED = 1.5
 SEATING_SHARE = 0.2  # at most this share of the time beyond the reserve goes to CP-SAT seating
 MIN_CPSAT_SECONDS = 0.3  # below this, CP-SAT allocation is not started: the greedy plan stands
-MIN_SEAT_CPSAT_SECONDS = 0.05  # per flight; below this seating is greedy only
+# per flight; below this seating is greedy only: CP-SAT seating (its greedy, model and check) took 10 s for 78
+# flights at 20,000 people with ~0.1 s each, greedy seating alone 7 s
+MIN_SEAT_CPSAT_SECONDS = 0.2
 
 
 # building the problem (gates, options, windows) on an idle machine, per (household, flight serving it) and per
@@ -118,20 +120,21 @@ RINS_FLOOR = 1.5  # CP-SAT seconds near the LP solution that a large greedy plan
 #: From this many people a 30-second solve leaves allocation nothing by the estimates above, while CP-SAT
 #: re-planning a few flights at a time gains on the greedy plan within seconds (docs/scale.md): those seconds
 #: (writing the model and its index take about 3 s at 20,000 people) are taken from the later stages'
-#: reserve, whose fast paths then run
-WINDOWS_FROM_PEOPLE, WINDOWS_FLOOR = 15_000, 4.0
+#: reserve, whose fast paths then run; not on a machine this much slower (the problem build's pace), where the
+#: fast paths alone fill a 30-second solve at 20,000 people
+WINDOWS_FROM_PEOPLE, WINDOWS_FLOOR, WINDOWS_MAX_PACE = 15_000, 4.0, 1.8
 
 
 def cpsat_floor(size: Size, greedy_waiting_pairs: int) -> float:
     """The least CP-SAT allocation time worth spending even beyond the budget: explaining a priority-greedy
     plan checks every waiting household against lab capacity (costly when the greedy leaves seats free that
     lab capacity then blocks), while a few seconds of CP-SAT near the LP solution fill the flights, after
-    which that check is cheap; and a large operation, where the budget alone leaves the greedy plan standing.
-    0 when the greedy plan is cheap to finish and the operation small."""
+    which that check is cheap; and a large operation, where the budget alone leaves the greedy plan standing
+    (unless the machine is busy). 0 when the greedy plan is cheap to finish and the operation small."""
     floor = (LP_PER_PERSON * size.people + RINS_FLOOR) * size.pace
     if EXPLAIN_PER_PAIR * greedy_waiting_pairs * size.pace > floor:
         return floor
-    return WINDOWS_FLOOR if size.people >= WINDOWS_FROM_PEOPLE else 0.0
+    return WINDOWS_FLOOR if size.people >= WINDOWS_FROM_PEOPLE and size.pace <= WINDOWS_MAX_PACE else 0.0
 
 
 @dataclass(frozen=True)
