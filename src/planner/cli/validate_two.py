@@ -60,9 +60,10 @@ CHILD_PATIENCE_S = 20.0
 def _read_all(reader: int, patience: float) -> bytes | None:
     """What the child wrote, or None if it wrote nothing for `patience` seconds."""
     chunks: list[bytes] = []
+    poller = select.poll()  # not select.select: a process with over 1,024 open files has pipe numbers it refuses
+    poller.register(reader, select.POLLIN)
     while True:
-        ready, _, _ = select.select([reader], [], [], patience)
-        if not ready:
+        if not poller.poll(patience * 1000):
             return None
         chunk = os.read(reader, 1 << 20)
         if not chunk:
