@@ -105,7 +105,14 @@ def run_worker(concurrency: int | None = None, loglevel: str = "INFO") -> None:
     engine = make_engine(settings.database_url, settings.sqlite_busy_timeout_ms, pool_size=2)
     _PARENT_ENGINES.append(engine)
     migrate(engine)  # under the migration lock (api.db): the first process to start brings the schema to head
-    upkeep = Upkeep(engine, tasks, owner="", send=lambda job_id: send(engine, tasks, job_id)).start()
+    upkeep = Upkeep(engine, tasks, owner="", send=lambda job_id: send(engine, tasks, job_id))
+
+    # the upkeep thread starts once the pool has forked its processes: a thread holding a lock (the database
+    # pool's, a driver's) at a fork leaves it held for ever in the child, which then never starts its task
+    @worker_ready.connect(weak=False)
+    def _start_upkeep(**_: Any) -> None:
+        upkeep.start()
+
     try:
         celery_app(tasks).worker_main(["worker", f"--loglevel={loglevel}", "--pool=prefork",
                                        f"--concurrency={concurrency or tasks.worker_concurrency}",
