@@ -72,22 +72,32 @@ def households(scenario: Scenario) -> list[Household]:
 
 def derived_vulnerabilities(person: Person, household: Household, scenario: Scenario) -> list[str]:
     """Typed codes plus those derived from the data at `as_of` (elderly, pregnant, UASC, single parent, infant)."""
+    return household_vulnerabilities(household, scenario)[person.case_id]
+
+
+def household_vulnerabilities(household: Household, scenario: Scenario) -> dict[str, list[str]]:
+    """`derived_vulnerabilities` of every member (case_id -> sorted codes), the members' ages taken once: the
+    single-parent rule reads the whole household, so member by member it was quadratic in the household."""
     on = local_date(scenario.as_of, scenario.timezone)
-    codes = set(person.vulnerabilities)
-    age = age_years(person.date_of_birth, on)
-    if age >= scenario.protocol.weights.elderly_age:
-        codes.add("elderly")
-    if person.pregnant:
-        codes.add("pregnant")
-    if person.unaccompanied_minor:
-        codes.add("uasc")
-    if age_months(person.date_of_birth, on) < 24:
-        codes.add("infant")
-    adults = [m for m in household.members if age_years(m.date_of_birth, on) >= 18]
-    children = [m for m in household.members if age_years(m.date_of_birth, on) < 18]
-    if len(adults) == 1 and adults[0].case_id == person.case_id and len(children) >= 2:
-        codes.add("single_parent")
-    return sorted(codes)
+    elderly_age = scenario.protocol.weights.elderly_age
+    ages = [age_years(m.date_of_birth, on) for m in household.members]
+    adults = [m.case_id for m, age in zip(household.members, ages, strict=True) if age >= 18]
+    single_parent = adults[0] if len(adults) == 1 and len(household.members) - 1 >= 2 else None
+    out: dict[str, list[str]] = {}
+    for person, age in zip(household.members, ages, strict=True):
+        codes = set(person.vulnerabilities)
+        if age >= elderly_age:
+            codes.add("elderly")
+        if person.pregnant:
+            codes.add("pregnant")
+        if person.unaccompanied_minor:
+            codes.add("uasc")
+        if age < 2 and age_months(person.date_of_birth, on) < 24:
+            codes.add("infant")
+        if person.case_id == single_parent:
+            codes.add("single_parent")
+        out[person.case_id] = sorted(codes)
+    return out
 
 
 def household_weight(household: Household, scenario: Scenario) -> int:
@@ -95,8 +105,8 @@ def household_weight(household: Household, scenario: Scenario) -> int:
     waiting weeks."""
     w = scenario.protocol.weights
     total = 0
-    for p in household.members:
-        total += w.base + sum(w.vulnerability.get(c, 0) for c in derived_vulnerabilities(p, household, scenario))
+    for codes in household_vulnerabilities(household, scenario).values():
+        total += w.base + sum(w.vulnerability.get(c, 0) for c in codes)
     registered = [p.registered_on for p in household.members if p.registered_on is not None]
     if registered:
         waited = (local_date(scenario.as_of, scenario.timezone) - min(registered)).days

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from planner.model.caseload import departure_date, derived_vulnerabilities, households
+from planner.model.caseload import departure_date, household_vulnerabilities, households
 from planner.model.plan import Kpis, Plan, Reason
 from planner.model.scenario import Scenario
 from planner.report.explain import primary_code
@@ -17,6 +17,7 @@ def compute_kpis(scenario: Scenario, plan: Plan) -> Kpis:
     tests per site and day, the lab's peak load, escorts and the day the caseload is cleared."""
     people = {p.case_id: p for p in scenario.people}
     hh_of = {p.case_id: h for h in households(scenario) for p in h.members}
+    codes_of: dict[str, dict[str, list[str]]] = {}  # household -> member -> codes, for households that moved
     flights = {f.id: f for f in scenario.flights}
     moved_ids = [pa.person_id for fp in plan.flights for pa in fp.passengers]
     by_vuln: Counter[str] = Counter()
@@ -24,8 +25,10 @@ def compute_kpis(scenario: Scenario, plan: Plan) -> Kpis:
     for pid in moved_ids:
         p = people[pid]
         by_dest[p.destination] += 1
-        for code in derived_vulnerabilities(p, hh_of[pid], scenario):
-            by_vuln[code] += 1
+        hh = hh_of[pid]
+        if hh.id not in codes_of:
+            codes_of[hh.id] = household_vulnerabilities(hh, scenario)
+        by_vuln.update(codes_of[hh.id][pid])
     deferred: Counter[str] = Counter()
     unassigned_by: Counter[str] = Counter()
     seen_households: dict[str, list[Reason]] = defaultdict(list)
