@@ -20,7 +20,7 @@ from api import models as m
 from api.export_cache import cache_for
 from api.web import people_search
 from api.web.data import building, current_plan
-from api.web.flight_warm import build_flight_pages
+from api.web.flight_warm import warm_plan
 
 log = logging.getLogger("api.web")
 
@@ -130,7 +130,8 @@ def warm(engine: Any, pages: Any = None) -> None:
     """Build what every operation's dashboard needs in the background (at 7,000 people the first dashboard
     otherwise waits seconds for the scenario, the gates and the plan's document): started when someone signs in
     or opens the operations list; a page asking meanwhile waits for this build rather than starting its own.
-    Given the app's `pages`, then the flight pages of each operation's current plan (`api.web.flight_warm`)."""
+    Given the app's `pages`, then the flight pages of each operation's current plan, through `warm_plan`, which
+    builds them once per plan version even when a solve's warm-up is building them at the same time."""
     if getattr(engine, "_web_warming", False):
         return
     engine._web_warming = True
@@ -145,7 +146,7 @@ def warm(engine: Any, pages: Any = None) -> None:
                     people_search.roster(session, op_id or 0)  # the people list's filters and pages
                     people_search.plan_status(session, op_id or 0, plan)
                     if pages is not None and plan is not None and plan.id is not None:
-                        build_flight_pages(engine, pages, plan.id)
+                        warm_plan(engine, pages, plan.id)  # once per plan version, also when a solve just did
         except Exception:  # a warm-up only: the page builds what it needs itself
             log.warning("warming the web pages' caches failed", exc_info=False)
         finally:

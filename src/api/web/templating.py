@@ -7,6 +7,7 @@ direction, the navigation and the helpers below, and the security headers of an 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -101,6 +102,23 @@ class Pages:
         self.env.filters["date"] = format_date
         self.env.filters["moment"] = format_moment
 
+    def fragment(self, request: Request, template: str, key: tuple[Any, ...],
+                 context: Callable[[], dict[str, Any]]) -> Markup:
+        """A part of a page that is the same for every reader, rendered once per `key` and language and kept
+        (`api.export_cache`): `key` must name every version the part is drawn from (the caller reads the
+        caseload revision before the data). It is rendered from what `context()` returns (called only when the part
+        is not kept, so a kept part reads nothing) and the language alone, without the principal, the CSRF token
+        or the request, so nothing personal to a reader can be kept in it."""
+        from api.export_cache import cache_for
+
+        language = self.catalogues.choose(request)
+        i18n.activate(self.catalogues.get(language.code))
+        engine = request.app.state.engine
+        html: str = cache_for(engine).get_or_build(
+            ("web.fragment", template, *key, language.code),
+            lambda: self.env.get_template(template).render({**context(), "lang": language}))
+        return Markup(html)
+
     def render(self, request: Request, template: str, context: dict[str, Any] | None = None,
                status_code: int = 200) -> HTMLResponse:
         language = self.catalogues.choose(request)
@@ -139,6 +157,11 @@ def pages(request: Request) -> Pages:
 def render(request: Request, template: str, context: dict[str, Any] | None = None,
            status_code: int = 200) -> HTMLResponse:
     return pages(request).render(request, template, context, status_code)
+
+
+def fragment(request: Request, template: str, key: tuple[Any, ...],
+             context: Callable[[], dict[str, Any]]) -> Markup:
+    return pages(request).fragment(request, template, key, context)
 
 
 def safe(text: str) -> Markup:
