@@ -37,7 +37,7 @@ def test_shared_options_equal_the_rules(scenario: Scenario) -> None:
             failed = household_failure(info.household, f, scenario)
             if failed:
                 blocked += 1
-                assert {p: (r.code, r.message, r.flights) for p, r in info.blocked[f.id].items()} == \
+                assert {p: (r.code, r.message, r.flights) for p, r in info.blocked[f.id].on(f.id).items()} == \
                     {p: (r.code, r.message, r.flights) for p, r in failed.items()}
             elif f.id in info.options:
                 options += 1

@@ -68,12 +68,28 @@ class Option:
     laps: tuple[tuple[str, str], ...]  # (infant, carrier)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class Blocked:
+    """The member reasons a household may not take a flight (gates, held back, no slot), one object shared by
+    every flight they read the same on: gates depend on a flight only through its date, and mostly not on that
+    (the failure signature), so a household blocked on 60 flights holds one set of reasons, not 60 (a Reason per
+    member and flight was the larger part of the problem build at 50,000 people). `reasons` name the first flight
+    they were found for; `on` says them for any one flight."""
+
+    reasons: dict[str, Reason]  # person id -> reason (its code and words; `on` gives the flight)
+
+    def on(self, flight_id: str) -> dict[str, Reason]:
+        """The member reasons as said for one flight (built when asked: few readers need them per flight)."""
+        return {pid: Reason.model_construct(code=r.code, message=r.message, flights=[flight_id])
+                for pid, r in self.reasons.items()}
+
+
 @dataclass
 class HouseholdInfo:
     household: Household
     weight: int
     options: dict[str, Option]  # by flight id, only flights it may take
-    blocked: dict[str, dict[str, Reason]]  # flight id -> member reasons (gates, held back, no slot)
+    blocked: dict[str, Blocked]  # flight id -> member reasons; flights with the same reasons share one object
 
 
 @dataclass
@@ -85,8 +101,8 @@ class _HouseholdMemo:
     # gate compares the same way, so a household that passes on one date passes on all of that span
     gate_breaks: list[date] = field(default_factory=list)
     passes: set[int] = field(default_factory=set)  # spans (index into gate_breaks) on which every member passes
-    gates_on: dict[date, dict[str, Reason]] = field(default_factory=dict)
-    gates_by_signature: dict[tuple[tuple[str, str, str], ...], dict[str, Reason]] = field(default_factory=dict)
+    gates_on: dict[date, Blocked] = field(default_factory=dict)
+    gates_by_signature: dict[tuple[tuple[str, str, str], ...], Blocked] = field(default_factory=dict)
     usages: dict[UsageKey, tuple[int, ...]] = field(default_factory=dict)
     ages_on: dict[date, Ages] = field(default_factory=dict)
     # by ages rather than by date: a household's ages change on a birthday, its flights' dates far more often
@@ -193,15 +209,12 @@ class OptionBuilder:
             on = self.departure(f)
             if on in passes_on:
                 ages = passes_on[on]
-                if ages is None:
-                    info.blocked[f.id] = self._gate_failures(memo, hh, f, on)
-                    continue
             else:
                 failed = self._gate_failures(memo, hh, f, on)
-                ages = passes_on[on] = None if failed else self._ages(memo, hh, on)
-                if ages is None:
-                    info.blocked[f.id] = failed
-                    continue
+                ages = passes_on[on] = None if failed is not None else self._ages(memo, hh, on)
+            if ages is None:
+                info.blocked[f.id] = memo.gates_on[on]
+                continue
             tests = self._tests_of.get((f.id, self._profile(memo, hh, f, ages))) \
                 if shareable and kept != f.id else None
             if tests is None:
@@ -236,25 +249,24 @@ class OptionBuilder:
                                             for p in hh.members)
         return ages
 
-    def _gate_failures(self, memo: _HouseholdMemo, hh: Household, f: Flight, on: date) -> dict[str, Reason]:
-        """Member reasons the household fails a gate on this flight (docs/rules.md#gates); gates depend on the
-        flight only through its date, and mostly not on the date at all (the failure signature): a household
-        that passes on one date passes on every date of the same span between gate breaks."""
+    def _gate_failures(self, memo: _HouseholdMemo, hh: Household, f: Flight, on: date) -> Blocked | None:
+        """Member reasons the household fails a gate on this flight's date (docs/rules.md#gates), or None; gates
+        depend on the flight only through its date, and mostly not on the date at all (the failure signature): a
+        household that passes on one date passes on every date of the same span between gate breaks, and dates
+        of one signature share one `Blocked` (also left in `memo.gates_on`)."""
         span = bisect_right(memo.gate_breaks, on)
         if span in memo.passes:
-            return {}
+            return None
         if on not in memo.gates_on:
             sig = failure_signature(hh, on, self.scenario)
             if not sig:
                 memo.passes.add(span)
-                return {}
+                return None
             if sig not in memo.gates_by_signature:
-                memo.gates_by_signature[sig] = household_failure(hh, f, self.scenario)
+                memo.gates_by_signature[sig] = Blocked(household_failure(hh, f, self.scenario))
             memo.gates_on[on] = memo.gates_by_signature[sig]
-        # one Reason per member and flight; built without pydantic's copy machinery
-        # (a quarter of the gate time at 20,000 people): the fields are the validated ones, the flight id a str
-        return {pid: Reason.model_construct(code=r.code, message=r.message, flights=[f.id])
-                for pid, r in memo.gates_on[on].items()}
+        found = memo.gates_on[on]
+        return found if found.reasons else None
 
     def _profile(self, memo: _HouseholdMemo, hh: Household, f: Flight, ages: Ages
                  ) -> tuple[tuple[str, bool, date | None, str, str | None], ...]:
@@ -340,10 +352,10 @@ def kept_covers(kept: TestBooking, check: str, window: TestWindow, providers: se
     return kept.site_id in window.sites
 
 
-def _held_back(hh: Household, flight_id: str, missing: dict[str, Reason]) -> dict[str, Reason]:
+def _held_back(hh: Household, flight_id: str, missing: dict[str, Reason]) -> Blocked:
     """Members without a valid slot keep their reason; the rest of the household is held back by the first."""
     first = min(missing)
     for p in hh.members:
         missing.setdefault(p.case_id, reason("household.held_back", flight_id, member=first,
                                              member_code="test.no_valid_slot"))
-    return missing
+    return Blocked(missing)

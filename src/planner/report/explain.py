@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from planner.allocation.feasibility import PlanState
 from planner.allocation.greedy import Allocation
-from planner.allocation.household_options import HouseholdInfo
+from planner.allocation.household_options import Blocked, HouseholdInfo
 from planner.allocation.problem import AllocationProblem
 from planner.model.plan import Reason, Unassigned, group_reasons
 from planner.model.reasons import ORDER, reason
@@ -82,16 +82,35 @@ def _grouped(per_member: dict[str, list[Reason]], serving: list[str],
 def _flight_reasons(state: PlanState, info: HouseholdInfo, serving: list[str], cut_on: dict[str, Reason],
                     closed: set[str], per_member: dict[str, list[Reason]]) -> None:
     """For each flight serving the household's destination (`serving`, in departure order), the reason it is not
-    on it: a gate a member fails (per member), else the first check of the final plan that fails (for everyone)."""
+    on it: a gate a member fails (per member), else the first check of the final plan that fails (for everyone).
+
+    Consecutive flights blocked by the same member reasons (`Blocked`, shared by flights alike) give each member one
+    reason naming them all: `group_reasons` merges it exactly as it merges one reason per flight, in the same
+    order, without a Reason per member and flight."""
+    run: Blocked | None = None
+    run_flights: list[str] = []
     for fid in serving:
-        if fid in info.blocked:
-            for pid, r in info.blocked[fid].items():
-                per_member[pid].append(r)
+        blocked = info.blocked.get(fid)
+        if blocked is not None and blocked is run:
+            run_flights.append(fid)
+            continue
+        _said_for(run, run_flights, per_member)
+        run, run_flights = blocked, [fid]
+        if blocked is not None:
             continue
         found = _reason_on(state, info, fid, cut_on, closed)
         if found is not None:
             for reasons in per_member.values():
                 reasons.append(found)
+    _said_for(run, run_flights, per_member)
+
+
+def _said_for(blocked: Blocked | None, flights: list[str], per_member: dict[str, list[Reason]]) -> None:
+    """Each member's reason of `blocked`, naming the flights (consecutive in departure order) it holds on."""
+    if blocked is None:
+        return
+    for pid, r in blocked.reasons.items():
+        per_member[pid].append(Reason.model_construct(code=r.code, message=r.message, flights=list(flights)))
 
 
 def _reason_on(state: PlanState, info: HouseholdInfo, fid: str, cut_on: dict[str, Reason], closed: set[str]

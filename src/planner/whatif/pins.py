@@ -43,7 +43,7 @@ def apply_pins(problem: AllocationProblem, pins: list[Pin]) -> dict[str, Reason]
                 problem.fixed.households[hid] = pin.flight_id
                 continue
         elif pin.flight_id in info.blocked:
-            first = min(info.blocked[pin.flight_id].values(), key=lambda r: ORDER[r.code])
+            first = min(info.blocked[pin.flight_id].reasons.values(), key=lambda r: ORDER[r.code])
             detail = f" ({first.code}: {first.message})"
         else:
             detail = " (the flight does not stop at the household's destination)"
