@@ -4,9 +4,11 @@ from builders import person, scenario, site
 from planner import SolveOptions, solve, validate
 from planner.allocation.feasibility import PlanState
 from planner.allocation.greedy import Allocation
-from planner.allocation.problem import build_problem
+from planner.allocation.problem import AllocationProblem, build_problem
+from planner.model.plan import Reason, group_reasons
 from planner.model.reasons import reason
-from planner.report.explain import explain
+from planner.report.explain import _reason_on, explain
+from planner.synth.generate import generate_scenario
 
 FAST = SolveOptions(time_limit=1, seat=False, deterministic=True)
 
@@ -57,3 +59,33 @@ def test_a_verdict_is_asked_again_once_the_plan_has_changed():
     assert state.check(b, "F1")[0].code == "capacity.lab"
     state.remove("H1")
     assert state.fits(b, "F1")[0]
+
+
+def test_reasons_said_once_per_run_of_flights_equal_those_said_per_flight():
+    """Flights blocked by the same member reasons share them (`Blocked`); said once per run of such flights, a
+    person's grouped reasons are word for word those of one reason per flight."""
+    s = generate_scenario(people=900, seed=5)
+    problem: AllocationProblem = build_problem(s)
+    empty = Allocation(flight_of={}, escorts_on={})
+    # cut a few households from flights between their blocked ones, so found reasons interleave with runs
+    cut = {h.household.id: {fid: reason("seating.no_fit", fid) for fid in list(h.options)[::2]}
+           for h in problem.households if h.blocked and h.options}
+    got = {u.person_id: [(r.code, r.message, r.flights) for r in u.reasons] for u in explain(problem, empty, cut)}
+    state = PlanState(problem, empty)
+    mixed = 0
+    for info in problem.households:
+        serving = [f.flight.id for f in problem.flights if f.flight.id in info.options or f.flight.id in info.blocked]
+        if not serving or info.household.id in problem.no_destination:
+            continue
+        mixed += len({id(b) for b in info.blocked.values()}) > 1 or bool(info.blocked and info.options)
+        per_flight: dict[str, list[Reason]] = {p.case_id: [] for p in info.household.members}
+        for fid in serving:
+            if fid in info.blocked:
+                for pid, r in info.blocked[fid].on(fid).items():
+                    per_flight[pid].append(r)
+            elif (found := _reason_on(state, info, fid, cut.get(info.household.id, {}), set())) is not None:
+                for reasons in per_flight.values():
+                    reasons.append(found)
+        for pid, reasons in per_flight.items():
+            assert got[pid] == [(r.code, r.message, r.flights) for r in group_reasons(reasons, serving)]
+    assert mixed > 5  # households whose flights are not all blocked alike
