@@ -60,3 +60,37 @@ def test_a_large_operation_gets_seconds_for_the_windows_unless_the_machine_is_bu
     assert cpsat_floor(Size(20_000, 15_000, 78, pace=1.2), 0) == WINDOWS_FLOOR
     assert cpsat_floor(Size(20_000, 15_000, 78, pace=3.0), 0) == 0.0
     assert cpsat_floor(Size(7_000, 5_000, 27, pace=1.0), 0) == 0.0
+
+
+def test_the_lp_box_keeps_whole_counts_and_brackets_fractional_ones(problem: AllocationProblem) -> None:
+    from planner.allocation.cpsat import lp_box
+
+    m = build_model(problem)
+    x = sorted(m.x.values())
+    lp = [0.0] * len(m.upper)
+    lp[x[0]], lp[x[1]] = 1.0, 0.4
+    others = [i for i in range(len(m.upper)) if i not in set(m.x.values())]
+    lower, upper = lp_box(m, lp)
+    assert (lower[x[0]], upper[x[0]]) == (1, 1) and (lower[x[1]], upper[x[1]]) == (0, 1)
+    assert (lower[x[2]], upper[x[2]]) == (0, 0)
+    assert all(lower[i] == 0 and upper[i] == m.upper[i] for i in others)  # escorts and flows stay free
+
+
+def test_a_large_model_is_improved_a_few_flights_at_a_time_after_the_lp_box(
+        problem: AllocationProblem, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine's path for large models (here forced on a small one): LP, its box, then the windows; the
+    plan satisfies the whole program and never loses on the greedy plan."""
+    from planner.allocation import cpsat
+    from planner.allocation.model import level1, solve_allocation
+    from planner.model.options import Progress, SolveOptions
+
+    monkeypatch.setattr(cpsat, "WINDOWS_FROM_VARIABLES", 0)
+    seen: list[Progress] = []
+    greedy = trim_escorts(problem, greedy_allocation(problem))
+    result = solve_allocation(problem, SolveOptions(time_limit=30, on_progress=seen.append), greedy, 4.0)
+    m = build_model(problem)
+    assert not violated(m, dense(m, hint_values(m, problem, result)))
+    assert level1(problem, result)[0] >= level1(problem, greedy)[0]
+    stages = [p.stage for p in seen]
+    assert "allocation-lp" in stages and "allocation-rins" in stages
+    assert not any(p.stage == "allocation" and p.message == "full model" for p in seen)

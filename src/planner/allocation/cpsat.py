@@ -1,6 +1,7 @@
 """The CP-SAT engine of the allocation program (planner.allocation.program), in stages: the LP relaxation for
-a bound and a guide, CP-SAT in the LP's neighbourhood, a top-up by priority, CP-SAT on the full model, then
-level 1b with level 1a kept (docs/architecture.md#allocation).
+a bound and a guide, CP-SAT in the LP's neighbourhood, a top-up by priority, CP-SAT on the full model (a large
+model: re-planning a few flights at a time instead), then level 1b with level 1a kept
+(docs/architecture.md#allocation).
 
 Every stage clones one base model (variable i is proto index i), so hints and values carry from stage to stage.
 """
@@ -162,15 +163,20 @@ def base_unless_stopped(m: AllocationModel, stop: StopSignal | None) -> cp_model
     return model
 
 
-def stage_model(base: cp_model.CpModel, m: AllocationModel, start: list[int] | None, upper: list[int] | None = None
-                ) -> tuple[cp_model.CpModel, list[cp_model.IntVar]]:
-    """A copy of the base model for one stage: hinted at `start`, with variables capped at `upper`."""
+def stage_model(base: cp_model.CpModel, m: AllocationModel, start: list[int] | None, upper: list[int] | None = None,
+                lower: list[int] | None = None) -> tuple[cp_model.CpModel, list[cp_model.IntVar]]:
+    """A copy of the base model for one stage: hinted at `start`, with variables capped at `upper` and raised
+    to `lower`."""
     model = base.clone()
     xs = [model.get_int_var_from_proto_index(i) for i in range(len(m.upper))]
     if upper is not None:
         for i, u in enumerate(upper):
             if u != m.upper[i]:
                 model.proto.variables[i].domain[1] = u
+    if lower is not None:
+        for i, lo in enumerate(lower):
+            if lo:
+                model.proto.variables[i].domain[0] = lo
     for var, val in zip(xs, start or [], strict=False):
         model.add_hint(var, val)
     return model, xs
@@ -207,22 +213,24 @@ class _Search:
     def going(self) -> bool:
         return not self.options.stopped() and (self.options.deterministic or self.end - time.monotonic() > 0.05)
 
-    def improve(self, upper: list[int] | None, seconds: float, stage: str) -> None:
-        """Maximise level 1a by CP-SAT within `upper` (a neighbourhood), or on the full model from the best plan
-        so far (its bound then bounds the whole problem); keep what is at least as good."""
-        model, xs = stage_model(self.base, self.m, None if upper is not None else self.best, upper)
+    def improve(self, upper: list[int] | None, seconds: float, stage: str, lower: list[int] | None = None) -> bool:
+        """Maximise level 1a by CP-SAT within `lower`..`upper` (a neighbourhood), or on the full model from the
+        best plan so far (its bound then bounds the whole problem); keep what is at least as good. False when
+        it found no solution."""
+        model, xs = stage_model(self.base, self.m, None if upper is not None else self.best, upper, lower)
         model.maximize(weighted(xs, self.m.level_a))
         watch = Watch(stage, self.options, self.incumbent, proves=upper is None,
                       message="near the LP solution" if upper is not None else "full model")
         solver, status = run_cp(model, seconds, self.options, stage, watch)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return
+            return False
         if round(solver.objective_value) >= self.best_a:
             self.best, self.best_a = [solver.value(v) for v in xs], round(solver.objective_value)
         if upper is None:
             self.bound = min(self.bound, round(solver.best_objective_bound))
             self.optimal = self.optimal or status == cp_model.OPTIMAL
             self.incumbent.offer(bound=self.bound)
+        return True
 
     def adopt(self, alloc: Allocation) -> None:
         """Keep an allocation found outside CP-SAT when it is at least as good."""
@@ -261,7 +269,10 @@ def solve_cpsat(m: AllocationModel, problem: AllocationProblem, options: SolveOp
         if search.going():  # after a stop the caller tops up the result once (planner.pipeline.solve.allocate)
             _top_up(search)
     if search.best_a < search.bound and search.going():
-        search.improve(None, search.left(FULL_MODEL_SHARE), "allocation")
+        if _windowed(m, options):
+            _windows(search)
+        else:
+            search.improve(None, search.left(FULL_MODEL_SHARE), "allocation")
     result = search.result()
     if not search.going():
         return result
@@ -269,8 +280,11 @@ def solve_cpsat(m: AllocationModel, problem: AllocationProblem, options: SolveOp
 
 
 #: The LP's share of the engine's seconds (not in deterministic mode): past it the LP is cut short, and PDLP
-#: (a large operation) is not started when its share is below what it needs on 2 cores (docs/scale.md)
-LP_SHARE, PDLP_MIN_SECONDS = 0.4, 15.0
+#: (a large operation) is not started when its share is below what it needs on 2 cores (docs/scale.md). GLOP
+#: may take all but `LP_RESERVE_SECONDS` of a short allocation: a plan near the LP (its box, then a few flights
+#: at a time) gained 6 % of level 1a on the greedy plan within a second at 7,000 people, where re-planning from
+#: the greedy plan without the LP gained 0.4 % in that second; an LP cut short is time lost
+LP_SHARE, PDLP_MIN_SECONDS, LP_RESERVE_SECONDS = 0.4, 15.0, 1.5
 #: Without the LP, re-planning a few flights at a time takes this share; level 1b on the full model the rest
 WINDOWS_SHARE = 0.8
 MIN_LEVEL_1B_SECONDS = 3.0  # below this level 1b on the full model is not started (writing it takes 1-2 s)
@@ -287,8 +301,11 @@ def _lp_stage(m: AllocationModel, options: SolveOptions, incumbent: Incumbent, e
         lp, lp_bound = lp_relaxation(m, 0.0, options.stop)
     else:
         share = min(max(0.05, end - time.monotonic()), LP_SHARE * seconds)
-        if len(m.upper) >= PDLP_FROM_VARIABLES and share < PDLP_MIN_SECONDS:
-            return [0.0] * len(m.upper), trivial_bound(m), False
+        if len(m.upper) >= PDLP_FROM_VARIABLES:
+            if share < PDLP_MIN_SECONDS:
+                return [0.0] * len(m.upper), trivial_bound(m), False
+        else:
+            share = max(share, min(end - time.monotonic(), seconds) - LP_RESERVE_SECONDS)
         lp, lp_bound = lp_relaxation(m, share, options.stop)
     solved = lp_bound != trivial_bound(m) or any(lp)
     incumbent.offer(bound=lp_bound)
@@ -326,12 +343,63 @@ def _by_windows(m: AllocationModel, problem: AllocationProblem, options: SolveOp
     return _level_1b(search, result)
 
 
+#: From this many variables the full model is not searched in a solve's allocation seconds (its presolve alone
+#: took over 3 s at 7,000 people, 24,000 variables, 2 cores busy): after the LP's box the plan is re-planned a
+#: few flights at a time, which gained 0.5 % of level 1a a second there (docs/scale.md)
+WINDOWS_FROM_VARIABLES = 10_000
+#: CP-SAT seconds in the LP's box at most when the windows follow (its first solutions come within 0.3 s at
+#: 7,000 people; later ones gain less than the windows do)
+BOX_SECONDS = 1.0
+
+
+def _windowed(m: AllocationModel, options: SolveOptions) -> bool:
+    """Whether the full model makes way for re-planning a few flights at a time (never in a deterministic
+    solve: the windows' searches are cut by the wall clock)."""
+    return len(m.upper) >= WINDOWS_FROM_VARIABLES and not options.deterministic
+
+
+def lp_box(m: AllocationModel, lp: list[float]) -> tuple[list[int], list[int]]:
+    """Each household count between its LP value rounded down and rounded up (escorts and test flows free): the
+    LP leaves few counts fractional (138 of 22,500 at 7,000 people), so the box is small and close to the LP."""
+    x_ids = set(m.x.values())
+    lower = [int(lp[i] + 1e-9) if i in x_ids else 0 for i in range(len(m.upper))]
+    upper = [min(u, int(-(-lp[i] // 1) + 1e-9)) if i in x_ids else u for i, u in enumerate(m.upper)]
+    return [min(lo, up) for lo, up in zip(lower, upper, strict=True)], upper
+
+
 def _near_lp(search: _Search, lp: list[float]) -> None:
-    """CP-SAT with each household count capped at its LP value rounded up (a RINS-like move); no hint: the
-    greedy plan is a poor local optimum that holds the search back."""
-    x_ids = set(search.m.x.values())
-    upper = [min(u, int(-(-lp[i] // 1) + 1e-9)) if i in x_ids else u for i, u in enumerate(search.m.upper)]
-    search.improve(upper, search.left(NEAR_LP_SHARE), "allocation-rins")
+    """CP-SAT in the LP's box (a RINS-like move: counts the LP leaves whole are kept); when the box has no
+    solution (rounding the escorts up can overfill a cabin), with each count only capped at its LP value
+    rounded up. No hint: the greedy plan is a poor local optimum that holds the search back."""
+    lower, upper = lp_box(search.m, lp)
+    seconds = search.left(NEAR_LP_SHARE)
+    if _windowed(search.m, search.options):
+        seconds = min(seconds, BOX_SECONDS)
+    started = time.monotonic()
+    if search.improve(upper, seconds, "allocation-rins", lower) or not search.going():
+        return
+    rest = search.left(NEAR_LP_SHARE) if search.options.deterministic else seconds - (time.monotonic() - started)
+    if rest > 0.05:
+        search.improve(upper, rest, "allocation-rins")
+
+
+def _windows(search: _Search) -> None:
+    """Re-plan a few flights at a time from the best plan so far, leaving level 1b its share, then top up."""
+    m, options = search.m, search.options
+    windows = WindowSearch(m, search.problem)
+
+    def improved(values: list[int]) -> None:
+        search.incumbent.offer(m.value(m.level_a, values))
+        options.report(search.incumbent.progress("allocation", options, "a few flights at a time"))
+
+    rest = max(0.0, search.end - time.monotonic()) * (1 - WINDOWS_SHARE)
+    stop_at = search.end - rest if rest >= MIN_LEVEL_1B_SECONDS else search.end
+    values = windows.improve(search.best, stop_at, options.workers, options.stopped, improved)
+    value = m.value(m.level_a, values)
+    if value >= search.best_a:
+        search.best, search.best_a = values, value
+    if not options.stopped():
+        _top_up(search)
 
 
 def _top_up(search: _Search) -> None:
