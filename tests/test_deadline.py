@@ -77,3 +77,16 @@ def test_a_busy_machine_reserves_more() -> None:
     assert measured_pace(7000, 38_000, 60) == 4.0
     slow = Size(7000, 6000, 30, pace=2.0)
     assert reserve_after_allocation(slow, True, 2) == pytest.approx(2 * reserve_after_allocation(BIG, True, 2))
+
+
+def test_a_seating_share_too_small_for_cpsat_goes_to_allocation() -> None:
+    """Below MIN_SEAT_CPSAT_SECONDS a flight seating would run greedily anyway: no seconds kept back for it."""
+    from planner.pipeline.time_budget import MIN_SEAT_CPSAT_SECONDS, seating_wanted
+
+    d = Deadline.after(15)
+    b = allocation_budget(d, BIG, seat=True, seating_time_limit=0.5, processes=2, deterministic=False)
+    assert b.seating_seconds == 0.0
+    assert b.seconds == pytest.approx(d.remaining() - reserve_after_allocation(BIG, True, 2), abs=0.05)
+    roomy = allocation_budget(Deadline.after(120), BIG, seat=True, seating_time_limit=0.5, processes=2,
+                              deterministic=False)
+    assert roomy.seating_seconds >= seating_wanted(BIG, MIN_SEAT_CPSAT_SECONDS, 2)

@@ -107,6 +107,10 @@ def allocation_budget(deadline: Deadline, size: Size, *, seat: bool, seating_tim
         left = deadline.remaining() - reserve
     seating = min(seating_wanted(size, seating_time_limit, processes), SEATING_SHARE * max(0.0, left)) \
         if seat else 0.0
+    if seating_wanted(size, MIN_SEAT_CPSAT_SECONDS, processes) > seating:
+        # too little for CP-SAT seating to start on every flight (seating_budget would seat greedily): the
+        # share goes to allocation, where a few seconds gain most (7,000 people in a 15-second solve)
+        seating = 0.0
     seconds = max(0.0, left - seating)
     if seconds < MIN_CPSAT_SECONDS:
         seconds = 0.0
