@@ -1,0 +1,71 @@
+"""The bound from row prices (planner.allocation.dual_bound): exact duals give the LP optimum, any prices give a
+bound no plan exceeds, and PDLP at a loose tolerance still proves one close to the exact LP's."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner.allocation.dual_bound import RowMatrix, lagrangian_bound, proven_bound
+from planner.allocation.greedy import greedy_allocation
+from planner.allocation.linear import linear_program, lp_relaxation
+from planner.allocation.model import build_model, level1
+from planner.allocation.problem import AllocationProblem, build_problem
+from planner.allocation.program import AllocationModel
+from planner.synth.generate import generate_scenario
+
+
+@pytest.fixture(scope="module")
+def problem() -> AllocationProblem:
+    return build_problem(generate_scenario(people=600, seed=3))
+
+
+@pytest.fixture(scope="module")
+def model(problem: AllocationProblem) -> AllocationModel:
+    return build_model(problem)
+
+
+_LP: dict[int, int] = {}
+
+
+def _lp_optimum(model: AllocationModel) -> int:
+    if id(model) not in _LP:
+        _LP[id(model)] = lp_relaxation(model)[1]
+    return _LP[id(model)]
+
+
+def test_exact_duals_prove_the_lp_optimum(model: AllocationModel) -> None:
+    solver, _, objective = linear_program(model, "GLOP", integer=False)
+    assert solver.Solve() == 0
+    bound = proven_bound(RowMatrix(model), [row.dual_value() for row in solver.constraints()])
+    assert bound == lp_relaxation(model)[1] == int(objective.Value() + 1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_any_prices_bound_every_plan(problem: AllocationProblem, model: AllocationModel, data: st.DataObject) -> None:
+    matrix = RowMatrix(model)
+    price = st.sampled_from([0.0, 0.0, 0.5, -0.5, 3.0, -3.0, 40.0, -40.0])
+    prices = data.draw(st.lists(price, min_size=len(matrix.lo), max_size=len(matrix.lo)))
+    plan_value = level1(problem, greedy_allocation(problem))[0]
+    lp_optimum = _lp_optimum(model)  # weak duality: no prices bound below the LP optimum, let alone a plan
+    assert lp_optimum >= plan_value
+    assert lagrangian_bound(matrix, prices) >= lp_optimum
+    assert proven_bound(matrix, prices) >= lp_optimum
+
+
+def test_zero_prices_give_every_variable_at_its_upper_bound(model: AllocationModel) -> None:
+    matrix = RowMatrix(model)
+    assert lagrangian_bound(matrix, np.zeros(len(matrix.lo))) == pytest.approx(float(matrix.objective @ matrix.upper))
+
+
+def test_loose_pdlp_still_proves_a_close_bound(model: AllocationModel) -> None:
+    solver, _, _ = linear_program(model, "PDLP", integer=False)
+    solver.SetSolverSpecificParametersAsString(
+        "termination_criteria { simple_optimality_criteria { eps_optimal_relative: 1e-3 eps_optimal_absolute: 1e-3 } }")
+    assert solver.Solve() == 0
+    exact = lp_relaxation(model)[1]
+    bound = proven_bound(RowMatrix(model), [row.dual_value() for row in solver.constraints()])
+    assert exact <= bound <= exact * 1.01
