@@ -149,6 +149,8 @@ class Model(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _text_rules(cls, value: Any, info: ValidationInfo) -> Any:
+        if value.__class__ is str and value.isascii() and value[:1].isalnum():
+            return value  # ASCII starting with a letter or digit: valid Unicode, not formula-looking (the common cell)
         if isinstance(value, str | list | dict):
             _check_all_text(value, info)
         return value
