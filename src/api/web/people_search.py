@@ -3,6 +3,8 @@ household and the reasons a person is not on a flight (docs/web.md, "People").""
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +13,7 @@ from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, func, select
 
 from api import models as m
-from api.export_cache import cache_for
+from api.export_cache import ExportCache, cache_for
 
 
 @dataclass
@@ -141,12 +143,37 @@ def _all_case_ids(session: Session, operation_id: int) -> list[str]:
     return found
 
 
+#: the case numbers of the last filters asked for, per database: kept apart from the shared cache, so that many
+#: different searches cannot push the flight pages' views out of it
+_MATCHES: weakref.WeakKeyDictionary[Any, ExportCache] = weakref.WeakKeyDictionary()
+_MATCHES_LOCK = threading.Lock()
+MATCHES_KEPT = 32
+
+
 def _roster_matches(session: Session, operation_id: int, filters: PeopleFilters, plan: m.Plan | None) -> list[str]:
-    """The case numbers that pass the filters (all but eligibility, which is SQL), in case-number order."""
+    """The case numbers that pass the filters (all but eligibility, which is SQL), in case-number order; kept per
+    caseload revision and plan version for the last few filters, as paging through a search (or a list another
+    officer filtered the same way) asks for the same matches again."""
     q = filters.q.strip().casefold()
     if not (q or filters.destination or filters.location or filters.vulnerability
             or filters.status in ("flying", "not_flying")):
         return _all_case_ids(session, operation_id)
+    engine = session.get_bind()
+    key = ("web.matches", operation_id, cache_for(engine).revision(operation_id),  # before the data
+           plan.id if plan else None, plan.version if plan else None, q, filters.destination, filters.location,
+           filters.vulnerability, filters.status if filters.status in ("flying", "not_flying") else "")
+    with _MATCHES_LOCK:
+        kept = _MATCHES.get(engine)
+        if kept is None:
+            kept = _MATCHES[engine] = ExportCache(MATCHES_KEPT)
+    found: list[str] | None = kept.get(key)
+    if found is None:
+        found = _match(session, operation_id, filters, q, plan)
+        kept.put(key, found)
+    return found
+
+
+def _match(session: Session, operation_id: int, filters: PeopleFilters, q: str, plan: m.Plan | None) -> list[str]:
     entries: Iterable[RosterEntry] = roster(session, operation_id)
     if q:
         entries = (e for e in entries if e.matches_text(q))
