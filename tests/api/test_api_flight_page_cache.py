@@ -120,3 +120,24 @@ def test_a_plans_flight_pages_are_built_before_their_first_view(api: Api, monkey
     monkeypatch.setattr(flight_view, "seat_map_svg", refuse)
     r = browser(api, "officer1").get(f"/operations/{op}/plans/{_number(api, op, plan)}/flights/{FLIGHT}")
     assert r.status_code == 200 and "Passengers by household" in r.text and "Load summary" in r.text
+
+
+def test_kept_sections_carry_each_readers_own_token_and_role(api: Api) -> None:
+    """The load and airline sections are rendered once per kind of reader and kept: a viewer's kept sections
+    never give an officer's actions, an officer's never show a viewer the downloads, and the kept airline form
+    carries the token of whoever reads it (the slot itself never shows)."""
+    op = api.import_teaching()
+    plan = _solve(api, op)
+    _publish(api, op, plan)
+    url = f"/operations/{op}/plans/{_number(api, op, plan)}/flights/{FLIGHT}"
+    token = re.compile(r'name="csrf_token" value="([^"]+)"')
+    pages = {}
+    for user in ("viewer1", "officer1", "coordinator1", "viewer1"):
+        html = browser(api, user).get(url).text
+        assert "Load summary" in html and "Airline and border messages" in html and "csrf-slot-" not in html
+        officer = user != "viewer1"
+        assert ("Printable load summary" in html) is officer and ("Download the PNL and mark it sent" in html) is officer
+        tokens = set(token.findall(html))
+        assert len(tokens) == 1  # the page's forms (the airline form among them) all carry this reader's token
+        pages[user] = tokens.pop()
+    assert len(set(pages.values())) == 3

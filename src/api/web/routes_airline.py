@@ -1,19 +1,22 @@
 """The flight page's "Airline and border messages" section (docs/airline.md, "In the service"): what was sent,
 the PAXLST warnings per person, and for officers the downloads and "download and mark as sent".
 
-The section is included by the flight page's template and gets its figures from `airline_section`, a template
-function `install` registers, so the flight page's own route needs no change. Downloads and sending call
+The flight page's template shows the section through `airline_section_html`, a template function `install`
+registers (so the flight page's own route needs no change), which renders it once per plan version, sent
+messages and kind of reader and keeps it; its figures come from `airline_section`. Downloads and sending call
 `api.airline_messages`, the functions the API uses, so checks, records and audit entries are the API's own.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from markupsafe import Markup, escape
 from sqlmodel import Session, col, select
 
 from api import airline_messages as am
@@ -27,8 +30,8 @@ from api.routers.airline import message_download
 from api.sent_messages import SentMessage, sent_marker
 from api.web import planning
 from api.web.i18n import N_
-from api.web.session import form, page
-from api.web.templating import Pages
+from api.web.session import csrf_token, form, page
+from api.web.templating import Pages, fragment
 
 router = APIRouter(include_in_schema=False)
 OfficerPage = Annotated[Principal, Depends(page("officer"))]
@@ -133,9 +136,32 @@ def _facts(session: Session, plan: m.Plan, flight_id: str) -> Facts:
     return Facts(sent, numbers, any(s.kind in ("PNL", "ADL") for s in sent), tuple(by_person.values()))
 
 
+#: where the reader's own CSRF token goes in the kept section: random per process, so no stored text can hold it
+_CSRF_SLOT = "csrf-slot-" + secrets.token_hex(16)
+
+
+def airline_section_html(request: Request, op: m.Operation, plan: m.Plan, flight_id: str) -> Markup:
+    """The section as HTML, rendered once per plan version, caseload revision, operation version, the flight's
+    sent messages (`sent_marker`), language and whether the reader may act (officers), and kept
+    (`Pages.fragment`): rendering it was a good part of a flight page's CPU. Its form is kept with a slot where
+    each reader's own CSRF token is put, so no reader's token is ever shown to another."""
+    principal = getattr(request.state, "principal", None)
+    can_act = principal is not None and principal.at_least("officer")
+    engine = request.app.state.engine
+    revision = cache_for(engine).revision(plan.operation_id)  # before the data, as export_cache asks
+    with Session(engine) as session:
+        marker = sent_marker(session, plan.operation_id, flight_id)
+    key = ("airline", flight_id, plan.id, plan.version, revision, op.version, marker, can_act)
+    html = fragment(request, "airline/section.html", key, lambda: {
+        "airline": airline_section(request, plan, flight_id), "op": op, "plan": plan, "flight_id": flight_id,
+        "csrf_token": _CSRF_SLOT})
+    return Markup(html.replace(_CSRF_SLOT, str(escape(csrf_token(request)))))
+
+
 def install(pages: Pages) -> None:
-    """Make `airline_section` available to the flight page's template (called once by `api.web.mount`)."""
+    """Make the section available to the flight page's template (called once by `api.web.mount`)."""
     pages.env.globals["airline_section"] = airline_section
+    pages.env.globals["airline_section_html"] = airline_section_html
 
 
 def _plan(session: Session, operation_id: int, number: int) -> m.Plan:

@@ -1,8 +1,9 @@
 """The flight page's "Load summary" section and its downloads (docs/load.md): passengers by cabin zone and
 category, bags, mobility aids in the hold, traffic load against the payload limit and the balance index.
 
-The section is included by the flight page's template and gets its figures from `load_section`, a template
-function `install` registers, so the flight page's own route needs no change. The figures are counts and masses
+The flight page's template shows the section through `load_section_html`, a template function `install`
+registers (so the flight page's own route needs no change), which renders it once per plan version and kind of
+reader and keeps it; its figures come from `load_section`. The figures are counts and masses
 (no personal data), so every reader of the flight page sees them; the CSV and printable page are exports for
 officers, audited as the API's are (`api.routers.load_summary`).
 """
@@ -14,6 +15,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 from sqlmodel import Session
 
 from api import models as m
@@ -21,12 +23,13 @@ from api.audit import audit_commit
 from api.auth import Principal
 from api.content_disposition import content_disposition
 from api.deps import SessionDep
+from api.export_cache import cache_for
 from api.params import Id
 from api.problems import ApiProblem
 from api.routers.load_summary import MEDIA, plan_flight_load
 from api.web import planning
 from api.web.session import page
-from api.web.templating import Pages
+from api.web.templating import Pages, fragment
 from planner.report.load_summary import CATEGORIES, FlightLoad
 from planner.report.load_summary_files import load_summary_csv, load_summary_html
 
@@ -56,9 +59,21 @@ def load_section(request: Request, plan: m.Plan, flight_id: str) -> Section:
     return Section(load, present, principal is not None and principal.at_least("officer"))
 
 
+def load_section_html(request: Request, op: m.Operation, plan: m.Plan, flight_id: str) -> Markup:
+    """The section as HTML, rendered once per plan version, caseload revision, operation version, language and
+    whether the reader may download (officers): the same for every such reader, and kept (`Pages.fragment`)."""
+    principal = getattr(request.state, "principal", None)
+    can_download = principal is not None and principal.at_least("officer")
+    revision = cache_for(request.app.state.engine).revision(plan.operation_id)  # before the data
+    key = ("load", flight_id, plan.id, plan.version, revision, op.version, can_download)
+    return fragment(request, "load/section.html", key, lambda: {
+        "loadsum": load_section(request, plan, flight_id), "op": op, "plan": plan, "flight_id": flight_id})
+
+
 def install(pages: Pages) -> None:
-    """Make `load_section` available to the flight page's template (called once by `api.web.mount`)."""
+    """Make the section available to the flight page's template (called once by `api.web.mount`)."""
     pages.env.globals["load_section"] = load_section
+    pages.env.globals["load_section_html"] = load_section_html
 
 
 @router.get(BASE, name="web.load_summary")
