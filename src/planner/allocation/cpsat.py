@@ -276,6 +276,8 @@ def solve_cpsat(m: AllocationModel, problem: AllocationProblem, options: SolveOp
     result = search.result()
     if not search.going():
         return result
+    if _windowed(m, options) and search.end - time.monotonic() < MIN_LEVEL_1B_SECONDS:
+        return result  # writing the full model for level 1b alone takes longer than what is left
     return _level_1b(search, result)
 
 
