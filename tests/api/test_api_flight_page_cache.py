@@ -105,6 +105,7 @@ def test_airline_section_on_another_replica_shows_what_this_one_sent_and_changed
 def test_a_plans_flight_pages_are_built_before_their_first_view(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     """The warm-up after a solve (`api.web.flight_warm`) builds each flight's view under the key the page reads:
     the page's first view then builds nothing of its own."""
+    from api.routers import exports
     from api.web import flight_view
     from api.web.flight_warm import build_flight_pages
 
@@ -118,8 +119,13 @@ def test_a_plans_flight_pages_are_built_before_their_first_view(api: Api, monkey
 
     monkeypatch.setattr(flight_view, "flight_page", refuse)
     monkeypatch.setattr(flight_view, "seat_map_svg", refuse)
+    monkeypatch.setattr(exports, "build_manifest", refuse)
     r = browser(api, "officer1").get(f"/operations/{op}/plans/{_number(api, op, plan)}/flights/{FLIGHT}")
     assert r.status_code == 200 and "Passengers by household" in r.text and "Load summary" in r.text
+    r = api.get(f"/api/v1/operations/{op}/plans/{plan}/flights/{FLIGHT}/manifest", "officer")  # CSV: built too
+    assert r.status_code == 200 and FLIGHT in r.text
+    audit = api.get("/api/v1/audit", "coordinator", params={"action": "export", "limit": 5}).json()["items"]
+    assert audit[0]["resource"] == "manifest" and audit[0]["actor"] == "officer1"  # a kept file is still audited
 
 
 def test_kept_sections_carry_each_readers_own_token_and_role(api: Api) -> None:

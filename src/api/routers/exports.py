@@ -63,18 +63,24 @@ def flight_manifest(operation_id: Id, plan_id: Id, flight_id: str, principal: Of
     plan = get_plan(session, operation_id, plan_id)
     op = session.get(m.Operation, operation_id)
     assert op is not None
-    key = ("manifest", *_revision(session, op, plan), flight_id, format)
-
-    def make() -> tuple[bytes, int]:
-        doc = build_manifest(session, op, plan, flight_id, figure=format in ("html", "pdf"))
-        return render(doc, format), doc.rows
-
-    data, rows = _cached(session, key, make)
+    data, rows = manifest_file(session, op, plan, flight_id, format)
     name = f"manifest-{flight_id}-plan{plan.number}"  # read before the commit expires the row
     audit_commit(session, principal, "export", "manifest", flight_id, operation_id=operation_id, plan_id=plan_id,
                  format=format, rows=rows)
     return _download(data, format, name)
 
+
+
+def manifest_file(session: SessionDep, op: m.Operation, plan: m.Plan, flight_id: str, fmt: str) -> tuple[bytes, int]:
+    """The manifest rendered in `fmt` and its number of rows, kept until the caseload or the plan changes; also
+    built by the warm-up after a plan is stored (`api.web.flight_warm`), so no download waits for it."""
+    key = ("manifest", *_revision(session, op, plan), flight_id, fmt)
+
+    def make() -> tuple[bytes, int]:
+        doc = build_manifest(session, op, plan, flight_id, figure=fmt in ("html", "pdf"))
+        return render(doc, fmt), doc.rows
+
+    return _cached(session, key, make)
 
 
 # ------------------------------------------------------------------------------------ testing schedules

@@ -3,11 +3,12 @@
 
 A flight's first view per plan version builds its view (passengers, needs in words, the accessible seat map and
 the rendered seat map and passenger table), its load summary and its airline section: 100-250 ms of CPU at 230
-passengers, while every later view reads them from `api.export_cache`. Officers open the flights of a new plan
-right after it is stored, so the pages are built once, one flight after the other on one thread, as soon as
-the solve has stored its plan (`JobManager.plan_hooks`) and after sign-in for each operation's current plan.
-A page arriving while a part is being built waits for that build (`ExportCache.get_or_build`). The view is
-built in the default language; a page in another language builds its own on its first view.
+passengers, while every later view reads them from `api.export_cache`; its CSV manifest (15-20 ms) likewise.
+Officers open the flights of a new plan right after it is stored, so the pages are built once, one flight after the
+other on one thread, as soon as the solve has stored its plan (`JobManager.plan_hooks`) and after sign-in for each
+operation's current plan. A page arriving while a part is being built waits for that build
+(`ExportCache.get_or_build`). The view is built in the default language; a page in another language builds its own
+on its first view.
 """
 
 from __future__ import annotations
@@ -62,7 +63,9 @@ def warm_job_plan(engine: Engine, pages: Any, job_id: int) -> None:
 
 def build_flight_pages(engine: Engine, pages: Any, plan_id: int) -> int:
     """The view, rendered body, load summary and airline section of every flight of the plan, in the default
-    language, each in its own short session; returns the number of flights built."""
+    language, and its CSV manifest (the API's default format), each flight in its own short session; returns
+    the number of flights built."""
+    from api.routers.exports import manifest_file
     from api.routers.load_summary import plan_flight_load
     from api.web import data
     from api.web.flight_view import flight_body, flight_view
@@ -87,5 +90,6 @@ def build_flight_pages(engine: Engine, pages: Any, plan_id: int) -> int:
             flight_body(pages.env, view, op, plan)
             plan_flight_load(session, plan.operation_id, plan_id, flight_id)
             section_facts(session, plan, flight_id)
+            manifest_file(session, op, plan, flight_id, "csv")  # the airline's manifest, downloaded again and again
             built += 1
     return built
