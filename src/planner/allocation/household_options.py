@@ -47,11 +47,12 @@ Ages = tuple[tuple[int, int], ...]
 #: What of a flight a household's cabin usage reads (`cabin_of`): the cabin itself, or only the standard masses
 #: of its payload limit.
 CabinKey = tuple[str, ...]
-#: What a household's cabin usage depends on: (members' ages, what it reads of the flight).
-UsageKey = tuple[Ages, CabinKey]
+#: What the members' test windows read of them: each member's (destination, exempt, isolation end, location,
+#: testing site), sorted.
+Profile = tuple[tuple[str, bool, date | None, str, str | None], ...]
 #: What a household's test demand on a flight depends on when no sample is kept and the protocol has no checks of
-#: its own: (flight, each member's (destination, exempt, isolation end, location, testing site), sorted).
-TestsKey = tuple[str, tuple[tuple[str, bool, date | None, str, str | None], ...]]
+#: its own: (flight, its profile's number in `OptionBuilder._profile_ids`: hashed once, not once per flight).
+TestsKey = tuple[str, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,18 @@ class HouseholdInfo:
     blocked: dict[str, Blocked]  # flight id -> member reasons; flights with the same reasons share one object
 
 
+@dataclass(slots=True)
+class _AgesFacts:
+    """What a household's options read of its members' ages (the only thing of the date they read once the
+    gates pass): found once per household and ages, looked up per flight."""
+
+    ages: Ages
+    profile: int  # number of the test profile (TestsKey)
+    laps: tuple[tuple[str, str], ...]  # (infant, carrier)
+    medical: int
+    usages: dict[CabinKey, tuple[int, ...]] = field(default_factory=dict)  # cabin usage by what it reads of a flight
+
+
 @dataclass
 class _HouseholdMemo:
     """What one household's options share across its flights (keyed by the facts each really depends on)."""
@@ -103,14 +116,11 @@ class _HouseholdMemo:
     passes: set[int] = field(default_factory=set)  # spans (index into gate_breaks) on which every member passes
     gates_on: dict[date, Blocked] = field(default_factory=dict)
     gates_by_signature: dict[tuple[tuple[str, str, str], ...], Blocked] = field(default_factory=dict)
-    usages: dict[UsageKey, tuple[int, ...]] = field(default_factory=dict)
     ages_on: dict[date, Ages] = field(default_factory=dict)
     # by ages rather than by date: a household's ages change on a birthday, its flights' dates far more often
-    laps_by_ages: dict[Ages, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    facts_by_ages: dict[Ages, _AgesFacts] = field(default_factory=dict)
     exempt_by_ages: dict[Ages, tuple[bool, ...]] = field(default_factory=dict)  # per member, as in hh.members
-    profile_by_ages: dict[Ages, tuple[tuple[str, bool, date | None, str, str | None], ...]] = field(
-        default_factory=dict)  # what the members' test windows read of them, sorted (TestsKey)
-    medical_by_ages: dict[Ages, int] = field(default_factory=dict)
+    profile_by_ages: dict[Ages, int] = field(default_factory=dict)  # test profile number (TestsKey)
     uasc: int = 0
     stretchers: bool = False  # a stretcher case's extra seats depend on the cabin's layout
 
@@ -131,6 +141,7 @@ class OptionBuilder:
         self._windows_of: dict[WindowKey, TestWindow | None] = {}
         self._general_of: dict[GeneralKey, list[tuple[str, TestWindow]]] = {}
         self._tests_of: dict[TestsKey, tuple[tuple[TestWindow, int], ...]] = {}
+        self._profile_ids: dict[Profile, int] = {}
         self._cabins: dict[tuple[str, bool], CabinKey] = {}
         self._providers = provider_sites(scenario)
         self._dates: dict[str, date] = {}  # flight id -> local departure date (asked once per household-flight)
@@ -204,25 +215,31 @@ class OptionBuilder:
         memo.stretchers = any(p.mobility == "STCR" for p in hh.members)
         shareable = not self.scenario.protocol.checks
         kept = self.kept_households.get(hh.id)
-        passes_on: dict[date, Ages | None] = {}  # date -> members' ages when every gate passes, else None
+        size = hh.size
+        facts_on: dict[date, _AgesFacts | None] = {}  # date -> what the options read, None when a gate fails
         for f in serving:
-            on = self.departure(f)
-            if on in passes_on:
-                ages = passes_on[on]
+            fid = f.id
+            on = self._dates.get(fid) or self.departure(f)
+            if on in facts_on:
+                facts = facts_on[on]
             else:
                 failed = self._gate_failures(memo, hh, f, on)
-                ages = passes_on[on] = None if failed is not None else self._ages(memo, hh, on)
-            if ages is None:
-                info.blocked[f.id] = memo.gates_on[on]
+                facts = facts_on[on] = None if failed is not None else self._facts(memo, hh, f, on)
+            if facts is None:
+                info.blocked[fid] = memo.gates_on[on]
                 continue
-            tests = self._tests_of.get((f.id, self._profile(memo, hh, f, ages))) \
-                if shareable and kept != f.id else None
+            tests = self._tests_of.get((fid, facts.profile)) if shareable and kept != fid else None
             if tests is None:
-                tests, missing = self._tests(memo, hh, f, ages)
+                tests, missing = self._tests(memo, hh, f, facts.ages)
                 if missing:
-                    info.blocked[f.id] = _held_back(hh, f.id, missing)
+                    info.blocked[fid] = _held_back(hh, fid, missing)
                     continue
-            info.options[f.id] = self._option(memo, hh, f, on, ages, tests)
+            # cabin usage depends on the flight only through what it reads of its cabin (`cabin_of`)
+            cabin = self._cabins.get((fid, memo.stretchers)) or self.cabin_of(f, memo.stretchers)
+            usage = facts.usages.get(cabin)
+            if usage is None:
+                usage = facts.usages[cabin] = household_usage(self.scenario, f, hh)
+            info.options[fid] = Option(fid, usage, size, facts.medical, memo.uasc, tests, facts.laps)
 
     def _gate_breaks(self, hh: Household, isolated: Mapping[str, date | None]) -> list[date]:
         """The dates on which a member's gate outcome may change (docs/rules.md#gates): the day after a document
@@ -268,17 +285,27 @@ class OptionBuilder:
         found = memo.gates_on[on]
         return found if found.reasons else None
 
-    def _profile(self, memo: _HouseholdMemo, hh: Household, f: Flight, ages: Ages
-                 ) -> tuple[tuple[str, bool, date | None, str, str | None], ...]:
-        """What the members' test windows read of them (TestsKey); exemption depends on the flight only through
-        the members' ages."""
-        profile = memo.profile_by_ages.get(ages)
-        if profile is None:
+    def _facts(self, memo: _HouseholdMemo, hh: Household, f: Flight, on: date) -> _AgesFacts:
+        """What the options on date `on` read of the members (a gate-passing date): lap pairs, medical cases and
+        test exemption depend on the date only through the members' ages, so they are found once per ages."""
+        ages = self._ages(memo, hh, on)
+        facts = memo.facts_by_ages.get(ages)
+        if facts is None:
+            facts = memo.facts_by_ages[ages] = _AgesFacts(
+                ages, self._profile(memo, hh, f, ages), tuple(sorted(lap_pairs(hh, on, self.scenario).items())),
+                sum(is_medical_case(p, hh, on) for p in hh.members))
+        return facts
+
+    def _profile(self, memo: _HouseholdMemo, hh: Household, f: Flight, ages: Ages) -> int:
+        """The number of what the members' test windows read of them (TestsKey); exemption depends on the flight
+        only through the members' ages. Households reading the same share the number."""
+        number = memo.profile_by_ages.get(ages)
+        if number is None:
             exempt = memo.exempt_by_ages[ages] = tuple(is_exempt(p, f, self.scenario) for p in hh.members)
-            profile = memo.profile_by_ages[ages] = tuple(sorted(
-                (p.destination, e, memo.isolated[p.case_id], p.location, p.testing_site)
-                for p, e in zip(hh.members, exempt, strict=True)))
-        return profile
+            profile = tuple(sorted((p.destination, e, memo.isolated[p.case_id], p.location, p.testing_site)
+                                   for p, e in zip(hh.members, exempt, strict=True)))
+            number = memo.profile_by_ages[ages] = self._profile_ids.setdefault(profile, len(self._profile_ids))
+        return number
 
     def _tests(self, memo: _HouseholdMemo, hh: Household, f: Flight, ages: Ages
                ) -> tuple[tuple[tuple[TestWindow, int], ...], dict[str, Reason]]:
@@ -321,27 +348,6 @@ class OptionBuilder:
             if key is not None:
                 self._tests_of[key] = result
         return result, missing
-
-    def _option(self, memo: _HouseholdMemo, hh: Household, f: Flight, on: date, ages: Ages,
-                tests: tuple[tuple[TestWindow, int], ...]) -> Option:
-        """The option of a household that passes every gate and can be tested; cabin usage, lap pairs and
-        medical cases depend on the date only through the members' ages, and usage on the flight through its
-        cabin, so each is computed once per household, ages and cabin rather than once per flight."""
-        if ages not in memo.laps_by_ages:
-            memo.laps_by_ages[ages] = tuple(sorted(lap_pairs(hh, on, self.scenario).items()))
-            memo.medical_by_ages[ages] = sum(is_medical_case(p, hh, on) for p in hh.members)
-        usage_key = (ages, self.cabin_of(f, memo.stretchers))
-        if usage_key not in memo.usages:
-            memo.usages[usage_key] = household_usage(self.scenario, f, hh)
-        return Option(
-            flight_id=f.id,
-            usage=memo.usages[usage_key],
-            passengers=hh.size,
-            medical=memo.medical_by_ages[ages],
-            uasc=memo.uasc,
-            tests=tests,
-            laps=memo.laps_by_ages[ages],
-        )
 
 
 def kept_covers(kept: TestBooking, check: str, window: TestWindow, providers: set[str]) -> bool:
