@@ -287,6 +287,10 @@ def solve_cpsat(m: AllocationModel, problem: AllocationProblem, options: SolveOp
 #: at a time) gained 6 % of level 1a on the greedy plan within a second at 7,000 people, where re-planning from
 #: the greedy plan without the LP gained 0.4 % in that second; an LP cut short is time lost
 LP_SHARE, PDLP_MIN_SECONDS, LP_RESERVE_SECONDS = 0.4, 15.0, 1.5
+#: GLOP's seconds per variable on an idle machine, writing included (1.9 s at 7,000 people, 24,000 variables):
+#: a large model whose share is below this does not start the LP and is re-planned a few flights at a time
+#: from the greedy plan at once (an LP cut short is time lost: on a busy machine it cost a 15-second solve 3 s)
+GLOP_SECONDS_PER_VARIABLE = 0.00008
 #: Without the LP, re-planning a few flights at a time takes this share; level 1b on the full model the rest
 WINDOWS_SHARE = 0.8
 MIN_LEVEL_1B_SECONDS = 3.0  # below this level 1b on the full model is not started (writing it takes 1-2 s)
@@ -308,6 +312,8 @@ def _lp_stage(m: AllocationModel, options: SolveOptions, incumbent: Incumbent, e
                 return [0.0] * len(m.upper), trivial_bound(m), False
         else:
             share = max(share, min(end - time.monotonic(), seconds) - LP_RESERVE_SECONDS)
+            if _windowed(m, options) and share < GLOP_SECONDS_PER_VARIABLE * len(m.upper):
+                return [0.0] * len(m.upper), trivial_bound(m), False
         lp, lp_bound = lp_relaxation(m, share, options.stop)
     solved = lp_bound != trivial_bound(m) or any(lp)
     incumbent.offer(bound=lp_bound)
