@@ -95,6 +95,9 @@ def _lifespan(settings: Settings, engine: Engine) -> Any:
             yield
         finally:
             manager.shutdown()
+            # the pool's connections (file handles on SQLite, sockets on PostgreSQL) close now, not whenever the
+            # app is collected: a process that builds many apps (the tests) ran out of file numbers
+            engine.dispose()
 
     return lifespan
 
