@@ -91,11 +91,3 @@ def test_a_seating_share_too_small_for_cpsat_goes_to_allocation() -> None:
                               deterministic=False)
     assert roomy.seating_seconds >= seating_wanted(BIG, MIN_SEAT_CPSAT_SECONDS, 2)
 
-
-def test_greedy_seating_in_workers_reserves_less_than_in_one_process() -> None:
-    from planner.pipeline.time_budget import SEAT_GREEDY_PARALLEL_SHARE, seat_greedy_estimate
-
-    one, two = reserve_after_allocation(BIG, True, 1), reserve_after_allocation(BIG, True, 2)
-    assert one - two == pytest.approx((1 - SEAT_GREEDY_PARALLEL_SHARE) * seat_greedy_estimate(BIG))
-    small = Size(people=40, passengers=30, flights=2)
-    assert reserve_after_allocation(small, True, 1) == reserve_after_allocation(small, True, 2)
