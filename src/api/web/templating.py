@@ -7,6 +7,8 @@ direction, the navigation and the helpers below, and the security headers of an 
 from __future__ import annotations
 
 import hashlib
+import threading
+import weakref
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import cache
@@ -19,6 +21,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from api.export_cache import ExportCache
 from api.web import i18n, labels
 from api.web.session import csrf_token, remember_csrf_seed
 
@@ -73,6 +76,22 @@ def query(request: Request, **changes: Any) -> str:
     return "?" + urlencode(params) if params else "?"
 
 
+#: kept parts of pages, per database: their own store, so that a flight's sections per kind of reader and
+#: language (a few kB each) and the shared cache's large entries (plan documents, flight views) never push each
+#: other out
+FRAGMENTS_KEPT = 512
+_FRAGMENTS: weakref.WeakKeyDictionary[Any, ExportCache] = weakref.WeakKeyDictionary()
+_FRAGMENTS_LOCK = threading.Lock()
+
+
+def _fragments(engine: Any) -> ExportCache:
+    with _FRAGMENTS_LOCK:
+        found = _FRAGMENTS.get(engine)
+        if found is None:
+            found = _FRAGMENTS[engine] = ExportCache(FRAGMENTS_KEPT)
+        return found
+
+
 class Pages:
     """The template environment and the catalogues; one per app (`app.state.pages`)."""
 
@@ -105,17 +124,14 @@ class Pages:
     def fragment(self, request: Request, template: str, key: tuple[Any, ...],
                  context: Callable[[], dict[str, Any]]) -> Markup:
         """A part of a page that is the same for every reader, rendered once per `key` and language and kept
-        (`api.export_cache`): `key` must name every version the part is drawn from (the caller reads the
-        caseload revision before the data). It is rendered from what `context()` returns (called only when the part
-        is not kept, so a kept part reads nothing) and the language alone, without the principal, the CSRF token
-        or the request, so nothing personal to a reader can be kept in it."""
-        from api.export_cache import cache_for
-
+        (`_fragments`, an `api.export_cache.ExportCache` of its own): `key` must name every version the part is
+        drawn from (the caller reads the caseload revision before the data). It is rendered from what `context()`
+        returns (called only when the part is not kept, so a kept part reads nothing) and the language alone,
+        without the principal, the CSRF token or the request, so nothing personal to a reader can be kept in it."""
         language = self.catalogues.choose(request)
         i18n.activate(self.catalogues.get(language.code))
-        engine = request.app.state.engine
-        html: str = cache_for(engine).get_or_build(
-            ("web.fragment", template, *key, language.code),
+        html: str = _fragments(request.app.state.engine).get_or_build(
+            (template, *key, language.code),
             lambda: self.env.get_template(template).render({**context(), "lang": language}))
         return Markup(html)
 
