@@ -1,4 +1,4 @@
-"""The bound from row prices (planner.allocation.dual_bound): exact duals give the LP optimum, any prices give a
+"""The bound from row prices (planner.allocation.bounds): exact duals give the LP optimum, any prices give a
 bound no plan exceeds, and PDLP at a loose tolerance still proves one close to the exact LP's."""
 
 from __future__ import annotations
@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.allocation.dual_bound import RowMatrix, lagrangian_bound, proven_bound
+from builders import flight, person, scenario
+from planner.allocation.bounds import RowMatrix, lagrangian_bound, proven_bound, seat_bound
 from planner.allocation.greedy import greedy_allocation
-from planner.allocation.linear import linear_program, lp_relaxation
+from planner.allocation.linear import linear_program, lp_relaxation, trivial_bound
 from planner.allocation.model import build_model, level1
 from planner.allocation.problem import AllocationProblem, build_problem
 from planner.allocation.program import AllocationModel
@@ -69,3 +70,20 @@ def test_loose_pdlp_still_proves_a_close_bound(model: AllocationModel) -> None:
     exact = lp_relaxation(model)[1]
     bound = proven_bound(RowMatrix(model), [row.dual_value() for row in solver.constraints()])
     assert exact <= bound <= exact * 1.01
+
+
+def test_seat_bound_lies_between_the_lp_and_everyone_flying(problem: AllocationProblem, model: AllocationModel
+                                                            ) -> None:
+    assert _lp_optimum(model) <= seat_bound(problem, model) <= trivial_bound(model)
+
+
+def test_seat_bound_is_the_best_filling_of_the_seats_when_seats_are_short() -> None:
+    # twenty households of two for one 30-seat flight: the seats, not the households, bound the plan
+    people = [person(f"P{h}{i}", household=f"H{h:02d}") for h in range(20) for i in range(2)]
+    problem = build_problem(scenario(people, [flight("F1", aircraft="SMALL")]))
+    model = build_model(problem)
+    seats = next(lim.rhs for lim in problem.flights[0].limits if lim.name == "seats")
+    weight = problem.households[0].weight
+    assert all(h.weight == weight for h in problem.households)
+    assert seats < 40
+    assert seat_bound(problem, model) == seats * weight // 2 < trivial_bound(model) == 20 * weight

@@ -1,4 +1,6 @@
-"""A proven bound for level 1a from any row prices, however approximate (docs/scale.md, "The bound").
+"""Proven bounds for level 1a without solving the LP to optimality (docs/scale.md, "The bound").
+
+From row prices, however approximate:
 
 For the allocation program max c·x subject to lo ≤ A x ≤ hi and 0 ≤ x ≤ u, every price vector y (y_i ≥ 0 on a
 row with an upper side, y_i ≤ 0 on a row with a lower side) gives an upper bound by Lagrangian duality:
@@ -11,15 +13,21 @@ valid as an exact simplex's, and close to it (at 20,000 people: 200,473 against 
 quarter of the time the default tolerance takes). Prices of the wrong sign for a row are taken as 0, which
 keeps the formula valid whatever the solver's sign convention; the caller tries both signs and keeps the
 lower bound.
+
+From the seats alone (`seat_bound`), when there is no time for an LP at all.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 
+from planner.allocation.problem import AllocationProblem
 from planner.allocation.program import AllocationModel
+
+SEATS = "seats"  # the flight's seat limit (planner.rules.capacity.flight_limits)
 
 
 class RowMatrix:
@@ -73,3 +81,50 @@ def proven_bound(matrix: RowMatrix, duals: Sequence[float]) -> int:
     readings (both are valid), rounded down after a margin for floating-point error (level 1a is an integer)."""
     best = min(lagrangian_bound(matrix, duals), lagrangian_bound(matrix, -np.asarray(duals, dtype=np.float64)))
     return int(np.floor(best + 1e-7 * abs(best) + 1e-6))
+
+
+def seat_bound(problem: AllocationProblem, m: AllocationModel) -> int:
+    """Level 1a's bound from the seats alone, for when no LP is solved (a large operation, a short limit).
+
+    Keep of the program only that a household flies at most once and each flight's seat limit, with every
+    household charged the fewest seats it takes on any of its flights: what remains is a transportation
+    problem (seats flow from households to flights, each seat worth its household's weight per seat), whose
+    optimum a min-cost flow finds exactly and in well under a second at 20,000 people. Dropping rows and
+    lowering usages only widens the program, so its optimum bounds every plan; each seat's worth is rounded
+    up (to a common denominator, the least common multiple of the seat counts) to keep it so. Households that
+    take no seat (none do today) count in full."""
+    from ortools.graph.python import min_cost_flow
+
+    seats = {f.flight.id: (j, lim.rhs) for f in problem.flights for j, lim in enumerate(f.limits)
+             if lim.name == SEATS}
+    free = 0
+    households: list[tuple[int, int, int, list[str]]] = []  # (seats each, weight each, how many, flights)
+    for c, members in enumerate(m.classes):
+        flights = [fid for fid in members[0].options if (c, fid) in m.x]
+        if not flights:
+            continue
+        each = min(members[0].options[fid].usage[seats[fid][0]] for fid in flights)
+        if each <= 0:
+            free += members[0].weight * len(members)
+        else:
+            households.append((each, members[0].weight, len(members), flights))
+    scale = math.lcm(*{each for each, _, _, _ in households}) if households else 1
+    flow = min_cost_flow.SimpleMinCostFlow()
+    source, sink = 0, 1
+    node_of = {fid: 2 + i for i, fid in enumerate(seats)}
+    total = 0
+    for k, (each, weight, count, flights) in enumerate(households):
+        node = 2 + len(node_of) + k
+        flow.add_arc_with_capacity_and_unit_cost(source, node, each * count, 0)
+        worth = -(-weight * scale // each)  # per seat, rounded up
+        for fid in flights:
+            flow.add_arc_with_capacity_and_unit_cost(node, node_of[fid], each * count, -worth)
+        total += each * count
+    for fid, node in node_of.items():
+        flow.add_arc_with_capacity_and_unit_cost(node, sink, max(0, seats[fid][1]), 0)
+    flow.add_arc_with_capacity_and_unit_cost(source, sink, total, 0)  # seats left unsold
+    flow.set_node_supply(source, total)
+    flow.set_node_supply(sink, -total)
+    if flow.solve() != flow.OPTIMAL:
+        raise RuntimeError("the seat bound's flow has no optimum")  # cannot happen: the bypass arc carries all
+    return free + int(-flow.optimal_cost()) // scale
