@@ -392,7 +392,10 @@ def _near_lp(search: _Search, lp: list[float]) -> None:
 
 
 def _windows(search: _Search) -> None:
-    """Re-plan a few flights at a time from the best plan so far, leaving level 1b its share, then top up."""
+    """Re-plan a few flights at a time from the best plan so far, then top up. The last fifth of the time is
+    level 1b's; when too short for it, it is left to the later stages: the windows gain little by then (0.05 %
+    of level 1a in the last second of a 30-second solve at 7,000 people), while a machine busier than when
+    its pace was measured ran those stages seconds past the deadline."""
     m, options = search.m, search.options
     windows = WindowSearch(m, search.problem)
 
@@ -400,8 +403,7 @@ def _windows(search: _Search) -> None:
         search.incumbent.offer(m.value(m.level_a, values))
         options.report(search.incumbent.progress("allocation", options, "a few flights at a time"))
 
-    rest = max(0.0, search.end - time.monotonic()) * (1 - WINDOWS_SHARE)
-    stop_at = search.end - rest if rest >= MIN_LEVEL_1B_SECONDS else search.end
+    stop_at = search.end - max(0.0, search.end - time.monotonic()) * (1 - WINDOWS_SHARE)
     values = windows.improve(search.best, stop_at, options.workers, options.stopped, improved)
     value = m.value(m.level_a, values)
     if value >= search.best_a:
