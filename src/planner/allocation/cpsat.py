@@ -97,10 +97,10 @@ def run_cp(model: cp_model.CpModel, seconds: float, options: SolveOptions, stage
     done = threading.Event()
 
     def watcher() -> None:
+        # asked again every 50 ms, not once: a stop_search that comes before the search has started is lost
         while not done.wait(0.05):
             if options.stopped() or deadline.expired():
                 solver.stop_search()
-                return
 
     thread = threading.Thread(target=watcher, daemon=True)
     thread.start()

@@ -9,6 +9,7 @@ constraint bounds, so it is exact: any solution of it, with the held values, sat
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -100,28 +101,69 @@ class WindowSearch:
     def improve(self, values: list[int], end: float, workers: int, stopped: Callable[[], bool],
                 improved: Callable[[list[int]], None]) -> list[int]:
         """Re-plan window after window (round robin) until `end` (monotonic clock) or a stop, or a full round
-        without improvement; `improved` hears every better plan. Returns the best values."""
+        without improvement; `improved` hears every better plan. Returns the best values.
+
+        A stop ends the window being searched at once (a watcher thread calls its `stop_search`), not after its
+        second: what a stop leaves to do must fit in two seconds (docs/cli.md, "Stopping")."""
         values = list(values)
         quiet = 0
         k = 0
-        while self.windows and quiet < len(self.windows) and not stopped():
-            seconds = min(WINDOW_SECONDS, end - time.monotonic())
-            if seconds < MIN_WINDOW_SECONDS:
-                break
-            free = sorted(set(self.windows[k % len(self.windows)]) | set(self.flows))
-            k += 1
-            before = sum(self.objective.get(v, 0) * values[v] for v in free)
-            solver = cp_model.CpSolver()
-            solver.parameters.num_workers = max(1, workers)
-            solver.parameters.random_seed = 0
-            solver.parameters.catch_sigint_signal = False
-            solver.parameters.max_time_in_seconds = seconds
-            status = solver.solve(self.sub_model(free, values))
-            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and round(solver.objective_value) > before:
-                for v, x in zip(free, solver.response_proto.solution, strict=True):
-                    values[v] = x
-                quiet = 0
-                improved(values)
-            else:
-                quiet += 1
+        with _StopWatch(stopped) as watch:
+            while self.windows and quiet < len(self.windows) and not stopped():
+                seconds = min(WINDOW_SECONDS, end - time.monotonic())
+                if seconds < MIN_WINDOW_SECONDS:
+                    break
+                free = sorted(set(self.windows[k % len(self.windows)]) | set(self.flows))
+                k += 1
+                before = sum(self.objective.get(v, 0) * values[v] for v in free)
+                solver = cp_model.CpSolver()
+                solver.parameters.num_workers = max(1, workers)
+                solver.parameters.random_seed = 0
+                solver.parameters.catch_sigint_signal = False
+                solver.parameters.max_time_in_seconds = seconds
+                model = self.sub_model(free, values)
+                if not watch.searching(solver):
+                    break
+                status = solver.solve(model)
+                watch.searching(None)
+                if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and round(solver.objective_value) > before:
+                    for v, x in zip(free, solver.response_proto.solution, strict=True):
+                        values[v] = x
+                    quiet = 0
+                    improved(values)
+                else:
+                    quiet += 1
         return values
+
+
+class _StopWatch:
+    """A thread that stops the CP-SAT search under way as soon as `stopped()` holds."""
+
+    def __init__(self, stopped: Callable[[], bool]) -> None:
+        self._stopped = stopped
+        self._lock = threading.Lock()
+        self._solver: cp_model.CpSolver | None = None
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="windows-stop", daemon=True)
+
+    def __enter__(self) -> _StopWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def searching(self, solver: cp_model.CpSolver | None) -> bool:
+        """The solver about to search (None: between searches); False when a stop came first."""
+        with self._lock:
+            self._solver = solver
+            return not self._stopped()
+
+    def _watch(self) -> None:
+        # asked again every 50 ms, not once: a stop_search that comes before the search has started is lost
+        while not self._done.wait(0.05):
+            if self._stopped():
+                with self._lock:
+                    if self._solver is not None:
+                        self._solver.stop_search()
