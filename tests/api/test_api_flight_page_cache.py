@@ -103,10 +103,11 @@ def test_airline_section_on_another_replica_shows_what_this_one_sent_and_changed
 
 
 def test_a_plans_flight_pages_are_built_before_their_first_view(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The warm-up after a solve (`api.web.flight_warm`) builds each flight's view under the key the page reads:
-    the page's first view then builds nothing of its own."""
+    """The warm-up after a solve (`api.web.flight_warm`) builds each flight's view under the key the page reads,
+    and renders its load summary and airline sections for both kinds of reader: the page's first view, by an
+    officer or by a viewer, then builds and renders nothing of its own."""
     from api.routers import exports
-    from api.web import flight_view
+    from api.web import flight_view, routes_airline, routes_load
     from api.web.flight_warm import build_flight_pages
 
     op = api.import_teaching()
@@ -115,17 +116,46 @@ def test_a_plans_flight_pages_are_built_before_their_first_view(api: Api, monkey
     assert build_flight_pages(app.state.engine, app.state.pages, plan) >= 1
 
     def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the flight's view was built on its first view")
+        raise AssertionError("a part of the flight's page was built on its first view")
 
     monkeypatch.setattr(flight_view, "flight_page", refuse)
     monkeypatch.setattr(flight_view, "seat_map_svg", refuse)
     monkeypatch.setattr(exports, "build_manifest", refuse)
-    r = browser(api, "officer1").get(f"/operations/{op}/plans/{_number(api, op, plan)}/flights/{FLIGHT}")
+    monkeypatch.setattr(routes_load, "section_figures", refuse)  # the load summary's figures, read to render it
+    monkeypatch.setattr(routes_airline, "section_of", refuse)  # the airline section's, likewise
+    url = f"/operations/{op}/plans/{_number(api, op, plan)}/flights/{FLIGHT}"
+    r = browser(api, "officer1").get(url)
     assert r.status_code == 200 and "Passengers by household" in r.text and "Load summary" in r.text
+    assert "Printable load summary" in r.text and "Look at the PNL" in r.text  # the officers' sections
+    r = browser(api, "viewer1").get(url)
+    assert r.status_code == 200 and "Airline and border messages" in r.text
+    assert "Printable load summary" not in r.text and "Look at the PNL" not in r.text  # the other readers'
     r = api.get(f"/api/v1/operations/{op}/plans/{plan}/flights/{FLIGHT}/manifest", "officer")  # CSV: built too
     assert r.status_code == 200 and FLIGHT in r.text
     audit = api.get("/api/v1/audit", "coordinator", params={"action": "export", "limit": 5}).json()["items"]
     assert audit[0]["resource"] == "manifest" and audit[0]["actor"] == "officer1"  # a kept file is still audited
+
+
+def test_the_sections_the_warm_up_renders_keep_no_token(api: Api) -> None:
+    """The airline sections the warm-up renders hold the CSRF token's slot, never a token, and the officer
+    reading them gets their own token in its place."""
+    from api.web.flight_warm import build_flight_pages
+    from api.web.templating import _fragments
+
+    op = api.import_teaching()
+    plan = _solve(api, op)
+    _publish(api, op, plan)
+    app = api.client.app
+    build_flight_pages(app.state.engine, app.state.pages, plan)
+    kept = [v for v in _fragments(app.state.engine)._items.values() if "airline-heading" in v]
+    assert kept and all('name="csrf_token" value="csrf-slot-' in v for v in kept if "airline-send" in v)
+    assert any("airline-send" in v for v in kept)  # the officers' form is among them
+    url = f"/operations/{op}/plans/{_number(api, op, plan)}/flights/{FLIGHT}"
+    officer = browser(api, "officer1")
+    html = officer.get(url).text
+    form = re.search(r'class="airline-send">\s*<input type="hidden" name="csrf_token" value="([^"]+)"', html)
+    assert form is not None and "csrf-slot-" not in html
+    assert set(re.findall(r'name="csrf_token" value="([^"]+)"', html)) == {form.group(1)}  # the page's own token
 
 
 def test_kept_sections_carry_each_readers_own_token_and_role(api: Api) -> None:

@@ -2,13 +2,15 @@
 (docs/web.md, "Speed").
 
 A flight's first view per plan version builds its view (passengers, needs in words, the accessible seat map and
-the rendered seat map and passenger table), its load summary and its airline section: 100-250 ms of CPU at 230
-passengers, while every later view reads them from `api.export_cache`; its CSV manifest (15-20 ms) likewise.
+the rendered seat map and passenger table) and renders its load summary and airline sections (`Pages.kept`, once
+per kind of reader): 100-250 ms of CPU at 230 passengers, while every later view reads them from memory; its CSV
+manifest (15-20 ms) likewise.
 Officers open the flights of a new plan right after it is stored, so the pages are built once, one flight after the
 other on one thread, as soon as the solve has stored its plan (`JobManager.plan_hooks`) and after sign-in for each
 operation's current plan. A page arriving while a part is being built waits for that build
-(`ExportCache.get_or_build`). The view is built in the default language; a page in another language builds its own
-on its first view.
+(`ExportCache.get_or_build`). The view and the sections are built in the default language, the sections for
+officers and for the other readers (the CSRF token's slot stays in the kept airline section, filled per request);
+a page in another language builds its own on its first view.
 """
 
 from __future__ import annotations
@@ -62,15 +64,14 @@ def warm_job_plan(engine: Engine, pages: Any, job_id: int) -> None:
 
 
 def build_flight_pages(engine: Engine, pages: Any, plan_id: int) -> int:
-    """The view, rendered body, load summary and airline section of every flight of the plan, in the default
-    language, and its CSV manifest (the API's default format), each flight in its own short session; returns
-    the number of flights built."""
+    """The view and rendered body of every flight of the plan, its load summary and airline sections rendered
+    for both kinds of reader (officers, who may download and act, and the others), all in the default language,
+    and its CSV manifest (the API's default format), each flight in its own short session; returns the number
+    of flights built."""
     from api.routers.exports import manifest_file
-    from api.routers.load_summary import plan_flight_load
-    from api.web import data
+    from api.web import data, routes_airline, routes_load
     from api.web.flight_view import flight_body, flight_view
     from api.web.planning import plan_body
-    from api.web.routes_airline import section_facts
 
     i18n.activate(pages.catalogues.get(i18n.DEFAULT))
     with Session(engine) as session:
@@ -88,8 +89,9 @@ def build_flight_pages(engine: Engine, pages: Any, plan_id: int) -> int:
                 return built
             view = flight_view(session, plan.operation_id, plan, flight_id, i18n.DEFAULT)
             flight_body(pages.env, view, op, plan)
-            plan_flight_load(session, plan.operation_id, plan_id, flight_id)
-            section_facts(session, plan, flight_id)
+            for officer in (False, True):  # the page's two kinds of reader, each with its own kept sections
+                routes_load.kept_section(pages, engine, i18n.DEFAULT, op, plan, flight_id, officer)
+                routes_airline.kept_section(pages, engine, i18n.DEFAULT, op, plan, flight_id, officer)
             manifest_file(session, op, plan, flight_id, "csv")  # the airline's manifest, downloaded again and again
             built += 1
     return built

@@ -17,6 +17,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from markupsafe import Markup, escape
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from api import airline_messages as am
@@ -31,7 +32,8 @@ from api.sent_messages import SentMessage, sent_marker
 from api.web import planning
 from api.web.i18n import N_
 from api.web.session import csrf_token, form, page
-from api.web.templating import Pages, fragment
+from api.web.templating import Pages
+from api.web.templating import pages as pages_of
 
 router = APIRouter(include_in_schema=False)
 OfficerPage = Annotated[Principal, Depends(page("officer"))]
@@ -96,16 +98,26 @@ class Section:
 
 
 def airline_section(request: Request, plan: m.Plan, flight_id: str) -> Section:
-    """The section's figures, from the cache while the plan, the caseload and the flight's sent messages are
-    those it was built from: the key costs the revision and one indexed count, where building it reads every
-    passenger's row (35-40 ms at 230 passengers). The revision and the marker are read before the data, as
-    `api.export_cache` asks, so an entry built while a message is being sent is filed under the older key."""
-    principal = getattr(request.state, "principal", None)
-    with Session(request.app.state.engine) as session:
+    """The section's figures for the request's reader (`section_of`)."""
+    return section_of(request.app.state.engine, plan, flight_id, _may_act(request))
+
+
+def section_of(engine: Engine, plan: m.Plan, flight_id: str, can_act: bool) -> Section:
+    """The section's figures for a kind of reader (officers may act), from the cache while the plan, the caseload
+    and the flight's sent messages are those it was built from: the key costs the revision and one indexed count,
+    where building it reads every passenger's row (35-40 ms at 230 passengers). The revision and the marker are
+    read before the data, as `api.export_cache` asks, so an entry built while a message is being sent is filed
+    under the older key."""
+    with Session(engine) as session:
         facts = section_facts(session, plan, flight_id)
     return Section(sent=facts.sent, plan_numbers=facts.plan_numbers, adl_ready=facts.adl_ready,
-                   warnings=facts.warnings, can_act=principal is not None and principal.at_least("officer"),
-                   published=plan.state == "published", what_if=plan.variant_id is not None)
+                   warnings=facts.warnings, can_act=can_act, published=plan.state == "published",
+                   what_if=plan.variant_id is not None)
+
+
+def _may_act(request: Request) -> bool:
+    principal = getattr(request.state, "principal", None)
+    return principal is not None and principal.at_least("officer")
 
 
 def section_facts(session: Session, plan: m.Plan, flight_id: str) -> Facts:
@@ -141,21 +153,28 @@ _CSRF_SLOT = "csrf-slot-" + secrets.token_hex(16)
 
 
 def airline_section_html(request: Request, op: m.Operation, plan: m.Plan, flight_id: str) -> Markup:
+    """The section as HTML for the request's reader and language (`kept_section`), its form carrying the
+    reader's own CSRF token in the kept slot, so no reader's token is ever shown to another."""
+    pages = pages_of(request)
+    html = kept_section(pages, request.app.state.engine, pages.catalogues.choose(request).code, op, plan, flight_id,
+                        _may_act(request))
+    return Markup(html.replace(_CSRF_SLOT, str(escape(csrf_token(request)))))
+
+
+def kept_section(pages: Pages, engine: Engine, language: str, op: m.Operation, plan: m.Plan, flight_id: str,
+                 can_act: bool) -> Markup:
     """The section as HTML, rendered once per plan version, caseload revision, operation version, the flight's
-    sent messages (`sent_marker`), language and whether the reader may act (officers), and kept
-    (`Pages.fragment`): rendering it was a good part of a flight page's CPU. Its form is kept with a slot where
-    each reader's own CSRF token is put, so no reader's token is ever shown to another."""
-    principal = getattr(request.state, "principal", None)
-    can_act = principal is not None and principal.at_least("officer")
-    engine = request.app.state.engine
+    sent messages (`sent_marker`), language and whether the reader may act (officers), and kept (`Pages.kept`):
+    rendering it was a good part of a flight page's CPU. Its form holds a slot (`_CSRF_SLOT`) where
+    `airline_section_html` puts each reader's token. Takes no request, so the warm-up after a plan is stored
+    renders it before the first view (`api.web.flight_warm`)."""
     revision = cache_for(engine).revision(plan.operation_id)  # before the data, as export_cache asks
     with Session(engine) as session:
         marker = sent_marker(session, plan.operation_id, flight_id)
     key = ("airline", flight_id, plan.id, plan.version, revision, op.version, marker, can_act)
-    html = fragment(request, "airline/section.html", key, lambda: {
-        "airline": airline_section(request, plan, flight_id), "op": op, "plan": plan, "flight_id": flight_id,
+    return pages.kept(engine, language, "airline/section.html", key, lambda: {
+        "airline": section_of(engine, plan, flight_id, can_act), "op": op, "plan": plan, "flight_id": flight_id,
         "csrf_token": _CSRF_SLOT})
-    return Markup(html.replace(_CSRF_SLOT, str(escape(csrf_token(request)))))
 
 
 def install(pages: Pages) -> None:

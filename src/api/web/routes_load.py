@@ -16,6 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from markupsafe import Markup
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api import models as m
@@ -29,7 +30,8 @@ from api.problems import ApiProblem
 from api.routers.load_summary import MEDIA, plan_flight_load
 from api.web import planning
 from api.web.session import page
-from api.web.templating import Pages, fragment
+from api.web.templating import Pages
+from api.web.templating import pages as pages_of
 from planner.report.load_summary import CATEGORIES, FlightLoad
 from planner.report.load_summary_files import load_summary_csv, load_summary_html
 
@@ -48,26 +50,43 @@ class Section:
 
 
 def load_section(request: Request, plan: m.Plan, flight_id: str) -> Section:
-    """The section's figures: the plan document and the caseload, read once for the page."""
-    principal = getattr(request.state, "principal", None)
-    with Session(request.app.state.engine) as session:
+    """The section's figures for the request's reader: the plan document and the caseload, read once."""
+    return section_figures(request.app.state.engine, plan, flight_id, _may_download(request))
+
+
+def section_figures(engine: Engine, plan: m.Plan, flight_id: str, can_download: bool) -> Section:
+    """The section's figures for a kind of reader (officers may download)."""
+    with Session(engine) as session:
         try:
             _, load = plan_flight_load(session, plan.operation_id, plan.id or 0, flight_id)
         except ApiProblem:
             load = None
     present = tuple(c for c in CATEGORIES if load is not None and load.counts[c])
-    return Section(load, present, principal is not None and principal.at_least("officer"))
+    return Section(load, present, can_download)
+
+
+def _may_download(request: Request) -> bool:
+    principal = getattr(request.state, "principal", None)
+    return principal is not None and principal.at_least("officer")
 
 
 def load_section_html(request: Request, op: m.Operation, plan: m.Plan, flight_id: str) -> Markup:
+    """The section as HTML for the request's reader and language (`kept_section`)."""
+    pages = pages_of(request)
+    return kept_section(pages, request.app.state.engine, pages.catalogues.choose(request).code, op, plan, flight_id,
+                        _may_download(request))
+
+
+def kept_section(pages: Pages, engine: Engine, language: str, op: m.Operation, plan: m.Plan, flight_id: str,
+                 can_download: bool) -> Markup:
     """The section as HTML, rendered once per plan version, caseload revision, operation version, language and
-    whether the reader may download (officers): the same for every such reader, and kept (`Pages.fragment`)."""
-    principal = getattr(request.state, "principal", None)
-    can_download = principal is not None and principal.at_least("officer")
-    revision = cache_for(request.app.state.engine).revision(plan.operation_id)  # before the data
+    whether the reader may download (officers): the same for every such reader, and kept (`Pages.kept`). Takes
+    no request, so the warm-up after a plan is stored renders it before the first view (`api.web.flight_warm`)."""
+    revision = cache_for(engine).revision(plan.operation_id)  # before the data
     key = ("load", flight_id, plan.id, plan.version, revision, op.version, can_download)
-    return fragment(request, "load/section.html", key, lambda: {
-        "loadsum": load_section(request, plan, flight_id), "op": op, "plan": plan, "flight_id": flight_id})
+    return pages.kept(engine, language, "load/section.html", key, lambda: {
+        "loadsum": section_figures(engine, plan, flight_id, can_download), "op": op, "plan": plan,
+        "flight_id": flight_id})
 
 
 def install(pages: Pages) -> None:

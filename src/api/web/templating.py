@@ -123,16 +123,23 @@ class Pages:
 
     def fragment(self, request: Request, template: str, key: tuple[Any, ...],
                  context: Callable[[], dict[str, Any]]) -> Markup:
+        """A part of a page that is the same for every reader, in the request's language (`kept`)."""
+        return self.kept(request.app.state.engine, self.catalogues.choose(request).code, template, key, context)
+
+    def kept(self, engine: Any, language: str, template: str, key: tuple[Any, ...],
+             context: Callable[[], dict[str, Any]]) -> Markup:
         """A part of a page that is the same for every reader, rendered once per `key` and language and kept
         (`_fragments`, an `api.export_cache.ExportCache` of its own): `key` must name every version the part is
         drawn from (the caller reads the caseload revision before the data). It is rendered from what `context()`
         returns (called only when the part is not kept, so a kept part reads nothing) and the language alone,
-        without the principal, the CSRF token or the request, so nothing personal to a reader can be kept in it."""
-        language = self.catalogues.choose(request)
-        i18n.activate(self.catalogues.get(language.code))
-        html: str = _fragments(request.app.state.engine).get_or_build(
-            (template, *key, language.code),
-            lambda: self.env.get_template(template).render({**context(), "lang": language}))
+        without the principal, the CSRF token or the request, so nothing personal to a reader can be kept in it;
+        taking no request, it is also how the warm-up renders a part before anyone asks for it
+        (`api.web.flight_warm`)."""
+        lang = i18n.LANGUAGES.get(language, i18n.LANGUAGES[i18n.DEFAULT])
+        i18n.activate(self.catalogues.get(lang.code))
+        html: str = _fragments(engine).get_or_build(
+            (template, *key, lang.code),
+            lambda: self.env.get_template(template).render({**context(), "lang": lang}))
         return Markup(html)
 
     def render(self, request: Request, template: str, context: dict[str, Any] | None = None,
