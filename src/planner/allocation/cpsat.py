@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from planner.allocation.bounds import seat_bound
 from planner.allocation.feasibility import top_up, trim_escorts
 from planner.allocation.greedy import Allocation
 from planner.allocation.linear import PDLP_FROM_VARIABLES, lp_relaxation, trivial_bound
@@ -255,7 +256,7 @@ def solve_cpsat(m: AllocationModel, problem: AllocationProblem, options: SolveOp
     LP does not finish in its share (a large operation in a short solve), CP-SAT re-plans a few flights at a
     time from the greedy plan instead (planner.allocation.windows, docs/scale.md)."""
     end = min(options.clock().at, time.monotonic() + seconds)
-    lp, lp_bound, solved = _lp_stage(m, options, incumbent, end, seconds)
+    lp, lp_bound, solved = _lp_stage(m, problem, options, incumbent, end, seconds)
     if not solved and not options.deterministic and not options.stopped():
         return _by_windows(m, problem, options, hint, seconds, end, incumbent, lp_bound)
     base = None if options.stopped() else base_unless_stopped(m, options.stop)
@@ -281,44 +282,62 @@ def solve_cpsat(m: AllocationModel, problem: AllocationProblem, options: SolveOp
     return _level_1b(search, result)
 
 
-#: The LP's share of the engine's seconds (not in deterministic mode): past it the LP is cut short, and PDLP
-#: (a large operation) is not started when its share is below what it needs on 2 cores (docs/scale.md). GLOP
-#: may take all but `LP_RESERVE_SECONDS` of a short allocation: a plan near the LP (its box, then a few flights
-#: at a time) gained 6 % of level 1a on the greedy plan within a second at 7,000 people, where re-planning from
-#: the greedy plan without the LP gained 0.4 % in that second; an LP cut short is time lost
-LP_SHARE, PDLP_MIN_SECONDS, LP_RESERVE_SECONDS = 0.4, 15.0, 1.5
-#: GLOP's seconds per variable on an idle machine, writing included (1.9 s at 7,000 people, 24,000 variables):
-#: a large model whose share is below this does not start the LP and is re-planned a few flights at a time
-#: from the greedy plan at once (an LP cut short is time lost: on a busy machine it cost a 15-second solve 3 s)
+#: The LP's share of the engine's seconds (not in deterministic mode): past it the LP is cut short. GLOP, and
+#: PDLP (a large operation), may take all but `LP_RESERVE_SECONDS` of a short allocation, but neither is started
+#: when that is below what it needs by its variables: a plan near the LP (its box, then a few flights at a
+#: time) gained 6 % of level 1a on the greedy plan within a second at 7,000 people, where re-planning from the
+#: greedy plan without the LP gained 0.4 % in that second; an LP cut short is time lost (on a busy machine it
+#: cost a 15-second solve 3 s)
+LP_SHARE, LP_RESERVE_SECONDS = 0.4, 1.5
+#: GLOP's seconds per variable on an idle machine, writing included (1.9 s at 7,000 people, 24,000 variables)
 GLOP_SECONDS_PER_VARIABLE = 0.00008
+#: PDLP's at its tolerance (planner.allocation.linear), writing and the bound from its duals included: 6.6 s at
+#: 20,000 people (150,000 variables) with both cores busy (at 50,000 people it took 142 s: it is not started in
+#: a solve's seconds there)
+PDLP_SECONDS_PER_VARIABLE = 0.00004
 #: Without the LP, re-planning a few flights at a time takes this share; level 1b on the full model the rest
 WINDOWS_SHARE = 0.8
 MIN_LEVEL_1B_SECONDS = 3.0  # below this level 1b on the full model is not started (writing it takes 1-2 s)
 
 
-def _lp_stage(m: AllocationModel, options: SolveOptions, incumbent: Incumbent, end: float, seconds: float
-              ) -> tuple[list[float], int, bool]:
+def lp_seconds_needed(m: AllocationModel) -> float:
+    """What the LP relaxation of `m` needs on an idle machine, by its engine and variables."""
+    per = PDLP_SECONDS_PER_VARIABLE if len(m.upper) >= PDLP_FROM_VARIABLES else GLOP_SECONDS_PER_VARIABLE
+    return per * len(m.upper)
+
+
+def _lp_stage(m: AllocationModel, problem: AllocationProblem, options: SolveOptions, incumbent: Incumbent,
+              end: float, seconds: float) -> tuple[list[float], int, bool]:
     """The LP relaxation: the bound, the neighbourhood CP-SAT starts from, and whether it was solved. Cut at
-    its share of the engine's seconds; when it does not finish, the bound is the trivial one (nothing
-    unproven is claimed)."""
+    its share of the engine's seconds; when it does not finish (or is not started), the bound is the seats'
+    (planner.allocation.bounds.seat_bound), or every household flying when that is lower: nothing unproven is
+    claimed."""
+    no_lp = [0.0] * len(m.upper)
     if options.stopped():  # no LP after a stop
-        return [0.0] * len(m.upper), trivial_bound(m), False
+        return no_lp, trivial_bound(m), False
     if options.deterministic:
         lp, lp_bound = lp_relaxation(m, 0.0, options.stop)
     else:
-        share = min(max(0.05, end - time.monotonic()), LP_SHARE * seconds)
-        if len(m.upper) >= PDLP_FROM_VARIABLES:
-            if share < PDLP_MIN_SECONDS:
-                return [0.0] * len(m.upper), trivial_bound(m), False
-        else:
-            share = max(share, min(end - time.monotonic(), seconds) - LP_RESERVE_SECONDS)
-            if _windowed(m, options) and share < GLOP_SECONDS_PER_VARIABLE * len(m.upper):
-                return [0.0] * len(m.upper), trivial_bound(m), False
+        share = max(min(max(0.05, end - time.monotonic()), LP_SHARE * seconds),
+                    min(end - time.monotonic(), seconds) - LP_RESERVE_SECONDS)
+        if (_windowed(m, options) or len(m.upper) >= PDLP_FROM_VARIABLES) and share < lp_seconds_needed(m):
+            return no_lp, _without_lp(m, problem, options, incumbent), False
         lp, lp_bound = lp_relaxation(m, share, options.stop)
     solved = lp_bound != trivial_bound(m) or any(lp)
+    if not solved:
+        return no_lp, _without_lp(m, problem, options, incumbent), False
     incumbent.offer(bound=lp_bound)
-    options.report(incumbent.progress("allocation-lp", options, "LP relaxation" if solved else "LP cut short"))
+    options.report(incumbent.progress("allocation-lp", options, "LP relaxation"))
     return lp, lp_bound, solved
+
+
+def _without_lp(m: AllocationModel, problem: AllocationProblem, options: SolveOptions, incumbent: Incumbent) -> int:
+    """The bound when no LP is solved: the seats' (a min-cost flow, under a second at 20,000 people), unless a
+    stop came first."""
+    bound = trivial_bound(m) if options.stopped() else min(trivial_bound(m), seat_bound(problem, m))
+    incumbent.offer(bound=bound)
+    options.report(incumbent.progress("allocation-lp", options, "LP cut short: the seats' bound"))
+    return bound
 
 
 def _by_windows(m: AllocationModel, problem: AllocationProblem, options: SolveOptions, hint: Allocation,
