@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import shutil
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -79,13 +80,37 @@ class Api:
         return int(r.json()["id"])
 
 
-def database(kind: str, folder: Path) -> Iterator[str]:
+def database(kind: str, folder: Path, template: str | None = None) -> Generator[str, None, None]:
     """A fresh database URL: a SQLite file in `folder`, or a new PostgreSQL database (dropped afterwards)
-    when CHARTERPLAN_TEST_PG_URL is set; pytest skips the PostgreSQL case otherwise."""
+    when CHARTERPLAN_TEST_PG_URL is set; pytest skips the PostgreSQL case otherwise.
+
+    With `template` (from `migrated_template`), the new database starts as a copy of that already migrated,
+    empty one: the app's start then finds the schema at head, instead of every test paying for the whole
+    migration chain (a third of a second on SQLite, two seconds on PostgreSQL). test_api_migrations.py
+    migrates empty databases."""
     if kind == "sqlite":
-        yield f"sqlite:///{folder / 'test.db'}"
+        path = folder / "test.db"
+        if template:
+            shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
         return
-    yield from fresh_postgresql_database("cp_")
+    yield from fresh_postgresql_database("cp_", template=template, wait_drop=False)
+
+
+def migrated_template(kind: str, folder: Path) -> Generator[str, None, None]:
+    """An empty database at the head migration, for `database` to copy: a SQLite file's path, or the name of
+    a PostgreSQL database (which must have no open connection while it is copied)."""
+    from api.db import make_engine, migrate
+
+    made = database(kind, folder)
+    url = next(made)
+    try:
+        engine = make_engine(url)
+        migrate(engine)
+        engine.dispose()
+        yield url.removeprefix("sqlite:///") if kind == "sqlite" else url.rpartition("/")[2]
+    finally:
+        made.close()
 
 
 DATABASES = ["sqlite", "postgresql"]
@@ -115,7 +140,7 @@ def wait_job(api: Api, operation_id: int, job_id: int, timeout: float = 60.0) ->
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        job = api.get(f"/api/v1/operations/{operation_id}/solve-jobs/{job_id}", "viewer").json()
+        job: dict[str, Any] = api.get(f"/api/v1/operations/{operation_id}/solve-jobs/{job_id}", "viewer").json()
         if job["status"] not in ("queued", "running"):
             return job
         time.sleep(0.1)

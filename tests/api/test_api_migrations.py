@@ -10,8 +10,8 @@ import api.tables  # noqa: F401  (every table of the service)
 from api.db import make_engine, migrate
 
 
-def test_migrations_match_models(database_url: str) -> None:
-    engine = make_engine(database_url)
+def test_migrations_match_models(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
     migrate(engine)
     migrate(engine)  # idempotent: a restart applies nothing twice
     with engine.connect() as conn:
