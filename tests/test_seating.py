@@ -305,17 +305,22 @@ def test_deterministic_seating_does_not_depend_on_string_hashing() -> None:
     import subprocess
     import sys
 
-    outs = {
-        subprocess.run(
+    # the two processes run side by side: each spends seconds importing the planner
+    runs = [
+        subprocess.Popen(
             [sys.executable, "-c", _SEAT_IN_A_FRESH_PROCESS],
             env={**os.environ, "PYTHONHASHSEED": seed},
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            check=True,
-            timeout=120,
-        ).stdout
+        )
         for seed in ("1", "2")
-    }
+    ]
+    outs = set()
+    for run in runs:
+        out, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err
+        outs.add(out)
     assert len(outs) == 1 and '"seat": "' in next(iter(outs))
 
 

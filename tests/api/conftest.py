@@ -1,5 +1,12 @@
 """A fresh database and app per test, on SQLite and (when CHARTERPLAN_TEST_PG_URL is set) on PostgreSQL.
 
+Which tests also run on PostgreSQL: all of them, except those marked `SQLITE_ONLY` (service_testkit.py). That
+mark is for tests of what is rendered or computed over stored rows (documents, notices, airline messages, the
+fleet sizing, the app's own figure cache), whose statements are the plain reads and writes that other tests run
+on both. Storage and its limits (NUL, over-long text, JSON fields), migrations, concurrency (jobs, leases,
+locks, racing writers), security perimeters, imports and uploads, searches, shared caches across replicas and
+the end-to-end flow keep their PostgreSQL variants; a new test runs on both unless marked.
+
 Each test's database is a copy of one migrated per session and kind (`migrated_template`), so a test pays
 for a file copy or a `CREATE DATABASE … TEMPLATE`, not for the migrations; test_api_migrations.py asks for
 `empty_database_url` and migrates itself.

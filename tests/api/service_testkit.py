@@ -10,6 +10,7 @@ from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -114,6 +115,9 @@ def migrated_template(kind: str, folder: Path) -> Generator[str, None, None]:
 
 
 DATABASES = ["sqlite", "postgresql"]
+#: A test (or, as `pytestmark`, a module) that runs on SQLite only, though CHARTERPLAN_TEST_PG_URL is set: for
+#: what renders or computes over stored rows through statements other tests run on both (the rule: conftest.py).
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def make_api(settings: Settings, users: bool = True) -> Iterator[Api]:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import re
 
-from service_testkit import Api
+from service_testkit import SQLITE_ONLY, Api
 from test_api_airline import FLIGHT, _on_flight, _parts, _patch, _publish, _solve
 from web_sign_in import browser, csrf
 
 from airline.teletype_reader import read
+
+# SQLite only (tests/api/conftest.py): the flight and person pages over what test_api_airline.py stores
+pytestmark = SQLITE_ONLY
 
 
 def test_flight_page_messages_for_officers_and_viewers(api: Api) -> None:

@@ -7,11 +7,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from service_testkit import Api
+from service_testkit import SQLITE_ONLY, Api
 from test_api_airline import _patch, _publish, _solve
 from web_sign_in import browser
 
 from api.web import routes_operations
+
+# SQLite only (tests/api/conftest.py): the app's own cache of rendered figures
+pytestmark = SQLITE_ONLY
 
 
 def _registered(html: str) -> int:

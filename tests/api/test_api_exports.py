@@ -9,10 +9,13 @@ import io
 from typing import Any
 
 from openpyxl import load_workbook
-from service_testkit import Api, wait_job
+from service_testkit import SQLITE_ONLY, Api, wait_job
 from test_api_e2e import table
 
 from api.content_disposition import content_disposition
+
+# SQLite only (tests/api/conftest.py): documents rendered from a stored plan
+pytestmark = SQLITE_ONLY
 
 ARABIC = "شیلان ئەحمەد"
 FLIGHT = "MSQ-EBL-1"

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from service_testkit import Api
+from service_testkit import SQLITE_ONLY, Api
+
+# SQLite only (tests/api/conftest.py): the solver's fleet sizing behind a route
+pytestmark = SQLITE_ONLY
 
 SPARE_CHARTERS: dict[str, Any] = {
     "format": "charterplan.variant/1",

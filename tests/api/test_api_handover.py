@@ -3,8 +3,11 @@ service (docs/documents-pipeline.md, docs/reception.md): officers only, audited,
 
 from __future__ import annotations
 
-from service_testkit import Api, wait_job
+from service_testkit import SQLITE_ONLY, Api, wait_job
 from test_api_exports import lines
+
+# SQLite only (tests/api/conftest.py): documents for the authorities and partners rendered from a stored plan
+pytestmark = SQLITE_ONLY
 
 AUTHORITY = {"id": "IRQ-MSQ", "name": "Embassy of Iraq in Minsk", "typical_working_days": 1,
              "slow_working_days": 1, "handover_days": 0}

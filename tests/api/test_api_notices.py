@@ -6,7 +6,10 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from service_testkit import Api, wait_job
+from service_testkit import SQLITE_ONLY, Api, wait_job
+
+# SQLite only (tests/api/conftest.py): notices and letters rendered from a stored plan
+pytestmark = SQLITE_ONLY
 
 FLIGHT = "MSQ-EBL-1"
 
