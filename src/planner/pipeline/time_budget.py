@@ -23,7 +23,7 @@ from planner.pipeline.deadline import Deadline
 FINISH_PER_PERSON = 0.00025
 FINISH_FIXED = 0.4  # interpreter exit, file writes
 TESTS_PER_PERSON = 0.00003  # test demand, flow and concrete slots
-SEAT_GREEDY_PER_PASSENGER = 0.00028  # greedy seating incl. checking (1.7 s for 30 full flights)
+SEAT_GREEDY_PER_PASSENGER = 0.00033  # greedy seating incl. checking and its second pass (2 s for 30 full flights)
 SEAT_GREEDY_PER_FLIGHT = 0.02
 LOAD_PER_PERSON = 0.0004  # reading and checking the scenario, building the problem (deterministic estimate)
 LOAD_FIXED = 1.5

@@ -72,9 +72,13 @@ class Greedy:
         """Free, and not closed by distancing to anyone but `party` itself."""
         return sid not in self.owner and self.near_party[sid] <= {party}
 
-    def run(self) -> dict[str, str]:
-        """Seats for every unit that fits; a party that does not fit still has its escorts seated alone."""
+    def run(self, first: frozenset[str] = frozenset()) -> dict[str, str]:
+        """Seats for every unit that fits; a party that does not fit still has its escorts seated alone.
+        Parties with a unit in `first` are placed before the others (a second pass for those a first one left
+        out: docs/seating.md)."""
         order = parties(self.p)
+        if first:
+            order = [q for q in order if not first.isdisjoint(q)] + [q for q in order if first.isdisjoint(q)]
         placed: set[int] = set()
         filled_exits = False
         for i, party in enumerate(order):
