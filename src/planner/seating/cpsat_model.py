@@ -345,10 +345,10 @@ def solve(
     done = threading.Event()
 
     def watcher() -> None:
+        # asked again every 50 ms, not once: a stop_search that comes before the search has started is lost
         while not done.wait(0.05):
             if should_stop():
                 solver.stop_search()
-                return
 
     thread = threading.Thread(target=watcher, daemon=True)
     thread.start()
