@@ -85,19 +85,29 @@ def _tests_of(plan: Plan, fp: FlightPlan) -> list[TestBooking]:
 
 
 def draft(problem: AllocationProblem, alloc: Allocation, carried: Carried | None, previous: Plan | None,
-           household_of: dict[str, str], prior: dict[str, FlightPlan], ref: ScenarioRef) -> Plan:
+          household_of: dict[str, str], prior: dict[str, FlightPlan], ref: ScenarioRef, *, book: bool = True) -> Plan:
     """The plan of an allocation before seating: flights, escorts and test bookings; escorts keep serving whom
-    they served in `prior` (the previous plan, then the last seating round)."""
+    they served in `prior` (the previous plan, then the last seating round). `book` False leaves the bookings
+    to the caller (`bookings`): seating does not read them, so they can be made while the flights are seated."""
     served_before = {fid: {e.escort_id: list(e.serves) for e in fp.escorts} for fid, fp in prior.items()}
-    bookings = book_slots(problem, alloc, solve_flow(problem, test_demand(problem, alloc)) or {})
-    if carried is not None:
-        bookings = sorted(bookings + kept_bookings(carried, alloc.flight_of, household_of),
-                          key=lambda b: (b.site_id, b.start, b.person_id or "", b.escort_id or ""))
     plan = Plan(scenario=ref,
                 status=alloc.status, stages=Stages(allocation=alloc.status, tests="optimal"),
-                flights=_flight_plans(problem, alloc, served_before), tests=bookings)
+                flights=_flight_plans(problem, alloc, served_before),
+                tests=bookings(problem, alloc, carried, previous, household_of) if book else [])
     if carried is not None and previous is not None:
         for fp in plan.flights:
             fp.locked = fp.flight_id in problem.fixed.locked
-        plan.tests += [b for fp in carried.departed for b in _tests_of(previous, fp)]
     return plan
+
+
+def bookings(problem: AllocationProblem, alloc: Allocation, carried: Carried | None, previous: Plan | None,
+             household_of: dict[str, str]) -> list[TestBooking]:
+    """The test bookings of an allocation: new ones from the test-slot stage, those a re-plan keeps, and those of
+    departed flights."""
+    booked = book_slots(problem, alloc, solve_flow(problem, test_demand(problem, alloc)) or {})
+    if carried is not None:
+        booked = sorted(booked + kept_bookings(carried, alloc.flight_of, household_of),
+                        key=lambda b: (b.site_id, b.start, b.person_id or "", b.escort_id or ""))
+        if previous is not None:
+            booked += [b for fp in carried.departed for b in _tests_of(previous, fp)]
+    return booked

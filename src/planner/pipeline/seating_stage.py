@@ -162,8 +162,8 @@ def _seat_planned(item: tuple[int, FlightPlan]) -> tuple[FlightResult, tuple[int
 
 
 def seat_greedily(scenario: Scenario, plan: Plan, *, processes: int, deterministic: bool, prior: Plan | None,
-                  deadline_at: float, stop: StopSignal | None, on_flight: Callable[[int, int], None]
-                  ) -> tuple[SeatingOutcome, dict[str, FlightValue]]:
+                  deadline_at: float, stop: StopSignal | None, on_flight: Callable[[int, int], None],
+                  meanwhile: Callable[[], None] = lambda: None) -> tuple[SeatingOutcome, dict[str, FlightValue]]:
     """Greedy seating of every flight of `plan` in worker processes (no CP-SAT): what a stop request leaves
     to do, a flight per process at a time; merged by flight id, so the result is the one-process result.
     Also each flight's seats with their level-2 and level-4 values, for the plan's objective. Forked workers
@@ -184,11 +184,11 @@ def seat_greedily(scenario: Scenario, plan: Plan, *, processes: int, determinist
         key = next(_NEXT)
         _SHARED[key] = shared
         try:
-            done = run_in_workers(_seat_planned, [(key, fp) for fp in todo], processes, stop, on_flight)
+            done = run_in_workers(_seat_planned, [(key, fp) for fp in todo], processes, stop, on_flight, meanwhile)
         finally:
             del _SHARED[key]
     else:
-        done = run_in_workers(_seat_one, [shared.job(fp) for fp in todo], processes, stop, on_flight)
+        done = run_in_workers(_seat_one, [shared.job(fp) for fp in todo], processes, stop, on_flight, meanwhile)
     results = {r.flight_id: r for r, _ in done}
     outcome = apply_results(scenario, plan, results)
     seated = {fp.flight_id: fp for fp in outcome.plan.flights}
@@ -204,15 +204,18 @@ def _parallel_greedy(options: SolveOptions, cpsat: bool, to_seat: list[FlightPla
 
 def seat(problem: AllocationProblem, plan: Plan, options: SolveOptions, previous: dict[str, FlightPlan],
          trusted: dict[str, FlightPlan] | None = None, planned: float | None = None, size: Size | None = None,
-         values: dict[str, FlightValue] | None = None) -> tuple[Plan, dict[str, str]]:
+         values: dict[str, FlightValue] | None = None, meanwhile: Callable[[], None] = lambda: None
+         ) -> tuple[Plan, dict[str, str]]:
     """Run the seating stage; households it cannot place leave their flight (and their test bookings).
 
     In a re-plan, flights whose passengers and escorts are unchanged keep their previous seats and are not
     seated again (docs/rules.md#re-plan-stability); `trusted` are flights an earlier round of this solve seated.
-    `values` receives the level-2 and level-4 values of the flights seated greedily in workers."""
+    `values` receives the level-2 and level-4 values of the flights seated greedily in workers. `meanwhile` is
+    called once, in this process, while worker processes seat (else before seating)."""
     try:
         from planner.seating.seat_plan import seat_plan
     except ModuleNotFoundError:  # seating not installed in this build: seats stay unset, stage absent
+        meanwhile()
         return plan, {}
     keep = kept_seating(problem, plan, previous, trusted)
     todo = plan.model_copy(update={"flights": [fp for fp in plan.flights if fp.flight_id not in keep]})
@@ -238,10 +241,12 @@ def seat(problem: AllocationProblem, plan: Plan, options: SolveOptions, previous
     if _parallel_greedy(options, cpsat, to_seat):
         outcome, found = seat_greedily(problem.scenario, todo, processes=options.seating_processes,
                                        deterministic=options.deterministic, prior=prior,
-                                       deadline_at=budget.deadline.at, stop=options.stop, on_flight=seated_one)
+                                       deadline_at=budget.deadline.at, stop=options.stop, on_flight=seated_one,
+                                       meanwhile=meanwhile)
         if values is not None:
             values.update(found)
     else:
+        meanwhile()
         outcome = seat_plan(problem.scenario, todo, time_limit=budget.per_flight,
                             processes=options.seating_processes, deterministic=options.deterministic,
                             previous=prior, cpsat=cpsat, deadline_at=budget.deadline.at, stop=options.stop,

@@ -23,10 +23,10 @@ from planner.allocation.model import level1, solve_allocation
 from planner.allocation.problem import AllocationProblem, build_problem
 from planner.allocation.slot_booking import solve_flow, test_demand
 from planner.model.options import Progress, SolveOptions
-from planner.model.plan import FlightPlan, Objective, Plan, Reason, ScenarioRef
+from planner.model.plan import FlightPlan, Objective, Plan, Reason, ScenarioRef, TestBooking
 from planner.model.reasons import reason
 from planner.model.scenario import Scenario
-from planner.pipeline.draft import draft
+from planner.pipeline.draft import bookings, draft
 from planner.pipeline.interrupt import StopRequest
 from planner.pipeline.levels import FlightValue, non_robust_value, seating_values
 from planner.pipeline.seating_stage import preload, seat, with_returning
@@ -227,18 +227,30 @@ def _seating_rounds(run: _Run, alloc: Allocation, budget: AllocationBudget) -> t
     first = prior  # the seats the solve started from
     trusted: dict[str, FlightPlan] = {}  # flights the last round seated (and checked)
     for round_ in range(SEATING_ROUNDS):
-        plan = draft(problem, alloc, carried, run.previous, household_of, prior, run.ref)
-        if round_ == 0:
-            run.mark("tests")
-            options.report(Progress("tests", elapsed=options.elapsed(), message=f"{len(plan.tests)} samples booked"))
+        booked: list[TestBooking] = []
+
+        def book(alloc: Allocation = alloc, round_: int = round_, booked: list[TestBooking] = booked) -> None:
+            booked += bookings(problem, alloc, carried, run.previous, household_of)
+            if round_ == 0:
+                run.mark("tests")
+                options.report(Progress("tests", elapsed=options.elapsed(), message=f"{len(booked)} samples booked"))
+
+        # the bookings are made while seating workers seat the flights (seating does not read them): after a
+        # stop request, that is time off what the stop leaves to do (docs/cli.md, "Stopping")
+        plan = draft(problem, alloc, carried, run.previous, household_of, prior, run.ref, book=False)
         round_started = time.monotonic()
         lost: dict[str, Reason] = {}
         if options.seat:
             plan, unplaced = seat(problem, plan, options, prior, trusted,
-                                  budget.seating_seconds if round_ == 0 else 0.0, size, run.seat_values)
+                                  budget.seating_seconds if round_ == 0 else 0.0, size, run.seat_values,
+                                  meanwhile=book)
+            plan.tests = booked
             gone = {pid for hid in unplaced for pid in problem.infos[hid].household.member_ids}
             plan.tests = [b for b in plan.tests if b.person_id not in gone]
             lost = {hid: reason("seating.no_fit", fid) for hid, fid in unplaced.items()}
+        else:
+            book()
+            plan.tests = booked
         plan, untransported = transfer_stage(run.scenario, plan)  # docs/transfers.md
         lost.update(untransported)
         if not lost:

@@ -82,18 +82,23 @@ def worker_pool(processes: int, stop: StopSignal | None, mp_context: str | None 
 
 
 def run_in_workers(task: Callable[[J], R], jobs: Sequence[J], processes: int, stop: StopSignal | None,
-                   on_done: Callable[[int, int], None] | None = None) -> list[R]:
+                   on_done: Callable[[int, int], None] | None = None,
+                   meanwhile: Callable[[], None] = lambda: None) -> list[R]:
     """`task` over `jobs` in at most `processes` worker processes (one job: in this process), in the order
-    they finish; `on_done(done, total)` is called in this process as they do."""
+    they finish; `on_done(done, total)` is called in this process as they do. `meanwhile` runs here once,
+    while the workers work (before the jobs when there are no workers)."""
     out: list[R] = []
     if len(jobs) <= 1 or processes <= 1:
+        meanwhile()
         for job in jobs:
             out.append(task(job))
             if on_done is not None:
                 on_done(len(out), len(jobs))
         return out
     with worker_pool(min(processes, len(jobs)), stop) as pool:
-        for future in as_completed([pool.submit(task, job) for job in jobs]):
+        futures = [pool.submit(task, job) for job in jobs]
+        meanwhile()
+        for future in as_completed(futures):
             out.append(future.result())
             if on_done is not None:
                 on_done(len(out), len(jobs))
