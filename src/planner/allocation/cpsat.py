@@ -291,10 +291,10 @@ def solve_cpsat(m: AllocationModel, problem: AllocationProblem, options: SolveOp
 LP_SHARE, LP_RESERVE_SECONDS = 0.4, 1.5
 #: GLOP's seconds per variable on an idle machine, writing included (1.9 s at 7,000 people, 24,000 variables)
 GLOP_SECONDS_PER_VARIABLE = 0.00008
-#: PDLP's at its tolerance (planner.allocation.linear), writing and the bound from its duals included: 6.6 s at
-#: 20,000 people (150,000 variables) with both cores busy (at 50,000 people it took 142 s: it is not started in
-#: a solve's seconds there)
-PDLP_SECONDS_PER_VARIABLE = 0.00004
+#: PDLP's at its tolerance (planner.allocation.linear), writing and the bound from its duals included, grows
+#: faster than its variables: 6.6 s at 20,000 people (150,000 variables), 142 s at 50,000 (814,000), both
+#: with the cores busy; so (variables / 150,000) ** 1.8 × 6.6 s
+PDLP_SECONDS, PDLP_VARIABLES, PDLP_GROWTH = 6.6, 150_000, 1.8
 #: Without the LP, re-planning a few flights at a time takes this share; level 1b on the full model the rest
 WINDOWS_SHARE = 0.8
 MIN_LEVEL_1B_SECONDS = 3.0  # below this level 1b on the full model is not started (writing it takes 1-2 s)
@@ -302,8 +302,9 @@ MIN_LEVEL_1B_SECONDS = 3.0  # below this level 1b on the full model is not start
 
 def lp_seconds_needed(m: AllocationModel) -> float:
     """What the LP relaxation of `m` needs on an idle machine, by its engine and variables."""
-    per = PDLP_SECONDS_PER_VARIABLE if len(m.upper) >= PDLP_FROM_VARIABLES else GLOP_SECONDS_PER_VARIABLE
-    return per * len(m.upper)
+    n = len(m.upper)
+    return PDLP_SECONDS * (n / PDLP_VARIABLES) ** PDLP_GROWTH if n >= PDLP_FROM_VARIABLES \
+        else GLOP_SECONDS_PER_VARIABLE * n
 
 
 def _lp_stage(m: AllocationModel, problem: AllocationProblem, options: SolveOptions, incumbent: Incumbent,
