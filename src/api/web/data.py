@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case
+from sqlalchemy import bindparam, case
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, func, select
 
@@ -24,12 +24,17 @@ log = logging.getLogger("api.web")
 # --------------------------------------------------------------------------------------------- the plan
 
 
+#: built once: nearly every page reads the current plan, and SQLAlchemy takes longer to build and key this
+#: statement than SQLite takes to answer it (docs/web.md, "Speed")
+_CURRENT_PLAN = (select(m.Plan).options(defer(m.Plan.variant), defer(m.Plan.summary))  # type: ignore[arg-type]
+                 .where(m.Plan.operation_id == bindparam("operation_id"), col(m.Plan.variant_id).is_(None))
+                 .order_by((col(m.Plan.state) == "published").desc(), col(m.Plan.number).desc()).limit(1))
+
+
 def current_plan(session: Session, operation_id: int) -> m.Plan | None:
     """The plan the pages report against: the newest published plan of the operation itself, else its newest
     draft (what-if plans of variants never count)."""
-    return session.exec(select(m.Plan).options(defer(m.Plan.variant), defer(m.Plan.summary))  # type: ignore[arg-type]
-                        .where(m.Plan.operation_id == operation_id, col(m.Plan.variant_id).is_(None))
-                        .order_by((col(m.Plan.state) == "published").desc(), col(m.Plan.number).desc())).first()
+    return session.exec(_CURRENT_PLAN, params={"operation_id": operation_id}).first()
 
 
 @dataclass

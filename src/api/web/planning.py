@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
@@ -28,10 +29,14 @@ ACTIVE = ("queued", "running")
 # ------------------------------------------------------------------------------------------------ plans
 
 
+#: built once, as every plan and flight page reads it (docs/web.md, "Speed")
+_BY_NUMBER = (select(m.Plan).options(defer(m.Plan.summary), defer(m.Plan.variant))  # type: ignore[arg-type]
+              .where(m.Plan.operation_id == bindparam("operation_id"), m.Plan.number == bindparam("number")))
+
+
 def plan_by_number(session: Session, operation_id: int, number: int) -> m.Plan:
     """The plan the pages call "plan N": its number within the operation (unique there), never its id."""
-    plan = session.exec(select(m.Plan).options(defer(m.Plan.summary), defer(m.Plan.variant))  # type: ignore[arg-type]
-                        .where(m.Plan.operation_id == operation_id, m.Plan.number == number)).first()
+    plan = session.exec(_BY_NUMBER, params={"operation_id": operation_id, "number": number}).first()
     if plan is None:
         raise not_found("plan", number)
     return plan
