@@ -41,10 +41,11 @@ def _destinations(session: Any, operation_id: int) -> list[str]:
     return sorted((row.data.get("destinations") or {}).keys()) if row else []
 
 
-def _latest_plans(session: Any, operation_id: int) -> dict[int | None, m.Plan]:
-    """The newest plan of each variant (key None: the newest plan of the operation itself)."""
+def _latest_plans(newest: list[m.Plan]) -> dict[int | None, m.Plan]:
+    """The newest plan of each variant (key None: the newest plan of the operation itself) among `newest`, the
+    operation's plans newest first."""
     out: dict[int | None, m.Plan] = {}
-    for plan in planning.plans(session, operation_id, limit=500):
+    for plan in newest:
         out.setdefault(plan.variant_id, plan)
     return out
 
@@ -59,9 +60,10 @@ def _context(session: Any, operation_id: int) -> dict[str, Any]:
     running = list(session.exec(select(m.SolveJob).where(
         m.SolveJob.operation_id == operation_id, col(m.SolveJob.status).in_(("queued", "running")))
         .order_by(col(m.SolveJob.id))).all())
-    plans = planning.plans(session, operation_id, limit=60)
+    newest = planning.plans(session, operation_id, limit=500)  # one read for the list and each variant's newest
+    plans = newest[:60]
     names = {v.id: v.name for v in variants}
-    latest = _latest_plans(session, operation_id)
+    latest = _latest_plans(newest)
     sweep = [(v.name.removeprefix(SWEEP_PREFIX), latest[v.id]) for v in variants
              if v.name.startswith(SWEEP_PREFIX) and v.id in latest]
     sweep_chart = grouped_chart([n for n, _ in sweep], ["on a flight"],
