@@ -91,6 +91,9 @@ def _lifespan(settings: Settings, engine: Engine) -> Any:
             from api.demo import load_demo
 
             load_demo(engine, settings)
+        from api.heap import settle
+
+        settle()  # what starting built lives as long as the service (docs/web.md, "Speed")
         try:
             yield
         finally:

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api import models as m
+from api.heap import settle
 from api.web import i18n
 
 log = logging.getLogger("api.web")
@@ -45,6 +46,7 @@ def warm_plan(engine: Engine, pages: Any, plan_id: int) -> None:
     def run() -> None:
         try:
             build_flight_pages(engine, pages, plan_id)
+            settle()  # the pages just built live as long as the plan version (api.heap)
         except Exception:  # a warm-up only: each page builds what it lacks itself
             log.warning("building the flight pages of plan %s in the background failed", plan_id, exc_info=False)
         finally:
