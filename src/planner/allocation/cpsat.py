@@ -256,6 +256,8 @@ def solve_cpsat(m: AllocationModel, problem: AllocationProblem, options: SolveOp
     LP does not finish in its share (a large operation in a short solve), CP-SAT re-plans a few flights at a
     time from the greedy plan instead (planner.allocation.windows, docs/scale.md)."""
     end = min(options.clock().at, time.monotonic() + seconds)
+    if len(m.upper) >= PDLP_FROM_VARIABLES and not options.deterministic and not options.stopped():
+        return _windows_beside_pdlp(m, problem, options, hint, seconds, end, incumbent)
     lp, lp_bound, solved = _lp_stage(m, problem, options, incumbent, end, seconds)
     if not solved and not options.deterministic and not options.stopped():
         return _by_windows(m, problem, options, hint, seconds, end, incumbent, lp_bound)
@@ -332,20 +334,48 @@ def _lp_stage(m: AllocationModel, problem: AllocationProblem, options: SolveOpti
     return lp, lp_bound, solved
 
 
-def _without_lp(m: AllocationModel, problem: AllocationProblem, options: SolveOptions, incumbent: Incumbent) -> int:
-    """The bound when no LP is solved: the seats' (a min-cost flow, under a second at 20,000 people), unless a
-    stop came first."""
+def _without_lp(m: AllocationModel, problem: AllocationProblem, options: SolveOptions, incumbent: Incumbent,
+                note: str = "LP cut short: the seats' bound") -> int:
+    """The bound when no LP is solved (yet): the seats' (a min-cost flow, under a second at 20,000 people),
+    unless a stop came first."""
     bound = trivial_bound(m) if options.stopped() else min(trivial_bound(m), seat_bound(problem, m))
     incumbent.offer(bound=bound)
-    options.report(incumbent.progress("allocation-lp", options, "LP cut short: the seats' bound"))
+    options.report(incumbent.progress("allocation-lp", options, note))
     return bound
 
 
+def _windows_beside_pdlp(m: AllocationModel, problem: AllocationProblem, options: SolveOptions, hint: Allocation,
+                        seconds: float, end: float, incumbent: Incumbent) -> Allocation:
+    """A large operation: PDLP proves the bound on one core while CP-SAT re-plans a few flights at a time from
+    the greedy plan on the other (`_by_windows`, one CP-SAT worker). One after the other, PDLP took the
+    allocation's seconds at 20,000 people and the greedy plan stood; the LP wrapper releases the interpreter
+    lock while it solves. The bound is the seats' until PDLP's, when it finishes in time (docs/scale.md)."""
+    share = end - time.monotonic() - LP_RESERVE_SECONDS
+    proven: list[int] = []
+    thread = None
+    if share >= lp_seconds_needed(m):
+        thread = threading.Thread(target=lambda: proven.append(lp_relaxation(m, share, options.stop)[1]),
+                                  name="lp-bound", daemon=True)
+        thread.start()
+    bound = _without_lp(m, problem, options, incumbent, "the seats' bound, PDLP running" if thread else
+                        "no time for the LP: the seats' bound")
+    result = _by_windows(m, problem, options, hint, seconds, end, incumbent, bound, workers=1 if thread else None)
+    if thread is not None:
+        thread.join()
+        if proven and proven[0] < bound:
+            result.bound = proven[0]
+            incumbent.offer(bound=proven[0])
+            options.report(incumbent.progress("allocation-lp", options, "LP relaxation (PDLP)"))
+    return result
+
+
 def _by_windows(m: AllocationModel, problem: AllocationProblem, options: SolveOptions, hint: Allocation,
-               seconds: float, end: float, incumbent: Incumbent, bound: int) -> Allocation:
+               seconds: float, end: float, incumbent: Incumbent, bound: int, workers: int | None = None
+               ) -> Allocation:
     """Without the LP: re-plan a few flights at a time from the greedy plan in `WINDOWS_SHARE` of the seconds
     (the full model is too large to gain in them), top up, then level 1b on the full model with what is left.
-    The bound stays the trivial one: nothing here proves a better one."""
+    The bound is the one given (the seats'): nothing here proves a better one. `workers`: CP-SAT's, when not
+    the solve's (PDLP has a core of its own)."""
     best = dense(m, hint_values(m, problem, hint))
     windows = WindowSearch(m, problem)
 
@@ -355,7 +385,7 @@ def _by_windows(m: AllocationModel, problem: AllocationProblem, options: SolveOp
 
     rest = max(0.0, end - time.monotonic()) * (1 - WINDOWS_SHARE)
     stop_at = end - rest if rest >= MIN_LEVEL_1B_SECONDS else end  # too little for level 1b: all to the windows
-    best = windows.improve(best, stop_at, options.workers, options.stopped, improved)
+    best = windows.improve(best, stop_at, workers or options.workers, options.stopped, improved)
     base = None
     if not options.stopped() and end - time.monotonic() >= MIN_LEVEL_1B_SECONDS:
         base = base_unless_stopped(m, options.stop)
