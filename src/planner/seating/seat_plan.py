@@ -55,7 +55,9 @@ def seat_flight(job: FlightJob, should_stop: Callable[[], bool] = stop_requested
         if kept is not None:
             return kept
     fast = job.fast or should_stop()  # a stop request leaves only the fast greedy to run (docs/cli.md, "Stopping")
-    greedy = _greedy(problem, FastGreedy, 1) if fast else _greedy(problem, Greedy, GREEDY_PASSES)
+    # the second pass only while the seating stage is on time (a deterministic solve never reads the clock)
+    passes = GREEDY_PASSES if job.deterministic or time.monotonic() < job.deadline_at else 1
+    greedy = _greedy(problem, FastGreedy, 1) if fast else _greedy(problem, Greedy, passes)
     best, status = greedy, "greedy"
     best_cost = greedy_cost = evaluate(problem, greedy)
     seconds = job.time_limit if job.deterministic else min(job.time_limit, job.deadline_at - time.monotonic())
