@@ -254,7 +254,8 @@ def solve_cpsat(m: AllocationModel, problem: AllocationProblem, options: SolveOp
     """LP relaxation → CP-SAT inside the LP's support (a RINS-like neighbourhood) → top-up → full CP-SAT →
     level 1b with 1a fixed; all within `seconds` and never past the solve's deadline (shares above). When the
     LP does not finish in its share (a large operation in a short solve), CP-SAT re-plans a few flights at a
-    time from the greedy plan instead (planner.allocation.windows, docs/scale.md)."""
+    time from the greedy plan instead (planner.allocation.windows, docs/scale.md); a program large enough for
+    PDLP does so from the start, PDLP proving the bound beside it (`_windows_beside_pdlp`)."""
     end = min(options.clock().at, time.monotonic() + seconds)
     if len(m.upper) >= PDLP_FROM_VARIABLES and not options.deterministic and not options.stopped():
         return _windows_beside_pdlp(m, problem, options, hint, seconds, end, incumbent)
@@ -284,12 +285,12 @@ def solve_cpsat(m: AllocationModel, problem: AllocationProblem, options: SolveOp
     return _level_1b(search, result)
 
 
-#: The LP's share of the engine's seconds (not in deterministic mode): past it the LP is cut short. GLOP, and
-#: PDLP (a large operation), may take all but `LP_RESERVE_SECONDS` of a short allocation, but neither is started
-#: when that is below what it needs by its variables: a plan near the LP (its box, then a few flights at a
-#: time) gained 6 % of level 1a on the greedy plan within a second at 7,000 people, where re-planning from the
-#: greedy plan without the LP gained 0.4 % in that second; an LP cut short is time lost (on a busy machine it
-#: cost a 15-second solve 3 s)
+#: The LP's share of the engine's seconds (not in deterministic mode): past it the LP is cut short. GLOP may
+#: take all but `LP_RESERVE_SECONDS` of a short allocation, and PDLP (a large operation, beside the windows) all
+#: but them, but neither is started when that is below what it needs by its variables: a plan near the LP (its
+#: box, then a few flights at a time) gained 6 % of level 1a on the greedy plan within a second at 7,000 people,
+#: where re-planning from the greedy plan without the LP gained 0.4 % in that second; an LP cut short is time
+#: lost (on a busy machine it cost a 15-second solve 3 s)
 LP_SHARE, LP_RESERVE_SECONDS = 0.4, 1.5
 #: GLOP's seconds per variable on an idle machine, writing included (1.9 s at 7,000 people, 24,000 variables)
 GLOP_SECONDS_PER_VARIABLE = 0.00008
@@ -323,7 +324,7 @@ def _lp_stage(m: AllocationModel, problem: AllocationProblem, options: SolveOpti
     else:
         share = max(min(max(0.05, end - time.monotonic()), LP_SHARE * seconds),
                     min(end - time.monotonic(), seconds) - LP_RESERVE_SECONDS)
-        if (_windowed(m, options) or len(m.upper) >= PDLP_FROM_VARIABLES) and share < lp_seconds_needed(m):
+        if _windowed(m, options) and share < lp_seconds_needed(m):
             return no_lp, _without_lp(m, problem, options, incumbent), False
         lp, lp_bound = lp_relaxation(m, share, options.stop)
     solved = lp_bound != trivial_bound(m) or any(lp)
