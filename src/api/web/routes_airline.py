@@ -3,7 +3,7 @@ the PAXLST warnings per person, and for officers the downloads and "download and
 
 The flight page's template shows the section through `airline_section_html`, a template function `install`
 registers (so the flight page's own route needs no change), which renders it once per plan version, sent
-messages and kind of reader and keeps it; its figures come from `airline_section`. Downloads and sending call
+messages and kind of reader and keeps it; its figures come from `section_of`. Downloads and sending call
 `api.airline_messages`, the functions the API uses, so checks, records and audit entries are the API's own.
 """
 
@@ -31,7 +31,7 @@ from api.routers.airline import message_download
 from api.sent_messages import SentMessage, sent_marker
 from api.web import planning
 from api.web.i18n import N_
-from api.web.session import csrf_token, form, page
+from api.web.session import csrf_token, form, page, reader_is_officer
 from api.web.templating import Pages
 from api.web.templating import pages as pages_of
 
@@ -97,11 +97,6 @@ class Section:
     what_if: bool
 
 
-def airline_section(request: Request, plan: m.Plan, flight_id: str) -> Section:
-    """The section's figures for the request's reader (`section_of`)."""
-    return section_of(request.app.state.engine, plan, flight_id, _may_act(request))
-
-
 def section_of(engine: Engine, plan: m.Plan, flight_id: str, can_act: bool) -> Section:
     """The section's figures for a kind of reader (officers may act), from the cache while the plan, the caseload
     and the flight's sent messages are those it was built from: the key costs the revision and one indexed count,
@@ -113,11 +108,6 @@ def section_of(engine: Engine, plan: m.Plan, flight_id: str, can_act: bool) -> S
     return Section(sent=facts.sent, plan_numbers=facts.plan_numbers, adl_ready=facts.adl_ready,
                    warnings=facts.warnings, can_act=can_act, published=plan.state == "published",
                    what_if=plan.variant_id is not None)
-
-
-def _may_act(request: Request) -> bool:
-    principal = getattr(request.state, "principal", None)
-    return principal is not None and principal.at_least("officer")
 
 
 def section_facts(session: Session, plan: m.Plan, flight_id: str) -> Facts:
@@ -157,7 +147,7 @@ def airline_section_html(request: Request, op: m.Operation, plan: m.Plan, flight
     reader's own CSRF token in the kept slot, so no reader's token is ever shown to another."""
     pages = pages_of(request)
     html = kept_section(pages, request.app.state.engine, pages.catalogues.choose(request).code, op, plan, flight_id,
-                        _may_act(request))
+                        reader_is_officer(request))
     return Markup(html.replace(_CSRF_SLOT, str(escape(csrf_token(request)))))
 
 
@@ -179,7 +169,6 @@ def kept_section(pages: Pages, engine: Engine, language: str, op: m.Operation, p
 
 def install(pages: Pages) -> None:
     """Make the section available to the flight page's template (called once by `api.web.mount`)."""
-    pages.env.globals["airline_section"] = airline_section
     pages.env.globals["airline_section_html"] = airline_section_html
 
 

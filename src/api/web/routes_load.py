@@ -3,7 +3,7 @@ category, bags, mobility aids in the hold, traffic load against the payload limi
 
 The flight page's template shows the section through `load_section_html`, a template function `install`
 registers (so the flight page's own route needs no change), which renders it once per plan version and kind of
-reader and keeps it; its figures come from `load_section`. The figures are counts and masses
+reader and keeps it; its figures come from `section_figures`. The figures are counts and masses
 (no personal data), so every reader of the flight page sees them; the CSV and printable page are exports for
 officers, audited as the API's are (`api.routers.load_summary`).
 """
@@ -29,7 +29,7 @@ from api.params import Id
 from api.problems import ApiProblem
 from api.routers.load_summary import MEDIA, plan_flight_load
 from api.web import planning
-from api.web.session import page
+from api.web.session import page, reader_is_officer
 from api.web.templating import Pages
 from api.web.templating import pages as pages_of
 from planner.report.load_summary import CATEGORIES, FlightLoad
@@ -49,11 +49,6 @@ class Section:
     can_download: bool
 
 
-def load_section(request: Request, plan: m.Plan, flight_id: str) -> Section:
-    """The section's figures for the request's reader: the plan document and the caseload, read once."""
-    return section_figures(request.app.state.engine, plan, flight_id, _may_download(request))
-
-
 def section_figures(engine: Engine, plan: m.Plan, flight_id: str, can_download: bool) -> Section:
     """The section's figures for a kind of reader (officers may download)."""
     with Session(engine) as session:
@@ -65,16 +60,11 @@ def section_figures(engine: Engine, plan: m.Plan, flight_id: str, can_download: 
     return Section(load, present, can_download)
 
 
-def _may_download(request: Request) -> bool:
-    principal = getattr(request.state, "principal", None)
-    return principal is not None and principal.at_least("officer")
-
-
 def load_section_html(request: Request, op: m.Operation, plan: m.Plan, flight_id: str) -> Markup:
     """The section as HTML for the request's reader and language (`kept_section`)."""
     pages = pages_of(request)
     return kept_section(pages, request.app.state.engine, pages.catalogues.choose(request).code, op, plan, flight_id,
-                        _may_download(request))
+                        reader_is_officer(request))
 
 
 def kept_section(pages: Pages, engine: Engine, language: str, op: m.Operation, plan: m.Plan, flight_id: str,
@@ -91,7 +81,6 @@ def kept_section(pages: Pages, engine: Engine, language: str, op: m.Operation, p
 
 def install(pages: Pages) -> None:
     """Make the section available to the flight page's template (called once by `api.web.mount`)."""
-    pages.env.globals["load_section"] = load_section
     pages.env.globals["load_section_html"] = load_section_html
 
 

@@ -107,6 +107,13 @@ def _checked(request: Request, session: Any, role: str) -> Principal:
     return principal
 
 
+def reader_is_officer(request: Request) -> bool:
+    """Whether the page's signed-in reader may act as an officer (download, send, mark): what a kept page part
+    is rendered per (`Pages.kept`), beside the language."""
+    principal = getattr(request.state, "principal", None)
+    return principal is not None and principal.at_least("officer")
+
+
 def page(role: str) -> Any:
     """A dependency for a page (GET): the signed-in principal with at least `role`, else sign-in or 403.
 
