@@ -377,16 +377,10 @@ def _by_windows(m: AllocationModel, problem: AllocationProblem, options: SolveOp
     (the full model is too large to gain in them), top up, then level 1b on the full model with what is left.
     The bound is the one given (the seats'): nothing here proves a better one. `workers`: CP-SAT's, when not
     the solve's (PDLP has a core of its own)."""
-    best = dense(m, hint_values(m, problem, hint))
-    windows = WindowSearch(m, problem)
-
-    def improved(values: list[int]) -> None:
-        incumbent.offer(m.value(m.level_a, values))
-        options.report(incumbent.progress("allocation", options, "a few flights at a time"))
-
     rest = max(0.0, end - time.monotonic()) * (1 - WINDOWS_SHARE)
     stop_at = end - rest if rest >= MIN_LEVEL_1B_SECONDS else end  # too little for level 1b: all to the windows
-    best = windows.improve(best, stop_at, workers or options.workers, options.stopped, improved)
+    best = _replan_windows(m, problem, options, incumbent, dense(m, hint_values(m, problem, hint)), stop_at,
+                           workers or options.workers)
     base = None
     if not options.stopped() and end - time.monotonic() >= MIN_LEVEL_1B_SECONDS:
         base = base_unless_stopped(m, options.stop)
@@ -448,19 +442,25 @@ def _windows(search: _Search) -> None:
     of level 1a in the last second of a 30-second solve at 7,000 people), while a machine busier than when
     its pace was measured ran those stages seconds past the deadline."""
     m, options = search.m, search.options
-    windows = WindowSearch(m, search.problem)
-
-    def improved(values: list[int]) -> None:
-        search.incumbent.offer(m.value(m.level_a, values))
-        options.report(search.incumbent.progress("allocation", options, "a few flights at a time"))
-
     stop_at = search.end - max(0.0, search.end - time.monotonic()) * (1 - WINDOWS_SHARE)
-    values = windows.improve(search.best, stop_at, options.workers, options.stopped, improved)
+    values = _replan_windows(m, search.problem, options, search.incumbent, search.best, stop_at, options.workers)
     value = m.value(m.level_a, values)
     if value >= search.best_a:
         search.best, search.best_a = values, value
     if not options.stopped():
         _top_up(search)
+
+
+def _replan_windows(m: AllocationModel, problem: AllocationProblem, options: SolveOptions, incumbent: Incumbent,
+                    start: list[int], stop_at: float, workers: int) -> list[int]:
+    """Re-plan a few flights at a time from `start` until `stop_at` (planner.allocation.windows), each better plan
+    reported as it is found; the best values."""
+
+    def improved(values: list[int]) -> None:
+        incumbent.offer(m.value(m.level_a, values))
+        options.report(incumbent.progress("allocation", options, "a few flights at a time"))
+
+    return WindowSearch(m, problem).improve(start, stop_at, workers, options.stopped, improved)
 
 
 def _top_up(search: _Search) -> None:
