@@ -112,6 +112,21 @@ def cache_for(engine: Engine | Connection) -> ExportCache:
         return cache
 
 
+_STORES: weakref.WeakKeyDictionary[Engine | Connection, dict[str, ExportCache]] = weakref.WeakKeyDictionary()
+
+
+def store_for(engine: Engine | Connection, name: str, max_entries: int) -> ExportCache:
+    """A store of one database's own, apart from `cache_for`'s, for many small kept things (page parts, search
+    matches) that must not push the shared cache's large entries (plan documents, flight views) out."""
+    with _CACHES_LOCK:
+        stores = _STORES.get(engine)
+        if stores is None:
+            stores = _STORES[engine] = {}
+        if name not in stores:
+            stores[name] = ExportCache(max_entries)
+        return stores[name]
+
+
 def plan_document(session: Session, plan_id: int, version: int) -> Plan:
     """The parsed plan document (`planner.model.plan.Plan`), kept per plan and version and shared by every
     reader in the process (pages, load summary): parsing a 7,000-person document holds the interpreter for about

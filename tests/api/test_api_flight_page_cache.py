@@ -139,15 +139,17 @@ def test_a_plans_flight_pages_are_built_before_their_first_view(api: Api, monkey
 def test_the_sections_the_warm_up_renders_keep_no_token(api: Api) -> None:
     """The airline sections the warm-up renders hold the CSRF token's slot, never a token, and the officer
     reading them gets their own token in its place."""
+    from api.export_cache import store_for
     from api.web.flight_warm import build_flight_pages
-    from api.web.templating import _fragments
+    from api.web.templating import FRAGMENTS_KEPT
 
     op = api.import_teaching()
     plan = _solve(api, op)
     _publish(api, op, plan)
     app = api.client.app
     build_flight_pages(app.state.engine, app.state.pages, plan)
-    kept = [v for v in _fragments(app.state.engine)._items.values() if "airline-heading" in v]
+    parts = store_for(app.state.engine, "page parts", FRAGMENTS_KEPT)
+    kept = [v for v in parts._items.values() if "airline-heading" in v]
     assert kept and all('name="csrf_token" value="csrf-slot-' in v for v in kept if "airline-send" in v)
     assert any("airline-send" in v for v in kept)  # the officers' form is among them
     url = f"/operations/{op}/plans/{_number(api, op, plan)}/flights/{FLIGHT}"

@@ -3,8 +3,6 @@ household and the reasons a person is not on a flight (docs/web.md, "People").""
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +11,7 @@ from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, func, select
 
 from api import models as m
-from api.export_cache import ExportCache, cache_for
+from api.export_cache import cache_for, store_for
 
 
 @dataclass
@@ -143,10 +141,8 @@ def _all_case_ids(session: Session, operation_id: int) -> list[str]:
     return found
 
 
-#: the case numbers of the last filters asked for, per database: kept apart from the shared cache, so that many
-#: different searches cannot push the flight pages' views out of it
-_MATCHES: weakref.WeakKeyDictionary[Any, ExportCache] = weakref.WeakKeyDictionary()
-_MATCHES_LOCK = threading.Lock()
+#: the case numbers of the last filters asked for, per database: kept apart from the shared cache (`store_for`), so
+#: that many different searches cannot push the flight pages' views out of it
 MATCHES_KEPT = 32
 
 
@@ -162,10 +158,7 @@ def _roster_matches(session: Session, operation_id: int, filters: PeopleFilters,
     key = ("web.matches", operation_id, cache_for(engine).revision(operation_id),  # before the data
            plan.id if plan else None, plan.version if plan else None, q, filters.destination, filters.location,
            filters.vulnerability, filters.status if filters.status in ("flying", "not_flying") else "")
-    with _MATCHES_LOCK:
-        kept = _MATCHES.get(engine)
-        if kept is None:
-            kept = _MATCHES[engine] = ExportCache(MATCHES_KEPT)
+    kept = store_for(engine, "search matches", MATCHES_KEPT)
     found: list[str] | None = kept.get(key)
     if found is None:
         found = _match(session, operation_id, filters, q, plan)

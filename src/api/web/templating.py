@@ -7,8 +7,6 @@ direction, the navigation and the helpers below, and the security headers of an 
 from __future__ import annotations
 
 import hashlib
-import threading
-import weakref
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import cache
@@ -21,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from api.export_cache import ExportCache
+from api.export_cache import store_for
 from api.web import i18n, labels
 from api.web.session import csrf_token, remember_csrf_seed
 
@@ -76,20 +74,9 @@ def query(request: Request, **changes: Any) -> str:
     return "?" + urlencode(params) if params else "?"
 
 
-#: kept parts of pages, per database: their own store, so that a flight's sections per kind of reader and
-#: language (a few kB each) and the shared cache's large entries (plan documents, flight views) never push each
-#: other out
+#: kept parts of pages, per database: a store of their own (`store_for`), so that a flight's sections per kind of
+#: reader and language (a few kB each) and the shared cache's large entries never push each other out
 FRAGMENTS_KEPT = 512
-_FRAGMENTS: weakref.WeakKeyDictionary[Any, ExportCache] = weakref.WeakKeyDictionary()
-_FRAGMENTS_LOCK = threading.Lock()
-
-
-def _fragments(engine: Any) -> ExportCache:
-    with _FRAGMENTS_LOCK:
-        found = _FRAGMENTS.get(engine)
-        if found is None:
-            found = _FRAGMENTS[engine] = ExportCache(FRAGMENTS_KEPT)
-        return found
 
 
 class Pages:
@@ -129,7 +116,7 @@ class Pages:
     def kept(self, engine: Any, language: str, template: str, key: tuple[Any, ...],
              context: Callable[[], dict[str, Any]]) -> Markup:
         """A part of a page that is the same for every reader, rendered once per `key` and language and kept
-        (`_fragments`, an `api.export_cache.ExportCache` of its own): `key` must name every version the part is
+        (a store of its own, `store_for`): `key` must name every version the part is
         drawn from (the caller reads the caseload revision before the data). It is rendered from what `context()`
         returns (called only when the part is not kept, so a kept part reads nothing) and the language alone,
         without the principal, the CSRF token or the request, so nothing personal to a reader can be kept in it;
@@ -137,7 +124,7 @@ class Pages:
         (`api.web.flight_warm`)."""
         lang = i18n.LANGUAGES.get(language, i18n.LANGUAGES[i18n.DEFAULT])
         i18n.activate(self.catalogues.get(lang.code))
-        html: str = _fragments(engine).get_or_build(
+        html: str = store_for(engine, "page parts", FRAGMENTS_KEPT).get_or_build(
             (template, *key, lang.code),
             lambda: self.env.get_template(template).render({**context(), "lang": lang}))
         return Markup(html)
