@@ -74,7 +74,7 @@ def test_loose_pdlp_still_proves_a_close_bound(model: AllocationModel) -> None:
 
 def test_seat_bound_lies_between_the_lp_and_everyone_flying(problem: AllocationProblem, model: AllocationModel
                                                             ) -> None:
-    assert _lp_optimum(model) <= seat_bound(problem, model) <= trivial_bound(model)
+    assert _lp_optimum(model) <= seat_bound(problem) <= trivial_bound(model)
 
 
 def test_seat_bound_is_the_best_filling_of_the_seats_when_seats_are_short() -> None:
@@ -86,4 +86,4 @@ def test_seat_bound_is_the_best_filling_of_the_seats_when_seats_are_short() -> N
     weight = problem.households[0].weight
     assert all(h.weight == weight for h in problem.households)
     assert seats < 40
-    assert seat_bound(problem, model) == seats * weight // 2 < trivial_bound(model) == 20 * weight
+    assert seat_bound(problem) == seats * weight // 2 < trivial_bound(model) == 20 * weight

@@ -20,6 +20,7 @@ From the seats alone (`seat_bound`), when there is no time for an LP at all.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 
 import numpy as np
@@ -83,7 +84,7 @@ def proven_bound(matrix: RowMatrix, duals: Sequence[float]) -> int:
     return int(np.floor(best + 1e-7 * abs(best) + 1e-6))
 
 
-def seat_bound(problem: AllocationProblem, m: AllocationModel) -> int:
+def seat_bound(problem: AllocationProblem) -> int:
     """Level 1a's bound from the seats alone, for when no LP is solved (a large operation, a short limit).
 
     Keep of the program only that a household flies at most once and each flight's seat limit, with every
@@ -92,22 +93,23 @@ def seat_bound(problem: AllocationProblem, m: AllocationModel) -> int:
     optimum a min-cost flow finds exactly and in well under a second at 20,000 people. Dropping rows and
     lowering usages only widens the program, so its optimum bounds every plan; each seat's worth is rounded
     up (to a common denominator, the least common multiple of the seat counts) to keep it so. Households that
-    take no seat (none do today) count in full."""
+    take no seat (none do today) count in full. Needs no model: a plan made without CP-SAT has it too."""
     from ortools.graph.python import min_cost_flow
 
     seats = {f.flight.id: (j, lim.rhs) for f in problem.flights for j, lim in enumerate(f.limits)
              if lim.name == SEATS}
     free = 0
-    households: list[tuple[int, int, int, list[str]]] = []  # (seats each, weight each, how many, flights)
-    for c, members in enumerate(m.classes):
-        flights = [fid for fid in members[0].options if (c, fid) in m.x]
+    alike: dict[tuple[int, int, tuple[str, ...]], int] = defaultdict(int)  # (seats, weight, flights) -> how many
+    for h in problem.households:
+        flights = tuple(fid for fid in h.options if fid in seats)
         if not flights:
             continue
-        each = min(members[0].options[fid].usage[seats[fid][0]] for fid in flights)
+        each = min(h.options[fid].usage[seats[fid][0]] for fid in flights)
         if each <= 0:
-            free += members[0].weight * len(members)
+            free += h.weight
         else:
-            households.append((each, members[0].weight, len(members), flights))
+            alike[each, h.weight, flights] += 1
+    households = [(each, weight, count, list(flights)) for (each, weight, flights), count in alike.items()]
     scale = math.lcm(*{each for each, _, _, _ in households}) if households else 1
     flow = min_cost_flow.SimpleMinCostFlow()
     source, sink = 0, 1

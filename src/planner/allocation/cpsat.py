@@ -339,7 +339,7 @@ def _without_lp(m: AllocationModel, problem: AllocationProblem, options: SolveOp
                 note: str = "LP cut short: the seats' bound") -> int:
     """The bound when no LP is solved (yet): the seats' (a min-cost flow, under a second at 20,000 people),
     unless a stop came first."""
-    bound = trivial_bound(m) if options.stopped() else min(trivial_bound(m), seat_bound(problem, m))
+    bound = trivial_bound(m) if options.stopped() else min(trivial_bound(m), seat_bound(problem))
     incumbent.offer(bound=bound)
     options.report(incumbent.progress("allocation-lp", options, note))
     return bound

@@ -7,6 +7,7 @@ explain, in registry order, why each household left out does not fit on each fli
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 
 from planner.allocation.greedy import TOTAL_FIELDS, Allocation
 from planner.allocation.household_options import HouseholdInfo, Option
@@ -177,8 +178,10 @@ class PlanState:
         self.lab.shrank(less)
 
 
-def top_up(problem: AllocationProblem, alloc: Allocation) -> Allocation:
-    """Add, by priority, every left-out household that still fits somewhere (earliest flight first)."""
+def top_up(problem: AllocationProblem, alloc: Allocation,
+           skip: Callable[[HouseholdInfo, str], bool] | None = None) -> Allocation:
+    """Add, by priority, every left-out household that still fits somewhere (earliest flight first); `skip`
+    names (household, flight) pairs not to try."""
     problem.expand(h.household.id for h in problem.households if h.household.id not in alloc.flight_of)
     state = PlanState(problem, alloc)
     order = sorted(problem.households, key=lambda h: (-h.weight, h.household.id))
@@ -187,7 +190,7 @@ def top_up(problem: AllocationProblem, alloc: Allocation) -> Allocation:
         if info.household.id in alloc.flight_of:
             continue
         for fid in flights:
-            if fid in info.options:
+            if fid in info.options and (skip is None or not skip(info, fid)):
                 fits, new = state.fits(info, fid)
                 if fits:
                     state.add(info, fid, new)

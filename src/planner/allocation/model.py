@@ -35,7 +35,8 @@ Escorts = list[tuple[str, int]]
 
 
 def _option_key(o: Option) -> OptionKey:
-    return (o.flight_id, o.usage, o.passengers, o.medical, o.uasc, o.tests)
+    """What makes two households interchangeable on a flight: everything of the option but its lap pairs."""
+    return o[:6]  # type: ignore[return-value]  # (flight_id, usage, passengers, medical, uasc, tests)
 
 
 def household_classes(problem: AllocationProblem) -> list[list[HouseholdInfo]]:
@@ -83,9 +84,12 @@ def build_model(problem: AllocationProblem) -> AllocationModel:
     _escort_variables(m, problem)
     _escort_turnaround(m, problem)
     demand: dict[TestWindow, Terms] = defaultdict(list)
+    on_flight: dict[str, OnBoard] = defaultdict(list)  # in class order, as the rows list them
+    for (c, fid), v in m.x.items():
+        on_flight[fid].append((v, m.classes[c][0].options[fid]))
     for f in problem.flights:
         fid = f.flight.id
-        on = [(m.x[c, fid], m.classes[c][0].options[fid]) for c in range(len(m.classes)) if (c, fid) in m.x]
+        on = on_flight[fid]
         esc = [(eid, m.escort[eid, fid]) for eid in f.escort_windows]
         _cabin_limits(m, f, on, esc)
         _escort_ratios(m, problem, f, on, esc)
@@ -130,9 +134,12 @@ def _escort_turnaround(m: AllocationModel, problem: AllocationProblem) -> None:
 
 def _cabin_limits(m: AllocationModel, f: FlightInfo, on: OnBoard, esc: Escorts) -> None:
     """Every cabin limit of the flight holds with its households and escorts (docs/rules.md#capacity-limits)."""
-    for j, limit in enumerate(f.limits):
-        m.add(f"cabin[{f.flight.id},{limit.name}]",
-              [(o.usage[j], v) for v, o in on] + [(limit.escort_usage, v) for _, v in esc], hi=limit.rhs)
+    variables = [v for v, _ in on]
+    # one column per limit (a million usages at 50,000 people: transposed once, zeros left out here)
+    usages = list(zip(*(o.usage for _, o in on), strict=True)) if on else [() for _ in f.limits]
+    for limit, column in zip(f.limits, usages, strict=True):
+        terms = [(u, v) for u, v in zip(column, variables, strict=True) if u]
+        m.add(f"cabin[{f.flight.id},{limit.name}]", terms + [(limit.escort_usage, v) for _, v in esc], hi=limit.rhs)
 
 
 def _escort_ratios(m: AllocationModel, problem: AllocationProblem, f: FlightInfo, on: OnBoard, esc: Escorts) -> None:
@@ -142,7 +149,7 @@ def _escort_ratios(m: AllocationModel, problem: AllocationProblem, f: FlightInfo
     role = {e.id: e.role for e in problem.escorts}
     for role_name, field_name, ratio_name in ESCORT_ROLES:
         ratio: int = getattr(rules, ratio_name)
-        need = [(int(getattr(o, field_name)), v) for v, o in on]
+        need = [(int(n), v) for v, o in on if (n := getattr(o, field_name))]
         have = [(ratio, v) for e, v in esc if role[e] == role_name]
         m.add(f"escorts needed[{f.flight.id},{role_name}]", need + [(-c, v) for c, v in have], hi=0)
         m.add(f"no spare escorts[{f.flight.id},{role_name}]", have + [(-c, v) for c, v in need], hi=ratio - 1)

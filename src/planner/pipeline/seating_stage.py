@@ -204,14 +204,15 @@ def _parallel_greedy(options: SolveOptions, cpsat: bool, to_seat: list[FlightPla
 
 def seat(problem: AllocationProblem, plan: Plan, options: SolveOptions, previous: dict[str, FlightPlan],
          trusted: dict[str, FlightPlan] | None = None, planned: float | None = None, size: Size | None = None,
-         values: dict[str, FlightValue] | None = None, meanwhile: Callable[[], None] = lambda: None
-         ) -> tuple[Plan, dict[str, str]]:
+         values: dict[str, FlightValue] | None = None, meanwhile: Callable[[], None] = lambda: None,
+         refill: float = 0.0) -> tuple[Plan, dict[str, str]]:
     """Run the seating stage; households it cannot place leave their flight (and their test bookings).
 
     In a re-plan, flights whose passengers and escorts are unchanged keep their previous seats and are not
     seated again (docs/rules.md#re-plan-stability); `trusted` are flights an earlier round of this solve seated.
     `values` receives the level-2 and level-4 values of the flights seated greedily in workers. `meanwhile` is
-    called once, in this process, while worker processes seat (else before seating)."""
+    called once, in this process, while worker processes seat (else before seating). `refill`: seconds to
+    keep back for a refill round after this one (CP-SAT seating ends that much earlier)."""
     try:
         from planner.seating.seat_plan import seat_plan
     except ModuleNotFoundError:  # seating not installed in this build: seats stay unset, stage absent
@@ -228,7 +229,7 @@ def seat(problem: AllocationProblem, plan: Plan, options: SolveOptions, previous
                 base.waiting_pairs)
     budget = seating_budget(options.clock(), size, seating_time_limit=options.seating_time_limit,
                             processes=options.seating_processes, deterministic=options.deterministic,
-                            planned=planned)
+                            planned=planned, refill=refill)
     total = len(to_seat)
     cpsat = budget.per_flight > 0 and not options.stopped()
     options.report(Progress("seating", elapsed=options.elapsed(), done=0, total=total,

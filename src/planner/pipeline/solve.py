@@ -16,9 +16,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from planner.allocation.bounds import seat_bound
 from planner.allocation.cpsat import Incumbent
 from planner.allocation.feasibility import complete, top_up, trim_escorts
-from planner.allocation.greedy import Allocation, greedy_allocation
+from planner.allocation.greedy import Allocation, greedy_allocation, seat_density_allocation
 from planner.allocation.model import level1, solve_allocation
 from planner.allocation.problem import AllocationProblem, build_problem
 from planner.allocation.slot_booking import solve_flow, test_demand
@@ -29,14 +30,17 @@ from planner.model.scenario import Scenario
 from planner.pipeline.draft import bookings, draft
 from planner.pipeline.interrupt import StopRequest
 from planner.pipeline.levels import FlightValue, non_robust_value, seating_values
+from planner.pipeline.refill import Refill, changed_flights
 from planner.pipeline.seating_stage import preload, seat, with_returning
 from planner.pipeline.time_budget import (
     AllocationBudget,
     Size,
     allocation_budget,
     cpsat_floor,
+    cpsat_worth_starting,
     finish_estimate,
     measured_pace,
+    refill_estimate,
 )
 from planner.report.explain import explain
 from planner.report.kpis import compute_kpis
@@ -102,7 +106,7 @@ def allocate(problem: AllocationProblem, options: SolveOptions, budget: Allocati
         greedy = _kept_start(problem, previous_escorts)
     else:
         greedy = trim_escorts(problem, greedy_allocation(problem))
-    ga, gb = level1(problem, greedy)
+    ga = level1(problem, greedy)[0]
     incumbent = Incumbent(ga)
     options.report(incumbent.progress("greedy", options, "priority-greedy incumbent"))
     best = greedy
@@ -115,18 +119,41 @@ def allocate(problem: AllocationProblem, options: SolveOptions, budget: Allocati
         floor = cpsat_floor(problem_size(problem, pace), _waiting_pairs(problem, greedy))
         seconds = max(seconds, min(floor, options.clock().remaining()))
     if options.time_limit > 0 and seconds > 0 and not options.stopped() and any(h.options for h in problem.households):
-        cp = trim_escorts(problem, solve_allocation(problem, options, greedy, seconds, incumbent))
-        ca, cb = level1(problem, cp)
-        if (ca, -cb) >= (ga, -gb):
-            best = cp
+        started = time.monotonic()
+        start = greedy if previous_escorts is not None else _better_start(problem, options, greedy, incumbent)
+        if not options.deterministic:
+            seconds -= time.monotonic() - started
+        if options.deterministic or cpsat_worth_starting(seconds, problem.pairs, pace):
+            sa, sb = level1(problem, start)
+            cp = trim_escorts(problem, solve_allocation(problem, options, start, seconds, incumbent))
+            ca, cb = level1(problem, cp)
+            if (ca, -cb) >= (sa, -sb):
+                best = cp
+            else:
+                best = Allocation(start.flight_of, start.escorts_on, status=cp.status, bound=cp.bound)
         else:
-            best = Allocation(greedy.flight_of, greedy.escorts_on, status=cp.status, bound=cp.bound)
+            best = Allocation(start.flight_of, start.escorts_on, status="greedy", bound=seat_bound(problem))
+            incumbent.offer(bound=best.bound)
+            options.report(incumbent.progress("allocation", options, "no time to write the CP-SAT model at this "
+                                                                     "size: the best greedy plan, the seats' bound"))
     elif options.time_limit > 0 and seconds <= 0:
         options.report(incumbent.progress("allocation", options, "no time left for CP-SAT: priority order"))
     best = trim_escorts(problem, top_up(problem, best))
     if solve_flow(problem, test_demand(problem, best)) is None:  # defensive: never emit an untestable plan
         best = greedy
     return best
+
+
+def _better_start(problem: AllocationProblem, options: SolveOptions, greedy: Allocation, incumbent: Incumbent
+                  ) -> Allocation:
+    """The solver's first incumbent: the priority greedy, or the seat-density greedy topped up when that flies
+    more weight (planner.allocation.greedy.seat_density_allocation)."""
+    dense = trim_escorts(problem, top_up(problem, trim_escorts(problem, seat_density_allocation(problem))))
+    if level1(problem, dense)[0] <= level1(problem, greedy)[0]:
+        return greedy
+    incumbent.offer(level1(problem, dense)[0])
+    options.report(incumbent.progress("greedy", options, "seat-density greedy incumbent"))
+    return dense
 
 
 @dataclass
@@ -203,16 +230,17 @@ def _cut(run: _Run, alloc: Allocation, lost: dict[str, Reason]) -> None:
         run.problem.fixed.households.pop(hid, None)
 
 
-def _last_round(run: _Run, round_: int, size: Size, round_started: float) -> bool:
-    """No refill round after this one: the rounds are used up, a stop was requested (docs/cli.md,
-    "Stopping": later seating rounds do not start), or another round, costing about what this one did, would
-    run into the time kept for finishing (a deterministic solve counts rounds only)."""
+def _last_round(run: _Run, round_: int, size: Size, round_cost: float) -> bool:
+    """No refill round after this one: the rounds are used up, a stop was requested (docs/cli.md, "Stopping": later
+    seating rounds do not start), or the next round, costing `round_cost` (estimated from this round's cost per
+    flight and the flights it would seat again), would run into the time kept for finishing (a deterministic
+    solve counts rounds only)."""
     options = run.options
     if round_ == SEATING_ROUNDS - 1 or options.stopped():
         return True
     if options.deterministic:
         return False
-    return options.clock().remaining() - finish_estimate(size) < 1.5 * (time.monotonic() - round_started)
+    return options.clock().remaining() - finish_estimate(size) < round_cost
 
 
 def _seating_rounds(run: _Run, alloc: Allocation, budget: AllocationBudget) -> tuple[Plan, Allocation]:
@@ -226,6 +254,8 @@ def _seating_rounds(run: _Run, alloc: Allocation, budget: AllocationBudget) -> t
     prior = seat_pins(options.pins, carried.seats if carried else {})
     first = prior  # the seats the solve started from
     trusted: dict[str, FlightPlan] = {}  # flights the last round seated (and checked)
+    refill = Refill(problem)
+    seating_now = len(set(alloc.flight_of.values()) | set(alloc.escorts_on))  # flights this round seats
     for round_ in range(SEATING_ROUNDS):
         booked: list[TestBooking] = []
 
@@ -243,7 +273,7 @@ def _seating_rounds(run: _Run, alloc: Allocation, budget: AllocationBudget) -> t
         if options.seat:
             plan, unplaced = seat(problem, plan, options, prior, trusted,
                                   budget.seating_seconds if round_ == 0 else 0.0, size, run.seat_values,
-                                  meanwhile=book)
+                                  meanwhile=book, refill=refill_estimate(size) if round_ == 0 else 0.0)
             plan.tests = booked
             gone = {pid for hid in unplaced for pid in problem.infos[hid].household.member_ids}
             plan.tests = [b for b in plan.tests if b.person_id not in gone]
@@ -255,20 +285,29 @@ def _seating_rounds(run: _Run, alloc: Allocation, budget: AllocationBudget) -> t
         lost.update(untransported)
         if not lost:
             break
+        for hid, why in lost.items():
+            if why.code == "seating.no_fit" and why.flight_id:
+                refill.refused_seats(hid, why.flight_id)
         _cut(run, alloc, lost)
-        if _last_round(run, round_, size, round_started):
+        refilled = refill.refilled(alloc)
+        if refilled.flight_of == alloc.flight_of:
+            break  # nobody waiting fits the freed seats: the seated plan, without the cut households, is final
+        # the next round seats again only the flights the cuts and the refill changed, each costing about what a
+        # flight of this round did (1.5 times that: a busier machine, larger parties)
+        per_flight = (time.monotonic() - round_started) / max(1, seating_now)
+        changed = changed_flights(alloc, refilled)
+        if _last_round(run, round_, size, 1.5 * per_flight * len(changed)):
             # the households cut freed seats, and lab capacity other flights share, so no flight takes anybody
             # more: whoever would fit now is told the seating rounds ended there; a household seating dropped
             # is listed as unassigned, never left out of the plan
             run.closed = {fp.flight_id for fp in plan.flights}
             break
-        before = dict(alloc.flight_of)
-        alloc = top_up(problem, alloc)
-        if alloc.flight_of == before:
-            break  # nobody waiting fits the freed seats: the seated plan, without the cut households, is final
-        alloc = trim_escorts(problem, alloc)
+        seating_now = len(changed)
+        alloc = refilled
         trusted = {fp.flight_id: fp for fp in plan.flights}
         prior = {**prior, **{fid: with_returning(fp, first.get(fid)) for fid, fp in trusted.items()}}
+    # a flight some household was refused on offered its free seats only to those needing less of them
+    run.closed |= refill.flights
     if options.seat:
         run.mark("seating")
     return plan, alloc

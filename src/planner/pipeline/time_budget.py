@@ -25,6 +25,9 @@ FINISH_FIXED = 0.4  # interpreter exit, file writes
 TESTS_PER_PERSON = 0.00003  # test demand, flow and concrete slots
 SEAT_GREEDY_PER_PASSENGER = 0.00033  # greedy seating incl. checking and its second pass (2 s for 30 full flights)
 SEAT_GREEDY_PER_FLIGHT = 0.02
+#: a refill round (docs/architecture.md#seating) seats again the flights the first round cut households from:
+#: 17-20 of 78 at 20,000 people, each about as costly as in a greedy first round; kept back for it, with margin
+REFILL_SHARE = 0.35
 LOAD_PER_PERSON = 0.0004  # reading and checking the scenario, building the problem (deterministic estimate)
 LOAD_FIXED = 1.5
 SEATING_SHARE = 0.2  # at most this share of the time beyond the reserve goes to CP-SAT seating
@@ -77,11 +80,17 @@ def seat_greedy_estimate(size: Size) -> float:
     return (SEAT_GREEDY_PER_PASSENGER * size.passengers + SEAT_GREEDY_PER_FLIGHT * size.flights) * size.pace
 
 
+def refill_estimate(size: Size) -> float:
+    """One refill round of seating: households the first round could not seat leave, others take their seats."""
+    return REFILL_SHARE * seat_greedy_estimate(size)
+
+
 def reserve_after_allocation(size: Size, seat: bool, processes: int) -> float:
-    """Seconds the stages after allocation need at their fastest (greedy seating)."""
+    """Seconds the stages after allocation need at their fastest (greedy seating and one refill round)."""
     reserve = TESTS_PER_PERSON * size.people * size.pace + finish_estimate(size)
     if seat:
-        reserve += seat_greedy_estimate(size)  # in one process: workers seat faster, the slack is kept
+        # in one process: workers seat faster, the slack is kept
+        reserve += seat_greedy_estimate(size) + refill_estimate(size)
     return reserve
 
 
@@ -131,6 +140,17 @@ RINS_FLOOR = 1.5  # CP-SAT seconds near the LP solution that a large greedy plan
 WINDOWS_FROM_PEOPLE, WINDOWS_FLOOR, WINDOWS_MAX_PACE = 15_000, 4.0, 1.8
 
 
+#: writing the allocation program and the index of its windows before CP-SAT searches, per (household, flight
+#: serving it): 16 s at 50,000 people (1.48 million pairs); and the least search worth that
+MODEL_PER_PAIR, MIN_SEARCH_SECONDS = 0.000011, 3.0
+
+
+def cpsat_worth_starting(seconds: float, pairs: int, pace: float) -> bool:
+    """Whether `seconds` of allocation pay for writing the program and still leave CP-SAT a search: below,
+    the best greedy plan stands, inside the limit, where writing the model alone ran past it."""
+    return seconds >= MODEL_PER_PAIR * pairs * pace + MIN_SEARCH_SECONDS
+
+
 def cpsat_floor(size: Size, greedy_waiting_pairs: int) -> float:
     """The least CP-SAT allocation time worth spending even beyond the budget: explaining a priority-greedy
     plan checks every waiting household against lab capacity (costly when the greedy leaves seats free that
@@ -150,10 +170,11 @@ class SeatingBudget:
 
 
 def seating_budget(deadline: Deadline, size: Size, *, seating_time_limit: float, processes: int,
-                   deterministic: bool, planned: float | None = None) -> SeatingBudget:
+                   deterministic: bool, planned: float | None = None, refill: float = 0.0) -> SeatingBudget:
     """Per-flight CP-SAT seconds for the flights to seat now, within what is left before the finish reserve
-    (a deterministic solve: within the share `planned` when allocation's budget was set)."""
-    end = deadline.before(finish_estimate(size))
+    and the `refill` seconds kept for a refill round (a deterministic solve: within the share `planned` when
+    allocation's budget was set)."""
+    end = deadline.before(finish_estimate(size) + refill)
     if not deadline.bounded:
         return SeatingBudget(seating_time_limit, end)
     if deterministic and planned is not None:

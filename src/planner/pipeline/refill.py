@@ -1,0 +1,79 @@
+"""Refill rounds of seating (docs/architecture.md#seating): who may take the seats a household seating could not
+place leaves free.
+
+The allocation's capacity limits are linear (planner.rules.capacity): on a full cabin they admit households the
+seating rules cannot place in the scattered seats left (a family whose young children must sit beside an adult,
+an infant's mask block, a wheelchair's aisle seat). Such a household leaves the flight, and the refill offers
+its seats to those waiting, by priority. Offered first to the next large family, the seats were refused again
+round after round (at 20,000 people, 13-20 flights a round for five rounds). So a waiting household that needs
+at least as much of every seat limit on that flight (seats, seats outside exit rows, mask blocks, aisle seats
+for wheelchairs, the stretcher zone, distancing units) as one seating already could not place there is not
+offered that flight again: the seats go to households that need less of them, and one or two rounds fill them.
+The cabin-wide limits (special categories, payload) say nothing of where seats are and are not compared.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+
+from planner.allocation.feasibility import top_up, trim_escorts
+from planner.allocation.greedy import Allocation
+from planner.allocation.household_options import HouseholdInfo
+from planner.allocation.problem import AllocationProblem
+
+#: the capacity limits (planner.rules.capacity) that say where seats are
+SEAT_LIMITS = frozenset({"seats", "non_exit_seats", "lap_infants", "wheelchair_aisle_seats", "stretcher_zones",
+                         "distancing_units"})
+
+
+class Refill:
+    """The households seating could not place, per flight, as their needs of its seat limits."""
+
+    def __init__(self, problem: AllocationProblem) -> None:
+        self.problem = problem
+        self.refused: dict[str, list[tuple[int, ...]]] = defaultdict(list)
+        self._seat_limits = {f.flight.id: [j for j, limit in enumerate(f.limits) if limit.name in SEAT_LIMITS]
+                             for f in problem.flights}
+
+    def _needs(self, info: HouseholdInfo, flight: str) -> tuple[int, ...]:
+        usage = info.options[flight].usage
+        return tuple(usage[j] for j in self._seat_limits[flight])
+
+    def refused_seats(self, household: str, flight: str) -> None:
+        """Seating could not place `household` on `flight` (read before its option there is removed)."""
+        info = self.problem.infos[household]
+        if flight in info.options:
+            self.refused[flight].append(self._needs(info, flight))
+
+    def skip(self, info: HouseholdInfo, flight: str) -> bool:
+        """Whether the household needs at least as much of every seat limit on `flight` as one refused there."""
+        refused = self.refused.get(flight)
+        if not refused:
+            return False
+        needs = self._needs(info, flight)
+        return any(all(n >= r for n, r in zip(needs, need, strict=True)) for need in refused)
+
+    def refilled(self, alloc: Allocation) -> Allocation:
+        """A copy of `alloc` with the waiting households that fit added by priority, not offering a flight to a
+        household as hard to seat there as one already refused."""
+        copy = replace(alloc, flight_of=dict(alloc.flight_of),
+                       escorts_on={f: list(es) for f, es in alloc.escorts_on.items()})
+        return trim_escorts(self.problem, top_up(self.problem, copy, self.skip))
+
+    @property
+    def flights(self) -> set[str]:
+        """Flights some household was refused on: their free seats were not offered to everyone waiting."""
+        return set(self.refused)
+
+
+def changed_flights(before: Allocation, after: Allocation) -> set[str]:
+    """Flights whose households differ between two allocations: what a refill round seats again (the others keep
+    their seats as they are, planner.pipeline.seating_stage.kept_seating)."""
+    on_before: dict[str, set[str]] = defaultdict(set)
+    on_after: dict[str, set[str]] = defaultdict(set)
+    for hid, fid in before.flight_of.items():
+        on_before[fid].add(hid)
+    for hid, fid in after.flight_of.items():
+        on_after[fid].add(hid)
+    return {fid for fid in on_before.keys() | on_after.keys() if on_before[fid] != on_after[fid]}
