@@ -98,3 +98,21 @@ def test_a_people_file_outside_the_folder_only_from_the_command_line(tmp_path: P
     assert main(["solve", str(folder), "--people", str(outside), "--time-limit", "5", "--quiet",
                  "--out", str(out)]) == 0
     assert json.loads(out.read_text(encoding="utf-8"))["flights"]
+
+
+def test_the_command_line_reads_the_services_input_limits_from_its_environment(monkeypatch, capsys) -> None:
+    from planner.cli.common import input_limits, load
+    from planner.io.input_limits import DEFAULT_LIMITS
+
+    folder = str(Path(__file__).parent.parent / "scenarios" / "teaching-two-flights")
+    monkeypatch.delenv("CHARTERPLAN_MAX_UPLOAD_BYTES", raising=False)
+    assert input_limits() == DEFAULT_LIMITS
+    assert load(folder).people
+    monkeypatch.setenv("CHARTERPLAN_MAX_UPLOAD_BYTES", "1024")  # smaller than the people file
+    assert input_limits().max_file_bytes == 1024
+    with pytest.raises(SystemExit):
+        load(folder)
+    assert "people.csv, (file): the file is larger than the limit of 1024 bytes" in capsys.readouterr().err
+    monkeypatch.setenv("CHARTERPLAN_MAX_UPLOAD_BYTES", "20MB")
+    with pytest.raises(SystemExit, match="CHARTERPLAN_MAX_UPLOAD_BYTES must be a whole number"):
+        input_limits()

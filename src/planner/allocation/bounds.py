@@ -93,7 +93,13 @@ def seat_bound(problem: AllocationProblem) -> int:
     optimum a min-cost flow finds exactly and in well under a second at 20,000 people. Dropping rows and
     lowering usages only widens the program, so its optimum bounds every plan; each seat's worth is rounded
     up (to a common denominator, the least common multiple of the seat counts) to keep it so. Households that
-    take no seat (none do today) count in full. Needs no model: a plan made without CP-SAT has it too."""
+    take no seat (none do today) count in full. Needs no model: a plan made without CP-SAT has it too.
+
+    Operational escorts take seats too: a flight of P passengers carries at least P / r of them (r passengers
+    an escort, docs/rules.md#escort-ratios), and passengers are at least the seats they take less a stretcher
+    case's extra zone seats X (one case a flight at most). So S seats of households and their escorts fit rhs
+    only when S + (S - X) / r <= rhs: each flight's seats for households are (r·rhs + X) / (r + 1), rounded
+    down. At 20,000 people that takes the bound from 205,805 to 201,9xx (the LP's is 200,311)."""
     from ortools.graph.python import min_cost_flow
 
     seats = {f.flight.id: (j, lim.rhs) for f in problem.flights for j, lim in enumerate(f.limits)
@@ -122,8 +128,15 @@ def seat_bound(problem: AllocationProblem) -> int:
         for fid in flights:
             flow.add_arc_with_capacity_and_unit_cost(node, node_of[fid], each * count, -worth)
         total += each * count
+    ratio = problem.scenario.protocol.escorts.operational_per_passengers
+    extra: dict[str, int] = defaultdict(int)  # a stretcher case's extra seats beyond its passengers, at most
+    for h in problem.households:
+        for fid, option in h.options.items():
+            if fid in seats:
+                extra[fid] = max(extra[fid], option.usage[seats[fid][0]] - option.passengers)
     for fid, node in node_of.items():
-        flow.add_arc_with_capacity_and_unit_cost(node, sink, max(0, seats[fid][1]), 0)
+        room = (ratio * max(0, seats[fid][1]) + extra[fid]) // (ratio + 1)
+        flow.add_arc_with_capacity_and_unit_cost(node, sink, room, 0)
     flow.add_arc_with_capacity_and_unit_cost(source, sink, total, 0)  # seats left unsold
     flow.set_node_supply(source, total)
     flow.set_node_supply(sink, -total)

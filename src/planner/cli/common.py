@@ -10,9 +10,11 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from planner.io.input_limits import DEFAULT_LIMITS, InputLimits
 from planner.io.loading import ScenarioInputError, load_scenario
 from planner.model.options import Progress
 from planner.model.plan import Plan
@@ -115,11 +117,31 @@ def input_errors(exc: ScenarioInputError) -> int:
     return 2
 
 
+#: the service's settings of the input limits, which the CLI reads from the environment too (docs/input.md)
+LIMIT_SETTINGS = {"max_file_bytes": "CHARTERPLAN_MAX_UPLOAD_BYTES",
+                  "max_expanded_bytes": "CHARTERPLAN_MAX_XLSX_EXPANDED_BYTES",
+                  "max_zip_members": "CHARTERPLAN_MAX_ZIP_MEMBERS"}
+
+
+def input_limits() -> InputLimits:
+    """The default input limits, or the service's settings of them where the environment sets them: a people
+    file of 100,000 people is about 21 MiB, over the default 20 MiB (docs/input.md)."""
+    changed: dict[str, int] = {}
+    for field, variable in LIMIT_SETTINGS.items():
+        text = os.environ.get(variable)
+        if text is None:
+            continue
+        if not text.strip().isdigit() or int(text) < 1:
+            raise SystemExit(f"{variable} must be a whole number of bytes (or files), not {text[:40]!r}")
+        changed[field] = int(text)
+    return replace(DEFAULT_LIMITS, **changed)
+
+
 def load(path: str, people: str | None = None) -> Scenario:
     """The scenario folder; `people` (from --people) may name a people file outside it, as only the command
     line may (docs/input.md)."""
     try:
-        return load_scenario(path, people_file=people)
+        return load_scenario(path, people_file=people, limits=input_limits())
     except ScenarioInputError as exc:
         print(f"{path}:", file=sys.stderr)
         raise SystemExit(input_errors(exc)) from None

@@ -148,12 +148,13 @@ def _better_start(problem: AllocationProblem, options: SolveOptions, greedy: All
                   ) -> Allocation:
     """The solver's first incumbent: the priority greedy, or the seat-density greedy topped up when that flies
     more weight (planner.allocation.greedy.seat_density_allocation)."""
-    dense = trim_escorts(problem, top_up(problem, trim_escorts(problem, seat_density_allocation(problem))))
-    if level1(problem, dense)[0] <= level1(problem, greedy)[0]:
+    by_density = trim_escorts(problem, top_up(problem, trim_escorts(problem, seat_density_allocation(problem))))
+    value = level1(problem, by_density)[0]
+    if value <= level1(problem, greedy)[0]:
         return greedy
-    incumbent.offer(level1(problem, dense)[0])
+    incumbent.offer(value)
     options.report(incumbent.progress("greedy", options, "seat-density greedy incumbent"))
-    return dense
+    return by_density
 
 
 @dataclass

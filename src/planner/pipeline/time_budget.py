@@ -141,14 +141,15 @@ WINDOWS_FROM_PEOPLE, WINDOWS_FLOOR, WINDOWS_MAX_PACE = 15_000, 4.0, 1.8
 
 
 #: writing the allocation program and the index of its windows before CP-SAT searches, per (household, flight
-#: serving it): 16 s at 50,000 people (1.48 million pairs); and the least search worth that
-MODEL_PER_PAIR, MIN_SEARCH_SECONDS = 0.000011, 3.0
+#: serving it): 16 s at 50,000 people (1.48 million pairs)
+MODEL_PER_PAIR = 0.000011
 
 
 def cpsat_worth_starting(seconds: float, pairs: int, pace: float) -> bool:
-    """Whether `seconds` of allocation pay for writing the program and still leave CP-SAT a search: below,
-    the best greedy plan stands, inside the limit, where writing the model alone ran past it."""
-    return seconds >= MODEL_PER_PAIR * pairs * pace + MIN_SEARCH_SECONDS
+    """Whether `seconds` of allocation pay for writing the program and leave CP-SAT at least as long again to
+    search: otherwise the best greedy plan stands, inside the limit, where writing the model alone ran past it
+    (a small operation always starts it: its model is written in milliseconds)."""
+    return seconds >= 2 * MODEL_PER_PAIR * pairs * pace
 
 
 def cpsat_floor(size: Size, greedy_waiting_pairs: int) -> float:

@@ -53,6 +53,9 @@ class _Planner:
     where: dict[tuple[str, date], _Where] = field(default_factory=dict)
     out: TransferSchedule = field(default_factory=TransferSchedule)
 
+    def __post_init__(self) -> None:
+        self.by_seats = sorted(self.scenario.vehicles, key=lambda v: (v.seats, v.id))
+
     def _state(self, vehicle: Vehicle, day: date) -> _Where:
         state = self.where.get((vehicle.id, day))
         if state is None:
@@ -104,24 +107,22 @@ class _Planner:
     def _vehicle_for(self, location: str, airport: str, opens: datetime, people: int,
                      shuttles: dict[str, tuple[_Where, datetime]]) -> tuple[Vehicle, datetime, datetime] | None:
         """The vehicle for the next trip: the fewest seats that take everyone left, else the most; a fresh
-        trip (as late as possible) before another run of a vehicle already shuttling for this flight."""
-        options, runs = [], []
-        for v in self.scenario.vehicles:
+        trip (as late as possible) before another run of a vehicle already shuttling for this flight. Vehicles
+        are tried in that order and the first that can make the trip is taken: trying every vehicle for every
+        trip grew as trips × vehicles (20 s at 100,000 people)."""
+        fitting = [v for v in self.by_seats if v.seats >= people]
+        rest = [v for v in reversed(self.by_seats) if v.seats < people]
+        for v in fitting + rest:
+            if v.id not in shuttles:
+                slot = self._slot(v, location, airport, opens)
+                if slot is not None:
+                    return v, *slot
+        for v in fitting + rest:
             if v.id in shuttles:
                 slot = self._shuttle(v, location, airport, opens, *shuttles[v.id])
                 if slot is not None:
-                    runs.append((v, *slot))
-            else:
-                slot = self._slot(v, location, airport, opens)
-                if slot is not None:
-                    options.append((v, *slot))
-        options = options or runs
-        if not options:
-            return None
-        fitting = [o for o in options if o[0].seats >= people]
-        if fitting:
-            return min(fitting, key=lambda o: (o[0].seats, o[0].id))
-        return max(options, key=lambda o: (o[0].seats, o[0].id))
+                    return v, *slot
+        return None
 
     def serve(self, flight: Flight, location: str, waiting: list[Household]) -> None:
         opens = check_in_opens(flight)
