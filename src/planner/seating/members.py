@@ -27,7 +27,11 @@ class MemberSearch:
         zone_room: dict[str, int] | None = None,
     ):
         self.p, self.cab = problem, problem.cabin
-        self.reqs: dict[str, Requirement] = {r.unit: r for r in problem.requirements if r.unit in party}
+        # every requirement of a member: a child on a stretcher needs an adult near it and a medic by the zone
+        self.reqs: dict[str, list[Requirement]] = {}
+        for r in problem.requirements:
+            if r.unit in party:
+                self.reqs.setdefault(r.unit, []).append(r)
         self.dependents = [u for u in party if u in self.reqs]
         self.order = chain_order(problem, party)
         self.domains = {u: [s for s in window if s in allowed[u]] for u in party}
@@ -81,11 +85,9 @@ class MemberSearch:
         return True
 
     def _partner_ok(self, u: str) -> bool:
-        """u's requirement holds, or cannot be judged yet (checked when its last partner is placed)."""
-        r = self.reqs[u]
-        if not all(q in self.chosen for q in r.partners):
-            return True
-        return requirement_met(self.p, r, self.chosen)
+        """u's requirements hold, or cannot be judged yet (each checked when its last partner is placed)."""
+        return all(requirement_met(self.p, r, self.chosen) for r in self.reqs[u]
+                   if all(q in self.chosen for q in r.partners))
 
     def _take(self, u: str, s: str) -> None:
         self.chosen[u] = s
@@ -111,14 +113,15 @@ class MemberSearch:
         if self.nodes > self.node_limit:
             return False
         if i == len(self.order):
-            return all(requirement_met(self.p, self.reqs[u], self.chosen) for u in self.reqs)
+            return all(requirement_met(self.p, r, self.chosen) for reqs in self.reqs.values() for r in reqs)
         u = self.order[i]
         for s in self._values(u):
             if not self._fits(u, s):
                 continue
             self._take(u, s)
             good = (u not in self.reqs or self._partner_ok(u)) and all(
-                self._partner_ok(d) for d in self.dependents if d in self.chosen and u in self.reqs[d].partners
+                self._partner_ok(d) for d in self.dependents
+                if d in self.chosen and any(u in r.partners for r in self.reqs[d])
             )
             if good and self._search(i + 1):
                 return True
