@@ -74,6 +74,20 @@ def test_any_prices_bound_every_plan(problem: AllocationProblem, model: Allocati
     assert proven_bound(matrix, prices) >= lp_optimum
 
 
+def test_polished_prices_prove_a_lower_bound_never_below_the_lp(model: AllocationModel) -> None:
+    import time
+
+    solver, _, _ = linear_program(model, "GLOP", integer=False)
+    assert solver.Solve() == 0
+    loose = np.asarray([row.dual_value() for row in solver.constraints()]) * 1.3  # prices of a loose solver
+    matrix = RowMatrix(model)
+    start = proven_bound(matrix, loose)
+    polished = proven_bound(matrix, loose, until=time.monotonic() + 1.0)
+    assert _lp_optimum(model) <= polished < start  # better, and still a bound (weak duality)
+    stopped = proven_bound(matrix, loose, until=time.monotonic() + 60, stopped=lambda: True)
+    assert stopped == start  # a stop request ends the polishing at once
+
+
 def test_zero_prices_give_every_variable_at_its_upper_bound(model: AllocationModel) -> None:
     matrix = RowMatrix(model)
     assert lagrangian_bound(matrix, np.zeros(len(matrix.lo))) == pytest.approx(float(matrix.objective @ matrix.upper))

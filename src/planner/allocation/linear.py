@@ -98,11 +98,12 @@ def trivial_bound(m: AllocationModel) -> int:
     return sum(members[0].weight * len(members) for members in m.classes)
 
 
-def lp_relaxation(m: AllocationModel, seconds: float = 0.0, stop: StopSignal | None = None
+def lp_relaxation(m: AllocationModel, seconds: float = 0.0, stop: StopSignal | None = None, polish_until: float = 0.0
                   ) -> tuple[list[float], int]:
     """Solve the LP relaxation: a bound for level 1a (rounded down) and a guide for the neighbourhood.
     `seconds` > 0 caps its time (then without an optimal LP the bound is the trivial one); so does a stop
-    request (`stop`)."""
+    request (`stop`). PDLP's bound, proven from its prices, is improved until `polish_until` (monotonic
+    clock; planner.allocation.bounds.polished)."""
     from ortools.linear_solver import pywraplp
 
     engine = "PDLP" if len(m.upper) >= PDLP_FROM_VARIABLES else "GLOP"
@@ -119,7 +120,8 @@ def lp_relaxation(m: AllocationModel, seconds: float = 0.0, stop: StopSignal | N
     values = [float(v.solution_value()) for v in xs]
     if engine == "PDLP":
         duals = [row.dual_value() for row in solver.constraints()]
-        return values, min(trivial_bound(m), proven_bound(RowMatrix(m), duals))
+        stopped = stop.is_set if stop is not None else (lambda: False)
+        return values, min(trivial_bound(m), proven_bound(RowMatrix(m), duals, polish_until, stopped))
     return values, int(float(objective.Value()) + 1e-6)
 
 
