@@ -65,6 +65,25 @@ def test_a_household_never_splits_and_overflow_takes_a_second_trip_or_is_cut():
     assert [v for v in validate(s, planned) if v.rule.startswith("transfer")] == []
 
 
+def test_the_seats_a_transfer_freed_go_to_no_one_waiting_at_the_same_place():
+    # one bus of 6 from CAMP (it cannot come back in time) for 80 households there of more weight than the 10 at
+    # HOTEL, which a van serves: the seats the CAMP households no bus can take leave are offered to HOTEL, not
+    # to the next CAMP households round after round (planner.pipeline.refill)
+    vehicles = [{"id": "BUS-1", "seats": 6, "base": "CAMP", "duty_from": "04:00", "duty_hours": 18},
+                {"id": "VAN-1", "seats": 30, "base": "HOTEL", "duty_from": "04:00", "duty_hours": 18}]
+    people = [*_people(80, vulnerabilities=["torture"]),
+              *[person(f"Q{h}{m}", household=f"HQ{h}", location="HOTEL") for h in range(10) for m in range(2)]]
+    s = _with_ground(_scenario(people, flights=[flight("F1", aircraft="SMALL")]), vehicles=vehicles)
+    # deterministic: the refill rounds run whatever the machine's load
+    plan = solve(s, options=SolveOptions(time_limit=5, deterministic=True, seating_processes=1))
+    assert validate(s, plan) == []
+    flown = {pa.person_id for fp in plan.flights for pa in fp.passengers}
+    assert sum(1 for p in flown if p.startswith("P")) == 6  # one busload from CAMP
+    assert sum(1 for p in flown if p.startswith("Q")) == 20  # everyone at HOTEL
+    waiting = {u.person_id: {r.code for r in u.reasons} for u in plan.unassigned}
+    assert all(codes == {"transfer.none"} for pid, codes in waiting.items() if pid.startswith("P"))
+
+
 def test_two_vehicles_and_the_closer_location():
     vehicles = [{"id": "BUS-1", "seats": 6, "base": "CAMP", "duty_from": "04:00", "duty_hours": 18},
                 {"id": "VAN-1", "seats": 4, "base": "HOTEL", "duty_from": "04:00", "duty_hours": 18}]

@@ -154,17 +154,17 @@ def seat_bound(problem: AllocationProblem) -> int:
             free += h.weight
         else:
             alike[each, h.weight, flights] += 1
-    households = [(each, weight, count, list(flights)) for (each, weight, flights), count in alike.items()]
+    households = [(each, weight, count, served) for (each, weight, served), count in alike.items()]
     scale = math.lcm(*{each for each, _, _, _ in households}) if households else 1
     flow = min_cost_flow.SimpleMinCostFlow()
     source, sink = 0, 1
     node_of = {fid: 2 + i for i, fid in enumerate(seats)}
     total = 0
-    for k, (each, weight, count, flights) in enumerate(households):
+    for k, (each, weight, count, served) in enumerate(households):
         node = 2 + len(node_of) + k
         flow.add_arc_with_capacity_and_unit_cost(source, node, each * count, 0)
         worth = -(-weight * scale // each)  # per seat, rounded up
-        for fid in flights:
+        for fid in served:
             flow.add_arc_with_capacity_and_unit_cost(node, node_of[fid], each * count, -worth)
         total += each * count
     ratio = problem.scenario.protocol.escorts.operational_per_passengers

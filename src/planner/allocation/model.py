@@ -36,7 +36,7 @@ Escorts = list[tuple[str, int]]
 
 def _option_key(o: Option) -> OptionKey:
     """What makes two households interchangeable on a flight: everything of the option but its lap pairs."""
-    return o[:6]  # type: ignore[return-value]  # (flight_id, usage, passengers, medical, uasc, tests)
+    return o[:6]  # (flight_id, usage, passengers, medical, uasc, tests)
 
 
 def household_classes(problem: AllocationProblem) -> list[list[HouseholdInfo]]:

@@ -10,6 +10,10 @@ at least as much of every seat limit on that flight (seats, seats outside exit r
 for wheelchairs, the stretcher zone, distancing units) as one seating already could not place there is not
 offered that flight again: the seats go to households that need less of them, and one or two rounds fill them.
 The cabin-wide limits (special categories, payload) say nothing of where seats are and are not compared.
+Likewise a household no vehicle could bring from its location to a flight (docs/transfers.md) leaves the
+flight, and no household waiting at that location is offered it again: the vehicles that could not take one
+cannot take another (at 7,000 people such cuts cost 550 level-1 points, and the refill gave the seats back to
+households from the same camp, cut again).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from planner.allocation.feasibility import top_up, trim_escorts
 from planner.allocation.greedy import Allocation
 from planner.allocation.household_options import HouseholdInfo
 from planner.allocation.problem import AllocationProblem
+from planner.model.plan import Reason
+from planner.model.reasons import reason
 
 #: the capacity limits (planner.rules.capacity) that say where seats are
 SEAT_LIMITS = frozenset({"seats", "non_exit_seats", "lap_infants", "wheelchair_aisle_seats", "stretcher_zones",
@@ -33,6 +39,7 @@ class Refill:
     def __init__(self, problem: AllocationProblem) -> None:
         self.problem = problem
         self.refused: dict[str, list[tuple[int, ...]]] = defaultdict(list)
+        self.unreachable: dict[str, set[str]] = defaultdict(set)  # flight -> locations no vehicle could serve
         self._seat_limits = {f.flight.id: [j for j, limit in enumerate(f.limits) if limit.name in SEAT_LIMITS]
                              for f in problem.flights}
 
@@ -40,14 +47,34 @@ class Refill:
         usage = info.options[flight].usage
         return tuple(usage[j] for j in self._seat_limits[flight])
 
+    def note(self, lost: dict[str, Reason]) -> None:
+        """Households a round cut, with why (read before their options there are removed)."""
+        for hid, why in lost.items():
+            if why.code == "seating.no_fit" and why.flight_id:
+                self.refused_seats(hid, why.flight_id)
+            elif why.code == "transfer.none" and why.flight_id:
+                self.no_transfer(hid, why.flight_id)
+
     def refused_seats(self, household: str, flight: str) -> None:
         """Seating could not place `household` on `flight` (read before its option there is removed)."""
         info = self.problem.infos[household]
         if flight in info.options:
             self.refused[flight].append(self._needs(info, flight))
 
+    def no_transfer(self, household: str, flight: str) -> None:
+        """No vehicle could bring `household` from where it is to `flight` (not counted when its members are at
+        different places or it is larger than any vehicle: that says nothing of the place)."""
+        hh = self.problem.infos[household].household
+        places = {m.location for m in hh.members}
+        largest = max((v.seats for v in self.problem.scenario.vehicles), default=0)
+        if len(places) == 1 and hh.size <= largest:
+            self.unreachable[flight] |= places
+
     def skip(self, info: HouseholdInfo, flight: str) -> bool:
-        """Whether the household needs at least as much of every seat limit on `flight` as one refused there."""
+        """Whether the household needs at least as much of every seat limit on `flight` as one refused there,
+        or waits where no vehicle could come from for it."""
+        if info.household.members[0].location in self.unreachable.get(flight, ()):
+            return True
         refused = self.refused.get(flight)
         if not refused:
             return False
@@ -63,8 +90,20 @@ class Refill:
 
     @property
     def flights(self) -> set[str]:
-        """Flights some household was refused on: their free seats were not offered to everyone waiting."""
+        """Flights some household was refused seats on: their free seats were not offered to everyone waiting."""
         return set(self.refused)
+
+    def add_unreachable(self, cut: dict[str, dict[str, Reason]], alloc: Allocation) -> None:
+        """Into `cut` (household -> flight -> why): each household waiting where no vehicle could come from for a
+        flight, not offered it, with that reason (a reason the household already has there stays)."""
+        for info in self.problem.households:
+            if info.household.id in alloc.flight_of:
+                continue
+            place = info.household.members[0].location
+            for fid, places in self.unreachable.items():
+                if fid in info.options and place in places:
+                    cut.setdefault(info.household.id, {}).setdefault(fid, reason(
+                        "transfer.none", fid, detail=f" (no vehicle could bring more people from {place} in time)"))
 
 
 def changed_flights(before: Allocation, after: Allocation) -> set[str]:

@@ -286,9 +286,7 @@ def _seating_rounds(run: _Run, alloc: Allocation, budget: AllocationBudget) -> t
         lost.update(untransported)
         if not lost:
             break
-        for hid, why in lost.items():
-            if why.code == "seating.no_fit" and why.flight_id:
-                refill.refused_seats(hid, why.flight_id)
+        refill.note(lost)
         _cut(run, alloc, lost)
         refilled = refill.refilled(alloc)
         if refilled.flight_of == alloc.flight_of:
@@ -307,8 +305,10 @@ def _seating_rounds(run: _Run, alloc: Allocation, budget: AllocationBudget) -> t
         alloc = refilled
         trusted = {fp.flight_id: fp for fp in plan.flights}
         prior = {**prior, **{fid: with_returning(fp, first.get(fid)) for fid, fp in trusted.items()}}
-    # a flight some household was refused on offered its free seats only to those needing less of them
+    # a flight some household was refused on offered its free seats only to those needing less of them, and
+    # none to those waiting where no vehicle could come from for it
     run.closed |= refill.flights
+    refill.add_unreachable(run.cut, alloc)
     if options.seat:
         run.mark("seating")
     return plan, alloc
