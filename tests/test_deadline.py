@@ -91,3 +91,19 @@ def test_a_seating_share_too_small_for_cpsat_goes_to_allocation() -> None:
                               deterministic=False)
     assert roomy.seating_seconds >= seating_wanted(BIG, MIN_SEAT_CPSAT_SECONDS, 2)
 
+
+
+def test_a_refill_round_is_kept_back_unless_the_solve_is_deterministic() -> None:
+    """A deterministic solve runs its refill rounds whatever the time: keeping one back would only take its
+    allocation's seconds (a 10-second solve of 7,000 people had none left)."""
+    from planner.pipeline.time_budget import refill_estimate
+
+    kept = reserve_after_allocation(BIG, True, 2)
+    assert refill_estimate(BIG) > 0
+    assert kept - reserve_after_allocation(BIG, True, 2, refill=False) == pytest.approx(refill_estimate(BIG))
+    timed = allocation_budget(Deadline.after(10), BIG, seat=True, seating_time_limit=0.5, processes=2,
+                              deterministic=False, limit=10)
+    counted = allocation_budget(Deadline.after(10), BIG, seat=True, seating_time_limit=0.5, processes=2,
+                                deterministic=True, limit=10)
+    assert counted.seconds > 0
+    assert timed.seconds == pytest.approx(10 - kept, abs=0.05)

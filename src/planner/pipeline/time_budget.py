@@ -85,12 +85,14 @@ def refill_estimate(size: Size) -> float:
     return REFILL_SHARE * seat_greedy_estimate(size)
 
 
-def reserve_after_allocation(size: Size, seat: bool, processes: int) -> float:
-    """Seconds the stages after allocation need at their fastest (greedy seating and one refill round)."""
+def reserve_after_allocation(size: Size, seat: bool, processes: int, refill: bool = True) -> float:
+    """Seconds the stages after allocation need at their fastest (greedy seating, and one refill round unless
+    `refill` is False: a deterministic solve runs its refill rounds whatever the time, so keeping one back
+    would only take its allocation's seconds; 10-second solves of 7,000 people had none left)."""
     reserve = TESTS_PER_PERSON * size.people * size.pace + finish_estimate(size)
     if seat:
         # in one process: workers seat faster, the slack is kept
-        reserve += seat_greedy_estimate(size) + refill_estimate(size)
+        reserve += seat_greedy_estimate(size) + (refill_estimate(size) if refill else 0.0)
     return reserve
 
 
@@ -109,7 +111,7 @@ def allocation_budget(deadline: Deadline, size: Size, *, seat: bool, seating_tim
                       processes: int, deterministic: bool, limit: float | None = None) -> AllocationBudget:
     """CP-SAT allocation's share: what is left after the later stages' reserve and CP-SAT seating's share.
     A deterministic solve plans from `limit` (its whole time limit; default the deadline's length)."""
-    reserve = reserve_after_allocation(size, seat, processes)
+    reserve = reserve_after_allocation(size, seat, processes, refill=not deterministic)
     if not deadline.bounded:
         return AllocationBudget(float("inf"), deadline, float("inf"))
     if deterministic:  # from the limit and the size only, never from the clock
