@@ -145,7 +145,11 @@ def seat_bound(problem: AllocationProblem) -> int:
              if lim.name == SEATS}
     free = 0
     alike: dict[tuple[int, int, tuple[str, ...]], int] = defaultdict(int)  # (seats, weight, flights) -> how many
+    extra: dict[str, int] = defaultdict(int)  # a stretcher case's extra seats beyond its passengers, at most
     for h in problem.households:
+        for fid, option in h.options.items():
+            if fid in seats:
+                extra[fid] = max(extra[fid], option.usage[seats[fid][0]] - option.passengers)
         flights = tuple(fid for fid in h.options if fid in seats)
         if not flights:
             continue
@@ -168,11 +172,6 @@ def seat_bound(problem: AllocationProblem) -> int:
             flow.add_arc_with_capacity_and_unit_cost(node, node_of[fid], each * count, -worth)
         total += each * count
     ratio = problem.scenario.protocol.escorts.operational_per_passengers
-    extra: dict[str, int] = defaultdict(int)  # a stretcher case's extra seats beyond its passengers, at most
-    for h in problem.households:
-        for fid, option in h.options.items():
-            if fid in seats:
-                extra[fid] = max(extra[fid], option.usage[seats[fid][0]] - option.passengers)
     for fid, node in node_of.items():
         room = (ratio * max(0, seats[fid][1]) + extra[fid]) // (ratio + 1)
         flow.add_arc_with_capacity_and_unit_cost(node, sink, room, 0)

@@ -264,8 +264,7 @@ def solve_cpsat(m: AllocationModel, problem: AllocationProblem, options: SolveOp
         return _by_windows(m, problem, options, hint, seconds, end, incumbent, lp_bound)
     base = None if options.stopped() else base_unless_stopped(m, options.stop)
     if base is None:  # a stop before the CP-SAT search: the hint is the best plan so far, as it is
-        return Allocation(dict(hint.flight_of), {f: list(es) for f, es in hint.escorts_on.items()},
-                          status="stopped", bound=lp_bound)
+        return hint.copy(status="stopped", bound=lp_bound)
     best = dense(m, hint_values(m, problem, hint))
     search = _Search(m, problem, options, incumbent, seconds, end, base, best, m.value(m.level_a, best), lp_bound)
     if search.best_a < search.bound and search.going():

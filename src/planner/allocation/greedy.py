@@ -9,7 +9,7 @@ categories, and a test for every tested member in a slot class with room left th
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from planner.allocation.household_options import HouseholdInfo, Option
 from planner.allocation.problem import AllocationProblem, FlightInfo
@@ -28,6 +28,11 @@ class Allocation:
     escorts_on: dict[str, list[str]] = field(default_factory=dict)  # flight id -> escort ids
     status: PlanStatus = "greedy"
     bound: int | None = None
+
+    def copy(self, **changes: object) -> Allocation:
+        """A copy whose household and escort maps may change without touching this one."""
+        return replace(self, flight_of=dict(self.flight_of),
+                       escorts_on={f: list(es) for f, es in self.escorts_on.items()}, **changes)  # type: ignore[arg-type]
 
 
 class Residual:

@@ -19,7 +19,6 @@ households from the same camp, cut again).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
 
 from planner.allocation.feasibility import top_up, trim_escorts
 from planner.allocation.greedy import Allocation
@@ -40,6 +39,7 @@ class Refill:
         self.problem = problem
         self.refused: dict[str, list[tuple[int, ...]]] = defaultdict(list)
         self.unreachable: dict[str, set[str]] = defaultdict(set)  # flight -> locations no vehicle could serve
+        self._largest_vehicle = max((v.seats for v in problem.scenario.vehicles), default=0)
         self._seat_limits = {f.flight.id: [j for j, limit in enumerate(f.limits) if limit.name in SEAT_LIMITS]
                              for f in problem.flights}
 
@@ -66,8 +66,7 @@ class Refill:
         different places or it is larger than any vehicle: that says nothing of the place)."""
         hh = self.problem.infos[household].household
         places = {m.location for m in hh.members}
-        largest = max((v.seats for v in self.problem.scenario.vehicles), default=0)
-        if len(places) == 1 and hh.size <= largest:
+        if len(places) == 1 and hh.size <= self._largest_vehicle:
             self.unreachable[flight] |= places
 
     def skip(self, info: HouseholdInfo, flight: str) -> bool:
@@ -84,9 +83,7 @@ class Refill:
     def refilled(self, alloc: Allocation) -> Allocation:
         """A copy of `alloc` with the waiting households that fit added by priority, not offering a flight to a
         household as hard to seat there as one already refused."""
-        copy = replace(alloc, flight_of=dict(alloc.flight_of),
-                       escorts_on={f: list(es) for f, es in alloc.escorts_on.items()})
-        return trim_escorts(self.problem, top_up(self.problem, copy, self.skip))
+        return trim_escorts(self.problem, top_up(self.problem, alloc.copy(), self.skip))
 
     @property
     def flights(self) -> set[str]:

@@ -120,7 +120,7 @@ def allocate(problem: AllocationProblem, options: SolveOptions, budget: Allocati
         seconds = max(seconds, min(floor, options.clock().remaining()))
     if options.time_limit > 0 and seconds > 0 and not options.stopped() and any(h.options for h in problem.households):
         started = time.monotonic()
-        start = greedy if previous_escorts is not None else _better_start(problem, options, greedy, incumbent)
+        start = greedy if previous_escorts is not None else _better_start(problem, options, greedy, ga, incumbent)
         if not options.deterministic:
             seconds -= time.monotonic() - started
         if options.deterministic or cpsat_worth_starting(seconds, problem.pairs, pace):
@@ -144,13 +144,13 @@ def allocate(problem: AllocationProblem, options: SolveOptions, budget: Allocati
     return best
 
 
-def _better_start(problem: AllocationProblem, options: SolveOptions, greedy: Allocation, incumbent: Incumbent
-                  ) -> Allocation:
+def _better_start(problem: AllocationProblem, options: SolveOptions, greedy: Allocation, greedy_value: int,
+                  incumbent: Incumbent) -> Allocation:
     """The solver's first incumbent: the priority greedy, or the seat-density greedy topped up when that flies
     more weight (planner.allocation.greedy.seat_density_allocation)."""
     by_density = trim_escorts(problem, top_up(problem, trim_escorts(problem, seat_density_allocation(problem))))
     value = level1(problem, by_density)[0]
-    if value <= level1(problem, greedy)[0]:
+    if value <= greedy_value:
         return greedy
     incumbent.offer(value)
     options.report(incumbent.progress("greedy", options, "seat-density greedy incumbent"))

@@ -78,12 +78,19 @@ def seat_flight(job: FlightJob, should_stop: Callable[[], bool] = stop_requested
     return FlightResult(job.flight_id, seats, unplaced, status, best_cost, greedy_cost)
 
 
+def _households_named(problem: SeatingProblem, broken: list[str], escorts: bool = True) -> set[str]:
+    """Households of the units `check`'s messages name (each message about a unit starts with its id and a
+    colon); an escort's own party only with `escorts`."""
+    named = {msg.split(":")[0] for msg in broken}
+    return {problem.units[u].household for u in named
+            if u in problem.units and (escorts or not problem.units[u].escort)}
+
+
 def _without_broken(problem: SeatingProblem, seats: dict[str, str]) -> dict[str, str]:
     """The seats without the households of passengers whose rules the seats break (the greedy's member search
     keeps every rule; should it ever miss one, those households are left unplaced rather than emitted)."""
     while True:
-        named = {msg.split(":")[0] for msg in check(problem, seats)}
-        loose = {problem.units[u].household for u in named if u in problem.units and not problem.units[u].escort}
+        loose = _households_named(problem, check(problem, seats), escorts=False)
         if not loose:
             return seats
         seats = {u: s for u, s in seats.items() if problem.units[u].household not in loose}
@@ -145,8 +152,7 @@ def _around_previous(job: FlightJob, problem: SeatingProblem) -> FlightResult | 
             return FlightResult(job.flight_id, merged, unplaced, "kept", cost, cost)
         # a pairing broke (e.g. an escort now serves someone else): free those households and every escort,
         # keep everybody else where they were
-        named = {msg.split(":")[0] for msg in broken}
-        loose = {problem.units[u].household for u in named if u in problem.units}
+        loose = _households_named(problem, broken)
         keep = {u: s for u, s in keep.items()
                 if problem.units[u].household not in loose and not problem.units[u].escort}
     return None

@@ -110,14 +110,14 @@ class _Planner:
         trip (as late as possible) before another run of a vehicle already shuttling for this flight. Vehicles
         are tried in that order and the first that can make the trip is taken: trying every vehicle for every
         trip grew as trips × vehicles (20 s at 100,000 people)."""
-        fitting = [v for v in self.by_seats if v.seats >= people]
-        rest = [v for v in reversed(self.by_seats) if v.seats < people]
-        for v in fitting + rest:
+        order = [v for v in self.by_seats if v.seats >= people] + \
+            [v for v in reversed(self.by_seats) if v.seats < people]
+        for v in order:
             if v.id not in shuttles:
                 slot = self._slot(v, location, airport, opens)
                 if slot is not None:
                     return v, *slot
-        for v in fitting + rest:
+        for v in order:
             if v.id in shuttles:
                 slot = self._shuttle(v, location, airport, opens, *shuttles[v.id])
                 if slot is not None:
