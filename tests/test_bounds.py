@@ -15,6 +15,7 @@ from planner.allocation.linear import linear_program, lp_relaxation, trivial_bou
 from planner.allocation.model import build_model, level1
 from planner.allocation.problem import AllocationProblem, build_problem
 from planner.allocation.program import AllocationModel
+from planner.model.scenario import Escort
 from planner.synth.generate import generate_scenario
 
 
@@ -125,3 +126,21 @@ def test_seat_bound_is_the_best_filling_of_the_seats_when_seats_are_short() -> N
     assert room < seats
     assert _cpsat_best(model, optimal=True) == (room // 2) * weight  # whole households of two in the room left
     assert seat_bound(problem) == room * weight // 2 < trivial_bound(model) == 20 * weight
+
+
+def test_seat_bound_charges_each_medical_case_its_share_of_an_escort_seat() -> None:
+    # twenty households of two, one of each needing a medical escort (one for two cases), for one 30-seat
+    # flight: with the escorts' seats, 11 households fit (22 seats, 6 medical escorts, 1 operational), not 14
+    people = [person(f"P{h}{i}", household=f"H{h:02d}", fitness="fit_with_escort" if i == 0 else "fit")
+              for h in range(20) for i in range(2)]
+    escorts = [Escort(id="OPS-1", role="operational")] + [Escort(id=f"MED-{k}", role="medical") for k in range(10)]
+    problem = build_problem(scenario(people, [flight("F1", aircraft="SMALL")], escorts=escorts))
+    seats = next(lim.rhs for lim in problem.flights[0].limits if lim.name == "seats")
+    assert seats == 30
+    weight = problem.households[0].weight
+    rules = problem.scenario.protocol.escorts
+    assert (rules.operational_per_passengers, rules.medical_per_cases) == (50, 2)
+    assert _cpsat_best(build_model(problem), optimal=True) == 11 * weight
+    # each household: 2 seats, 2/50 of an operational escort's and 1/2 of a medical escort's (127/50 seats)
+    shares = 30 * 50 * weight / 127
+    assert 11 * weight <= seat_bound(problem) <= shares + 1 < 14 * weight

@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from planner.allocation.household_options import Option
 from planner.allocation.problem import AllocationProblem
 from planner.allocation.program import AllocationModel
 
@@ -129,55 +130,102 @@ def seat_bound(problem: AllocationProblem) -> int:
     Keep of the program only that a household flies at most once and each flight's seat limit, with every
     household charged the fewest seats it takes on any of its flights: what remains is a transportation
     problem (seats flow from households to flights, each seat worth its household's weight per seat), whose
-    optimum a min-cost flow finds exactly and in well under a second at 20,000 people. Dropping rows and
-    lowering usages only widens the program, so its optimum bounds every plan; each seat's worth is rounded
-    up (to a common denominator, the least common multiple of the seat counts) to keep it so. Households that
-    take no seat (none do today) count in full. Needs no model: a plan made without CP-SAT has it too.
+    optimum a min-cost flow finds exactly (`_transport_bound`). Dropping rows and lowering usages only widens
+    the program, so its optimum bounds every plan. Needs no model: a plan made without CP-SAT has it too.
 
-    Operational escorts take seats too: a flight of P passengers carries at least P / r of them (r passengers
-    an escort, docs/rules.md#escort-ratios), and passengers are at least the seats they take less a stretcher
-    case's extra zone seats X (one case a flight at most). So S seats of households and their escorts fit rhs
-    only when S + (S - X) / r <= rhs: each flight's seats for households are (r·rhs + X) / (r + 1), rounded
-    down. At 20,000 people that takes the bound from 205,805 to 201,9xx (the LP's is 200,311)."""
-    from ortools.graph.python import min_cost_flow
+    Escorts take seats too (docs/rules.md#escort-ratios), read two ways, each a valid bound; the lower stands:
 
-    seats = {f.flight.id: (j, lim.rhs) for f in problem.flights for j, lim in enumerate(f.limits)
-             if lim.name == SEATS}
-    free = 0
-    alike: dict[tuple[int, int, tuple[str, ...]], int] = defaultdict(int)  # (seats, weight, flights) -> how many
+    - in whole seats (`_whole_escort_room`): a flight of P passengers carries at least P / r operational
+      escorts, and passengers are at least the seats they take less a stretcher case's extra zone seats X (one
+      case a flight at most). So S seats of households and their escorts fit rhs only when
+      S + (S - X) / r <= rhs: each flight offers ⌊(r·rhs + X)/(r + 1)⌋ seats to households;
+    - as shares charged to the households that need them (`_escort_shares`): a household of p passengers,
+      m medical cases and u unaccompanied children brings at least p / r + m / r_medical + u / r_uasc escorts'
+      seats with it, since every role's escorts cover its own cases. This reads the medical escorts (one per
+      two cases by default), which the first reading leaves out.
+
+    At 20,000 people: 202,262 the first way, 200,384 the second (the LP's optimum is 200,311; 213,077 with every
+    household that could fly flying); at 50,000 people 507,306 and 502,896."""
+    return min(_transport_bound(problem, *_whole_escort_room(problem)),
+               _transport_bound(problem, *_escort_shares(problem)))
+
+
+Usage = Callable[[Option, int], int]  # what a household's option takes of a flight's room (seat limit index)
+
+
+def _seat_limits(problem: AllocationProblem) -> dict[str, tuple[int, int, int]]:
+    """flight -> (index of its seat limit, the limit, what an escort takes of it)."""
+    return {f.flight.id: (j, lim.rhs, lim.escort_usage) for f in problem.flights for j, lim in enumerate(f.limits)
+            if lim.name == SEATS}
+
+
+def _whole_escort_room(problem: AllocationProblem) -> tuple[Usage, dict[str, int]]:
+    """Households' seats, and each flight's seats less its operational escorts in whole seats."""
+    seats = _seat_limits(problem)
     extra: dict[str, int] = defaultdict(int)  # a stretcher case's extra seats beyond its passengers, at most
     for h in problem.households:
         for fid, option in h.options.items():
             if fid in seats:
                 extra[fid] = max(extra[fid], option.usage[seats[fid][0]] - option.passengers)
+    ratio = problem.scenario.protocol.escorts.operational_per_passengers
+    room = {fid: (ratio * max(0, rhs) + extra[fid]) // (ratio + 1) for fid, (_, rhs, _) in seats.items()}
+    return (lambda option, j: option.usage[j]), room
+
+
+def _escort_shares(problem: AllocationProblem) -> tuple[Usage, dict[str, int]]:
+    """Households' seats with their share of every role's escorts, in 1/L seats (L: the ratios' least common
+    multiple), and each flight's seats in the same unit."""
+    rules = problem.scenario.protocol.escorts
+    r, medical, uasc = rules.operational_per_passengers, rules.medical_per_cases, rules.uasc_per_escort
+    unit = math.lcm(r, medical, uasc)
+    seats = _seat_limits(problem)
+    escort_seat = {j: usage for _, (j, _, usage) in seats.items()}
+
+    def usage(option: Option, j: int) -> int:
+        escorts = unit // r * option.passengers + unit // medical * option.medical + unit // uasc * option.uasc
+        return unit * option.usage[j] + escort_seat[j] * escorts
+
+    return usage, {fid: unit * max(0, rhs) for fid, (_, rhs, _) in seats.items()}
+
+
+#: Each unit of room is worth its household's weight per unit rounded up to this many parts (rounding up keeps
+#: the bound valid; the error is at most one part a unit)
+PARTS = 10**6
+
+
+def _transport_bound(problem: AllocationProblem, usage: Usage, room: dict[str, int]) -> int:
+    """The optimum of the transportation problem: each household charged `usage` on the flight of its own that
+    takes least, each flight offering `room`; weight per unit of room rounded up, the total rounded down."""
+    from ortools.graph.python import min_cost_flow
+
+    seats = _seat_limits(problem)
+    free = 0
+    alike: dict[tuple[int, int, tuple[str, ...]], int] = defaultdict(int)  # (units, weight, flights) -> how many
+    for h in problem.households:
         flights = tuple(fid for fid in h.options if fid in seats)
         if not flights:
             continue
-        each = min(h.options[fid].usage[seats[fid][0]] for fid in flights)
+        each = min(usage(h.options[fid], seats[fid][0]) for fid in flights)
         if each <= 0:
             free += h.weight
         else:
             alike[each, h.weight, flights] += 1
-    households = [(each, weight, count, served) for (each, weight, served), count in alike.items()]
-    scale = math.lcm(*{each for each, _, _, _ in households}) if households else 1
     flow = min_cost_flow.SimpleMinCostFlow()
     source, sink = 0, 1
     node_of = {fid: 2 + i for i, fid in enumerate(seats)}
     total = 0
-    for k, (each, weight, count, served) in enumerate(households):
+    for k, ((each, weight, served), count) in enumerate(alike.items()):
         node = 2 + len(node_of) + k
         flow.add_arc_with_capacity_and_unit_cost(source, node, each * count, 0)
-        worth = -(-weight * scale // each)  # per seat, rounded up
+        worth = -(-weight * PARTS // each)  # per unit, rounded up
         for fid in served:
             flow.add_arc_with_capacity_and_unit_cost(node, node_of[fid], each * count, -worth)
         total += each * count
-    ratio = problem.scenario.protocol.escorts.operational_per_passengers
     for fid, node in node_of.items():
-        room = (ratio * max(0, seats[fid][1]) + extra[fid]) // (ratio + 1)
-        flow.add_arc_with_capacity_and_unit_cost(node, sink, room, 0)
-    flow.add_arc_with_capacity_and_unit_cost(source, sink, total, 0)  # seats left unsold
+        flow.add_arc_with_capacity_and_unit_cost(node, sink, room[fid], 0)
+    flow.add_arc_with_capacity_and_unit_cost(source, sink, total, 0)  # room left unsold
     flow.set_node_supply(source, total)
     flow.set_node_supply(sink, -total)
     if flow.solve() != flow.OPTIMAL:
         raise RuntimeError("the seat bound's flow has no optimum")  # cannot happen: the bypass arc carries all
-    return free + int(-flow.optimal_cost()) // scale
+    return free + int(-flow.optimal_cost()) // PARTS

@@ -329,6 +329,7 @@ def _lp_stage(m: AllocationModel, problem: AllocationProblem, options: SolveOpti
     solved = lp_bound != trivial_bound(m) or any(lp)
     if not solved:
         return no_lp, _without_lp(m, problem, options, incumbent), False
+    lp_bound = min(lp_bound, seat_bound(problem))  # whole escorts' seats may prove less than the LP
     incumbent.offer(bound=lp_bound)
     options.report(incumbent.progress("allocation-lp", options, "LP relaxation"))
     return lp, lp_bound, solved
