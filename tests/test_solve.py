@@ -232,3 +232,17 @@ def test_household_seating_cannot_place_is_cut_and_its_seats_refilled(monkeypatc
     codes = {(r.code, r.flight_id) for u in plan.unassigned if u.person_id == "A" for r in u.reasons}
     assert ("seating.no_fit", "F1") in codes
     assert sum(1 for f in flown.values() if f == "F1") == 29  # the freed seats went to people waiting
+
+
+def test_no_medical_escort_serves_two_lap_infant_carriers_while_it_can_be_avoided():
+    # a medical escort sits beside each case it serves, in one mask block, and a block takes one lap infant: two
+    # carriers for one escort cannot be seated. Ordered by household, the carriers would come first and share
+    carriers = [p for h in ("H1", "H2") for p in (
+        person(f"{h}M", h, sex="F", fitness="fit_with_escort"), person(f"{h}I", h, date_of_birth=date(2021, 3, 1)))]
+    others = [person(f"{h}M", h, fitness="fit_with_escort") for h in ("H3", "H4")]
+    adults = [person(f"{h}A{k}", h) for h in ("H1", "H2", "H3", "H4") for k in range(2)]
+    escorts = [Escort(id="O", role="operational"), Escort(id="D1", role="medical"), Escort(id="D2", role="medical")]
+    plan = _solve(scenario(carriers + others + adults, escorts=escorts))
+    assert set(_flown(plan)) == {p.case_id for p in carriers + others + adults}
+    serves = {e.escort_id: set(e.serves) for e in plan.flights[0].escorts}
+    assert serves == {"O": set(), "D1": {"H1M", "H3M"}, "D2": {"H2M", "H4M"}}

@@ -38,6 +38,24 @@ def _serves(escorts: list[str], roles: dict[str, str], queues: dict[str, tuple[l
     return out
 
 
+def _carriers_apart(cases: list[str], carriers: set[str], per: int) -> list[str]:
+    """The medical cases in the order escorts take them (`per` each), no two lap-infant carriers with one escort
+    while there are cases without an infant to pair them with. A medical escort sits beside each case it serves,
+    so its two cases share its mask block, which takes one lap infant (docs/rules.md#lap-infants-and-mask-blocks):
+    two carriers with one escort could be seated nowhere, and both households lost their flight."""
+    holding = [p for p in cases if p in carriers]
+    if per < 2 or not holding:
+        return cases
+    others = [p for p in cases if p not in carriers]
+    out: list[str] = []
+    while holding or others:
+        if holding:
+            out.append(holding.pop(0))
+        out += others[: per - 1]
+        others = others[per - 1:]
+    return out
+
+
 def _flight_plans(problem: AllocationProblem, alloc: Allocation,
                   served_before: dict[str, dict[str, list[str]]] | None = None) -> list[FlightPlan]:
     """Flight plans of an allocation; `served_before` (flight -> escort -> people) keeps escort pairings."""
@@ -68,8 +86,11 @@ def _flight_plans(problem: AllocationProblem, alloc: Allocation,
                 if p.unaccompanied_minor:
                     uasc.append(p.case_id)
         on_board = sorted(alloc.escorts_on.get(fid, []))
+        carriers = {pa.lap_of for pa in passengers if pa.lap_of}
         served = _serves(on_board, {e.id: e.role for e in problem.escorts},
-                         {"medical": (medical, rules.medical_per_cases), "uasc": (uasc, rules.uasc_per_escort)},
+                         {"medical": (_carriers_apart(medical, carriers, rules.medical_per_cases),
+                                      rules.medical_per_cases),
+                          "uasc": (uasc, rules.uasc_per_escort)},
                          served_before.get(fid, {}))
         escorts = [EscortOnBoard(escort_id=eid, serves=served[eid]) for eid in on_board]
         out.append(FlightPlan(flight_id=fid, passengers=sorted(passengers, key=lambda x: x.person_id),

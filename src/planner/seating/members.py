@@ -33,6 +33,10 @@ class MemberSearch:
             if r.unit in party:
                 self.reqs.setdefault(r.unit, []).append(r)
         self.dependents = [u for u in party if u in self.reqs]
+        # the members whose requirements name u as a partner: checked again when u is placed
+        self.waiting_on = {u: [d for d in self.dependents if any(u in r.partners for r in self.reqs[d])]
+                           for u in party}
+        self.sorted_values: dict[tuple[str, frozenset[str]], list[str]] = {}  # (member, partners' seats) -> order
         self.order = chain_order(problem, party)
         self.domains = {u: [s for s in window if s in allowed[u]] for u in party}
         self.position = {s: i for i, s in enumerate(window)}
@@ -56,16 +60,21 @@ class MemberSearch:
     def _values(self, u: str) -> list[str]:
         """Seats next to someone the unit belongs with first, then near them, then in window order."""
         p, cab, position = self.p, self.cab, self.position
-        mine = [self.chosen[v] for v in self.links[u] if v in self.chosen]
+        mine = frozenset(self.chosen[v] for v in self.links[u] if v in self.chosen)
+        known = self.sorted_values.get((u, mine))  # the same partners' seats recur as the search backtracks
+        if known is not None:
+            return known
         if not mine:
-            return sorted(self.domains[u], key=lambda s: (p.seat_cost(u, s) > COST_NOT_WINDOW, position[s]))
+            values = sorted(self.domains[u], key=lambda s: (p.seat_cost(u, s) > COST_NOT_WINDOW, position[s]))
+        else:
+            def key(s: str) -> tuple[int, int, int]:
+                side = sum(1 for t in mine if t in cab.side[s])
+                near = sum(1 for t in mine if child_near(cab.by_id[s], cab.by_id[t]))
+                return (-side, -near, position[s])
 
-        def key(s: str) -> tuple[int, int, int]:
-            side = sum(1 for t in mine if t in cab.side[s])
-            near = sum(1 for t in mine if child_near(cab.by_id[s], cab.by_id[t]))
-            return (-side, -near, position[s])
-
-        return sorted(self.domains[u], key=key)
+            values = sorted(self.domains[u], key=key)
+        self.sorted_values[u, mine] = values
+        return values
 
     def _fits(self, u: str, s: str) -> bool:
         """Seat s is free, its cabin zone and mask block have room, and no stranger sits on a related seat."""
@@ -120,9 +129,7 @@ class MemberSearch:
                 continue
             self._take(u, s)
             good = (u not in self.reqs or self._partner_ok(u)) and all(
-                self._partner_ok(d) for d in self.dependents
-                if d in self.chosen and any(u in r.partners for r in self.reqs[d])
-            )
+                self._partner_ok(d) for d in self.waiting_on[u] if d in self.chosen)
             if good and self._search(i + 1):
                 return True
             self._release(u, s)
