@@ -80,8 +80,8 @@ def test_a_busy_machine_reserves_more() -> None:
 
 
 def test_a_seating_share_too_small_for_cpsat_goes_to_allocation() -> None:
-    """Below MIN_SEAT_CPSAT_SECONDS a flight seating would run greedily anyway: no seconds kept back for it."""
-    from planner.pipeline.time_budget import MIN_SEAT_CPSAT_SECONDS, seating_wanted
+    """Below min_seat_cpsat_seconds a flight seating would run greedily anyway: no seconds kept back for it."""
+    from planner.pipeline.time_budget import min_seat_cpsat_seconds, seating_wanted
 
     d = Deadline.after(15)
     b = allocation_budget(d, BIG, seat=True, seating_time_limit=0.5, processes=2, deterministic=False)
@@ -89,18 +89,21 @@ def test_a_seating_share_too_small_for_cpsat_goes_to_allocation() -> None:
     assert b.seconds == pytest.approx(d.remaining() - reserve_after_allocation(BIG, True, 2), abs=0.05)
     roomy = allocation_budget(Deadline.after(120), BIG, seat=True, seating_time_limit=0.5, processes=2,
                               deterministic=False)
-    assert roomy.seating_seconds >= seating_wanted(BIG, MIN_SEAT_CPSAT_SECONDS, 2)
+    assert roomy.seating_seconds >= seating_wanted(BIG, min_seat_cpsat_seconds(BIG), 2)
 
 
 
 def test_a_refill_round_is_kept_back_unless_the_solve_is_deterministic() -> None:
     """A deterministic solve runs its refill rounds whatever the time: keeping one back would only take its
     allocation's seconds (a 10-second solve of 7,000 people had none left)."""
-    from planner.pipeline.time_budget import refill_estimate
+    from planner.pipeline.time_budget import WORKERS_SHARE, refill_estimate
 
     kept = reserve_after_allocation(BIG, True, 2)
     assert refill_estimate(BIG) > 0
-    assert kept - reserve_after_allocation(BIG, True, 2, refill=False) == pytest.approx(refill_estimate(BIG))
+    assert kept - reserve_after_allocation(BIG, True, 2, refill=False) == pytest.approx(
+        WORKERS_SHARE * refill_estimate(BIG))
+    assert reserve_after_allocation(BIG, True, 1) - reserve_after_allocation(BIG, True, 1, refill=False) == \
+        pytest.approx(refill_estimate(BIG))
     timed = allocation_budget(Deadline.after(10), BIG, seat=True, seating_time_limit=0.5, processes=2,
                               deterministic=False, limit=10)
     counted = allocation_budget(Deadline.after(10), BIG, seat=True, seating_time_limit=0.5, processes=2,

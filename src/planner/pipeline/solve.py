@@ -14,7 +14,7 @@ import hashlib
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from planner.allocation.bounds import seat_bound
 from planner.allocation.cpsat import Incumbent
@@ -41,6 +41,7 @@ from planner.pipeline.time_budget import (
     finish_estimate,
     measured_pace,
     refill_estimate,
+    seat_greedy_estimate,
 )
 from planner.report.explain import explain
 from planner.report.kpis import compute_kpis
@@ -295,7 +296,10 @@ def _seating_rounds(run: _Run, alloc: Allocation, budget: AllocationBudget) -> t
         # flight of this round did (1.5 times that: a busier machine, larger parties)
         per_flight = (time.monotonic() - round_started) / max(1, seating_now)
         changed = changed_flights(alloc, refilled)
-        if _last_round(run, round_, size, 1.5 * per_flight * len(changed)):
+        # a round after CP-SAT seating may seat greedily: it costs at most what greedy seating would
+        greedy = seat_greedy_estimate(replace(size, passengers=size.passengers * len(changed) // max(1, size.flights),
+                                              flights=len(changed)))
+        if _last_round(run, round_, size, min(1.5 * per_flight * len(changed), greedy)):
             # the households cut freed seats, and lab capacity other flights share, so no flight takes anybody
             # more: whoever would fit now is told the seating rounds ended there; a household seating dropped
             # is listed as unassigned, never left out of the plan

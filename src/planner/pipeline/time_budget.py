@@ -28,6 +28,9 @@ SEAT_GREEDY_PER_FLIGHT = 0.02
 #: a refill round (docs/architecture.md#seating) seats again the flights the first round cut households from:
 #: 17-20 of 78 at 20,000 people, each about as costly as in a greedy first round; kept back for it, with margin
 REFILL_SHARE = 0.35
+#: greedy seating in worker processes takes this share of its time in one: at 20,000 people the first round took
+#: 6.8 s in one process, 3.7 s in two (the flights do not split evenly; forking and results cost a little)
+WORKERS_SHARE = 0.6
 LOAD_PER_PERSON = 0.0004  # reading and checking the scenario, building the problem (deterministic estimate)
 LOAD_FIXED = 1.5
 SEATING_SHARE = 0.2  # at most this share of the time beyond the reserve goes to CP-SAT seating
@@ -35,6 +38,12 @@ MIN_CPSAT_SECONDS = 0.3  # below this, CP-SAT allocation is not started: the gre
 # per flight; below this seating is greedy only: CP-SAT seating (its greedy, model and check) took 10 s for 78
 # flights at 20,000 people with ~0.1 s each, greedy seating alone 7 s
 MIN_SEAT_CPSAT_SECONDS = 0.2
+# and per passenger of an average flight: at 20,000 people (78 flights of about 200) 0.38 s a flight of CP-SAT
+# seating ran 15 s, past its deadline, and seated about as well as the greedy's 3.7 s (households' spread
+# 5,910 against 6,081, seat comfort 26,012 against 25,883), leaving no time for a refill round (gap 0.99 %
+# against 0.47 %)
+MIN_SEAT_CPSAT_PER_PASSENGER = 0.0025
+
 
 
 # building the problem (gates, options, windows) on an idle machine, per (household, flight serving it) and per
@@ -59,6 +68,11 @@ class Size:
     flights: int  # flights that could take someone
     pace: float = 1.0
     waiting_pairs: int = 0  # (household not allocated, flight it could take): what explaining costs
+
+
+def min_seat_cpsat_seconds(size: Size) -> float:
+    """CP-SAT seconds a flight of this operation needs for CP-SAT seating to pay: below, seating is greedy."""
+    return max(MIN_SEAT_CPSAT_SECONDS, MIN_SEAT_CPSAT_PER_PASSENGER * size.passengers / max(1, size.flights))
 
 
 def measured_pace(people: int, pairs: int, problem_seconds: float) -> float:
@@ -91,8 +105,8 @@ def reserve_after_allocation(size: Size, seat: bool, processes: int, refill: boo
     would only take its allocation's seconds; 10-second solves of 7,000 people had none left)."""
     reserve = TESTS_PER_PERSON * size.people * size.pace + finish_estimate(size)
     if seat:
-        # in one process: workers seat faster, the slack is kept
-        reserve += seat_greedy_estimate(size) + (refill_estimate(size) if refill else 0.0)
+        share = WORKERS_SHARE if processes > 1 and size.flights > 1 else 1.0
+        reserve += share * (seat_greedy_estimate(size) + (refill_estimate(size) if refill else 0.0))
     return reserve
 
 
@@ -120,7 +134,7 @@ def allocation_budget(deadline: Deadline, size: Size, *, seat: bool, seating_tim
         left = deadline.remaining() - reserve
     seating = min(seating_wanted(size, seating_time_limit, processes), SEATING_SHARE * max(0.0, left)) \
         if seat else 0.0
-    if seating_wanted(size, MIN_SEAT_CPSAT_SECONDS, processes) > seating:
+    if seating_wanted(size, min_seat_cpsat_seconds(size), processes) > seating:
         # too little for CP-SAT seating to start on every flight (seating_budget would seat greedily): the
         # share goes to allocation, where a few seconds gain most (7,000 people in a 15-second solve)
         seating = 0.0
@@ -186,6 +200,6 @@ def seating_budget(deadline: Deadline, size: Size, *, seating_time_limit: float,
         greedy = seat_greedy_estimate(size)
         total = end.remaining() - (greedy / max(1, processes) if size.flights > 1 else greedy)
     per_flight = min(seating_time_limit, max(0.0, total) * max(1, processes) / max(1, size.flights))
-    if per_flight < MIN_SEAT_CPSAT_SECONDS:
+    if per_flight < min_seat_cpsat_seconds(size):
         per_flight = 0.0
     return SeatingBudget(per_flight, end)
