@@ -117,12 +117,17 @@ class PlanState:
         if fid in self.p.fixed.locked:
             return False, reason("capacity.seats", fid, detail=" (flight locked: published or departed)"), []
         on_board = self.alloc.escorts_on.get(fid, [])
+        usage = self.usage[fid]
+        if not explain and any(limit.escort_usage >= 0 and usage[j] + option.usage[j] + len(on_board)
+                               * limit.escort_usage > limit.rhs for j, limit in enumerate(fi.limits)):
+            # a cabin limit is already over with the escorts on board, and escorts only join: no escort search
+            # (top-up tries every waiting household on every flight, most of them full: 17 s at 100,000 people)
+            return False, None, []
         new, short = self._joining(option, fid, on_board)
         n_esc = len(on_board) + len(new)
         # the first failing check in registry order (the earliest listed among equals), its reason built alone
         first_rank: int | None = None
         first = -1
-        usage = self.usage[fid]
         for j, limit in enumerate(fi.limits):
             if usage[j] + option.usage[j] + n_esc * limit.escort_usage > limit.rhs:
                 rank = ORDER[limit.reason]

@@ -12,7 +12,7 @@ import contextlib
 import itertools
 import multiprocessing
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from planner.allocation.problem import AllocationProblem
@@ -225,8 +225,7 @@ def seat(problem: AllocationProblem, plan: Plan, options: SolveOptions, previous
     # near the deadline too: each flight gets CP-SAT seconds only while the seating deadline is ahead
     to_seat = [fp for fp in todo.flights if fp.passengers or fp.escorts]
     base = size or Size(len(problem.scenario.people), 0, 0)
-    size = Size(base.people, sum(len(fp.passengers) + len(fp.escorts) for fp in to_seat), len(to_seat), base.pace,
-                base.waiting_pairs)
+    size = replace(base, passengers=sum(len(fp.passengers) + len(fp.escorts) for fp in to_seat), flights=len(to_seat))
     budget = seating_budget(options.clock(), size, seating_time_limit=options.seating_time_limit,
                             processes=options.seating_processes, deterministic=options.deterministic,
                             planned=planned, refill=refill)

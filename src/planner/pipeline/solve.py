@@ -72,7 +72,8 @@ def problem_size(problem: AllocationProblem, pace: float = 1.0, alloc: Allocatio
     movable = [h for h in problem.households if h.options]
     flights = {fid for h in movable for fid in h.options}
     return Size(people=len(problem.scenario.people), passengers=sum(h.household.size for h in movable),
-                flights=len(flights), pace=pace, waiting_pairs=_waiting_pairs(problem, alloc) if alloc else 0)
+                flights=len(flights), pace=pace, waiting_pairs=_waiting_pairs(problem, alloc) if alloc else 0,
+                pairs=problem.pairs)
 
 
 def _waiting_pairs(problem: AllocationProblem, alloc: Allocation) -> int:
@@ -269,6 +270,7 @@ def _seating_rounds(run: _Run, alloc: Allocation, budget: AllocationBudget) -> t
 
         # the bookings are made while seating workers seat the flights (seating does not read them): after a
         # stop request, that is time off what the stop leaves to do (docs/cli.md, "Stopping")
+        round_began = time.monotonic()
         plan = draft(problem, alloc, carried, run.previous, household_of, prior, run.ref, book=False)
         round_started = time.monotonic()
         lost: dict[str, Reason] = {}
@@ -283,6 +285,7 @@ def _seating_rounds(run: _Run, alloc: Allocation, budget: AllocationBudget) -> t
         else:
             book()
             plan.tests = booked
+        seating_took = time.monotonic() - round_started
         plan, untransported = transfer_stage(run.scenario, plan)  # docs/transfers.md
         lost.update(untransported)
         if not lost:
@@ -293,13 +296,15 @@ def _seating_rounds(run: _Run, alloc: Allocation, budget: AllocationBudget) -> t
         if refilled.flight_of == alloc.flight_of:
             break  # nobody waiting fits the freed seats: the seated plan, without the cut households, is final
         # the next round seats again only the flights the cuts and the refill changed, each costing about what a
-        # flight of this round did (1.5 times that: a busier machine, larger parties)
-        per_flight = (time.monotonic() - round_started) / max(1, seating_now)
+        # flight of this round did (1.5 times that: a busier machine, larger parties), or what seating them
+        # greedily would (after CP-SAT seating), and again the draft, transfers and refill around the seating
+        # (12 s at 100,000 people)
+        per_flight = seating_took / max(1, seating_now)
         changed = changed_flights(alloc, refilled)
-        # a round after CP-SAT seating may seat greedily: it costs at most what greedy seating would
         greedy = seat_greedy_estimate(replace(size, passengers=size.passengers * len(changed) // max(1, size.flights),
                                               flights=len(changed)))
-        if _last_round(run, round_, size, min(1.5 * per_flight * len(changed), greedy)):
+        around = time.monotonic() - round_began - seating_took
+        if _last_round(run, round_, size, min(1.5 * per_flight * len(changed), greedy) + around):
             # the households cut freed seats, and lab capacity other flights share, so no flight takes anybody
             # more: whoever would fit now is told the seating rounds ended there; a household seating dropped
             # is listed as unassigned, never left out of the plan

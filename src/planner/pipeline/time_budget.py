@@ -21,6 +21,10 @@ from planner.pipeline.deadline import Deadline
 #: Generous on purpose: the pace is measured once, while the problem is built, and a machine that gets busier
 #: later needs the slack (0.00018 a person ran a 15-second solve at 7,000 people to 16.5 s at a load of 5)
 FINISH_PER_PERSON = 0.00025
+#: and per (household, flight serving it): explanations read every flight a waiting household could take, and the
+#: plan's reasons name them. Seating's end to the written plan took 4 s at 20,000 people (300,000 pairs), 14 s
+#: at 50,000 (1.5 million) and 46 s at 100,000 (7.5 million), where the per-person term alone reserved 25 s
+FINISH_PER_PAIR = 0.000003
 FINISH_FIXED = 0.4  # interpreter exit, file writes
 TESTS_PER_PERSON = 0.00003  # test demand, flow and concrete slots
 SEAT_GREEDY_PER_PASSENGER = 0.00033  # greedy seating incl. checking and its second pass (2 s for 30 full flights)
@@ -68,6 +72,7 @@ class Size:
     flights: int  # flights that could take someone
     pace: float = 1.0
     waiting_pairs: int = 0  # (household not allocated, flight it could take): what explaining costs
+    pairs: int = 0  # (household, flight serving it): what the problem and its explanations read
 
 
 def min_seat_cpsat_seconds(size: Size) -> float:
@@ -86,7 +91,8 @@ def measured_pace(people: int, pairs: int, problem_seconds: float) -> float:
 
 def finish_estimate(size: Size) -> float:
     """Explanations, KPIs, validation, writing."""
-    return (FINISH_FIXED + FINISH_PER_PERSON * size.people + EXPLAIN_PER_PAIR * size.waiting_pairs) * size.pace
+    return (FINISH_FIXED + FINISH_PER_PERSON * size.people + FINISH_PER_PAIR * size.pairs
+            + EXPLAIN_PER_PAIR * size.waiting_pairs) * size.pace
 
 
 def seat_greedy_estimate(size: Size) -> float:
