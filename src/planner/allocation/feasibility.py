@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable
 
-from planner.allocation.greedy import TOTAL_FIELDS, Allocation
+from planner.allocation.greedy import TOTAL_FIELDS, Allocation, over_with_escorts_on_board
 from planner.allocation.household_options import HouseholdInfo, Option
 from planner.allocation.lab_room import LabRoom
 from planner.allocation.problem import AllocationProblem, FlightInfo
@@ -118,10 +118,9 @@ class PlanState:
             return False, reason("capacity.seats", fid, detail=" (flight locked: published or departed)"), []
         on_board = self.alloc.escorts_on.get(fid, [])
         usage = self.usage[fid]
-        if not explain and any(limit.escort_usage >= 0 and usage[j] + option.usage[j] + len(on_board)
-                               * limit.escort_usage > limit.rhs for j, limit in enumerate(fi.limits)):
-            # a cabin limit is already over with the escorts on board, and escorts only join: no escort search
-            # (top-up tries every waiting household on every flight, most of them full: 17 s at 100,000 people)
+        if not explain and over_with_escorts_on_board(fi, usage, option, len(on_board)):
+            # no escort search (top-up tries every waiting household on every flight, most of them full: 17 s at
+            # 100,000 people)
             return False, None, []
         new, short = self._joining(option, fid, on_board)
         n_esc = len(on_board) + len(new)

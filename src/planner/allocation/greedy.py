@@ -36,6 +36,13 @@ class Allocation:
                        escorts_on={f: list(es) for f, es in self.escorts_on.items()}, **changes)  # type: ignore[arg-type]
 
 
+def over_with_escorts_on_board(fi: FlightInfo, usage: list[int], option: Option, escorts: int) -> bool:
+    """Whether the option breaks a cabin limit of the flight (used so far: `usage`) with only the `escorts` on
+    board: escorts only ever join and take room, so the option cannot fit whatever escorts it would bring."""
+    return any(limit.escort_usage >= 0 and usage[j] + option.usage[j] + escorts * limit.escort_usage > limit.rhs
+               for j, limit in enumerate(fi.limits))
+
+
 class Residual:
     """Running totals of an allocation, to test whether one more household (and its escorts) fits."""
 
@@ -112,12 +119,7 @@ class Residual:
         `try_add` (escorts only join, and an escort never frees cabin room), and cheap. Once the early flights
         fill up, most households are tried on flights they cannot fit; this check rejects them before the
         escort search, which made the greedy grow as households x flights x escorts."""
-        usage = self.usage[fi.flight.id]
-        escorts = len(self.escorts_on[fi.flight.id])
-        for j, limit in enumerate(fi.limits):
-            if limit.escort_usage >= 0 and usage[j] + option.usage[j] + escorts * limit.escort_usage > limit.rhs:
-                return False
-        return True
+        return not over_with_escorts_on_board(fi, self.usage[fi.flight.id], option, len(self.escorts_on[fi.flight.id]))
 
     def try_add(self, info: HouseholdInfo, option: Option) -> bool:
         """Add the household on the option's flight if every rule still holds; report whether it did."""

@@ -182,8 +182,13 @@ def gate_fails(ctx: Context, person: Person, code: str, flight_id: str | None) -
     as `first_failure` takes it), and that date."""
     flight = ctx.flights.get(flight_id) if flight_id else None
     on = ctx.on(flight) if flight is not None else ctx.scenario.as_of.date()
-    gate = GATE_CHECKS[code]
-    return gate.check(person, GateContext(ctx.scenario, ctx.household_of[person.case_id], on)) is not None, on
+    key = (person.case_id, code, on)
+    fails = ctx.gate_fails_on.get(key)
+    if fails is None:
+        gate = GATE_CHECKS[code]
+        fails = ctx.gate_fails_on[key] = gate.check(
+            person, GateContext(ctx.scenario, ctx.household_of[person.case_id], on)) is not None
+    return fails, on
 
 
 def check_gates(ctx: Context) -> Iterator[Violation]:

@@ -72,6 +72,7 @@ def _named_member_fails(ctx: Context, fid: str | None, member: Person, code: str
 def check_held_back(ctx: Context) -> Iterator[Violation]:
     """`household.held_back` names another member of the same household who really cannot travel: one failing
     the named gate on that flight's date, or one whose own reasons say no valid test slot for that flight."""
+    parsed: dict[str, re.Match[str] | None] = {}  # a household's reason is one message for all its flights
     for u in ctx.plan.unassigned:
         p = ctx.people.get(u.person_id)
         if p is None:
@@ -79,7 +80,9 @@ def check_held_back(ctx: Context) -> Iterator[Violation]:
         for r_flight, r in u.flight_reasons([f.id for f in ctx.serving(p.destination)]):
             if r.code != REASON:
                 continue
-            m = HELD_BACK.match(r.message)
+            if r.message not in parsed:
+                parsed[r.message] = HELD_BACK.match(r.message)
+            m = parsed[r.message]
             if m is None:
                 yield violation("held_back", "held back without naming a member and their reason", r_flight,
                                 p.case_id)
