@@ -60,6 +60,10 @@ PROBLEM_PER_PERSON_BASE = 0.00005
 # not per household (planner.allocation.feasibility.LabRoom); 20,000 pairs took 0.7 s at 7,000 people, 2 cores busy
 EXPLAIN_PER_PAIR = 0.0001
 PACE_FROM_SECONDS = 0.3  # problems expected to build faster than this say nothing about the machine's pace
+#: a build this much slower than expected is taken as noise, not as a busy machine: on a quiet machine a
+#: 7,000-person build (about 1 s) once took 1.7 s, the pace of 1.75 grew every later stage's reserve as much,
+#: the LP no longer fitted a 15-second solve, and the plan stood at 3.24 % instead of about 0.4 %
+PACE_NOISE_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,7 @@ def measured_pace(people: int, pairs: int, problem_seconds: float) -> float:
     expected = PROBLEM_PER_PERSON_BASE * people + PROBLEM_PER_PAIR * pairs
     if expected < PACE_FROM_SECONDS:
         return 1.0
-    return max(1.0, min(4.0, problem_seconds / expected))
+    return max(1.0, min(4.0, (problem_seconds - PACE_NOISE_SECONDS) / expected))
 
 
 def finish_estimate(size: Size) -> float:
