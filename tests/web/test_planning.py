@@ -7,11 +7,13 @@ API). Solver limits stay at 2 to 3 seconds. Each test saves screenshots to docs/
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 pytestmark = pytest.mark.web
 OP = 1
@@ -40,7 +42,10 @@ def test_solve_shows_live_progress_and_lands_on_the_new_plan(page: Any, server: 
     assert page.locator("[data-field=status_words]").inner_text() in (
         "waiting for a free solver", "running", "finished")
     assert axe_check(page) == []
-    screenshot(page, "solve-progress")
+    # the 3-second solve may end, and the page open the new plan, as the picture is taken (the landing is asserted
+    # next): then there is nothing to picture
+    with contextlib.suppress(PlaywrightError):
+        screenshot(page, "solve-progress")
     number = _wait_for_plan_page(page)
     plans = server.api("GET", f"/api/v1/operations/{OP}/plans?limit=100")["items"]
     made = next(p for p in plans if p["number"] == number)
