@@ -112,3 +112,16 @@ def test_a_refill_round_is_kept_back_unless_the_solve_is_deterministic() -> None
                                 deterministic=True, limit=10)
     assert counted.seconds > 0
     assert timed.seconds == pytest.approx(10 - kept, abs=0.05)
+
+
+def test_a_later_refill_round_costs_its_flights_at_the_last_rounds_pace_or_greedy_whichever_is_less() -> None:
+    """Only the flights a refill changed are seated again: a round of 3 flights after CP-SAT seating (2 s a
+    flight) costs what seating them greedily would; after a fast greedy round (0.01 s a flight), 1.5 times
+    that; the draft, transfers and refill around the seating are added as they were."""
+    from planner.pipeline.time_budget import ROUND_MARGIN, refill_round_estimate, seat_greedy_estimate
+
+    three = Size(people=700, passengers=600, flights=3)
+    assert refill_round_estimate(BIG, 3, 2.0, 0.0) == pytest.approx(seat_greedy_estimate(three))
+    assert refill_round_estimate(BIG, 3, 0.01, 0.0) == pytest.approx(ROUND_MARGIN * 0.03)
+    assert refill_round_estimate(BIG, 3, 0.01, 1.2) == pytest.approx(ROUND_MARGIN * 0.03 + 1.2)
+    assert refill_round_estimate(BIG, 0, 2.0, 0.5) == pytest.approx(0.5)

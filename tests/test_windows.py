@@ -94,3 +94,28 @@ def test_a_large_model_is_improved_a_few_flights_at_a_time_after_the_lp_box(
     stages = [p.stage for p in seen]
     assert "allocation-lp" in stages and "allocation-rins" in stages
     assert not any(p.stage == "allocation" and p.message == "full model" for p in seen)
+
+
+@pytest.mark.parametrize("from_gap, note", [(0.0, "the seats' bound, PDLP running"),
+                                            (1.0, "the seats' bound, near the plan: no PDLP")])
+def test_pdlp_runs_beside_the_windows_only_when_the_plan_lies_far_below_the_seats_bound(
+        problem: AllocationProblem, monkeypatch: pytest.MonkeyPatch, from_gap: float, note: str) -> None:
+    """A program large enough for PDLP (here forced on a small one): the LP's bound lies between the plan and
+    the seats' bound, so PDLP takes a core from the windows only when that leaves it room to prove more
+    (`PDLP_FROM_GAP`); either way the plan keeps every rule and the bound is never above the seats'."""
+    from planner.allocation import cpsat
+    from planner.allocation.bounds import seat_bound
+    from planner.allocation.model import level1, solve_allocation
+    from planner.model.options import Progress, SolveOptions
+
+    monkeypatch.setattr(cpsat, "PDLP_FROM_VARIABLES", 0)
+    monkeypatch.setattr(cpsat, "PDLP_FROM_GAP", from_gap)
+    seen: list[Progress] = []
+    greedy = trim_escorts(problem, greedy_allocation(problem))
+    incumbent = cpsat.Incumbent(level1(problem, greedy)[0])  # as the pipeline starts it: at the greedy plan
+    result = solve_allocation(problem, SolveOptions(time_limit=30, on_progress=seen.append), greedy, 2.0, incumbent)
+    m = build_model(problem)
+    assert not violated(m, dense(m, hint_values(m, problem, result)))
+    assert level1(problem, result)[0] >= level1(problem, greedy)[0]
+    assert next(p.message for p in seen if p.stage == "allocation-lp") == note
+    assert result.bound is not None and level1(problem, result)[0] <= result.bound <= seat_bound(problem)

@@ -189,7 +189,7 @@ def _solve_and_publish(srv: Server) -> None:
         job = srv.api("GET", f"/api/v1/operations/{op}/solve-jobs/{job['id']}", "officer")
         if job["status"] not in ("queued", "running"):
             break
-        time.sleep(1)
+        time.sleep(0.25)
     assert job["status"] in ("succeeded", "stopped"), job
     plan = srv.api("GET", f"/api/v1/operations/{op}/plans/{job['plan_id']}")
     srv.api("POST", f"/api/v1/operations/{op}/plans/{plan['id']}/publish", "coordinator",

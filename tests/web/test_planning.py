@@ -141,7 +141,7 @@ def test_two_variants_run_and_compare(page: Any, server: Any, sign_in: Any, axe_
     deadline = time.monotonic() + 120
     while page.get_by_role("heading", name="Running now").count():
         assert time.monotonic() < deadline
-        time.sleep(1)
+        time.sleep(0.3)
         page.reload()
     assert axe_check(page) == []
     screenshot(page, "what-if", full_page=True)
@@ -170,7 +170,7 @@ def test_sweep_table_and_chart(page: Any, server: Any, sign_in: Any, axe_check: 
     deadline = time.monotonic() + 120
     while page.get_by_role("heading", name="Running now").count():
         assert time.monotonic() < deadline
-        time.sleep(1)
+        time.sleep(0.3)
         page.reload()
     rows = page.locator("#sweep-table tbody tr")
     assert rows.count() == 2 and "lab ×0.5" in rows.first.inner_text()

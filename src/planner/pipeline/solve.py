@@ -14,7 +14,7 @@ import hashlib
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from planner.allocation.bounds import seat_bound
 from planner.allocation.cpsat import Incumbent
@@ -41,7 +41,7 @@ from planner.pipeline.time_budget import (
     finish_estimate,
     measured_pace,
     refill_estimate,
-    seat_greedy_estimate,
+    refill_round_estimate,
 )
 from planner.report.explain import explain
 from planner.report.kpis import compute_kpis
@@ -295,16 +295,11 @@ def _seating_rounds(run: _Run, alloc: Allocation, budget: AllocationBudget) -> t
         refilled = refill.refilled(alloc)
         if refilled.flight_of == alloc.flight_of:
             break  # nobody waiting fits the freed seats: the seated plan, without the cut households, is final
-        # the next round seats again only the flights the cuts and the refill changed, each costing about what a
-        # flight of this round did (1.5 times that: a busier machine, larger parties), or what seating them
-        # greedily would (after CP-SAT seating), and again the draft, transfers and refill around the seating
-        # (12 s at 100,000 people)
-        per_flight = seating_took / max(1, seating_now)
+        # the next round seats again only the flights the cuts and the refill changed
         changed = changed_flights(alloc, refilled)
-        greedy = seat_greedy_estimate(replace(size, passengers=size.passengers * len(changed) // max(1, size.flights),
-                                              flights=len(changed)))
-        around = time.monotonic() - round_began - seating_took
-        if _last_round(run, round_, size, min(1.5 * per_flight * len(changed), greedy) + around):
+        cost = refill_round_estimate(size, len(changed), seating_took / max(1, seating_now),
+                                     time.monotonic() - round_began - seating_took)
+        if _last_round(run, round_, size, cost):
             # the households cut freed seats, and lab capacity other flights share, so no flight takes anybody
             # more: whoever would fit now is told the seating rounds ended there; a household seating dropped
             # is listed as unassigned, never left out of the plan

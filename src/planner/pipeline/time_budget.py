@@ -12,7 +12,7 @@ estimates only, so the same input and limit give the same plan; the wall clock s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from planner.pipeline.deadline import Deadline
 
@@ -107,6 +107,20 @@ def seat_greedy_estimate(size: Size) -> float:
 def refill_estimate(size: Size) -> float:
     """One refill round of seating: households the first round could not seat leave, others take their seats."""
     return REFILL_SHARE * seat_greedy_estimate(size)
+
+
+#: a later refill round's flights may each cost this much more than the last round's did (a busier machine,
+#: larger parties)
+ROUND_MARGIN = 1.5
+
+
+def refill_round_estimate(size: Size, flights: int, per_flight: float, around: float) -> float:
+    """A later refill round, seating `flights` again: each at about what a flight of the last round cost
+    (`per_flight`, with `ROUND_MARGIN`) or what seating them greedily would (after CP-SAT seating), whichever
+    is less, and the draft, transfers and refill around the seating as the last round took them (`around`;
+    12 s at 100,000 people)."""
+    share = replace(size, passengers=size.passengers * flights // max(1, size.flights), flights=flights)
+    return min(ROUND_MARGIN * per_flight * flights, seat_greedy_estimate(share)) + around
 
 
 def reserve_after_allocation(size: Size, seat: bool, processes: int, refill: bool = True) -> float:

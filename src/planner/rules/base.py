@@ -74,7 +74,8 @@ class Context:
         return flight.departure < self.scenario.as_of
 
     def on(self, flight: Flight) -> date:
-        """The flight's local departure date: ages and documents are taken on it."""
+        """The flight's local departure date: ages and documents are taken on it. Kept per flight id: a scenario's
+        flight ids are unique (planner.io.scenario_checks refuses a duplicate before any plan is checked)."""
         on = self._departs_on.get(flight.id)
         if on is None:
             on = self._departs_on[flight.id] = departure_date(flight, self.scenario)
