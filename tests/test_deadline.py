@@ -125,3 +125,18 @@ def test_a_later_refill_round_costs_its_flights_at_the_last_rounds_pace_or_greed
     assert refill_round_estimate(BIG, 3, 0.01, 0.0) == pytest.approx(ROUND_MARGIN * 0.03)
     assert refill_round_estimate(BIG, 3, 0.01, 1.2) == pytest.approx(ROUND_MARGIN * 0.03 + 1.2)
     assert refill_round_estimate(BIG, 0, 2.0, 0.5) == pytest.approx(0.5)
+
+
+def test_transfer_rounds_are_kept_back_only_when_the_scenario_lists_vehicles() -> None:
+    """Transfer rounds run before seating (docs/transfers.md): two are kept back from allocation when vehicles
+    are listed, none otherwise, and none in a deterministic solve (it runs them whatever the time)."""
+    from dataclasses import replace
+
+    from planner.pipeline.time_budget import TRANSFER_ROUNDS_KEPT, transfer_round_estimate
+
+    riding = replace(BIG, transfers=True)
+    assert transfer_round_estimate(BIG) == 0.0 < transfer_round_estimate(riding)
+    assert reserve_after_allocation(riding, True, 2) - reserve_after_allocation(BIG, True, 2) == pytest.approx(
+        TRANSFER_ROUNDS_KEPT * transfer_round_estimate(riding))
+    assert reserve_after_allocation(riding, True, 2, refill=False) == reserve_after_allocation(BIG, True, 2,
+                                                                                              refill=False)

@@ -77,6 +77,7 @@ class Size:
     pace: float = 1.0
     waiting_pairs: int = 0  # (household not allocated, flight it could take): what explaining costs
     pairs: int = 0  # (household, flight serving it): what the problem and its explanations read
+    transfers: bool = False  # the scenario lists vehicles: transfer rounds come before seating
 
 
 def min_seat_cpsat_seconds(size: Size) -> float:
@@ -123,11 +124,27 @@ def refill_round_estimate(size: Size, flights: int, per_flight: float, around: f
     return min(ROUND_MARGIN * per_flight * flights, seat_greedy_estimate(share)) + around
 
 
+#: a transfer round (planner.pipeline.solve._settle_transfers: a draft, the transfer schedule and a refill, no
+#: seating) per person: 3 ms at 500 people, 70 ms at 7,000, 0.28 s at 20,000; with margin
+TRANSFER_ROUND_PER_PERSON = 0.00003
+#: transfer rounds kept back after allocation: at 500 synthetic people (seed 2021) the vehicles could not bring
+#: a fifth of the solver's plan, and the allocation had left no time to refill the seats
+TRANSFER_ROUNDS_KEPT = 2
+
+
+def transfer_round_estimate(size: Size) -> float:
+    """One transfer round, when the scenario lists vehicles (0 otherwise)."""
+    return TRANSFER_ROUND_PER_PERSON * size.people * size.pace if size.transfers else 0.0
+
+
 def reserve_after_allocation(size: Size, seat: bool, processes: int, refill: bool = True) -> float:
-    """Seconds the stages after allocation need at their fastest (greedy seating, and one refill round unless
-    `refill` is False: a deterministic solve runs its refill rounds whatever the time, so keeping one back
-    would only take its allocation's seconds; 10-second solves of 7,000 people had none left)."""
+    """Seconds the stages after allocation need at their fastest (transfer rounds, greedy seating, and one
+    refill round unless `refill` is False: a deterministic solve runs its refill rounds whatever the time, so
+    keeping one back would only take its allocation's seconds; 10-second solves of 7,000 people had none
+    left)."""
     reserve = TESTS_PER_PERSON * size.people * size.pace + finish_estimate(size)
+    if refill:
+        reserve += TRANSFER_ROUNDS_KEPT * transfer_round_estimate(size)
     if seat:
         share = WORKERS_SHARE if processes > 1 and size.flights > 1 else 1.0
         reserve += share * (seat_greedy_estimate(size) + (refill_estimate(size) if refill else 0.0))

@@ -211,5 +211,9 @@ def transfer_stage(scenario: Scenario, plan: Plan) -> tuple[Plan, dict[str, Reas
     if not scenario.vehicles:
         return plan, {}
     schedule = plan_transfers(scenario, plan)
-    cut = {hid: reason("transfer.none", fid, detail=words) for hid, (fid, words) in schedule.cut.items()}
-    return without_cut(plan, schedule, scenario), cut
+    return without_cut(plan, schedule, scenario), cut_reasons(schedule)
+
+
+def cut_reasons(schedule: TransferSchedule) -> dict[str, Reason]:
+    """household -> why no trip could take it (`transfer.none`, for its flight)."""
+    return {hid: reason("transfer.none", fid, detail=words) for hid, (fid, words) in schedule.cut.items()}
