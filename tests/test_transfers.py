@@ -153,24 +153,6 @@ def test_locked_and_departed_flights_need_no_transfer():
     assert plan_transfers(s, plan).trips == []
 
 
-def test_seats_left_on_a_trip_go_to_a_smaller_household_from_the_same_place():
-    # one bus of 6 from CAMP, one trip: households of four come first (vulnerable) and fill the cabin, one rides
-    # and the next cannot; the two seats left on the bus go to a household of two from CAMP that the cabin had no
-    # room for, before anyone is seated (solve._settle_transfers); households as large as one the bus could not
-    # take are not offered the flight again
-    people = [*_people(9, size=4, vulnerabilities=["torture"]),
-              *[person(f"Q{h}{m}", household=f"HQ{h}", location="CAMP") for h in range(3) for m in range(2)]]
-    s = _with_ground(_scenario(people, flights=[flight("F1", aircraft="SMALL")]))
-    plan = solve(s, options=SolveOptions(time_limit=5, deterministic=True, seating_processes=1))
-    assert validate(s, plan) == []
-    flown = {pa.person_id for fp in plan.flights for pa in fp.passengers}
-    assert sum(1 for p in flown if p.startswith("P")) == 4 and sum(1 for p in flown if p.startswith("Q")) == 2
-    [trip] = plan.transfers
-    assert len(trip.households) == 2
-    waiting = {u.person_id: [r.code for r in u.reasons] for u in plan.unassigned}
-    assert all(codes == ["transfer.none"] for codes in waiting.values()) and len(waiting) == 8 * 4 + 2 * 2
-
-
 def test_the_solve_plans_transfers_and_refills_what_no_vehicle_could_take():
     # one 6-seat bus that can make one trip: four households of two want the flight, three ride
     s = _with_ground(_scenario(_people(4)))

@@ -11,9 +11,9 @@ for wheelchairs, the stretcher zone, distancing units) as one seating already co
 offered that flight again: the seats go to households that need less of them, and one or two rounds fill them.
 The cabin-wide limits (special categories, payload) say nothing of where seats are and are not compared.
 Likewise a household no vehicle could bring from its location to a flight (docs/transfers.md) leaves the
-flight, and no household as large waiting at that location is offered it again: the vehicles that could not
-take it cannot take another as large (at 7,000 people such cuts cost 550 level-1 points, and the refill gave the
-seats back to households from the same camp, cut again). A smaller one may still find seats left on a trip.
+flight, and no household waiting at that location is offered it again: the vehicles that could not take one
+cannot take another (at 7,000 people such cuts cost 550 level-1 points, and the refill gave the seats back to
+households from the same camp, cut again).
 """
 
 from __future__ import annotations
@@ -38,8 +38,7 @@ class Refill:
     def __init__(self, problem: AllocationProblem) -> None:
         self.problem = problem
         self.refused: dict[str, list[tuple[int, ...]]] = defaultdict(list)
-        #: flight -> location -> the smallest household no vehicle could bring from there
-        self.unreachable: dict[str, dict[str, int]] = defaultdict(dict)
+        self.unreachable: dict[str, set[str]] = defaultdict(set)  # flight -> locations no vehicle could serve
         self._largest_vehicle = max((v.seats for v in problem.scenario.vehicles), default=0)
         self._seat_limits = {f.flight.id: [j for j, limit in enumerate(f.limits) if limit.name in SEAT_LIMITS]
                              for f in problem.flights}
@@ -68,24 +67,18 @@ class Refill:
         hh = self.problem.infos[household].household
         places = {m.location for m in hh.members}
         if len(places) == 1 and hh.size <= self._largest_vehicle:
-            place = places.pop()
-            sizes = self.unreachable[flight]
-            sizes[place] = min(hh.size, sizes.get(place, hh.size))
+            self.unreachable[flight] |= places
 
     def skip(self, info: HouseholdInfo, flight: str) -> bool:
         """Whether the household needs at least as much of every seat limit on `flight` as one refused there,
-        or waits where no vehicle could bring one as large to it."""
-        if self._too_large_to_bring(info, flight):
+        or waits where no vehicle could come from for it."""
+        if info.household.members[0].location in self.unreachable.get(flight, ()):
             return True
         refused = self.refused.get(flight)
         if not refused:
             return False
         needs = self._needs(info, flight)
         return any(all(n >= r for n, r in zip(needs, need, strict=True)) for need in refused)
-
-    def _too_large_to_bring(self, info: HouseholdInfo, flight: str) -> bool:
-        smallest = self.unreachable.get(flight, {}).get(info.household.members[0].location)
-        return smallest is not None and info.household.size >= smallest
 
     def refilled(self, alloc: Allocation) -> Allocation:
         """A copy of `alloc` with the waiting households that fit added by priority, not offering a flight to a
@@ -99,16 +92,16 @@ class Refill:
         return set(self.refused)
 
     def add_unreachable(self, cut: dict[str, dict[str, Reason]], alloc: Allocation) -> None:
-        """Into `cut` (household -> flight -> why): each household waiting where no vehicle could bring one as
-        large to a flight, not offered it, with that reason (a reason the household already has there stays)."""
+        """Into `cut` (household -> flight -> why): each household waiting where no vehicle could come from for a
+        flight, not offered it, with that reason (a reason the household already has there stays)."""
         for info in self.problem.households:
             if info.household.id in alloc.flight_of:
                 continue
             place = info.household.members[0].location
-            for fid in self.unreachable:
-                if fid in info.options and self._too_large_to_bring(info, fid):
-                    words = f" (no vehicle could bring a household of {info.household.size} more from {place} in time)"
-                    cut.setdefault(info.household.id, {}).setdefault(fid, reason("transfer.none", fid, detail=words))
+            for fid, places in self.unreachable.items():
+                if fid in info.options and place in places:
+                    cut.setdefault(info.household.id, {}).setdefault(fid, reason(
+                        "transfer.none", fid, detail=f" (no vehicle could bring more people from {place} in time)"))
 
 
 def changed_flights(before: Allocation, after: Allocation) -> set[str]:
