@@ -252,11 +252,9 @@ def _settle_transfers(run: _Run, alloc: Allocation, refill: Refill, size: Size, 
             break
         refill.note(lost)
         _cut(run, alloc, lost)
-        refilled = refill.refilled(alloc)
-        if refilled.flight_of == alloc.flight_of:
-            break
-        alloc = refilled
-        if options.stopped():
+        refilled = refill.refilled(alloc)  # without the escorts of those cut, even when nobody else fits
+        unchanged, alloc = refilled.flight_of == alloc.flight_of, refilled
+        if unchanged or options.stopped():
             break
         took = time.monotonic() - began
         later = reserve_after_allocation(size, options.seat, options.seating_processes, refill=False)
