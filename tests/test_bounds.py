@@ -39,7 +39,7 @@ def _lp_optimum(model: AllocationModel) -> int:
 
 
 def _cpsat_best(model: AllocationModel, optimal: bool = False) -> int:
-    """Level 1a of CP-SAT's best plan of the whole program in 5 s (`optimal`: proven optimal)."""
+    """Level 1a of CP-SAT's best plan of the whole program in 3 s (`optimal`: proven optimal)."""
     from ortools.sat.python import cp_model
 
     from planner.allocation.cpsat import cp_base_model, weighted
@@ -48,7 +48,7 @@ def _cpsat_best(model: AllocationModel, optimal: bool = False) -> int:
     xs = [cp.get_int_var_from_proto_index(i) for i in range(len(model.upper))]
     cp.maximize(weighted(xs, model.level_a))
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = 5
+    solver.parameters.max_time_in_seconds = 3
     solver.parameters.num_workers = 2
     status = solver.solve(cp)
     assert status == cp_model.OPTIMAL if optimal else status in (cp_model.OPTIMAL, cp_model.FEASIBLE)

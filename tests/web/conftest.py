@@ -183,7 +183,7 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
 def _solve_and_publish(srv: Server) -> None:
     """One solve through the API and its publication: the dashboard and the person pages then have a plan."""
     op = srv.operation_id
-    job = srv.api("POST", f"/api/v1/operations/{op}/solve-jobs", "officer", {"time_limit": 5})
+    job = srv.api("POST", f"/api/v1/operations/{op}/solve-jobs", "officer", {"time_limit": 3})
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         job = srv.api("GET", f"/api/v1/operations/{op}/solve-jobs/{job['id']}", "officer")
