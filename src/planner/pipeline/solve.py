@@ -244,23 +244,30 @@ def _settle_transfers(run: _Run, alloc: Allocation, refill: Refill, size: Size, 
     with a seating round for each refill the time ran out after the first (2,928-3,131 against the greedy
     plan's 3,380). Rounds stop at a stop request, and when the next would eat into the later stages' reserve."""
     options = run.options
+    later = reserve_after_allocation(size, options.seat, options.seating_processes, refill=False)
     for _ in range(SEATING_ROUNDS):
         began = time.monotonic()
         plan = draft(run.problem, alloc, run.carried, run.previous, household_of, prior, run.ref, book=False)
         lost = cut_reasons(plan_transfers(run.scenario, plan))
         if not lost:
             break
-        refill.note(lost)
-        _cut(run, alloc, lost)
-        refilled = refill.refilled(alloc)  # without the escorts of those cut, even when nobody else fits
+        # kept even when nobody else fits: without the escorts of those cut
+        refilled = _cut_and_refill(run, alloc, lost, refill)
         unchanged, alloc = refilled.flight_of == alloc.flight_of, refilled
         if unchanged or options.stopped():
             break
         took = time.monotonic() - began
-        later = reserve_after_allocation(size, options.seat, options.seating_processes, refill=False)
         if not options.deterministic and options.clock().remaining() - later < ROUND_MARGIN * took:
             break
     return alloc
+
+
+def _cut_and_refill(run: _Run, alloc: Allocation, lost: dict[str, Reason], refill: Refill) -> Allocation:
+    """The households a round lost leave `alloc` (noted first: the refill reads their options), and a copy
+    of what is left is refilled by priority."""
+    refill.note(lost)
+    _cut(run, alloc, lost)
+    return refill.refilled(alloc)
 
 
 def _last_round(run: _Run, round_: int, size: Size, round_cost: float) -> bool:
@@ -322,9 +329,7 @@ def _seating_rounds(run: _Run, alloc: Allocation, budget: AllocationBudget) -> t
         lost.update(untransported)
         if not lost:
             break
-        refill.note(lost)
-        _cut(run, alloc, lost)
-        refilled = refill.refilled(alloc)
+        refilled = _cut_and_refill(run, alloc, lost, refill)
         if refilled.flight_of == alloc.flight_of:
             break  # nobody waiting fits the freed seats: the seated plan, without the cut households, is final
         # the next round seats again only the flights the cuts and the refill changed
