@@ -33,7 +33,7 @@ def violated(m: AllocationModel, values: list[int]) -> list[str]:
 
 
 def run(m: AllocationModel, problem: AllocationProblem, start: list[int], seconds: float) -> list[int]:
-    return WindowSearch(m, problem).improve(start, time.monotonic() + seconds, 1, lambda: False, lambda _: None)
+    return WindowSearch(m, problem).improve(start, time.monotonic() + seconds, lambda: False, lambda _: None)
 
 
 def test_from_nothing_it_flies_people_and_keeps_every_rule(problem: AllocationProblem) -> None:

@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from ortools.sat.python import cp_model
+from ortools.linear_solver import linear_solver_pb2
 
 from planner.allocation.greedy import greedy_allocation
 from planner.allocation.model import build_model
@@ -25,17 +25,17 @@ def test_a_stop_ends_the_window_under_search_at_once(monkeypatch: pytest.MonkeyP
     start = dense(m, hint_values(m, problem, greedy_allocation(problem)))
     searching = threading.Event()
     stop = threading.Event()
-    original = WindowSearch.sub_model
+    original = WindowSearch.sub_program
 
-    def sub_model(self: WindowSearch, free: list[int], values: list[int]) -> cp_model.CpModel:
+    def sub_program(self: WindowSearch, free: list[int], values: list[int]) -> linear_solver_pb2.MPModelProto:
         searching.set()
         return original(self, free, values)
 
-    monkeypatch.setattr(WindowSearch, "sub_model", sub_model)
+    monkeypatch.setattr(WindowSearch, "sub_program", sub_program)
     timer = threading.Thread(target=lambda: (searching.wait(60), time.sleep(0.5), stop.set()))
     timer.start()
     began = time.monotonic()
-    values = WindowSearch(m, problem).improve(start, time.monotonic() + 120, 1, stop.is_set, lambda _: None)
+    values = WindowSearch(m, problem).improve(start, time.monotonic() + 120, stop.is_set, lambda _: None)
     took = time.monotonic() - began
     timer.join()
     assert stop.is_set()
