@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import as_completed
 from dataclasses import dataclass, field, replace
@@ -47,7 +48,39 @@ class SeatingOutcome:
 
 def seat_flight(job: FlightJob, should_stop: Callable[[], bool] = stop_requested) -> FlightResult:
     """Seat one flight: greedy, then CP-SAT within the time limit and the flight's deadline (none after a
-    stop request); the better valid assignment wins."""
+    stop request); the better valid assignment wins. Households an escort serves together that could not be
+    seated together are tried apart (`_apart`)."""
+    return _apart(job, _seat_flight(job, should_stop), should_stop)
+
+
+def _apart(job: FlightJob, result: FlightResult, should_stop: Callable[[], bool]) -> FlightResult:
+    """When every household a medical or UASC escort serves was left out, the flight seated again without the
+    smallest of them, the escort serving only the others; kept when that leaves fewer people out. The escort
+    sits beside each case it serves, so its households' parties are seated as one: at 7,000 synthetic people
+    two families of six and seven whose medical cases shared an escort could not be seated together even in an
+    empty cabin, though each could alone, and both lost their flight in two 15-second solves of four."""
+    left = set(result.unplaced)
+    if len(left) < 2 or job.fast or should_stop():
+        return result
+    household = {o.id: o.household for o in job.occupants}
+    people = Counter(o.household for o in job.occupants if not o.escort)
+    for escort in (o for o in job.occupants if o.escort):
+        served = {household[p] for p in escort.serves if p in household}
+        if len(served) < 2 or not served <= left:
+            continue
+        drop = min(served, key=lambda h: (people[h], h))
+        gone = {o.id for o in job.occupants if o.household == drop}
+        occupants = [replace(o, serves=tuple(p for p in o.serves if p not in gone)) if o.escort else o
+                     for o in job.occupants if o.household != drop]
+        trial = _seat_flight(replace(job, occupants=occupants), should_stop)
+        if sum(people[h] for h in trial.unplaced) + people[drop] < sum(people[h] for h in left):
+            trial.unplaced = sorted({*trial.unplaced, drop})
+            return trial
+    return result
+
+
+def _seat_flight(job: FlightJob, should_stop: Callable[[], bool]) -> FlightResult:
+    """`seat_flight` without trying households apart."""
     cabin = Cabin(job)
     problem = SeatingProblem(job, cabin)
     if job.previous:
