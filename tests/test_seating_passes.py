@@ -1,7 +1,9 @@
-"""The greedy's second pass (planner.seating.seat_plan.GREEDY_PASSES): on full cabins it seats parties a first
-pass left out, never fewer people, and its seats keep every rule."""
+"""The greedy's later passes (planner.seating.seat_plan.GREEDY_PASSES): on full cabins they seat parties a first
+pass left out, never fewer people, and their seats keep every rule."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pytest
 
@@ -34,13 +36,18 @@ def full_flights() -> list[SeatingProblem]:
     return out
 
 
+def _passes(n: int) -> Callable[[int], bool]:
+    """Up to `n` passes (`_greedy` asks before each pass after the first, with the number made so far)."""
+    return lambda done: done < n
+
+
 def _left_out(problem: SeatingProblem, seats: dict[str, str]) -> int:
     return sum(1 for u in problem.units if u not in seats and not problem.units[u].escort)
 
 
 def test_a_second_pass_seats_people_the_first_left_out(full_flights: list[SeatingProblem]) -> None:
-    once = [_left_out(p, _greedy(p, Greedy, 1)) for p in full_flights]
-    twice = [_left_out(p, _greedy(p, Greedy, 2)) for p in full_flights]
+    once = [_left_out(p, _greedy(p, Greedy, _passes(1))) for p in full_flights]
+    twice = [_left_out(p, _greedy(p, Greedy, _passes(2))) for p in full_flights]
     assert sum(once) > 0, "the cabins are not full enough to test the second pass"
     assert all(b <= a for a, b in zip(once, twice, strict=True))
     assert sum(twice) < sum(once)
@@ -48,4 +55,11 @@ def test_a_second_pass_seats_people_the_first_left_out(full_flights: list[Seatin
 
 def test_the_second_pass_keeps_every_rule(full_flights: list[SeatingProblem]) -> None:
     for p in full_flights:
-        assert check(p, _greedy(p, Greedy, 2)) == []
+        assert check(p, _greedy(p, Greedy, _passes(2))) == []
+        assert check(p, _greedy(p, Greedy, _passes(10))) == []
+
+
+def test_later_passes_never_seat_fewer_people(full_flights: list[SeatingProblem]) -> None:
+    twice = [_left_out(p, _greedy(p, Greedy, _passes(2))) for p in full_flights]
+    ten = [_left_out(p, _greedy(p, Greedy, _passes(10))) for p in full_flights]
+    assert all(b <= a for a, b in zip(twice, ten, strict=True))

@@ -32,24 +32,27 @@ def violated(m: AllocationModel, values: list[int]) -> list[str]:
     return broken
 
 
-def run(m: AllocationModel, problem: AllocationProblem, start: list[int], seconds: float) -> list[int]:
-    return WindowSearch(m, problem).improve(start, time.monotonic() + seconds, lambda: False, lambda _: None)
+def run(m: AllocationModel, problem: AllocationProblem, start: list[int], seconds: float, engine: str = "scip"
+        ) -> list[int]:
+    return WindowSearch(m, problem, engine).improve(start, time.monotonic() + seconds, lambda: False, lambda _: None)
 
 
-def test_from_nothing_it_flies_people_and_keeps_every_rule(problem: AllocationProblem) -> None:
+@pytest.mark.parametrize("engine", ["scip", "cp-sat"])
+def test_from_nothing_it_flies_people_and_keeps_every_rule(problem: AllocationProblem, engine: str) -> None:
     m = build_model(problem)
     start = [0] * len(m.upper)
     assert not violated(m, start)
-    values = run(m, problem, start, 3.0)
+    values = run(m, problem, start, 3.0, engine)
     assert not violated(m, values)
     assert m.value(m.level_a, values) > 0
 
 
-def test_from_greedy_it_never_loses(problem: AllocationProblem) -> None:
+@pytest.mark.parametrize("engine", ["scip", "cp-sat"])
+def test_from_greedy_it_never_loses(problem: AllocationProblem, engine: str) -> None:
     m = build_model(problem)
     start = dense(m, hint_values(m, problem, trim_escorts(problem, greedy_allocation(problem))))
     assert not violated(m, start)
-    values = run(m, problem, start, 2.0)
+    values = run(m, problem, start, 2.0, engine)
     assert not violated(m, values)
     assert m.value(m.level_a, values) >= m.value(m.level_a, start)
 

@@ -6,7 +6,6 @@ import threading
 import time
 
 import pytest
-from ortools.linear_solver import linear_solver_pb2
 
 from planner.allocation.greedy import greedy_allocation
 from planner.allocation.model import build_model
@@ -16,7 +15,9 @@ from planner.allocation.windows import WindowSearch
 from planner.synth.generate import generate_scenario
 
 
-def test_a_stop_ends_the_window_under_search_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("engine, writer", [("scip", "sub_program"), ("cp-sat", "sub_model")])
+def test_a_stop_ends_the_window_under_search_at_once(monkeypatch: pytest.MonkeyPatch, engine: str, writer: str
+                                                      ) -> None:
     import planner.allocation.windows as windows
 
     monkeypatch.setattr(windows, "WINDOW_SECONDS", 30.0)  # a window would search far longer than the stop waits
@@ -25,17 +26,17 @@ def test_a_stop_ends_the_window_under_search_at_once(monkeypatch: pytest.MonkeyP
     start = dense(m, hint_values(m, problem, greedy_allocation(problem)))
     searching = threading.Event()
     stop = threading.Event()
-    original = WindowSearch.sub_program
+    original = getattr(WindowSearch, writer)
 
-    def sub_program(self: WindowSearch, free: list[int], values: list[int]) -> linear_solver_pb2.MPModelProto:
+    def written(self: WindowSearch, free: list[int], values: list[int]) -> object:
         searching.set()
         return original(self, free, values)
 
-    monkeypatch.setattr(WindowSearch, "sub_program", sub_program)
+    monkeypatch.setattr(WindowSearch, writer, written)
     timer = threading.Thread(target=lambda: (searching.wait(60), time.sleep(0.5), stop.set()))
     timer.start()
     began = time.monotonic()
-    values = WindowSearch(m, problem).improve(start, time.monotonic() + 120, stop.is_set, lambda _: None)
+    values = WindowSearch(m, problem, engine).improve(start, time.monotonic() + 120, stop.is_set, lambda _: None)
     took = time.monotonic() - began
     timer.join()
     assert stop.is_set()

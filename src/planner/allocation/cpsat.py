@@ -359,8 +359,8 @@ PDLP_FROM_GAP = 0.01
 
 def _windows_beside_pdlp(m: AllocationModel, problem: AllocationProblem, options: SolveOptions, hint: Allocation,
                         seconds: float, end: float, incumbent: Incumbent) -> Allocation:
-    """A large operation: PDLP proves the bound on one core while SCIP re-plans a few flights at a time from
-    the greedy plan on the other (`_by_windows`), when the seats' bound leaves room for a
+    """A large operation: PDLP proves the bound on one core while CP-SAT (one worker) re-plans a few flights
+    at a time from the greedy plan on the other (`_by_windows`), when the seats' bound leaves room for a
     better one (`PDLP_FROM_GAP`). One after the other, PDLP took the allocation's seconds at 20,000 people and
     the greedy plan stood; the LP wrapper releases the interpreter lock while it solves. The bound is the
     seats' until PDLP's, when it finishes in time (docs/scale.md)."""
@@ -378,7 +378,7 @@ def _windows_beside_pdlp(m: AllocationModel, problem: AllocationProblem, options
     note = ("the seats' bound, PDLP running" if thread else "the seats' bound, near the plan: no PDLP" if not loose
             else "no time for the LP: the seats' bound")
     bound = _without_lp(m, problem, options, incumbent, note, bound)
-    result = _by_windows(m, problem, options, hint, seconds, end, incumbent, bound)
+    result = _by_windows(m, problem, options, hint, seconds, end, incumbent, bound, workers=1 if thread else None)
     if thread is not None:
         thread.join()
         if proven and proven[0] < bound:
@@ -389,13 +389,17 @@ def _windows_beside_pdlp(m: AllocationModel, problem: AllocationProblem, options
 
 
 def _by_windows(m: AllocationModel, problem: AllocationProblem, options: SolveOptions, hint: Allocation,
-               seconds: float, end: float, incumbent: Incumbent, bound: int) -> Allocation:
+               seconds: float, end: float, incumbent: Incumbent, bound: int, workers: int | None = None
+               ) -> Allocation:
     """Without the LP: re-plan a few flights at a time from the greedy plan in `WINDOWS_SHARE` of the seconds
     (the full model is too large to gain in them), top up, then level 1b on the full model with what is left.
-    The bound is the one given (the seats'): nothing here proves a better one."""
+    The bound is the one given (the seats'): nothing here proves a better one. CP-SAT re-plans the windows
+    (far from the optimum its large-neighbourhood search gains most, planner.allocation.windows), with
+    `workers` when not the solve's (PDLP has a core of its own)."""
     rest = max(0.0, end - time.monotonic()) * (1 - WINDOWS_SHARE)
     stop_at = end - rest if rest >= MIN_LEVEL_1B_SECONDS else end  # too little for level 1b: all to the windows
-    best = _replan_windows(m, problem, options, incumbent, dense(m, hint_values(m, problem, hint)), stop_at)
+    best = _replan_windows(m, problem, options, incumbent, dense(m, hint_values(m, problem, hint)), stop_at,
+                           "cp-sat", workers or options.workers)
     base = None
     if not options.stopped() and end - time.monotonic() >= MIN_LEVEL_1B_SECONDS:
         base = base_unless_stopped(m, options.stop)
@@ -452,13 +456,14 @@ def _near_lp(search: _Search, lp: list[float]) -> None:
 
 
 def _windows(search: _Search) -> None:
-    """Re-plan a few flights at a time from the best plan so far, then top up. The last fifth of the time is
+    """Re-plan a few flights at a time from the best plan so far (near the LP's plan: SCIP's windows), then top
+    up. The last fifth of the time is
     level 1b's when it is long enough for it (`MIN_LEVEL_1B_SECONDS`), else the windows' too: SCIP's windows
     still gain in a 15-second solve's last seconds at 7,000 people (docs/scale.md)."""
     m, options = search.m, search.options
     rest = max(0.0, search.end - time.monotonic()) * (1 - WINDOWS_SHARE)
     stop_at = search.end - rest if rest >= MIN_LEVEL_1B_SECONDS else search.end
-    values = _replan_windows(m, search.problem, options, search.incumbent, search.best, stop_at)
+    values = _replan_windows(m, search.problem, options, search.incumbent, search.best, stop_at, "scip")
     value = m.value(m.level_a, values)
     if value >= search.best_a:
         search.best, search.best_a = values, value
@@ -467,15 +472,15 @@ def _windows(search: _Search) -> None:
 
 
 def _replan_windows(m: AllocationModel, problem: AllocationProblem, options: SolveOptions, incumbent: Incumbent,
-                    start: list[int], stop_at: float) -> list[int]:
-    """Re-plan a few flights at a time from `start` until `stop_at` (planner.allocation.windows), each better plan
-    reported as it is found; the best values."""
+                    start: list[int], stop_at: float, engine: str, workers: int = 1) -> list[int]:
+    """Re-plan a few flights at a time from `start` until `stop_at` by `engine` ("scip" or "cp-sat", with
+    `workers`; planner.allocation.windows), each better plan reported as it is found; the best values."""
 
     def improved(values: list[int]) -> None:
         incumbent.offer(m.value(m.level_a, values))
         options.report(incumbent.progress("allocation", options, "a few flights at a time"))
 
-    return WindowSearch(m, problem).improve(start, stop_at, options.stopped, improved)
+    return WindowSearch(m, problem, engine).improve(start, stop_at, options.stopped, improved, workers)
 
 
 def _top_up(search: _Search) -> None:

@@ -1,42 +1,49 @@
-"""Improving a plan a few flights at a time (docs/scale.md, "Improving a large plan"): a MIP (SCIP) re-plans the
-households of a window of consecutive flights with every other flight's households held where they are. Each
-sub-program is small (a few thousand variables), so it improves a large plan within seconds where CP-SAT on the
-full model (and the LP relaxation before it) needs longer than a 30-second solve has.
+"""Improving a plan a few flights at a time (docs/scale.md, "Improving a large plan"): a solver re-plans the
+households of a window of consecutive flights, with their test flows, every other variable held where it is.
+Each sub-program is small (a few thousand variables), so it improves a large plan within seconds where CP-SAT on
+the full model (and the LP relaxation before it) needs longer than a 30-second solve has.
 
-A sub-program is written straight into the linear solver's model proto with the held variables' contributions
-moved to the row bounds, so it is exact: any solution of it, with the held values, satisfies the whole program.
+A sub-program is written straight into the solver's model proto with the held variables' contributions moved to
+the row bounds, so it is exact: any solution of it, with the held values, satisfies the whole program.
 
-Why SCIP and not CP-SAT: windows of two flights are knapsacks that SCIP's LP bound and cuts close in 0.1-0.5 s,
-where CP-SAT ran each window's full second without proving it. From the same start (the LP's box and a top-up
-at 7,000 people, 0.38 % below the LP) SCIP's two-flight windows reached 0.27 % in 4 s and 0.19 % in 8 s;
-CP-SAT's four-flight windows (the earlier engine) 0.31 % and 0.28 % (docs/scale.md).
+Two engines, each where it gains most (docs/scale.md):
+- **SCIP** near the LP's plan (after its box): windows of two flights are knapsacks that SCIP's LP bound and
+  cuts close in 0.1-0.5 s, where CP-SAT ran each window's full second without proving it. From the same start
+  at 7,000 people (0.38 % below the LP) SCIP's windows reached 0.27 % in 4 s and 0.19 % in 8 s, CP-SAT's
+  0.31 % and 0.28 %.
+- **CP-SAT** from a greedy plan (large operations, no LP): far from the optimum, its large-neighbourhood search
+  on windows of four flights makes the larger moves. At 20,000 people, 9 s from the seat-density greedy: CP-SAT
+  199,587, SCIP 199,486-199,517.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from ortools.linear_solver import linear_solver_pb2, pywraplp
+from ortools.sat.python import cp_model
 
 from planner.allocation.problem import AllocationProblem
 from planner.allocation.program import AllocationModel
 
-#: flights re-planned together, smallest first: a full round of windows of one size without a gain moves on to
-#: the next (a plan no two-flight window improves may still gain where four flights trade households); windows
-#: of a size overlap all but one flight
-WINDOW_SIZES = (2, 4)
+#: per engine, the windows' sizes in flights and how far the next window moves on: a full round of windows of
+#: one size without a gain moves on to the next size (a plan no two-flight window improves may still gain
+#: where four flights trade households)
+WINDOWS = {"scip": ((2, 1), (4, 1)), "cp-sat": ((4, 2),)}
 #: seconds per window at most, and the least worth starting
 WINDOW_SECONDS, MIN_WINDOW_SECONDS = 1.0, 0.2
-INFINITY = 1e30  # the proto's unbounded side
+INFINITY = 1e30  # the linear solver's unbounded side
+#: a window's row over its own variables: (local variables, coefficients, lower side, upper side; None: unbounded)
+LocalRow = tuple[list[int], list[int], int | None, int | None]
 
 
 class WindowSearch:
     """The rows each variable appears in (built once), and the sub-program of a window at the current values."""
 
-    def __init__(self, m: AllocationModel, problem: AllocationProblem):
-        self.m = m
+    def __init__(self, m: AllocationModel, problem: AllocationProblem, engine: str = "scip"):
+        self.m, self.engine = m, engine
         self.rows_of: list[list[int]] = [[] for _ in m.upper]  # a row may repeat (a variable twice in it)
         rows_of = self.rows_of
         for r, row in enumerate(m.rows):
@@ -55,7 +62,7 @@ class WindowSearch:
             by_flight[fid].append(v)
         order = [f.flight.id for f in sorted(problem.flights, key=lambda f: (f.day, f.flight.id))]
         self.rounds = [[[v for fid in order[s:s + size] for v in by_flight[fid]]
-                        for s in range(max(1, len(order) - size + 1))] for size in WINDOW_SIZES]
+                        for s in range(0, max(1, len(order) - size + step), step)] for size, step in WINDOWS[engine]]
         self.objective = {v: 0 for _, v in m.level_a}
         for c, v in m.level_a:
             self.objective[v] += c
@@ -69,16 +76,11 @@ class WindowSearch:
         touched = {r for v in flight_vars for r in self.rows_of[v] if r in flows_in}
         return sorted(set(flight_vars).union(*(flows_in[r] for r in touched)))
 
-    def sub_program(self, free: list[int], values: list[int]) -> linear_solver_pb2.MPModelProto:
-        """A MIP over `free` (local index i is `free[i]`), every other variable held at `values`, maximising
-        level 1a, hinted at `values`."""
+    def local_rows(self, free: list[int], values: list[int]) -> Iterator[LocalRow]:
+        """The rows and at-most-one pairs `free` appears in, over `free` (local index i is `free[i]`), every other
+        variable held at `values`."""
         m = self.m
         local = {v: i for i, v in enumerate(free)}
-        proto = linear_solver_pb2.MPModelProto(maximize=True)
-        for v in free:
-            var = proto.variable.add()
-            var.lower_bound, var.upper_bound, var.is_integer = 0, m.upper[v], True  # the proto's default is -inf
-            var.objective_coefficient = self.objective.get(v, 0)
         for r in sorted({r for v in free for r in self.rows_of[v]}):
             terms, lo, hi, _ = m.rows[r]
             merged: dict[int, int] = {}
@@ -90,30 +92,55 @@ class WindowSearch:
                 else:
                     merged[i] = merged.get(i, 0) + c
             order = [i for i in sorted(merged) if merged[i]]
-            if not order:
-                continue
-            row = proto.constraint.add()
-            row.var_index.extend(order)
-            row.coefficient.extend(merged[i] for i in order)
-            row.lower_bound = -INFINITY if lo is None else lo - held
-            row.upper_bound = INFINITY if hi is None else hi - held
+            if order:
+                yield (order, [merged[i] for i in order], None if lo is None else lo - held,
+                       None if hi is None else hi - held)
         for k in sorted({k for v in free for k in self.pairs_of[v]}):
             u, v, _ = m.at_most_one[k]
             inside = sorted(local[w] for w in (u, v) if w in local)
+            yield inside, [1] * len(inside), None, 1 - sum(values[w] for w in (u, v) if w not in local)
+
+    def sub_program(self, free: list[int], values: list[int]) -> linear_solver_pb2.MPModelProto:
+        """SCIP's MIP over `free`, maximising level 1a, hinted at `values`."""
+        proto = linear_solver_pb2.MPModelProto(maximize=True)
+        for v in free:
+            var = proto.variable.add()
+            var.lower_bound, var.upper_bound, var.is_integer = 0, self.m.upper[v], True  # the default is -inf
+            var.objective_coefficient = self.objective.get(v, 0)
+        for order, coefficients, lo, hi in self.local_rows(free, values):
             row = proto.constraint.add()
-            row.var_index.extend(inside)
-            row.coefficient.extend([1] * len(inside))
-            row.lower_bound = -INFINITY
-            row.upper_bound = 1 - sum(values[w] for w in (u, v) if w not in local)
+            row.var_index.extend(order)
+            row.coefficient.extend(coefficients)
+            row.lower_bound = -INFINITY if lo is None else lo
+            row.upper_bound = INFINITY if hi is None else hi
         proto.solution_hint.var_index.extend(range(len(free)))
         proto.solution_hint.var_value.extend(values[v] for v in free)
         return proto
 
+    def sub_model(self, free: list[int], values: list[int]) -> cp_model.CpModel:
+        """CP-SAT's model over `free`, maximising level 1a, hinted at `values`."""
+        model = cp_model.CpModel()
+        proto = model.proto
+        for v in free:
+            proto.variables.add().domain.extend((0, self.m.upper[v]))
+        for order, coefficients, lo, hi in self.local_rows(free, values):
+            ct = proto.constraints.add()
+            ct.linear.vars.extend(order)
+            ct.linear.coeffs.extend(coefficients)
+            ct.linear.domain.extend((cp_model.INT_MIN if lo is None else lo, cp_model.INT_MAX if hi is None else hi))
+        objective = [(i, self.objective[v]) for i, v in enumerate(free) if self.objective.get(v)]
+        proto.objective.vars.extend(i for i, _ in objective)
+        proto.objective.coeffs.extend(-c for _, c in objective)  # CP-SAT minimises: maximise as its negation
+        proto.objective.scaling_factor = -1
+        proto.solution_hint.vars.extend(range(len(free)))
+        proto.solution_hint.values.extend(values[v] for v in free)
+        return model
+
     def improve(self, values: list[int], end: float, stopped: Callable[[], bool],
-                improved: Callable[[list[int]], None]) -> list[int]:
+                improved: Callable[[list[int]], None], workers: int = 1) -> list[int]:
         """Re-plan window after window (round robin, the smallest windows first) until `end` (monotonic clock)
         or a stop, or a full round of the largest windows without improvement; `improved` hears every better
-        plan. Returns the best values.
+        plan. Returns the best values. `workers`: CP-SAT's search workers (SCIP has one thread).
 
         A stop ends the window being searched at once (a watcher thread interrupts the solver), not after its
         second: what a stop leaves to do must fit in two seconds (docs/cli.md, "Stopping")."""
@@ -127,7 +154,8 @@ class WindowSearch:
                         return values
                     free = self._with_their_flows(windows[k % len(windows)])
                     k += 1
-                    found = self._search(free, values, seconds, watch)
+                    search = self._scip if self.engine == "scip" else self._cpsat
+                    found = search(free, values, seconds, watch, workers)
                     if found is None:
                         quiet += 1
                         continue
@@ -137,8 +165,9 @@ class WindowSearch:
                     improved(values)
         return values
 
-    def _search(self, free: list[int], values: list[int], seconds: float, watch: _StopWatch) -> list[int] | None:
-        """The window's better values, or None when it found none (or was stopped first)."""
+    def _scip(self, free: list[int], values: list[int], seconds: float, watch: _StopWatch, workers: int
+              ) -> list[int] | None:
+        """The window's better values by SCIP, or None when it found none (or was stopped first)."""
         solver = pywraplp.Solver.CreateSolver("SCIP")
         if solver is None:
             raise RuntimeError("the SCIP solver of OR-Tools is not available")
@@ -146,13 +175,33 @@ class WindowSearch:
         if error:
             raise ValueError(f"window rejected by SCIP: {error}")
         solver.SetTimeLimit(max(1, int(seconds * 1000)))
-        if not watch.searching(solver):
+        if not watch.searching(solver.InterruptSolve):
             return None
         status = solver.Solve()
         watch.searching(None)
         if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
             return None
-        found = [round(x.solution_value()) for x in solver.variables()]
+        return self._better([round(x.solution_value()) for x in solver.variables()], free, values)
+
+    def _cpsat(self, free: list[int], values: list[int], seconds: float, watch: _StopWatch, workers: int
+               ) -> list[int] | None:
+        """The window's better values by CP-SAT, or None when it found none (or was stopped first)."""
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = max(1, workers)
+        solver.parameters.random_seed = 0
+        solver.parameters.catch_sigint_signal = False
+        solver.parameters.max_time_in_seconds = seconds
+        model = self.sub_model(free, values)
+        if not watch.searching(solver.stop_search):
+            return None
+        status = solver.solve(model)
+        watch.searching(None)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        return self._better(list(solver.response_proto.solution), free, values)
+
+    def _better(self, found: list[int], free: list[int], values: list[int]) -> list[int] | None:
+        """`found` when it gains on `values` and keeps every row."""
         gain = sum(self.objective.get(v, 0) * (x - values[v]) for v, x in zip(free, found, strict=True))
         return found if gain > 0 and self._keeps_every_row(free, found, values) else None
 
@@ -176,7 +225,7 @@ class _StopWatch:
     def __init__(self, stopped: Callable[[], bool]) -> None:
         self._stopped = stopped
         self._lock = threading.Lock()
-        self._solver: pywraplp.Solver | None = None
+        self._interrupt: Callable[[], object] | None = None
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="windows-stop", daemon=True)
 
@@ -188,10 +237,10 @@ class _StopWatch:
         self._done.set()
         self._thread.join()
 
-    def searching(self, solver: pywraplp.Solver | None) -> bool:
-        """The solver about to search (None: between searches); False when a stop came first."""
+    def searching(self, interrupt: Callable[[], object] | None) -> bool:
+        """How to interrupt the search about to start (None: between searches); False when a stop came first."""
         with self._lock:
-            self._solver = solver
+            self._interrupt = interrupt
             return not self._stopped()
 
     def _watch(self) -> None:
@@ -199,5 +248,5 @@ class _StopWatch:
         while not self._done.wait(0.05):
             if self._stopped():
                 with self._lock:
-                    if self._solver is not None:
-                        self._solver.InterruptSolve()
+                    if self._interrupt is not None:
+                        self._interrupt()

@@ -88,9 +88,18 @@ def _seat_flight(job: FlightJob, should_stop: Callable[[], bool]) -> FlightResul
         if kept is not None:
             return kept
     fast = job.fast or should_stop()  # a stop request leaves only the fast greedy to run (docs/cli.md, "Stopping")
-    # later passes only while the seating stage is on time (a deterministic solve never reads the clock)
-    on_time = (lambda: True) if job.deterministic else (lambda: time.monotonic() < job.deadline_at)
-    greedy = _greedy(problem, FastGreedy, 1) if fast else _greedy(problem, Greedy, GREEDY_PASSES, on_time)
+    began = time.monotonic()
+
+    def another(done: int) -> bool:
+        """Whether a pass may follow the `done` ones: a second while the seating stage is on time, later ones
+        within `LATER_PASSES_SECONDS` of the flight's start too (a deterministic solve never reads the clock: it
+        makes up to `DETERMINISTIC_PASSES`)."""
+        if job.deterministic:
+            return done < DETERMINISTIC_PASSES
+        now = time.monotonic()
+        return now < job.deadline_at and (done < 2 or now - began < LATER_PASSES_SECONDS)
+
+    greedy = _greedy(problem, FastGreedy, lambda _: False) if fast else _greedy(problem, Greedy, another)
     best, status = greedy, "greedy"
     best_cost = greedy_cost = evaluate(problem, greedy)
     seconds = job.time_limit if job.deterministic else min(job.time_limit, job.deadline_at - time.monotonic())
@@ -129,30 +138,31 @@ def _without_broken(problem: SeatingProblem, seats: dict[str, str]) -> dict[str,
         seats = {u: s for u, s in seats.items() if problem.units[u].household not in loose}
 
 
-#: greedy passes at most: each places first the parties every earlier pass left out, and a pass runs only
-#: while some party is left out. On the priority-greedy allocation of belarus-2021-iraq, households left out by
-#: seating (their level-1 weight): 1 pass 12 (750), 2 passes 5 (357), 3 passes 4 (291). On the solver's
-#: allocations, which fill the cabins to the last seat, ten passes seated 5 of the 9 households two passes left
-#: out on the flights of two 15-second solves (belarus-2021-iraq and 7,000 synthetic people), each failing
-#: flight's passes taking 0.1-0.5 s; each such household had cost its weight less what the refill could put in
-#: its seats. After a stop request one pass only (docs/cli.md, "Stopping")
-GREEDY_PASSES = 10
+#: Greedy passes: each places first the parties every earlier pass left out, and a pass runs only while some
+#: party is left out. On the priority-greedy allocation of belarus-2021-iraq, households left out by seating
+#: (their level-1 weight): 1 pass 12 (750), 2 passes 5 (357), 3 passes 4 (291). On the solver's allocations,
+#: which fill the cabins to the last seat, ten passes seated 5 of the 9 households two passes left out on the
+#: flights of two 15-second solves (belarus-2021-iraq and 7,000 synthetic people), each failing flight's passes
+#: taking 0.1-0.5 s; each such household had cost its weight less what the refill could put in its seats. With
+#: no limit but the stage's deadline, the passes of the flights of 20,000 people took 2 s more than two passes
+#: and left no time for the refill round (0.77 % against 0.45 %), so passes after the second run within
+#: LATER_PASSES_SECONDS of the flight's start. After a stop request one pass only (docs/cli.md, "Stopping")
+GREEDY_PASSES, DETERMINISTIC_PASSES, LATER_PASSES_SECONDS = 10, 4, 0.3
 
 
-def _greedy(problem: SeatingProblem, kind: type[Greedy], passes: int,
-            on_time: Callable[[], bool] = lambda: True) -> dict[str, str]:
+def _greedy(problem: SeatingProblem, kind: type[Greedy], another: Callable[[int], bool]) -> dict[str, str]:
     """The greedy's seats; while it leaves people out, further passes that place their parties first, each
-    kept when it seats more people, while `on_time()` holds. On a full cabin the last parties find only
-    scattered seats that break a rule for them (an infant's mask block, a child beside its adult), where a
-    first pick of those seats would have left them to parties that can use them: a family of four left out
-    costs its whole household's place on the flight (docs/seating.md)."""
+    kept when it seats more people, up to `GREEDY_PASSES` while `another(passes so far)` holds. On a full cabin
+    the last parties find only scattered seats that break a rule for them (an infant's mask block, a child
+    beside its adult), where a first pick of those seats would have left them to parties that can use them: a
+    family of four left out costs its whole household's place on the flight (docs/seating.md)."""
     def left_out(seats: dict[str, str]) -> frozenset[str]:
         return frozenset(u for u in problem.units if u not in seats and not problem.units[u].escort)
 
     best = kind(problem).run()
     first = left_out(best)
-    for _ in range(passes - 1):
-        if not left_out(best) or not on_time():
+    for done in range(1, GREEDY_PASSES):
+        if not left_out(best) or not another(done):
             break
         again = kind(problem).run(first=first)
         if len(left_out(again)) < len(left_out(best)):
