@@ -195,3 +195,33 @@ def test_one_bus_shuttles_twice_when_the_wait_allows():
     assert validate(s, without_cut(plan, schedule, s)) == []
     short = _with_ground(_scenario(_people(4, location="HOTEL")), vehicles=vehicles, transfer_wait_minutes=60)
     assert len(plan_transfers(short, plan).cut) == 1  # the earlier run would arrive too early
+
+
+def test_the_re_plan_after_transfer_cuts_offers_no_closed_place_and_restores_every_option():
+    # after a cut, the windows may not offer a flight to a household waiting where no vehicle could come from
+    # for it (solve._replanned_around, refill.Refill.skip); the options are only closed while they run
+    from types import SimpleNamespace
+
+    from planner.allocation.feasibility import trim_escorts
+    from planner.allocation.greedy import greedy_allocation
+    from planner.allocation.problem import build_problem
+    from planner.pipeline.refill import Refill
+    from planner.pipeline.solve import _replanned_around
+    from planner.synth.generate import generate_scenario
+
+    s = generate_scenario(people=500, seed=2021)
+    problem = build_problem(s)
+    alloc = trim_escorts(problem, greedy_allocation(problem))
+    refill = Refill(problem)
+    place = problem.households[0].household.members[0].location
+    for f in problem.flights:
+        refill.unreachable[f.flight.id].add(place)
+    before = {h.household.id: dict(h.options) for h in problem.households}
+    run = SimpleNamespace(options=SolveOptions(time_limit=30), problem=problem, pace=1.0)
+    better = _replanned_around(run, alloc, refill, later=28.0)  # type: ignore[arg-type]
+    assert {h.household.id: dict(h.options) for h in problem.households} == before
+    newcomers = {hid for hid in better.flight_of if hid not in alloc.flight_of}
+    assert not any(problem.infos[hid].household.members[0].location == place for hid in newcomers)
+    moved = {hid for hid, fid in better.flight_of.items() if alloc.flight_of.get(hid, fid) != fid}
+    assert not any(problem.infos[hid].household.members[0].location == place for hid in moved)
+    assert newcomers, "the windows added nobody: the test says nothing"

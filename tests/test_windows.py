@@ -122,3 +122,23 @@ def test_pdlp_runs_beside_the_windows_only_when_the_plan_lies_far_below_the_seat
     assert level1(problem, result)[0] >= level1(problem, greedy)[0]
     assert next(p.message for p in seen if p.stage == "allocation-lp") == note
     assert result.bound is not None and level1(problem, result)[0] <= result.bound <= seat_bound(problem)
+
+
+def test_after_cuts_the_windows_keep_to_the_options_left_and_never_lose(problem: AllocationProblem) -> None:
+    """What the pipeline runs after transfer cuts (planner.allocation.model.improved_by_windows): households
+    fly only where they still have an option, the plan never loses, and its bound and status carry over."""
+    from planner.allocation.model import improved_by_windows, level1
+    from planner.model.options import SolveOptions
+
+    alloc = trim_escorts(problem, greedy_allocation(problem))
+    alloc.bound, alloc.status = 10**6, "feasible"
+    # close every flight to half the households waiting, as a cut at their place would
+    waiting = [h for h in problem.households if h.household.id not in alloc.flight_of and h.options]
+    closed = {h.household.id: h.options.pop(next(iter(h.options))) for h in waiting[::2]}
+    assert closed
+    better = improved_by_windows(problem, alloc, time.monotonic() + 2.0, SolveOptions(time_limit=30))
+    assert level1(problem, better)[0] >= level1(problem, alloc)[0]
+    assert all(fid in problem.infos[hid].options for hid, fid in better.flight_of.items())
+    assert (better.bound, better.status) == (10**6, "feasible")
+    m = build_model(problem)
+    assert not violated(m, dense(m, hint_values(m, problem, better)))

@@ -19,11 +19,13 @@ from collections import defaultdict
 from datetime import date
 
 from planner.allocation.cpsat import Incumbent, solve_cpsat
+from planner.allocation.feasibility import trim_escorts
 from planner.allocation.greedy import Allocation
 from planner.allocation.household_options import HouseholdInfo, Option
 from planner.allocation.linear import solve_mip
 from planner.allocation.problem import AllocationProblem, FlightInfo
-from planner.allocation.program import AllocationModel, Terms
+from planner.allocation.program import AllocationModel, Terms, dense, extract, hint_values
+from planner.allocation.windows import WindowSearch
 from planner.model.options import SolveOptions
 from planner.rules.escorts import ESCORT_ROLES
 from planner.rules.testing_windows import SlotClass, TestWindow
@@ -225,6 +227,21 @@ def _objectives(m: AllocationModel, problem: AllocationProblem) -> None:
     for (c, fid), v in m.x.items():
         m.level_a.append((m.classes[c][0].weight, v))
         m.level_b.append((m.classes[c][0].weight * day[fid], v))
+
+
+def improved_by_windows(problem: AllocationProblem, alloc: Allocation, until: float, options: SolveOptions
+                        ) -> Allocation:
+    """`alloc` re-planned a few flights at a time by SCIP until `until` (monotonic clock) or a stop, on the
+    problem's options as they are now (planner.allocation.windows): never worse by level 1a. What the pipeline
+    runs after cuts a later stage found (docs/transfers.md); the escorts are the program's, trimmed."""
+    m = build_model(problem)
+    start = dense(m, hint_values(m, problem, alloc))
+    best = WindowSearch(m, problem, "scip").improve(start, until, options.stopped, lambda _: None)
+    if m.value(m.level_a, best) <= m.value(m.level_a, start):
+        return alloc
+    better = trim_escorts(problem, extract(m, best, problem))
+    better.bound, better.status = alloc.bound, alloc.status
+    return better
 
 
 def solve_allocation(problem: AllocationProblem, options: SolveOptions, hint: Allocation, seconds: float,
