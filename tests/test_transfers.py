@@ -218,7 +218,7 @@ def test_the_re_plan_after_transfer_cuts_offers_no_closed_place_and_restores_eve
         refill.unreachable[f.flight.id].add(place)
     before = {h.household.id: dict(h.options) for h in problem.households}
     run = SimpleNamespace(options=SolveOptions(time_limit=30), problem=problem, pace=1.0)
-    better = _replanned_around(run, alloc, refill, later=28.0)  # type: ignore[arg-type]
+    better = _replanned_around(run, alloc, refill, 28.0, set())  # type: ignore[arg-type]
     assert {h.household.id: dict(h.options) for h in problem.households} == before
     newcomers = {hid for hid in better.flight_of if hid not in alloc.flight_of}
     assert not any(problem.infos[hid].household.members[0].location == place for hid in newcomers)

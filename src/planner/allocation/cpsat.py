@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -249,8 +250,15 @@ class _Search:
         return result
 
 
+#: asked with the windows' best plan (at most every HAND_OVER_EVERY seconds) whether to end the allocation
+#: there and leave its seconds to a later stage that knows more (the pipeline: re-planning around the places
+#: no vehicle can serve)
+HandOver = Callable[[Allocation], bool]
+HAND_OVER_EVERY = 1.0
+
+
 def solve_cpsat(m: AllocationModel, problem: AllocationProblem, options: SolveOptions, hint: Allocation,
-                seconds: float, incumbent: Incumbent) -> Allocation:
+                seconds: float, incumbent: Incumbent, hand_over: HandOver | None = None) -> Allocation:
     """LP relaxation → CP-SAT inside the LP's support (a RINS-like neighbourhood) → top-up → full CP-SAT →
     level 1b with 1a fixed; all within `seconds` and never past the solve's deadline (shares above). When the
     LP does not finish in its share (a large operation in a short solve), CP-SAT re-plans a few flights at a
@@ -273,7 +281,7 @@ def solve_cpsat(m: AllocationModel, problem: AllocationProblem, options: SolveOp
             _top_up(search)
     if search.best_a < search.bound and search.going():
         if _windowed(m, options):
-            _windows(search)
+            _windows(search, hand_over)
         else:
             search.improve(None, search.left(FULL_MODEL_SHARE), "allocation")
     result = search.result()
@@ -455,15 +463,16 @@ def _near_lp(search: _Search, lp: list[float]) -> None:
         search.improve(upper, rest, "allocation-rins")
 
 
-def _windows(search: _Search) -> None:
+def _windows(search: _Search, hand_over: HandOver | None = None) -> None:
     """Re-plan a few flights at a time from the best plan so far (near the LP's plan: SCIP's windows), then top
-    up. The last fifth of the time is
-    level 1b's when it is long enough for it (`MIN_LEVEL_1B_SECONDS`), else the windows' too: SCIP's windows
-    still gain in a 15-second solve's last seconds at 7,000 people (docs/scale.md)."""
+    up. The last fifth of the time is level 1b's when it is long enough for it (`MIN_LEVEL_1B_SECONDS`), else
+    the windows' too: SCIP's windows still gain in a 15-second solve's last seconds at 7,000 people
+    (docs/scale.md). `hand_over` may end them earlier."""
     m, options = search.m, search.options
     rest = max(0.0, search.end - time.monotonic()) * (1 - WINDOWS_SHARE)
     stop_at = search.end - rest if rest >= MIN_LEVEL_1B_SECONDS else search.end
-    values = _replan_windows(m, search.problem, options, search.incumbent, search.best, stop_at, "scip")
+    values = _replan_windows(m, search.problem, options, search.incumbent, search.best, stop_at, "scip",
+                             hand_over=hand_over)
     value = m.value(m.level_a, values)
     if value >= search.best_a:
         search.best, search.best_a = values, value
@@ -472,15 +481,24 @@ def _windows(search: _Search) -> None:
 
 
 def _replan_windows(m: AllocationModel, problem: AllocationProblem, options: SolveOptions, incumbent: Incumbent,
-                    start: list[int], stop_at: float, engine: str, workers: int = 1) -> list[int]:
+                    start: list[int], stop_at: float, engine: str, workers: int = 1,
+                    hand_over: HandOver | None = None) -> list[int]:
     """Re-plan a few flights at a time from `start` until `stop_at` by `engine` ("scip" or "cp-sat", with
-    `workers`; planner.allocation.windows), each better plan reported as it is found; the best values."""
+    `workers`; planner.allocation.windows), each better plan reported as it is found, or until `hand_over` says
+    so of one; the best values."""
+    handed = threading.Event()
+    asked = [time.monotonic()]
 
     def improved(values: list[int]) -> None:
         incumbent.offer(m.value(m.level_a, values))
         options.report(incumbent.progress("allocation", options, "a few flights at a time"))
+        if hand_over is not None and time.monotonic() - asked[0] >= HAND_OVER_EVERY:
+            asked[0] = time.monotonic()
+            if hand_over(extract(m, values, problem)):
+                handed.set()
 
-    return WindowSearch(m, problem, engine).improve(start, stop_at, options.stopped, improved, workers)
+    return WindowSearch(m, problem, engine).improve(start, stop_at, lambda: options.stopped() or handed.is_set(),
+                                                    improved, workers)
 
 
 def _top_up(search: _Search) -> None:

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import date
 
-from planner.allocation.cpsat import Incumbent, solve_cpsat
+from planner.allocation.cpsat import HandOver, Incumbent, solve_cpsat
 from planner.allocation.feasibility import trim_escorts
 from planner.allocation.greedy import Allocation
 from planner.allocation.household_options import HouseholdInfo, Option
@@ -229,14 +230,15 @@ def _objectives(m: AllocationModel, problem: AllocationProblem) -> None:
         m.level_b.append((m.classes[c][0].weight * day[fid], v))
 
 
-def improved_by_windows(problem: AllocationProblem, alloc: Allocation, until: float, options: SolveOptions
-                        ) -> Allocation:
+def improved_by_windows(problem: AllocationProblem, alloc: Allocation, until: float, options: SolveOptions,
+                        first: Collection[str] = ()) -> Allocation:
     """`alloc` re-planned a few flights at a time by SCIP until `until` (monotonic clock) or a stop, on the
-    problem's options as they are now (planner.allocation.windows): never worse by level 1a. What the pipeline
-    runs after cuts a later stage found (docs/transfers.md); the escorts are the program's, trimmed."""
+    problem's options as they are now (planner.allocation.windows), windows with a flight of `first` first:
+    never worse by level 1a. What the pipeline runs after cuts a later stage found (docs/transfers.md); the
+    escorts are the program's, trimmed."""
     m = build_model(problem)
     start = dense(m, hint_values(m, problem, alloc))
-    best = WindowSearch(m, problem, "scip").improve(start, until, options.stopped, lambda _: None)
+    best = WindowSearch(m, problem, "scip").improve(start, until, options.stopped, lambda _: None, first=first)
     if m.value(m.level_a, best) <= m.value(m.level_a, start):
         return alloc
     better = trim_escorts(problem, extract(m, best, problem))
@@ -245,12 +247,12 @@ def improved_by_windows(problem: AllocationProblem, alloc: Allocation, until: fl
 
 
 def solve_allocation(problem: AllocationProblem, options: SolveOptions, hint: Allocation, seconds: float,
-                     incumbent: Incumbent | None = None) -> Allocation:
+                     incumbent: Incumbent | None = None, hand_over: HandOver | None = None) -> Allocation:
     """Solve levels 1a and 1b with the chosen engine (`options.engine`, default CP-SAT) within
-    `seconds` (and the solve's deadline)."""
+    `seconds` (and the solve's deadline); `hand_over`: planner.allocation.cpsat.HandOver."""
     end = time.monotonic() + seconds
     m = build_model(problem)
     left = seconds if options.deterministic else max(0.0, end - time.monotonic())
     if options.engine == "cp-sat":
-        return solve_cpsat(m, problem, options, hint, left, incumbent or Incumbent())
+        return solve_cpsat(m, problem, options, hint, left, incumbent or Incumbent(), hand_over)
     return solve_mip(m, problem, options, hint, left, options.engine.upper())

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 
 from ortools.linear_solver import linear_solver_pb2, pywraplp
 from ortools.sat.python import cp_model
@@ -61,7 +61,8 @@ class WindowSearch:
         for (_, fid), v in m.escort.items():
             by_flight[fid].append(v)
         order = [f.flight.id for f in sorted(problem.flights, key=lambda f: (f.day, f.flight.id))]
-        self.rounds = [[[v for fid in order[s:s + size] for v in by_flight[fid]]
+        #: per size, the windows: their flights and those flights' variables
+        self.rounds = [[(order[s:s + size], [v for fid in order[s:s + size] for v in by_flight[fid]])
                         for s in range(0, max(1, len(order) - size + step), step)] for size, step in WINDOWS[engine]]
         self.objective = {v: 0 for _, v in m.level_a}
         for c, v in m.level_a:
@@ -137,16 +138,18 @@ class WindowSearch:
         return model
 
     def improve(self, values: list[int], end: float, stopped: Callable[[], bool],
-                improved: Callable[[list[int]], None], workers: int = 1) -> list[int]:
+                improved: Callable[[list[int]], None], workers: int = 1, first: Collection[str] = ()) -> list[int]:
         """Re-plan window after window (round robin, the smallest windows first) until `end` (monotonic clock)
         or a stop, or a full round of the largest windows without improvement; `improved` hears every better
-        plan. Returns the best values. `workers`: CP-SAT's search workers (SCIP has one thread).
+        plan. Returns the best values. `workers`: CP-SAT's search workers (SCIP has one thread); windows with a
+        flight of `first` are searched first in each round (where a later stage cut households).
 
         A stop ends the window being searched at once (a watcher thread interrupts the solver), not after its
         second: what a stop leaves to do must fit in two seconds (docs/cli.md, "Stopping")."""
         values = list(values)
         with _StopWatch(stopped) as watch:
-            for windows in self.rounds:
+            for flights_and_vars in self.rounds:
+                windows = [v for f, v in sorted(flights_and_vars, key=lambda w: not set(w[0]) & set(first))]
                 quiet = k = 0
                 while windows and quiet < len(windows) and not stopped():
                     seconds = min(WINDOW_SECONDS, end - time.monotonic())

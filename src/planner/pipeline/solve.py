@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from planner.allocation.bounds import seat_bound
-from planner.allocation.cpsat import Incumbent
+from planner.allocation.cpsat import HandOver, Incumbent
 from planner.allocation.feasibility import complete, top_up, trim_escorts
 from planner.allocation.greedy import Allocation, greedy_allocation, seat_density_allocation
 from planner.allocation.household_options import Option
@@ -103,10 +103,12 @@ def _waiting_pairs(problem: AllocationProblem, alloc: Allocation) -> int:
 
 
 def allocate(problem: AllocationProblem, options: SolveOptions, budget: AllocationBudget,
-             previous_escorts: dict[str, list[str]] | None = None, pace: float = 1.0) -> Allocation:
+             previous_escorts: dict[str, list[str]] | None = None, pace: float = 1.0,
+             hand_over: HandOver | None = None) -> Allocation:
     """Greedy first (the incumbent and the fallback), then CP-SAT within `budget`; the better plan by level 1
     wins. Without budget (time limit 0, or too little time left) the greedy plan stands, unless finishing it
-    would cost more than a few seconds of CP-SAT (time_budget.cpsat_floor)."""
+    would cost more than a few seconds of CP-SAT (time_budget.cpsat_floor). `hand_over`:
+    planner.allocation.cpsat.HandOver."""
     if previous_escorts is not None:
         greedy = _kept_start(problem, previous_escorts)
     else:
@@ -130,7 +132,7 @@ def allocate(problem: AllocationProblem, options: SolveOptions, budget: Allocati
             seconds -= time.monotonic() - started
         if options.deterministic or cpsat_worth_starting(seconds, problem.pairs, pace):
             sa, sb = level1(problem, start)
-            cp = trim_escorts(problem, solve_allocation(problem, options, start, seconds, incumbent))
+            cp = trim_escorts(problem, solve_allocation(problem, options, start, seconds, incumbent, hand_over))
             ca, cb = level1(problem, cp)
             if (ca, -cb) >= (sa, -sb):
                 best = cp
@@ -179,6 +181,7 @@ class _Run:
     cut: dict[str, dict[str, Reason]] = field(default_factory=dict)  # household -> flight -> why a stage cut it
     closed: set[str] = field(default_factory=set)  # flights that take nobody more (the seating rounds ended)
     seat_values: dict[str, FlightValue] = field(default_factory=dict)  # what seating reported per flight
+    transfers: _TransferWatch | None = None  # what the allocation learnt of the vehicles
 
     def mark(self, stage: str) -> None:
         self.timings[stage] = time.monotonic() - self.started
@@ -213,15 +216,43 @@ def _allocation(run: _Run) -> tuple[Allocation, AllocationBudget]:
     """Allocation within its share of the time; pins it could not keep become conflicts."""
     options, problem, carried = run.options, run.problem, run.carried
     starts_fixed = carried is not None or bool(problem.fixed.households)
-    budget = allocation_budget(options.clock(), problem_size(problem, run.pace), seat=options.seat,
-                               seating_time_limit=options.seating_time_limit,
+    size = problem_size(problem, run.pace)
+    budget = allocation_budget(options.clock(), size, seat=options.seat, seating_time_limit=options.seating_time_limit,
                                processes=options.seating_processes, deterministic=options.deterministic,
                                limit=options.time_limit)
     escorts = (carried.escorts if carried else {}) if starts_fixed else None
-    alloc = allocate(problem, options, budget, escorts, run.pace)
+    run.transfers = _TransferWatch(run) if size.transfers else None
+    alloc = allocate(problem, options, budget, escorts, run.pace, run.transfers)
     run.conflicts.update(unkept(problem, options.pins, alloc.flight_of))
     run.mark("allocation")
     return alloc, budget
+
+
+class _TransferWatch:
+    """Asked with the allocation windows' best plan (`HandOver`): whether the transfer schedule cuts households
+    from it (a draft and a schedule: 70 ms at 7,000 people). Then the allocation ends there and what is left of
+    its seconds re-plans around the places no vehicle can serve (`_replanned_around`). It keeps the best plan
+    the vehicles could bring (`ridden`): the allocation does not model the vehicles, and at 7,000 synthetic
+    people the final top-up of a plan the vehicles could bring (70,473) added households that made the schedule
+    leave 12 others behind (552 level-1 points; refilled, 69,939)."""
+
+    def __init__(self, run: _Run) -> None:
+        self.run = run
+        self.household_of = {p.case_id: p.household_id for p in run.scenario.people}
+        self.ridden: Allocation | None = None
+
+    def cuts(self, alloc: Allocation) -> dict[str, Reason]:
+        """The households the transfer schedule of `alloc` leaves behind, with why."""
+        run = self.run
+        plan = draft(run.problem, alloc, run.carried, run.previous, self.household_of, {}, run.ref, book=False)
+        return cut_reasons(plan_transfers(run.scenario, plan))
+
+    def __call__(self, alloc: Allocation) -> bool:
+        if self.cuts(alloc):
+            return True
+        if self.ridden is None or level1(self.run.problem, alloc)[0] > level1(self.run.problem, self.ridden)[0]:
+            self.ridden = alloc
+        return False
 
 
 def _cut(run: _Run, alloc: Allocation, lost: dict[str, Reason]) -> None:
@@ -243,19 +274,28 @@ def _settle_transfers(run: _Run, alloc: Allocation, refill: Refill, size: Size, 
     waiting fits (docs/transfers.md). A round is a draft, the transfer schedule and a refill (0.3 s at 20,000
     people): at 500 synthetic people (seed 2021) the vehicles could not bring a fifth of the solver's plan, and
     with a seating round for each refill the time ran out after the first (2,928-3,131 against the greedy
-    plan's 3,380). After a cut, what time the later stages leave re-plans a few flights at a time with those
-    places closed (`_replanned_around`), and the next round checks the result. Rounds stop at a stop request,
-    and when the next would eat into the later stages' reserve."""
+    plan's 3,380). Before the first cut, the best plan the allocation found the vehicles could bring is taken
+    instead when it flies more than the plan without those cut (`_TransferWatch`); after a cut, what time the
+    later stages leave re-plans a few flights at a time with those places closed (`_replanned_around`), and the
+    next round checks the result. Rounds stop at a stop request, and when the next would eat into the later
+    stages' reserve."""
     options = run.options
     later = reserve_after_allocation(size, options.seat, options.seating_processes, refill=False)
+    ridden = run.transfers.ridden if run.transfers is not None else None
     for _ in range(SEATING_ROUNDS):
         began = time.monotonic()
         plan = draft(run.problem, alloc, run.carried, run.previous, household_of, prior, run.ref, book=False)
         lost = cut_reasons(plan_transfers(run.scenario, plan))
         if not lost:
             break
+        if ridden is not None and _better_than_cut(run.problem, ridden, alloc, lost):
+            # before any cut (the options are as the allocation saw them); checked again next round
+            alloc, ridden = trim_escorts(run.problem, ridden.copy(status=alloc.status, bound=alloc.bound)), None
+            continue
+        ridden = None
         # kept even when nobody else fits: without the escorts of those cut
-        refilled = _replanned_around(run, _cut_and_refill(run, alloc, lost, refill), refill, later)
+        refilled = _replanned_around(run, _cut_and_refill(run, alloc, lost, refill), refill, later,
+                                     {why.flight_id for why in lost.values() if why.flight_id})
         unchanged, alloc = refilled.flight_of == alloc.flight_of, refilled
         if unchanged or options.stopped():
             break
@@ -265,14 +305,16 @@ def _settle_transfers(run: _Run, alloc: Allocation, refill: Refill, size: Size, 
     return alloc
 
 
-def _replanned_around(run: _Run, alloc: Allocation, refill: Refill, later: float) -> Allocation:
+def _replanned_around(run: _Run, alloc: Allocation, refill: Refill, later: float, cut_from: set[str]
+                      ) -> Allocation:
     """`alloc` (just cut for the transfer schedule and refilled) re-planned a few flights at a time until the
     later stages' reserve (`later`), when the time left pays for writing the program: the refill only fills the
     seats the cuts freed, with whoever waits and fits, where the windows also move households between flights (at
     7,000 synthetic people vehicles could not bring 21 households to one flight, 699 level-1 points; the refill
     put back 81 of them, 0.9 s of windows 155 more). A household is offered no flight the refill would not offer
-    it (`Refill.skip`: the vehicles that could not take one from a place cannot take another). Not in a
-    deterministic solve (the windows run by the clock)."""
+    it (`Refill.skip`: the vehicles that could not take one from a place cannot take another). The windows with
+    a flight households were cut from (`cut_from`) come first. Not in a deterministic solve (the windows run by
+    the clock)."""
     options, problem = run.options, run.problem
     if options.deterministic or options.stopped() or not options.clock().bounded:
         return alloc
@@ -285,10 +327,17 @@ def _replanned_around(run: _Run, alloc: Allocation, refill: Refill, later: float
         for fid in [f for f in info.options if f != alloc.flight_of.get(hid) and refill.skip(info, f)]:
             closed.setdefault(hid, {})[fid] = info.options.pop(fid)
     try:
-        return improved_by_windows(problem, alloc, until, options)
+        return improved_by_windows(problem, alloc, until, options, cut_from)
     finally:
         for hid, options_there in closed.items():
             problem.infos[hid].options.update(options_there)
+
+
+def _better_than_cut(problem: AllocationProblem, ridden: Allocation, alloc: Allocation, lost: dict[str, Reason]
+                     ) -> bool:
+    """Whether a plan the vehicles could bring flies more than `alloc` without the households they cannot."""
+    weight = {h.household.id: h.weight for h in problem.households}
+    return level1(problem, ridden)[0] > level1(problem, alloc)[0] - sum(weight[h] for h in lost)
 
 
 def _cut_and_refill(run: _Run, alloc: Allocation, lost: dict[str, Reason], refill: Refill) -> Allocation:
