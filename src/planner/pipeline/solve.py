@@ -267,8 +267,7 @@ def _cut(run: _Run, alloc: Allocation, lost: dict[str, Reason]) -> None:
         run.problem.fixed.households.pop(hid, None)
 
 
-def _settle_transfers(run: _Run, alloc: Allocation, refill: Refill, size: Size, household_of: dict[str, str],
-                      prior: dict[str, FlightPlan]) -> Allocation:
+def _settle_transfers(run: _Run, alloc: Allocation, refill: Refill, size: Size) -> Allocation:
     """Before anyone is seated: the households no vehicle can bring leave their flight and the refill offers
     their seats to others, not at the same places, round after round until every household rides or none
     waiting fits (docs/transfers.md). A round is a draft, the transfer schedule and a refill (0.3 s at 20,000
@@ -281,11 +280,11 @@ def _settle_transfers(run: _Run, alloc: Allocation, refill: Refill, size: Size, 
     stages' reserve."""
     options = run.options
     later = reserve_after_allocation(size, options.seat, options.seating_processes, refill=False)
-    ridden = run.transfers.ridden if run.transfers is not None else None
+    watch = run.transfers or _TransferWatch(run)
+    ridden = watch.ridden
     for _ in range(SEATING_ROUNDS):
         began = time.monotonic()
-        plan = draft(run.problem, alloc, run.carried, run.previous, household_of, prior, run.ref, book=False)
-        lost = cut_reasons(plan_transfers(run.scenario, plan))
+        lost = watch.cuts(alloc)
         if not lost:
             break
         if ridden is not None and _better_than_cut(run.problem, ridden, alloc, lost):
@@ -374,7 +373,7 @@ def _seating_rounds(run: _Run, alloc: Allocation, budget: AllocationBudget) -> t
     trusted: dict[str, FlightPlan] = {}  # flights the last round seated (and checked)
     refill = Refill(problem)
     if size.transfers and not options.stopped():
-        alloc = _settle_transfers(run, alloc, refill, size, household_of, prior)
+        alloc = _settle_transfers(run, alloc, refill, size)
     seating_now = len(set(alloc.flight_of.values()) | set(alloc.escorts_on))  # flights this round seats
     for round_ in range(SEATING_ROUNDS):
         booked: list[TestBooking] = []
