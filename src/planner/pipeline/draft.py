@@ -38,25 +38,21 @@ def _serves(escorts: list[str], roles: dict[str, str], queues: dict[str, tuple[l
     return out
 
 
-def _hard_with_easy(cases: list[str], carriers: set[str], party: dict[str, int], per: int) -> list[str]:
-    """The medical cases in the order escorts take them (`per` each): each escort's first case the hardest left
-    to seat, the others the easiest, hardness being carrying a lap infant, then the size of the case's household
-    (`party`). A medical escort sits beside each case it serves, so its cases share its row and mask block:
-    - two lap-infant carriers with one escort could be seated nowhere (the block takes one lap infant;
-      docs/rules.md#lap-infants-and-mask-blocks), and both households lost their flight;
-    - two cases of large families with one escort (a family of seven with a wheelchair user and two young
-      children, one of six with a two-year-old) could not be seated together even in an empty cabin, though each
-      could alone: at 7,000 synthetic people both were cut from their flight in three 15-second solves of three.
-    Carriers still share an escort when no case without an infant is left to pair them with."""
-    if per < 2:
+def _carriers_apart(cases: list[str], carriers: set[str], per: int) -> list[str]:
+    """The medical cases in the order escorts take them (`per` each), no two lap-infant carriers with one escort
+    while there are cases without an infant to pair them with. A medical escort sits beside each case it serves,
+    so its two cases share its mask block, which takes one lap infant (docs/rules.md#lap-infants-and-mask-blocks):
+    two carriers with one escort could be seated nowhere, and both households lost their flight."""
+    holding = [p for p in cases if p in carriers]
+    if per < 2 or not holding:
         return cases
-    order = sorted(cases, key=lambda p: (p not in carriers, -party[p], p))
+    others = [p for p in cases if p not in carriers]
     out: list[str] = []
-    while order:
-        out.append(order.pop(0))
-        for _ in range(per - 1):
-            if order:
-                out.append(order.pop())
+    while holding or others:
+        if holding:
+            out.append(holding.pop(0))
+        out += others[: per - 1]
+        others = others[per - 1:]
     return out
 
 
@@ -77,7 +73,6 @@ def _flight_plans(problem: AllocationProblem, alloc: Allocation,
         passengers: list[Passenger] = []
         provisional: list[str] = []
         medical: list[str] = []
-        party: dict[str, int] = {}  # medical case -> the size of their household
         uasc: list[str] = []
         for hid in sorted(by_flight.get(fid, [])):
             info = infos[hid]
@@ -88,13 +83,12 @@ def _flight_plans(problem: AllocationProblem, alloc: Allocation,
                     provisional.append(p.case_id)
                 if is_medical_case(p, info.household, on):
                     medical.append(p.case_id)
-                    party[p.case_id] = info.household.size
                 if p.unaccompanied_minor:
                     uasc.append(p.case_id)
         on_board = sorted(alloc.escorts_on.get(fid, []))
         carriers = {pa.lap_of for pa in passengers if pa.lap_of}
         served = _serves(on_board, {e.id: e.role for e in problem.escorts},
-                         {"medical": (_hard_with_easy(medical, carriers, party, rules.medical_per_cases),
+                         {"medical": (_carriers_apart(medical, carriers, rules.medical_per_cases),
                                       rules.medical_per_cases),
                           "uasc": (uasc, rules.uasc_per_escort)},
                          served_before.get(fid, {}))
