@@ -35,6 +35,7 @@ WINDOWS = {"scip": ((2, 1), (4, 1)), "cp-sat": ((4, 2),)}
 #: seconds per window at most, and the least worth starting
 WINDOW_SECONDS, MIN_WINDOW_SECONDS = 1.0, 0.2
 INFINITY = 1e30  # the linear solver's unbounded side
+SCIP_PARAMETERS = "misc/catchctrlc = FALSE"
 #: a window's row over its own variables: (local variables, coefficients, lower side, upper side; None: unbounded)
 LocalRow = tuple[list[int], list[int], int | None, int | None]
 
@@ -178,6 +179,9 @@ class WindowSearch:
         if error:
             raise ValueError(f"window rejected by SCIP: {error}")
         solver.SetTimeLimit(max(1, int(seconds * 1000)))
+        # Ctrl-C is the command's (planner.pipeline.interrupt), which stops every stage: SCIP would otherwise
+        # take SIGINT for itself, end only its window, and the solve would run on to its limit
+        solver.SetSolverSpecificParametersAsString(SCIP_PARAMETERS)
         if not watch.searching(solver.InterruptSolve):
             return None
         status = solver.Solve()
