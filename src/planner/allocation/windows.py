@@ -149,8 +149,9 @@ class WindowSearch:
         second: what a stop leaves to do must fit in two seconds (docs/cli.md, "Stopping")."""
         values = list(values)
         with _StopWatch(stopped) as watch:
+            first = set(first)
             for flights_and_vars in self.rounds:
-                windows = [v for f, v in sorted(flights_and_vars, key=lambda w: not set(w[0]) & set(first))]
+                windows = [v for f, v in sorted(flights_and_vars, key=lambda w: first.isdisjoint(w[0]))]
                 quiet = k = 0
                 while windows and quiet < len(windows) and not stopped():
                     seconds = min(WINDOW_SECONDS, end - time.monotonic())
