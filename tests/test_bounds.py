@@ -12,7 +12,7 @@ from builders import flight, person, scenario
 from planner.allocation.bounds import RowMatrix, lagrangian_bound, proven_bound, seat_bound
 from planner.allocation.greedy import greedy_allocation
 from planner.allocation.linear import linear_program, lp_relaxation, trivial_bound
-from planner.allocation.model import build_model, level1
+from planner.allocation.model import build_model, level1, whole_escorts_cut
 from planner.allocation.problem import AllocationProblem, build_problem
 from planner.allocation.program import AllocationModel
 from planner.model.scenario import Escort
@@ -144,3 +144,29 @@ def test_seat_bound_charges_each_medical_case_its_share_of_an_escort_seat() -> N
     # each household: 2 seats, 2/50 of an operational escort's and 1/2 of a medical escort's (127/50 seats)
     shares = 30 * 50 * weight / 127
     assert 11 * weight <= seat_bound(problem) <= shares + 1 < 14 * weight
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 400), st.integers(1, 120), st.integers(1, 3))
+def test_the_whole_escorts_cut_keeps_every_integral_load(capacity: int, ratio: int, usage: int) -> None:
+    """Every whole number of operational escorts with the most people they and the seats allow keeps the cut,
+    and the cut meets those loads at k and k+1 escorts (it is the hull's edge there, not a looser line)."""
+    slope, rhs = whole_escorts_cut(capacity, ratio, usage)
+    loads = {e: min(ratio * e, capacity - usage * e) for e in range(capacity // usage + 1)}
+    assert all(seated - slope * e <= rhs for e, seated in loads.items())
+    k = capacity // (ratio + usage)
+    assert loads[k] - slope * k == rhs
+    if slope > 0:
+        assert loads[k + 1] - slope * (k + 1) == rhs
+
+
+def test_whole_escorts_tighten_the_lp_bound_to_the_optimum() -> None:
+    """Forty single travellers for one 30-seat flight: the relaxation flies 30/51 of an escort and 29.4 people;
+    a plan needs a whole escort and flies 29. The cut brings the LP's bound down to that optimum."""
+    people = [person(f"P{h:02d}", household=f"H{h:02d}") for h in range(40)]
+    problem = build_problem(scenario(people, [flight("F1", aircraft="SMALL")]))
+    model = build_model(problem)
+    weight = problem.households[0].weight
+    assert _cpsat_best(model, optimal=True) == 29 * weight == lp_relaxation(model)[1]
+    model.rows = [row for row in model.rows if not row.name.startswith("whole escorts")]
+    assert lp_relaxation(model)[1] == 30 * 50 * weight // 51 > 29 * weight

@@ -74,11 +74,12 @@ def test_final_manifest_from_what_boarded_and_the_events_for_the_replan(planned)
     aboard = _aboard(plan)
     marks = {c: CheckInMark(c, "boarded") for c in aboard[2:]}
     marks[aboard[0]] = CheckInMark(aboard[0], "no_show")
-    marks["P011"] = CheckInMark("P011", "boarded")  # a standby passenger
+    standby = next(u.person_id for u in plan.unassigned if u.person_id.startswith("P"))
+    marks[standby] = CheckInMark(standby, "boarded")  # a standby passenger
     final = final_manifest(plan, "F1", marks)
     assert aboard[0] in {r[0] for r in final.removed} and aboard[1] in {r[0] for r in final.removed}
-    assert final.added == (["P011"] if "P011" not in aboard else [])
-    assert set(final.boarded) == set(aboard[2:]) | {"P011"}
+    assert final.added == [standby]
+    assert set(final.boarded) == set(aboard[2:]) | {standby}
     events = replan_events("F1", marks)
     assert [(e.type, e.case_id, e.flight_id) for e in events] == [("no_show", aboard[0], "F1")]
 

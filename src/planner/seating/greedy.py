@@ -96,8 +96,8 @@ class Greedy:
                 if i in placed:
                     continue
             placed.add(i)
-            party = self.within_zone(party)
-            if not self.place(party, i):
+            party = self.within_zone([u for u in party if u not in self.seats])  # not those seated at an exit
+            if party and not self.place(party, i):
                 escorts = [u for u in party if self.p.units[u].escort]
                 for j, e in enumerate(escorts):
                     self.place([e], ESCORT_PARTY + i * 100 + j)
@@ -133,20 +133,19 @@ class Greedy:
     def fill_exits(self, order: list[list[str]], first: int, placed: set[int] | None = None) -> set[int]:
         """Exit seats first go to escorts and households that may all sit there (adults only), so
         that families with children keep the other seats; a full flight is otherwise left with exit seats only
-        the barred could use (14 CFR 121.585, docs/rules.md#cabin-rules)."""
+        the barred could use (14 CFR 121.585, docs/rules.md#cabin-rules). Filled so when the parties that
+        cannot take them (a barred member, or a special category) nearly fill the other seats: counting the
+        barred people alone, a full 183-seat cabin with 159 barred and 6 more in their parties left four exit
+        seats free and a family of four out (docs/seating.md)."""
         cab = self.cab
         exits = {s.id for s in cab.usable if s.exit and s.id not in self.owner and not self.near_party[s.id]}
         done: set[int] = set()
-        barred = sum(1 for o in self.p.units.values() if o.exit_barred)
+        may_sit = [plain(self.p, party) and not any(self.p.units[u].exit_barred for u in party) for party in order]
+        kept_out = sum(len(party) for party, ok in zip(order, may_sit, strict=True) if not ok)
         non_exit = sum(1 for s in cab.usable if not s.exit and not (cab.carries_stretcher and s.id in cab.zone))
-        if barred < non_exit - self.width:
+        if kept_out < non_exit - self.width and len(self.p.units) < len(cab.usable) - self.width:
             return done  # room enough: exit rows fill in the normal order, households stay compact
-        eligible = [
-            i
-            for i in range(first, len(order))
-            if i not in (placed or set()) and plain(self.p, order[i])
-            and not any(self.p.units[u].exit_barred for u in order[i])
-        ]
+        eligible = [i for i in range(first, len(order)) if i not in (placed or set()) and may_sit[i]]
         eligible.sort(key=lambda i: (-len(order[i]), i))
         for i in eligible:
             free = {s for s in exits if s not in self.owner and self.available(s, i)}
@@ -154,7 +153,27 @@ class Greedy:
                 continue
             if self.place(order[i], i, only=free):
                 done.add(i)
+        self.exits_apart(order, first, (placed or set()) | done, exits)
         return done
+
+    def exits_apart(self, order: list[list[str]], first: int, placed: set[int], exits: set[str]) -> None:
+        """Exit seats still free after `fill_exits` go to adults of other households who may sit there and
+        whom no one needs beside them, apart from their household (a soft cost): at 7,000 synthetic people a
+        full 174-seat cabin had eleven people in parties that could take its twelve exit seats, the twelfth
+        stayed empty, and a parent with a child lost the flight (docs/seating.md)."""
+        units = self.p.units
+        needed = {u for req in self.p.requirements for u in (req.unit, *req.partners)}
+        for i in range(first, len(order)):
+            if i in placed:
+                continue
+            for u in order[i]:
+                o = units[u]
+                if o.escort or o.exit_barred or not o.adult or u in needed:
+                    continue
+                free = {s for s in exits if s not in self.owner and self.available(s, i)} & self.allowed_set[u]
+                if not free:
+                    return
+                self.place([u], i, only=free)
 
     def place(self, party: list[str], pid: int, only: set[str] | None = None) -> bool:
         """Seat the party in the best window that the member search can fill: exact size first, then with
