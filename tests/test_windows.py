@@ -32,17 +32,21 @@ def violated(m: AllocationModel, values: list[int]) -> list[str]:
     return broken
 
 
-def run(m: AllocationModel, problem: AllocationProblem, start: list[int], seconds: float, engine: str = "scip"
-        ) -> list[int]:
-    return WindowSearch(m, problem, engine).improve(start, time.monotonic() + seconds, lambda: False, lambda _: None)
+def run(m: AllocationModel, problem: AllocationProblem, start: list[int], seconds: float, engine: str = "scip",
+        workers: int = 1) -> list[int]:
+    return WindowSearch(m, problem, engine).improve(start, time.monotonic() + seconds, lambda: False, lambda _: None,
+                                                    workers)
 
 
-@pytest.mark.parametrize("engine", ["scip", "cp-sat"])
-def test_from_nothing_it_flies_people_and_keeps_every_rule(problem: AllocationProblem, engine: str) -> None:
+@pytest.mark.parametrize(("engine", "workers"), [("scip", 1), ("scip", 2), ("cp-sat", 1)])
+def test_from_nothing_it_flies_people_and_keeps_every_rule(problem: AllocationProblem, engine: str,
+                                                           workers: int) -> None:
+    """With two SCIP workers two windows are searched at once, each from the values when it started: a window
+    kept after the other changed rows they share must still keep them."""
     m = build_model(problem)
     start = [0] * len(m.upper)
     assert not violated(m, start)
-    values = run(m, problem, start, 3.0, engine)
+    values = run(m, problem, start, 3.0, engine, workers)
     assert not violated(m, values)
     assert m.value(m.level_a, values) > 0
 
@@ -142,3 +146,27 @@ def test_after_cuts_the_windows_keep_to_the_options_left_and_never_lose(problem:
     assert (better.bound, better.status) == (10**6, "feasible")
     m = build_model(problem)
     assert not violated(m, dense(m, hint_values(m, problem, better)))
+
+
+def test_a_hand_over_leaves_the_time_left_to_the_caller_not_to_level_1b(
+        problem: AllocationProblem, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When a later stage's check says the windows' plan loses households (`HandOver`), the engine returns at
+    once: the pipeline re-plans around the cut with the seconds left, which level 1b had taken."""
+    from planner.allocation import cpsat
+    from planner.allocation.model import level1, solve_allocation
+    from planner.model.options import SolveOptions
+
+    monkeypatch.setattr(cpsat, "WINDOWS_FROM_VARIABLES", 0)
+    monkeypatch.setattr(cpsat, "HAND_OVER_EVERY", 0.0)
+    level_1b: list[bool] = []
+    monkeypatch.setattr(cpsat, "_level_1b", lambda search, result: level_1b.append(True) or result)
+    asked: list[int] = []
+
+    def hand_over(alloc: object) -> bool:
+        asked.append(1)
+        return True
+
+    greedy = trim_escorts(problem, greedy_allocation(problem))
+    result = solve_allocation(problem, SolveOptions(time_limit=60), greedy, 20.0, hand_over=hand_over)
+    assert asked and not level_1b
+    assert level1(problem, result)[0] >= level1(problem, greedy)[0]

@@ -270,7 +270,8 @@ def improved_by_windows(problem: AllocationProblem, alloc: Allocation, until: fl
     escorts are the program's, trimmed."""
     m = build_model(problem)
     start = dense(m, hint_values(m, problem, alloc))
-    best = WindowSearch(m, problem, "scip").improve(start, until, options.stopped, lambda _: None, first=first)
+    best = WindowSearch(m, problem, "scip").improve(start, until, options.stopped, lambda _: None, options.workers,
+                                                    first)
     if m.value(m.level_a, best) <= m.value(m.level_a, start):
         return alloc
     better = trim_escorts(problem, extract(m, best, problem))
