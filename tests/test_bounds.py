@@ -170,3 +170,24 @@ def test_whole_escorts_tighten_the_lp_bound_to_the_optimum() -> None:
     assert _cpsat_best(model, optimal=True) == 29 * weight == lp_relaxation(model)[1]
     model.rows = [row for row in model.rows if not row.name.startswith("whole escorts")]
     assert lp_relaxation(model)[1] == 30 * 50 * weight // 51 > 29 * weight
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 96), st.integers(1, 30)), min_size=1, max_size=12), st.integers(0, 48))
+def test_turnaround_groups_hold_every_pair_too_close_and_only_those(spans: list[tuple[int, int]], hours: int) -> None:
+    """Flights leaving at hour h and flying d hours: every pair one escort cannot fly lies in a group, every
+    group is such pairs only, and no group lies inside another (the rows are the largest groups)."""
+    from datetime import datetime, timedelta
+    from itertools import combinations
+
+    from planner.allocation.problem import escort_conflicts, turnaround_cliques
+
+    start = datetime.fromisoformat("2021-12-01T00:00:00+03:00")
+    flights = [flight(f"F{i:02d}").model_copy(update={"departure": start + timedelta(hours=h)}) for i, (h, _) in
+               enumerate(spans)]
+    flights = [f.model_copy(update={"stops": [s.model_copy(update={"arrival": f.departure + timedelta(hours=d)})
+                                              for s in f.stops]}) for f, (_, d) in zip(flights, spans, strict=True)]
+    pairs = escort_conflicts(flights, hours)
+    groups = turnaround_cliques(flights, hours)
+    assert pairs == {p for g in groups for p in combinations(g, 2)}
+    assert not any(set(a) < set(b) for a in groups for b in groups)

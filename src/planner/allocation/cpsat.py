@@ -156,12 +156,6 @@ def base_unless_stopped(m: AllocationModel, stop: StopSignal | None) -> cp_model
             ct.linear.vars.extend(order)
             ct.linear.coeffs.extend(coeffs)
             ct.linear.domain.extend(side)
-    for u, v, name in m.at_most_one:
-        ct = proto.constraints.add()
-        ct.name = name
-        ct.linear.vars.extend(sorted((u, v)))
-        ct.linear.coeffs.extend((1, 1))
-        ct.linear.domain.extend((cp_model.INT_MIN, 1))
     return model
 
 
@@ -452,18 +446,67 @@ def lp_box(m: AllocationModel, lp: list[float]) -> tuple[list[int], list[int]]:
 
 def _near_lp(search: _Search, lp: list[float]) -> None:
     """CP-SAT in the LP's box (a RINS-like move: counts the LP leaves whole are kept); when the box has no
-    solution (rounding the escorts up can overfill a cabin), with each count only capped at its LP value
-    rounded up. No hint: the greedy plan is a poor local optimum that holds the search back."""
+    solution, first without the floors of the flights CP-SAT names as the conflict (`_in_box`), then with each
+    count only capped at its LP value rounded up. No hint: the greedy plan is a poor local optimum that holds
+    the search back."""
     lower, upper = lp_box(search.m, lp)
     seconds = search.left(NEAR_LP_SHARE)
     if _windowed(search.m, search.options):
         seconds = min(seconds, BOX_SECONDS)
     started = time.monotonic()
-    if search.improve(upper, seconds, "allocation-rins", lower) or not search.going():
+    if _in_box(search, lower, upper, seconds, started) or not search.going():
         return
     rest = search.left(NEAR_LP_SHARE) if search.options.deterministic else seconds - (time.monotonic() - started)
     if rest > 0.05:
         search.improve(upper, rest, "allocation-rins")
+
+
+def _in_box(search: _Search, lower: list[int], upper: list[int], seconds: float, started: float) -> bool:
+    """Whether CP-SAT found a plan in the box; a box without one is searched again without the floors of the
+    flights in conflict (`_box_conflict`), up to `BOX_RELAXATIONS` times within `seconds` from `started` (not in
+    a deterministic solve, whose budget reads no clock: the box once)."""
+    deterministic = search.options.deterministic
+    for _ in range(BOX_RELAXATIONS):
+        left = seconds if deterministic else seconds - (time.monotonic() - started)
+        if search.improve(upper, left, "allocation-rins", lower):
+            return True
+        left = seconds - (time.monotonic() - started)
+        if deterministic or not search.going() or left < MIN_BOX_SECONDS:
+            return False
+        conflict = _box_conflict(search, lower, upper, left)
+        if not conflict:
+            return False
+        lower = [0 if v in conflict else lo for v, lo in enumerate(lower)]
+    return False
+
+
+#: times the box is searched again without the floors of the flights in conflict, and the least time worth it
+#: (a search that finds the box empty ends in 0.1 s at 7,000 people, and naming the conflict takes 0.2 s)
+BOX_RELAXATIONS, MIN_BOX_SECONDS = 3, 0.2
+
+
+def _box_conflict(search: _Search, lower: list[int], upper: list[int], seconds: float) -> set[int]:
+    """The household counts whose floors leave the box without a plan: those of the flights CP-SAT names in
+    its sufficient assumptions for infeasibility, one assumption a flight holding its counts at their floors.
+    The floors of whole LP counts can ask for more escorts than any whole escort schedule flies: at 7,000
+    synthetic people two flights' floors left the box empty, and the plan began from the greedy one instead
+    (0.61 % below the bound in 20 s, against 0.07 %)."""
+    m = search.m
+    model, xs = stage_model(search.base, m, None, upper)
+    held: dict[str, cp_model.IntVar] = {}
+    counts: dict[str, list[int]] = {}
+    for (_, fid), v in m.x.items():
+        if lower[v]:
+            if fid not in held:
+                held[fid] = model.new_bool_var(f"floors[{fid}]")
+            model.add(xs[v] >= lower[v]).only_enforce_if(held[fid])
+            counts.setdefault(fid, []).append(v)
+    model.add_assumptions(list(held.values()))
+    solver, status = run_cp(model, seconds, search.options, "allocation-rins")
+    if status != cp_model.INFEASIBLE:
+        return set()
+    named = set(solver.sufficient_assumptions_for_infeasibility())
+    return {v for fid, literal in held.items() if literal.index in named for v in counts[fid]}
 
 
 def _windows(search: _Search, hand_over: HandOver | None = None) -> bool:

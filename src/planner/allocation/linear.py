@@ -59,9 +59,6 @@ def linear_program(m: AllocationModel, engine: str, integer: bool
         proto.constraint.append(linear_solver_pb2.MPConstraintProto(
             var_index=list(coefficients), coefficient=list(coefficients.values()),
             lower_bound=-inf if lo is None else lo, upper_bound=inf if hi is None else hi, name=name))
-    for u, v, name in m.at_most_one:
-        proto.constraint.append(linear_solver_pb2.MPConstraintProto(
-            var_index=[u, v], coefficient=[1, 1], lower_bound=-inf, upper_bound=1, name=name))
     error = solver.LoadModelFromProto(proto)
     if error:
         raise ValueError(f"allocation program rejected by {engine}: {error}")

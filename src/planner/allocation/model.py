@@ -24,7 +24,7 @@ from planner.allocation.feasibility import trim_escorts
 from planner.allocation.greedy import Allocation
 from planner.allocation.household_options import HouseholdInfo, Option
 from planner.allocation.linear import solve_mip
-from planner.allocation.problem import AllocationProblem, FlightInfo
+from planner.allocation.problem import AllocationProblem, FlightInfo, turnaround_cliques
 from planner.allocation.program import AllocationModel, Terms, dense, extract, hint_values
 from planner.allocation.windows import WindowSearch
 from planner.model.options import SolveOptions
@@ -128,11 +128,16 @@ def _escort_variables(m: AllocationModel, problem: AllocationProblem) -> None:
 
 
 def _escort_turnaround(m: AllocationModel, problem: AllocationProblem) -> None:
-    """No escort flies two flights closer than the turnaround (docs/rules.md#escort-availability-and-turnaround)."""
-    for (f1, f2) in sorted(problem.escort_conflicts):
+    """No escort flies two flights closer than the turnaround (docs/rules.md#escort-availability-and-turnaround):
+    at most one flight of each group of flights that are pairwise too close (`turnaround_cliques`). Posted
+    pair by pair, the LP's box near its plan had no whole escort schedule at 7,000 synthetic people (seed
+    2021), and the plan began from the greedy one (0.61 % below the bound in 20 s, against 0.07 %)."""
+    flights = [f.flight for f in problem.flights]
+    for group in turnaround_cliques(flights, problem.scenario.protocol.escorts.turnaround_hours):
         for e in problem.escorts:
-            if (e.id, f1) in m.escort and (e.id, f2) in m.escort:
-                m.at_most_one.append((m.escort[e.id, f1], m.escort[e.id, f2], f"turnaround[{e.id},{f1},{f2}]"))
+            terms = [(1, m.escort[e.id, fid]) for fid in group if (e.id, fid) in m.escort]
+            if len(terms) > 1:
+                m.add(f"turnaround[{e.id},{'+'.join(group)}]", terms, hi=1)
 
 
 def _cabin_limits(m: AllocationModel, f: FlightInfo, on: OnBoard, esc: Escorts) -> None:
@@ -164,7 +169,7 @@ def _whole_operational_escorts(m: AllocationModel, problem: AllocationProblem, f
     """A cut that no integral plan breaks: operational escorts come whole, and each takes a seat. The relaxation
     flies 3.6 escorts with 180 passengers on a 174-seat cabin, where a plan needs 4 and then seats at most 170;
     at 7,000 people those fractions were 11 seats (120 level-1 points) of the gap to the LP's bound, the bound
-    the plan was measured against (docs/scale.md, "A stronger bound").
+    the plan was measured against (docs/scale.md, "The bound").
 
     With r passengers per escort, a seat capacity C and u seats per escort, k escorts carry at most r·k people,
     and k+1 leave C - u·(k+1) seats; for the largest k with r·k ≤ C - u·k, every integral point keeps

@@ -8,7 +8,7 @@ Every variable and row carries a name that says what it counts or states, so a d
 - `escort[E07,F1]`: escort E07 flies F1 (0/1);
 - `flow[<window>,<slot class>]`: tests of one test window sampled in one slot class;
 - rows: `one flight[...]`, `cabin[F1,seats]`, `escorts needed[F1,medical]`, `slot class[...]`, `tests[...]`,
-  `lab day[...]`, `kept[...]`, `turnaround[E07,F1,F2]`.
+  `lab day[...]`, `kept[...]`, `turnaround[E07,F1+F2+F3]`.
 """
 
 from __future__ import annotations
@@ -49,7 +49,6 @@ class AllocationModel:
     flow: dict[tuple[TestWindow, int], int] = field(default_factory=dict)  # (window, slot class) -> tests
     level_a: Terms = field(default_factory=list)  # Σ weight flown (maximised)
     level_b: Terms = field(default_factory=list)  # Σ weight × flight day (minimised with level a kept)
-    at_most_one: list[tuple[int, int, str]] = field(default_factory=list)  # (variable, variable, name)
 
     def var(self, name: str, upper: int) -> int:
         self.names.append(name)

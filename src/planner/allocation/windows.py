@@ -56,10 +56,6 @@ class WindowSearch:
                 rows_of[v].append(r)
         flows = set(m.flow.values())
         self.flows_in = {r: found for r, row in enumerate(m.rows) if (found := {v for _, v in row.terms if v in flows})}
-        self.pairs_of: list[list[int]] = [[] for _ in m.upper]
-        for k, (u, v, _) in enumerate(m.at_most_one):
-            self.pairs_of[u].append(k)
-            self.pairs_of[v].append(k)
         by_flight: dict[str, list[int]] = {f.flight.id: [] for f in problem.flights}
         for (_, fid), v in m.x.items():
             by_flight[fid].append(v)
@@ -83,8 +79,8 @@ class WindowSearch:
         return sorted(set(flight_vars).union(*(flows_in[r] for r in touched)))
 
     def local_rows(self, free: list[int], values: list[int]) -> Iterator[LocalRow]:
-        """The rows and at-most-one pairs `free` appears in, over `free` (local index i is `free[i]`), every other
-        variable held at `values`."""
+        """The rows `free` appears in, over `free` (local index i is `free[i]`), every other variable held at
+        `values`."""
         m = self.m
         local = {v: i for i, v in enumerate(free)}
         for r in sorted({r for v in free for r in self.rows_of[v]}):
@@ -101,10 +97,6 @@ class WindowSearch:
             if order:
                 yield (order, [merged[i] for i in order], None if lo is None else lo - held,
                        None if hi is None else hi - held)
-        for k in sorted({k for v in free for k in self.pairs_of[v]}):
-            u, v, _ = m.at_most_one[k]
-            inside = sorted(local[w] for w in (u, v) if w in local)
-            yield inside, [1] * len(inside), None, 1 - sum(values[w] for w in (u, v) if w not in local)
 
     def sub_program(self, free: list[int], values: list[int]) -> linear_solver_pb2.MPModelProto:
         """SCIP's MIP over `free`, maximising level 1a, hinted at `values`."""
@@ -220,8 +212,10 @@ class WindowSearch:
         interrupt = solver.InterruptSolve
         if not watch.searching(interrupt):
             return None
-        status = solver.Solve()
-        watch.finished(interrupt)
+        try:
+            status = solver.Solve()
+        finally:
+            watch.finished(interrupt)
         if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
             return None
         return self._better([round(x.solution_value()) for x in solver.variables()], free, values)
@@ -238,8 +232,10 @@ class WindowSearch:
         interrupt = solver.stop_search
         if not watch.searching(interrupt):
             return None
-        status = solver.solve(model)
-        watch.finished(interrupt)
+        try:
+            status = solver.solve(model)
+        finally:
+            watch.finished(interrupt)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
         return self._better(list(solver.response_proto.solution), free, values)
@@ -251,7 +247,7 @@ class WindowSearch:
 
     def _keeps_every_row(self, free: list[int], found: list[int], values: list[int]) -> bool:
         """Whether the window's values, rounded from the MIP's (which holds rows within a tolerance), keep every
-        row and pair they appear in."""
+        row they appear in."""
         m = self.m
         new = dict(zip(free, found, strict=True))
         for r in {r for v in free for r in self.rows_of[v]}:
@@ -259,8 +255,7 @@ class WindowSearch:
             total = sum(c * new.get(v, values[v]) for c, v in terms)
             if (lo is not None and total < lo) or (hi is not None and total > hi):
                 return False
-        return all(new.get(u, values[u]) + new.get(v, values[v]) <= 1
-                   for u, v, _ in (m.at_most_one[k] for k in {k for w in free for k in self.pairs_of[w]}))
+        return True
 
 
 class _StopWatch:
