@@ -170,10 +170,12 @@ class Greedy:
                 o = units[u]
                 if o.escort or o.exit_barred or not o.adult or u in needed:
                     continue
-                free = {s for s in exits if s not in self.owner and self.available(s, i)} & self.allowed_set[u]
-                if not free:
+                left = {s for s in exits if s not in self.owner}
+                if not left:
                     return
-                self.place([u], i, only=free)
+                free = {s for s in left if self.available(s, i)} & self.allowed_set[u]
+                if free:
+                    self.place([u], i, only=free)
 
     def place(self, party: list[str], pid: int, only: set[str] | None = None) -> bool:
         """Seat the party in the best window that the member search can fill: exact size first, then with
