@@ -16,7 +16,7 @@ from celery import Celery
 from celery.signals import worker_process_init, worker_ready
 from sqlalchemy.engine import Engine
 
-from api.leases import mark_sent, new_owner, unmark_sent
+from api.leases import confirm_sent, mark_sent, new_owner, unmark_sent
 from api.task_engine import EngineSettings, worker_config
 
 log = logging.getLogger("api.celery")
@@ -59,14 +59,16 @@ def _make(tasks: EngineSettings) -> Celery:
 
 def send(engine: Engine, tasks: EngineSettings, job_id: int) -> None:
     """Put a queued job's id on the solve queue, once (the database records the sending; a reaper sends it
-    later if the broker cannot be reached now)."""
-    if not mark_sent(engine, job_id):
+    later if the broker cannot be reached now, or if this process dies before it confirms the sending)."""
+    if not mark_sent(engine, job_id, pending=True):
         return
     try:
         celery_app(tasks).send_task(TASK, args=[job_id], queue=tasks.solve_queue)
     except Exception:
         log.exception("could not send solve job %s to the broker; a reaper sends it again", job_id)
         unmark_sent(engine, job_id)
+        return
+    confirm_sent(engine, job_id)
 
 
 def solve_job(job_id: int) -> str:

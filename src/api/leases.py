@@ -34,6 +34,9 @@ ACTIVE = ("queued", "running")
 UNSENT_GRACE = 5.0
 #: a job sent to the broker this many seconds ago and still not claimed is sent again (the broker may have lost it)
 RESEND_AFTER = 900.0
+#: a job marked for sending whose sender never confirmed that the broker took it (the replica died between the
+#: two) is sent again after this many seconds: a replica killed while it sent a job left it waiting 15 minutes
+SEND_CONFIRM_SECONDS = 10.0
 
 
 def new_owner() -> str:
@@ -177,11 +180,14 @@ def unsent(engine: Engine, grace: float = UNSENT_GRACE, resend_after: float = RE
 
 
 def mark_sent(engine: Engine, job_id: int, owner: str = "", lease_seconds: float = 0.0,
-              resend_after: float = RESEND_AFTER) -> bool:
+              resend_after: float = RESEND_AFTER, pending: bool = False) -> bool:
     """Record that the job was handed over (to the broker, or to `owner`'s pool with a lease); only one
-    sender wins."""
+    sender wins. `pending`: about to be sent to the broker, until `confirm_sent` says it was; meanwhile the
+    job counts as sent `resend_after` − `SEND_CONFIRM_SECONDS` ago, so that a reaper sends it again soon
+    should its sender die first."""
     now = m.utcnow()
-    values: dict[str, Any] = {"dispatched_at": now}
+    sent = now - timedelta(seconds=resend_after - SEND_CONFIRM_SECONDS) if pending else now
+    values: dict[str, Any] = {"dispatched_at": sent}
     if owner:
         values.update(runner=owner, lease_expires_at=now + timedelta(seconds=lease_seconds))
     with Session(engine) as s:
@@ -191,6 +197,14 @@ def mark_sent(engine: Engine, job_id: int, owner: str = "", lease_seconds: float
         ).values(**values))
         s.commit()
     return _rowcount(result) == 1
+
+
+def confirm_sent(engine: Engine, job_id: int) -> None:
+    """The broker took the job's message (`mark_sent` with `pending`): sent again only after `RESEND_AFTER`."""
+    with Session(engine) as s:
+        s.execute(update(m.SolveJob).where((m.SolveJob.id == job_id) & (m.SolveJob.status == "queued")
+                                           & (m.SolveJob.runner == "")).values(dispatched_at=m.utcnow()))
+        s.commit()
 
 
 def unmark_sent(engine: Engine, job_id: int) -> None:

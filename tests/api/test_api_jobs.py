@@ -322,3 +322,38 @@ def test_previous_plan_must_be_in_range_and_of_this_operation(api: Api) -> None:
     assert start(api, op, previous_plan_id=99999999999).status_code == 422
     r = start(api, op, previous_plan_id=plan_id)
     assert r.status_code == 404, r.text
+
+
+def test_a_job_marked_for_the_broker_but_never_confirmed_is_sent_again_soon(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A replica killed between marking a job as sent and handing it to the broker: the job waits in no queue.
+    Until the sending is confirmed it is due again after `SEND_CONFIRM_SECONDS` (here 0.5 s), not after the
+    broker's 15 minutes; once confirmed, it is not."""
+    from datetime import timedelta
+
+    from sqlmodel import Session
+
+    from api import leases
+    from api import models as m
+
+    monkeypatch.setattr(leases, "SEND_CONFIRM_SECONDS", 0.5)
+    gen = make_api(settings)
+    api = next(gen)
+    op = api.import_teaching()
+    engine = api.client.app.state.engine  # type: ignore[attr-defined]
+    with Session(engine) as s:
+        job = m.SolveJob(operation_id=op, time_limit=1.0, created_at=m.utcnow() - timedelta(seconds=60))
+        s.add(job)
+        s.commit()
+        job_id = job.id
+    assert job_id is not None and job_id in leases.unsent(engine)
+    assert leases.mark_sent(engine, job_id, pending=True)
+    assert job_id not in leases.unsent(engine) and not leases.mark_sent(engine, job_id, pending=True)
+    time.sleep(0.7)  # its sender died: due again
+    assert job_id in leases.unsent(engine)
+    assert leases.mark_sent(engine, job_id, pending=True)
+    leases.confirm_sent(engine, job_id)
+    time.sleep(0.7)
+    assert job_id not in leases.unsent(engine)
+    with pytest.raises(StopIteration):
+        next(gen)
