@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from datetime import date
 
+from planner.allocation.bounds import SEATS
 from planner.allocation.cpsat import HandOver, Incumbent, solve_cpsat
 from planner.allocation.feasibility import trim_escorts
 from planner.allocation.greedy import Allocation
@@ -161,11 +162,11 @@ def _escort_ratios(m: AllocationModel, problem: AllocationProblem, f: FlightInfo
         have = [(ratio, v) for e, v in esc if role[e] == role_name]
         m.add(f"escorts needed[{f.flight.id},{role_name}]", need + [(-c, v) for c, v in have], hi=0)
         m.add(f"no spare escorts[{f.flight.id},{role_name}]", have + [(-c, v) for c, v in need], hi=ratio - 1)
-    _whole_operational_escorts(m, problem, f, on, esc)
+    _whole_operational_escorts(m, problem, f, on, [v for e, v in esc if role[e] == "operational"])
 
 
 def _whole_operational_escorts(m: AllocationModel, problem: AllocationProblem, f: FlightInfo, on: OnBoard,
-                               esc: Escorts) -> None:
+                               operational: list[int]) -> None:
     """A cut that no integral plan breaks: operational escorts come whole, and each takes a seat. The relaxation
     flies 3.6 escorts with 180 passengers on a 174-seat cabin, where a plan needs 4 and then seats at most 170;
     at 7,000 people those fractions were 11 seats (120 level-1 points) of the gap to the LP's bound, the bound
@@ -176,16 +177,14 @@ def _whole_operational_escorts(m: AllocationModel, problem: AllocationProblem, f
     seated ≤ r·k + σ·(escorts - k), σ = C - u·(k+1) - r·k (the line through both corners; below k escorts
     the ratio binds, above k+1 the seats). Seated counts each household's seats, but never more than its
     passengers, whom the ratio counts."""
-    seats = next((limit for limit in f.limits if limit.name == "seats"), None)
+    seats = next((limit for limit in f.limits if limit.name == SEATS), None)
     if seats is None or seats.escort_usage <= 0:
         return
     slope, rhs = whole_escorts_cut(seats.rhs, problem.scenario.protocol.escorts.operational_per_passengers,
                                    seats.escort_usage)
-    role = {e.id: e.role for e in problem.escorts}
     at = f.limits.index(seats)
     seated = [(min(o.usage[at], o.passengers), v) for v, o in on]
-    m.add(f"whole escorts[{f.flight.id},operational]",
-          seated + [(-slope, v) for eid, v in esc if role[eid] == "operational"], hi=rhs)
+    m.add(f"whole escorts[{f.flight.id},operational]", seated + [(-slope, v) for v in operational], hi=rhs)
 
 
 def whole_escorts_cut(capacity: int, ratio: int, usage: int) -> tuple[int, int]:
