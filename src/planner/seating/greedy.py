@@ -101,7 +101,18 @@ class Greedy:
                 escorts = [u for u in party if self.p.units[u].escort]
                 for j, e in enumerate(escorts):
                     self.place([e], ESCORT_PARTY + i * 100 + j)
+        self.without_partial()
         return self.seats
+
+    def without_partial(self) -> None:
+        """Give back the seats of households seated only in part: an adult seated apart at an exit
+        (`exits_apart`) whose party then did not fit. A household flies whole or not at all, so such a seat
+        only hides that the household is out: counted as seated, it made a pass that left a whole household
+        out look better than one that seated everyone it could (docs/seating.md)."""
+        units = self.p.units
+        short = {units[u].household for u in units if u not in self.seats and not units[u].escort}
+        for u in [u for u in self.seats if units[u].household in short and not units[u].escort]:
+            del self.owner[self.seats.pop(u)]
 
     def within_zone(self, party: list[str]) -> list[str]:
         """The party without the households of stretcher cases the zone has no room for (one case per zone):
