@@ -296,8 +296,9 @@ def solve_cpsat(m: AllocationModel, problem: AllocationProblem, options: SolveOp
 #: where re-planning from the greedy plan without the LP gained 0.4 % in that second; an LP cut short is time
 #: lost (on a busy machine it cost a 15-second solve 3 s)
 LP_SHARE, LP_RESERVE_SECONDS = 0.4, 1.5
-#: GLOP's seconds per variable on an idle machine, writing included (1.9 s at 7,000 people, 24,000 variables)
-GLOP_SECONDS_PER_VARIABLE = 0.00008
+#: GLOP's seconds per variable on an idle machine, writing included (1.0-1.25 s at 7,000 people, 22,000-24,000
+#: variables, by the dual simplex: planner.allocation.linear.GLOP_PARAMETERS), with a fifth to spare
+GLOP_SECONDS_PER_VARIABLE = 0.00006
 #: PDLP's at its tolerance (planner.allocation.linear), writing and the bound from its duals included, grows
 #: faster than its variables: 6.6 s at 20,000 people (150,000 variables), 142 s at 50,000 (814,000), both
 #: with the cores busy; so (variables / 150,000) ** 1.8 × 6.6 s
