@@ -188,6 +188,6 @@ def test_turnaround_groups_hold_every_pair_too_close_and_only_those(spans: list[
     flights = [f.model_copy(update={"stops": [s.model_copy(update={"arrival": f.departure + timedelta(hours=d)})
                                               for s in f.stops]}) for f, (_, d) in zip(flights, spans, strict=True)]
     pairs = escort_conflicts(flights, hours)
-    groups = turnaround_cliques(flights, hours)
+    groups = turnaround_cliques(flights, pairs)
     assert pairs == {p for g in groups for p in combinations(g, 2)}
     assert not any(set(a) < set(b) for a in groups for b in groups)

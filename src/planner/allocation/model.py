@@ -134,7 +134,7 @@ def _escort_turnaround(m: AllocationModel, problem: AllocationProblem) -> None:
     pair by pair, the LP's box near its plan had no whole escort schedule at 7,000 synthetic people (seed
     2021), and the plan began from the greedy one (0.61 % below the bound in 20 s, against 0.07 %)."""
     flights = [f.flight for f in problem.flights]
-    for group in turnaround_cliques(flights, problem.scenario.protocol.escorts.turnaround_hours):
+    for group in turnaround_cliques(flights, problem.escort_conflicts):
         for e in problem.escorts:
             terms = [(1, m.escort[e.id, fid]) for fid in group if (e.id, fid) in m.escort]
             if len(terms) > 1:

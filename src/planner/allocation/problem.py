@@ -208,15 +208,15 @@ def _flight_infos(scenario: Scenario, flights: list[Flight], fixed: Fixed, build
             for f in flights]
 
 
-def turnaround_cliques(flights: list[Flight], hours: int) -> list[tuple[str, ...]]:
+def turnaround_cliques(flights: list[Flight], conflicts: set[tuple[str, str]]) -> list[tuple[str, ...]]:
     """The largest groups of flights of which one escort can fly at most one, in departure order: a flight
-    and every earlier one it leaves too soon after (`too_close`). A flight's span, from departure to its last
-    arrival plus the turnaround, is an interval, and two flights conflict when their spans overlap; so every
-    conflicting pair lies in the group of the later one's departure, and each group conflicts pairwise. As
-    rows, the groups are what the pairs cannot say: of three flights within a day, the LP could fly an escort
-    half on each (docs/scale.md, "The bound")."""
+    and every earlier one it conflicts with (`conflicts`: `escort_conflicts`' pairs). A flight's span, from
+    departure to its last arrival plus the turnaround, is an interval, and two flights conflict when their spans
+    overlap; so every conflicting pair lies in the group of the later one's departure, and each group conflicts
+    pairwise. As rows, the groups are what the pairs cannot say: of three flights within a day, the LP could fly
+    an escort half on each (docs/scale.md, "The bound")."""
     ordered = sorted(flights, key=lambda f: (f.departure, f.id))
-    groups = [frozenset(f.id for f in ordered[:j + 1] if f is g or too_close(f, g, hours))
+    groups = [frozenset(f.id for f in ordered[:j + 1] if f is g or (min(f.id, g.id), max(f.id, g.id)) in conflicts)
               for j, g in enumerate(ordered)]
     largest = [g for g in groups if len(g) > 1 and not any(g < other for other in groups)]
     return sorted({tuple(sorted(g)) for g in largest})
